@@ -1,0 +1,103 @@
+package dev.ferry.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.ferry.engine.kv.KvCache;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How one step's attention is split into batched groups, built once per step and shared by all
+ * layers: each run of consecutive decode sequences is one group (one query per sequence, their
+ * contexts padded to the longest), each prefill chunk is a group of its own (causal within the
+ * chunk, attending to everything cached before it).
+ */
+public final class AttentionPlan {
+
+    /**
+     * @param tokenStart first token of the group in the step
+     * @param numSeqs sequences in the group
+     * @param queryLen queries per sequence (1 for decode groups)
+     * @param gatherIndex KV block rows to gather, from {@link KvCache#gatherIndex}
+     * @param mask additive mask {@code [numSeqs, 1, queryLen, 1, keys]} (0 or -inf), or null when every key is visible
+     */
+    public record Group(int tokenStart, int numSeqs, int queryLen, NDArray gatherIndex, NDArray mask) {
+        int numTokens() {
+            return numSeqs * queryLen;
+        }
+    }
+
+    private final List<Group> groups;
+
+    private AttentionPlan(List<Group> groups) {
+        this.groups = groups;
+    }
+
+    public List<Group> groups() {
+        return groups;
+    }
+
+    /**
+     * @param slidingWindow null, or the window: a query at position p sees keys in (p - window, p]
+     */
+    public static AttentionPlan build(ForwardBatch batch, KvCache kv, Integer slidingWindow, DataType dtype,
+                                      NDManager step) {
+        List<Group> groups = new ArrayList<>();
+        List<SequenceSpan> seqs = batch.sequences();
+        int i = 0;
+        while (i < seqs.size()) {
+            int j = i + 1;
+            if (seqs.get(i).isDecode()) {
+                while (j < seqs.size() && seqs.get(j).isDecode()) {
+                    j++;
+                }
+            }
+            groups.add(group(seqs.subList(i, j), kv, slidingWindow, dtype, step));
+            i = j;
+        }
+        return new AttentionPlan(groups);
+    }
+
+    private static Group group(List<SequenceSpan> seqs, KvCache kv, Integer window, DataType dtype, NDManager step) {
+        int blockSize = kv.spec().blockSize();
+        int queryLen = seqs.get(0).queryLen();
+        int maxContext = 0;
+        for (SequenceSpan s : seqs) {
+            maxContext = Math.max(maxContext, s.contextLen());
+        }
+        int maxBlocks = (maxContext + blockSize - 1) / blockSize;
+        int keys = maxBlocks * blockSize;
+        int[][] tables = new int[seqs.size()][];
+        float[] mask = new float[seqs.size() * queryLen * keys];
+        boolean masked = false;
+        for (int s = 0; s < seqs.size(); s++) {
+            SequenceSpan span = seqs.get(s);
+            if (span.blockTable().length * blockSize < span.contextLen()) {
+                throw new IllegalArgumentException("block table of " + span.blockTable().length
+                        + " blocks cannot hold " + span.contextLen() + " tokens");
+            }
+            tables[s] = span.blockTable();
+            for (int q = 0; q < queryLen; q++) {
+                int pos = span.contextLen() - queryLen + q;
+                int lo = window == null ? 0 : Math.max(0, pos - window + 1);
+                int row = (s * queryLen + q) * keys;
+                for (int k = 0; k < keys; k++) {
+                    if (k < lo || k > pos) {
+                        mask[row + k] = Float.NEGATIVE_INFINITY;
+                        masked = true;
+                    }
+                }
+            }
+        }
+        NDArray maskNd = null;
+        if (masked) {
+            maskNd = step.create(mask, new Shape(seqs.size(), 1, queryLen, 1, keys));
+            if (dtype != DataType.FLOAT32) {
+                maskNd = maskNd.toType(dtype, false);
+            }
+        }
+        return new Group(seqs.get(0).queryStart(), seqs.size(), queryLen, kv.gatherIndex(tables, maxBlocks, step), maskNd);
+    }
+}

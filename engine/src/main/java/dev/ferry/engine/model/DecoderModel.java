@@ -1,0 +1,31 @@
+package dev.ferry.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import dev.ferry.engine.kv.KvCache;
+import dev.ferry.store.config.DecoderConfig;
+
+/**
+ * A decoder-only language model as an NDArray program over the flattened-batch contract: one call
+ * computes every token of a step (decodes and prefill chunks of many sequences), writes their keys
+ * and values into the paged cache and returns logits for the rows that are sampled.
+ */
+public interface DecoderModel extends AutoCloseable {
+
+    DecoderConfig config();
+
+    /** Dtype of activations and of the KV cache. */
+    DataType dtype();
+
+    /** Mistral's sliding window, or null when attention sees the whole context. */
+    Integer slidingWindow();
+
+    /** Logits {@code [sampled rows, vocab]} in float32, owned by the step's manager. */
+    NDArray forward(StepInputs in, KvCache kv);
+
+    /** All dense layers, for the load-time choice of weight forms. */
+    java.util.List<Linear> linears();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,41 @@
+package dev.ferry.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.ferry.store.ModelFolder;
+import dev.ferry.store.config.DecoderConfig;
+
+/**
+ * Builds a {@link Gpt2Model} from Hugging Face tensor names. Conv1D weights stay in their
+ * {@code [in, out]} layout; the attention scale (and GPT-2's optional 1/(layer+1)) is folded into
+ * the query columns of {@code c_attn}.
+ */
+final class Gpt2Loader {
+    private Gpt2Loader() {}
+
+    static Gpt2Model load(ModelFolder folder, NDManager manager, DataType dtype) {
+        DecoderConfig c = folder.config();
+        WeightReader r = new WeightReader(folder, manager, dtype);
+        NDArray wte = r.load("transformer.wte.weight");
+        long hidden = c.hiddenSize();
+        double eps = c.normEps();
+        Gpt2Model.Layer[] layers = new Gpt2Model.Layer[c.numLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            String p = "transformer.h." + i + ".";
+            double scale = 1.0 / Math.sqrt(c.headDim()) / (c.attentionScaleByLayer() ? i + 1 : 1);
+            NDArray qkvW = r.upload(r.host(p + "attn.c_attn.weight").scaleColumns(0, hidden, scale));
+            NDArray qkvB = r.upload(r.host(p + "attn.c_attn.bias").scaleRows(0, hidden, scale));
+            layers[i] = new Gpt2Model.Layer(
+                    new LayerNorm(r.load(p + "ln_1.weight"), r.load(p + "ln_1.bias"), eps),
+                    Linear.fromInOut(qkvW, qkvB),
+                    Linear.fromInOut(r.load(p + "attn.c_proj.weight"), r.load(p + "attn.c_proj.bias")),
+                    new LayerNorm(r.load(p + "ln_2.weight"), r.load(p + "ln_2.bias"), eps),
+                    Linear.fromInOut(r.load(p + "mlp.c_fc.weight"), r.load(p + "mlp.c_fc.bias")),
+                    Linear.fromInOut(r.load(p + "mlp.c_proj.weight"), r.load(p + "mlp.c_proj.bias")));
+        }
+        Linear lmHead = c.tieWordEmbeddings() ? Linear.sharing(wte) : Linear.fromOutIn(r.load("lm_head.weight"), null);
+        return new Gpt2Model(c, manager, dtype, wte, r.load("transformer.wpe.weight"), layers,
+                new LayerNorm(r.load("transformer.ln_f.weight"), r.load("transformer.ln_f.bias"), eps), lmHead);
+    }
+}

@@ -1,0 +1,120 @@
+package dev.ferry.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.ferry.engine.kv.KvCache;
+import dev.ferry.store.config.DecoderConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * GPT-2: learned absolute positions, pre-LayerNorm blocks, a plain MLP with the tanh form of GELU
+ * ("gelu_new"), and Conv1D weights stored {@code [in, out]}. Built by {@link Gpt2Loader}.
+ */
+public final class Gpt2Model implements DecoderModel {
+
+    record Layer(LayerNorm ln1, Linear qkv, Linear out, LayerNorm ln2, Linear fc, Linear proj) {}
+
+    private final DecoderConfig config;
+    private final NDManager manager;
+    private final DataType dtype;
+    private final NDArray tokenEmbed;     // [vocab, hidden]
+    private final NDArray positionEmbed;  // [positions, hidden]
+    private final Layer[] layers;
+    private final LayerNorm finalNorm;
+    private final Linear lmHead;
+    private final PagedAttention attention;
+    private final NDIndex qSlice;
+    private final NDIndex kSlice;
+    private final NDIndex vSlice;
+    private final NDArray geluCubic;
+    private final NDArray geluScale;
+    private final NDArray one;
+    private final NDArray half;
+
+    Gpt2Model(DecoderConfig config, NDManager manager, DataType dtype, NDArray tokenEmbed, NDArray positionEmbed,
+              Layer[] layers, LayerNorm finalNorm, Linear lmHead) {
+        this.config = config;
+        this.manager = manager;
+        this.dtype = dtype;
+        this.tokenEmbed = tokenEmbed;
+        this.positionEmbed = positionEmbed;
+        this.layers = layers;
+        this.finalNorm = finalNorm;
+        this.lmHead = lmHead;
+        int hidden = config.hiddenSize();
+        this.attention = new PagedAttention(config.numHeads(), config.numKvHeads(), config.headDim());
+        qSlice = new NDIndex(":, :" + hidden);
+        kSlice = new NDIndex(":, " + hidden + ":" + 2 * hidden);
+        vSlice = new NDIndex(":, " + 2 * hidden + ":");
+        geluCubic = manager.full(new Shape(), 0.044715f, dtype);
+        geluScale = manager.full(new Shape(), (float) Math.sqrt(2 / Math.PI), dtype);
+        one = manager.full(new Shape(), 1f, dtype);
+        half = manager.full(new Shape(), 0.5f, dtype);
+    }
+
+    @Override
+    public NDArray forward(StepInputs in, KvCache kv) {
+        int t = in.numTokens;
+        int heads = config.numHeads();
+        int d = config.headDim();
+        NDArray x = JniUtils.embedding((PtNDArray) in.tokenIds, (PtNDArray) tokenEmbed, false)
+                .addi(JniUtils.embedding((PtNDArray) in.positions, (PtNDArray) positionEmbed, false));
+        for (int l = 0; l < layers.length; l++) {
+            Layer layer = layers[l];
+            NDArray qkv = layer.qkv.apply(layer.ln1.apply(x));                  // [T, 3 * hidden]
+            kv.write(l, qkv.get(in.manager, kSlice).reshape(t, heads, d), qkv.get(in.manager, vSlice).reshape(t, heads, d),
+                    in.kvWrite);
+            NDArray attn = attention.forward(l, qkv.get(in.manager, qSlice).reshape(t, heads, d), in.attention, kv);
+            x.addi(layer.out.apply(attn));
+            x.addi(layer.proj.apply(gelu(layer.fc.apply(layer.ln2.apply(x)))));
+        }
+        NDArray last = in.logitRows == null ? x : JniUtils.embedding((PtNDArray) in.logitRows, (PtNDArray) x, false);
+        NDArray logits = lmHead.apply(finalNorm.apply(last));
+        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    }
+
+    /** {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
+    private NDArray gelu(NDArray x) {
+        NDArray inner = x.square().muli(x).muli(geluCubic).addi(x).muli(geluScale);
+        return inner.tanh().addi(one).muli(x).muli(half);
+    }
+
+    @Override
+    public DecoderConfig config() {
+        return config;
+    }
+
+    @Override
+    public DataType dtype() {
+        return dtype;
+    }
+
+    @Override
+    public Integer slidingWindow() {
+        return null;
+    }
+
+    @Override
+    public List<Linear> linears() {
+        List<Linear> out = new ArrayList<>();
+        for (Layer l : layers) {
+            out.add(l.qkv);
+            out.add(l.out);
+            out.add(l.fc);
+            out.add(l.proj);
+        }
+        out.add(lmHead);
+        return out;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,116 @@
+package dev.ferry.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.ferry.store.safetensors.HalfFloats;
+import dev.ferry.store.safetensors.TensorInfo;
+import dev.ferry.store.safetensors.WeightIndex;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * A weight on the host as float32 while it is reshaped for the device (fused, scaled). F32, F16 and
+ * BF16 values are all exact in float32, so nothing is rounded until the final conversion to the
+ * compute dtype — and no bfloat16 array ever reaches DJL, whose 0.35.1 natives abort on it.
+ */
+public final class HostTensor {
+    private final float[] data;
+    private final long[] shape;
+
+    private HostTensor(float[] data, long[] shape) {
+        this.data = data;
+        this.shape = shape;
+    }
+
+    public static HostTensor read(TensorInfo t) {
+        ByteBuffer b = WeightIndex.map(t);
+        int n = Math.toIntExact(t.numel());
+        float[] out = new float[n];
+        switch (t.dtype()) {
+            case F32 -> b.asFloatBuffer().get(out);
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = HalfFloats.halfToFloat(b.getShort(2 * i));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = HalfFloats.bf16ToFloat(b.getShort(2 * i));
+                }
+            }
+            case F64 -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) b.getDouble(8 * i);
+                }
+            }
+            default -> throw new IllegalArgumentException(t.fileName() + ": tensor " + t.name()
+                    + " has dtype " + t.dtype().tag() + ", expected a float type");
+        }
+        return new HostTensor(out, t.shape().clone());
+    }
+
+    /** Concatenates along the first dimension (row-major, so the bytes simply follow each other). */
+    public static HostTensor concatRows(HostTensor... parts) {
+        long rows = 0;
+        int total = 0;
+        for (HostTensor p : parts) {
+            rows += p.shape[0];
+            total += p.data.length;
+        }
+        float[] out = new float[total];
+        int pos = 0;
+        for (HostTensor p : parts) {
+            System.arraycopy(p.data, 0, out, pos, p.data.length);
+            pos += p.data.length;
+        }
+        long[] shape = parts[0].shape.clone();
+        shape[0] = rows;
+        return new HostTensor(out, shape);
+    }
+
+    /** Multiplies rows {@code [from, to)} of a 2-D (or the elements of a 1-D) tensor by {@code factor}. */
+    public HostTensor scaleRows(long from, long to, double factor) {
+        int width = shape.length == 1 ? 1 : (int) shape[1];
+        for (int i = (int) from * width; i < (int) to * width; i++) {
+            data[i] = (float) (data[i] * factor);
+        }
+        return this;
+    }
+
+    /** Multiplies columns {@code [from, to)} of a 2-D tensor by {@code factor}. */
+    public HostTensor scaleColumns(long from, long to, double factor) {
+        int width = (int) shape[1];
+        for (int r = 0; r < shape[0]; r++) {
+            for (int c = (int) from; c < to; c++) {
+                data[r * width + c] = (float) (data[r * width + c] * factor);
+            }
+        }
+        return this;
+    }
+
+    public long[] shape() {
+        return shape;
+    }
+
+    /** Creates the device array in {@code dtype} (float32, float16 or float64). */
+    public NDArray toNDArray(NDManager manager, DataType dtype) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(data.length * dtype.getNumOfBytes()).order(ByteOrder.nativeOrder());
+        switch (dtype) {
+            case FLOAT32 -> buf.asFloatBuffer().put(data);
+            case FLOAT64 -> {
+                for (int i = 0; i < data.length; i++) {
+                    buf.putDouble(8 * i, data[i]);
+                }
+            }
+            case FLOAT16 -> {
+                for (int i = 0; i < data.length; i++) {
+                    buf.putShort(2 * i, HalfFloats.floatToHalf(data[i]));
+                }
+            }
+            default -> throw new IllegalArgumentException("weights cannot be held as " + dtype);
+        }
+        return manager.create(buf, new Shape(shape), dtype);
+    }
+}

@@ -1,0 +1,89 @@
+package dev.ferry.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Chooses, per weight shape and row-count bucket, the {@link Linear.Form} that runs fastest on this
+ * machine. Timings rotate over every layer of a shape so weights come from memory as in a real
+ * step, not from cache. Only forms with identical numerics compete (fp32 [out,in] versus [in,out]);
+ * the choice never changes what the model computes beyond summation order.
+ */
+public final class LinearTuner {
+    private static final Logger LOG = LoggerFactory.getLogger(LinearTuner.class);
+    /** Largest row count measured; larger buckets reuse its choice. */
+    private static final int MAX_TUNED_BUCKET = 6;
+    private static final int REPEATS = 3;
+
+    private LinearTuner() {}
+
+    public static void tune(List<Linear> linears, NDManager parent, DataType dtype) {
+        if (dtype != DataType.FLOAT32) {
+            return;
+        }
+        Map<String, List<Linear>> byShape = new LinkedHashMap<>();
+        for (Linear l : linears) {
+            byShape.computeIfAbsent(l.outFeatures() + "x" + l.inFeatures(), k -> new ArrayList<>()).add(l);
+        }
+        long t0 = System.nanoTime();
+        for (Map.Entry<String, List<Linear>> e : byShape.entrySet()) {
+            Linear.Form[] forms = tuneShape(e.getValue(), parent, dtype);
+            for (Linear l : e.getValue()) {
+                l.choose(forms);
+            }
+            LOG.debug("linear {}: forms by bucket {}", e.getKey(), Arrays.toString(forms));
+        }
+        LOG.info("tuned {} linear shapes in {} ms", byShape.size(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private static Linear.Form[] tuneShape(List<Linear> layers, NDManager parent, DataType dtype) {
+        Linear.Form[] candidates = {Linear.Form.OUT_IN, Linear.Form.IN_OUT};
+        Linear.Form[] best = new Linear.Form[Linear.BUCKETS];
+        for (int b = 0; b <= MAX_TUNED_BUCKET; b++) {
+            long rows = 1L << b;
+            double bestTime = Double.MAX_VALUE;
+            try (NDManager m = parent.newSubManager()) {
+                NDArray x = m.randomNormal(new Shape(rows, layers.get(0).inFeatures())).toType(dtype, false);
+                for (Linear.Form f : candidates) {
+                    double t = time(layers, x, f);
+                    if (t < bestTime) {
+                        bestTime = t;
+                        best[b] = f;
+                    }
+                }
+            }
+        }
+        for (int b = MAX_TUNED_BUCKET + 1; b < Linear.BUCKETS; b++) {
+            best[b] = best[MAX_TUNED_BUCKET];
+        }
+        return best;
+    }
+
+    /** Median over repeats of the time for one pass over all layers. */
+    private static double time(List<Linear> layers, NDArray x, Linear.Form form) {
+        pass(layers, x, form); // warm-up, also materialises the form
+        double[] t = new double[REPEATS];
+        for (int r = 0; r < REPEATS; r++) {
+            long s = System.nanoTime();
+            pass(layers, x, form);
+            t[r] = System.nanoTime() - s;
+        }
+        Arrays.sort(t);
+        return t[REPEATS / 2];
+    }
+
+    private static void pass(List<Linear> layers, NDArray x, Linear.Form form) {
+        for (Linear l : layers) {
+            l.apply(x, form).close();
+        }
+    }
+}

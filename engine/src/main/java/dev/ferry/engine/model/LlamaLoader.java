@@ -1,0 +1,46 @@
+package dev.ferry.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.ferry.store.ModelFolder;
+import dev.ferry.store.config.DecoderConfig;
+
+/**
+ * Builds a {@link LlamaModel} from Hugging Face tensor names: fuses q/k/v and gate/up into single
+ * matrices, and folds the attention scale {@code 1/sqrt(headDim)} into the query rows so attention
+ * needs no separate scaling op.
+ */
+final class LlamaLoader {
+    private LlamaLoader() {}
+
+    static LlamaModel load(ModelFolder folder, NDManager manager, DataType dtype, int maxPositions) {
+        DecoderConfig c = folder.config();
+        WeightReader r = new WeightReader(folder, manager, dtype);
+        NDArray embed = r.load("model.embed_tokens.weight");
+        LlamaModel.Layer[] layers = new LlamaModel.Layer[c.numLayers()];
+        long qRows = (long) c.numHeads() * c.headDim();
+        double scale = 1.0 / Math.sqrt(c.headDim());
+        for (int i = 0; i < layers.length; i++) {
+            String p = "model.layers." + i + ".";
+            String a = p + "self_attn.";
+            NDArray qkvW = r.upload(HostTensor.concatRows(r.host(a + "q_proj.weight"), r.host(a + "k_proj.weight"),
+                    r.host(a + "v_proj.weight")).scaleRows(0, qRows, scale));
+            NDArray qkvB = !c.qkvBias() ? null : r.upload(HostTensor.concatRows(r.host(a + "q_proj.bias"),
+                    r.host(a + "k_proj.bias"), r.host(a + "v_proj.bias")).scaleRows(0, qRows, scale));
+            NDArray outB = c.outputBias() ? r.load(a + "o_proj.bias") : null;
+            NDArray gateUp = r.upload(HostTensor.concatRows(r.host(p + "mlp.gate_proj.weight"),
+                    r.host(p + "mlp.up_proj.weight")));
+            layers[i] = new LlamaModel.Layer(
+                    new RmsNorm(r.load(p + "input_layernorm.weight"), c.normEps(), manager),
+                    Linear.fromOutIn(qkvW, qkvB),
+                    Linear.fromOutIn(r.load(a + "o_proj.weight"), outB),
+                    new RmsNorm(r.load(p + "post_attention_layernorm.weight"), c.normEps(), manager),
+                    Linear.fromOutIn(gateUp, null),
+                    Linear.fromOutIn(r.load(p + "mlp.down_proj.weight"), null));
+        }
+        Linear lmHead = c.tieWordEmbeddings() ? Linear.sharing(embed) : Linear.fromOutIn(r.load("lm_head.weight"), null);
+        return new LlamaModel(c, manager, dtype, embed, layers, new RmsNorm(r.load("model.norm.weight"), c.normEps(), manager),
+                lmHead, new RopeTables(c, maxPositions, dtype, manager));
+    }
+}

@@ -1,0 +1,121 @@
+package dev.ferry.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.ferry.engine.kv.KvCache;
+import dev.ferry.store.config.DecoderConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Llama, Mistral and Qwen2 (they differ only in config switches: GQA, rope scaling, QKV bias,
+ * sliding window, tied embeddings), written in the order of the paper. Weights are built by
+ * {@link LlamaLoader}; q/k/v and gate/up are fused so each runs as one matrix product over all
+ * tokens of the step.
+ */
+public final class LlamaModel implements DecoderModel {
+
+    record Layer(RmsNorm inputNorm, Linear qkv, Linear out, RmsNorm postNorm, Linear gateUp, Linear down) {}
+
+    private final DecoderConfig config;
+    private final NDManager manager;
+    private final DataType dtype;
+    private final NDArray embedTokens;  // [vocab, hidden]
+    private final Layer[] layers;
+    private final RmsNorm finalNorm;
+    private final Linear lmHead;
+    private final RopeTables rope;
+    private final PagedAttention attention;
+    private final NDIndex qkSlice;
+    private final NDIndex vSlice;
+    private final NDIndex qHeads;
+    private final NDIndex kHeads;
+    private final NDIndex gateSlice;
+    private final NDIndex upSlice;
+
+    LlamaModel(DecoderConfig config, NDManager manager, DataType dtype, NDArray embedTokens, Layer[] layers,
+               RmsNorm finalNorm, Linear lmHead, RopeTables rope) {
+        this.config = config;
+        this.manager = manager;
+        this.dtype = dtype;
+        this.embedTokens = embedTokens;
+        this.layers = layers;
+        this.finalNorm = finalNorm;
+        this.lmHead = lmHead;
+        this.rope = rope;
+        int h = config.numHeads();
+        int kv = config.numKvHeads();
+        int d = config.headDim();
+        int inter = config.intermediateSize();
+        this.attention = new PagedAttention(h, kv, d);
+        qkSlice = new NDIndex(":, :" + (long) (h + kv) * d);
+        vSlice = new NDIndex(":, " + (long) (h + kv) * d + ":");
+        qHeads = new NDIndex(":, :" + h);
+        kHeads = new NDIndex(":, " + h + ":");
+        gateSlice = new NDIndex(":, :" + inter);
+        upSlice = new NDIndex(":, " + inter + ":");
+    }
+
+    @Override
+    public NDArray forward(StepInputs in, KvCache kv) {
+        int t = in.numTokens;
+        int h = config.numHeads();
+        int kvh = config.numKvHeads();
+        int d = config.headDim();
+        NDArray x = JniUtils.embedding((PtNDArray) in.tokenIds, (PtNDArray) embedTokens, false); // [T, hidden]
+        NDArray[] cosSin = rope.gather(in.positions);
+        for (int l = 0; l < layers.length; l++) {
+            Layer layer = layers[l];
+            NDArray qkv = layer.qkv.apply(layer.inputNorm.apply(x));             // [T, (H + 2KV) * D]
+            NDArray qk = rope.apply(qkv.get(in.manager, qkSlice).reshape(t, h + kvh, d), cosSin);
+            NDArray v = qkv.get(in.manager, vSlice).reshape(t, kvh, d);
+            kv.write(l, qk.get(in.manager, kHeads), v, in.kvWrite);
+            NDArray attn = attention.forward(l, qk.get(in.manager, qHeads), in.attention, kv); // [T, H * D]
+            x.addi(layer.out.apply(attn));
+            NDArray gateUp = layer.gateUp.apply(layer.postNorm.apply(x));        // [T, 2 * inter]
+            NDArray gate = gateUp.get(in.manager, gateSlice);
+            NDArray act = gate.getNDArrayInternal().sigmoid().muli(gate).muli(gateUp.get(in.manager, upSlice));
+            x.addi(layer.down.apply(act));
+        }
+        NDArray last = in.logitRows == null ? x : JniUtils.embedding((PtNDArray) in.logitRows, (PtNDArray) x, false);
+        NDArray logits = lmHead.apply(finalNorm.apply(last));
+        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    }
+
+    @Override
+    public DecoderConfig config() {
+        return config;
+    }
+
+    @Override
+    public DataType dtype() {
+        return dtype;
+    }
+
+    @Override
+    public Integer slidingWindow() {
+        return config.slidingWindow();
+    }
+
+    @Override
+    public List<Linear> linears() {
+        List<Linear> out = new ArrayList<>();
+        for (Layer l : layers) {
+            out.add(l.qkv);
+            out.add(l.out);
+            out.add(l.gateUp);
+            out.add(l.down);
+        }
+        out.add(lmHead);
+        return out;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

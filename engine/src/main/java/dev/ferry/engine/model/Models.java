@@ -1,0 +1,20 @@
+package dev.ferry.engine.model;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.ferry.store.ModelFolder;
+
+/** Builds the native implementation for a model folder's architecture. */
+public final class Models {
+    private Models() {}
+
+    /**
+     * @param maxPositions positions the rotary tables cover (the longest sequence the engine will run)
+     */
+    public static DecoderModel load(ModelFolder folder, NDManager manager, DataType dtype, int maxPositions) {
+        return switch (folder.architecture()) {
+            case LLAMA, MISTRAL, QWEN2 -> LlamaLoader.load(folder, manager, dtype, maxPositions);
+            case GPT2 -> Gpt2Loader.load(folder, manager, dtype);
+        };
+    }
+}

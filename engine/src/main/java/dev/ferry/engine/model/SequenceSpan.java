@@ -1,0 +1,23 @@
+package dev.ferry.engine.model;
+
+/**
+ * One sequence's part of a flattened forward step.
+ *
+ * @param queryStart index of the sequence's first token in the step's token arrays
+ * @param queryLen tokens of this sequence computed in this step (1 for a decode, more for a prefill chunk)
+ * @param contextLen tokens of the sequence in the KV cache once this step has written its own
+ *     (so the span covers positions {@code contextLen - queryLen .. contextLen - 1})
+ * @param blockTable the KV blocks holding the sequence's tokens, in order
+ * @param needsLogits whether the last token of the span is sampled (false for a non-final prefill chunk)
+ */
+public record SequenceSpan(int queryStart, int queryLen, int contextLen, int[] blockTable, boolean needsLogits) {
+    public SequenceSpan {
+        if (queryLen <= 0 || contextLen < queryLen) {
+            throw new IllegalArgumentException("span needs 0 < queryLen <= contextLen, got " + queryLen + ", " + contextLen);
+        }
+    }
+
+    public boolean isDecode() {
+        return queryLen == 1;
+    }
+}

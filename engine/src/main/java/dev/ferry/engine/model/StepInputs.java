@@ -1,0 +1,60 @@
+package dev.ferry.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import dev.ferry.engine.kv.KvCache;
+
+/**
+ * A step's inputs on the device, uploaded once and shared by every layer: token ids, positions,
+ * the KV rows to write, the attention plan, and which rows feed the LM head.
+ */
+public final class StepInputs {
+    final NDManager manager;
+    final NDArray tokenIds;
+    final NDArray positions;
+    final NDIndex kvWrite;
+    final AttentionPlan attention;
+    /** Token rows whose logits are wanted, or null when every token's are (a pure decode step). */
+    final NDArray logitRows;
+    final int numTokens;
+
+    private StepInputs(NDManager manager, NDArray tokenIds, NDArray positions, NDIndex kvWrite,
+                       AttentionPlan attention, NDArray logitRows, int numTokens) {
+        this.manager = manager;
+        this.tokenIds = tokenIds;
+        this.positions = positions;
+        this.kvWrite = kvWrite;
+        this.attention = attention;
+        this.logitRows = logitRows;
+        this.numTokens = numTokens;
+    }
+
+    public static StepInputs upload(ForwardBatch batch, KvCache kv, Integer slidingWindow, DataType dtype,
+                                    NDManager step) {
+        int rows = batch.numLogitRows();
+        NDArray logitRows = null;
+        if (rows != batch.numTokens()) {
+            long[] idx = new long[rows];
+            int r = 0;
+            for (SequenceSpan s : batch.sequences()) {
+                if (s.needsLogits()) {
+                    idx[r++] = s.queryStart() + s.queryLen() - 1;
+                }
+            }
+            logitRows = step.create(idx);
+        }
+        return new StepInputs(step, step.create(toLong(batch.tokenIds())), step.create(toLong(batch.positions())),
+                kv.writeIndex(batch.slots(), step), AttentionPlan.build(batch, kv, slidingWindow, dtype, step),
+                logitRows, batch.numTokens());
+    }
+
+    private static long[] toLong(int[] a) {
+        long[] out = new long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i];
+        }
+        return out;
+    }
+}

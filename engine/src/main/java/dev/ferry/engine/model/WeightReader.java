@@ -1,0 +1,58 @@
+package dev.ferry.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.ferry.store.ModelFolder;
+import dev.ferry.store.safetensors.TensorDtype;
+import dev.ferry.store.safetensors.TensorInfo;
+import dev.ferry.store.safetensors.WeightIndex;
+
+/**
+ * Reads a model folder's tensors into device arrays of the compute dtype. A tensor already stored
+ * in that dtype on the CPU is wrapped around its memory map without a copy; everything else goes
+ * through {@link HostTensor} and is converted in Java.
+ */
+final class WeightReader {
+    private final ModelFolder folder;
+    private final NDManager manager;
+    private final DataType dtype;
+
+    WeightReader(ModelFolder folder, NDManager manager, DataType dtype) {
+        this.folder = folder;
+        this.manager = manager;
+        this.dtype = dtype;
+    }
+
+    DataType dtype() {
+        return dtype;
+    }
+
+    NDManager manager() {
+        return manager;
+    }
+
+    /** A tensor as stored (shape unchanged), in the compute dtype. */
+    NDArray load(String name) {
+        TensorInfo t = folder.tensor(name);
+        if (sameType(t.dtype()) && !manager.getDevice().isGpu()) {
+            return manager.create(WeightIndex.map(t), new Shape(t.shape()), dtype);
+        }
+        return host(name).toNDArray(manager, dtype);
+    }
+
+    HostTensor host(String name) {
+        return HostTensor.read(folder.tensor(name));
+    }
+
+    NDArray upload(HostTensor t) {
+        return t.toNDArray(manager, dtype);
+    }
+
+    private boolean sameType(TensorDtype stored) {
+        return (stored == TensorDtype.F32 && dtype == DataType.FLOAT32)
+                || (stored == TensorDtype.F16 && dtype == DataType.FLOAT16)
+                || (stored == TensorDtype.F64 && dtype == DataType.FLOAT64);
+    }
+}

@@ -1,0 +1,170 @@
+package dev.ferry.engine.runtime;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.util.cuda.CudaUtils;
+import dev.ferry.engine.kv.KvCache;
+import dev.ferry.engine.kv.KvCacheSpec;
+import dev.ferry.engine.model.DecoderModel;
+import dev.ferry.engine.model.ForwardBatch;
+import dev.ferry.engine.model.LinearTuner;
+import dev.ferry.engine.model.Models;
+import dev.ferry.engine.model.StepInputs;
+import dev.ferry.store.ModelFolder;
+import dev.ferry.store.config.MemoryBudget;
+import dev.ferry.store.config.ServingConfig;
+import dev.ferry.store.safetensors.TensorDtype;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One loaded model instance on one device: its weights, its paged KV pool, and the forward step
+ * over a {@link ForwardBatch}. Owned by a single thread (the engine loop, or a benchmark).
+ */
+public final class ModelRunner implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelRunner.class);
+    /** Default KV budget on the CPU, where no device memory query exists. */
+    private static final long CPU_DEFAULT_KV_BYTES = 1L << 30;
+    /** Sequences the default CPU budget is sized for at full context, so tiny models stay tiny. */
+    private static final int CPU_DEFAULT_FULL_SEQUENCES = 64;
+    private static final double GPU_DEFAULT_KV_FRACTION = 0.9;
+    public static final int DEFAULT_BLOCK_SIZE = 16;
+
+    private final ModelFolder folder;
+    private final NDManager manager;
+    private final DecoderModel model;
+    private final KvCache kv;
+    private final int maxModelLen;
+
+    private ModelRunner(ModelFolder folder, NDManager manager, DecoderModel model, KvCache kv, int maxModelLen) {
+        this.folder = folder;
+        this.manager = manager;
+        this.model = model;
+        this.kv = kv;
+        this.maxModelLen = maxModelLen;
+    }
+
+    public static ModelRunner load(ModelFolder folder, RunnerOptions options) {
+        ServingConfig serving = folder.serving();
+        String deviceName = options.device() != null ? options.device()
+                : serving.device() != null ? serving.device() : "cpu";
+        Device device = Devices.parse(deviceName);
+        TensorDtype requested = options.dtype() != null ? options.dtype()
+                : serving.dtype() != null ? serving.dtype()
+                : device.isGpu() ? TensorDtype.F16 : TensorDtype.F32;
+        DataType dtype = computeType(requested);
+        int maxLen = options.maxModelLen() != null ? options.maxModelLen()
+                : serving.maxModelLen() != null ? serving.maxModelLen() : folder.config().maxPositions();
+        if (maxLen > folder.config().maxPositions() && folder.architecture() == dev.ferry.store.config.Architecture.GPT2) {
+            throw new IllegalArgumentException("max model length " + maxLen + " exceeds GPT-2's n_positions "
+                    + folder.config().maxPositions());
+        }
+        int blockSize = options.blockSize() != null ? options.blockSize()
+                : serving.blockSize() != null ? serving.blockSize() : DEFAULT_BLOCK_SIZE;
+        NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+        try {
+            long t0 = System.nanoTime();
+            DecoderModel model = Models.load(folder, manager.newSubManager(), dtype, maxLen);
+            if (options.tuneLinears() && !device.isGpu()) {
+                LinearTuner.tune(model.linears(), manager, dtype);
+            }
+            var c = folder.config();
+            long budget = kvBudget(options.kvCacheMemory() != null ? options.kvCacheMemory() : serving.kvCacheMemory(),
+                    device, KvCacheSpec.bytesPerToken(c.numLayers(), c.numKvHeads(), c.headDim(), dtype), maxLen);
+            int blocks = KvCacheSpec.blocksFor(budget, blockSize, c.numLayers(), c.numKvHeads(), c.headDim(), dtype);
+            if (blocks * blockSize < maxLen && blocks < 1) {
+                throw new IllegalArgumentException("KV cache memory " + budget + " bytes holds no block of " + blockSize + " tokens");
+            }
+            KvCacheSpec spec = new KvCacheSpec(blocks, blockSize, c.numLayers(), c.numKvHeads(), c.headDim(), dtype);
+            KvCache kv = new KvCache(spec, manager);
+            LOG.info("loaded {} ({}) on {} as {} in {} ms; KV cache {} blocks x {} tokens ({} MiB)", folder.name(),
+                    c.architecture().hfClass(), device, dtype, (System.nanoTime() - t0) / 1_000_000, blocks, blockSize,
+                    spec.totalBytes() >> 20);
+            return new ModelRunner(folder, manager, model, kv, maxLen);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** The dtype activations and the KV cache use; bfloat16 is refused before any array exists. */
+    public static DataType computeType(TensorDtype dtype) {
+        return switch (dtype) {
+            case F32 -> DataType.FLOAT32;
+            case F16 -> DataType.FLOAT16;
+            case F64 -> DataType.FLOAT64;
+            case BF16 -> throw new IllegalArgumentException("dtype bf16 is not supported yet: DJL 0.35.1 aborts the JVM "
+                    + "on any bfloat16 array. Use f16 or f32 (BF16 checkpoints are converted on load)");
+            default -> throw new IllegalArgumentException("dtype " + dtype.torchName() + " cannot run a model");
+        };
+    }
+
+    private static long kvBudget(MemoryBudget budget, Device device, long bytesPerToken, int maxLen) {
+        if (device.isGpu()) {
+            long free = gpuFreeBytes(device);
+            return (budget != null ? budget : MemoryBudget.ofFraction(GPU_DEFAULT_KV_FRACTION)).resolve(free);
+        }
+        if (budget != null) {
+            return budget.resolve(Runtime.getRuntime().maxMemory() + physicalFreeBytes());
+        }
+        return Math.min(CPU_DEFAULT_KV_BYTES, bytesPerToken * maxLen * CPU_DEFAULT_FULL_SEQUENCES);
+    }
+
+    private static long gpuFreeBytes(Device device) {
+        try {
+            var usage = CudaUtils.getGpuMemory(device);
+            return usage.getMax() - usage.getCommitted();
+        } catch (RuntimeException | LinkageError e) {
+            throw new IllegalStateException("cannot query free memory on " + device
+                    + "; give --kv-cache-memory as a size (e.g. 8GiB)", e);
+        }
+    }
+
+    private static long physicalFreeBytes() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getFreeMemorySize();
+        }
+        return CPU_DEFAULT_KV_BYTES;
+    }
+
+    /** A child manager for one step's temporaries; close it when the step's results are read. */
+    public NDManager newStepManager() {
+        return manager.newSubManager();
+    }
+
+    /** Runs one flattened forward step; logits {@code [rows, vocab]} float32 live in {@code step}. */
+    public NDArray forward(ForwardBatch batch, NDManager step) {
+        StepInputs in = StepInputs.upload(batch, kv, model.slidingWindow(), model.dtype(), step);
+        return model.forward(in, kv);
+    }
+
+    public ModelFolder folder() {
+        return folder;
+    }
+
+    public DecoderModel model() {
+        return model;
+    }
+
+    public KvCacheSpec kvSpec() {
+        return kv.spec();
+    }
+
+    public int maxModelLen() {
+        return maxModelLen;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    @Override
+    public void close() {
+        kv.close();
+        model.close();
+        manager.close();
+    }
+}

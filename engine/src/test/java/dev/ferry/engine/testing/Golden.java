@@ -1,0 +1,79 @@
+package dev.ferry.engine.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The golden reference models and outputs copied from shared/golden into test resources. */
+public final class Golden {
+    public static final List<String> MODELS = List.of("llama-tiny", "qwen2-tiny", "mistral-tiny", "gpt2-tiny");
+
+    /** One reference case: a prompt, its 16 greedy tokens and the logits at the last prompt position. */
+    public record Case(int[] promptIds, int[] greedyIds, double[] greedyMargins, double[] lastLogits) {}
+
+    private Golden() {}
+
+    public static Path modelDir(String name) {
+        return root().resolve(name).resolve("model");
+    }
+
+    public static Path root() {
+        try {
+            return Path.of(Golden.class.getResource("/golden").toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static List<Case> cases(String name) {
+        ObjectMapper mapper = new ObjectMapper();
+        List<Case> out = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(root().resolve(name).resolve("cases.jsonl"))) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode n = mapper.readTree(line);
+                out.add(new Case(ints(n.get("prompt_ids")), ints(n.get("greedy_ids")), doubles(n.get("greedy_margins")),
+                        doubles(n.get("last_logits"))));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    private static int[] ints(JsonNode a) {
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.get(i).asInt();
+        }
+        return out;
+    }
+
+    private static double[] doubles(JsonNode a) {
+        double[] out = new double[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.get(i).asDouble();
+        }
+        return out;
+    }
+
+    /** ||a - b|| / ||b||. */
+    public static double relativeL2(float[] a, double[] b) {
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < b.length; i++) {
+            double d = a[i] - b[i];
+            num += d * d;
+            den += b[i] * b[i];
+        }
+        return Math.sqrt(num / den);
+    }
+}

@@ -1,0 +1,198 @@
+package dev.ferry.store;
+
+import dev.ferry.store.config.Architecture;
+import dev.ferry.store.config.DecoderConfig;
+import dev.ferry.store.config.GenerationConfig;
+import dev.ferry.store.config.HfConfigParser;
+import dev.ferry.store.config.JsonFiles;
+import dev.ferry.store.config.ServingConfig;
+import dev.ferry.store.config.TokenizerConfig;
+import dev.ferry.store.safetensors.TensorInfo;
+import dev.ferry.store.safetensors.WeightIndex;
+import dev.ferry.store.tokenizer.ModelTokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A validated model folder: config, weights table, tokenizer and optional serving files. Opening
+ * checks everything that can be checked without running the model, so that a broken folder fails
+ * here with a message naming the file, key or tensor rather than later inside a forward pass.
+ */
+public final class ModelFolder implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelFolder.class);
+    private static final Set<String> FLOAT_DTYPES = Set.of("F32", "F16", "BF16", "F64");
+
+    private final Path path;
+    private final DecoderConfig config;
+    private final GenerationConfig generation;
+    private final TokenizerConfig tokenizerConfig;
+    private final ServingConfig serving;
+    private final WeightIndex weights;
+    private final ModelTokenizer tokenizer;
+
+    private ModelFolder(Path path, DecoderConfig config, GenerationConfig generation, TokenizerConfig tokenizerConfig,
+                        ServingConfig serving, WeightIndex weights, ModelTokenizer tokenizer) {
+        this.path = path;
+        this.config = config;
+        this.generation = generation;
+        this.tokenizerConfig = tokenizerConfig;
+        this.serving = serving;
+        this.weights = weights;
+        this.tokenizer = tokenizer;
+    }
+
+    public static ModelFolder open(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new ModelLoadException(dir + ": model folder does not exist or is not a directory");
+        }
+        Path configFile = dir.resolve("config.json");
+        if (!Files.isRegularFile(configFile)) {
+            throw new ModelLoadException(dir.getFileName() + ": missing config.json");
+        }
+        DecoderConfig config = HfConfigParser.parse(JsonFiles.readObject(configFile));
+        WeightIndex weights = WeightIndex.open(dir);
+        checkTensors(config, weights);
+        Path tokFile = dir.resolve(ModelTokenizer.FILE);
+        if (!Files.isRegularFile(tokFile)) {
+            throw new ModelLoadException(dir.getFileName() + ": missing " + ModelTokenizer.FILE);
+        }
+        GenerationConfig gen = optional(dir.resolve("generation_config.json"))
+                ? GenerationConfig.parse(JsonFiles.readObject(dir.resolve("generation_config.json")))
+                : GenerationConfig.empty();
+        TokenizerConfig tokCfg = optional(dir.resolve("tokenizer_config.json"))
+                ? TokenizerConfig.parse(JsonFiles.readObject(dir.resolve("tokenizer_config.json")))
+                : TokenizerConfig.empty();
+        ServingConfig serving = optional(dir.resolve(ServingConfig.FILE))
+                ? ServingConfig.read(dir.resolve(ServingConfig.FILE)) : ServingConfig.defaults();
+        ModelTokenizer tokenizer = ModelTokenizer.open(tokFile);
+        try {
+            if (tokenizer.size() > config.vocabSize()) {
+                throw new ModelLoadException(ModelTokenizer.FILE + ": has " + tokenizer.size()
+                        + " tokens but config.json vocab_size is " + config.vocabSize());
+            }
+            ModelFolder folder = new ModelFolder(dir, config, gen, tokCfg, serving, weights, tokenizer);
+            for (int id : folder.eosTokenIds()) {
+                if (id < 0 || id >= config.vocabSize()) {
+                    throw new ModelLoadException("eos_token_id " + id + " is outside the vocabulary (vocab_size "
+                            + config.vocabSize() + ")");
+                }
+            }
+            return folder;
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    private static boolean optional(Path file) {
+        return Files.isRegularFile(file);
+    }
+
+    /** Every expected tensor present, float-typed, with the shape config.json implies. */
+    private static void checkTensors(DecoderConfig config, WeightIndex weights) {
+        Map<String, ExpectedTensors.Spec> expected = ExpectedTensors.of(config);
+        for (Map.Entry<String, ExpectedTensors.Spec> e : expected.entrySet()) {
+            TensorInfo t = resolve(weights, e.getKey());
+            if (t == null) {
+                throw new ModelLoadException(weightsFileName(weights) + ": missing tensor " + e.getKey());
+            }
+            if (!FLOAT_DTYPES.contains(t.dtype().tag())) {
+                throw new ModelLoadException(t.fileName() + ": tensor " + t.name() + " has dtype " + t.dtype().tag()
+                        + ", expected F32, F16 or BF16");
+            }
+            if (!Arrays.equals(t.shape(), e.getValue().shape())) {
+                throw new ModelLoadException(t.fileName() + ": tensor " + t.name() + " has shape " + t.shapeText()
+                        + ", config.json implies " + Arrays.toString(e.getValue().shape()));
+            }
+        }
+        List<String> unused = new ArrayList<>();
+        for (String name : weights.tensors().keySet()) {
+            if (!expected.containsKey(name) && !expected.containsKey("transformer." + name)) {
+                unused.add(name);
+            }
+        }
+        if (!unused.isEmpty()) {
+            LOG.warn("{} tensors are not used by {}: {}", unused.size(), config.architecture().hfClass(),
+                    unused.size() > 5 ? unused.subList(0, 5) + " ..." : unused);
+        }
+    }
+
+    private static String weightsFileName(WeightIndex weights) {
+        return weights.tensors().isEmpty() ? WeightIndex.SINGLE
+                : weights.tensors().values().iterator().next().fileName();
+    }
+
+    /** Old GPT-2 checkpoints store transformer tensors without the "transformer." prefix. */
+    private static TensorInfo resolve(WeightIndex weights, String name) {
+        TensorInfo t = weights.get(name);
+        if (t == null && name.startsWith("transformer.")) {
+            t = weights.get(name.substring("transformer.".length()));
+        }
+        return t;
+    }
+
+    /** The stored tensor for an expected Hugging Face name. */
+    public TensorInfo tensor(String name) {
+        TensorInfo t = resolve(weights, name);
+        if (t == null) {
+            throw new ModelLoadException(weightsFileName(weights) + ": missing tensor " + name);
+        }
+        return t;
+    }
+
+    /** Ids that end generation: generation_config.json's, else config.json's. */
+    public List<Integer> eosTokenIds() {
+        Set<Integer> ids = new LinkedHashSet<>(generation.eosTokenIds().isEmpty()
+                ? config.eosTokenIds() : generation.eosTokenIds());
+        return List.copyOf(ids);
+    }
+
+    public String name() {
+        return path.getFileName().toString();
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public DecoderConfig config() {
+        return config;
+    }
+
+    public Architecture architecture() {
+        return config.architecture();
+    }
+
+    public GenerationConfig generation() {
+        return generation;
+    }
+
+    public TokenizerConfig tokenizerConfig() {
+        return tokenizerConfig;
+    }
+
+    public ServingConfig serving() {
+        return serving;
+    }
+
+    public WeightIndex weights() {
+        return weights;
+    }
+
+    public ModelTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}

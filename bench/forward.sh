@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Foundation benchmark: prefill and decode rates of the small preset (created on first run) against
+# this machine's memory bandwidth and matmul rate, measured in the same run. Extra arguments go to
+# dev.ferry.bench.ForwardBenchmark (--model DIR, --device, --dtype, --batch, --context, --steps, --out).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+"$root/ferry" --version >/dev/null   # builds when stale
+exec java ${FERRY_JAVA_OPTS:-} -cp "bench/target/ferry-bench.jar" dev.ferry.bench.ForwardBenchmark "$@"

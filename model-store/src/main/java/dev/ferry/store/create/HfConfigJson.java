@@ -1,0 +1,117 @@
+package dev.ferry.store.create;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * config.json and generation_config.json as transformers 4.45.2's {@code save_pretrained} writes
+ * them for each family: its keys (defaults included), sorted, with Python's number forms.
+ */
+final class HfConfigJson {
+    static final String TRANSFORMERS_VERSION = "4.45.2";
+
+    private HfConfigJson() {
+    }
+
+    static String configText(ModelSpec spec, TokenIds ids) {
+        return PythonJson.write(config(spec, ids), true);
+    }
+
+    static String generationConfigText(TokenIds ids) {
+        Map<String, Object> gen = new HashMap<>();
+        gen.put("_from_model_config", true);
+        gen.put("bos_token_id", ids.bos());
+        // HF writes a single stop id as a bare number, several as a list
+        gen.put("eos_token_id", ids.generationEos().size() == 1 ? ids.generationEos().get(0) : ids.generationEos());
+        gen.put("transformers_version", TRANSFORMERS_VERSION);
+        if (ids.pad() != null) {
+            gen.put("pad_token_id", ids.pad());
+        }
+        return PythonJson.write(gen, true);
+    }
+
+    static Map<String, Object> config(ModelSpec s, TokenIds ids) {
+        Map<String, Object> c = new HashMap<>();
+        c.put("bos_token_id", ids.bos());
+        c.put("eos_token_id", ids.eos());
+        c.put("initializer_range", s.std());
+        c.put("torch_dtype", s.dtype().torchName());
+        c.put("transformers_version", TRANSFORMERS_VERSION);
+        c.put("use_cache", true);
+        c.put("vocab_size", s.vocab());
+        if (s.arch() == ModelArch.GPT2) {
+            gpt2(s, c);
+            return c;
+        }
+        c.put("attention_dropout", 0.0);
+        c.put("hidden_act", "silu");
+        c.put("hidden_size", s.hidden());
+        c.put("intermediate_size", s.intermediate());
+        c.put("max_position_embeddings", s.maxPosition());
+        c.put("num_attention_heads", s.heads());
+        c.put("num_hidden_layers", s.layers());
+        c.put("num_key_value_heads", s.kvHeads());
+        c.put("rms_norm_eps", s.normEps());
+        c.put("rope_theta", s.ropeTheta());
+        c.put("rope_scaling", s.llama3RopeScaling() ? llama3RopeScaling() : null);
+        c.put("tie_word_embeddings", s.tieWordEmbeddings());
+        switch (s.arch()) {
+            case LLAMA -> {
+                c.put("architectures", List.of("LlamaForCausalLM"));
+                c.put("model_type", "llama");
+                c.put("attention_bias", false);
+                c.put("mlp_bias", false);
+                c.put("pretraining_tp", 1);
+                c.put("head_dim", s.headDim());
+            }
+            case MISTRAL -> {
+                c.put("architectures", List.of("MistralForCausalLM"));
+                c.put("model_type", "mistral");
+                c.put("head_dim", s.headDim());
+                c.put("sliding_window", null);
+            }
+            case QWEN2 -> { // q/k/v biases are implied by the family (no config key); window off as released
+                c.put("architectures", List.of("Qwen2ForCausalLM"));
+                c.put("model_type", "qwen2");
+                c.put("use_sliding_window", false);
+                c.put("sliding_window", s.maxPosition());
+                c.put("max_window_layers", s.layers());
+            }
+            default -> throw new IllegalStateException("unhandled arch " + s.arch());
+        }
+        return c;
+    }
+
+    private static void gpt2(ModelSpec s, Map<String, Object> c) {
+        c.put("architectures", List.of("GPT2LMHeadModel"));
+        c.put("model_type", "gpt2");
+        c.put("activation_function", "gelu_new");
+        c.put("n_embd", s.hidden());
+        c.put("n_layer", s.layers());
+        c.put("n_head", s.heads());
+        c.put("n_positions", s.maxPosition());
+        c.put("n_inner", s.intermediate() == 4 * s.hidden() ? null : s.intermediate()); // null means 4 * n_embd
+        c.put("layer_norm_epsilon", s.normEps());
+        c.put("attn_pdrop", 0.1);
+        c.put("embd_pdrop", 0.1);
+        c.put("resid_pdrop", 0.1);
+        c.put("scale_attn_weights", true);
+        c.put("scale_attn_by_inverse_layer_idx", false);
+        c.put("reorder_and_upcast_attn", false);
+        c.put("summary_activation", null);
+        c.put("summary_first_dropout", 0.1);
+        c.put("summary_proj_to_labels", true);
+        c.put("summary_type", "cls_index");
+        c.put("summary_use_proj", true);
+        if (!s.tieWordEmbeddings()) { // GPT2Config's default is tied, and HF omits defaults it did not change
+            c.put("tie_word_embeddings", false);
+        }
+    }
+
+    /** Llama 3.1/3.2's long-context RoPE frequency scaling. */
+    private static Map<String, Object> llama3RopeScaling() {
+        return Map.of("factor", 32.0, "high_freq_factor", 4.0, "low_freq_factor", 1.0,
+                "original_max_position_embeddings", 8192, "rope_type", "llama3");
+    }
+}

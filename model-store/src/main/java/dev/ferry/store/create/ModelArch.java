@@ -1,0 +1,88 @@
+package dev.ferry.store.create;
+
+import dev.ferry.store.config.Architecture;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The model families {@code ferry model create} can write, with the defaults Hugging Face uses for
+ * real checkpoints of each family and the special tokens their tokenizers carry.
+ */
+public enum ModelArch {
+    LLAMA(Architecture.LLAMA, "llama", 500000.0, 1e-5, false, new SpecialTokens(
+            List.of("<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>"),
+            "<|begin_of_text|>", "<|end_of_text|>", List.of("<|end_of_text|>", "<|eot_id|>"), false, true)),
+    MISTRAL(Architecture.MISTRAL, "mistral", 1000000.0, 1e-5, false, new SpecialTokens(
+            List.of("<unk>", "<s>", "</s>"), "<s>", "</s>", List.of("</s>"), true, true)),
+    QWEN2(Architecture.QWEN2, "qwen2", 1000000.0, 1e-6, true, new SpecialTokens(
+            List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>"),
+            "<|endoftext|>", "<|endoftext|>", List.of("<|im_end|>", "<|endoftext|>"), false, false)),
+    GPT2(Architecture.GPT2, "gpt2", 0.0, 1e-5, true, new SpecialTokens(
+            List.of("<|endoftext|>"), "<|endoftext|>", "<|endoftext|>", List.of("<|endoftext|>"), false, false));
+
+    /**
+     * A family's special tokens. {@code configEos} goes to config.json, {@code generationEos} to
+     * generation_config.json (a one-element list is written as a bare id, as HF does).
+     * {@code placedFirst}: the tokens take ids 0.. ahead of the byte tokens (Mistral's {@code <unk> <s> </s>});
+     * otherwise they follow the BPE vocabulary. {@code prependsBos}: encoding adds BOS (Llama, Mistral).
+     */
+    public record SpecialTokens(List<String> tokens, String bos, String configEos, List<String> generationEos,
+                                boolean placedFirst, boolean prependsBos) {
+    }
+
+    private final Architecture architecture;
+    private final String cliName;
+    private final double ropeTheta;
+    private final double normEps;
+    private final boolean tiedEmbeddings;
+    private final SpecialTokens specials;
+
+    ModelArch(Architecture architecture, String cliName, double ropeTheta, double normEps, boolean tiedEmbeddings, SpecialTokens specials) {
+        this.architecture = architecture;
+        this.cliName = cliName;
+        this.ropeTheta = ropeTheta;
+        this.normEps = normEps;
+        this.tiedEmbeddings = tiedEmbeddings;
+        this.specials = specials;
+    }
+
+    /** The architecture the loader reads this family as. */
+    public Architecture architecture() {
+        return architecture;
+    }
+
+    /** The name used on the command line and as config.json's model_type. */
+    public String cliName() {
+        return cliName;
+    }
+
+    /** Default RoPE base; unused for GPT-2, which has learned positions. */
+    public double defaultRopeTheta() {
+        return ropeTheta;
+    }
+
+    public double defaultNormEps() {
+        return normEps;
+    }
+
+    public boolean defaultTiedEmbeddings() {
+        return tiedEmbeddings;
+    }
+
+    public SpecialTokens specials() {
+        return specials;
+    }
+
+    public boolean hasRope() {
+        return this != GPT2;
+    }
+
+    public static ModelArch fromName(String name) {
+        for (ModelArch a : values()) {
+            if (a.cliName.equals(name.toLowerCase(Locale.ROOT))) {
+                return a;
+            }
+        }
+        throw new IllegalArgumentException("unknown architecture '" + name + "' (expected llama, mistral, qwen2 or gpt2)");
+    }
+}

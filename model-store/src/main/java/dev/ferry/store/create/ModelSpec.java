@@ -1,0 +1,90 @@
+package dev.ferry.store.create;
+
+import dev.ferry.store.config.Activation;
+import dev.ferry.store.config.DecoderConfig;
+import dev.ferry.store.config.RopeScaling;
+import dev.ferry.store.safetensors.TensorDtype;
+import java.util.List;
+
+/**
+ * Every size and setting of a model to create: what config.json states, plus how the weights are
+ * drawn ({@code std}, {@code normNoise}, {@code seed}), stored ({@code dtype}) and how many BPE merges
+ * the tokenizer learns. Norm weights are {@code 1 + normNoise * N(0,1)}, all other tensors {@code std * N(0,1)}.
+ */
+public record ModelSpec(
+        ModelArch arch,
+        int hidden,
+        int layers,
+        int heads,
+        int kvHeads,
+        int headDim,
+        int intermediate,
+        int vocab,
+        int maxPosition,
+        double ropeTheta,
+        boolean llama3RopeScaling,
+        double normEps,
+        boolean tieWordEmbeddings,
+        double std,
+        double normNoise,
+        TensorDtype dtype,
+        long seed,
+        int maxMerges) {
+
+    public ModelSpec {
+        requirePositive("hidden", hidden);
+        requirePositive("layers", layers);
+        requirePositive("heads", heads);
+        requirePositive("kv_heads", kvHeads);
+        requirePositive("head_dim", headDim);
+        requirePositive("intermediate", intermediate);
+        requirePositive("vocab", vocab);
+        requirePositive("max_position", maxPosition);
+        if (dtype != TensorDtype.F32 && dtype != TensorDtype.F16 && dtype != TensorDtype.BF16) {
+            throw new IllegalArgumentException("dtype must be f32, f16 or bf16, got " + dtype);
+        }
+        if (heads % kvHeads != 0) {
+            throw new IllegalArgumentException("heads (" + heads + ") must be a multiple of kv_heads (" + kvHeads + ")");
+        }
+        if (arch.hasRope() && headDim % 2 != 0) {
+            throw new IllegalArgumentException("head_dim must be even for RoPE, got " + headDim);
+        }
+        if ((arch == ModelArch.QWEN2 || arch == ModelArch.GPT2) && headDim * heads != hidden) {
+            throw new IllegalArgumentException(arch.cliName() + " requires head_dim * heads == hidden, got "
+                    + headDim + " * " + heads + " != " + hidden);
+        }
+        if (arch == ModelArch.GPT2 && (kvHeads != heads || llama3RopeScaling)) {
+            throw new IllegalArgumentException("gpt2 has neither grouped KV heads nor RoPE scaling");
+        }
+        if (!(std > 0) || !(normNoise >= 0)) {
+            throw new IllegalArgumentException("std must be > 0 and norm noise >= 0");
+        }
+    }
+
+    /** The config a loader reads back from the written config.json (token ids aside). */
+    public DecoderConfig decoderConfig() {
+        RopeScaling scaling = llama3RopeScaling
+                ? new RopeScaling(RopeScaling.Type.LLAMA3, 32.0, 1.0, 4.0, 8192) : null;
+        boolean gpt2 = arch == ModelArch.GPT2;
+        return new DecoderConfig(arch.architecture(), hidden, layers, heads, kvHeads, headDim, intermediate, vocab,
+                maxPosition, normEps, gpt2 ? 0 : ropeTheta, scaling, tieWordEmbeddings,
+                gpt2 || arch == ModelArch.QWEN2, gpt2, null, gpt2 ? Activation.GELU_TANH : Activation.SILU, false,
+                null, List.of(), dtype);
+    }
+
+    public ModelSpec withSeed(long newSeed) {
+        return new ModelSpec(arch, hidden, layers, heads, kvHeads, headDim, intermediate, vocab, maxPosition,
+                ropeTheta, llama3RopeScaling, normEps, tieWordEmbeddings, std, normNoise, dtype, newSeed, maxMerges);
+    }
+
+    public ModelSpec withDtype(TensorDtype newDtype) {
+        return new ModelSpec(arch, hidden, layers, heads, kvHeads, headDim, intermediate, vocab, maxPosition,
+                ropeTheta, llama3RopeScaling, normEps, tieWordEmbeddings, std, normNoise, newDtype, seed, maxMerges);
+    }
+
+    private static void requirePositive(String what, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(what + " must be positive, got " + value);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.ferry.server.cli;
+
+import dev.ferry.engine.runtime.RunnerOptions;
+import dev.ferry.store.config.MemoryBudget;
+import dev.ferry.store.safetensors.TensorDtype;
+import picocli.CommandLine.Option;
+
+/** Options that say how a model runs; unset ones fall back to the model's ferry.properties. */
+final class EngineOptions {
+    @Option(names = "--device", description = "cpu, gpu0, gpu1, ... (default: ferry.properties, else cpu)")
+    String device;
+
+    @Option(names = "--dtype", description = "f32, f16 or f64 (default: f32 on CPU, f16 on GPU); bf16 is refused "
+            + "until DJL supports it")
+    String dtype;
+
+    @Option(names = "--kv-cache-memory", description = "KV cache budget: a size (512MiB, 2GB) or a fraction (0.5)")
+    String kvCacheMemory;
+
+    @Option(names = "--max-model-len", description = "longest sequence (prompt + output) in tokens")
+    Integer maxModelLen;
+
+    @Option(names = "--block-size", description = "tokens per KV block (default 16)")
+    Integer blockSize;
+
+    RunnerOptions toRunnerOptions() {
+        RunnerOptions o = RunnerOptions.defaults().withDevice(device).withMaxModelLen(maxModelLen).withBlockSize(blockSize);
+        if (dtype != null) {
+            o = o.withDtype(parse("--dtype", () -> TensorDtype.fromUserName(dtype)));
+        }
+        if (kvCacheMemory != null) {
+            o = o.withKvCacheMemory(parse("--kv-cache-memory", () -> MemoryBudget.parse(kvCacheMemory)));
+        }
+        return o;
+    }
+
+    private static <T> T parse(String option, java.util.function.Supplier<T> parser) {
+        try {
+            return parser.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.ferry.server.cli;
+
+import dev.ferry.store.ModelLoadException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code ferry} command line: one entry point for serving, generating and managing models. */
+@Command(name = "ferry", mixinStandardHelpOptions = true, versionProvider = FerryCommand.Version.class,
+        description = "Ferry: a model-serving engine for the JVM.",
+        subcommands = {ServeCommand.class, GenerateCommand.class, ModelCommand.class, CommandLine.HelpCommand.class})
+public final class FerryCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line; tests execute it in-process. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new FerryCommand());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            // Errors the user can fix are printed as one line naming the file, key or field.
+            boolean userError = e instanceof ModelLoadException || e instanceof IllegalArgumentException
+                    || e instanceof java.io.IOException;
+            cmd.getErr().println("ferry " + cmd.getCommandName() + ": error: " + e.getMessage());
+            if (!userError) {
+                e.printStackTrace(cmd.getErr());
+            }
+            return userError ? 2 : 1;
+        });
+        return cli;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = FerryCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"ferry " + (v == null ? "dev" : v)};
+        }
+    }
+}

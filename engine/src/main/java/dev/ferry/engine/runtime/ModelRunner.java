@@ -63,6 +63,7 @@ public final class ModelRunner implements AutoCloseable {
         }
         int blockSize = options.blockSize() != null ? options.blockSize()
                 : serving.blockSize() != null ? serving.blockSize() : DEFAULT_BLOCK_SIZE;
+        NativeAllocator.keepLargeBlocks();
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         try {
             long t0 = System.nanoTime();

@@ -43,6 +43,10 @@ class GoldenTest {
              ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults().withDevice(DEVICE).withDtype(DTYPE))) {
             Generator generator = new Generator(runner);
             for (Golden.Case c : Golden.cases(name)) {
+                if (c.promptText() != null) {
+                    assertArrayEquals(c.promptIds(), folder.tokenizer().encode(c.promptText(), true),
+                            name + ": tokenizer encoding of \"" + c.promptText() + "\"");
+                }
                 float[] logits = prefillLogits(runner, c.promptIds());
                 double err = Golden.relativeL2(logits, c.lastLogits());
                 System.out.printf("%s %s on %s/%s: last-logits relative L2 %.2e%n", name,

@@ -12,10 +12,16 @@ import java.util.List;
 
 /** The golden reference models and outputs copied from shared/golden into test resources. */
 public final class Golden {
-    public static final List<String> MODELS = List.of("llama-tiny", "qwen2-tiny", "mistral-tiny", "gpt2-tiny");
+    /**
+     * The shared set, plus cases made with shared/oracle for what it lacks (extra-cases-spec.json):
+     * Mistral's sliding window, llama3 rope scaling with attention biases and head_dim 24, BF16 and
+     * F16 checkpoints, untied GPT-2 with a non-default MLP width.
+     */
+    public static final List<String> MODELS = List.of("llama-tiny", "qwen2-tiny", "mistral-tiny", "gpt2-tiny",
+            "mistral-window4", "llama-rope-llama3-bias-hd24", "qwen2-bf16-untied", "gpt2-f16-untied-inner100");
 
-    /** One reference case: a prompt, its 16 greedy tokens and the logits at the last prompt position. */
-    public record Case(int[] promptIds, int[] greedyIds, double[] greedyMargins, double[] lastLogits) {}
+    /** One reference case: a prompt (text when it was encoded by the reference tokenizer), its greedy tokens, last logits. */
+    public record Case(String promptText, int[] promptIds, int[] greedyIds, double[] greedyMargins, double[] lastLogits) {}
 
     private Golden() {}
 
@@ -40,7 +46,7 @@ public final class Golden {
                     continue;
                 }
                 JsonNode n = mapper.readTree(line);
-                out.add(new Case(ints(n.get("prompt_ids")), ints(n.get("greedy_ids")), doubles(n.get("greedy_margins")),
+                out.add(new Case(n.hasNonNull("prompt_text") ? n.get("prompt_text").asText() : null, ints(n.get("prompt_ids")), ints(n.get("greedy_ids")), doubles(n.get("greedy_margins")),
                         doubles(n.get("last_logits"))));
             }
         } catch (IOException e) {

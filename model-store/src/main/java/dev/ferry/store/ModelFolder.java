@@ -81,7 +81,8 @@ public final class ModelFolder implements AutoCloseable {
             ModelFolder folder = new ModelFolder(dir, config, gen, tokCfg, serving, weights, tokenizer);
             for (int id : folder.eosTokenIds()) {
                 if (id < 0 || id >= config.vocabSize()) {
-                    throw new ModelLoadException("eos_token_id " + id + " is outside the vocabulary (vocab_size "
+                    throw new ModelLoadException((gen.eosTokenIds().isEmpty() ? "config.json" : "generation_config.json")
+                            + ": eos_token_id " + id + " is outside the vocabulary (vocab_size "
                             + config.vocabSize() + ")");
                 }
             }
@@ -102,7 +103,7 @@ public final class ModelFolder implements AutoCloseable {
         for (Map.Entry<String, ExpectedTensors.Spec> e : expected.entrySet()) {
             TensorInfo t = resolve(weights, e.getKey());
             if (t == null) {
-                throw new ModelLoadException(weightsFileName(weights) + ": missing tensor " + e.getKey());
+                throw new ModelLoadException(weights.listingFile() + ": missing tensor " + e.getKey());
             }
             if (!FLOAT_DTYPES.contains(t.dtype().tag())) {
                 throw new ModelLoadException(t.fileName() + ": tensor " + t.name() + " has dtype " + t.dtype().tag()
@@ -125,11 +126,6 @@ public final class ModelFolder implements AutoCloseable {
         }
     }
 
-    private static String weightsFileName(WeightIndex weights) {
-        return weights.tensors().isEmpty() ? WeightIndex.SINGLE
-                : weights.tensors().values().iterator().next().fileName();
-    }
-
     /** Old GPT-2 checkpoints store transformer tensors without the "transformer." prefix. */
     private static TensorInfo resolve(WeightIndex weights, String name) {
         TensorInfo t = weights.get(name);
@@ -143,7 +139,7 @@ public final class ModelFolder implements AutoCloseable {
     public TensorInfo tensor(String name) {
         TensorInfo t = resolve(weights, name);
         if (t == null) {
-            throw new ModelLoadException(weightsFileName(weights) + ": missing tensor " + name);
+            throw new ModelLoadException(weights.listingFile() + ": missing tensor " + name);
         }
         return t;
     }

@@ -14,27 +14,28 @@ import dev.ferry.store.config.DecoderConfig;
 final class Gpt2Loader {
     private Gpt2Loader() {}
 
-    static Gpt2Model load(ModelFolder folder, NDManager manager, DataType dtype) {
+    static Gpt2Model load(ModelFolder folder, NDManager manager, Precision precision) {
         DecoderConfig c = folder.config();
-        WeightReader r = new WeightReader(folder, manager, dtype);
-        NDArray wte = r.load("transformer.wte.weight");
+        WeightReader r = new WeightReader(folder, manager, precision);
+        DataType dtype = precision.activations();
+        NDArray wte = r.loadMatrix("transformer.wte.weight");
         long hidden = c.hiddenSize();
         double eps = c.normEps();
         Gpt2Model.Layer[] layers = new Gpt2Model.Layer[c.numLayers()];
         for (int i = 0; i < layers.length; i++) {
             String p = "transformer.h." + i + ".";
             double scale = 1.0 / Math.sqrt(c.headDim()) / (c.attentionScaleByLayer() ? i + 1 : 1);
-            NDArray qkvW = r.upload(r.host(p + "attn.c_attn.weight").scaleColumns(0, hidden, scale));
+            NDArray qkvW = r.uploadMatrix(r.host(p + "attn.c_attn.weight").scaleColumns(0, hidden, scale));
             NDArray qkvB = r.upload(r.host(p + "attn.c_attn.bias").scaleRows(0, hidden, scale));
             layers[i] = new Gpt2Model.Layer(
                     new LayerNorm(r.load(p + "ln_1.weight"), r.load(p + "ln_1.bias"), eps),
-                    Linear.fromInOut(qkvW, qkvB),
-                    Linear.fromInOut(r.load(p + "attn.c_proj.weight"), r.load(p + "attn.c_proj.bias")),
+                    Linear.fromInOut(qkvW, qkvB, precision),
+                    Linear.fromInOut(r.loadMatrix(p + "attn.c_proj.weight"), r.load(p + "attn.c_proj.bias"), precision),
                     new LayerNorm(r.load(p + "ln_2.weight"), r.load(p + "ln_2.bias"), eps),
-                    Linear.fromInOut(r.load(p + "mlp.c_fc.weight"), r.load(p + "mlp.c_fc.bias")),
-                    Linear.fromInOut(r.load(p + "mlp.c_proj.weight"), r.load(p + "mlp.c_proj.bias")));
+                    Linear.fromInOut(r.loadMatrix(p + "mlp.c_fc.weight"), r.load(p + "mlp.c_fc.bias"), precision),
+                    Linear.fromInOut(r.loadMatrix(p + "mlp.c_proj.weight"), r.load(p + "mlp.c_proj.bias"), precision));
         }
-        Linear lmHead = c.tieWordEmbeddings() ? Linear.sharing(wte) : Linear.fromOutIn(r.load("lm_head.weight"), null);
+        Linear lmHead = c.tieWordEmbeddings() ? Linear.sharing(wte, precision) : Linear.fromOutIn(r.loadMatrix("lm_head.weight"), null, precision);
         return new Gpt2Model(c, manager, dtype, wte, r.load("transformer.wpe.weight"), layers,
                 new LayerNorm(r.load("transformer.ln_f.weight"), r.load("transformer.ln_f.bias"), eps), lmHead);
     }

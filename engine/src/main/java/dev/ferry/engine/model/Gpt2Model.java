@@ -63,8 +63,11 @@ public final class Gpt2Model implements DecoderModel {
         int t = in.numTokens;
         int heads = config.numHeads();
         int d = config.headDim();
-        NDArray x = JniUtils.embedding((PtNDArray) in.tokenIds, (PtNDArray) tokenEmbed, false)
-                .addi(JniUtils.embedding((PtNDArray) in.positions, (PtNDArray) positionEmbed, false));
+        NDArray x = JniUtils.embedding((PtNDArray) in.tokenIds, (PtNDArray) tokenEmbed, false);
+        if (x.getDataType() != dtype) {
+            x = x.toType(dtype, false); // fp16 table, fp32 activations
+        }
+        x.addi(JniUtils.embedding((PtNDArray) in.positions, (PtNDArray) positionEmbed, false));
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
             NDArray qkv = layer.qkv.apply(layer.ln1.apply(x));                  // [T, 3 * hidden]

@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Chooses, per weight shape and row-count bucket, the {@link Linear.Form} that runs fastest on this
  * machine. Timings rotate over every layer of a shape so weights come from memory as in a real
- * step, not from cache. Only forms with identical numerics compete (fp32 [out,in] versus [in,out]);
- * the choice never changes what the model computes beyond summation order.
+ * step, not from cache. In a fp32 model only fp32 forms compete ([out,in] versus [in,out]), so the
+ * choice changes nothing but summation order; a fp16 model on the CPU may also use fp32 copies of
+ * its fp16 weights (exact upcasts) where fp16 GEMM is slower.
  */
 public final class LinearTuner {
     private static final Logger LOG = LoggerFactory.getLogger(LinearTuner.class);
@@ -26,9 +27,9 @@ public final class LinearTuner {
 
     private LinearTuner() {}
 
-    public static void tune(List<Linear> linears, NDManager parent, DataType dtype) {
-        if (dtype != DataType.FLOAT32) {
-            return;
+    public static void tune(List<Linear> linears, NDManager parent) {
+        if (linears.isEmpty() || linears.get(0).precision().activations() != DataType.FLOAT32) {
+            return; // fp64 exists for exactness tests, where speed does not matter
         }
         Map<String, List<Linear>> byShape = new LinkedHashMap<>();
         for (Linear l : linears) {
@@ -36,7 +37,7 @@ public final class LinearTuner {
         }
         long t0 = System.nanoTime();
         for (Map.Entry<String, List<Linear>> e : byShape.entrySet()) {
-            Linear.Form[] forms = tuneShape(e.getValue(), parent, dtype);
+            Linear.Form[] forms = tuneShape(e.getValue(), parent);
             for (Linear l : e.getValue()) {
                 l.choose(forms);
             }
@@ -45,8 +46,13 @@ public final class LinearTuner {
         LOG.info("tuned {} linear shapes in {} ms", byShape.size(), (System.nanoTime() - t0) / 1_000_000);
     }
 
-    private static Linear.Form[] tuneShape(List<Linear> layers, NDManager parent, DataType dtype) {
-        Linear.Form[] candidates = {Linear.Form.OUT_IN, Linear.Form.IN_OUT};
+    private static Linear.Form[] tuneShape(List<Linear> layers, NDManager parent) {
+        Precision precision = layers.get(0).precision();
+        DataType dtype = precision.activations();
+        // fp16 weights only where the model is fp16: the choice must not change a fp32 model's numerics
+        Linear.Form[] candidates = precision.mixed()
+                ? new Linear.Form[] {Linear.Form.HALF_OUT_IN, Linear.Form.OUT_IN, Linear.Form.IN_OUT}
+                : new Linear.Form[] {Linear.Form.OUT_IN, Linear.Form.IN_OUT};
         Linear.Form[] best = new Linear.Form[Linear.BUCKETS];
         for (int b = 0; b <= MAX_TUNED_BUCKET; b++) {
             long rows = 1L << b;

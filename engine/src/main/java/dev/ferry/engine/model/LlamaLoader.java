@@ -14,32 +14,33 @@ import dev.ferry.store.config.DecoderConfig;
 final class LlamaLoader {
     private LlamaLoader() {}
 
-    static LlamaModel load(ModelFolder folder, NDManager manager, DataType dtype, int maxPositions) {
+    static LlamaModel load(ModelFolder folder, NDManager manager, Precision precision, int maxPositions) {
         DecoderConfig c = folder.config();
-        WeightReader r = new WeightReader(folder, manager, dtype);
-        NDArray embed = r.load("model.embed_tokens.weight");
+        WeightReader r = new WeightReader(folder, manager, precision);
+        DataType dtype = precision.activations();
+        NDArray embed = r.loadMatrix("model.embed_tokens.weight");
         LlamaModel.Layer[] layers = new LlamaModel.Layer[c.numLayers()];
         long qRows = (long) c.numHeads() * c.headDim();
         double scale = 1.0 / Math.sqrt(c.headDim());
         for (int i = 0; i < layers.length; i++) {
             String p = "model.layers." + i + ".";
             String a = p + "self_attn.";
-            NDArray qkvW = r.upload(HostTensor.concatRows(r.host(a + "q_proj.weight"), r.host(a + "k_proj.weight"),
+            NDArray qkvW = r.uploadMatrix(HostTensor.concatRows(r.host(a + "q_proj.weight"), r.host(a + "k_proj.weight"),
                     r.host(a + "v_proj.weight")).scaleRows(0, qRows, scale));
             NDArray qkvB = !c.qkvBias() ? null : r.upload(HostTensor.concatRows(r.host(a + "q_proj.bias"),
                     r.host(a + "k_proj.bias"), r.host(a + "v_proj.bias")).scaleRows(0, qRows, scale));
             NDArray outB = c.outputBias() ? r.load(a + "o_proj.bias") : null;
-            NDArray gateUp = r.upload(HostTensor.concatRows(r.host(p + "mlp.gate_proj.weight"),
+            NDArray gateUp = r.uploadMatrix(HostTensor.concatRows(r.host(p + "mlp.gate_proj.weight"),
                     r.host(p + "mlp.up_proj.weight")));
             layers[i] = new LlamaModel.Layer(
                     new RmsNorm(r.load(p + "input_layernorm.weight"), c.normEps(), manager),
-                    Linear.fromOutIn(qkvW, qkvB),
-                    Linear.fromOutIn(r.load(a + "o_proj.weight"), outB),
+                    Linear.fromOutIn(qkvW, qkvB, precision),
+                    Linear.fromOutIn(r.loadMatrix(a + "o_proj.weight"), outB, precision),
                     new RmsNorm(r.load(p + "post_attention_layernorm.weight"), c.normEps(), manager),
-                    Linear.fromOutIn(gateUp, null),
-                    Linear.fromOutIn(r.load(p + "mlp.down_proj.weight"), null));
+                    Linear.fromOutIn(gateUp, null, precision),
+                    Linear.fromOutIn(r.loadMatrix(p + "mlp.down_proj.weight"), null, precision));
         }
-        Linear lmHead = c.tieWordEmbeddings() ? Linear.sharing(embed) : Linear.fromOutIn(r.load("lm_head.weight"), null);
+        Linear lmHead = c.tieWordEmbeddings() ? Linear.sharing(embed, precision) : Linear.fromOutIn(r.loadMatrix("lm_head.weight"), null, precision);
         return new LlamaModel(c, manager, dtype, embed, layers, new RmsNorm(r.load("model.norm.weight"), c.normEps(), manager),
                 lmHead, new RopeTables(c, maxPositions, dtype, manager));
     }

@@ -67,6 +67,9 @@ public final class LlamaModel implements DecoderModel {
         int kvh = config.numKvHeads();
         int d = config.headDim();
         NDArray x = JniUtils.embedding((PtNDArray) in.tokenIds, (PtNDArray) embedTokens, false); // [T, hidden]
+        if (x.getDataType() != dtype) {
+            x = x.toType(dtype, false); // fp16 table, fp32 activations
+        }
         NDArray[] cosSin = rope.gather(in.positions);
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];

@@ -1,7 +1,6 @@
 package dev.ferry.engine.model;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import dev.ferry.store.ModelFolder;
 
 /** Builds the native implementation for a model folder's architecture. */
@@ -11,10 +10,10 @@ public final class Models {
     /**
      * @param maxPositions positions the rotary tables cover (the longest sequence the engine will run)
      */
-    public static DecoderModel load(ModelFolder folder, NDManager manager, DataType dtype, int maxPositions) {
+    public static DecoderModel load(ModelFolder folder, NDManager manager, Precision precision, int maxPositions) {
         return switch (folder.architecture()) {
-            case LLAMA, MISTRAL, QWEN2 -> LlamaLoader.load(folder, manager, dtype, maxPositions);
-            case GPT2 -> Gpt2Loader.load(folder, manager, dtype);
+            case LLAMA, MISTRAL, QWEN2 -> LlamaLoader.load(folder, manager, precision, maxPositions);
+            case GPT2 -> Gpt2Loader.load(folder, manager, precision);
         };
     }
 }

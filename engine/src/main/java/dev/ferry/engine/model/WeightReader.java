@@ -17,26 +17,31 @@ import dev.ferry.store.safetensors.WeightIndex;
 final class WeightReader {
     private final ModelFolder folder;
     private final NDManager manager;
-    private final DataType dtype;
+    private final Precision precision;
 
-    WeightReader(ModelFolder folder, NDManager manager, DataType dtype) {
+    WeightReader(ModelFolder folder, NDManager manager, Precision precision) {
         this.folder = folder;
         this.manager = manager;
-        this.dtype = dtype;
-    }
-
-    DataType dtype() {
-        return dtype;
+        this.precision = precision;
     }
 
     NDManager manager() {
         return manager;
     }
 
-    /** A tensor as stored (shape unchanged), in the compute dtype. */
+    /** A tensor as stored (shape unchanged), in the activation dtype: embeddings, norms, biases. */
     NDArray load(String name) {
+        return load(name, precision.activations());
+    }
+
+    /** A dense layer's matrix as stored, in the weight dtype. */
+    NDArray loadMatrix(String name) {
+        return load(name, precision.weights());
+    }
+
+    private NDArray load(String name, DataType dtype) {
         TensorInfo t = folder.tensor(name);
-        if (sameType(t.dtype()) && !manager.getDevice().isGpu()) {
+        if (sameType(t.dtype(), dtype) && !manager.getDevice().isGpu()) {
             return manager.create(WeightIndex.map(t), new Shape(t.shape()), dtype);
         }
         return host(name).toNDArray(manager, dtype);
@@ -46,11 +51,17 @@ final class WeightReader {
         return HostTensor.read(folder.tensor(name));
     }
 
-    NDArray upload(HostTensor t) {
-        return t.toNDArray(manager, dtype);
+    /** A fused or rescaled matrix, in the weight dtype. */
+    NDArray uploadMatrix(HostTensor t) {
+        return t.toNDArray(manager, precision.weights());
     }
 
-    private boolean sameType(TensorDtype stored) {
+    /** A fused or rescaled bias, in the activation dtype. */
+    NDArray upload(HostTensor t) {
+        return t.toNDArray(manager, precision.activations());
+    }
+
+    private static boolean sameType(TensorDtype stored, DataType dtype) {
         return (stored == TensorDtype.F32 && dtype == DataType.FLOAT32)
                 || (stored == TensorDtype.F16 && dtype == DataType.FLOAT16)
                 || (stored == TensorDtype.F64 && dtype == DataType.FLOAT64);

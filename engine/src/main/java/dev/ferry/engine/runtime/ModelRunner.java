@@ -11,6 +11,7 @@ import dev.ferry.engine.model.DecoderModel;
 import dev.ferry.engine.model.ForwardBatch;
 import dev.ferry.engine.model.LinearTuner;
 import dev.ferry.engine.model.Models;
+import dev.ferry.engine.model.Precision;
 import dev.ferry.engine.model.StepInputs;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.MemoryBudget;
@@ -54,7 +55,8 @@ public final class ModelRunner implements AutoCloseable {
         TensorDtype requested = options.dtype() != null ? options.dtype()
                 : serving.dtype() != null ? serving.dtype()
                 : device.isGpu() ? TensorDtype.F16 : TensorDtype.F32;
-        DataType dtype = computeType(requested);
+        Precision precision = precision(requested, device);
+        DataType dtype = precision.activations();
         int maxLen = options.maxModelLen() != null ? options.maxModelLen()
                 : serving.maxModelLen() != null ? serving.maxModelLen() : folder.config().maxPositions();
         if (maxLen > folder.config().maxPositions() && folder.architecture() == dev.ferry.store.config.Architecture.GPT2) {
@@ -67,9 +69,9 @@ public final class ModelRunner implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         try {
             long t0 = System.nanoTime();
-            DecoderModel model = Models.load(folder, manager.newSubManager(), dtype, maxLen);
+            DecoderModel model = Models.load(folder, manager.newSubManager(), precision, maxLen);
             if (options.tuneLinears() && !device.isGpu()) {
-                LinearTuner.tune(model.linears(), manager, dtype);
+                LinearTuner.tune(model.linears(), manager);
             }
             var c = folder.config();
             long budget = kvBudget(options.kvCacheMemory() != null ? options.kvCacheMemory() : serving.kvCacheMemory(),
@@ -90,12 +92,16 @@ public final class ModelRunner implements AutoCloseable {
         }
     }
 
-    /** The dtype activations and the KV cache use; bfloat16 is refused before any array exists. */
-    public static DataType computeType(TensorDtype dtype) {
+    /**
+     * The dtypes a requested model dtype runs in; bfloat16 is refused before any array exists. fp16
+     * on a CPU means fp16 weights with fp32 activations ({@link Precision}).
+     */
+    public static Precision precision(TensorDtype dtype, Device device) {
         return switch (dtype) {
-            case F32 -> DataType.FLOAT32;
-            case F16 -> DataType.FLOAT16;
-            case F64 -> DataType.FLOAT64;
+            case F32 -> Precision.uniform(DataType.FLOAT32);
+            case F16 -> device.isGpu() ? Precision.uniform(DataType.FLOAT16)
+                    : new Precision(DataType.FLOAT32, DataType.FLOAT16);
+            case F64 -> Precision.uniform(DataType.FLOAT64);
             case BF16 -> throw new IllegalArgumentException("dtype bf16 is not supported yet: DJL 0.35.1 aborts the JVM "
                     + "on any bfloat16 array. Use f16 or f32 (BF16 checkpoints are converted on load)");
             default -> throw new IllegalArgumentException("dtype " + dtype.torchName() + " cannot run a model");

@@ -20,17 +20,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every golden case of every architecture, against outputs of an independent float64 reference:
- * the greedy tokens must be equal and the logits at the last prompt position within 1e-4
- * (relative L2). Device, dtype and tolerances can be overridden with system properties
- * (ferry.test.device, ferry.test.dtype, ferry.golden.tolerance, ferry.golden.tokens) so the same
- * test checks the GPU path in fp16.
+ * Every golden case of every architecture, against outputs of an independent float64 reference.
+ * In fp32 the greedy tokens must be equal and the logits at the last prompt position within 1e-4
+ * (relative L2). In fp16 (fp16 weights; on a GPU fp16 activations too) the logits must stay within
+ * a stated tolerance and the first 8 greedy tokens must be equal: later ones may legitimately
+ * flip where the reference's top two logits nearly tie. The device and the fp16 tolerance come
+ * from system properties (ferry.test.device, ferry.golden.f16.tolerance) so the same test checks
+ * the GPU path.
  */
 class GoldenTest {
     private static final String DEVICE = System.getProperty("ferry.test.device", "cpu");
-    private static final TensorDtype DTYPE = TensorDtype.fromUserName(System.getProperty("ferry.test.dtype", "f32"));
-    private static final double TOLERANCE = Double.parseDouble(System.getProperty("ferry.golden.tolerance", "1e-4"));
-    private static final int TOKENS = Integer.parseInt(System.getProperty("ferry.golden.tokens", "16"));
+    private static final double F16_TOLERANCE = Double.parseDouble(System.getProperty("ferry.golden.f16.tolerance", "2e-3"));
 
     static Iterable<String> models() {
         return Golden.MODELS;
@@ -38,9 +38,19 @@ class GoldenTest {
 
     @ParameterizedTest
     @MethodSource("models")
-    void greedyTokensAndLastLogitsMatchReference(String name) {
+    void fp32MatchesReference(String name) {
+        check(name, TensorDtype.F32, 1e-4, 16);
+    }
+
+    @ParameterizedTest
+    @MethodSource("models")
+    void fp16StaysCloseToReference(String name) {
+        check(name, TensorDtype.F16, F16_TOLERANCE, 8);
+    }
+
+    private static void check(String name, TensorDtype dtype, double tolerance, int tokens) {
         try (ModelFolder folder = ModelFolder.open(Golden.modelDir(name));
-             ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults().withDevice(DEVICE).withDtype(DTYPE))) {
+             ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults().withDevice(DEVICE).withDtype(dtype))) {
             Generator generator = new Generator(runner);
             for (Golden.Case c : Golden.cases(name)) {
                 if (c.promptText() != null) {
@@ -50,11 +60,11 @@ class GoldenTest {
                 float[] logits = prefillLogits(runner, c.promptIds());
                 double err = Golden.relativeL2(logits, c.lastLogits());
                 System.out.printf("%s %s on %s/%s: last-logits relative L2 %.2e%n", name,
-                        Arrays.toString(c.promptIds()), DEVICE, DTYPE, err);
-                assertTrue(err <= TOLERANCE, name + ": last-position logits differ by " + err + " (relative L2)");
+                        Arrays.toString(c.promptIds()), DEVICE, dtype, err);
+                assertTrue(err <= tolerance, name + ": last-position logits differ by " + err + " (relative L2)");
                 int[] got = generator.generate(c.promptIds(), c.greedyIds().length, SamplingParams.greedy(), false,
                         t -> { }).tokenIds();
-                assertArrayEquals(Arrays.copyOf(c.greedyIds(), TOKENS), Arrays.copyOf(got, TOKENS),
+                assertArrayEquals(Arrays.copyOf(c.greedyIds(), tokens), Arrays.copyOf(got, tokens),
                         name + " greedy tokens for prompt " + Arrays.toString(c.promptIds()));
             }
         }

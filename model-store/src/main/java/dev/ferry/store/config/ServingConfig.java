@@ -33,7 +33,7 @@ public record ServingConfig(
         Integer blockSize) {
 
     public static final String FILE = "ferry.properties";
-    private static final Pattern DEVICE = Pattern.compile("cpu|gpu\\(?\\d+\\)?|cuda:\\d+");
+    private static final Pattern DEVICE = Pattern.compile("cpu|gpu\\d+|gpu\\(\\d+\\)|cuda:\\d+");
     private static final Set<String> KEYS = new TreeSet<>(Arrays.asList("dtype", "device", "aliases", "tier",
             "max-model-len", "kv-cache-memory", "max-num-seqs", "max-num-batched-tokens", "block-size"));
 

@@ -26,16 +26,19 @@ public final class WeightIndex {
     public static final String INDEX = "model.safetensors.index.json";
 
     private final Map<String, TensorInfo> tensors;
+    /** The file that lists the tensors: model.safetensors, or the index of a sharded checkpoint. */
+    private final String listingFile;
 
-    private WeightIndex(Map<String, TensorInfo> tensors) {
+    private WeightIndex(Map<String, TensorInfo> tensors, String listingFile) {
         this.tensors = Collections.unmodifiableMap(tensors);
+        this.listingFile = listingFile;
     }
 
     public static WeightIndex open(Path folder) {
         Path single = folder.resolve(SINGLE);
         Path index = folder.resolve(INDEX);
         if (Files.isRegularFile(single)) {
-            return new WeightIndex(SafetensorsHeader.read(single));
+            return new WeightIndex(SafetensorsHeader.read(single), SINGLE);
         }
         if (Files.isRegularFile(index)) {
             return sharded(folder, JsonFiles.readObject(index));
@@ -68,13 +71,18 @@ public final class WeightIndex {
             }
             all.put(e.getKey(), t);
         }
-        return new WeightIndex(all);
+        return new WeightIndex(all, INDEX);
     }
 
     private static TreeSet<String> iterable(Iterator<JsonNode> it) {
         TreeSet<String> out = new TreeSet<>();
         it.forEachRemaining(n -> out.add(n.asText()));
         return out;
+    }
+
+    /** Where a missing tensor should have been listed. */
+    public String listingFile() {
+        return listingFile;
     }
 
     public Map<String, TensorInfo> tensors() {

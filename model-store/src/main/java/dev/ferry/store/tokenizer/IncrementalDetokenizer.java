@@ -5,17 +5,15 @@ import java.util.Arrays;
 /**
  * Turns a growing list of token ids into text deltas. Byte-level tokens can end inside a UTF-8
  * character; decoding then yields U+FFFD, so the delta is held back until the character completes.
- * Decoding a short window (from a few tokens back) rather than the whole text keeps each step cheap
- * and lets tokenizers that merge across token boundaries (spaces, prefixes) render correctly.
+ * Each step decodes a short window that starts where the previous delta started (a character
+ * boundary, as in vLLM's detokenizer) rather than the whole text: it stays cheap, and tokenizers
+ * that render a token differently after another one (spaces, byte fallback) see that context.
  */
 public final class IncrementalDetokenizer {
-    /** How many already-emitted tokens are re-decoded as context for the next delta. */
-    private static final int CONTEXT_TOKENS = 6;
-
     private final ModelTokenizer tokenizer;
     private int[] ids = new int[64];
     private int count;
-    /** Start of the window decoded as context. */
+    /** Start of the window decoded as context: where the last delta's tokens began. */
     private int prefixOffset;
     /** Tokens before this index have been emitted as text. */
     private int readOffset;
@@ -36,8 +34,8 @@ public final class IncrementalDetokenizer {
             return "";
         }
         String delta = full.startsWith(prefix) ? full.substring(prefix.length()) : full.substring(commonPrefix(prefix, full));
+        prefixOffset = readOffset;
         readOffset = count;
-        prefixOffset = Math.max(prefixOffset, count - CONTEXT_TOKENS);
         return delta;
     }
 

@@ -17,19 +17,29 @@ final class MachineCeilings {
 
     /** Bytes per second read by summing 1 GiB of float32, rotating over two buffers so no cache helps. */
     static double memoryReadBandwidth(NDManager manager, Device device) {
+        return memoryReadBandwidth(manager, device, 128L << 20, 1); // 128 Mi floats = 512 MiB each
+    }
+
+    /**
+     * The same over two buffers of {@code floats} float32 each, queueing {@code sumsPerSync} sums
+     * between host syncs: on a GPU one sum of 1 GiB takes about as long as the sync after it.
+     */
+    static double memoryReadBandwidth(NDManager manager, Device device, long floats, int sumsPerSync) {
         try (manager) {
-            long n = 128L << 20; // 128 Mi floats = 512 MiB each
-            NDArray[] bufs = {manager.ones(new Shape(n)), manager.ones(new Shape(n))};
+            NDArray[] bufs = {manager.ones(new Shape(floats)), manager.ones(new Shape(floats))};
             double[] t = new double[REPEATS];
             for (int r = 0; r < REPEATS; r++) {
-                NDArray b = bufs[r % 2];
                 long s = System.nanoTime();
-                try (NDArray sum = b.sum()) {
-                    sum.toFloatArray();
+                for (int k = 0; k < sumsPerSync; k++) {
+                    try (NDArray sum = bufs[(r * sumsPerSync + k) % 2].sum()) {
+                        if (k == sumsPerSync - 1) {
+                            sum.toFloatArray(); // the copy to the host waits for every queued sum
+                        }
+                    }
                 }
                 t[r] = (System.nanoTime() - s) / 1e9;
             }
-            return n * 4.0 / ForwardBenchmark.median(t);
+            return floats * 4.0 * sumsPerSync / ForwardBenchmark.median(t);
         }
     }
 

@@ -15,7 +15,12 @@ final class Report {
             System.out.printf("%-" + width + "s  %s%n", e.getKey(), e.getValue());
         }
         if (jsonOut != null) {
-            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(Path.of(jsonOut).toFile(), results);
+            writeJson(results, jsonOut);
         }
+    }
+
+    /** Writes the results as JSON only: a long run saves what it has after each part. */
+    static void writeJson(Map<String, Object> results, String jsonOut) throws IOException {
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(Path.of(jsonOut).toFile(), results);
     }
 }

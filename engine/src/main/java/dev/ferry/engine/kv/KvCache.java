@@ -8,40 +8,35 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
- * The paged KV pool of one model instance. Per layer, keys and values are stored block-major and
- * head-major inside a block: row {@code (block * kvHeads + head) * blockSize + offset} holds one
- * head's vector for one token. Gathering a sequence's blocks therefore yields its keys already laid
- * out as {@code [kvHeads, tokens, headDim]}, contiguous, without the strided transposes that an
- * advanced-index gather of token slots would need (the DJL-NOTES measure those at up to 5x the
- * attention math).
+ * The paged KV pool of one model instance. Per layer one array holds keys and values, block-major
+ * and head-major inside a block: row {@code ((block * 2 + kOrV) * kvHeads + head) * blockSize +
+ * offset} holds one head's key ({@code kOrV = 0}) or value (1) for one token. A step writes all its
+ * keys and values with one indexed put, and gathering a group's blocks is one row gather whose
+ * result is already laid out as {@code [2, sequences, kvHeads, tokens, headDim]}, contiguous: no
+ * strided transposes, which the DJL-NOTES measured at up to 5x the attention math.
  *
  * <p>Only the engine loop of the owning model touches this object.
  */
 public final class KvCache implements AutoCloseable {
     private final KvCacheSpec spec;
     private final NDManager manager;
-    /** Per layer {@code [numBlocks * kvHeads * blockSize, headDim]}: the rows written per token. */
-    private final NDArray[] keyRows;
-    private final NDArray[] valueRows;
-    /** Views of the same storage as {@code [numBlocks * kvHeads, blockSize * headDim]}: gathered per block. */
-    private final NDArray[] keyBlocks;
-    private final NDArray[] valueBlocks;
+    /** Per layer {@code [numBlocks * 2 * kvHeads * blockSize, headDim]}: the rows written per token. */
+    private final NDArray[] rows;
+    /** Views of the same storage as {@code [numBlocks * 2 * kvHeads, blockSize * headDim]}: gathered per block. */
+    private final NDArray[] blocks;
 
     public KvCache(KvCacheSpec spec, NDManager parent) {
         this.spec = spec;
         this.manager = parent.newSubManager();
         int layers = spec.numLayers();
-        keyRows = new NDArray[layers];
-        valueRows = new NDArray[layers];
-        keyBlocks = new NDArray[layers];
-        valueBlocks = new NDArray[layers];
-        Shape rows = new Shape((long) spec.numBlocks() * spec.kvHeads() * spec.blockSize(), spec.headDim());
-        Shape blocks = new Shape((long) spec.numBlocks() * spec.kvHeads(), (long) spec.blockSize() * spec.headDim());
+        rows = new NDArray[layers];
+        blocks = new NDArray[layers];
+        long blockRows = 2L * spec.numBlocks() * spec.kvHeads();
+        Shape rowShape = new Shape(blockRows * spec.blockSize(), spec.headDim());
+        Shape blockShape = new Shape(blockRows, (long) spec.blockSize() * spec.headDim());
         for (int l = 0; l < layers; l++) {
-            keyRows[l] = manager.zeros(rows, spec.dtype());
-            valueRows[l] = manager.zeros(rows, spec.dtype());
-            keyBlocks[l] = keyRows[l].reshape(blocks);
-            valueBlocks[l] = valueRows[l].reshape(blocks);
+            rows[l] = manager.zeros(rowShape, spec.dtype());
+            blocks[l] = rows[l].reshape(blockShape);
         }
     }
 
@@ -50,21 +45,24 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * The pool rows a step writes: for every token and KV head, in token-major order, matching a
-     * {@code [tokens, kvHeads, headDim]} key tensor reshaped to rows.
+     * The pool rows a step writes, matching a {@code [tokens, 2 * kvHeads, headDim]} tensor of
+     * each token's keys then values, reshaped to rows.
      */
     public NDIndex writeIndex(int[] slots, NDManager step) {
         int kv = spec.kvHeads();
         int bs = spec.blockSize();
-        long[] rows = new long[slots.length * kv];
-        for (int t = 0; t < slots.length; t++) {
-            int block = slots[t] / bs;
-            int offset = slots[t] % bs;
-            for (int h = 0; h < kv; h++) {
-                rows[t * kv + h] = ((long) block * kv + h) * bs + offset;
+        long[] out = new long[slots.length * 2 * kv];
+        int i = 0;
+        for (int slot : slots) {
+            int block = slot / bs;
+            int offset = slot % bs;
+            for (int kOrV = 0; kOrV < 2; kOrV++) {
+                for (int h = 0; h < kv; h++) {
+                    out[i++] = (((long) block * 2 + kOrV) * kv + h) * bs + offset;
+                }
             }
         }
-        return new NDIndex("{}", step.create(rows));
+        return new NDIndex("{}", step.create(out));
     }
 
     /**
@@ -73,43 +71,36 @@ public final class KvCache implements AutoCloseable {
      */
     public NDArray gatherIndex(int[][] blockTables, int maxBlocks, NDManager step) {
         int kv = spec.kvHeads();
-        long[] rows = new long[blockTables.length * kv * maxBlocks];
+        long[] out = new long[2 * blockTables.length * kv * maxBlocks];
         int i = 0;
-        for (int[] table : blockTables) {
-            for (int h = 0; h < kv; h++) {
-                for (int j = 0; j < maxBlocks; j++) {
-                    int block = j < table.length ? table[j] : 0;
-                    rows[i++] = (long) block * kv + h;
+        for (int kOrV = 0; kOrV < 2; kOrV++) {
+            for (int[] table : blockTables) {
+                for (int h = 0; h < kv; h++) {
+                    for (int j = 0; j < maxBlocks; j++) {
+                        int block = j < table.length ? table[j] : 0;
+                        out[i++] = ((long) block * 2 + kOrV) * kv + h;
+                    }
                 }
             }
         }
-        return step.create(rows);
+        return step.create(out);
     }
 
-    /** Stores the step's keys and values ({@code [tokens, kvHeads, headDim]} each) at {@code index}. */
-    public void write(int layer, NDArray keys, NDArray values, NDIndex index) {
-        long n = keys.getShape().get(0) * spec.kvHeads();
-        Shape rows = new Shape(n, spec.headDim());
-        keyRows[layer].set(index, keys.reshape(rows));
-        valueRows[layer].set(index, values.reshape(rows));
+    /** Stores the step's keys and values, {@code [tokens, 2 * kvHeads, headDim]} (keys first), at {@code index}. */
+    public void write(int layer, NDArray keysValues, NDIndex index) {
+        long n = keysValues.getShape().get(0) * 2 * spec.kvHeads();
+        rows[layer].set(index, keysValues.reshape(n, spec.headDim()));
     }
 
     /**
-     * Keys or values of a group of sequences as {@code [sequences, kvHeads, maxBlocks * blockSize,
-     * headDim]}, from an index made by {@link #gatherIndex}. The result belongs to the index's manager.
+     * Keys and values of a group of sequences as {@code [2, sequences, kvHeads, maxBlocks * blockSize,
+     * headDim]} (index 0 keys, 1 values), from an index made by {@link #gatherIndex}. The result
+     * belongs to the index's manager.
      */
-    public NDArray gatherKeys(int layer, NDArray index, int numSeqs) {
-        return gather(keyBlocks[layer], index, numSeqs);
-    }
-
-    public NDArray gatherValues(int layer, NDArray index, int numSeqs) {
-        return gather(valueBlocks[layer], index, numSeqs);
-    }
-
-    private NDArray gather(NDArray blocks, NDArray index, int numSeqs) {
-        NDArray rows = JniUtils.embedding((PtNDArray) index, (PtNDArray) blocks, false);
-        long tokens = index.getShape().get(0) / numSeqs / spec.kvHeads() * spec.blockSize();
-        return rows.reshape(numSeqs, spec.kvHeads(), tokens, spec.headDim());
+    public NDArray gather(int layer, NDArray index, int numSeqs) {
+        NDArray got = JniUtils.embedding((PtNDArray) index, (PtNDArray) blocks[layer], false);
+        long tokens = index.getShape().get(0) / 2 / numSeqs / spec.kvHeads() * spec.blockSize();
+        return got.reshape(2, numSeqs, spec.kvHeads(), tokens, spec.headDim());
     }
 
     @Override

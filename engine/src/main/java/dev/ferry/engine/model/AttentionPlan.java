@@ -21,7 +21,8 @@ public final class AttentionPlan {
      * @param numSeqs sequences in the group
      * @param queryLen queries per sequence (1 for decode groups)
      * @param gatherIndex KV block rows to gather, from {@link KvCache#gatherIndex}
-     * @param mask additive mask {@code [numSeqs, 1, queryLen, 1, keys]} (0 or -inf), or null when every key is visible
+     * @param mask additive mask (0 or -inf), {@code [numSeqs, 1, 1, keys]} for decode groups and
+     *     {@code [numSeqs, 1, queryLen, 1, keys]} for prefill chunks, or null when every key is visible
      */
     public record Group(int tokenStart, int numSeqs, int queryLen, NDArray gatherIndex, NDArray mask) {
         int numTokens() {
@@ -93,7 +94,8 @@ public final class AttentionPlan {
         }
         NDArray maskNd = null;
         if (masked) {
-            maskNd = step.create(mask, new Shape(seqs.size(), 1, queryLen, 1, keys));
+            Shape shape = queryLen == 1 ? new Shape(seqs.size(), 1, 1, keys) : new Shape(seqs.size(), 1, queryLen, 1, keys);
+            maskNd = step.create(mask, shape);
             if (dtype != DataType.FLOAT32) {
                 maskNd = maskNd.toType(dtype, false);
             }

@@ -29,9 +29,8 @@ public final class Gpt2Model implements DecoderModel {
     private final LayerNorm finalNorm;
     private final Linear lmHead;
     private final PagedAttention attention;
-    private final NDIndex qSlice;
-    private final NDIndex kSlice;
-    private final NDIndex vSlice;
+    private final NDIndex qHeads;
+    private final NDIndex kvHeads;
     private final NDArray geluCubic;
     private final NDArray geluScale;
     private final NDArray one;
@@ -47,11 +46,9 @@ public final class Gpt2Model implements DecoderModel {
         this.layers = layers;
         this.finalNorm = finalNorm;
         this.lmHead = lmHead;
-        int hidden = config.hiddenSize();
         this.attention = new PagedAttention(config.numHeads(), config.numKvHeads(), config.headDim());
-        qSlice = new NDIndex(":, :" + hidden);
-        kSlice = new NDIndex(":, " + hidden + ":" + 2 * hidden);
-        vSlice = new NDIndex(":, " + 2 * hidden + ":");
+        qHeads = new NDIndex(":, :" + config.numHeads());
+        kvHeads = new NDIndex(":, " + config.numHeads() + ":");
         geluCubic = manager.full(new Shape(), 0.044715f, dtype);
         geluScale = manager.full(new Shape(), (float) Math.sqrt(2 / Math.PI), dtype);
         one = manager.full(new Shape(), 1f, dtype);
@@ -70,10 +67,9 @@ public final class Gpt2Model implements DecoderModel {
         x.addi(JniUtils.embedding((PtNDArray) in.positions, (PtNDArray) positionEmbed, false));
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
-            NDArray qkv = layer.qkv.apply(layer.ln1.apply(x));                  // [T, 3 * hidden]
-            kv.write(l, qkv.get(in.manager, kSlice).reshape(t, heads, d), qkv.get(in.manager, vSlice).reshape(t, heads, d),
-                    in.kvWrite);
-            NDArray attn = attention.forward(l, qkv.get(in.manager, qSlice).reshape(t, heads, d), in.attention, kv);
+            NDArray qkv = layer.qkv.apply(layer.ln1.apply(x)).reshape(t, 3L * heads, d); // [T, 3 * heads, D]
+            kv.write(l, qkv.get(in.manager, kvHeads), in.kvWrite);            // keys then values: the pool's layout
+            NDArray attn = attention.forward(l, qkv.get(in.manager, qHeads), in.attention, kv);
             x.addi(layer.out.apply(attn));
             x.addi(layer.proj.apply(gelu(layer.fc.apply(layer.ln2.apply(x)))));
         }

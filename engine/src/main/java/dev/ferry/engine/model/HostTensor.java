@@ -90,6 +90,20 @@ public final class HostTensor {
         return this;
     }
 
+    /** Multiplies column i of a 2-D tensor by {@code scale[i]}: folds a norm's weight into the next layer. */
+    public HostTensor scaleColumnsBy(HostTensor scale) {
+        int width = (int) shape[1];
+        if (scale.data.length != width) {
+            throw new IllegalArgumentException("scale has " + scale.data.length + " values for " + width + " columns");
+        }
+        for (int r = 0; r < shape[0]; r++) {
+            for (int c = 0; c < width; c++) {
+                data[r * width + c] *= scale.data[c];
+            }
+        }
+        return this;
+    }
+
     public long[] shape() {
         return shape;
     }

@@ -7,9 +7,10 @@ import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.DecoderConfig;
 
 /**
- * Builds a {@link LlamaModel} from Hugging Face tensor names: fuses q/k/v and gate/up into single
- * matrices, and folds the attention scale {@code 1/sqrt(headDim)} into the query rows so attention
- * needs no separate scaling op.
+ * Builds a {@link LlamaModel} from Hugging Face tensor names. Three rewrites save ops in every
+ * step without changing the function: q/k/v and gate/up are fused into single matrices; each
+ * RMSNorm's weight is folded into the columns of the matrix it feeds ({@code (x̂ ⊙ w) Wᵀ = x̂ (W
+ * diag w)ᵀ}); and the attention scale {@code 1/sqrt(headDim)} is folded into the query rows.
  */
 final class LlamaLoader {
     private LlamaLoader() {}
@@ -26,22 +27,25 @@ final class LlamaLoader {
             String p = "model.layers." + i + ".";
             String a = p + "self_attn.";
             NDArray qkvW = r.uploadMatrix(HostTensor.concatRows(r.host(a + "q_proj.weight"), r.host(a + "k_proj.weight"),
-                    r.host(a + "v_proj.weight")).scaleRows(0, qRows, scale));
+                    r.host(a + "v_proj.weight")).scaleRows(0, qRows, scale).scaleColumnsBy(r.host(p + "input_layernorm.weight")));
             NDArray qkvB = !c.qkvBias() ? null : r.upload(HostTensor.concatRows(r.host(a + "q_proj.bias"),
                     r.host(a + "k_proj.bias"), r.host(a + "v_proj.bias")).scaleRows(0, qRows, scale));
             NDArray outB = c.outputBias() ? r.load(a + "o_proj.bias") : null;
             NDArray gateUp = r.uploadMatrix(HostTensor.concatRows(r.host(p + "mlp.gate_proj.weight"),
-                    r.host(p + "mlp.up_proj.weight")));
+                    r.host(p + "mlp.up_proj.weight")).scaleColumnsBy(r.host(p + "post_attention_layernorm.weight")));
             layers[i] = new LlamaModel.Layer(
-                    new RmsNorm(r.load(p + "input_layernorm.weight"), c.normEps(), manager),
+                    new RmsNorm(null, c.normEps(), dtype, manager),
                     Linear.fromOutIn(qkvW, qkvB, precision),
                     Linear.fromOutIn(r.loadMatrix(a + "o_proj.weight"), outB, precision),
-                    new RmsNorm(r.load(p + "post_attention_layernorm.weight"), c.normEps(), manager),
+                    new RmsNorm(null, c.normEps(), dtype, manager),
                     Linear.fromOutIn(gateUp, null, precision),
                     Linear.fromOutIn(r.loadMatrix(p + "mlp.down_proj.weight"), null, precision));
         }
-        Linear lmHead = c.tieWordEmbeddings() ? Linear.sharing(embed, precision) : Linear.fromOutIn(r.loadMatrix("lm_head.weight"), null, precision);
-        return new LlamaModel(c, manager, dtype, embed, layers, new RmsNorm(r.load("model.norm.weight"), c.normEps(), manager),
-                lmHead, new RopeTables(c, maxPositions, dtype, manager));
+        // A tied head shares the embedding table, so its norm keeps its own weight.
+        RmsNorm finalNorm = new RmsNorm(c.tieWordEmbeddings() ? r.load("model.norm.weight") : null, c.normEps(), dtype, manager);
+        Linear lmHead = c.tieWordEmbeddings() ? Linear.sharing(embed, precision)
+                : Linear.fromOutIn(r.uploadMatrix(r.host("lm_head.weight").scaleColumnsBy(r.host("model.norm.weight"))),
+                        null, precision);
+        return new LlamaModel(c, manager, dtype, embed, layers, finalNorm, lmHead, new RopeTables(c, maxPositions, dtype, manager));
     }
 }

@@ -30,8 +30,8 @@ public final class LlamaModel implements DecoderModel {
     private final Linear lmHead;
     private final RopeTables rope;
     private final PagedAttention attention;
-    private final NDIndex qkSlice;
-    private final NDIndex vSlice;
+    private final NDIndex qkHeads;
+    private final NDIndex vHeads;
     private final NDIndex qHeads;
     private final NDIndex kHeads;
     private final NDIndex gateSlice;
@@ -52,8 +52,8 @@ public final class LlamaModel implements DecoderModel {
         int d = config.headDim();
         int inter = config.intermediateSize();
         this.attention = new PagedAttention(h, kv, d);
-        qkSlice = new NDIndex(":, :" + (long) (h + kv) * d);
-        vSlice = new NDIndex(":, " + (long) (h + kv) * d + ":");
+        qkHeads = new NDIndex(":, :" + (h + kv));
+        vHeads = new NDIndex(":, " + (h + kv) + ":");
         qHeads = new NDIndex(":, :" + h);
         kHeads = new NDIndex(":, " + h + ":");
         gateSlice = new NDIndex(":, :" + inter);
@@ -73,10 +73,9 @@ public final class LlamaModel implements DecoderModel {
         NDArray[] cosSin = rope.gather(in.positions);
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
-            NDArray qkv = layer.qkv.apply(layer.inputNorm.apply(x));             // [T, (H + 2KV) * D]
-            NDArray qk = rope.apply(qkv.get(in.manager, qkSlice).reshape(t, h + kvh, d), cosSin);
-            NDArray v = qkv.get(in.manager, vSlice).reshape(t, kvh, d);
-            kv.write(l, qk.get(in.manager, kHeads), v, in.kvWrite);
+            NDArray qkv = layer.qkv.apply(layer.inputNorm.apply(x)).reshape(t, h + 2L * kvh, d); // [T, H + 2KV, D]
+            NDArray qk = rope.apply(qkv.get(in.manager, qkHeads), cosSin);      // [T, H + KV, D]
+            kv.write(l, qk.get(in.manager, kHeads).concat(qkv.get(in.manager, vHeads), 1), in.kvWrite);
             NDArray attn = attention.forward(l, qk.get(in.manager, qHeads), in.attention, kv); // [T, H * D]
             x.addi(layer.out.apply(attn));
             NDArray gateUp = layer.gateUp.apply(layer.postNorm.apply(x));        // [T, 2 * inter]

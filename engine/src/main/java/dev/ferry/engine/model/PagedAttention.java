@@ -49,14 +49,13 @@ final class PagedAttention {
                 ? q.reshape(s, kvHeads, per, headDim)
                 : q.reshape(s, qLen, kvHeads, per, headDim).transpose(0, 2, 1, 3, 4)
                         .reshape(s, kvHeads, (long) qLen * per, headDim);
-        NDArray keys = kv.gatherKeys(layer, g.gatherIndex(), s);       // [S, KV, L, D]
-        NDArray values = kv.gatherValues(layer, g.gatherIndex(), s);   // [S, KV, L, D]
-        NDArray scores = queries.matMul(keys.transpose(0, 1, 3, 2));  // [S, KV, Q*G, L]
+        NDArray keysValues = kv.gather(layer, g.gatherIndex(), s);      // [2, S, KV, L, D]
+        NDArray scores = queries.matMul(keysValues.get(0).transpose(0, 1, 3, 2)); // [S, KV, Q*G, L]
         if (g.mask() != null) {
-            long l = scores.getShape().get(3);
-            scores.reshape(s, kvHeads, qLen, per, l).addi(g.mask());
+            // decode masks [S, 1, 1, L] broadcast as they are; prefill masks [S, 1, Q, 1, L] need the query axis
+            (qLen == 1 ? scores : scores.reshape(s, kvHeads, qLen, per, scores.getShape().get(3))).addi(g.mask());
         }
-        NDArray out = scores.softmax(-1).matMul(values);               // [S, KV, Q*G, D]
+        NDArray out = scores.softmax(-1).matMul(keysValues.get(1));    // [S, KV, Q*G, D]
         if (qLen == 1) {
             return out.reshape(s, (long) numHeads * headDim);
         }

@@ -5,9 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
 /**
- * RMSNorm exactly as transformers computes it: {@code w * (x / sqrt(mean(x^2) + eps))}, in float32
- * when activations are fp16. ({@code normalize(2, -1, eps)} would take two ops instead of six but
- * clamps the norm instead of adding eps, which the golden tests notice.)
+ * RMSNorm as transformers computes it: {@code w * (x / sqrt(mean(x^2) + eps))}, in float32 when
+ * activations are fp16. ({@code normalize(2, -1, eps)} would take two ops instead of five but
+ * clamps the norm instead of adding eps, which the golden tests notice.) When the norm feeds a
+ * dense layer, the loader folds {@code w} into that layer's columns and this norm has no weight.
  */
 final class RmsNorm {
     private static final int[] LAST = {-1};
@@ -15,9 +16,10 @@ final class RmsNorm {
     private final NDArray weight;
     private final NDArray eps;
 
-    RmsNorm(NDArray weight, double eps, NDManager manager) {
+    /** @param weight the scale, or null when it is folded into the next dense layer */
+    RmsNorm(NDArray weight, double eps, DataType activations, NDManager manager) {
         this.weight = weight;
-        DataType normType = weight.getDataType() == DataType.FLOAT16 ? DataType.FLOAT32 : weight.getDataType();
+        DataType normType = activations == DataType.FLOAT16 ? DataType.FLOAT32 : activations;
         this.eps = manager.full(new ai.djl.ndarray.types.Shape(), (float) eps, normType);
     }
 
@@ -30,6 +32,6 @@ final class RmsNorm {
         if (in == DataType.FLOAT16) {
             y = y.toType(in, false);
         }
-        return y.muli(weight);
+        return weight == null ? y : y.muli(weight);
     }
 }

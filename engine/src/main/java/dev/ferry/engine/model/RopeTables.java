@@ -2,7 +2,6 @@ package dev.ferry.engine.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -12,15 +11,15 @@ import dev.ferry.store.config.DecoderConfig;
 /**
  * Rotary position embedding in Hugging Face's rotate_half layout: element i pairs with element
  * i + d/2. Angles are computed in float64 (as the reference implementation does) and stored per
- * position; the sine table carries the sign of rotate_half ({@code [-sin, sin]}), so rotating is
- * {@code x * cos + swapHalves(x) * sinSigned} with no negation op.
+ * position. rotate_half is a signed permutation, applied as one small matrix product
+ * ({@code x @ R}, exact: R holds only 0 and ±1), so rotating q and k together is four ops:
+ * {@code x * cos + (x @ R) * sin}.
  */
 final class RopeTables {
-    private final NDArray cos;       // [positions, headDim]
-    private final NDArray sinSigned; // [positions, headDim]
+    private final NDArray cos;      // [positions, headDim]
+    private final NDArray sin;      // [positions, headDim]
+    private final NDArray rotation; // [headDim, headDim]: x @ rotation == rotate_half(x)
     private final int headDim;
-    private final NDIndex firstHalf;
-    private final NDIndex secondHalf;
 
     RopeTables(DecoderConfig c, int positions, DataType dtype, NDManager manager) {
         headDim = c.headDim();
@@ -41,28 +40,31 @@ final class RopeTables {
                 double sn = Math.sin(angle);
                 cosData[p * headDim + i] = cs;
                 cosData[p * headDim + half + i] = cs;
-                sinData[p * headDim + i] = -sn;
+                sinData[p * headDim + i] = sn;
                 sinData[p * headDim + half + i] = sn;
             }
         }
         cos = manager.create(cosData, new Shape(positions, headDim)).toType(dtype, false);
-        sinSigned = manager.create(sinData, new Shape(positions, headDim)).toType(dtype, false);
-        firstHalf = new NDIndex("..., :" + half);
-        secondHalf = new NDIndex("..., " + half + ":");
+        sin = manager.create(sinData, new Shape(positions, headDim)).toType(dtype, false);
+        double[] r = new double[headDim * headDim];
+        for (int j = 0; j < half; j++) {
+            r[(j + half) * headDim + j] = -1; // out[j] = -x[j + d/2]
+            r[j * headDim + j + half] = 1;    // out[j + d/2] = x[j]
+        }
+        rotation = manager.create(r, new Shape(headDim, headDim)).toType(dtype, false);
     }
 
     /** The step's per-token tables, {@code [tokens, 1, headDim]} each, gathered once for all layers. */
     NDArray[] gather(NDArray positions) {
         NDArray c = JniUtils.embedding((PtNDArray) positions, (PtNDArray) cos, false);
-        NDArray s = JniUtils.embedding((PtNDArray) positions, (PtNDArray) sinSigned, false);
+        NDArray s = JniUtils.embedding((PtNDArray) positions, (PtNDArray) sin, false);
         long t = positions.getShape().get(0);
         return new NDArray[] {c.reshape(t, 1, headDim), s.reshape(t, 1, headDim)};
     }
 
     /** Rotates {@code x: [tokens, heads, headDim]} with tables from {@link #gather}. */
     NDArray apply(NDArray x, NDArray[] cosSin) {
-        NDArray swapped = x.get(secondHalf).concat(x.get(firstHalf), -1);
-        NDArray out = x.mul(cosSin[0]);
-        return out.addi(swapped.muli(cosSin[1]));
+        NDArray rotated = x.matMul(rotation);
+        return x.mul(cosSin[0]).addi(rotated.muli(cosSin[1]));
     }
 }

@@ -31,6 +31,7 @@ public final class ModelRunner implements AutoCloseable {
     /** Sequences the default CPU budget is sized for at full context, so tiny models stay tiny. */
     private static final int CPU_DEFAULT_FULL_SEQUENCES = 64;
     private static final double GPU_DEFAULT_KV_FRACTION = 0.9;
+    private static final int GPU_DEFAULT_FULL_SEQUENCES = 256;
     public static final int DEFAULT_BLOCK_SIZE = 16;
 
     private final ModelFolder folder;
@@ -77,8 +78,10 @@ public final class ModelRunner implements AutoCloseable {
             long budget = kvBudget(options.kvCacheMemory() != null ? options.kvCacheMemory() : serving.kvCacheMemory(),
                     device, KvCacheSpec.bytesPerToken(c.numLayers(), c.numKvHeads(), c.headDim(), dtype), maxLen);
             int blocks = KvCacheSpec.blocksFor(budget, blockSize, c.numLayers(), c.numKvHeads(), c.headDim(), dtype);
-            if (blocks * blockSize < maxLen && blocks < 1) {
-                throw new IllegalArgumentException("KV cache memory " + budget + " bytes holds no block of " + blockSize + " tokens");
+            if ((long) blocks * blockSize < maxLen) {
+                throw new IllegalArgumentException("KV cache of " + budget + " bytes holds " + (long) blocks * blockSize
+                        + " tokens, less than one sequence of max model length " + maxLen
+                        + "; raise --kv-cache-memory or lower --max-model-len");
             }
             KvCacheSpec spec = new KvCacheSpec(blocks, blockSize, c.numLayers(), c.numKvHeads(), c.headDim(), dtype);
             KvCache kv = new KvCache(spec, manager);
@@ -108,15 +111,21 @@ public final class ModelRunner implements AutoCloseable {
         };
     }
 
+    /**
+     * The KV budget: the operator's size as given, a fraction of the device's free memory, or by
+     * default 90% of a GPU's free memory (1 GiB on a CPU) — but never more than full-length
+     * sequences for a large batch need, so a tiny model does not claim a whole GPU.
+     */
     private static long kvBudget(MemoryBudget budget, Device device, long bytesPerToken, int maxLen) {
-        if (device.isGpu()) {
-            long free = gpuFreeBytes(device);
-            return (budget != null ? budget : MemoryBudget.ofFraction(GPU_DEFAULT_KV_FRACTION)).resolve(free);
+        if (budget != null && !budget.isFraction()) {
+            return budget.bytes();
         }
         if (budget != null) {
-            return budget.resolve(Runtime.getRuntime().maxMemory() + physicalFreeBytes());
+            return budget.resolve(device.isGpu() ? gpuFreeBytes(device) : physicalFreeBytes());
         }
-        return Math.min(CPU_DEFAULT_KV_BYTES, bytesPerToken * maxLen * CPU_DEFAULT_FULL_SEQUENCES);
+        long enough = bytesPerToken * maxLen * (device.isGpu() ? GPU_DEFAULT_FULL_SEQUENCES : CPU_DEFAULT_FULL_SEQUENCES);
+        long available = device.isGpu() ? (long) (gpuFreeBytes(device) * GPU_DEFAULT_KV_FRACTION) : CPU_DEFAULT_KV_BYTES;
+        return Math.min(available, enough);
     }
 
     private static long gpuFreeBytes(Device device) {
@@ -134,7 +143,7 @@ public final class ModelRunner implements AutoCloseable {
         if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
             return sun.getFreeMemorySize();
         }
-        return CPU_DEFAULT_KV_BYTES;
+        return CPU_DEFAULT_KV_BYTES; // no way to ask: the default budget
     }
 
     /** A child manager for one step's temporaries; close it when the step's results are read. */

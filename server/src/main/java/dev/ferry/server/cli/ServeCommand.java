@@ -19,7 +19,7 @@ final class ServeCommand implements Callable<Integer> {
     static final String DEMO_MODEL = "demo";
 
     @Option(names = "--model-store", description = "folder of model folders (default: $FERRY_HOME/models, "
-            + "FERRY_HOME defaulting to ~/.ferry)")
+            + "FERRY_HOME defaulting to ~/.ferry; the system property ferry.home overrides it)")
     Path modelStore;
 
     @CommandLine.Spec
@@ -37,7 +37,7 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     static Path defaultStore() {
-        String home = System.getenv("FERRY_HOME");
+        String home = System.getProperty("ferry.home", System.getenv("FERRY_HOME"));
         return (home != null ? Path.of(home) : Path.of(System.getProperty("user.home"), ".ferry")).resolve("models");
     }
 

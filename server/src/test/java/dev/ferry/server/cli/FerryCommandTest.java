@@ -1,0 +1,140 @@
+package dev.ferry.server.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line end to end, in-process: create a model, inspect it, generate from it, reject bad input. */
+class FerryCommandTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+
+    record Run(int exit, String out, String err) {}
+
+    static Run ferry(String... args) {
+        CommandLine cli = FerryCommand.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    static void createModel() {
+        model = dir.resolve("llama");
+        Run r = ferry("model", "create", "--arch", "llama", "--preset", "tiny", "--seed", "3", "--out", model.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("arch=llama"), r.out());
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        Run r = ferry("--help");
+        assertEquals(0, r.exit());
+        for (String command : new String[] {"serve", "generate", "model"}) {
+            assertTrue(r.out().contains(command), r.out());
+        }
+    }
+
+    @Test
+    void inspectReportsShapeAndKvCost() {
+        Run r = ferry("model", "inspect", "--json", model.toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode o = json(r.out());
+        assertEquals("LlamaForCausalLM", o.get("architecture").asText());
+        assertEquals(512, o.get("tokenizer_size").asInt());
+        assertEquals(2L * 2 * 2 * 16 * 4, o.get("kv_bytes_per_token_f32").asLong()); // K+V, 2 layers, 2 KV heads, dim 16
+        assertTrue(o.get("parameters").asLong() > 100_000);
+    }
+
+    @Test
+    void greedyJsonIsOneObjectAndDeterministic() {
+        Run a = ferry("generate", "--model", model.toString(), "--prompt", "Hello world", "--max-tokens", "12",
+                "--temperature", "0", "--ignore-eos", "--json");
+        Run b = ferry("generate", "--model", model.toString(), "--prompt", "Hello world", "--max-tokens", "12",
+                "--temperature", "0", "--ignore-eos", "--json");
+        assertEquals(0, a.exit(), a.err());
+        assertEquals(1, a.out().strip().lines().count(), "stdout holds exactly one JSON object: " + a.out());
+        JsonNode o = json(a.out());
+        assertEquals(12, o.get("token_ids").size());
+        assertEquals("length", o.get("finish_reason").asText());
+        assertTrue(o.get("prompt_ids").size() > 1);
+        assertEquals(509, o.get("prompt_ids").get(0).asInt(), "llama prompts start with BOS");
+        assertEquals(a.out(), b.out());
+    }
+
+    @Test
+    void seededSamplingRepeatsAndSeedsDiffer() {
+        String[] base = {"generate", "--model", model.toString(), "--prompt-ids", "5,6,7", "--max-tokens", "16",
+                "--temperature", "1.5", "--ignore-eos", "--json", "--seed"};
+        Run a = ferry(concat(base, "11"));
+        Run b = ferry(concat(base, "11"));
+        Run c = ferry(concat(base, "12"));
+        assertEquals(json(a.out()).get("token_ids"), json(b.out()).get("token_ids"));
+        assertTrue(!json(a.out()).get("token_ids").equals(json(c.out()).get("token_ids")), "different seeds, same 16 tokens");
+    }
+
+    @Test
+    void streamsTextWithoutJson() {
+        Run r = ferry("generate", "--model", model.toString(), "--prompt", "Once upon", "--max-tokens", "5",
+                "--temperature", "0");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(!r.out().isBlank());
+    }
+
+    @Test
+    void badInputNamesTheFieldOrFile() {
+        assertError(ferry("generate", "--model", model.toString(), "--prompt-ids", "1,9999"), "prompt_ids[1] = 9999");
+        assertError(ferry("generate", "--model", model.toString(), "--prompt", "x", "--temperature", "-1"), "--temperature");
+        assertError(ferry("generate", "--model", model.toString(), "--prompt", "x", "--top-p", "0"), "--top-p");
+        assertError(ferry("generate", "--model", model.toString(), "--prompt", "x", "--max-tokens", "0"), "max_tokens");
+        assertError(ferry("generate", "--model", model.toString(), "--prompt", "x", "--dtype", "bf16"), "bf16");
+        assertError(ferry("generate", "--model", model.toString(), "--prompt", "x", "--device", "tpu7"), "device");
+        assertError(ferry("generate", "--model", dir.resolve("missing").toString(), "--prompt", "x"), "missing");
+        assertEquals(2, ferry("generate", "--model", model.toString()).exit(), "prompt or prompt ids are required");
+    }
+
+    @Test
+    void serveCreatesTheDemoModelInTheDefaultStore() {
+        System.setProperty("ferry.home", dir.resolve("home").toString());
+        try {
+            Run r = ferry("serve");
+            assertTrue(Files.isRegularFile(dir.resolve("home/models/demo/config.json")), r.err());
+            assertTrue(r.err().contains("not yet available"), r.err());
+        } finally {
+            System.clearProperty("ferry.home");
+        }
+    }
+
+    private static void assertError(Run r, String fragment) {
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains(fragment), "error should mention '" + fragment + "': " + r.err());
+    }
+
+    private static String[] concat(String[] a, String b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + 1);
+        out[a.length] = b;
+        return out;
+    }
+
+    private static JsonNode json(String s) {
+        try {
+            return new ObjectMapper().readTree(s);
+        } catch (Exception e) {
+            throw new AssertionError("not JSON: " + s, e);
+        }
+    }
+}

@@ -1,7 +1,7 @@
 package dev.ferry.bench;
 
 import ai.djl.ndarray.NDManager;
-import dev.ferry.engine.kv.BlockAllocator;
+import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.model.ForwardBatch;
 import dev.ferry.engine.runtime.ModelRunner;
 import dev.ferry.engine.runtime.RunnerOptions;
@@ -135,9 +135,9 @@ public final class ForwardBenchmark {
         int[] prompt = randomTokens(runner, tokens, 7);
         double[] times = new double[repeats + 1];
         for (int r = 0; r <= repeats; r++) {
-            BlockAllocator blocks = new BlockAllocator(runner.kvSpec().numBlocks());
+            BlockManager blocks = new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false);
             Sequence seq = new Sequence(prompt);
-            seq.setBlockTable(blocks.ensureCapacity(seq.blockTable(), tokens, runner.kvSpec().blockSize()));
+            seq.setBlockTable(blocks.ensureCapacity(seq.blockTable(), tokens));
             long t0 = System.nanoTime();
             try (NDManager step = runner.newStepManager()) {
                 runner.forward(new BatchBuilder(runner.kvSpec().blockSize()).add(seq, tokens).build(), step).argMax(1)
@@ -151,11 +151,11 @@ public final class ForwardBenchmark {
     /** Prefills {@code batch} sequences to {@code context} tokens, then times greedy decode steps. */
     private static Decode decode(ModelRunner runner, int batch, int context, int steps) {
         int blockSize = runner.kvSpec().blockSize();
-        BlockAllocator blocks = new BlockAllocator(runner.kvSpec().numBlocks());
+        BlockManager blocks = new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false);
         List<Sequence> seqs = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
             Sequence s = new Sequence(randomTokens(runner, context, i));
-            s.setBlockTable(blocks.ensureCapacity(s.blockTable(), context, blockSize));
+            s.setBlockTable(blocks.ensureCapacity(s.blockTable(), context));
             try (NDManager step = runner.newStepManager()) {
                 long next = runner.forward(new BatchBuilder(blockSize).add(s, context).build(), step).argMax(1).toLongArray()[0];
                 s.markComputed(context);
@@ -169,7 +169,7 @@ public final class ForwardBenchmark {
             long t0 = System.nanoTime();
             BatchBuilder b = new BatchBuilder(blockSize);
             for (Sequence s : seqs) {
-                s.setBlockTable(blocks.ensureCapacity(s.blockTable(), s.length(), blockSize));
+                s.setBlockTable(blocks.ensureCapacity(s.blockTable(), s.length()));
                 b.add(s, 1);
             }
             ForwardBatch fb = b.build();

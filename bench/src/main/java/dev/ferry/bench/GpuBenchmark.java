@@ -1,7 +1,7 @@
 package dev.ferry.bench;
 
 import ai.djl.ndarray.NDManager;
-import dev.ferry.engine.kv.BlockAllocator;
+import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.kv.KvCacheSpec;
 import dev.ferry.engine.runtime.Devices;
 import dev.ferry.engine.runtime.ModelRunner;
@@ -151,7 +151,7 @@ public final class GpuBenchmark {
     private double timedPrefill(int batch, int repeats) {
         double[] t = new double[warmup + repeats];
         for (int r = 0; r < t.length; r++) {
-            BlockAllocator blocks = new BlockAllocator(runner.kvSpec().numBlocks());
+            BlockManager blocks = new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false);
             List<Sequence> seqs = prompts(batch, 1000L * r);
             long s = System.nanoTime();
             step(seqs, blocks);
@@ -162,7 +162,7 @@ public final class GpuBenchmark {
 
     /** Median decode step with {@code batch} sequences all at a context of about {@code prompt} tokens. */
     private void decode(int batch) {
-        BlockAllocator blocks = new BlockAllocator(runner.kvSpec().numBlocks());
+        BlockManager blocks = new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false);
         List<Sequence> seqs = prompts(batch, 0);
         prefillAll(seqs, blocks);
         double[] t = new double[warmup + steps];
@@ -178,7 +178,7 @@ public final class GpuBenchmark {
 
     /** {@code n} requests of {@code prompt} tokens, each generating {@code newTokens}: one prefill then newTokens - 1 decode steps. */
     private void endToEnd(int n) {
-        BlockAllocator blocks = new BlockAllocator(runner.kvSpec().numBlocks());
+        BlockManager blocks = new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false);
         List<Sequence> seqs = prompts(n, 7);
         long s = System.nanoTime();
         prefillAll(seqs, blocks);
@@ -192,7 +192,7 @@ public final class GpuBenchmark {
         results.put("e2e_n" + n + "_tok_s", round((double) n * newTokens / total));
     }
 
-    private void prefillAll(List<Sequence> seqs, BlockAllocator blocks) {
+    private void prefillAll(List<Sequence> seqs, BlockManager blocks) {
         for (int i = 0; i < seqs.size(); i += prefillBatch) {
             step(seqs.subList(i, Math.min(seqs.size(), i + prefillBatch)), blocks);
         }
@@ -202,10 +202,10 @@ public final class GpuBenchmark {
      * One forward step over every uncomputed token of {@code seqs} (a whole prompt, or the one token
      * a decode adds), then greedy sampling: the argmax copy to the host is the step's only sync.
      */
-    private void step(List<Sequence> seqs, BlockAllocator blocks) {
+    private void step(List<Sequence> seqs, BlockManager blocks) {
         BatchBuilder batch = new BatchBuilder(blockSize);
         for (Sequence s : seqs) {
-            int[] table = blocks.ensureCapacity(s.blockTable(), s.length(), blockSize);
+            int[] table = blocks.ensureCapacity(s.blockTable(), s.length());
             if (table == null) {
                 throw new IllegalStateException("KV cache full (" + blocks.numBlocks() + " blocks of " + blockSize
                         + " tokens): give a larger --kv-cache");

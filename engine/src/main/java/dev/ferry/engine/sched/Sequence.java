@@ -1,25 +1,54 @@
 package dev.ferry.engine.sched;
 
+import dev.ferry.engine.api.Priority;
+import dev.ferry.engine.kv.BlockManager.BlockKey;
 import java.util.Arrays;
 
 /**
  * A request's token sequence as the engine loop sees it: prompt then generated tokens, how many of
- * them already have keys and values in the cache, and the blocks holding those.
+ * them already have keys and values in the cache, the blocks holding those, and the content keys
+ * of its full blocks (for the prefix cache). Owned by the engine loop's thread.
  */
 public final class Sequence {
+    private final long id;
+    private final Priority priority;
+    private final long arrival;
     private int[] tokens;
     private int length;
     private final int promptLength;
     private int numComputed;
     private int[] blockTable = new int[0];
+    private BlockKey[] keys = new BlockKey[0];
+    private int keyedBlocks;
 
+    /** A sequence outside any engine (tests, benchmarks): id 0, interactive. */
     public Sequence(int[] prompt) {
+        this(0, Priority.INTERACTIVE, 0, prompt);
+    }
+
+    /** @param arrival order of submission: earlier sequences are scheduled first and preempted last */
+    public Sequence(long id, Priority priority, long arrival, int[] prompt) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("prompt must hold at least one token");
         }
+        this.id = id;
+        this.priority = priority;
+        this.arrival = arrival;
         tokens = Arrays.copyOf(prompt, Math.max(16, prompt.length * 2));
         length = prompt.length;
         promptLength = prompt.length;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public Priority priority() {
+        return priority;
+    }
+
+    public long arrival() {
+        return arrival;
     }
 
     public int length() {
@@ -51,6 +80,11 @@ public final class Sequence {
         return tokens[length - 1];
     }
 
+    /** The backing token array (valid up to {@link #length()}); read-only for callers. */
+    public int[] tokenArray() {
+        return tokens;
+    }
+
     public int[] generated() {
         return Arrays.copyOfRange(tokens, promptLength, length);
     }
@@ -76,5 +110,29 @@ public final class Sequence {
 
     public void setBlockTable(int[] table) {
         blockTable = table;
+        keys(table.length);
+    }
+
+    /** Content keys of the first {@link #keyedBlocks()} blocks, in an array of at least {@code capacity}. */
+    public BlockKey[] keys(int capacity) {
+        if (keys.length < capacity) {
+            keys = Arrays.copyOf(keys, Math.max(capacity, keys.length * 2));
+        }
+        return keys;
+    }
+
+    public int keyedBlocks() {
+        return keyedBlocks;
+    }
+
+    public void setKeyedBlocks(int n) {
+        keyedBlocks = n;
+    }
+
+    /** Preemption by recompute: the KV is dropped; every token, generated ones included, is computed again. */
+    public void resetComputed() {
+        numComputed = 0;
+        blockTable = new int[0];
+        keyedBlocks = 0;
     }
 }

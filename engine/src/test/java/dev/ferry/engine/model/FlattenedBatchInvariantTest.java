@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.ferry.engine.kv.BlockAllocator;
+import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.runtime.ModelRunner;
 import dev.ferry.engine.runtime.RunnerOptions;
 import dev.ferry.engine.sched.BatchBuilder;
@@ -122,14 +122,14 @@ class FlattenedBatchInvariantTest {
     private static final class Stepper {
         final ModelRunner runner;
         final List<Sequence> seqs;
-        final BlockAllocator blocks;
+        final BlockManager blocks;
         final float[][] lastPromptLogits;
         int stepCount;
 
         Stepper(ModelRunner runner, List<Sequence> seqs) {
             this.runner = runner;
             this.seqs = seqs;
-            this.blocks = new BlockAllocator(runner.kvSpec().numBlocks());
+            this.blocks = new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false);
             this.lastPromptLogits = new float[seqs.size()][];
         }
 
@@ -144,7 +144,7 @@ class FlattenedBatchInvariantTest {
                     continue;
                 }
                 Sequence q = seqs.get(i);
-                q.setBlockTable(blocks.ensureCapacity(q.blockTable(), q.numComputed() + counts[i], bs));
+                q.setBlockTable(blocks.ensureCapacity(q.blockTable(), q.numComputed() + counts[i]));
                 b.add(q, counts[i]);
                 order.add(i);
             }

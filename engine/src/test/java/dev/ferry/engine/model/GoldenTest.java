@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import dev.ferry.engine.kv.BlockAllocator;
-import dev.ferry.engine.runtime.Generator;
+import dev.ferry.engine.kv.BlockManager;
+import dev.ferry.engine.api.Engine;
+import dev.ferry.engine.api.EngineConfig;
+import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.runtime.ModelRunner;
 import dev.ferry.engine.runtime.RunnerOptions;
 import dev.ferry.engine.sample.SamplingParams;
@@ -38,20 +40,20 @@ class GoldenTest {
 
     @ParameterizedTest
     @MethodSource("models")
-    void fp32MatchesReference(String name) {
+    void fp32MatchesReference(String name) throws InterruptedException {
         check(name, TensorDtype.F32, 1e-4, 16);
     }
 
     @ParameterizedTest
     @MethodSource("models")
-    void fp16StaysCloseToReference(String name) {
+    void fp16StaysCloseToReference(String name) throws InterruptedException {
         check(name, TensorDtype.F16, F16_TOLERANCE, 8);
     }
 
-    private static void check(String name, TensorDtype dtype, double tolerance, int tokens) {
+    private static void check(String name, TensorDtype dtype, double tolerance, int tokens) throws InterruptedException {
         try (ModelFolder folder = ModelFolder.open(Golden.modelDir(name));
              ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults().withDevice(DEVICE).withDtype(dtype))) {
-            Generator generator = new Generator(runner);
+            // Logits straight from the runner first: once an engine runs, its loop is the KV pool's only writer.
             for (Golden.Case c : Golden.cases(name)) {
                 if (c.promptText() != null) {
                     assertArrayEquals(c.promptIds(), folder.tokenizer().encode(c.promptText(), true),
@@ -62,18 +64,22 @@ class GoldenTest {
                 System.out.printf("%s %s on %s/%s: last-logits relative L2 %.2e%n", name,
                         Arrays.toString(c.promptIds()), DEVICE, dtype, err);
                 assertTrue(err <= tolerance, name + ": last-position logits differ by " + err + " (relative L2)");
-                int[] got = generator.generate(c.promptIds(), c.greedyIds().length, SamplingParams.greedy(), false,
-                        t -> { }).tokenIds();
-                assertArrayEquals(Arrays.copyOf(c.greedyIds(), tokens), Arrays.copyOf(got, tokens),
-                        name + " greedy tokens for prompt " + Arrays.toString(c.promptIds()));
+            }
+            try (Engine engine = Engine.start(runner, EngineConfig.DEFAULTS)) {
+                for (Golden.Case c : Golden.cases(name)) {
+                    int[] got = engine.submit(GenerateRequest.of(c.promptIds(), c.greedyIds().length, SamplingParams.greedy())
+                            .withIgnoreEos(true)).await().tokenIds();
+                    assertArrayEquals(Arrays.copyOf(c.greedyIds(), tokens), Arrays.copyOf(got, tokens),
+                            name + " greedy tokens for prompt " + Arrays.toString(c.promptIds()));
+                }
             }
         }
     }
 
     private static float[] prefillLogits(ModelRunner runner, int[] prompt) {
         Sequence seq = new Sequence(prompt);
-        BlockAllocator blocks = new BlockAllocator(runner.kvSpec().numBlocks());
-        seq.setBlockTable(blocks.ensureCapacity(seq.blockTable(), prompt.length, runner.kvSpec().blockSize()));
+        BlockManager blocks = new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false);
+        seq.setBlockTable(blocks.ensureCapacity(seq.blockTable(), prompt.length));
         try (NDManager step = runner.newStepManager()) {
             float[] out = runner.forward(new BatchBuilder(runner.kvSpec().blockSize()).add(seq, prompt.length).build(), step)
                     .toFloatArray();

@@ -1,7 +1,9 @@
 package dev.ferry.server.cli;
 
+import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.runtime.RunnerOptions;
 import dev.ferry.store.config.MemoryBudget;
+import dev.ferry.store.config.ServingConfig;
 import dev.ferry.store.safetensors.TensorDtype;
 import picocli.CommandLine.Option;
 
@@ -22,6 +24,30 @@ final class EngineOptions {
 
     @Option(names = "--block-size", description = "tokens per KV block (default 16)")
     Integer blockSize;
+
+    @Option(names = "--max-num-seqs", description = "sequences per step at most (default 256)")
+    Integer maxNumSeqs;
+
+    @Option(names = "--max-num-batched-tokens", description = "tokens per step at most (default 2048)")
+    Integer maxNumBatchedTokens;
+
+    @Option(names = "--enable-prefix-caching", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "reuse KV blocks of shared prompt prefixes (default on)")
+    boolean prefixCaching;
+
+    /** Flags first, then the model's ferry.properties, then the defaults. */
+    EngineConfig toEngineConfig(ServingConfig serving) {
+        EngineConfig c = EngineConfig.DEFAULTS.withPrefixCaching(prefixCaching);
+        Integer seqs = maxNumSeqs != null ? maxNumSeqs : serving.maxNumSeqs();
+        Integer tokens = maxNumBatchedTokens != null ? maxNumBatchedTokens : serving.maxNumBatchedTokens();
+        if (seqs != null) {
+            c = c.withMaxNumSeqs(seqs);
+        }
+        if (tokens != null) {
+            c = c.withMaxNumBatchedTokens(tokens);
+        }
+        return c;
+    }
 
     RunnerOptions toRunnerOptions() {
         RunnerOptions o = RunnerOptions.defaults().withDevice(device).withMaxModelLen(maxModelLen).withBlockSize(blockSize);

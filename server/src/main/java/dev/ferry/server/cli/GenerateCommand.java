@@ -2,15 +2,19 @@ package dev.ferry.server.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ferry.engine.runtime.Generator;
+import dev.ferry.engine.api.Engine;
+import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.TokenStream;
 import dev.ferry.engine.runtime.ModelRunner;
 import dev.ferry.engine.sample.SamplingParams;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.GenerationConfig;
-import dev.ferry.store.tokenizer.IncrementalDetokenizer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -19,10 +23,15 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code ferry generate}: runs a prompt through a model folder and streams the text to stdout. */
+/**
+ * {@code ferry generate}: one prompt, streamed to stdout as it is generated, or a JSON Lines file of
+ * requests run through one continuous-batching engine with up to N in flight.
+ */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Generate text from a prompt; streams to stdout (logs go to stderr).")
+        description = "Generate text from a prompt (streamed to stdout) or from a JSON Lines file of requests; "
+                + "logs go to stderr.")
 final class GenerateCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
     CommandSpec spec;
@@ -31,15 +40,24 @@ final class GenerateCommand implements Callable<Integer> {
     Path model;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
-    PromptSource prompt;
+    Input input;
 
-    static final class PromptSource {
+    static final class Input {
         @Option(names = "--prompt", description = "prompt text, encoded with the model's tokenizer")
         String text;
 
         @Option(names = "--prompt-ids", split = ",", description = "prompt token ids, comma-separated")
         int[] ids;
+
+        @Option(names = "--requests-file", description = "JSON Lines, one request per line: prompt or prompt_ids, "
+                + "max_tokens, temperature, top_p, top_k, min_p, seed, stop, stop_token_ids, ignore_eos, "
+                + "repetition_penalty, presence_penalty, frequency_penalty, logprobs, priority")
+        Path requestsFile;
     }
+
+    @Option(names = "--concurrency", defaultValue = "64", description = "requests in flight at once with "
+            + "--requests-file (default ${DEFAULT-VALUE})")
+    int concurrency;
 
     @Option(names = "--max-tokens", defaultValue = "64", description = "tokens to generate at most (default ${DEFAULT-VALUE})")
     int maxTokens;
@@ -59,7 +77,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "keep generating past the model's eos tokens")
     boolean ignoreEos;
 
-    @Option(names = "--json", description = "print only one JSON object at the end")
+    @Option(names = "--json", description = "print only JSON: one object (for --prompt/--prompt-ids), or one line "
+            + "per request in input order (for --requests-file)")
     boolean json;
 
     @Mixin
@@ -69,52 +88,94 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         try (ModelFolder folder = ModelFolder.open(model);
-             ModelRunner runner = ModelRunner.load(folder, engine.toRunnerOptions())) {
-            int[] promptIds = prompt.ids != null ? prompt.ids : folder.tokenizer().encode(prompt.text, true);
-            IncrementalDetokenizer detok = new IncrementalDetokenizer(folder.tokenizer());
-            Generator.Result result = new Generator(runner).generate(promptIds, maxTokens, sampling(folder.generation()),
-                    !ignoreEos, token -> {
-                        String delta = detok.add(token);
-                        if (!json && !delta.isEmpty()) {
-                            out.print(delta);
-                            out.flush();
-                        }
-                    });
-            if (json) {
-                out.println(toJson(result, folder.tokenizer().decode(result.tokenIds())));
+             ModelRunner runner = ModelRunner.load(folder, engine.toRunnerOptions());
+             Engine eng = Engine.start(runner, engine.toEngineConfig(folder.serving()))) {
+            if (input.requestsFile != null) {
+                runFile(eng, folder, out);
             } else {
-                out.println(detok.flush());
+                runOne(eng, folder, out);
             }
-            out.flush();
         }
         return 0;
     }
 
-    private SamplingParams sampling(GenerationConfig g) {
+    private void runOne(Engine eng, ModelFolder folder, PrintWriter out) throws InterruptedException {
+        int[] promptIds = input.ids != null ? input.ids : folder.tokenizer().encode(input.text, true);
+        GenerateRequest request = GenerateRequest.of(promptIds, maxTokens, defaultSampling(folder.generation()))
+                .withIgnoreEos(ignoreEos);
+        TokenStream stream = new TokenStream().onEachToken(t -> {
+            if (!json && !t.text().isEmpty()) {
+                out.print(t.text());
+                out.flush();
+            }
+        });
+        eng.submit(request, stream);
+        TokenStream.Result r = stream.await();
+        if (json) {
+            out.println(toJson(promptIds, r));
+        } else {
+            out.println(r.finish().text());
+        }
+        out.flush();
+        failOnError(r, "request");
+    }
+
+    private void runFile(Engine eng, ModelFolder folder, PrintWriter out) throws Exception {
+        List<GenerateRequest> requests = new RequestsFile(folder.tokenizer(), defaultSampling(folder.generation()), maxTokens)
+                .read(input.requestsFile);
+        Semaphore inFlight = new Semaphore(Math.max(1, concurrency));
+        List<TokenStream> streams = new ArrayList<>(requests.size());
+        for (GenerateRequest r : requests) {
+            inFlight.acquire();
+            TokenStream s = new TokenStream();
+            streams.add(s);
+            eng.submit(r, new ReleasingSink(s, inFlight));
+        }
+        for (int i = 0; i < streams.size(); i++) {
+            TokenStream.Result r = streams.get(i).await();
+            out.println(json ? toJson(requests.get(i).promptIds(), r) : "[" + i + "] " + r.text().replace("\n", "\\n"));
+        }
+        out.flush();
+    }
+
+    /** Sampling from the command line, falling back to the model's generation_config.json. */
+    private SamplingParams defaultSampling(GenerationConfig g) {
         double t = temperature != null ? temperature : g.temperature() != null ? g.temperature() : 1.0;
         int k = topK != null ? topK : g.topK() != null ? g.topK() : 0;
         double p = topP != null ? topP : g.topP() != null ? g.topP() : 1.0;
         try {
-            return new SamplingParams(t, k, p, seed != null ? seed : ThreadLocalRandom.current().nextLong());
+            return SamplingParams.of(t, k, p, seed != null ? seed : ThreadLocalRandom.current().nextLong());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(e.getMessage().replace("top_k", "--top-k").replace("top_p", "--top-p")
                     .replace("temperature", "--temperature"), e);
         }
     }
 
-    static String toJson(Generator.Result r, String text) {
-        ObjectMapper mapper = new ObjectMapper();
-        ObjectNode o = mapper.createObjectNode();
+    private static void failOnError(TokenStream.Result r, String what) {
+        if (r.finish().error() != null) {
+            throw new IllegalStateException(what + " failed: " + r.finish().error());
+        }
+    }
+
+    static String toJson(int[] promptIds, TokenStream.Result r) {
+        ObjectNode o = JSON.createObjectNode();
         var p = o.putArray("prompt_ids");
-        for (int id : r.promptIds()) {
+        for (int id : promptIds) {
             p.add(id);
         }
         var t = o.putArray("token_ids");
         for (int id : r.tokenIds()) {
             t.add(id);
         }
-        o.put("text", text);
-        o.put("finish_reason", r.finishReason().wireName());
+        o.put("text", r.text());
+        o.put("finish_reason", r.finish().reason().wireName());
+        ObjectNode usage = o.putObject("usage");
+        usage.put("prompt_tokens", r.finish().usage().promptTokens());
+        usage.put("cached_prompt_tokens", r.finish().usage().cachedPromptTokens());
+        usage.put("completion_tokens", r.finish().usage().completionTokens());
+        if (r.finish().error() != null) {
+            o.put("error", r.finish().error());
+        }
         return o.toString();
     }
 }

@@ -88,6 +88,47 @@ class FerryCommandTest {
     }
 
     @Test
+    void requestsFileRunsConcurrentlyAndPrintsResultsInInputOrder() throws Exception {
+        Path file = dir.resolve("requests.jsonl");
+        Files.writeString(file, String.join("\n",
+                "{\"prompt\": \"Hello\", \"max_tokens\": 5, \"temperature\": 0, \"ignore_eos\": true}",
+                "{\"prompt_ids\": [5, 6, 7], \"max_tokens\": 9, \"temperature\": 0.8, \"top_p\": 0.9, \"seed\": 3, "
+                        + "\"ignore_eos\": true}",
+                "",
+                "{\"prompt\": \"Once upon a time\", \"max_tokens\": 3, \"top_k\": 5, \"seed\": 1, \"stop\": [\"zz\"], "
+                        + "\"ignore_eos\": true}"));
+        Run r = ferry("generate", "--model", model.toString(), "--requests-file", file.toString(), "--concurrency", "2",
+                "--json");
+        assertEquals(0, r.exit(), r.err());
+        var lines = r.out().strip().lines().toList();
+        assertEquals(3, lines.size(), r.out());
+        assertEquals(5, json(lines.get(0)).get("token_ids").size());
+        assertEquals(9, json(lines.get(1)).get("token_ids").size());
+        assertEquals(9, json(lines.get(1)).get("usage").get("completion_tokens").asInt());
+        assertEquals(3, json(lines.get(1)).get("usage").get("prompt_tokens").asInt());
+        assertEquals(3, json(lines.get(2)).get("token_ids").size());
+        // the same line alone gives the same tokens: batching does not change results
+        Path single = dir.resolve("single.jsonl");
+        Files.writeString(single, "{\"prompt_ids\": [5, 6, 7], \"max_tokens\": 9, \"temperature\": 0.8, "
+                + "\"top_p\": 0.9, \"seed\": 3, \"ignore_eos\": true}");
+        Run alone = ferry("generate", "--model", model.toString(), "--requests-file", single.toString(), "--json");
+        assertEquals(json(lines.get(1)).get("token_ids"), json(alone.out().strip()).get("token_ids"));
+    }
+
+    @Test
+    void requestsFileErrorsNameLineAndField() throws Exception {
+        Path file = dir.resolve("bad.jsonl");
+        Files.writeString(file, "{\"prompt\": \"ok\", \"max_tokens\": 2}\n{\"prompt\": \"x\", \"max_tokens\": \"many\"}\n");
+        assertError(ferry("generate", "--model", model.toString(), "--requests-file", file.toString()),
+                "bad.jsonl line 2: field 'max_tokens'");
+        Files.writeString(file, "{\"prompt\": \"ok\", \"temprature\": 1}\n");
+        assertError(ferry("generate", "--model", model.toString(), "--requests-file", file.toString()),
+                "unknown field 'temprature'");
+        Files.writeString(file, "{\"prompt_ids\": [1, 2], \"top_p\": 1.5}\n");
+        assertError(ferry("generate", "--model", model.toString(), "--requests-file", file.toString()), "top_p");
+    }
+
+    @Test
     void streamsTextWithoutJson() {
         Run r = ferry("generate", "--model", model.toString(), "--prompt", "Once upon", "--max-tokens", "5",
                 "--temperature", "0");

@@ -1,0 +1,66 @@
+package dev.ferry.engine.api;
+
+import dev.ferry.engine.sample.SamplingParams;
+import java.util.List;
+
+/**
+ * A generation request as the engine takes it: prompt token ids (the caller tokenizes) and how to
+ * generate.
+ *
+ * @param requestId the caller's id, carried into logs; need not be unique
+ * @param stopTokenIds ids that end generation like eos (the token is included in the output ids)
+ * @param stop strings that end generation when they appear in the text; the stop text is not emitted
+ * @param ignoreEos keep generating past the model's eos ids
+ * @param deadlineNanos {@link System#nanoTime()} after which the request ends with DEADLINE; 0 for none
+ */
+public record GenerateRequest(String requestId, int[] promptIds, int maxTokens, SamplingParams sampling,
+                              List<Integer> stopTokenIds, List<String> stop, boolean ignoreEos, Priority priority,
+                              long deadlineNanos) {
+
+    public GenerateRequest {
+        if (promptIds == null || promptIds.length == 0) {
+            throw new IllegalArgumentException("prompt is empty");
+        }
+        if (maxTokens <= 0) {
+            throw new IllegalArgumentException("max_tokens must be positive, got " + maxTokens);
+        }
+        stopTokenIds = stopTokenIds == null ? List.of() : List.copyOf(stopTokenIds);
+        stop = stop == null ? List.of() : List.copyOf(stop);
+        for (String s : stop) {
+            if (s.isEmpty()) {
+                throw new IllegalArgumentException("stop strings must not be empty");
+            }
+        }
+        if (sampling == null) {
+            sampling = SamplingParams.greedy();
+        }
+        if (priority == null) {
+            priority = Priority.INTERACTIVE;
+        }
+    }
+
+    /** A request with defaults: no stops, interactive, no deadline. */
+    public static GenerateRequest of(int[] promptIds, int maxTokens, SamplingParams sampling) {
+        return new GenerateRequest(null, promptIds, maxTokens, sampling, List.of(), List.of(), false, null, 0);
+    }
+
+    public GenerateRequest withPriority(Priority p) {
+        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignoreEos, p, deadlineNanos);
+    }
+
+    public GenerateRequest withDeadline(long nanos) {
+        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignoreEos, priority, nanos);
+    }
+
+    public GenerateRequest withStop(List<String> strings, List<Integer> ids) {
+        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, ids, strings, ignoreEos, priority, deadlineNanos);
+    }
+
+    public GenerateRequest withIgnoreEos(boolean ignore) {
+        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignore, priority, deadlineNanos);
+    }
+
+    public GenerateRequest withRequestId(String id) {
+        return new GenerateRequest(id, promptIds, maxTokens, sampling, stopTokenIds, stop, ignoreEos, priority, deadlineNanos);
+    }
+}

@@ -1,0 +1,7 @@
+package dev.ferry.engine.api;
+
+/** Scheduling class: interactive requests are admitted first and preempted last. */
+public enum Priority {
+    INTERACTIVE,
+    BATCH
+}

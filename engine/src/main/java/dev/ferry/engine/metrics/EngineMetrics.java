@@ -1,0 +1,107 @@
+package dev.ferry.engine.metrics;
+
+import dev.ferry.engine.api.FinishReason;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * What one engine loop measures. Latencies and batch sizes are HdrHistograms recorded by the loop
+ * (a {@link Recorder} per quantity, so recording never blocks the loop) and accumulated on read;
+ * counters and gauges are plain atomics. Read from any thread with {@link #snapshot()}.
+ */
+public final class EngineMetrics {
+    /** The recorded distributions, in microseconds unless named otherwise. */
+    public enum Dist {
+        /** Submit to first token sampled. */
+        TTFT_US,
+        /** Between consecutive tokens of one sequence. */
+        INTER_TOKEN_US,
+        /** Submit to first scheduled. */
+        QUEUE_WAIT_US,
+        /** Submit to finish. */
+        E2E_US,
+        /** One loop iteration that ran a step. */
+        STEP_US,
+        /** Tokens in a step. */
+        BATCH_TOKENS,
+        /** Sequences in a step. */
+        BATCH_SEQS
+    }
+
+    private final Map<Dist, Recorder> recorders = new EnumMap<>(Dist.class);
+    private final Map<Dist, Histogram> accumulated = new EnumMap<>(Dist.class);
+    private final Map<FinishReason, LongAdder> finished = new EnumMap<>(FinishReason.class);
+    private final LongAdder promptTokens = new LongAdder();
+    private final LongAdder completionTokens = new LongAdder();
+    private final LongAdder preemptions = new LongAdder();
+    private volatile long prefixQueriedTokens;
+    private volatile long prefixHitTokens;
+    private volatile int running;
+    private volatile int waiting;
+    private volatile int kvBlocksUsed;
+    private volatile int kvBlocksTotal;
+
+    public EngineMetrics() {
+        for (Dist d : Dist.values()) {
+            recorders.put(d, new Recorder(3));
+            accumulated.put(d, new Histogram(3));
+        }
+        for (FinishReason r : FinishReason.values()) {
+            finished.put(r, new LongAdder());
+        }
+    }
+
+    public void record(Dist d, long value) {
+        recorders.get(d).recordValue(Math.max(0, value));
+    }
+
+    public void finished(FinishReason reason, int prompt, int completion) {
+        finished.get(reason).increment();
+        promptTokens.add(prompt);
+        completionTokens.add(completion);
+    }
+
+    public void preempted(int n) {
+        preemptions.add(n);
+    }
+
+    public void gauges(int running, int waiting, int kvUsed, int kvTotal, long prefixQueried, long prefixHit) {
+        this.running = running;
+        this.waiting = waiting;
+        this.kvBlocksUsed = kvUsed;
+        this.kvBlocksTotal = kvTotal;
+        this.prefixQueriedTokens = prefixQueried;
+        this.prefixHitTokens = prefixHit;
+    }
+
+    /** Everything recorded so far. */
+    public record Snapshot(Map<Dist, Histogram> histograms, Map<FinishReason, Long> finished, long promptTokens,
+                           long completionTokens, long preemptions, long prefixQueriedTokens, long prefixHitTokens,
+                           int running, int waiting, int kvBlocksUsed, int kvBlocksTotal) {
+
+        public Histogram histogram(Dist d) {
+            return histograms.get(d);
+        }
+
+        /** Fraction of looked-up prompt tokens found in the prefix cache. */
+        public double prefixHitRatio() {
+            return prefixQueriedTokens == 0 ? 0 : (double) prefixHitTokens / prefixQueriedTokens;
+        }
+    }
+
+    public synchronized Snapshot snapshot() {
+        Map<Dist, Histogram> copies = new EnumMap<>(Dist.class);
+        for (Dist d : Dist.values()) {
+            Histogram acc = accumulated.get(d);
+            acc.add(recorders.get(d).getIntervalHistogram());
+            copies.put(d, acc.copy());
+        }
+        Map<FinishReason, Long> counts = new EnumMap<>(FinishReason.class);
+        finished.forEach((r, a) -> counts.put(r, a.sum()));
+        return new Snapshot(copies, counts, promptTokens.sum(), completionTokens.sum(), preemptions.sum(),
+                prefixQueriedTokens, prefixHitTokens, running, waiting, kvBlocksUsed, kvBlocksTotal);
+    }
+}

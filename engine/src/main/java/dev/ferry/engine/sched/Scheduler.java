@@ -1,0 +1,148 @@
+package dev.ferry.engine.sched;
+
+import dev.ferry.engine.kv.BlockManager;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+
+/**
+ * Decides each step's batch (iteration-level scheduling, as in Orca and vLLM): every sequence has
+ * some number of tokens still to compute, and the step hands out a budget of
+ * {@code maxNumBatchedTokens} tokens over at most {@code maxNumSeqs} sequences. Running decodes go
+ * first, so streams already producing tokens never wait behind a long prompt; then the remaining
+ * prompt chunks of running sequences; then waiting sequences, by priority and arrival, whose cached
+ * prefix blocks are taken first so only the uncached rest is computed.
+ *
+ * <p>When a running sequence needs a block and none is left, the lowest-priority, latest-arrived
+ * running sequence is preempted: its blocks are released (full ones stay in the prefix cache) and
+ * it waits again, to be recomputed from its tokens, generated ones included.
+ */
+public final class Scheduler {
+    /** Waiting order: priority class, then arrival. */
+    public static final Comparator<Sequence> WAITING_ORDER =
+            Comparator.comparing(Sequence::priority).thenComparingLong(Sequence::arrival);
+    /** Preemption order: the last in this order goes first. */
+    private static final Comparator<Sequence> KEEP_ORDER = WAITING_ORDER;
+
+    private final int maxNumSeqs;
+    private final int maxNumBatchedTokens;
+    private final BlockManager blocks;
+
+    public Scheduler(int maxNumSeqs, int maxNumBatchedTokens, BlockManager blocks) {
+        this.maxNumSeqs = maxNumSeqs;
+        this.maxNumBatchedTokens = maxNumBatchedTokens;
+        this.blocks = blocks;
+    }
+
+    /** A step's plan: what runs, in batch order (decodes first), and who was preempted for it. */
+    public record Plan(List<Scheduled> scheduled, List<Sequence> preempted) {
+        public boolean isEmpty() {
+            return scheduled.isEmpty();
+        }
+    }
+
+    /**
+     * @param running sequences holding KV blocks, in admission order; preempted ones are removed
+     *     and newly admitted ones appended
+     * @param waiting sequences without blocks, ordered by {@link #WAITING_ORDER}; preempted ones are added
+     */
+    public Plan schedule(List<Sequence> running, PriorityQueue<Sequence> waiting) {
+        List<Scheduled> decodes = new ArrayList<>();
+        List<Scheduled> prefills = new ArrayList<>();
+        List<Sequence> preempted = new ArrayList<>();
+        int[] budget = {maxNumBatchedTokens};
+        // Decodes first, then the remaining prompt chunks of running sequences.
+        List<Sequence> snapshot = List.copyOf(running);
+        for (boolean decodePass : new boolean[] {true, false}) {
+            for (Sequence seq : snapshot) {
+                boolean isDecode = seq.numUncomputed() == 1;
+                if (isDecode != decodePass || seq.numUncomputed() == 0 || preempted.contains(seq)) {
+                    continue;
+                }
+                if (budget[0] == 0 || decodes.size() + prefills.size() >= maxNumSeqs) {
+                    break;
+                }
+                int n = Math.min(seq.numUncomputed(), budget[0]);
+                if (reserve(seq, n, running, waiting, decodes, prefills, preempted, budget)) {
+                    (isDecode ? decodes : prefills).add(new Scheduled(seq, n));
+                    budget[0] -= n;
+                }
+            }
+        }
+        // New work only when nothing had to be preempted: admitting would just preempt again.
+        while (preempted.isEmpty() && !waiting.isEmpty() && budget[0] > 0
+                && decodes.size() + prefills.size() < maxNumSeqs) {
+            Sequence seq = waiting.peek();
+            if (seq.blockTable().length == 0 && seq.numComputed() == 0) {
+                takeCachedPrefix(seq);
+            }
+            int n = Math.min(seq.numUncomputed(), budget[0]);
+            int[] table = blocks.ensureCapacity(seq.blockTable(), seq.numComputed() + n);
+            if (table == null) {
+                // Does not fit yet: give back what the prefix lookup took, so those blocks stay evictable.
+                blocks.release(seq.blockTable());
+                seq.resetComputed();
+                break;
+            }
+            seq.setBlockTable(table);
+            waiting.poll();
+            running.add(seq);
+            (n == 1 ? decodes : prefills).add(new Scheduled(seq, n));
+            budget[0] -= n;
+        }
+        List<Scheduled> all = new ArrayList<>(decodes.size() + prefills.size());
+        all.addAll(decodes);
+        all.addAll(prefills);
+        return new Plan(all, preempted);
+    }
+
+    /** Prompt tokens already in the prefix cache are taken, not computed (always leaving the last one). */
+    private void takeCachedPrefix(Sequence seq) {
+        int[] shared = blocks.acquirePrefix(seq.tokenArray(), seq.length() - 1, seq.keys(seq.length() / blocks.blockSize()));
+        if (shared.length > 0) {
+            seq.setBlockTable(shared);
+            seq.setKeyedBlocks(shared.length);
+            seq.markComputed(shared.length * blocks.blockSize());
+        }
+    }
+
+    /**
+     * Makes room for {@code n} more tokens of {@code seq}, preempting others (or {@code seq}
+     * itself) while the pool is full. Returns false when {@code seq} was preempted.
+     */
+    private boolean reserve(Sequence seq, int n, List<Sequence> running, PriorityQueue<Sequence> waiting,
+                            List<Scheduled> decodes, List<Scheduled> prefills, List<Sequence> preempted, int[] budget) {
+        while (true) {
+            int[] table = blocks.ensureCapacity(seq.blockTable(), seq.numComputed() + n);
+            if (table != null) {
+                seq.setBlockTable(table);
+                return true;
+            }
+            Sequence victim = running.stream().max(KEEP_ORDER).orElseThrow();
+            unschedule(victim, decodes, budget);
+            unschedule(victim, prefills, budget);
+            preempt(victim, running, waiting);
+            preempted.add(victim);
+            if (victim == seq) {
+                return false;
+            }
+        }
+    }
+
+    private static void unschedule(Sequence victim, List<Scheduled> list, int[] budget) {
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i).sequence() == victim) {
+                budget[0] += list.remove(i).numTokens();
+                return;
+            }
+        }
+    }
+
+    private void preempt(Sequence victim, List<Sequence> running, PriorityQueue<Sequence> waiting) {
+        running.remove(victim);
+        blocks.release(victim.blockTable());
+        victim.resetComputed();
+        waiting.add(victim);
+    }
+}

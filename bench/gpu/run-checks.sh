@@ -49,7 +49,7 @@ SKIP=" ${FERRY_CHECKS_SKIP:-} "
 WORK=$(mktemp -d)
 export FERRY_QUIET=${FERRY_QUIET:-0}
 if [[ $DEVICE == cpu ]]; then
-  BENCH_ARGS=${FERRY_CHECKS_BENCH_ARGS:---prompt 32 --new 8 --batches 1,4 --e2e 1,4 --floor-batches 1,4 --prefill-batch 2 --steps 5 --warmup 2}
+  BENCH_ARGS=${FERRY_CHECKS_BENCH_ARGS:---prompt 32 --new 8 --batches 1,4 --e2e 1,4 --floor-batches 1,4 --prefill-batch 2 --steps 5 --warmup 2 --engine-concurrency 1,4 --engine-rate 20 --engine-duration 3}
   HF_ARGS=${FERRY_CHECKS_HF_ARGS:---device cpu --prompt 32 --new 8 --batches 1,4 --prefill-batch 2 --repeats 2}
   BENCH_DTYPE=f32
 else
@@ -230,6 +230,28 @@ for b in bs:
 ns = sorted({int(m.group(1)) for k in keys for m in [re.match(r"e2e_n(\d+)_", k)] if m})
 for n in ns:
     row("e2e n=%d tok/s" % n, f.get("e2e_n%d_tok_s" % n), h.get("e2e_n%d_tok_s" % n), "tok/s, %s+%s tokens each" % (f.get("prompt_tokens", h.get("prompt_tokens")), f.get("new_tokens", h.get("new_tokens"))))
+cs = sorted({int(m.group(1)) for k in f for m in [re.fullmatch(r"engine_c(\d+)_tok_s", k)] if m})
+if cs or "engine_load_requests" in f:
+    print("\n  engine (continuous batching): %s+%s tokens a request, max-num-seqs %s, max-num-batched-tokens %s%s" % (
+        f.get("engine_prompt_tokens"), f.get("engine_new_tokens"), f.get("engine_max_num_seqs"), f.get("engine_max_num_batched_tokens"),
+        "; hf: static batch of n, %s+%s" % (h.get("prompt_tokens"), h.get("new_tokens")) if h else ""))
+def pair(key):
+    return "%s/%s" % (f.get(key + "_p50_ms", "-"), f.get(key + "_p99_ms", "-"))
+for n in cs:
+    e = "engine_c%d" % n
+    row("engine n=%d tok/s" % n, f.get(e + "_tok_s"), h.get("e2e_n%d_tok_s" % n), "tok/s, n submitted at once (ferry static: %s)" % f.get("e2e_n%d_tok_s" % n, "-"))
+    print("  %-30s all decoding %s tok/s; TTFT p50/p99 %s ms; ITL p50/p99 %s ms" % ("", f.get(e + "_decode_tok_s", "-"), pair(e + "_ttft"), pair(e + "_itl")))
+if cs:
+    e = "engine_c%d" % cs[-1]
+    print("  %-30s %s steps, step p50/p99 %s ms (static decode b%d: %s ms), seqs a step p50 %s max %s, preemptions %s" % (
+        "engine n=%d loop" % cs[-1], f.get(e + "_steps", "-"), pair(e + "_step"), cs[-1], f.get("decode_b%d_step_ms" % cs[-1], "-"),
+        f.get(e + "_batch_seqs_p50", "-"), f.get(e + "_batch_seqs_max", "-"), f.get(e + "_preemptions", "-")))
+if "engine_load_requests" in f:
+    print("  %-30s %s requests, achieved %s req/s, %s tok/s out, preemptions %s" % (
+        "engine Poisson %s req/s" % f.get("engine_load_target_req_s"), f.get("engine_load_requests"), f.get("engine_load_req_s", "-"),
+        f.get("engine_load_out_tok_s", "-"), f.get("engine_load_preemptions", "-")))
+    print("  %-30s TTFT p50/p99 %s ms; ITL p50/p99 %s ms; e2e p50/p99 %s ms" % (
+        "", pair("engine_load_ttft"), pair("engine_load_itl"), pair("engine_load_e2e")))
 errors = [(src, k, v) for src, d in (("ferry", f), ("hf", h)) for k, v in d.items() if k.endswith("_error")]
 for src, k, v in errors:
     print("  ! %s %s: %s" % (src, k, str(v)[:150]))

@@ -129,7 +129,7 @@ public final class ForwardBenchmark {
         return c.tieWordEmbeddings() ? total : total - embed;
     }
 
-    private record Decode(double stepMs, double hostUs) {}
+    record Decode(double stepMs, double hostUs) {}
 
     private static double prefillTokensPerSecond(ModelRunner runner, int tokens, int repeats) {
         int[] prompt = randomTokens(runner, tokens, 7);
@@ -149,7 +149,7 @@ public final class ForwardBenchmark {
     }
 
     /** Prefills {@code batch} sequences to {@code context} tokens, then times greedy decode steps. */
-    private static Decode decode(ModelRunner runner, int batch, int context, int steps) {
+    static Decode decode(ModelRunner runner, int batch, int context, int steps) {
         int blockSize = runner.kvSpec().blockSize();
         BlockManager blocks = new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false);
         List<Sequence> seqs = new ArrayList<>();
@@ -199,7 +199,7 @@ public final class ForwardBenchmark {
     }
 
     /** A Llama model under bench/target/models, created on first use: a preset, or (null) tiny dims in 12 layers. */
-    private static Path model(String name, String preset) throws Exception {
+    static Path model(String name, String preset) throws Exception {
         Path dir = Path.of("bench", "target", "models", name);
         if (!Files.isRegularFile(dir.resolve("model.safetensors"))) {
             ModelSpec small = ModelPreset.fromName("small").spec(ModelArch.LLAMA);
@@ -218,11 +218,11 @@ public final class ForwardBenchmark {
         return s[s.length / 2];
     }
 
-    private static double round(double v) {
+    static double round(double v) {
         return Math.round(v * 10) / 10.0;
     }
 
-    private static double round3(double v) {
+    static double round3(double v) {
         return Math.round(v * 1000) / 1000.0;
     }
 

@@ -1,11 +1,20 @@
 package dev.ferry.bench;
 
 import ai.djl.ndarray.NDManager;
+import dev.ferry.engine.api.Engine;
+import dev.ferry.engine.api.EngineConfig;
+import dev.ferry.engine.api.Finish;
+import dev.ferry.engine.api.FinishReason;
+import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.TokenEvent;
+import dev.ferry.engine.api.TokenSink;
 import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.kv.KvCacheSpec;
+import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.runtime.Devices;
 import dev.ferry.engine.runtime.ModelRunner;
 import dev.ferry.engine.runtime.RunnerOptions;
+import dev.ferry.engine.sample.SamplingParams;
 import dev.ferry.engine.sched.BatchBuilder;
 import dev.ferry.engine.sched.Sequence;
 import dev.ferry.store.ModelFolder;
@@ -21,18 +30,36 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
 
 /**
- * The GPU benchmark: time to first token, prefill and decode rates and static-batch end-to-end
- * throughput of one model through the forward step, set against the device's memory bandwidth and
- * matmul rate measured in the same run. There is no engine loop yet, so batches are static: every
- * sequence is prefilled (in chunks of {@code --prefill-batch} prompts), then all decode together.
+ * The GPU benchmark of one model on one device, in two sections.
+ * <ul>
+ *   <li>static ({@code --skip-static} leaves it out): the device's memory bandwidth and matmul
+ *   rate, then prefill, decode and static-batch end-to-end rates through {@code ModelRunner.forward}
+ *   (every sequence prefilled in chunks of {@code --prefill-batch} prompts, then all decode together);</li>
+ *   <li>engine ({@code --skip-engine}): the same model through the continuous-batching {@link Engine}:
+ *   N requests submitted at once for each N of {@code --engine-concurrency} (a fresh engine each),
+ *   with end-to-end and all-decoding output rates, TTFT and inter-token latency as the client sees
+ *   them and the loop's own step times; then open-loop Poisson arrivals at {@code --engine-rate}
+ *   requests/s for {@code --engine-duration} seconds.</li>
+ * </ul>
  *
  * <pre>
  * java -cp ... dev.ferry.bench.GpuBenchmark --model DIR [--device gpu0] [--dtype f16] [--prompt 512]
  *     [--new 128] [--batches 1,32,64,128,256] [--e2e 1,32,128,256] [--floor-batches 1,64]
  *     [--prefill-batch 8] [--steps 20] [--warmup 3] [--kv-cache SIZE] [--out ferry-gpu.json]
+ *     [--engine-concurrency 1,32,128,256] [--engine-prompt 512] [--engine-new 128]
+ *     [--engine-max-num-seqs 256] [--engine-max-num-batched-tokens 8192] [--engine-rate 8]
+ *     [--engine-duration 20] [--engine-timeout 60] [--skip-static] [--skip-engine]
  * </pre>
+ * The engine's prompt and output lengths default to {@code --prompt} and {@code --new}. Unless
+ * {@code --kv-cache} is given, the KV cache holds the largest static batch or engine concurrency
+ * (at least 32 engine sequences) at full length, so no part preempts. An engine part waits at most
+ * {@code --engine-timeout} seconds for its requests to finish.
  * Each part that fails (out of memory, say) is recorded as {@code <part>_error} and the run goes
  * on; the JSON is rewritten after every part, so a run cut short keeps what it measured.
  */
@@ -44,6 +71,9 @@ public final class GpuBenchmark {
     private final int prefillBatch;
     private final int steps;
     private final int warmup;
+    private final int enginePrompt;
+    private final int engineNew;
+    private final EngineConfig engineConfig;
     private ModelRunner runner;
     private int blockSize;
     private long vocab;
@@ -56,6 +86,10 @@ public final class GpuBenchmark {
         prefillBatch = intArg("prefill-batch", 8);
         steps = intArg("steps", 20);
         warmup = intArg("warmup", 3);
+        enginePrompt = intArg("engine-prompt", prompt);
+        engineNew = intArg("engine-new", newTokens);
+        engineConfig = EngineConfig.DEFAULTS.withMaxNumSeqs(intArg("engine-max-num-seqs", 256))
+                .withMaxNumBatchedTokens(intArg("engine-max-num-batched-tokens", 8192));
     }
 
     public static void main(String[] argv) throws Exception {
@@ -73,15 +107,23 @@ public final class GpuBenchmark {
         int[] decodeBatches = intList("batches", "1,32,64,128,256");
         int[] e2eBatches = intList("e2e", "1,32,128,256");
         int[] floorBatches = intList("floor-batches", "1,64");
+        boolean runStatic = !flag("skip-static");
+        boolean runEngine = !flag("skip-engine");
+        int[] concurrency = intList("engine-concurrency", "1,32,128,256");
         long t0 = System.nanoTime();
         try (ModelFolder folder = ModelFolder.open(Path.of(modelArg))) {
             DecoderConfig c = folder.config();
             blockSize = folder.serving().blockSize() != null ? folder.serving().blockSize() : ModelRunner.DEFAULT_BLOCK_SIZE;
             vocab = c.vocabSize();
-            int longest = prompt + Math.max(newTokens, warmup + steps + 1);
+            int staticLongest = prompt + Math.max(newTokens, warmup + steps + 1);
+            int longest = Math.max(staticLongest, enginePrompt + engineNew);
             // Activations, and with them the KV cache, stay fp32 on a CPU (see ModelRunner): size for that.
             int kvElementBytes = Devices.parse(device).isGpu() ? dtype.bytes() : Math.max(4, dtype.bytes());
-            long kvTokens = kvTokensNeeded(max(decodeBatches), max(e2eBatches), longest);
+            int engineSeqs = Math.max(max(concurrency), Math.min(engineConfig.maxNumSeqs(), 32));
+            int staticSeqs = Math.max(Math.max(max(decodeBatches), max(e2eBatches)), prefillBatch);
+            long staticTokens = runStatic ? slots(staticLongest, staticSeqs) : 0;
+            long engineTokens = runEngine ? slots(enginePrompt + engineNew, engineSeqs) : 0;
+            long kvTokens = Math.max(slots(longest, 1), Math.max(staticTokens, engineTokens));
             MemoryBudget kvBudget = args.containsKey("kv-cache") ? MemoryBudget.parse(args.get("kv-cache"))
                     : MemoryBudget.ofBytes(kvTokens * 2L * c.numLayers() * c.numKvHeads() * c.headDim() * kvElementBytes);
             RunnerOptions options = RunnerOptions.defaults().withDevice(device).withDtype(dtype).withKvCacheMemory(kvBudget)
@@ -102,29 +144,38 @@ public final class GpuBenchmark {
                 results.put("new_tokens", newTokens);
                 results.put("load_s", round3((System.nanoTime() - t0) / 1e9));
                 save();
-
-                part("ceilings", () -> ceilings());
-                part("prefill", () -> prefill());
-                for (int b : decodeBatches) {
-                    part("decode_b" + b, () -> decode(b));
+                if (runStatic) {
+                    staticSection(decodeBatches, e2eBatches, floorBatches, dense, dtype, kvBytesPerToken);
                 }
-                for (int b : floorBatches) {
-                    Object stepMs = results.get("decode_b" + b + "_step_ms");
-                    if (stepMs instanceof Double ms && !Double.isNaN(bandwidth)) {
-                        double context = prompt + warmup + steps / 2.0 + 1;
-                        double bytes = dense * (double) dtype.bytes() + b * context * kvBytesPerToken;
-                        double floorMs = bytes / bandwidth * 1000;
-                        results.put("decode_b" + b + "_floor_ms", round3(floorMs));
-                        results.put("decode_b" + b + "_vs_floor", round(ms / floorMs));
-                    }
-                }
-                for (int n : e2eBatches) {
-                    part("e2e_n" + n, () -> endToEnd(n));
+                if (runEngine) {
+                    engineSection(concurrency);
                 }
             }
         }
         results.put("total_s", round((System.nanoTime() - t0) / 1e9));
         Report.print(results, args.get("out"));
+    }
+
+    private void staticSection(int[] decodeBatches, int[] e2eBatches, int[] floorBatches, long dense, TensorDtype dtype,
+                               long kvBytesPerToken) {
+        part("ceilings", () -> ceilings());
+        part("prefill", () -> prefill());
+        for (int b : decodeBatches) {
+            part("decode_b" + b, () -> decode(b));
+        }
+        for (int b : floorBatches) {
+            Object stepMs = results.get("decode_b" + b + "_step_ms");
+            if (stepMs instanceof Double ms && !Double.isNaN(bandwidth)) {
+                double context = prompt + warmup + steps / 2.0 + 1;
+                double bytes = dense * (double) dtype.bytes() + b * context * kvBytesPerToken;
+                double floorMs = bytes / bandwidth * 1000;
+                results.put("decode_b" + b + "_floor_ms", round3(floorMs));
+                results.put("decode_b" + b + "_vs_floor", round(ms / floorMs));
+            }
+        }
+        for (int n : e2eBatches) {
+            part("e2e_n" + n, () -> endToEnd(n));
+        }
     }
 
     private void ceilings() {
@@ -223,6 +274,247 @@ public final class GpuBenchmark {
         }
     }
 
+    // ---- engine section ---------------------------------------------------------------------
+
+    private void engineSection(int[] concurrency) {
+        results.put("engine_prompt_tokens", enginePrompt);
+        results.put("engine_new_tokens", engineNew);
+        results.put("engine_max_num_seqs", engineConfig.maxNumSeqs());
+        results.put("engine_max_num_batched_tokens", engineConfig.maxNumBatchedTokens());
+        // Full-size prefill steps and decode steps once, so no timed part pays for first-use costs.
+        int warm = Math.min(Math.min(engineConfig.maxNumSeqs(), Math.max(max(concurrency), 1)),
+                engineConfig.maxNumBatchedTokens() / enginePrompt + 1);
+        part("engine_warmup", () -> burst(warm, 4, 1));
+        for (int n : concurrency) {
+            part("engine_c" + n, () -> concurrency(n));
+        }
+        double rate = doubleArg("engine-rate", 8);
+        double duration = doubleArg("engine-duration", 20);
+        if (rate > 0 && duration > 0) {
+            part("engine_load", () -> load(rate, duration));
+        }
+    }
+
+    /**
+     * {@code n} requests submitted at once: output tokens/s from the first submit to the last finish,
+     * and in the window where all {@code n} are decoding (from the last first token to the first
+     * finish); TTFT and inter-token latency as the sink sees them; the loop's step times.
+     */
+    private void concurrency(int n) throws InterruptedException {
+        Burst b = burst(n, engineNew, 100L + n);
+        String key = "engine_c" + n;
+        List<Timeline> t = b.timelines();
+        long start = t.stream().mapToLong(x -> x.submitted).min().orElseThrow();
+        long end = t.stream().mapToLong(x -> x.finished).max().orElseThrow();
+        long tokens = t.stream().mapToLong(x -> x.count).sum();
+        results.put(key + "_s", round3((end - start) / 1e9));
+        results.put(key + "_tok_s", round(tokens / ((end - start) / 1e9)));
+        List<Timeline> started = t.stream().filter(x -> x.count > 0).toList();
+        if (!started.isEmpty()) {
+            long allDecoding = started.stream().mapToLong(Timeline::first).max().orElseThrow();
+            long firstDone = started.stream().mapToLong(Timeline::last).min().orElseThrow();
+            if (firstDone > allDecoding) {
+                long window = started.stream().mapToLong(x -> x.countIn(allDecoding, firstDone)).sum();
+                results.put(key + "_decode_tok_s", round(window / ((firstDone - allDecoding) / 1e9)));
+            }
+        }
+        latencies(key, t, false);
+        stepStats(key, b.metrics());
+        errors(key, t);
+    }
+
+    /** Open-loop Poisson arrivals; rates over the first arrival to the last finish, as vLLM's serving benchmark counts them. */
+    private void load(double rate, double duration) throws InterruptedException {
+        SplittableRandom r = new SplittableRandom(4242);
+        List<Long> arrivals = new ArrayList<>();
+        for (double at = -Math.log(1 - r.nextDouble()) / rate; at < duration; at += -Math.log(1 - r.nextDouble()) / rate) {
+            arrivals.add((long) (at * 1e9));
+        }
+        results.put("engine_load_target_req_s", rate);
+        results.put("engine_load_requests", arrivals.size());
+        if (arrivals.isEmpty()) {
+            return;
+        }
+        List<int[]> prompts = enginePrompts(arrivals.size(), 5000);
+        CountDownLatch done = new CountDownLatch(arrivals.size());
+        List<Timeline> t = new ArrayList<>(arrivals.size());
+        Engine engine = Engine.start(runner, engineConfig);
+        long t0;
+        try (engine) {
+            t0 = System.nanoTime();
+            for (int i = 0; i < arrivals.size(); i++) {
+                long at = t0 + arrivals.get(i);
+                for (long wait = at - System.nanoTime(); wait > 0; wait = at - System.nanoTime()) {
+                    LockSupport.parkNanos(wait);
+                }
+                // Latency counts from the scheduled arrival, so a late submit is not hidden (no coordinated omission).
+                Timeline tl = new Timeline(at, engineNew, done);
+                t.add(tl);
+                engine.submit(request(prompts.get(i), engineNew), tl);
+            }
+            await(done, arrivals.size());
+        }
+        // After close: the loop thread has ended, so its last step is recorded too.
+        EngineMetrics.Snapshot metrics = engine.metrics().snapshot();
+        long end = t.stream().mapToLong(x -> x.finished).max().orElseThrow();
+        double seconds = (end - (t0 + arrivals.get(0))) / 1e9;
+        results.put("engine_load_s", round3(seconds));
+        results.put("engine_load_req_s", round3(t.size() / seconds));
+        results.put("engine_load_out_tok_s", round(t.stream().mapToLong(x -> x.count).sum() / seconds));
+        latencies("engine_load", t, true);
+        stepStats("engine_load", metrics);
+        errors("engine_load", t);
+    }
+
+    private record Burst(List<Timeline> timelines, EngineMetrics.Snapshot metrics) {}
+
+    /** {@code n} requests of {@code newTokens} each, submitted at once to a fresh engine; waits for every finish. */
+    private Burst burst(int n, int newTokens, long seed) throws InterruptedException {
+        List<int[]> prompts = enginePrompts(n, seed);
+        CountDownLatch done = new CountDownLatch(n);
+        List<Timeline> t = new ArrayList<>(n);
+        Engine engine = Engine.start(runner, engineConfig);
+        try (engine) {
+            for (int[] p : prompts) {
+                Timeline tl = new Timeline(System.nanoTime(), newTokens, done);
+                t.add(tl);
+                engine.submit(request(p, newTokens), tl);
+            }
+            await(done, n);
+        }
+        return new Burst(t, engine.metrics().snapshot()); // after close: the loop's last step is recorded
+    }
+
+    private static GenerateRequest request(int[] prompt, int maxTokens) {
+        return GenerateRequest.of(prompt, maxTokens, SamplingParams.greedy()).withIgnoreEos(true);
+    }
+
+    private void await(CountDownLatch done, int n) throws InterruptedException {
+        long timeout = intArg("engine-timeout", 60);
+        if (!done.await(timeout, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(done.getCount() + " of " + n + " requests unfinished after " + timeout
+                    + " s (--engine-timeout)");
+        }
+    }
+
+    /** TTFT (submit to first token), inter-token gaps and, when asked, submit to finish: p50 and p99 in ms. */
+    private void latencies(String key, List<Timeline> timelines, boolean e2e) {
+        Histogram ttft = new Histogram(3);
+        Histogram itl = new Histogram(3);
+        Histogram total = new Histogram(3);
+        for (Timeline t : timelines) {
+            if (t.count > 0) {
+                ttft.recordValue(micros(t.first() - t.submitted));
+            }
+            for (int i = 1; i < t.count; i++) {
+                itl.recordValue(micros(t.tokens[i] - t.tokens[i - 1]));
+            }
+            total.recordValue(micros(t.finished - t.submitted));
+        }
+        percentiles(key + "_ttft", ttft);
+        percentiles(key + "_itl", itl);
+        if (e2e) {
+            percentiles(key + "_e2e", total);
+        }
+    }
+
+    /** The loop's own view: step time (schedule, forward, sample, hand-off), steps, sequences per step, preemptions. */
+    private void stepStats(String key, EngineMetrics.Snapshot m) {
+        Histogram step = m.histogram(EngineMetrics.Dist.STEP_US);
+        Histogram seqs = m.histogram(EngineMetrics.Dist.BATCH_SEQS);
+        results.put(key + "_steps", step.getTotalCount());
+        results.put(key + "_step_p50_ms", round3(step.getValueAtPercentile(50) / 1000.0));
+        results.put(key + "_step_p99_ms", round3(step.getValueAtPercentile(99) / 1000.0));
+        results.put(key + "_batch_seqs_p50", seqs.getValueAtPercentile(50));
+        results.put(key + "_batch_seqs_max", seqs.getMaxValue());
+        results.put(key + "_batch_tokens_max", m.histogram(EngineMetrics.Dist.BATCH_TOKENS).getMaxValue());
+        results.put(key + "_preemptions", m.preemptions());
+    }
+
+    private void percentiles(String key, Histogram h) {
+        if (h.getTotalCount() > 0) {
+            results.put(key + "_p50_ms", round3(h.getValueAtPercentile(50) / 1000.0));
+            results.put(key + "_p99_ms", round3(h.getValueAtPercentile(99) / 1000.0));
+        }
+    }
+
+    /** Requests that ended other than by length: counted, with the first one's reason and message. */
+    private void errors(String key, List<Timeline> timelines) {
+        List<Timeline> bad = timelines.stream().filter(t -> t.finish.reason() != FinishReason.LENGTH).toList();
+        if (!bad.isEmpty()) {
+            Finish f = bad.get(0).finish;
+            results.put(key + "_error", bad.size() + " of " + timelines.size() + " requests ended " + f.reason()
+                    + (f.error() != null ? ": " + f.error() : ""));
+        }
+    }
+
+    private static long micros(long nanos) {
+        return Math.max(0, nanos / 1000);
+    }
+
+    private List<int[]> enginePrompts(int n, long seed) {
+        List<int[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            SplittableRandom r = new SplittableRandom(seed + i);
+            out.add(r.ints(enginePrompt, 0, (int) vocab).toArray());
+        }
+        return out;
+    }
+
+    /**
+     * One request's token times, written on the engine's output thread. Read only after the
+     * request's finish: the latch's count-down and await order the writes before the reads.
+     */
+    private static final class Timeline implements TokenSink {
+        final long submitted;
+        final long[] tokens;
+        final CountDownLatch done;
+        int count;
+        long finished;
+        Finish finish;
+
+        Timeline(long submitted, int maxTokens, CountDownLatch done) {
+            this.submitted = submitted;
+            this.tokens = new long[maxTokens];
+            this.done = done;
+        }
+
+        @Override
+        public void onToken(TokenEvent token) {
+            if (count < tokens.length) {
+                tokens[count++] = System.nanoTime();
+            }
+        }
+
+        @Override
+        public void onFinish(Finish f) {
+            finished = System.nanoTime();
+            finish = f;
+            done.countDown();
+        }
+
+        long first() {
+            return tokens[0];
+        }
+
+        long last() {
+            return tokens[count - 1];
+        }
+
+        /** Tokens that arrived in {@code (from, to]}. */
+        long countIn(long from, long to) {
+            long n = 0;
+            for (int i = 0; i < count; i++) {
+                if (tokens[i] > from && tokens[i] <= to) {
+                    n++;
+                }
+            }
+            return n;
+        }
+    }
+
+    // ---- shared --------------------------------------------------------------------------------
+
     private List<Sequence> prompts(int n, long seed) {
         List<Sequence> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -236,10 +528,10 @@ public final class GpuBenchmark {
         return out;
     }
 
-    /** Token slots the largest part needs at once, with one spare block per sequence. */
-    private long kvTokensNeeded(int maxDecodeBatch, int maxE2e, int longest) {
-        long perSeq = ((long) longest + 2L * blockSize - 1) / blockSize * blockSize;
-        return perSeq * Math.max(Math.max(maxDecodeBatch, maxE2e), prefillBatch);
+    /** Token slots for {@code seqs} sequences of {@code length} tokens, with one spare block each. */
+    private long slots(int length, int seqs) {
+        long perSeq = ((long) length + 2L * blockSize - 1) / blockSize * blockSize;
+        return perSeq * seqs;
     }
 
     /** Parameters read per token: all but the token-embedding table (one row of it is read) unless it is tied. */
@@ -249,13 +541,18 @@ public final class GpuBenchmark {
         return c.tieWordEmbeddings() ? total : total - (long) c.vocabSize() * c.hiddenSize();
     }
 
+    /** One part of the benchmark. */
+    private interface Part {
+        void run() throws Exception;
+    }
+
     /** Runs one part of the benchmark; a failure is recorded and the rest still runs. */
-    private void part(String name, Runnable body) {
+    private void part(String name, Part body) {
         long s = System.nanoTime();
         System.err.printf("gpu-bench: %s ...%n", name);
         try {
             body.run();
-        } catch (RuntimeException | OutOfMemoryError e) {
+        } catch (Exception | OutOfMemoryError e) {
             String msg = e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             results.put(name + "_error", msg);
             System.err.printf("gpu-bench: %s failed: %s%n", name, msg);
@@ -277,6 +574,14 @@ public final class GpuBenchmark {
 
     private int intArg(String name, int dflt) {
         return args.containsKey(name) ? Integer.parseInt(args.get(name)) : dflt;
+    }
+
+    private double doubleArg(String name, double dflt) {
+        return args.containsKey(name) ? Double.parseDouble(args.get(name)) : dflt;
+    }
+
+    private boolean flag(String name) {
+        return Boolean.parseBoolean(args.getOrDefault(name, "false"));
     }
 
     private int[] intList(String name, String dflt) {

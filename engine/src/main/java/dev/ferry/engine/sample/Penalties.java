@@ -24,7 +24,8 @@ final class Penalties {
 
     /**
      * @param logits {@code [rows, vocab]} float32
-     * @param histories one per row, or null; a row is penalised when it has both a history and penalties
+     * @param histories one per row, null for rows without; a row is penalised when it has both a history
+     *     and penalties
      * @return a penalised copy of {@code logits}, or {@code logits} itself when no logit changes
      */
     static NDArray apply(NDArray logits, List<SamplingParams> params, List<TokenHistory> histories) {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -24,9 +25,8 @@ import java.util.List;
  *
  * <p>The token is drawn by inverse CDF, in vocabulary order, over the kept tokens, with one uniform
  * number per row drawn on the host from (seed, position): a row's token depends only on its own
- * logits, parameters, position and history, never on its batch companions. Greedy rows in a mixed
- * batch run through the same path with the threshold at their maximum and a uniform of 0, which
- * picks the first maximum, as argmax does.
+ * logits, parameters, position and history, never on its batch companions. Greedy rows take the
+ * argmax (its first maximum); beside them, only the sampled rows go through the sampling ops.
  *
  * <p>Log-probabilities are vLLM V1's default "raw_logprobs": log-softmax of the model's logits as
  * they come, before penalties, temperature and truncation.
@@ -75,9 +75,10 @@ public final class Sampler {
             }
         }
         try (NDManager scope = logits.getManager().newSubManager()) {
-            NDArray raw = logits.get(scope, ALL).toType(DataType.FLOAT32, false); // a view, so temporaries land in scope
+            // A view owned by the scope, so every temporary derived from it is freed on return.
+            NDArray raw = logits.get(scope, ALL).toType(DataType.FLOAT32, false);
             NDArray x = anyPenalty ? Penalties.apply(raw, params, histories) : raw;
-            NDArray chosen = anyRandom ? draw(x, params, positions) : x.argMax(1);
+            NDArray chosen = anyRandom ? choose(x, params, positions) : x.argMax(1);
             if (!anyLogprobs) {
                 return new SampleResult(toInts(chosen.toLongArray()), nans(rows), empty(rows), emptyFloats(rows));
             }
@@ -85,36 +86,54 @@ public final class Sampler {
         }
     }
 
-    /** The chosen token of every row: inverse CDF over the row's kept tokens. */
+    /** Greedy rows take the argmax; the others draw, on their own rows only when greedy rows share the batch. */
+    private static NDArray choose(NDArray x, List<SamplingParams> params, int[] positions) {
+        int rows = params.size();
+        long[] random = new long[rows];
+        int n = 0;
+        for (int r = 0; r < rows; r++) {
+            if (!params.get(r).isGreedy()) {
+                random[n++] = r;
+            }
+        }
+        if (n == rows) {
+            return draw(x, params, positions);
+        }
+        List<SamplingParams> sampledParams = new ArrayList<>(n);
+        int[] sampledPositions = new int[n];
+        for (int i = 0; i < n; i++) {
+            sampledParams.add(params.get((int) random[i]));
+            sampledPositions[i] = positions[(int) random[i]];
+        }
+        NDArray which = x.getManager().create(Arrays.copyOf(random, n));
+        NDArray sampled = draw(x.get(which), sampledParams, sampledPositions);
+        return x.argMax(1).put(which, sampled);
+    }
+
+    /** The chosen token of every (non-greedy) row: inverse CDF over the row's kept tokens. */
     private static NDArray draw(NDArray x, List<SamplingParams> params, int[] positions) {
         NDManager m = x.getManager();
         int rows = params.size();
         long vocab = x.getShape().get(1);
         float[] perRow = new float[rows * 3];         // temperature, uniform, threshold from min-p
         Truncation cut = new Truncation(rows, vocab);
-        boolean anyThreshold = false;
+        boolean anyMinP = false;
         for (int r = 0; r < rows; r++) {
             SamplingParams p = params.get(r);
-            float threshold;
-            if (p.isGreedy()) {
-                perRow[3 * r] = 1;
-                threshold = 0;                        // keep only the maximum; uniform 0 takes its first occurrence
-            } else {
-                perRow[3 * r] = (float) p.temperature();
-                perRow[3 * r + 1] = (float) Math.min(p.uniform(positions[r]), MAX_UNIFORM);
-                // After the shift below each row's maximum is 0, so p < minP * pMax is z < ln(minP).
-                threshold = p.minP() > 0 ? (float) Math.log(p.minP()) : Float.NEGATIVE_INFINITY;
-                cut.add(r, p, threshold);
-            }
-            perRow[3 * r + 2] = threshold;
-            anyThreshold |= threshold != Float.NEGATIVE_INFINITY;
+            // After the shift below each row's maximum is 0, so p < minP * pMax is z < ln(minP).
+            float minThreshold = p.minP() > 0 ? (float) Math.log(p.minP()) : Float.NEGATIVE_INFINITY;
+            perRow[3 * r] = (float) p.temperature();
+            perRow[3 * r + 1] = (float) Math.min(p.uniform(positions[r]), MAX_UNIFORM);
+            perRow[3 * r + 2] = minThreshold;
+            anyMinP |= p.minP() > 0;
+            cut.add(r, p, minThreshold);
         }
         NDList cols = m.create(perRow, new Shape(rows, 3)).split(3, 1);  // [rows, 1] each
         NDArray z = x.div(cols.get(0));
         z.subi(z.max(new int[] {1}, true));           // each row's maximum becomes exactly 0
         NDArray weights = z.exp();
         NDArray threshold = cut.isEmpty() ? cols.get(2) : cut.thresholds(z, weights, cols.get(2));
-        if (anyThreshold || !cut.isEmpty()) {
+        if (anyMinP || !cut.isEmpty()) {
             try (NDArray keep = z.gte(threshold)) {
                 weights.muli(keep);
             }

@@ -336,6 +336,24 @@ class SamplerTest {
         }
     }
 
+    @Test
+    void greedyRowsWithLogprobsGetTheArgmaxAndItsLogprob() {
+        Random rnd = new Random(29);
+        float[] logits = randomLogits(rnd, 2 * VOCAB, 2);
+        try (NDManager m = NDManager.newBaseManager()) {
+            SampleResult res = sampler.sample(m.create(logits, new Shape(2, VOCAB)),
+                    List.of(SamplingParams.greedy().withLogprobs(3), SamplingParams.greedy()), new int[2], null);
+            float[] row = Arrays.copyOf(logits, VOCAB);
+            double[] lp = HostSampler.logSoftmax(row);
+            int best = HostSampler.argmax(toDouble(row));
+            assertEquals(best, res.tokens()[0]);
+            assertEquals(best, res.topTokenIds()[0][0]);
+            assertEquals(lp[best], res.logprobs()[0], 1e-5);
+            assertEquals(HostSampler.argmax(toDouble(Arrays.copyOfRange(logits, VOCAB, 2 * VOCAB))), res.tokens()[1]);
+            assertTrue(Float.isNaN(res.logprobs()[1]));
+        }
+    }
+
     /** Each row of a batch mixing every feature gives what it gives alone, logprobs included. */
     @Test
     void rowsDoNotDependOnBatchCompanionsWithMixedFeatures() {
@@ -359,7 +377,7 @@ class SamplerTest {
         }
     }
 
-    /** Greedy rows that run through the sampling path (beside a random row) still take the first maximum. */
+    /** Greedy rows beside a sampled row take the argmax, ties going to the first maximum. */
     @Test
     void greedyRowsInAMixedBatchTakeTheFirstMaximum() {
         try (NDManager m = NDManager.newBaseManager()) {

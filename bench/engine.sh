@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Engine benchmark: continuous batching on the small preset (created on first run) against the raw
+# forward rate measured in the same run; prefix caching; chunked prefill under load; the loop's own
+# cost with a stub step. Extra arguments go to dev.ferry.bench.EngineBenchmark.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+"$root/ferry" --version >/dev/null   # builds when stale
+exec java ${FERRY_JAVA_OPTS:-} -cp "bench/target/ferry-bench.jar" dev.ferry.bench.EngineBenchmark "$@"

@@ -20,7 +20,7 @@ public final class BlockManager {
 
     /** 128 bits of a prefix's content: a collision would silently serve another prompt's KV. */
     public record BlockKey(long hi, long lo) {
-        BlockKey child(int[] tokens, int from, int blockSize) {
+        public BlockKey child(int[] tokens, int from, int blockSize) {
             long h = hi;
             long l = lo;
             for (int i = from; i < from + blockSize; i++) {

@@ -28,4 +28,9 @@ public interface DecoderModel extends AutoCloseable {
 
     @Override
     void close();
+
+    /** Logits as the sampler takes them. */
+    static NDArray float32(NDArray logits) {
+        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    }
 }

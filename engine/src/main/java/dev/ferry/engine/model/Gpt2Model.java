@@ -73,9 +73,9 @@ public final class Gpt2Model implements DecoderModel {
             x.addi(layer.out.apply(attn));
             x.addi(layer.proj.apply(gelu(layer.fc.apply(layer.ln2.apply(x)))));
         }
-        NDArray last = in.logitRows == null ? x : JniUtils.embedding((PtNDArray) in.logitRows, (PtNDArray) x, false);
+        NDArray last = in.sampledRows(x);
         NDArray logits = lmHead.apply(finalNorm.apply(last));
-        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+        return DecoderModel.float32(logits);
     }
 
     /** {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */

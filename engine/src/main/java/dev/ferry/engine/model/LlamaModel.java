@@ -83,9 +83,9 @@ public final class LlamaModel implements DecoderModel {
             NDArray act = gate.getNDArrayInternal().sigmoid().muli(gate).muli(gateUp.get(in.manager, upSlice));
             x.addi(layer.down.apply(act));
         }
-        NDArray last = in.logitRows == null ? x : JniUtils.embedding((PtNDArray) in.logitRows, (PtNDArray) x, false);
+        NDArray last = in.sampledRows(x);
         NDArray logits = lmHead.apply(finalNorm.apply(last));
-        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+        return DecoderModel.float32(logits);
     }
 
     @Override

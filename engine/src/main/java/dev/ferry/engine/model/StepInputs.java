@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.ferry.engine.kv.KvCache;
 
 /**
@@ -48,6 +50,11 @@ public final class StepInputs {
         return new StepInputs(step, step.create(toLong(batch.tokenIds())), step.create(toLong(batch.positions())),
                 kv.writeIndex(batch.slots(), step), AttentionPlan.build(batch, kv, slidingWindow, dtype, step),
                 logitRows, batch.numTokens());
+    }
+
+    /** The hidden rows whose logits are sampled: the last token of each span that reaches its sequence's end. */
+    NDArray sampledRows(NDArray hidden) {
+        return logitRows == null ? hidden : JniUtils.embedding((PtNDArray) logitRows, (PtNDArray) hidden, false);
     }
 
     private static long[] toLong(int[] a) {

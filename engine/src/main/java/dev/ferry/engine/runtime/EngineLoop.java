@@ -50,6 +50,7 @@ final class EngineLoop implements Runnable {
     private volatile boolean sleeping;
     private volatile boolean closing;
     private volatile long drainDeadline;
+    private volatile String failure;
 
     EngineLoop(MpscArrayQueue<RequestState> incoming, StepExecutor executor, BlockManager blocks, Scheduler scheduler,
                OutputThread output, EngineMetrics metrics, Set<Integer> eosIds, int maxModelLen) {
@@ -99,7 +100,9 @@ final class EngineLoop implements Runnable {
                 step();
             }
         } catch (Throwable t) {
-            LOG.error("engine loop failed; failing every request in flight", t);
+            // The loop's state may be inconsistent now: end every request without touching it, and stop.
+            LOG.error("engine loop failed; failing every request in flight and refusing new ones", t);
+            failure = t.toString();
             failAll("engine loop failed: " + t);
         } finally {
             output.wake();
@@ -277,15 +280,18 @@ final class EngineLoop implements Runnable {
     }
 
     private void failAll(String message) {
-        for (Sequence s : new ArrayList<>(running)) {
-            retire(requests.get(s), FinishReason.ERROR, message);
+        for (RequestState r : requests.values()) {
+            output.publish(OutputEvent.finish(r, FinishReason.ERROR, message));
         }
-        for (Sequence s : new ArrayList<>(waiting)) {
-            retire(requests.get(s), FinishReason.ERROR, message);
-        }
+        requests.clear();
         RequestState r;
         while ((r = incoming.poll()) != null) {
             output.publish(OutputEvent.finish(r, FinishReason.ERROR, message));
         }
+    }
+
+    /** Why the loop stopped, or null while it runs. */
+    String failure() {
+        return failure;
     }
 }

@@ -52,6 +52,9 @@ public final class EngineRuntime {
         if (!accepting) {
             throw new IllegalStateException("engine " + spec.name() + " is shutting down");
         }
+        if (loop.failure() != null) {
+            throw new IllegalStateException("engine " + spec.name() + " stopped after an internal error: " + loop.failure());
+        }
         validate(request);
         long arrival = arrivals.incrementAndGet();
         Sequence seq = new Sequence(arrival, request.priority(), arrival, request.promptIds());

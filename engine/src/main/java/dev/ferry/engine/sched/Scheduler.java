@@ -1,10 +1,13 @@
 package dev.ferry.engine.sched;
 
 import dev.ferry.engine.kv.BlockManager;
+import dev.ferry.engine.kv.BlockManager.BlockKey;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.Set;
 
 /**
  * Decides each step's batch (iteration-level scheduling, as in Orca and vLLM): every sequence has
@@ -12,7 +15,8 @@ import java.util.PriorityQueue;
  * {@code maxNumBatchedTokens} tokens over at most {@code maxNumSeqs} sequences. Running decodes go
  * first, so streams already producing tokens never wait behind a long prompt; then the remaining
  * prompt chunks of running sequences; then waiting sequences, by priority and arrival, whose cached
- * prefix blocks are taken first so only the uncached rest is computed.
+ * prefix blocks are taken first so only the uncached rest is computed. A waiting sequence whose
+ * first block matches one still being prefilled waits a step, to share it instead of recomputing it.
  *
  * <p>When a running sequence needs a block and none is left, the lowest-priority, latest-arrived
  * running sequence is preempted: its blocks are released (full ones stay in the prefix cache) and
@@ -71,11 +75,23 @@ public final class Scheduler {
             }
         }
         // New work only when nothing had to be preempted: admitting would just preempt again.
+        Set<BlockKey> computing = blocks.prefixCaching() ? firstBlocksBeingComputed(running) : null;
+        List<Sequence> deferred = new ArrayList<>();
         while (preempted.isEmpty() && !waiting.isEmpty() && budget[0] > 0
                 && decodes.size() + prefills.size() < maxNumSeqs) {
             Sequence seq = waiting.peek();
+            BlockKey first = computing == null ? null : firstBlockKey(seq);
+            if (first != null && computing.contains(first) && seq.blockTable().length == 0) {
+                // Its prompt starts like one still being prefilled: wait a step and take those blocks from
+                // the cache instead of computing them twice (SGLang-style cache-aware admission).
+                deferred.add(waiting.poll());
+                continue;
+            }
             if (seq.blockTable().length == 0 && seq.numComputed() == 0) {
                 takeCachedPrefix(seq);
+            }
+            if (first != null && seq.keyedBlocks() == 0) {
+                computing.add(first);
             }
             int n = Math.min(seq.numUncomputed(), budget[0]);
             int[] table = blocks.ensureCapacity(seq.blockTable(), seq.numComputed() + n);
@@ -91,10 +107,28 @@ public final class Scheduler {
             (n == 1 ? decodes : prefills).add(new Scheduled(seq, n));
             budget[0] -= n;
         }
+        waiting.addAll(deferred);
         List<Scheduled> all = new ArrayList<>(decodes.size() + prefills.size());
         all.addAll(decodes);
         all.addAll(prefills);
         return new Plan(all, preempted);
+    }
+
+    /** Content keys of the first block of running sequences whose first block is not cached yet. */
+    private Set<BlockKey> firstBlocksBeingComputed(List<Sequence> running) {
+        Set<BlockKey> keys = new HashSet<>();
+        for (Sequence s : running) {
+            BlockKey k = s.keyedBlocks() == 0 ? firstBlockKey(s) : null;
+            if (k != null) {
+                keys.add(k);
+            }
+        }
+        return keys;
+    }
+
+    /** The key of a sequence's first block when its prompt fills one (and leaves a token to compute). */
+    private BlockKey firstBlockKey(Sequence s) {
+        return s.length() > blocks.blockSize() ? BlockManager.ROOT.child(s.tokenArray(), 0, blocks.blockSize()) : null;
     }
 
     /** Prompt tokens already in the prefix cache are taken, not computed (always leaving the last one). */

@@ -57,6 +57,41 @@ class SchedulerTest {
     }
 
     @Test
+    void aPromptStartingLikeOneBeingPrefilledWaitsAStepAndSharesItsBlocks() {
+        BlockManager bm = new BlockManager(64, 4, true);
+        Scheduler s = new Scheduler(8, 64, bm);
+        List<Sequence> running = new ArrayList<>();
+        PriorityQueue<Sequence> waiting = new PriorityQueue<>(Scheduler.WAITING_ORDER);
+        int[] prefix = {9, 8, 7, 6, 5, 4, 3, 2};
+        Sequence first = new Sequence(1, Priority.INTERACTIVE, 1, concat(prefix, 100));
+        Sequence second = new Sequence(2, Priority.INTERACTIVE, 2, concat(prefix, 200));
+        Sequence unrelated = seq(3, Priority.INTERACTIVE, 9);
+        waiting.add(first);
+        waiting.add(second);
+        waiting.add(unrelated);
+        Scheduler.Plan p = s.schedule(running, waiting);
+        assertEquals(2, p.scheduled().size(), "the second waits, the unrelated one runs");
+        assertTrue(waiting.contains(second));
+        for (Scheduled sc : p.scheduled()) { // compute and commit, as the loop does
+            Sequence q = sc.sequence();
+            q.markComputed(sc.numTokens());
+            q.setKeyedBlocks(bm.commitFullBlocks(q.blockTable(), q.tokenArray(), q.numComputed(),
+                    q.keys(q.blockTable().length), q.keyedBlocks()));
+            q.append(1);
+        }
+        Scheduler.Plan next = s.schedule(running, waiting);
+        Scheduled admitted = next.scheduled().stream().filter(x -> x.sequence() == second).findFirst().orElseThrow();
+        assertEquals(8, second.numComputed(), "both prefix blocks came from the cache");
+        assertEquals(1, admitted.numTokens());
+    }
+
+    private static int[] concat(int[] a, int b) {
+        int[] out = java.util.Arrays.copyOf(a, a.length + 1);
+        out[a.length] = b;
+        return out;
+    }
+
+    @Test
     void interactiveRequestsAreAdmittedBeforeBatchOnes() {
         BlockManager bm = new BlockManager(64, 16, false);
         Scheduler s = new Scheduler(1, 64, bm);

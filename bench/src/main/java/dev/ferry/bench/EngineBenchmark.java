@@ -19,7 +19,6 @@ import dev.ferry.store.ModelFolder;
 import dev.ferry.store.create.ModelArch;
 import dev.ferry.store.create.ModelCreator;
 import dev.ferry.store.create.ModelPreset;
-import dev.ferry.store.create.ModelSpec;
 import dev.ferry.store.safetensors.TensorDtype;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -307,10 +306,7 @@ public final class EngineBenchmark {
     private static Path smallWithLongContext() throws Exception {
         Path dir = Path.of("bench", "target", "models", "llama-small-4k");
         if (!Files.isRegularFile(dir.resolve("model.safetensors"))) {
-            ModelSpec s = ModelPreset.fromName("small").spec(ModelArch.LLAMA);
-            new ModelCreator(System.err).create(new ModelSpec(s.arch(), s.hidden(), s.layers(), s.heads(), s.kvHeads(),
-                    s.headDim(), s.intermediate(), s.vocab(), 4096, s.ropeTheta(), false, s.normEps(),
-                    s.tieWordEmbeddings(), s.std(), s.normNoise(), s.dtype(), s.seed(), s.maxMerges()), dir);
+            new ModelCreator(System.err).create(ModelPreset.fromName("small").spec(ModelArch.LLAMA).withMaxPosition(4096), dir);
         }
         return dir;
     }

@@ -46,10 +46,7 @@ class FlattenedBatchInvariantTest {
     }
 
     private static dev.ferry.store.create.ModelSpec llama3Scaled() {
-        var s = ModelPreset.fromName("tiny").spec(ModelArch.LLAMA).withSeed(15);
-        return new dev.ferry.store.create.ModelSpec(s.arch(), s.hidden(), s.layers(), s.heads(), s.kvHeads(), s.headDim(),
-                s.intermediate(), s.vocab(), s.maxPosition(), s.ropeTheta(), true, s.normEps(), s.tieWordEmbeddings(),
-                s.std(), s.normNoise(), s.dtype(), s.seed(), s.maxMerges());
+        return ModelPreset.fromName("tiny").spec(ModelArch.LLAMA).withSeed(15).withLlama3RopeScaling(true);
     }
 
     /** Result of running prompts: per prompt, logits at its last position and its greedy tokens. */

@@ -37,9 +37,7 @@ class BatchedEqualsSequentialTest {
 
     private static Path model() {
         ModelSpec tiny = ModelPreset.fromName("tiny").spec(ModelArch.LLAMA).withSeed(41);
-        return TinyModels.create("llama-1k", new ModelSpec(tiny.arch(), tiny.hidden(), tiny.layers(), tiny.heads(),
-                tiny.kvHeads(), tiny.headDim(), tiny.intermediate(), tiny.vocab(), 1024, tiny.ropeTheta(), false,
-                tiny.normEps(), tiny.tieWordEmbeddings(), tiny.std(), tiny.normNoise(), TensorDtype.F32, 41, 1000));
+        return TinyModels.create("llama-1k", tiny.withMaxPosition(1024));
     }
 
     @Test

@@ -77,6 +77,17 @@ public record ModelSpec(
                 ropeTheta, llama3RopeScaling, normEps, tieWordEmbeddings, std, normNoise, dtype, newSeed, maxMerges);
     }
 
+    /** The same model with a longer (or shorter) position range: only RoPE tables and GPT-2's wpe depend on it. */
+    public ModelSpec withMaxPosition(int positions) {
+        return new ModelSpec(arch, hidden, layers, heads, kvHeads, headDim, intermediate, vocab, positions,
+                ropeTheta, llama3RopeScaling, normEps, tieWordEmbeddings, std, normNoise, dtype, seed, maxMerges);
+    }
+
+    public ModelSpec withLlama3RopeScaling(boolean on) {
+        return new ModelSpec(arch, hidden, layers, heads, kvHeads, headDim, intermediate, vocab, maxPosition,
+                ropeTheta, on, normEps, tieWordEmbeddings, std, normNoise, dtype, seed, maxMerges);
+    }
+
     public ModelSpec withDtype(TensorDtype newDtype) {
         return new ModelSpec(arch, hidden, layers, heads, kvHeads, headDim, intermediate, vocab, maxPosition,
                 ropeTheta, llama3RopeScaling, normEps, tieWordEmbeddings, std, normNoise, newDtype, seed, maxMerges);

@@ -59,8 +59,4 @@ public record GenerateRequest(String requestId, int[] promptIds, int maxTokens, 
     public GenerateRequest withIgnoreEos(boolean ignore) {
         return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignore, priority, deadlineNanos);
     }
-
-    public GenerateRequest withRequestId(String id) {
-        return new GenerateRequest(id, promptIds, maxTokens, sampling, stopTokenIds, stop, ignoreEos, priority, deadlineNanos);
-    }
 }

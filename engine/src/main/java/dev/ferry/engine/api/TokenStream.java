@@ -24,14 +24,15 @@ public final class TokenStream implements TokenSink {
         handle = h;
     }
 
+    /** Cancels the request of a stream returned by {@link Engine#submit(GenerateRequest)}. */
+    public RequestHandle handle() {
+        return handle;
+    }
+
     /** Also calls {@code l} with each token as it arrives (on the engine's output thread). */
     public TokenStream onEachToken(Consumer<TokenEvent> l) {
         listener = l;
         return this;
-    }
-
-    public RequestHandle handle() {
-        return handle;
     }
 
     @Override

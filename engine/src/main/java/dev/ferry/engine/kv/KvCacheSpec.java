@@ -27,8 +27,4 @@ public record KvCacheSpec(int numBlocks, int blockSize, int numLayers, int kvHea
     public long totalBytes() {
         return bytesPerToken(numLayers, kvHeads, headDim, dtype) * blockSize * numBlocks;
     }
-
-    public int numSlots() {
-        return numBlocks * blockSize;
-    }
 }

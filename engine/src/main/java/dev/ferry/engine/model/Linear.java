@@ -133,10 +133,6 @@ public final class Linear {
         }
     }
 
-    Form choice(int bucket) {
-        return choice[bucket];
-    }
-
     static int bucket(long rows) {
         int b = 64 - Long.numberOfLeadingZeros(Math.max(1, rows) - 1);
         return Math.min(b, BUCKETS - 1);

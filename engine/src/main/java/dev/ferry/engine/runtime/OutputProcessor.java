@@ -63,10 +63,6 @@ final class OutputProcessor {
         finish(reason, cachedPromptTokens, error);
     }
 
-    boolean isFinished() {
-        return finished;
-    }
-
     private void finish(FinishReason reason, int cachedPromptTokens, String error) {
         finished = true;
         String rest = pending.toString();

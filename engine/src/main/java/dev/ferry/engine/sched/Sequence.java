@@ -76,10 +76,6 @@ public final class Sequence {
         return tokens[i];
     }
 
-    public int lastToken() {
-        return tokens[length - 1];
-    }
-
     /** The backing token array (valid up to {@link #length()}); read-only for callers. */
     public int[] tokenArray() {
         return tokens;
@@ -87,10 +83,6 @@ public final class Sequence {
 
     public int[] generated() {
         return Arrays.copyOfRange(tokens, promptLength, length);
-    }
-
-    public int[] allTokens() {
-        return Arrays.copyOf(tokens, length);
     }
 
     public void append(int token) {

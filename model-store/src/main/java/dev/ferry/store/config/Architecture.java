@@ -5,32 +5,22 @@ import java.util.stream.Collectors;
 
 /** The Hugging Face architectures Ferry implements natively, by their {@code architectures} class name. */
 public enum Architecture {
-    LLAMA("LlamaForCausalLM", "llama"),
-    MISTRAL("MistralForCausalLM", "mistral"),
-    QWEN2("Qwen2ForCausalLM", "qwen2"),
-    GPT2("GPT2LMHeadModel", "gpt2");
+    LLAMA("LlamaForCausalLM"),
+    MISTRAL("MistralForCausalLM"),
+    QWEN2("Qwen2ForCausalLM"),
+    GPT2("GPT2LMHeadModel");
 
     private final String hfClass;
-    private final String modelType;
 
-    Architecture(String hfClass, String modelType) {
+    Architecture(String hfClass) {
         this.hfClass = hfClass;
-        this.modelType = modelType;
     }
 
     public String hfClass() {
         return hfClass;
     }
 
-    public String modelType() {
-        return modelType;
-    }
-
-    /** Llama, Mistral and Qwen2 share one implementation with config switches. */
-    public boolean isLlamaFamily() {
-        return this != GPT2;
-    }
-
+    /** The architecture for a class name in config.json's {@code architectures}, or null. */
     public static Architecture fromHfClass(String name) {
         for (Architecture a : values()) {
             if (a.hfClass.equals(name)) {
@@ -38,16 +28,6 @@ public enum Architecture {
             }
         }
         return null;
-    }
-
-    public static Architecture fromModelType(String type) {
-        for (Architecture a : values()) {
-            if (a.modelType.equalsIgnoreCase(type)) {
-                return a;
-            }
-        }
-        throw new IllegalArgumentException("unknown architecture '" + type + "' (expected one of "
-                + Arrays.stream(values()).map(Architecture::modelType).collect(Collectors.joining(", ")) + ")");
     }
 
     public static String supportedClasses() {

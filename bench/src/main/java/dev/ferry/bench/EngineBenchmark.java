@@ -22,7 +22,6 @@ import dev.ferry.store.create.ModelPreset;
 import dev.ferry.store.safetensors.TensorDtype;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -25,9 +25,6 @@ final class WeightReader {
         this.precision = precision;
     }
 
-    NDManager manager() {
-        return manager;
-    }
 
     /** A tensor as stored (shape unchanged), in the activation dtype: embeddings, norms, biases. */
     NDArray load(String name) {

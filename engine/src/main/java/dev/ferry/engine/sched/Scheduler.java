@@ -26,8 +26,6 @@ public final class Scheduler {
     /** Waiting order: priority class, then arrival. */
     public static final Comparator<Sequence> WAITING_ORDER =
             Comparator.comparing(Sequence::priority).thenComparingLong(Sequence::arrival);
-    /** Preemption order: the last in this order goes first. */
-    private static final Comparator<Sequence> KEEP_ORDER = WAITING_ORDER;
 
     private final int maxNumSeqs;
     private final int maxNumBatchedTokens;
@@ -153,7 +151,8 @@ public final class Scheduler {
                 seq.setBlockTable(table);
                 return true;
             }
-            Sequence victim = running.stream().max(KEEP_ORDER).orElseThrow();
+            // the last in waiting order (lowest priority, latest arrival) is preempted first
+            Sequence victim = running.stream().max(WAITING_ORDER).orElseThrow();
             unschedule(victim, decodes, budget);
             unschedule(victim, prefills, budget);
             preempt(victim, running, waiting);

@@ -39,9 +39,12 @@ public final class ModelRunner implements AutoCloseable {
     private final DecoderModel model;
     private final KvCache kv;
     private final int maxModelLen;
+    private final TensorDtype dtype;
 
-    private ModelRunner(ModelFolder folder, NDManager manager, DecoderModel model, KvCache kv, int maxModelLen) {
+    private ModelRunner(ModelFolder folder, NDManager manager, DecoderModel model, KvCache kv, int maxModelLen,
+                        TensorDtype dtype) {
         this.folder = folder;
+        this.dtype = dtype;
         this.manager = manager;
         this.model = model;
         this.kv = kv;
@@ -88,7 +91,7 @@ public final class ModelRunner implements AutoCloseable {
             LOG.info("loaded {} ({}) on {} as {} in {} ms; KV cache {} blocks x {} tokens ({} MiB)", folder.name(),
                     c.architecture().hfClass(), device, dtype, (System.nanoTime() - t0) / 1_000_000, blocks, blockSize,
                     spec.totalBytes() >> 20);
-            return new ModelRunner(folder, manager, model, kv, maxLen);
+            return new ModelRunner(folder, manager, model, kv, maxLen, requested);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -175,6 +178,11 @@ public final class ModelRunner implements AutoCloseable {
 
     public Device device() {
         return manager.getDevice();
+    }
+
+    /** The dtype the model was asked to run in (f16 on a CPU keeps fp32 activations, see {@link Precision}). */
+    public TensorDtype dtype() {
+        return dtype;
     }
 
     @Override

@@ -1,0 +1,55 @@
+package dev.ferry.server.serving;
+
+/**
+ * A request refused at the edge, with the status to answer and, for bad input, the field at fault
+ * (as the API spells it). The message always names the field when there is one.
+ */
+public final class ApiException extends RuntimeException {
+    private final ApiStatus status;
+    private final String field;
+    private final int retryAfterSeconds;
+
+    private ApiException(ApiStatus status, String field, String message, int retryAfterSeconds) {
+        super(message);
+        this.status = status;
+        this.field = field;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** Bad input: the message starts with the field's name (prefixed unless {@code problem} starts with it). */
+    public static ApiException invalid(String field, String problem) {
+        String message = problem.startsWith(field) ? problem : field + ": " + problem;
+        return new ApiException(ApiStatus.INVALID_ARGUMENT, field, message, 0);
+    }
+
+    public static ApiException notFound(String message) {
+        return new ApiException(ApiStatus.NOT_FOUND, null, message, 0);
+    }
+
+    /** Shed load; the client may retry after the hint. */
+    public static ApiException exhausted(String message, int retryAfterSeconds) {
+        return new ApiException(ApiStatus.RESOURCE_EXHAUSTED, null, message, retryAfterSeconds);
+    }
+
+    public static ApiException unavailable(String message) {
+        return new ApiException(ApiStatus.UNAVAILABLE, null, message, 1);
+    }
+
+    public static ApiException of(ApiStatus status, String message) {
+        return new ApiException(status, null, message, 0);
+    }
+
+    public ApiStatus status() {
+        return status;
+    }
+
+    /** The offending field, or null. */
+    public String field() {
+        return field;
+    }
+
+    /** Seconds after which a retry may succeed; 0 when no hint applies. */
+    public int retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+}

@@ -1,0 +1,210 @@
+package dev.ferry.server.serving;
+
+import dev.ferry.engine.api.EngineOverloadedException;
+import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.RequestHandle;
+import dev.ferry.engine.api.TokenSink;
+import dev.ferry.engine.sample.SamplingParams;
+import dev.ferry.store.config.GenerationConfig;
+import dev.ferry.store.tokenizer.ModelTokenizer;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The transport-neutral front of the engines: validates a request against the limits and its
+ * model, tokenizes it (rendering chat messages first), fills defaults from the model's
+ * generation_config.json and hands it to the model's engine. Every refusal is an
+ * {@link ApiException} naming the field at fault.
+ */
+public final class Inference {
+    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
+    private static final int RETRY_AFTER_SECONDS = 1;
+
+    private final ModelRegistry registry;
+    private final ServingLimits limits;
+    private volatile boolean draining;
+
+    public Inference(ModelRegistry registry, ServingLimits limits) {
+        this.registry = registry;
+        this.limits = limits;
+    }
+
+    public ModelRegistry registry() {
+        return registry;
+    }
+
+    public ServingLimits limits() {
+        return limits;
+    }
+
+    /** From now on new requests are refused with UNAVAILABLE; those in flight continue. */
+    public void drain() {
+        draining = true;
+    }
+
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /** Validates and submits; {@code sink} then receives the tokens and exactly one finish. */
+    public Admitted submit(InferenceRequest request, TokenSink sink) {
+        if (draining) {
+            throw ApiException.unavailable("the server is shutting down; retry on another instance");
+        }
+        ServedModel model = registry.resolve(request.model());
+        if (!model.isReady()) {
+            throw ApiException.unavailable("model '" + model.name() + "' is " + model.state().name().toLowerCase()
+                    + (model.error() != null ? ": " + model.error() : ""));
+        }
+        ServedModel.Instance m = model.instance();
+        int[] prompt = tokenize(request.prompt(), m);
+        int context = m.runner().maxModelLen();
+        if (prompt.length > limits.maxPromptTokens()) {
+            throw ApiException.invalid(promptField(request.prompt()), "has " + prompt.length
+                    + " tokens, more than this server's limit of " + limits.maxPromptTokens());
+        }
+        if (prompt.length >= context) {
+            throw ApiException.invalid(promptField(request.prompt()), "has " + prompt.length
+                    + " tokens; model '" + model.name() + "' has a context of " + context
+                    + " (prompt plus at least one generated token)");
+        }
+        int maxTokens = maxTokens(request.maxTokens(), prompt.length, context);
+        SamplingParams sampling = sampling(request.sampling(), m.folder().generation());
+        checkStops(request, m.folder().config().vocabSize());
+        String id = request.requestId() == null || request.requestId().isEmpty()
+                ? UUID.randomUUID().toString() : request.requestId();
+        GenerateRequest g = new GenerateRequest(id, prompt, maxTokens, sampling, request.stopTokenIds(), request.stop(),
+                request.ignoreEos(), request.priority(), request.deadlineNanos());
+        try {
+            RequestHandle handle = m.engine().submit(g, sink);
+            return new Admitted(id, model.name(), handle, prompt.length, sampling.logprobs() >= 0);
+        } catch (EngineOverloadedException e) {
+            throw ApiException.exhausted(e.getMessage(), RETRY_AFTER_SECONDS);
+        } catch (IllegalStateException e) {
+            throw ApiException.unavailable(e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid(fieldOf(e.getMessage()), e.getMessage());
+        }
+    }
+
+    private int[] tokenize(Prompt prompt, ServedModel.Instance m) {
+        ModelTokenizer tokenizer = m.folder().tokenizer();
+        if (prompt == null) {
+            throw ApiException.invalid("prompt", "is required (text, token ids or chat messages)");
+        }
+        int[] ids;
+        if (prompt instanceof Prompt.Text t) {
+            if (t.text() == null || t.text().isEmpty()) {
+                throw ApiException.invalid("prompt", "is empty");
+            }
+            checkChars(t.text().length(), "prompt");
+            ids = tokenizer.encode(t.text(), true);
+        } else if (prompt instanceof Prompt.TokenIds t) {
+            ids = t.ids();
+        } else {
+            Prompt.Chat c = (Prompt.Chat) prompt;
+            checkMessages(c.messages());
+            ChatTemplate.Rendered r = m.chatTemplate().render(c.messages(), c.addGenerationPrompt());
+            checkChars(r.text().length(), "messages");
+            ids = tokenizer.encode(r.text(), r.addSpecialTokens());
+        }
+        if (ids.length == 0) {
+            throw ApiException.invalid(promptField(prompt), "is empty");
+        }
+        int vocab = m.folder().config().vocabSize();
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocab) {
+                throw ApiException.invalid("prompt", "token id " + ids[i] + " at index " + i
+                        + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+            }
+        }
+        return ids;
+    }
+
+    /** Text longer than the prompt-token limit could ever allow is refused before tokenizing it. */
+    private void checkChars(int chars, String field) {
+        long bound = (long) limits.maxPromptTokens() * 64;
+        if (chars > bound) {
+            throw ApiException.invalid(field, "has " + chars + " characters, beyond this server's prompt limit");
+        }
+    }
+
+    private static void checkMessages(List<Prompt.ChatMessage> messages) {
+        if (messages == null || messages.isEmpty()) {
+            throw ApiException.invalid("messages", "is empty");
+        }
+        for (int i = 0; i < messages.size(); i++) {
+            Prompt.ChatMessage msg = messages.get(i);
+            if (msg.role() == null || !ROLES.contains(msg.role())) {
+                throw ApiException.invalid("messages[" + i + "].role", "must be one of " + ROLES + ", got '"
+                        + msg.role() + "'");
+            }
+            if (msg.content() == null) {
+                throw ApiException.invalid("messages[" + i + "].content", "is required");
+            }
+        }
+    }
+
+    private static int maxTokens(Integer requested, int promptTokens, int context) {
+        int room = context - promptTokens;
+        if (requested == null) {
+            return room;
+        }
+        if (requested <= 0) {
+            throw ApiException.invalid("max_tokens", "must be positive, got " + requested);
+        }
+        if (requested > room) {
+            throw ApiException.invalid("max_tokens", requested + " plus the prompt's " + promptTokens
+                    + " tokens exceeds the model's context of " + context);
+        }
+        return requested;
+    }
+
+    private static SamplingParams sampling(SamplingOverrides o, GenerationConfig g) {
+        double temperature = o.temperature() != null ? o.temperature() : g.temperature() != null ? g.temperature() : 1.0;
+        int topK = o.topK() != null ? o.topK() : g.topK() != null ? g.topK() : 0;
+        double topP = o.topP() != null ? o.topP() : g.topP() != null ? g.topP() : 1.0;
+        try {
+            return new SamplingParams(temperature, topK, topP, o.minP() != null ? o.minP() : 0,
+                    o.repetitionPenalty() != null ? o.repetitionPenalty() : 1,
+                    o.presencePenalty() != null ? o.presencePenalty() : 0,
+                    o.frequencyPenalty() != null ? o.frequencyPenalty() : 0,
+                    o.seed() != null ? o.seed() : ThreadLocalRandom.current().nextLong(),
+                    o.logprobs() != null ? o.logprobs() : -1);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid(fieldOf(e.getMessage()), e.getMessage());
+        }
+    }
+
+    private void checkStops(InferenceRequest r, int vocab) {
+        if (r.stop().size() > limits.maxStopStrings()) {
+            throw ApiException.invalid("stop", "has " + r.stop().size() + " strings, more than the limit of "
+                    + limits.maxStopStrings());
+        }
+        for (String s : r.stop()) {
+            if (s == null || s.isEmpty()) {
+                throw ApiException.invalid("stop", "strings must not be empty");
+            }
+        }
+        for (int id : r.stopTokenIds()) {
+            if (id < 0 || id >= vocab) {
+                throw ApiException.invalid("stop_token_ids", id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+            }
+        }
+    }
+
+    private static String promptField(Prompt p) {
+        return p instanceof Prompt.Chat ? "messages" : "prompt";
+    }
+
+    /** The engine's and the sampler's messages start with the field they are about ("top_p must be ..."). */
+    private static String fieldOf(String message) {
+        int end = 0;
+        while (end < message.length() && (Character.isLetterOrDigit(message.charAt(end)) || message.charAt(end) == '_')) {
+            end++;
+        }
+        return end == 0 ? "request" : message.substring(0, end);
+    }
+}

@@ -1,0 +1,26 @@
+package dev.ferry.server.serving;
+
+import dev.ferry.engine.api.Priority;
+import java.util.List;
+
+/**
+ * A generation request as it arrives from either transport, before validation. Nullable fields
+ * were not given by the client.
+ *
+ * @param model a model name or alias; null or empty picks the only model when the server has one
+ * @param maxTokens null means up to the model's context length
+ * @param tenant who the request is for (accounting); may be null
+ * @param requestId the client's id, echoed back; one is made up when null
+ * @param deadlineNanos {@link System#nanoTime()} by which the request must finish; 0 for none
+ */
+public record InferenceRequest(String model, Prompt prompt, Integer maxTokens, SamplingOverrides sampling,
+                               List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, Priority priority,
+                               String tenant, String requestId, long deadlineNanos) {
+
+    public InferenceRequest {
+        sampling = sampling == null ? SamplingOverrides.NONE : sampling;
+        stop = stop == null ? List.of() : List.copyOf(stop);
+        stopTokenIds = stopTokenIds == null ? List.of() : List.copyOf(stopTokenIds);
+        priority = priority == null ? Priority.INTERACTIVE : priority;
+    }
+}

@@ -1,0 +1,17 @@
+package dev.ferry.server.serving;
+
+import java.util.List;
+
+/** The three ways a request gives its prompt. */
+public sealed interface Prompt {
+    /** Text, encoded with the model's tokenizer (its special tokens such as BOS added). */
+    record Text(String text) implements Prompt {}
+
+    /** Token ids, used as given. */
+    record TokenIds(int[] ids) implements Prompt {}
+
+    /** Chat messages, rendered with the model's chat template and then encoded. */
+    record Chat(List<ChatMessage> messages, boolean addGenerationPrompt) implements Prompt {}
+
+    record ChatMessage(String role, String content) {}
+}

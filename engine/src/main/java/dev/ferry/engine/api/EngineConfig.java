@@ -26,6 +26,10 @@ public record EngineConfig(int maxNumSeqs, int maxNumBatchedTokens, int maxQueue
         return new EngineConfig(n, maxNumBatchedTokens, maxQueuedRequests, prefixCaching);
     }
 
+    public EngineConfig withMaxQueuedRequests(int n) {
+        return new EngineConfig(maxNumSeqs, maxNumBatchedTokens, n, prefixCaching);
+    }
+
     public EngineConfig withMaxNumBatchedTokens(int n) {
         return new EngineConfig(maxNumSeqs, n, maxQueuedRequests, prefixCaching);
     }

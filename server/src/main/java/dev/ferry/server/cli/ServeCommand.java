@@ -1,52 +1,126 @@
 package dev.ferry.server.cli;
 
+import dev.ferry.server.FerryServer;
+import dev.ferry.server.serving.ApiKeys;
+import dev.ferry.server.serving.ModelLoader;
+import dev.ferry.server.serving.ModelRegistry;
+import dev.ferry.server.serving.ServingLimits;
 import dev.ferry.store.create.ModelArch;
 import dev.ferry.store.create.ModelCreator;
 import dev.ferry.store.create.ModelPreset;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /**
- * {@code ferry serve}: the server process. With no model store given it uses an embedded default
- * store holding a demo model, created on first run, so a fresh checkout has something to serve.
+ * {@code ferry serve}: the server process. Loads every model folder of the store; with no store
+ * given it uses the default one and, when that is empty, creates a tiny demo model in it first, so
+ * a fresh checkout has something to serve. SIGTERM and SIGINT shut down gracefully and exit 0.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Start the gRPC and HTTP server.")
 final class ServeCommand implements Callable<Integer> {
     static final String DEMO_MODEL = "demo";
 
-    @Option(names = "--model-store", description = "folder of model folders (default: $FERRY_HOME/models, "
+    @Option(names = "--model-store", description = "folder of model folders (default: $FERRY_HOME/model-store, "
             + "FERRY_HOME defaulting to ~/.ferry; the system property ferry.home overrides it)")
     Path modelStore;
+
+    @Option(names = "--host", defaultValue = "0.0.0.0", description = "address to listen on (default ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--grpc-port", defaultValue = "50051", description = "gRPC port; 0 picks a free one (default ${DEFAULT-VALUE})")
+    int grpcPort;
+
+    @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port; 0 picks a free one (default ${DEFAULT-VALUE})")
+    int httpPort;
+
+    @Option(names = "--max-queue", description = "requests waiting per model at most; beyond it new ones are refused "
+            + "with RESOURCE_EXHAUSTED / HTTP 429 (default 4096)")
+    Integer maxQueue;
+
+    @Option(names = "--api-key", description = "accept requests bearing this key (repeatable); none means open")
+    List<String> apiKeys = List.of();
+
+    @Option(names = "--admin-key", description = "key for admin calls, Models.Load/Unload (repeatable)")
+    List<String> adminKeys = List.of();
+
+    @Option(names = "--max-request-bytes", defaultValue = "4194304",
+            description = "largest gRPC message or HTTP body (default ${DEFAULT-VALUE})")
+    int maxRequestBytes;
+
+    @Option(names = "--max-prompt-tokens", defaultValue = "1048576",
+            description = "longest prompt in tokens (the model's context bounds it too; default ${DEFAULT-VALUE})")
+    int maxPromptTokens;
+
+    @Option(names = "--shutdown-grace", defaultValue = "30s",
+            description = "on SIGTERM, how long requests in flight may run before they are ended (default ${DEFAULT-VALUE})")
+    String shutdownGrace;
+
+    @Mixin
+    EngineOptions engine;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        Duration grace = parseDuration(shutdownGrace);
         Path store = modelStore != null ? modelStore : defaultStore();
         if (modelStore == null) {
             ensureDemoModel(store);
+        } else if (!Files.isDirectory(store)) {
+            throw new IllegalArgumentException("--model-store: " + store + " is not a directory");
         }
-        spec.commandLine().getErr().println("ferry serve: the gRPC/HTTP server is not yet available. The model store "
-                + store + " is ready; try: ./ferry generate --model " + store.resolve(DEMO_MODEL) + " --prompt Hello");
-        return 3;
+        ModelLoader loader = new ModelLoader(engine.toRunnerOptions(), serving -> {
+            var c = engine.toEngineConfig(serving);
+            return maxQueue != null ? c.withMaxQueuedRequests(maxQueue) : c;
+        });
+        var options = new FerryServer.Options(host, grpcPort, httpPort, new ApiKeys(apiKeys, adminKeys),
+                new ServingLimits(maxRequestBytes, maxPromptTokens, ServingLimits.DEFAULTS.maxStopStrings()),
+                FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES);
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        FerryServer server = FerryServer.start(new ModelRegistry(store, loader), options);
+        spec.commandLine().getErr().println("ferry: serving " + store + " (gRPC port " + server.grpcPort() + ")");
+        server.loadModels();
+        stop.await();
+        server.shutdown(grace);
+        return 0;
+    }
+
+    private static Duration parseDuration(String text) {
+        try {
+            return Duration.parse("PT" + text.trim().toUpperCase());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("--shutdown-grace: expected a duration such as 30s or 2m, got '" + text + "'");
+        }
     }
 
     static Path defaultStore() {
         String home = System.getProperty("ferry.home", System.getenv("FERRY_HOME"));
-        return (home != null ? Path.of(home) : Path.of(System.getProperty("user.home"), ".ferry")).resolve("models");
+        return (home != null ? Path.of(home) : Path.of(System.getProperty("user.home"), ".ferry")).resolve("model-store");
     }
 
-    /** Creates the demo model (tiny Llama, fixed seed) unless a folder of that name exists. */
-    static void ensureDemoModel(Path store) throws java.io.IOException {
-        Path demo = store.resolve(DEMO_MODEL);
-        if (Files.isRegularFile(demo.resolve("config.json"))) {
-            return;
+    /** Creates the demo model (tiny Llama, fixed seed) when the store holds no model folder yet. */
+    static void ensureDemoModel(Path store) throws IOException {
+        if (Files.isDirectory(store)) {
+            try (var s = Files.list(store)) {
+                if (s.anyMatch(p -> Files.isRegularFile(p.resolve("config.json")))) {
+                    return;
+                }
+            }
         }
-        new ModelCreator(System.err).create(ModelPreset.fromName("tiny").spec(ModelArch.fromName("llama")), demo);
+        new ModelCreator(System.err).create(ModelPreset.fromName("tiny").spec(ModelArch.fromName("llama")),
+                store.resolve(DEMO_MODEL));
     }
 }

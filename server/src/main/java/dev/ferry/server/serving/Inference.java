@@ -50,6 +50,14 @@ public final class Inference {
 
     /** Validates and submits; {@code sink} then receives the tokens and exactly one finish. */
     public Admitted submit(InferenceRequest request, TokenSink sink) {
+        return prepare(request).start(sink);
+    }
+
+    /**
+     * Validates and tokenizes without submitting, so a transport can set up its stream knowing the
+     * serving model and request id before the first token can arrive.
+     */
+    public Prepared prepare(InferenceRequest request) {
         if (draining) {
             throw ApiException.unavailable("the server is shutting down; retry on another instance");
         }
@@ -77,15 +85,54 @@ public final class Inference {
                 ? UUID.randomUUID().toString() : request.requestId();
         GenerateRequest g = new GenerateRequest(id, prompt, maxTokens, sampling, request.stopTokenIds(), request.stop(),
                 request.ignoreEos(), request.priority(), request.deadlineNanos());
-        try {
-            RequestHandle handle = m.engine().submit(g, sink);
-            return new Admitted(id, model.name(), handle, prompt.length, sampling.logprobs() >= 0);
-        } catch (EngineOverloadedException e) {
-            throw ApiException.exhausted(e.getMessage(), RETRY_AFTER_SECONDS);
-        } catch (IllegalStateException e) {
-            throw ApiException.unavailable(e.getMessage());
-        } catch (IllegalArgumentException e) {
-            throw ApiException.invalid(fieldOf(e.getMessage()), e.getMessage());
+        return new Prepared(model.name(), g, m);
+    }
+
+    /** A validated request for one model, ready to start. */
+    public static final class Prepared {
+        private final String model;
+        private final GenerateRequest request;
+        private final ServedModel.Instance instance;
+
+        private Prepared(String model, GenerateRequest request, ServedModel.Instance instance) {
+            this.model = model;
+            this.request = request;
+            this.instance = instance;
+        }
+
+        public String model() {
+            return model;
+        }
+
+        public String requestId() {
+            return request.requestId();
+        }
+
+        public int promptTokens() {
+            return request.promptIds().length;
+        }
+
+        public boolean logprobs() {
+            return request.sampling().logprobs() >= 0;
+        }
+
+        /** Decodes the alternatives of a logprobs answer. */
+        public ModelTokenizer tokenizer() {
+            return instance.folder().tokenizer();
+        }
+
+        /** Queues the request on its model's engine; RESOURCE_EXHAUSTED when the queue is full. */
+        public Admitted start(TokenSink sink) {
+            try {
+                RequestHandle handle = instance.engine().submit(request, sink);
+                return new Admitted(requestId(), model, handle, promptTokens(), logprobs());
+            } catch (EngineOverloadedException e) {
+                throw ApiException.exhausted(e.getMessage(), RETRY_AFTER_SECONDS);
+            } catch (IllegalStateException e) {
+                throw ApiException.unavailable(e.getMessage());
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid(fieldOf(e.getMessage()), e.getMessage());
+            }
         }
     }
 

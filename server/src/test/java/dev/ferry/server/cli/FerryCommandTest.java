@@ -148,18 +148,6 @@ class FerryCommandTest {
         assertEquals(2, ferry("generate", "--model", model.toString()).exit(), "prompt or prompt ids are required");
     }
 
-    @Test
-    void serveCreatesTheDemoModelInTheDefaultStore() {
-        System.setProperty("ferry.home", dir.resolve("home").toString());
-        try {
-            Run r = ferry("serve");
-            assertTrue(Files.isRegularFile(dir.resolve("home/models/demo/config.json")), r.err());
-            assertTrue(r.err().contains("not yet available"), r.err());
-        } finally {
-            System.clearProperty("ferry.home");
-        }
-    }
-
     private static void assertError(Run r, String fragment) {
         assertEquals(2, r.exit(), r.err());
         assertTrue(r.err().contains(fragment), "error should mention '" + fragment + "': " + r.err());

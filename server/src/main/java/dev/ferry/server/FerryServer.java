@@ -1,0 +1,139 @@
+package dev.ferry.server;
+
+import dev.ferry.server.grpc.GrpcServer;
+import dev.ferry.server.serving.ApiKeys;
+import dev.ferry.server.serving.Inference;
+import dev.ferry.server.serving.ModelRegistry;
+import dev.ferry.server.serving.ServingLimits;
+import dev.ferry.server.stream.StreamStats;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+
+/**
+ * The server process: gRPC and HTTP front ends on shared Netty event loops over one model registry.
+ * It listens at once (liveness answers while models load); readiness follows the models. Shutdown
+ * is graceful: refuse new requests, let those in flight finish within a grace period, cancel the
+ * rest, close.
+ */
+public final class FerryServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(FerryServer.class);
+
+    static {
+        // grpc-java and Netty log through java.util.logging; send it to the same log as everything else
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+    }
+
+    /**
+     * Where to listen and what to allow.
+     *
+     * @param streamBufferBytes bytes of a stream the transport may hold for a client that has not
+     *     read them; beyond it tokens wait in the stream's pump and go out coalesced
+     */
+    public record Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
+                          int streamBufferBytes) {
+        public static final int DEFAULT_STREAM_BUFFER_BYTES = 32 * 1024;
+    }
+
+    private final ModelRegistry registry;
+    private final ServerContext context;
+    private final NettyTransport transport;
+    private final ExecutorService streamExecutor;
+    private final ExecutorService adminExecutor;
+    private final GrpcServer grpc;
+
+    private FerryServer(ModelRegistry registry, Options options) throws IOException {
+        this.registry = registry;
+        int cores = Runtime.getRuntime().availableProcessors();
+        this.transport = new NettyTransport(Math.max(2, cores));
+        this.streamExecutor = Executors.newFixedThreadPool(Math.max(2, cores), daemon("ferry-stream"));
+        this.adminExecutor = Executors.newSingleThreadExecutor(daemon("ferry-admin"));
+        this.context = new ServerContext(new Inference(registry, options.limits()), options.keys(), new StreamStats(),
+                streamExecutor);
+        try {
+            grpc = GrpcServer.start(context, transport, new InetSocketAddress(options.host(), options.grpcPort()),
+                    options.streamBufferBytes(), adminExecutor);
+        } catch (IOException | RuntimeException e) {
+            transport.close();
+            closeExecutors();
+            throw e;
+        }
+    }
+
+    /** Listens on the ports; load the models with {@link #loadModels()}. */
+    public static FerryServer start(ModelRegistry registry, Options options) throws IOException {
+        FerryServer s = new FerryServer(registry, options);
+        LOG.info("listening: gRPC on {} ({})", s.grpcPort(), s.transport.isEpoll() ? "epoll" : "nio");
+        return s;
+    }
+
+    /** Loads every model folder of the store; one that fails is reported FAILED and the others serve. */
+    public void loadModels() throws IOException {
+        registry.loadAll();
+        registry.list().forEach(m -> LOG.info("model {}: {}{}", m.name(), m.state().name().toLowerCase(),
+                m.error() != null ? " (" + m.error() + ")" : ""));
+    }
+
+    public ServerContext context() {
+        return context;
+    }
+
+    public int grpcPort() {
+        return grpc.port();
+    }
+
+    /**
+     * Refuses new requests (UNAVAILABLE, health NOT_SERVING), lets requests in flight finish within
+     * {@code grace}, ends the rest, and closes everything.
+     */
+    public void shutdown(Duration grace) {
+        LOG.info("shutting down: draining requests in flight for up to {} s", grace.toSeconds());
+        context.inference().drain();
+        grpc.enterDraining();
+        grpc.shutdown();
+        registry.close(grace);
+        try {
+            grpc.awaitTermination(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeTransports();
+        LOG.info("stopped");
+    }
+
+    @Override
+    public void close() {
+        context.inference().drain();
+        grpc.close();
+        registry.close();
+        closeTransports();
+    }
+
+    private void closeTransports() {
+        grpc.close();
+        transport.close();
+        closeExecutors();
+    }
+
+    private void closeExecutors() {
+        streamExecutor.shutdown();
+        adminExecutor.shutdownNow();
+        try {
+            streamExecutor.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static DefaultThreadFactory daemon(String name) {
+        return new DefaultThreadFactory(name, true);
+    }
+}

@@ -1,0 +1,39 @@
+package dev.ferry.server.grpc;
+
+import dev.ferry.api.v1.ModelsGrpc;
+import dev.ferry.server.serving.ApiException;
+import dev.ferry.server.serving.ApiKeys;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import java.util.Set;
+
+/**
+ * Checks {@code authorization: Bearer KEY} on Ferry's own services; Models.Load and Models.Unload
+ * need an admin key. Health and reflection stay open for probes and tooling.
+ */
+final class AuthInterceptor implements ServerInterceptor {
+    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Set<String> ADMIN_METHODS = Set.of(ModelsGrpc.getLoadMethod().getFullMethodName(),
+            ModelsGrpc.getUnloadMethod().getFullMethodName());
+
+    private final ApiKeys keys;
+
+    AuthInterceptor(ApiKeys keys) {
+        this.keys = keys;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                       ServerCallHandler<Q, R> next) {
+        try {
+            keys.check(headers.get(AUTHORIZATION), ADMIN_METHODS.contains(call.getMethodDescriptor().getFullMethodName()));
+        } catch (ApiException e) {
+            var status = GrpcStatuses.of(e);
+            call.close(status.getStatus(), new Metadata());
+            return new ServerCall.Listener<>() { };
+        }
+        return next.startCall(call, headers);
+    }
+}

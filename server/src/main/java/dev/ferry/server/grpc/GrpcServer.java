@@ -1,0 +1,104 @@
+package dev.ferry.server.grpc;
+
+import dev.ferry.server.NettyTransport;
+import dev.ferry.server.ServerContext;
+import dev.ferry.server.serving.ServedModel;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gRPC server: {@code ferry.v1.Inference} and {@code ferry.v1.Models} behind API-key checks,
+ * standard {@code grpc.health.v1.Health} (overall as "" and per model name) and server reflection
+ * (v1 and v1alpha, so grpcurl works unchanged), on the shared Netty event loops.
+ */
+public final class GrpcServer implements AutoCloseable {
+    private final Server server;
+    private final HealthStatusManager health = new HealthStatusManager();
+    private final ServerContext ctx;
+
+    private GrpcServer(ServerContext ctx, NettyTransport transport, InetSocketAddress address, int streamBufferBytes,
+                       Executor adminExecutor) {
+        this.ctx = ctx;
+        AuthInterceptor auth = new AuthInterceptor(ctx.keys());
+        server = NettyServerBuilder.forAddress(address)
+                .bossEventLoopGroup(transport.boss())
+                .workerEventLoopGroup(transport.workers())
+                .channelType(transport.serverChannelType())
+                .maxInboundMessageSize(ctx.inference().limits().maxRequestBytes())
+                .addService(ServerInterceptors.intercept(new InferenceService(ctx, streamBufferBytes), auth))
+                .addService(ServerInterceptors.intercept(new ModelsService(ctx.registry(), adminExecutor), auth))
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(ProtoReflectionService.newInstance())
+                .build();
+        ctx.registry().onChange(this::report);
+        ctx.registry().list().forEach(this::report);
+    }
+
+    /**
+     * Starts serving.
+     *
+     * @param streamBufferBytes bytes a Generate stream may have queued in the transport (beyond
+     *     the client's HTTP/2 window) before its pump holds tokens back and coalesces them
+     */
+    public static GrpcServer start(ServerContext ctx, NettyTransport transport, InetSocketAddress address,
+                                   int streamBufferBytes, Executor adminExecutor) throws IOException {
+        GrpcServer s = new GrpcServer(ctx, transport, address, streamBufferBytes, adminExecutor);
+        s.server.start();
+        s.reportOverall();
+        return s;
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    private void report(ServedModel m) {
+        health.setStatus(m.name(), m.isReady() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+        reportOverall();
+    }
+
+    private void reportOverall() {
+        boolean serving = ctx.registry().isReady() && !ctx.inference().isDraining();
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
+                serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+    }
+
+    /** Health answers NOT_SERVING from now on, so balancers stop sending new calls. */
+    public void enterDraining() {
+        health.enterTerminalState();
+    }
+
+    /** Stops accepting calls; those in flight go on until they end or {@link #awaitTermination} gives up. */
+    public void shutdown() {
+        server.shutdown();
+    }
+
+    /** Waits for calls in flight; cancels what is left after {@code millis}. */
+    public boolean awaitTermination(long millis) throws InterruptedException {
+        if (server.awaitTermination(millis, TimeUnit.MILLISECONDS)) {
+            return true;
+        }
+        server.shutdownNow();
+        return server.awaitTermination(2, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        server.shutdownNow();
+        try {
+            server.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

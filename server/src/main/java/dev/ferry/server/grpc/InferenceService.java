@@ -1,0 +1,183 @@
+package dev.ferry.server.grpc;
+
+import dev.ferry.api.v1.CompleteResponse;
+import dev.ferry.api.v1.GenerateRequest;
+import dev.ferry.api.v1.GenerateResponse;
+import dev.ferry.api.v1.InferenceGrpc;
+import dev.ferry.engine.api.Finish;
+import dev.ferry.engine.api.FinishReason;
+import dev.ferry.engine.api.RequestHandle;
+import dev.ferry.engine.api.TokenEvent;
+import dev.ferry.engine.api.TokenSink;
+import dev.ferry.server.ServerContext;
+import dev.ferry.server.serving.Admitted;
+import dev.ferry.server.serving.ApiException;
+import dev.ferry.server.serving.Inference;
+import dev.ferry.server.stream.Chunk;
+import dev.ferry.server.stream.StreamPump;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code ferry.v1.Inference}. Generate streams through a {@link StreamPump}, so a slow reader gets
+ * coalesced messages instead of an unbounded send queue; cancellation and deadlines of the call
+ * cancel the request in the engine, which frees its KV blocks within one iteration.
+ */
+final class InferenceService extends InferenceGrpc.InferenceImplBase {
+    private final ServerContext ctx;
+    private final int streamBufferBytes;
+
+    InferenceService(ServerContext ctx, int streamBufferBytes) {
+        this.ctx = ctx;
+        this.streamBufferBytes = streamBufferBytes;
+    }
+
+    @Override
+    public void generate(GenerateRequest request, StreamObserver<GenerateResponse> observer) {
+        var call = (ServerCallStreamObserver<GenerateResponse>) observer;
+        Inference.Prepared prepared;
+        try {
+            prepared = ctx.inference().prepare(ProtoRequests.toInference(request, Context.current().getDeadline()));
+        } catch (ApiException e) {
+            call.onError(GrpcStatuses.of(e));
+            return;
+        }
+        StreamPump pump = new StreamPump(ctx.streamExecutor(), new GenerateStream(call, prepared), prepared.logprobs(),
+                ctx.streams());
+        call.setOnReadyThreshold(streamBufferBytes);
+        call.setOnReadyHandler(pump::onReady);
+        start(call, prepared, pump, pump::abandon);
+    }
+
+    @Override
+    public void complete(GenerateRequest request, StreamObserver<CompleteResponse> observer) {
+        var call = (ServerCallStreamObserver<CompleteResponse>) observer;
+        Inference.Prepared prepared;
+        try {
+            prepared = ctx.inference().prepare(ProtoRequests.toInference(request, Context.current().getDeadline()));
+        } catch (ApiException e) {
+            call.onError(GrpcStatuses.of(e));
+            return;
+        }
+        start(call, prepared, new CompleteSink(call, prepared), () -> { });
+    }
+
+    /** Submits, and wires the call's cancellation (client gone, deadline passed) to the engine request. */
+    private static void start(ServerCallStreamObserver<?> call, Inference.Prepared prepared, TokenSink sink,
+                              Runnable onClientGone) {
+        var handle = new java.util.concurrent.atomic.AtomicReference<RequestHandle>();
+        call.setOnCancelHandler(() -> {
+            onClientGone.run();
+            RequestHandle h = handle.get();
+            if (h != null) {
+                h.cancel();
+            }
+        });
+        try {
+            Admitted a = prepared.start(sink);
+            handle.set(a.handle());
+            if (call.isCancelled()) {
+                a.handle().cancel();
+            }
+        } catch (ApiException e) {
+            call.onError(GrpcStatuses.of(e));
+        }
+    }
+
+    /** The status a call ends with when its request did not finish normally. */
+    static Status failure(Finish f) {
+        return switch (f.reason()) {
+            case DEADLINE -> Status.DEADLINE_EXCEEDED.withDescription("the request's deadline passed after "
+                    + f.usage().completionTokens() + " tokens");
+            case CANCELLED -> Status.CANCELLED.withDescription("the request was cancelled (its model was unloaded)");
+            default -> Status.INTERNAL.withDescription(f.error() != null ? f.error() : "the engine failed the request");
+        };
+    }
+
+    static boolean completed(Finish f) {
+        return f.reason() == FinishReason.STOP || f.reason() == FinishReason.LENGTH;
+    }
+
+    /** One Generate call as the pump's target. */
+    private static final class GenerateStream implements StreamPump.Target {
+        private final ServerCallStreamObserver<GenerateResponse> call;
+        private final Inference.Prepared prepared;
+
+        GenerateStream(ServerCallStreamObserver<GenerateResponse> call, Inference.Prepared prepared) {
+            this.call = call;
+            this.prepared = prepared;
+        }
+
+        @Override
+        public boolean isReady() {
+            return call.isReady() || call.isCancelled();
+        }
+
+        @Override
+        public void send(Chunk chunk) {
+            GenerateResponse.Builder b = GenerateResponse.newBuilder().setRequestId(prepared.requestId())
+                    .setText(chunk.text());
+            for (int id : chunk.tokenIds()) {
+                b.addTokenIds(id);
+            }
+            b.addAllLogprobs(ProtoResponses.logprobs(chunk.withLogprobs(), prepared.tokenizer()));
+            call.onNext(b.build());
+        }
+
+        @Override
+        public void finish(Finish f) {
+            if (call.isCancelled()) {
+                return;
+            }
+            if (!completed(f)) {
+                call.onError(failure(f).asRuntimeException());
+                return;
+            }
+            call.onNext(GenerateResponse.newBuilder().setRequestId(prepared.requestId()).setText(f.text())
+                    .setFinish(ProtoResponses.finish(f, prepared.model())).build());
+            call.onCompleted();
+        }
+    }
+
+    /** Collects a Complete call's tokens and answers once, from the engine's output thread (no blocking). */
+    private static final class CompleteSink implements TokenSink {
+        private final ServerCallStreamObserver<CompleteResponse> call;
+        private final Inference.Prepared prepared;
+        private final StringBuilder text = new StringBuilder();
+        private final List<Integer> ids = new ArrayList<>();
+        private final List<TokenEvent> logprobs = new ArrayList<>();
+
+        CompleteSink(ServerCallStreamObserver<CompleteResponse> call, Inference.Prepared prepared) {
+            this.call = call;
+            this.prepared = prepared;
+        }
+
+        @Override
+        public void onToken(TokenEvent token) {
+            text.append(token.text());
+            ids.add(token.tokenId());
+            if (prepared.logprobs()) {
+                logprobs.add(token);
+            }
+        }
+
+        @Override
+        public void onFinish(Finish f) {
+            if (call.isCancelled()) {
+                return;
+            }
+            if (!completed(f)) {
+                call.onError(failure(f).asRuntimeException());
+                return;
+            }
+            call.onNext(CompleteResponse.newBuilder().setRequestId(prepared.requestId()).setText(text + f.text())
+                    .addAllTokenIds(ids).addAllLogprobs(ProtoResponses.logprobs(logprobs, prepared.tokenizer()))
+                    .setFinish(ProtoResponses.finish(f, prepared.model())).build());
+            call.onCompleted();
+        }
+    }
+}

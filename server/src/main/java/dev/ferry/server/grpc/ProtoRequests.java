@@ -1,0 +1,61 @@
+package dev.ferry.server.grpc;
+
+import dev.ferry.api.v1.ChatMessages;
+import dev.ferry.api.v1.GenerateRequest;
+import dev.ferry.api.v1.SamplingParams;
+import dev.ferry.engine.api.Priority;
+import dev.ferry.server.serving.ApiException;
+import dev.ferry.server.serving.InferenceRequest;
+import dev.ferry.server.serving.Prompt;
+import dev.ferry.server.serving.SamplingOverrides;
+import io.grpc.Deadline;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Reads a {@code ferry.v1.GenerateRequest} into the serving core's request; unknown enum values are refused. */
+final class ProtoRequests {
+    private ProtoRequests() {
+    }
+
+    /** @param deadline the call's deadline, or null */
+    static InferenceRequest toInference(GenerateRequest r, Deadline deadline) {
+        long deadlineNanos = deadline == null ? 0
+                : System.nanoTime() + Math.max(1, deadline.timeRemaining(TimeUnit.NANOSECONDS));
+        return new InferenceRequest(r.getModel(), prompt(r), r.hasMaxTokens() ? r.getMaxTokens() : null,
+                r.hasSampling() ? sampling(r.getSampling()) : null, r.getStopList(), r.getStopTokenIdsList(),
+                r.getIgnoreEos(), priority(r), r.getTenant(), r.getRequestId(), deadlineNanos);
+    }
+
+    private static Prompt prompt(GenerateRequest r) {
+        return switch (r.getPromptCase()) {
+            case TEXT -> new Prompt.Text(r.getText());
+            case TOKEN_IDS -> new Prompt.TokenIds(r.getTokenIds().getIdsList().stream().mapToInt(Integer::intValue).toArray());
+            case CHAT -> chat(r.getChat());
+            case PROMPT_NOT_SET -> throw ApiException.invalid("prompt", "is required: set text, token_ids or chat");
+        };
+    }
+
+    private static Prompt chat(ChatMessages c) {
+        List<Prompt.ChatMessage> messages = c.getMessagesList().stream()
+                .map(m -> new Prompt.ChatMessage(m.getRole(), m.getContent())).toList();
+        return new Prompt.Chat(messages, !c.hasAddGenerationPrompt() || c.getAddGenerationPrompt());
+    }
+
+    private static SamplingOverrides sampling(SamplingParams s) {
+        return new SamplingOverrides(s.hasTemperature() ? (double) s.getTemperature() : null,
+                s.hasTopK() ? s.getTopK() : null, s.hasTopP() ? (double) s.getTopP() : null,
+                s.hasMinP() ? (double) s.getMinP() : null,
+                s.hasRepetitionPenalty() ? (double) s.getRepetitionPenalty() : null,
+                s.hasPresencePenalty() ? (double) s.getPresencePenalty() : null,
+                s.hasFrequencyPenalty() ? (double) s.getFrequencyPenalty() : null,
+                s.hasSeed() ? s.getSeed() : null, s.hasLogprobs() ? s.getLogprobs() : null);
+    }
+
+    private static Priority priority(GenerateRequest r) {
+        return switch (r.getPriority()) {
+            case PRIORITY_UNSPECIFIED, PRIORITY_INTERACTIVE -> Priority.INTERACTIVE;
+            case PRIORITY_BATCH -> Priority.BATCH;
+            case UNRECOGNIZED -> throw ApiException.invalid("priority", "unknown value " + r.getPriorityValue());
+        };
+    }
+}

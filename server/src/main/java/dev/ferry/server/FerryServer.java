@@ -48,6 +48,7 @@ public final class FerryServer implements AutoCloseable {
     private final NettyTransport transport;
     private final ExecutorService streamExecutor;
     private final ExecutorService adminExecutor;
+    private final ExecutorService grpcExecutor;
     private final GrpcServer grpc;
 
     private FerryServer(ModelRegistry registry, Options options) throws IOException {
@@ -56,11 +57,13 @@ public final class FerryServer implements AutoCloseable {
         this.transport = new NettyTransport(Math.max(2, cores));
         this.streamExecutor = Executors.newFixedThreadPool(Math.max(2, cores), daemon("ferry-stream"));
         this.adminExecutor = Executors.newSingleThreadExecutor(daemon("ferry-admin"));
+        // gRPC callbacks (validation, tokenization, chat templates) on a fixed pool: no thread per call under load
+        this.grpcExecutor = Executors.newFixedThreadPool(Math.max(2, cores), daemon("ferry-grpc"));
         this.context = new ServerContext(new Inference(registry, options.limits()), options.keys(), new StreamStats(),
                 streamExecutor);
         try {
             grpc = GrpcServer.start(context, transport, new InetSocketAddress(options.host(), options.grpcPort()),
-                    options.streamBufferBytes(), adminExecutor);
+                    options.streamBufferBytes(), grpcExecutor, adminExecutor);
         } catch (IOException | RuntimeException e) {
             transport.close();
             closeExecutors();
@@ -125,6 +128,7 @@ public final class FerryServer implements AutoCloseable {
 
     private void closeExecutors() {
         streamExecutor.shutdown();
+        grpcExecutor.shutdown();
         adminExecutor.shutdownNow();
         try {
             streamExecutor.awaitTermination(1, TimeUnit.SECONDS);

@@ -26,13 +26,14 @@ public final class GrpcServer implements AutoCloseable {
     private final ServerContext ctx;
 
     private GrpcServer(ServerContext ctx, NettyTransport transport, InetSocketAddress address, int streamBufferBytes,
-                       Executor adminExecutor) {
+                       Executor callExecutor, Executor adminExecutor) {
         this.ctx = ctx;
         AuthInterceptor auth = new AuthInterceptor(ctx.keys());
         server = NettyServerBuilder.forAddress(address)
                 .bossEventLoopGroup(transport.boss())
                 .workerEventLoopGroup(transport.workers())
                 .channelType(transport.serverChannelType())
+                .executor(callExecutor)
                 .maxInboundMessageSize(ctx.inference().limits().maxRequestBytes())
                 .addService(ServerInterceptors.intercept(new InferenceService(ctx, streamBufferBytes), auth))
                 .addService(ServerInterceptors.intercept(new ModelsService(ctx.registry(), adminExecutor), auth))
@@ -49,10 +50,13 @@ public final class GrpcServer implements AutoCloseable {
      *
      * @param streamBufferBytes bytes a Generate stream may have queued in the transport (beyond
      *     the client's HTTP/2 window) before its pump holds tokens back and coalesces them
+     * @param callExecutor runs the service callbacks; they never block
+     * @param adminExecutor runs model loads and unloads, which take seconds
      */
     public static GrpcServer start(ServerContext ctx, NettyTransport transport, InetSocketAddress address,
-                                   int streamBufferBytes, Executor adminExecutor) throws IOException {
-        GrpcServer s = new GrpcServer(ctx, transport, address, streamBufferBytes, adminExecutor);
+                                   int streamBufferBytes, Executor callExecutor, Executor adminExecutor)
+            throws IOException {
+        GrpcServer s = new GrpcServer(ctx, transport, address, streamBufferBytes, callExecutor, adminExecutor);
         s.server.start();
         s.reportOverall();
         return s;

@@ -36,8 +36,16 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "model folder (config.json, safetensors, tokenizer.json)")
-    Path model;
+    @Option(names = "--model", description = "model folder (config.json, safetensors, tokenizer.json); with --server, "
+            + "a model name or alias (default: the server's only model)")
+    String model;
+
+    @Option(names = "--server", description = "HOST:PORT of a running Ferry server: stream from it over gRPC instead of "
+            + "loading the model here")
+    String server;
+
+    @Option(names = "--api-key", description = "with --server: the key to send as 'authorization: Bearer KEY'")
+    String apiKey;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
@@ -87,7 +95,16 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (ModelFolder folder = ModelFolder.open(model);
+        if (server != null) {
+            if (input.requestsFile != null) {
+                throw new IllegalArgumentException("--requests-file runs the engine in-process; drop --server");
+            }
+            return new RemoteGenerate(server, apiKey).run(remoteRequest(), json, out);
+        }
+        if (model == null) {
+            throw new IllegalArgumentException("--model is required (a model folder) unless --server is given");
+        }
+        try (ModelFolder folder = ModelFolder.open(Path.of(model));
              ModelRunner runner = ModelRunner.load(folder, engine.toRunnerOptions());
              Engine eng = Engine.start(runner, engine.toEngineConfig(folder.serving()))) {
             if (input.requestsFile != null) {
@@ -136,6 +153,37 @@ final class GenerateCommand implements Callable<Integer> {
             out.println(json ? toJson(requests.get(i).promptIds(), r) : "[" + i + "] " + r.text().replace("\n", "\\n"));
         }
         out.flush();
+    }
+
+    /** The same request for a server: unset sampling options take the served model's defaults there. */
+    private dev.ferry.api.v1.GenerateRequest remoteRequest() {
+        var r = dev.ferry.api.v1.GenerateRequest.newBuilder().setMaxTokens(maxTokens).setIgnoreEos(ignoreEos);
+        if (model != null) {
+            r.setModel(model);
+        }
+        if (input.ids != null) {
+            var ids = dev.ferry.api.v1.TokenIds.newBuilder();
+            for (int id : input.ids) {
+                ids.addIds(id);
+            }
+            r.setTokenIds(ids);
+        } else {
+            r.setText(input.text);
+        }
+        var s = dev.ferry.api.v1.SamplingParams.newBuilder();
+        if (temperature != null) {
+            s.setTemperature(temperature.floatValue());
+        }
+        if (topK != null) {
+            s.setTopK(topK);
+        }
+        if (topP != null) {
+            s.setTopP(topP.floatValue());
+        }
+        if (seed != null) {
+            s.setSeed(seed);
+        }
+        return r.setSampling(s).build();
     }
 
     /** Sampling from the command line, falling back to the model's generation_config.json. */

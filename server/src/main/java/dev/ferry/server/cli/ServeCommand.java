@@ -91,8 +91,12 @@ final class ServeCommand implements Callable<Integer> {
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         FerryServer server = FerryServer.start(new ModelRegistry(store, loader), options);
-        spec.commandLine().getErr().println("ferry: serving " + store + " (gRPC port " + server.grpcPort() + ")");
+        var err = spec.commandLine().getErr();
+        err.println("ferry: listening: gRPC port " + server.grpcPort() + "; model store " + store);
         server.loadModels();
+        err.println("ferry: ready: " + server.context().registry().list().stream()
+                .map(m -> m.name() + " " + m.state().name().toLowerCase()).toList());
+        err.flush();
         stop.await();
         server.shutdown(grace);
         return 0;

@@ -11,6 +11,7 @@ import dev.ferry.api.v1.TokenIds;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.server.ServingFixture;
 import dev.ferry.server.serving.ApiKeys;
+import dev.ferry.server.serving.ServingLimits;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -41,7 +42,7 @@ class GrpcBackpressureTest {
 
     @BeforeAll
     static void start() throws Exception {
-        t = new GrpcTestServer(store, ApiKeys.none(), EngineConfig.DEFAULTS, STREAM_BUFFER_BYTES);
+        t = new GrpcTestServer(store, ApiKeys.none(), ServingLimits.DEFAULTS, EngineConfig.DEFAULTS, STREAM_BUFFER_BYTES);
     }
 
     @AfterAll

@@ -19,15 +19,17 @@ final class GrpcTestServer implements AutoCloseable {
     final FerryServer server;
     final ManagedChannel channel;
 
-    GrpcTestServer(Path store, ApiKeys keys, EngineConfig engine, int streamBufferBytes) throws IOException {
-        fixture = new ServingFixture(store, keys, ServingLimits.DEFAULTS, engine);
+    GrpcTestServer(Path store, ApiKeys keys, ServingLimits limits, EngineConfig engine, int streamBufferBytes)
+            throws IOException {
+        fixture = new ServingFixture(store, keys, limits, engine);
         server = FerryServer.start(fixture.registry,
-                new FerryServer.Options("127.0.0.1", 0, 0, keys, ServingLimits.DEFAULTS, streamBufferBytes));
+                new FerryServer.Options("127.0.0.1", 0, 0, keys, limits, streamBufferBytes));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
     }
 
     GrpcTestServer(Path store) throws IOException {
-        this(store, ApiKeys.none(), EngineConfig.DEFAULTS, FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES);
+        this(store, ApiKeys.none(), ServingLimits.DEFAULTS, EngineConfig.DEFAULTS,
+                FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES);
     }
 
     InferenceGrpc.InferenceBlockingStub blocking() {

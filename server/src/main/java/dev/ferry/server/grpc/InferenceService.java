@@ -39,11 +39,8 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
     @Override
     public void generate(GenerateRequest request, StreamObserver<GenerateResponse> observer) {
         var call = (ServerCallStreamObserver<GenerateResponse>) observer;
-        Inference.Prepared prepared;
-        try {
-            prepared = ctx.inference().prepare(ProtoRequests.toInference(request, Context.current().getDeadline()));
-        } catch (ApiException e) {
-            call.onError(GrpcStatuses.of(e));
+        Inference.Prepared prepared = prepare(request, call);
+        if (prepared == null) {
             return;
         }
         StreamPump pump = new StreamPump(ctx.streamExecutor(), new GenerateStream(call, prepared), prepared.logprobs(),
@@ -56,14 +53,21 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
     @Override
     public void complete(GenerateRequest request, StreamObserver<CompleteResponse> observer) {
         var call = (ServerCallStreamObserver<CompleteResponse>) observer;
-        Inference.Prepared prepared;
-        try {
-            prepared = ctx.inference().prepare(ProtoRequests.toInference(request, Context.current().getDeadline()));
-        } catch (ApiException e) {
-            call.onError(GrpcStatuses.of(e));
+        Inference.Prepared prepared = prepare(request, call);
+        if (prepared == null) {
             return;
         }
         start(call, prepared, new CompleteSink(call, prepared), () -> { });
+    }
+
+    /** Validates the request; a refusal ends the call with its status and gives null. */
+    private Inference.Prepared prepare(GenerateRequest request, ServerCallStreamObserver<?> call) {
+        try {
+            return ctx.inference().prepare(ProtoRequests.toInference(request, Context.current().getDeadline()));
+        } catch (ApiException e) {
+            call.onError(GrpcStatuses.of(e));
+            return null;
+        }
     }
 
     /** Submits, and wires the call's cancellation (client gone, deadline passed) to the engine request. */

@@ -37,6 +37,7 @@ public final class ModelFolder implements AutoCloseable {
     private final ServingConfig serving;
     private final WeightIndex weights;
     private final ModelTokenizer tokenizer;
+    private volatile String contentHash;
 
     private ModelFolder(Path path, DecoderConfig config, GenerationConfig generation, TokenizerConfig tokenizerConfig,
                         ServingConfig serving, WeightIndex weights, ModelTokenizer tokenizer) {
@@ -133,6 +134,16 @@ public final class ModelFolder implements AutoCloseable {
             t = weights.get(name.substring("transformer.".length()));
         }
         return t;
+    }
+
+    /** The fingerprint of the files that shape this model's outputs ({@link ContentHash}); computed once. */
+    public String contentHash() {
+        String h = contentHash;
+        if (h == null) {
+            h = ContentHash.of(path);
+            contentHash = h;
+        }
+        return h;
     }
 
     /** The stored tensor for an expected Hugging Face name. */

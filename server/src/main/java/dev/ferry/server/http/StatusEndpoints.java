@@ -58,7 +58,10 @@ final class StatusEndpoints {
                 data.add(model);
             }
         }
-        respond(ctx, HttpResponseStatus.OK, Map.of("object", "list", "data", data));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("object", "list");
+        body.put("data", data);
+        respond(ctx, HttpResponseStatus.OK, body);
     }
 
     private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, Map<String, ?> body) {

@@ -74,48 +74,27 @@ final class Fields {
     }
 
     String string(String name) {
-        JsonNode n = node(name);
-        if (n != null && !n.isTextual()) {
-            throw wrongType(name, "a string", n);
-        }
+        JsonNode n = typed(name, JsonNode::isTextual, "a string");
         return n == null ? null : n.textValue();
     }
 
     Integer integer(String name) {
-        JsonNode n = node(name);
-        if (n == null) {
-            return null;
-        }
-        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
-            throw wrongType(name, "an integer", n);
-        }
-        return n.intValue();
+        JsonNode n = typed(name, v -> v.isIntegralNumber() && v.canConvertToInt(), "an integer");
+        return n == null ? null : n.intValue();
     }
 
     Long int64(String name) {
-        JsonNode n = node(name);
-        if (n == null) {
-            return null;
-        }
-        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
-            throw wrongType(name, "a 64-bit integer", n);
-        }
-        return n.longValue();
+        JsonNode n = typed(name, v -> v.isIntegralNumber() && v.canConvertToLong(), "a 64-bit integer");
+        return n == null ? null : n.longValue();
     }
 
     Double number(String name) {
-        JsonNode n = node(name);
-        if (n != null && !n.isNumber()) {
-            throw wrongType(name, "a number", n);
-        }
+        JsonNode n = typed(name, JsonNode::isNumber, "a number");
         return n == null ? null : n.doubleValue();
     }
 
     Boolean bool(String name) {
-        JsonNode n = node(name);
-        if (n != null && !n.isBoolean()) {
-            throw wrongType(name, "true or false", n);
-        }
+        JsonNode n = typed(name, JsonNode::isBoolean, "true or false");
         return n == null ? null : n.booleanValue();
     }
 
@@ -159,6 +138,15 @@ final class Fields {
             out.add(integer(name + "[" + i + "]", n.get(i)));
         }
         return out;
+    }
+
+    /** The field's node if it has the type {@code is} accepts, null if absent; refused otherwise. */
+    private JsonNode typed(String name, Predicate<JsonNode> is, String expected) {
+        JsonNode n = node(name);
+        if (n != null && !is.test(n)) {
+            throw wrongType(name, expected, n);
+        }
+        return n;
     }
 
     /** A list element that must be an integer (token ids). */

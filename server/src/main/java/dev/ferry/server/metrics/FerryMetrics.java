@@ -1,6 +1,5 @@
 package dev.ferry.server.metrics;
 
-import dev.ferry.engine.api.FinishReason;
 import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.metrics.EngineMetrics.Dist;
 import dev.ferry.server.serving.ModelRegistry;
@@ -72,26 +71,31 @@ public final class FerryMetrics implements MultiCollector {
         for (Distribution d : DISTRIBUTIONS) {
             out.add(summary(d, engines));
         }
-        out.add(finished(engines));
-        out.add(counter("ferry_prompt_tokens", "Prompt tokens of finished requests", engines, s -> s.promptTokens()));
-        out.add(counter("ferry_completion_tokens", "Generated tokens of finished requests", engines,
-                s -> s.completionTokens()));
-        out.add(counter("ferry_preemptions", "Sequences preempted to free KV blocks", engines, s -> s.preemptions()));
-        out.add(counter("ferry_prefix_cache_queried_tokens", "Prompt tokens looked up in the prefix cache", engines,
-                s -> s.prefixQueriedTokens()));
-        out.add(counter("ferry_prefix_cache_hit_tokens", "Prompt tokens found in the prefix cache", engines,
-                s -> s.prefixHitTokens()));
-        out.add(gauge("ferry_running_sequences", "Sequences holding KV blocks", engines, s -> s.running()));
-        out.add(gauge("ferry_waiting_sequences", "Sequences waiting to be scheduled", engines, s -> s.waiting()));
-        out.add(gauge("ferry_kv_blocks_used", "KV blocks referenced by sequences", engines, s -> s.kvBlocksUsed()));
-        out.add(gauge("ferry_kv_blocks_total", "KV blocks in the pool", engines, s -> s.kvBlocksTotal()));
-        out.add(serverGauge("ferry_stream_buffered_tokens", "Tokens sampled and not yet handed to a transport",
-                streams.bufferedTokens()));
-        out.add(serverGauge("ferry_stream_max_buffered_tokens", "The most tokens one stream has held back at once",
-                streams.maxBufferedPerStream()));
-        out.add(serverCounter("ferry_stream_messages_sent", "Stream messages handed to transports",
-                streams.messagesSent()));
-        out.add(serverCounter("ferry_stream_tokens_sent", "Tokens handed to transports", streams.tokensSent()));
+        out.add(counter("ferry_requests_finished", "Requests ended, by reason", finished(engines)));
+        out.add(counter("ferry_prompt_tokens", "Prompt tokens of finished requests",
+                perModel(engines, s -> s.promptTokens())));
+        out.add(counter("ferry_completion_tokens", "Generated tokens of finished requests",
+                perModel(engines, s -> s.completionTokens())));
+        out.add(counter("ferry_preemptions", "Sequences preempted to free KV blocks",
+                perModel(engines, s -> s.preemptions())));
+        out.add(counter("ferry_prefix_cache_queried_tokens", "Prompt tokens looked up in the prefix cache",
+                perModel(engines, s -> s.prefixQueriedTokens())));
+        out.add(counter("ferry_prefix_cache_hit_tokens", "Prompt tokens found in the prefix cache",
+                perModel(engines, s -> s.prefixHitTokens())));
+        out.add(gauge("ferry_running_sequences", "Sequences holding KV blocks", perModel(engines, s -> s.running())));
+        out.add(gauge("ferry_waiting_sequences", "Sequences waiting to be scheduled",
+                perModel(engines, s -> s.waiting())));
+        out.add(gauge("ferry_kv_blocks_used", "KV blocks referenced by sequences",
+                perModel(engines, s -> s.kvBlocksUsed())));
+        out.add(gauge("ferry_kv_blocks_total", "KV blocks in the pool", perModel(engines, s -> s.kvBlocksTotal())));
+        out.add(gauge("ferry_stream_buffered_tokens", "Tokens sampled and not yet handed to a transport",
+                Map.of(Labels.EMPTY, (double) streams.bufferedTokens())));
+        out.add(gauge("ferry_stream_max_buffered_tokens", "The most tokens one stream has held back at once",
+                Map.of(Labels.EMPTY, (double) streams.maxBufferedPerStream())));
+        out.add(counter("ferry_stream_messages_sent", "Stream messages handed to transports",
+                Map.of(Labels.EMPTY, (double) streams.messagesSent())));
+        out.add(counter("ferry_stream_tokens_sent", "Tokens handed to transports",
+                Map.of(Labels.EMPTY, (double) streams.tokensSent())));
         return new MetricSnapshots(out);
     }
 
@@ -119,43 +123,29 @@ public final class FerryMetrics implements MultiCollector {
         return b.build();
     }
 
-    private static MetricSnapshot finished(Map<String, EngineMetrics.Snapshot> engines) {
-        CounterSnapshot.Builder b = CounterSnapshot.builder().name("ferry_requests_finished")
-                .help("Requests ended, by reason");
-        engines.forEach((model, s) -> {
-            for (FinishReason r : FinishReason.values()) {
-                b.dataPoint(CounterDataPointSnapshot.builder()
-                        .labels(Labels.of("model", model, "reason", r.wireName()))
-                        .value(s.finished().get(r))
-                        .build());
-            }
-        });
-        return b.build();
+    private static Map<Labels, Double> finished(Map<String, EngineMetrics.Snapshot> engines) {
+        Map<Labels, Double> points = new LinkedHashMap<>();
+        engines.forEach((model, s) -> s.finished().forEach((reason, n) ->
+                points.put(Labels.of("model", model, "reason", reason.wireName()), (double) n)));
+        return points;
     }
 
-    private static MetricSnapshot counter(String name, String help, Map<String, EngineMetrics.Snapshot> engines,
-                                          ToDoubleFunction<EngineMetrics.Snapshot> value) {
+    private static Map<Labels, Double> perModel(Map<String, EngineMetrics.Snapshot> engines,
+                                                ToDoubleFunction<EngineMetrics.Snapshot> value) {
+        Map<Labels, Double> points = new LinkedHashMap<>();
+        engines.forEach((model, s) -> points.put(Labels.of("model", model), value.applyAsDouble(s)));
+        return points;
+    }
+
+    private static MetricSnapshot counter(String name, String help, Map<Labels, Double> points) {
         CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
-        engines.forEach((model, s) -> b.dataPoint(CounterDataPointSnapshot.builder()
-                .labels(Labels.of("model", model)).value(value.applyAsDouble(s)).build()));
+        points.forEach((labels, v) -> b.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(v).build()));
         return b.build();
     }
 
-    private static MetricSnapshot gauge(String name, String help, Map<String, EngineMetrics.Snapshot> engines,
-                                        ToDoubleFunction<EngineMetrics.Snapshot> value) {
+    private static MetricSnapshot gauge(String name, String help, Map<Labels, Double> points) {
         GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
-        engines.forEach((model, s) -> b.dataPoint(GaugeDataPointSnapshot.builder()
-                .labels(Labels.of("model", model)).value(value.applyAsDouble(s)).build()));
+        points.forEach((labels, v) -> b.dataPoint(GaugeDataPointSnapshot.builder().labels(labels).value(v).build()));
         return b.build();
-    }
-
-    private static MetricSnapshot serverCounter(String name, String help, double value) {
-        return CounterSnapshot.builder().name(name).help(help)
-                .dataPoint(CounterDataPointSnapshot.builder().value(value).build()).build();
-    }
-
-    private static MetricSnapshot serverGauge(String name, String help, double value) {
-        return GaugeSnapshot.builder().name(name).help(help)
-                .dataPoint(GaugeDataPointSnapshot.builder().value(value).build()).build();
     }
 }

@@ -7,20 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.engine.api.EngineConfig;
-import dev.ferry.server.ServingFixture;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ServingLimits;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What stands between a client and the engine: API keys, the body size limit, and the engine's bounded queue. */
 class GuardsTest {
@@ -28,20 +24,10 @@ class GuardsTest {
     private static final String[] AUTH = {"authorization", "Bearer " + KEY};
     private static final int MAX_BODY = 1024;
 
-    @TempDir
-    static Path store;
-    static LiveServer live;
-
-    @BeforeAll
-    static void start() throws Exception {
-        live = new LiveServer(new ServingFixture(store, new ApiKeys(List.of(KEY), List.of()),
-                new ServingLimits(MAX_BODY, 1 << 20, 16), new EngineConfig(256, 2048, 1, true)));
-    }
-
-    @AfterAll
-    static void stop() {
-        live.close();
-    }
+    /** A queue of one request, so that two submits in one engine step overflow it. */
+    @RegisterExtension
+    static final LiveServer live = new LiveServer(new ApiKeys(List.of(KEY), List.of()),
+            new ServingLimits(MAX_BODY, 1 << 20, 16), new EngineConfig(256, 2048, 1, true));
 
     @Test
     void theApiNeedsAValidKeyAndHealthDoesNot() throws Exception {

@@ -9,32 +9,74 @@ import dev.ferry.engine.api.Engine;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.TokenStream;
 import dev.ferry.engine.sample.SamplingParams;
+import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.server.NettyTransport;
 import dev.ferry.server.ServingFixture;
+import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ChatTemplate;
 import dev.ferry.server.serving.Prompt;
 import dev.ferry.server.serving.ServedModel;
+import dev.ferry.server.serving.ServingLimits;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** An HTTP API server on an ephemeral port over a serving fixture, and a plain HTTP/1.1 client for it. */
-final class LiveServer implements AutoCloseable {
+/**
+ * An HTTP API server on an ephemeral port over a fresh serving fixture, for one test class (register
+ * it as a static extension), and a plain HTTP/1.1 client for it.
+ */
+final class LiveServer implements BeforeAllCallback, AfterAllCallback {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    final ServingFixture fixture;
-    final HttpApiServer server;
-    private final NettyTransport transport = new NettyTransport(2);
+    private final ApiKeys keys;
+    private final ServingLimits limits;
+    private final EngineConfig engineConfig;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private Path store;
+    private NettyTransport transport;
+    ServingFixture fixture;
+    HttpApiServer server;
 
-    LiveServer(ServingFixture fixture) {
-        this.fixture = fixture;
-        this.server = HttpApiServer.start(fixture.context, transport, "127.0.0.1", 0);
+    LiveServer() {
+        this(ApiKeys.none(), ServingLimits.DEFAULTS, EngineConfig.DEFAULTS);
+    }
+
+    LiveServer(ApiKeys keys, ServingLimits limits, EngineConfig engineConfig) {
+        this.keys = keys;
+        this.limits = limits;
+        this.engineConfig = engineConfig;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        store = Files.createTempDirectory("ferry-http-test");
+        fixture = new ServingFixture(store, keys, limits, engineConfig);
+        transport = new NettyTransport(2);
+        server = HttpApiServer.start(fixture.context, transport, "127.0.0.1", 0);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        server.close();
+        transport.close();
+        fixture.close();
+        try (Stream<Path> files = Files.walk(store)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     URI uri(String path) {
@@ -107,12 +149,5 @@ final class LiveServer implements AutoCloseable {
     TokenStream.Result greedy(int[] ids, int maxTokens) throws Exception {
         GenerateRequest g = GenerateRequest.of(ids, maxTokens, SamplingParams.greedy()).withIgnoreEos(true);
         return engine().submit(g).await(Duration.ofSeconds(30));
-    }
-
-    @Override
-    public void close() {
-        server.close();
-        transport.close();
-        fixture.close();
     }
 }

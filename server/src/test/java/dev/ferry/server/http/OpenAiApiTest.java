@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.TokenStream;
-import dev.ferry.server.ServingFixture;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ServingLimits;
 import java.io.BufferedReader;
@@ -18,13 +17,10 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The OpenAI endpoints over real sockets, checked against the engine itself: greedy decoding makes
@@ -33,21 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
 class OpenAiApiTest {
     private static final int TOKENS = 24;
 
-    @TempDir
-    static Path store;
-    static LiveServer live;
-
-    @BeforeAll
-    static void start() throws Exception {
-        // No prefix caching: a run that reuses another's cached KV may differ from it in the last float bits.
-        live = new LiveServer(new ServingFixture(store, ApiKeys.none(), ServingLimits.DEFAULTS,
-                EngineConfig.DEFAULTS.withPrefixCaching(false)));
-    }
-
-    @AfterAll
-    static void stop() {
-        live.close();
-    }
+    /** No prefix caching: a run that reuses another's cached KV may differ from it in the last float bits. */
+    @RegisterExtension
+    static final LiveServer live = new LiveServer(ApiKeys.none(), ServingLimits.DEFAULTS,
+            EngineConfig.DEFAULTS.withPrefixCaching(false));
 
     @Test
     void streamedCompletionEqualsGreedyEngineRun() throws Exception {

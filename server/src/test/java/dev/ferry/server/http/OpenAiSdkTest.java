@@ -21,12 +21,11 @@ import dev.ferry.engine.api.TokenStream;
 import dev.ferry.server.ServingFixture;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ServingLimits;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The official OpenAI Java SDK against the server: its parsers accept every response (each is
@@ -36,22 +35,20 @@ class OpenAiSdkTest {
     private static final String KEY = "sk-ferry-test";
     private static final int TOKENS = 16;
 
-    @TempDir
-    static Path store;
-    static LiveServer live;
+    /** No prefix caching, as in {@link OpenAiApiTest}. */
+    @RegisterExtension
+    static final LiveServer live = new LiveServer(new ApiKeys(List.of(KEY), List.of()), ServingLimits.DEFAULTS,
+            EngineConfig.DEFAULTS.withPrefixCaching(false));
     static OpenAIClient client;
 
     @BeforeAll
-    static void start() throws Exception {
-        live = new LiveServer(new ServingFixture(store, new ApiKeys(List.of(KEY), List.of()), ServingLimits.DEFAULTS,
-                EngineConfig.DEFAULTS.withPrefixCaching(false)));
+    static void start() {
         client = sdk(KEY);
     }
 
     @AfterAll
     static void stop() {
         client.close();
-        live.close();
     }
 
     private static OpenAIClient sdk(String key) {

@@ -16,20 +16,17 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What an operator relies on: health and readiness, the Prometheus figures, a departed client's
@@ -40,19 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 class OperationsTest {
     private static final String TINY = "{model=\"tiny\"}";
 
-    @TempDir
-    static Path store;
-    static LiveServer live;
-
-    @BeforeAll
-    static void start() throws Exception {
-        live = new LiveServer(new ServingFixture(store));
-    }
-
-    @AfterAll
-    static void stop() {
-        live.close();
-    }
+    @RegisterExtension
+    static final LiveServer live = new LiveServer();
 
     @Test
     @Order(1)

@@ -13,6 +13,8 @@ import java.util.function.IntFunction;
 
 /** {@code POST /v1/completions}: a text or token-id prompt; choices carry "text" and the legacy logprobs shape. */
 final class CompletionsApi implements GenerationApi {
+    /** OpenAI's and vLLM's default for this endpoint (chat defaults to the rest of the context). */
+    private static final int DEFAULT_MAX_TOKENS = 16;
     private static final Set<String> FIELDS = GenerationCall.fields("prompt", "max_tokens", "logprobs");
     private static final Map<String, Fields.NoOp> NO_OPS = GenerationCall.noOps(Map.of(
             "best_of", new Fields.NoOp(n -> n.isIntegralNumber() && n.intValue() == 1, "best_of = 1"),
@@ -22,7 +24,9 @@ final class CompletionsApi implements GenerationApi {
     @Override
     public GenerationCall read(Fields f, String requestId) {
         f.allowOnly(FIELDS, NO_OPS);
-        return GenerationCall.read(f, prompt(f.node("prompt")), f.integer("max_tokens"), f.integer("logprobs"), requestId);
+        Integer maxTokens = f.integer("max_tokens");
+        return GenerationCall.read(f, prompt(f.node("prompt")), maxTokens != null ? maxTokens : DEFAULT_MAX_TOKENS,
+                f.integer("logprobs"), requestId);
     }
 
     /** A string or token ids; a batch holding one of those is that prompt (clients send either). */

@@ -10,7 +10,10 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-/** {@code GET /metrics}: the registry scraped now, in Prometheus' text format. */
+/**
+ * {@code GET /metrics}: the registry scraped now, in Prometheus' text format. A scrape copies a few
+ * histograms per model, cheap enough to answer on the event loop.
+ */
 final class MetricsEndpoint implements Endpoint {
     private final PrometheusRegistry registry;
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();

@@ -108,6 +108,12 @@ class OpenAiApiTest {
     }
 
     @Test
+    void completionsDefaultToSixteenTokensLikeOpenAi() throws Exception {
+        JsonNode body = json(live.post("/v1/completions", "{\"prompt\": \"Hi\", \"ignore_eos\": true}"));
+        assertEquals(16, body.get("usage").get("completion_tokens").asInt());
+    }
+
+    @Test
     void logprobsComeInEachEndpointsShape() throws Exception {
         JsonNode completion = json(live.post("/v1/completions", """
                 {"prompt": "Hi", "max_tokens": 4, "temperature": 0, "ignore_eos": true, "logprobs": 2}"""));

@@ -60,8 +60,11 @@ final class ChatApi implements GenerationApi {
     /** A string, or a list of text parts joined by newlines (as vLLM joins them). */
     private static String content(JsonNode c, String message) {
         String field = message + ".content";
-        if (c == null || c.isNull() || c.isTextual()) {
-            return c == null ? null : c.textValue();
+        if (c == null || c.isNull()) {
+            return null; // the serving core names the missing content
+        }
+        if (c.isTextual()) {
+            return c.textValue();
         }
         if (!c.isArray()) {
             throw Fields.wrongType(field, "a string or a list of {type: \"text\", text} parts", c);

@@ -64,7 +64,7 @@ final class Generation {
     private void start(Admitted a, StreamPump p, Output out) {
         admitted = a;
         pump = p;
-        if (gone) {
+        if (gone) { // the client left while its request was being prepared
             clientGone();
             return;
         }

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
 import java.util.Map;
@@ -46,9 +47,11 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (!request.decoderResult().isSuccess()) {
             // The byte stream cannot be trusted past a malformed request: answer and close.
-            ctx.writeAndFlush(HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, ApiStatus.INVALID_ARGUMENT,
-                    "malformed HTTP request: " + request.decoderResult().cause().getMessage(), null))
-                    .addListener(ChannelFutureListener.CLOSE);
+            FullHttpResponse r = HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
+                    ApiStatus.INVALID_ARGUMENT, "malformed HTTP request: " + request.decoderResult().cause().getMessage(),
+                    null);
+            HttpUtil.setKeepAlive(r, false);
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         String requestId = request.headers().get(HttpResponses.REQUEST_ID);

@@ -1,0 +1,159 @@
+package dev.ferry.server.http;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.engine.api.TokenEvent;
+import dev.ferry.engine.sample.SamplingParams;
+import dev.ferry.server.serving.ApiException;
+import dev.ferry.server.serving.Prompt;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntFunction;
+
+/**
+ * {@code POST /v1/chat/completions}: messages rendered with the model's chat template; choices carry
+ * a "message" (whole) or a "delta" (streamed, opening with the assistant role).
+ */
+final class ChatApi implements GenerationApi {
+    private static final Set<String> FIELDS = GenerationCall.fields("messages", "max_tokens", "max_completion_tokens",
+            "logprobs", "top_logprobs");
+    private static final Map<String, Fields.NoOp> NO_OPS = GenerationCall.noOps(Map.of());
+
+    @Override
+    public GenerationCall read(Fields f, String requestId) {
+        f.allowOnly(FIELDS, NO_OPS);
+        Integer maxTokens = f.integer("max_completion_tokens"); // the newer name wins, as with OpenAI
+        if (maxTokens == null) {
+            maxTokens = f.integer("max_tokens");
+        }
+        Prompt prompt = new Prompt.Chat(messages(f.node("messages")), true);
+        return GenerationCall.read(f, prompt, maxTokens, logprobs(f), requestId);
+    }
+
+    private static List<Prompt.ChatMessage> messages(JsonNode n) {
+        if (n == null) {
+            throw ApiException.invalid("messages", "is required");
+        }
+        if (!n.isArray()) {
+            throw Fields.wrongType("messages", "a list of {role, content} objects", n);
+        }
+        List<Prompt.ChatMessage> out = new ArrayList<>(n.size());
+        for (int i = 0; i < n.size(); i++) {
+            String field = "messages[" + i + "]";
+            JsonNode m = n.get(i);
+            if (!m.isObject()) {
+                throw Fields.wrongType(field, "a {role, content} object", m);
+            }
+            JsonNode role = m.get("role");
+            if (role != null && !role.isNull() && !role.isTextual()) {
+                throw Fields.wrongType(field + ".role", "a string", role);
+            }
+            out.add(new Prompt.ChatMessage(role == null ? null : role.textValue(), content(m.get("content"), field)));
+        }
+        return out;
+    }
+
+    /** A string, or a list of text parts joined by newlines (as vLLM joins them). */
+    private static String content(JsonNode c, String message) {
+        String field = message + ".content";
+        if (c == null || c.isNull()) {
+            return null; // the serving core names the missing content
+        }
+        if (c.isTextual()) {
+            return c.textValue();
+        }
+        if (!c.isArray()) {
+            throw Fields.wrongType(field, "a string or a list of {type: \"text\", text} parts", c);
+        }
+        StringBuilder text = new StringBuilder();
+        for (int j = 0; j < c.size(); j++) {
+            JsonNode part = c.get(j);
+            String type = part.path("type").asText("");
+            if (!type.equals("text")) {
+                throw ApiException.invalid(field + "[" + j + "].type", "only \"text\" parts are supported, got \""
+                        + type + "\"");
+            }
+            JsonNode t = part.get("text");
+            if (t == null || !t.isTextual()) {
+                throw Fields.wrongType(field + "[" + j + "].text", "a string", t == null ? part : t);
+            }
+            text.append(j == 0 ? "" : "\n").append(t.textValue());
+        }
+        return text.toString();
+    }
+
+    /** Chat asks with a flag and a count of alternatives; the core takes the count, or null for none. */
+    private static Integer logprobs(Fields f) {
+        boolean wanted = f.bool("logprobs", false);
+        Integer top = f.integer("top_logprobs");
+        if (top != null && !wanted) {
+            throw ApiException.invalid("top_logprobs", "needs logprobs set to true");
+        }
+        if (top != null && (top < 0 || top > SamplingParams.MAX_LOGPROBS)) {
+            throw ApiException.invalid("top_logprobs", "must be in [0, " + SamplingParams.MAX_LOGPROBS + "], got " + top);
+        }
+        return wanted ? (top == null ? 0 : top) : null;
+    }
+
+    @Override
+    public String idPrefix() {
+        return "chatcmpl-";
+    }
+
+    @Override
+    public String object(boolean chunk) {
+        return chunk ? "chat.completion.chunk" : "chat.completion";
+    }
+
+    @Override
+    public boolean announcesRole() {
+        return true;
+    }
+
+    @Override
+    public void writeContent(JsonGenerator g, Part part, String text) throws IOException {
+        g.writeObjectFieldStart(part == Part.WHOLE ? "message" : "delta");
+        if (part != Part.DELTA) {
+            g.writeStringField("role", "assistant");
+        }
+        if (part != Part.DELTA || !text.isEmpty()) {
+            g.writeStringField("content", text);
+        }
+        g.writeEndObject();
+    }
+
+    @Override
+    public void writeLogprobs(JsonGenerator g, List<TokenEvent> events, IntFunction<String> tokenText, int textOffset)
+            throws IOException {
+        g.writeStartObject();
+        g.writeArrayFieldStart("content");
+        for (TokenEvent e : events) {
+            g.writeStartObject();
+            writeToken(g, tokenText.apply(e.tokenId()), e.logprob());
+            g.writeArrayFieldStart("top_logprobs");
+            for (int i = 0; i < e.topTokenIds().length; i++) {
+                g.writeStartObject();
+                writeToken(g, tokenText.apply(e.topTokenIds()[i]), e.topLogprobs()[i]);
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
+    private static void writeToken(JsonGenerator g, String token, float logprob) throws IOException {
+        g.writeStringField("token", token);
+        g.writeNumberField("logprob", logprob);
+        g.writeArrayFieldStart("bytes");
+        for (byte b : token.getBytes(StandardCharsets.UTF_8)) {
+            g.writeNumber(b & 0xFF);
+        }
+        g.writeEndArray();
+    }
+}

@@ -1,0 +1,101 @@
+package dev.ferry.server.http;
+
+import dev.ferry.server.ServerContext;
+import dev.ferry.server.serving.Admitted;
+import dev.ferry.server.serving.ApiException;
+import dev.ferry.server.serving.ApiStatus;
+import dev.ferry.server.serving.ServedModel;
+import dev.ferry.server.stream.StreamPump;
+import dev.ferry.store.tokenizer.ModelTokenizer;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import java.util.function.IntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One generation request on one connection. The body is read, validated, tokenized and submitted
+ * on the prep pool, off the event loop; from then on everything happens on the connection's event
+ * loop: the pump drains tokens into the {@link Output} while the socket is writable, and a client
+ * that leaves first gets its request cancelled in the engine.
+ */
+final class Generation {
+    private static final Logger LOG = LoggerFactory.getLogger(Generation.class);
+
+    private final Channel channel;
+    private final ServerContext server;
+    private final GenerationApi api;
+    private final String requestId;
+    // Event loop only, set once the engine took the request.
+    private StreamPump pump;
+    private Admitted admitted;
+    private boolean gone;
+
+    /** @param requestId the client's x-request-id, or null */
+    Generation(Channel channel, ServerContext server, GenerationApi api, String requestId) {
+        this.channel = channel;
+        this.server = server;
+        this.api = api;
+        this.requestId = requestId;
+    }
+
+    /** On the prep pool: reads {@code body} (and releases it), submits, or answers the refusal. */
+    void submit(ByteBuf body) {
+        try {
+            GenerationCall call;
+            try {
+                call = api.read(Fields.parse(body), requestId);
+            } finally {
+                body.release();
+            }
+            Output out = call.stream() ? new SseStream(channel, call.includeUsage()) : new Collected(channel);
+            StreamPump p = new StreamPump(channel.eventLoop(), out, call.logprobs(), server.streams());
+            Admitted a = server.inference().submit(call.request(), p);
+            channel.eventLoop().execute(() -> start(a, p, out));
+        } catch (ApiException e) {
+            channel.writeAndFlush(HttpResponses.error(channel.alloc(), e, requestId));
+        } catch (Throwable e) { // a bug, or a broken library: the client still gets an answer
+            LOG.error("request {} failed before it reached the engine", requestId, e);
+            channel.writeAndFlush(HttpResponses.error(channel.alloc(),
+                    ApiException.of(ApiStatus.INTERNAL, "internal error: " + e), requestId));
+        }
+    }
+
+    private void start(Admitted a, StreamPump p, Output out) {
+        admitted = a;
+        pump = p;
+        if (gone) { // the client left while its request was being prepared
+            clientGone();
+            return;
+        }
+        out.open(new ResponseJson(api, a.requestId(), a.model(), System.currentTimeMillis() / 1000, a.logprobs(),
+                tokenText(a)));
+        p.onReady();
+    }
+
+    /** The connection closed: drop what is pending and free the request's place in the engine. */
+    void clientGone() {
+        gone = true;
+        if (admitted != null) {
+            pump.abandon();
+            admitted.handle().cancel();
+        }
+    }
+
+    /** The socket drained below its low-water mark. */
+    void writable() {
+        if (pump != null) {
+            pump.onReady();
+        }
+    }
+
+    /** Token texts for logprobs, from the serving model's tokenizer. */
+    private IntFunction<String> tokenText(Admitted a) {
+        ServedModel model = server.registry().get(a.model());
+        if (!a.logprobs() || model == null || model.instance() == null) {
+            return id -> "";
+        }
+        ModelTokenizer tokenizer = model.instance().folder().tokenizer();
+        return id -> tokenizer.decode(new int[] {id}, 0, 1, false);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.ferry.server.http;
+
+import dev.ferry.server.NettyTransport;
+import dev.ferry.server.ServerContext;
+import dev.ferry.server.http.Router.Route;
+import dev.ferry.server.metrics.FerryMetrics;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP side of the server: the OpenAI-compatible API ({@code /v1/completions},
+ * {@code /v1/chat/completions}, {@code /v1/models}), {@code /health}, {@code /ready} and
+ * {@code /metrics}, on the shared Netty event loops. Each connection's pipeline, in order:
+ * HTTP codec, keep-alive, request counting, body size limit, one request at a time, generation
+ * lifecycle events, routing.
+ */
+public final class HttpApiServer implements AutoCloseable {
+    /** Requests waiting to be read and tokenized at most; beyond it the server answers 429. */
+    private static final int PREP_QUEUE = 1024;
+
+    private final Channel listener;
+    private final ChannelGroup connections;
+    private final ThreadPoolExecutor prep;
+
+    private HttpApiServer(Channel listener, ChannelGroup connections, ThreadPoolExecutor prep) {
+        this.listener = listener;
+        this.connections = connections;
+        this.prep = prep;
+    }
+
+    /** Listens on {@code host:port} (port 0 picks a free one) until {@link #close()}. */
+    public static HttpApiServer start(ServerContext server, NettyTransport transport, String host, int port) {
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors() / 4);
+        ThreadPoolExecutor prep = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(PREP_QUEUE), new DefaultThreadFactory("ferry-http-prep", true));
+        PrometheusRegistry metrics = new PrometheusRegistry();
+        metrics.register(new FerryMetrics(server.registry(), server.streams()));
+        Counter requests = Counter.builder().name("ferry_http_requests").help("HTTP requests answered, by path and status")
+                .labelNames("path", "status").register(metrics);
+
+        StatusEndpoints status = new StatusEndpoints(server);
+        Router router = new Router(Map.of(
+                "/health", new Route(HttpMethod.GET, false, status::health),
+                "/ready", new Route(HttpMethod.GET, false, status::ready),
+                "/metrics", new Route(HttpMethod.GET, false, new MetricsEndpoint(metrics)),
+                "/v1/models", new Route(HttpMethod.GET, true, status::models),
+                "/v1/completions", new Route(HttpMethod.POST, true,
+                        new GenerationEndpoint(server, prep, new CompletionsApi())),
+                "/v1/chat/completions", new Route(HttpMethod.POST, true,
+                        new GenerationEndpoint(server, prep, new ChatApi()))), server.keys());
+        InFlight inFlight = new InFlight();
+        int maxBodyBytes = server.inference().limits().maxRequestBytes();
+        ChannelGroup connections = new DefaultChannelGroup("ferry-http", GlobalEventExecutor.INSTANCE);
+
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(transport.boss(), transport.workers())
+                .channel(transport.serverChannelType())
+                .childOption(ChannelOption.TCP_NODELAY, true) // a token is a few bytes: send it now
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        connections.add(ch);
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
+                                new RequestCounter(requests, router.paths()), new BodyLimit(maxBodyBytes), new InOrder(),
+                                inFlight, router);
+                    }
+                });
+        try {
+            Channel listener = bootstrap.bind(host, port).syncUninterruptibly().channel();
+            return new HttpApiServer(listener, connections, prep);
+        } catch (RuntimeException e) {
+            prep.shutdownNow();
+            throw new IllegalStateException("HTTP server cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** Stops listening and closes every connection (their requests are cancelled); the event loops stay up. */
+    @Override
+    public void close() {
+        listener.close().syncUninterruptibly();
+        connections.close().syncUninterruptibly();
+        prep.shutdown(); // queued requests still run, release their bodies, and find their connection closed
+    }
+}

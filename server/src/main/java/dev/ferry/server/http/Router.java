@@ -1,0 +1,90 @@
+package dev.ferry.server.http;
+
+import dev.ferry.server.serving.ApiException;
+import dev.ferry.server.serving.ApiKeys;
+import dev.ferry.server.serving.ApiStatus;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Picks the endpoint for a request's path and method, checks the API key where the route needs
+ * one, and answers every refusal (404, 405, 401, an endpoint's ApiException) in OpenAI's error shape.
+ */
+@ChannelHandler.Sharable
+final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+
+    /** @param needsKey whether an API key must open it (the OpenAI API; health and metrics stay open) */
+    record Route(HttpMethod method, boolean needsKey, Endpoint endpoint) {}
+
+    private final Map<String, Route> routes;
+    private final ApiKeys keys;
+
+    Router(Map<String, Route> routes, ApiKeys keys) {
+        this.routes = Map.copyOf(routes);
+        this.keys = keys;
+    }
+
+    Set<String> paths() {
+        return routes.keySet();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (!request.decoderResult().isSuccess()) {
+            // The byte stream cannot be trusted past a malformed request: answer and close.
+            FullHttpResponse r = HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
+                    ApiStatus.INVALID_ARGUMENT, "malformed HTTP request: " + request.decoderResult().cause().getMessage(),
+                    null);
+            HttpUtil.setKeepAlive(r, false);
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        String requestId = request.headers().get(HttpResponses.REQUEST_ID);
+        try {
+            String path = new QueryStringDecoder(request.uri()).path();
+            Route route = routes.get(path);
+            if (route == null) {
+                throw ApiException.notFound("no such path: " + path);
+            }
+            if (!route.method().equals(request.method())) {
+                FullHttpResponse r = HttpResponses.error(ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED,
+                        ApiStatus.INVALID_ARGUMENT, path + " takes " + route.method() + ", not " + request.method(), null);
+                r.headers().set(HttpHeaderNames.ALLOW, route.method().name());
+                ctx.writeAndFlush(r);
+                return;
+            }
+            if (route.needsKey()) {
+                keys.check(request.headers().get(HttpHeaderNames.AUTHORIZATION), false);
+            }
+            route.endpoint().serve(ctx, request);
+        } catch (ApiException e) {
+            ctx.writeAndFlush(HttpResponses.error(ctx.alloc(), e, requestId));
+        }
+    }
+
+    /** A reset connection is routine; anything else is a bug, and the connection's state is unknown. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            LOG.debug("HTTP connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            LOG.warn("closing HTTP connection {} after an unexpected error", ctx.channel().remoteAddress(), cause);
+        }
+        ctx.close();
+    }
+}

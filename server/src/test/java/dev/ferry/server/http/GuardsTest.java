@@ -1,0 +1,101 @@
+package dev.ferry.server.http;
+
+import static dev.ferry.server.http.BadInputTest.error;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.engine.api.EngineConfig;
+import dev.ferry.server.serving.ApiKeys;
+import dev.ferry.server.serving.ServingLimits;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** What stands between a client and the engine: API keys, the body size limit, and the engine's bounded queue. */
+class GuardsTest {
+    private static final String KEY = "sk-guards";
+    private static final String[] AUTH = {"authorization", "Bearer " + KEY};
+    private static final int MAX_BODY = 1024;
+
+    /** A queue of one request, so that two submits in one engine step overflow it. */
+    @RegisterExtension
+    static final LiveServer live = new LiveServer(new ApiKeys(List.of(KEY), List.of()),
+            new ServingLimits(MAX_BODY, 1 << 20, 16), new EngineConfig(256, 2048, 1, true));
+
+    @Test
+    void theApiNeedsAValidKeyAndHealthDoesNot() throws Exception {
+        String body = "{\"prompt\": \"Hi\", \"max_tokens\": 2}";
+        JsonNode missing = error(live.post("/v1/completions", body), 401);
+        assertEquals("authentication_error", missing.get("type").asText());
+        error(live.post("/v1/completions", body, "authorization", "Bearer sk-other"), 401);
+        error(live.get("/v1/models"), 401);
+
+        assertEquals(200, live.post("/v1/completions", body, AUTH).statusCode());
+        assertEquals(200, live.get("/v1/models", AUTH).statusCode());
+        assertEquals(200, live.get("/health").statusCode());
+        assertEquals(200, live.get("/metrics").statusCode());
+    }
+
+    @Test
+    void aBodyOverTheLimitIs413() throws Exception {
+        String body = "{\"prompt\": \"" + "x".repeat(2 * MAX_BODY) + "\"}";
+        JsonNode announced = error(live.post("/v1/completions", body, AUTH), 413);
+        assertTrue(announced.get("message").asText().contains(MAX_BODY + " bytes"), announced.toString());
+
+        // Without a Content-Length the limit trips while the chunks arrive.
+        HttpRequest chunked = live.request("/v1/completions", AUTH).POST(HttpRequest.BodyPublishers.fromPublisher(
+                HttpRequest.BodyPublishers.ofString(body))).build();
+        error(live.send(chunked), 413);
+
+        assertEquals(200, live.post("/v1/completions", "{\"prompt\": \"Hi\", \"max_tokens\": 1}", AUTH).statusCode());
+    }
+
+    /**
+     * The engine queue holds one request and is emptied at the start of every engine iteration, so
+     * two submits inside one step overflow it. Long streams keep the engine stepping while bursts of
+     * short requests arrive; one of the bursts must be shed with 429 and a retry hint.
+     */
+    @Test
+    void aFullEngineQueueIs429WithRetryAfter() throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            streams.add(live.client().sendAsync(completion(200, true), HttpResponse.BodyHandlers.ofString()));
+        }
+        HttpResponse<String> refused = null;
+        for (int burst = 0; burst < 200 && refused == null; burst++) {
+            List<CompletableFuture<HttpResponse<String>>> shorts = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                shorts.add(live.client().sendAsync(completion(1, false), HttpResponse.BodyHandlers.ofString()));
+            }
+            for (CompletableFuture<HttpResponse<String>> f : shorts) {
+                HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
+                if (r.statusCode() == 429) {
+                    refused = r;
+                } else {
+                    assertEquals(200, r.statusCode(), r.body());
+                }
+            }
+        }
+        assertNotNull(refused, "no burst overflowed the engine queue");
+        JsonNode error = error(refused, 429);
+        assertEquals("rate_limit_exceeded", error.get("type").asText());
+        assertTrue(error.get("message").asText().contains("queue is full"), error.toString());
+        assertEquals("1", refused.headers().firstValue("retry-after").orElseThrow());
+        for (CompletableFuture<HttpResponse<String>> s : streams) {
+            s.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static HttpRequest completion(int maxTokens, boolean stream) {
+        String body = "{\"prompt\": \"Hi\", \"max_tokens\": " + maxTokens + ", \"ignore_eos\": true, \"stream\": "
+                + stream + "}";
+        return live.request("/v1/completions", AUTH).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+}

@@ -1,6 +1,7 @@
 package dev.ferry.server;
 
 import dev.ferry.server.grpc.GrpcServer;
+import dev.ferry.server.http.HttpApiServer;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.Inference;
 import dev.ferry.server.serving.ModelRegistry;
@@ -50,6 +51,7 @@ public final class FerryServer implements AutoCloseable {
     private final ExecutorService adminExecutor;
     private final ExecutorService grpcExecutor;
     private final GrpcServer grpc;
+    private final HttpApiServer http;
 
     private FerryServer(ModelRegistry registry, Options options) throws IOException {
         this.registry = registry;
@@ -69,12 +71,21 @@ public final class FerryServer implements AutoCloseable {
             closeExecutors();
             throw e;
         }
+        try {
+            http = HttpApiServer.start(context, transport, options.host(), options.httpPort());
+        } catch (RuntimeException e) {
+            grpc.close();
+            transport.close();
+            closeExecutors();
+            throw e;
+        }
     }
 
     /** Listens on the ports; load the models with {@link #loadModels()}. */
     public static FerryServer start(ModelRegistry registry, Options options) throws IOException {
         FerryServer s = new FerryServer(registry, options);
-        LOG.info("listening: gRPC on {} ({})", s.grpcPort(), s.transport.isEpoll() ? "epoll" : "nio");
+        LOG.info("listening: gRPC on {}, HTTP on {} ({})", s.grpcPort(), s.httpPort(),
+                s.transport.isEpoll() ? "epoll" : "nio");
         return s;
     }
 
@@ -93,6 +104,10 @@ public final class FerryServer implements AutoCloseable {
         return grpc.port();
     }
 
+    public int httpPort() {
+        return http.port();
+    }
+
     /**
      * Refuses new requests (UNAVAILABLE, health NOT_SERVING), lets requests in flight finish within
      * {@code grace}, ends the rest, and closes everything.
@@ -102,6 +117,7 @@ public final class FerryServer implements AutoCloseable {
         context.inference().drain();
         grpc.enterDraining();
         grpc.shutdown();
+        http.stopListening();
         registry.close(grace);
         try {
             grpc.awaitTermination(2000);
@@ -122,6 +138,7 @@ public final class FerryServer implements AutoCloseable {
 
     private void closeTransports() {
         grpc.close();
+        http.close();
         transport.close();
         closeExecutors();
     }

@@ -92,7 +92,8 @@ final class ServeCommand implements Callable<Integer> {
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         FerryServer server = FerryServer.start(new ModelRegistry(store, loader), options);
         var err = spec.commandLine().getErr();
-        err.println("ferry: listening: gRPC port " + server.grpcPort() + "; model store " + store);
+        err.println("ferry: listening: gRPC port " + server.grpcPort() + ", HTTP port " + server.httpPort()
+                + "; model store " + store);
         server.loadModels();
         err.println("ferry: ready: " + server.context().registry().list().stream()
                 .map(m -> m.name() + " " + m.state().name().toLowerCase()).toList());

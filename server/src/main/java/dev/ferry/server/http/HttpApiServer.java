@@ -94,6 +94,11 @@ public final class HttpApiServer implements AutoCloseable {
         return ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
+    /** Stops accepting connections; those open keep going (graceful shutdown lets their streams finish). */
+    public void stopListening() {
+        listener.close().syncUninterruptibly();
+    }
+
     /** Stops listening and closes every connection (their requests are cancelled); the event loops stay up. */
     @Override
     public void close() {

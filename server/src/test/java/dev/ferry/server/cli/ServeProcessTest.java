@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ServeProcessTest {
     private static final Pattern GRPC_PORT = Pattern.compile("gRPC port (\\d+)");
+    private static final Pattern HTTP_PORT = Pattern.compile("HTTP port (\\d+)");
 
     @TempDir
     Path home;
@@ -45,10 +46,15 @@ class ServeProcessTest {
         pump.start();
         try {
             int port = -1;
+            int httpPort = -1;
             for (String line; (line = lines.poll(60, TimeUnit.SECONDS)) != null; ) {
                 Matcher m = GRPC_PORT.matcher(line);
                 if (m.find()) {
                     port = Integer.parseInt(m.group(1));
+                }
+                Matcher h = HTTP_PORT.matcher(line);
+                if (h.find()) {
+                    httpPort = Integer.parseInt(h.group(1));
                 }
                 if (line.startsWith("ferry: ready")) {
                     break;
@@ -67,6 +73,16 @@ class ServeProcessTest {
             assertEquals(expected.get("token_ids"), remote.get("token_ids"), "served greedy output equals local");
             assertEquals("demo", remote.get("model").asText());
             assertEquals("length", remote.get("finish_reason").asText());
+
+            var http = java.net.http.HttpClient.newHttpClient();
+            var completion = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + httpPort + "/v1/completions"))
+                    .header("content-type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                            "{\"model\":\"demo\",\"prompt\":[1,5,9],\"max_tokens\":12,\"temperature\":0,\"ignore_eos\":true}"))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, completion.statusCode(), completion.body());
+            assertEquals(12, new ObjectMapper().readTree(completion.body()).at("/usage/completion_tokens").asInt());
 
             var refused = FerryCommandTest.ferry("generate", "--server", "127.0.0.1:" + port, "--prompt", "hi",
                     "--max-tokens", "0");

@@ -64,10 +64,10 @@ final class RedisLink implements AutoCloseable {
     }
 
     /** A command failed or timed out: count it, and leave Redis alone for a moment. */
-    void failed(Throwable cause) {
+    void failed(String why) {
         errors.increment();
         quietUntilNanos = System.nanoTime() + RETRY.toNanos();
-        markDown(cause.toString());
+        markDown(why);
     }
 
     /** A command succeeded: Redis is (back) up. */

@@ -2,9 +2,12 @@ package dev.ferry.engine.cache;
 
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +40,7 @@ final class RedisResponseCache implements AutoCloseable {
                 .orTimeout(GET_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 .handle((bytes, e) -> {
                     if (e != null) {
-                        link.failed(e);
+                        link.failed(describe(e));
                         return null;
                     }
                     link.succeeded();
@@ -52,7 +55,7 @@ final class RedisResponseCache implements AutoCloseable {
             redis.set(key.redisKey(), ResponseCodec.encode(value), SetArgs.Builder.px(ttlMillis))
                     .whenComplete((ok, e) -> {
                         if (e != null) {
-                            link.failed(e);
+                            link.failed(describe(e));
                         }
                     });
         }
@@ -64,6 +67,14 @@ final class RedisResponseCache implements AutoCloseable {
 
     long errors() {
         return link.errors();
+    }
+
+    private static String describe(Throwable e) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof TimeoutException) {
+            return "no reply within " + GET_TIMEOUT.toMillis() + " ms";
+        }
+        return cause instanceof ClosedChannelException ? "connection closed" : cause.toString();
     }
 
     private static CachedResponse decode(ResponseKey key, byte[] bytes) {

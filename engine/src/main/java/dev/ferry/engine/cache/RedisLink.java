@@ -20,13 +20,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One connection to Redis that callers never wait for: it is opened and re-opened in the
- * background (every {@link #RETRY} while Redis is away), and while it is down or just failed a
+ * background (every second while Redis is away), and while it is down or just failed a
  * command, {@link #commands()} says so at once, so requests skip Redis instead of queueing on it.
  * Going down is logged once as a warning and coming back once, however many requests pass between.
  */
 final class RedisLink implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
-    static final Duration RETRY = Duration.ofSeconds(1);
+    private static final Duration RETRY = Duration.ofSeconds(1);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
     private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
@@ -41,6 +41,7 @@ final class RedisLink implements AutoCloseable {
     /** @param timeout how long a command may take before it counts as failed */
     RedisLink(String url, Duration timeout) {
         uri = RedisURI.create(url);
+        uri.setTimeout(CONNECT_TIMEOUT); // bounds the handshake too: a hung Redis must not stall reconnecting
         client = RedisClient.create(uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(false) // one reconnect path, ours, for a lost connection and a first one that failed

@@ -14,12 +14,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The shared level: answers encoded with {@link ResponseCodec} under {@link ResponseKey#redisKey()}
  * with Redis's own expiry, so every instance pointed at the same Redis reuses them. A lookup
- * answers within {@link #GET_TIMEOUT} whatever Redis does; any failure is a miss.
+ * answers within 50 ms whatever Redis does; any failure is a miss.
  */
 final class RedisResponseCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisResponseCache.class);
     /** Longer than a LAN round trip, shorter than anyone notices on a request that then runs anyway. */
-    static final Duration GET_TIMEOUT = Duration.ofMillis(50);
+    private static final Duration GET_TIMEOUT = Duration.ofMillis(50);
 
     private final RedisLink link;
     private final long ttlMillis;

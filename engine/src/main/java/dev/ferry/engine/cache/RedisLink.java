@@ -93,24 +93,40 @@ final class RedisLink implements AutoCloseable {
                 errors.increment();
                 markDown("cannot connect: " + e.getMessage());
                 retryLater();
-            } else if (closed) {
-                c.closeAsync();
             } else {
-                connection = c;
-                quietUntilNanos = System.nanoTime();
-                markUp();
+                adopt(c);
             }
         });
     }
 
-    private void lost(RedisChannelHandler<?, ?> handler) {
-        if (closed || handler != connection) {
+    private synchronized void adopt(StatefulRedisConnection<String, byte[]> c) {
+        if (closed) {
+            c.closeAsync();
+            return;
+        }
+        connection = c;
+        quietUntilNanos = System.nanoTime();
+        if (c.isOpen()) {
+            markUp();
+        } else {
+            lost(c); // it closed before it was ours, and its disconnect event found no one to tell
+        }
+    }
+
+    /**
+     * Synchronized with {@link #adopt}, so that one lost connection starts one reconnect loop.
+     *
+     * @param handler the connection that went down (Lettuce's handler is the connection object)
+     */
+    private synchronized void lost(Object handler) {
+        StatefulRedisConnection<String, byte[]> c = connection;
+        if (closed || handler != c) {
             return;
         }
         connection = null;
         errors.increment();
         markDown("connection lost");
-        handler.closeAsync();
+        c.closeAsync();
         retryLater();
     }
 

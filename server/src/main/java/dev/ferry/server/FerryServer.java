@@ -1,5 +1,7 @@
 package dev.ferry.server;
 
+import dev.ferry.engine.cache.ResponseCache;
+import dev.ferry.engine.cache.ResponseCacheConfig;
 import dev.ferry.server.grpc.GrpcServer;
 import dev.ferry.server.http.HttpApiServer;
 import dev.ferry.server.serving.ApiKeys;
@@ -38,10 +40,17 @@ public final class FerryServer implements AutoCloseable {
      *
      * @param streamBufferBytes bytes of a stream the transport may hold for a client that has not
      *     read them; beyond it tokens wait in the stream's pump and go out coalesced
+     * @param responseCache how deterministic answers are reused
      */
     public record Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
-                          int streamBufferBytes) {
+                          int streamBufferBytes, ResponseCacheConfig responseCache) {
         public static final int DEFAULT_STREAM_BUFFER_BYTES = 32 * 1024;
+
+        /** Without a response cache: every request runs on the engine. */
+        public Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
+                       int streamBufferBytes) {
+            this(host, grpcPort, httpPort, keys, limits, streamBufferBytes, ResponseCacheConfig.DISABLED);
+        }
     }
 
     private final ModelRegistry registry;
@@ -52,6 +61,7 @@ public final class FerryServer implements AutoCloseable {
     private final ExecutorService grpcExecutor;
     private final GrpcServer grpc;
     private final HttpApiServer http;
+    private final ResponseCache responses;
 
     private FerryServer(ModelRegistry registry, Options options) throws IOException {
         this.registry = registry;
@@ -61,24 +71,24 @@ public final class FerryServer implements AutoCloseable {
         this.adminExecutor = Executors.newSingleThreadExecutor(daemon("ferry-admin"));
         // gRPC callbacks (validation, tokenization, chat templates) on a fixed pool: no thread per call under load
         this.grpcExecutor = Executors.newFixedThreadPool(Math.max(2, cores), daemon("ferry-grpc"));
-        this.context = new ServerContext(new Inference(registry, options.limits()), options.keys(), new StreamStats(),
-                streamExecutor);
+        this.responses = options.responseCache().enabled() ? ResponseCache.open(options.responseCache()) : null;
+        this.context = new ServerContext(new Inference(registry, options.limits(), responses), options.keys(),
+                new StreamStats(), streamExecutor);
+        GrpcServer g = null;
         try {
-            grpc = GrpcServer.start(context, transport, new InetSocketAddress(options.host(), options.grpcPort()),
+            g = GrpcServer.start(context, transport, new InetSocketAddress(options.host(), options.grpcPort()),
                     options.streamBufferBytes(), grpcExecutor, adminExecutor);
-        } catch (IOException | RuntimeException e) {
-            transport.close();
-            closeExecutors();
-            throw e;
-        }
-        try {
             http = HttpApiServer.start(context, transport, options.host(), options.httpPort());
-        } catch (RuntimeException e) {
-            grpc.close();
+        } catch (IOException | RuntimeException e) {
+            if (g != null) {
+                g.close();
+            }
             transport.close();
             closeExecutors();
+            closeResponseCache();
             throw e;
         }
+        grpc = g;
     }
 
     /** Listens on the ports; load the models with {@link #loadModels()}. */
@@ -141,6 +151,13 @@ public final class FerryServer implements AutoCloseable {
         http.close();
         transport.close();
         closeExecutors();
+        closeResponseCache();
+    }
+
+    private void closeResponseCache() {
+        if (responses != null) {
+            responses.close();
+        }
     }
 
     private void closeExecutors() {

@@ -47,8 +47,13 @@ public final class ServingFixture implements AutoCloseable {
     }
 
     public static void createTinyModel(Path dir) throws IOException {
+        createTinyModel(dir, 11);
+    }
+
+    /** The tiny model with other random weights for another seed. */
+    public static void createTinyModel(Path dir, long seed) throws IOException {
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-        new ModelCreator(quiet).create(ModelPreset.fromName("tiny").spec(ModelArch.fromName("llama")).withSeed(11), dir);
+        new ModelCreator(quiet).create(ModelPreset.fromName("tiny").spec(ModelArch.fromName("llama")).withSeed(seed), dir);
     }
 
     @Override

@@ -60,7 +60,8 @@ final class EngineOptions {
         return o;
     }
 
-    private static <T> T parse(String option, java.util.function.Supplier<T> parser) {
+    /** Runs {@code parser}, naming {@code option} in its error. */
+    static <T> T parse(String option, java.util.function.Supplier<T> parser) {
         try {
             return parser.get();
         } catch (IllegalArgumentException e) {

@@ -68,12 +68,15 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
+    @Mixin
+    ResponseCacheOptions responseCache;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        Duration grace = parseDuration(shutdownGrace);
+        Duration grace = parseDuration("--shutdown-grace", shutdownGrace);
         Path store = modelStore != null ? modelStore : defaultStore();
         if (modelStore == null) {
             ensureDemoModel(store);
@@ -86,7 +89,7 @@ final class ServeCommand implements Callable<Integer> {
         });
         var options = new FerryServer.Options(host, grpcPort, httpPort, new ApiKeys(apiKeys, adminKeys),
                 new ServingLimits(maxRequestBytes, maxPromptTokens, ServingLimits.DEFAULTS.maxStopStrings()),
-                FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES);
+                FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, responseCache.toConfig());
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
@@ -103,11 +106,11 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static Duration parseDuration(String text) {
+    static Duration parseDuration(String option, String text) {
         try {
             return Duration.parse("PT" + text.trim().toUpperCase());
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("--shutdown-grace: expected a duration such as 30s or 2m, got '" + text + "'");
+            throw new IllegalArgumentException(option + ": expected a duration such as 30s or 2m, got '" + text + "'");
         }
     }
 

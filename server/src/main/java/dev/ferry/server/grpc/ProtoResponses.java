@@ -33,7 +33,8 @@ final class ProtoResponses {
         Finish.Builder b = Finish.newBuilder().setReason(reason(f.reason())).setModel(model)
                 .setUsage(Usage.newBuilder().setPromptTokens(f.usage().promptTokens())
                         .setCachedPromptTokens(f.usage().cachedPromptTokens())
-                        .setCompletionTokens(f.usage().completionTokens()));
+                        .setCompletionTokens(f.usage().completionTokens())
+                        .setCached(f.usage().cached()));
         if (f.error() != null) {
             b.setError(f.error());
         }

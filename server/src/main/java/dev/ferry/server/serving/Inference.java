@@ -4,6 +4,7 @@ import dev.ferry.engine.api.EngineOverloadedException;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.RequestHandle;
 import dev.ferry.engine.api.TokenSink;
+import dev.ferry.engine.cache.ResponseCache;
 import dev.ferry.engine.sample.SamplingParams;
 import dev.ferry.store.config.GenerationConfig;
 import dev.ferry.store.tokenizer.ModelTokenizer;
@@ -15,8 +16,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The transport-neutral front of the engines: validates a request against the limits and its
  * model, tokenizes it (rendering chat messages first), fills defaults from the model's
- * generation_config.json and hands it to the model's engine. Every refusal is an
- * {@link ApiException} naming the field at fault.
+ * generation_config.json and hands it to the model's engine, or answers it from the response cache
+ * when it is deterministic. Every refusal is an {@link ApiException} naming the field at fault.
  */
 public final class Inference {
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
@@ -24,11 +25,21 @@ public final class Inference {
 
     private final ModelRegistry registry;
     private final ServingLimits limits;
+    private final CachedInference cached;
     private volatile boolean draining;
 
     public Inference(ModelRegistry registry, ServingLimits limits) {
+        this(registry, limits, null);
+    }
+
+    /** @param responses answers deterministic requests seen before; null for none */
+    public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses) {
         this.registry = registry;
         this.limits = limits;
+        this.cached = responses == null ? null : new CachedInference(responses);
+        if (cached != null) {
+            registry.onChange(cached::fingerprint);
+        }
     }
 
     public ModelRegistry registry() {
@@ -85,7 +96,9 @@ public final class Inference {
                 ? UUID.randomUUID().toString() : request.requestId();
         GenerateRequest g = new GenerateRequest(id, prompt, maxTokens, sampling, request.stopTokenIds(), request.stop(),
                 request.ignoreEos(), request.priority(), request.deadlineNanos());
-        return new Prepared(model.name(), g, m);
+        // a seed the server made up would never repeat, so only greedy and client-seeded requests are cacheable
+        boolean deterministic = sampling.isGreedy() || request.sampling().seed() != null;
+        return new Prepared(model.name(), g, m, deterministic ? cached : null);
     }
 
     /** A validated request for one model, ready to start. */
@@ -93,11 +106,13 @@ public final class Inference {
         private final String model;
         private final GenerateRequest request;
         private final ServedModel.Instance instance;
+        private final CachedInference cached;
 
-        private Prepared(String model, GenerateRequest request, ServedModel.Instance instance) {
+        private Prepared(String model, GenerateRequest request, ServedModel.Instance instance, CachedInference cached) {
             this.model = model;
             this.request = request;
             this.instance = instance;
+            this.cached = cached;
         }
 
         public String model() {
@@ -121,11 +136,18 @@ public final class Inference {
             return instance.folder().tokenizer();
         }
 
-        /** Queues the request on its model's engine; RESOURCE_EXHAUSTED when the queue is full. */
+        /**
+         * Answers from the response cache or queues the request on its model's engine;
+         * RESOURCE_EXHAUSTED when the queue is full.
+         */
         public Admitted start(TokenSink sink) {
+            RequestHandle handle = cached != null ? cached.start(instance, request, sink, this::submit) : submit(sink);
+            return new Admitted(requestId(), model, handle, promptTokens(), logprobs());
+        }
+
+        private RequestHandle submit(TokenSink sink) {
             try {
-                RequestHandle handle = instance.engine().submit(request, sink);
-                return new Admitted(requestId(), model, handle, promptTokens(), logprobs());
+                return instance.engine().submit(request, sink);
             } catch (EngineOverloadedException e) {
                 throw ApiException.exhausted(e.getMessage(), RETRY_AFTER_SECONDS);
             } catch (IllegalStateException e) {

@@ -3,6 +3,7 @@ package dev.ferry.server.grpc;
 import dev.ferry.api.v1.InferenceGrpc;
 import dev.ferry.api.v1.ModelsGrpc;
 import dev.ferry.engine.api.EngineConfig;
+import dev.ferry.engine.cache.ResponseCacheConfig;
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.ServingFixture;
 import dev.ferry.server.serving.ApiKeys;
@@ -21,9 +22,14 @@ final class GrpcTestServer implements AutoCloseable {
 
     GrpcTestServer(Path store, ApiKeys keys, ServingLimits limits, EngineConfig engine, int streamBufferBytes)
             throws IOException {
+        this(store, keys, limits, engine, streamBufferBytes, ResponseCacheConfig.DISABLED);
+    }
+
+    GrpcTestServer(Path store, ApiKeys keys, ServingLimits limits, EngineConfig engine, int streamBufferBytes,
+                   ResponseCacheConfig responseCache) throws IOException {
         fixture = new ServingFixture(store, keys, limits, engine);
         server = FerryServer.start(fixture.registry,
-                new FerryServer.Options("127.0.0.1", 0, 0, keys, limits, streamBufferBytes));
+                new FerryServer.Options("127.0.0.1", 0, 0, keys, limits, streamBufferBytes, responseCache));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
     }
 

@@ -11,6 +11,7 @@ import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.sched.Scheduler;
 import dev.ferry.engine.sched.Sequence;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jctools.queues.MpscArrayQueue;
 
@@ -27,6 +28,8 @@ public final class EngineRuntime {
     private final Thread loopThread;
     private final EngineMetrics metrics = new EngineMetrics();
     private final AtomicLong arrivals = new AtomicLong();
+    /** Submits between their {@code accepting} check and their offer; shutdown waits for them (see there). */
+    private final AtomicInteger submitting = new AtomicInteger();
     private volatile boolean accepting = true;
 
     private EngineRuntime(StepExecutor executor, EngineSpec spec, EngineConfig config, BlockManager blocks) {
@@ -49,6 +52,15 @@ public final class EngineRuntime {
     }
 
     public RequestHandle submit(GenerateRequest request, TokenSink sink) {
+        submitting.incrementAndGet();
+        try {
+            return offer(request, sink);
+        } finally {
+            submitting.decrementAndGet();
+        }
+    }
+
+    private RequestHandle offer(GenerateRequest request, TokenSink sink) {
         if (!accepting) {
             throw new IllegalStateException("engine " + spec.name() + " is shutting down");
         }
@@ -93,6 +105,11 @@ public final class EngineRuntime {
 
     public void shutdown(Duration drain) {
         accepting = false;
+        // A submit that passed its check before the flag flipped may not have queued its request yet; if the
+        // loop closed first it could exit with that request never taken, and its sink would never get a finish.
+        while (submitting.get() > 0) {
+            Thread.onSpinWait();
+        }
         loop.close(System.nanoTime() + drain.toNanos());
         try {
             loopThread.join();

@@ -551,6 +551,10 @@ class ModelFolderTest {
     @CsvSource(delimiter = '|', value = {
             "dtype           | int8",
             "device          | tpu0",
+            "kv-cache-share  | 0",
+            "kv-cache-share  | 1.5",
+            "kv-cache-share  | half",
+            "replicas        | 0",
             "tier            | huge",
             "kv-cache-memory | lots",
             "kv-cache-memory | 1.5",
@@ -583,7 +587,7 @@ class ModelFolderTest {
             assertEquals(List.of("tiny", "default", "qwen-tiny"), s.aliases());
             assertEquals(ServingConfig.Tier.LARGE, s.tier());
             assertEquals(TensorDtype.BF16, s.dtype());
-            assertEquals("gpu0", s.device());
+            assertEquals(List.of("gpu0"), s.devices());
             assertEquals(512L << 20, s.kvCacheMemory().bytes());
             assertEquals(128, s.maxModelLen());
             assertEquals(8, s.maxNumSeqs());
@@ -603,6 +607,24 @@ class ModelFolderTest {
         assertEquals(List.of(), s.aliases());
         assertNull(s.dtype());
         assertNull(s.maxModelLen());
+    }
+
+    @Test
+    void servingFilePlacesReplicasOnDevicesWithAShareOfTheirKvBudget() throws IOException {
+        Path file = dir.resolve("ferry.properties");
+        Files.writeString(file, "device = gpu0, GPU(1),cuda:0\nreplicas = 2\nkv-cache-share = 0.25\n");
+        ServingConfig s = ServingConfig.read(file);
+        assertEquals(List.of("gpu0", "gpu1"), s.devices());
+        assertEquals(2, s.replicas());
+        assertEquals(0.25, s.kvCacheShare());
+    }
+
+    @Test
+    void aKvShareAndAnOwnKvBudgetExcludeEachOther() throws IOException {
+        Path file = dir.resolve("ferry.properties");
+        Files.writeString(file, "kv-cache-memory = 1GiB\nkv-cache-share = 0.5\n");
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ServingConfig.read(file));
+        assertMentions(e, "ferry.properties", "key 'kv-cache-share'", "kv-cache-memory");
     }
 
     // ---- end of sequence ----

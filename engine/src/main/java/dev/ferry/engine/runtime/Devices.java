@@ -13,7 +13,7 @@ public final class Devices {
         if (d.equals("cpu")) {
             return Device.cpu();
         }
-        int id = Integer.parseInt(d.replaceAll("\\D", ""));
+        int id = Integer.parseInt(d.substring("gpu".length()));
         int gpus = Engine.getInstance().getGpuCount();
         if (id >= gpus) {
             throw new IllegalArgumentException("device '" + name + "' is not available: "

@@ -54,7 +54,7 @@ public final class ModelRunner implements AutoCloseable {
     public static ModelRunner load(ModelFolder folder, RunnerOptions options) {
         ServingConfig serving = folder.serving();
         String deviceName = options.device() != null ? options.device()
-                : serving.device() != null ? serving.device() : "cpu";
+                : !serving.devices().isEmpty() ? serving.devices().get(0) : "cpu";
         Device device = Devices.parse(deviceName);
         TensorDtype requested = options.dtype() != null ? options.dtype()
                 : serving.dtype() != null ? serving.dtype()

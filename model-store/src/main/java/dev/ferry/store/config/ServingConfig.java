@@ -18,16 +18,22 @@ import java.util.regex.Pattern;
 
 /**
  * Serving settings an operator puts beside a model in {@code ferry.properties}. Every value is
- * optional (null when unset); command-line flags override them. Unknown keys are errors so that a
- * typo never silently falls back to a default.
+ * optional (null, or an empty list, when unset); command-line flags override them. Unknown keys are
+ * errors so that a typo never silently falls back to a default.
+ *
+ * @param devices where the model's replicas may run ("gpu0,gpu1"); empty for wherever the server places them
+ * @param replicas how many instances of the model to load, each with its own engine loop
+ * @param kvCacheShare the fraction of its device's KV budget each replica takes
  */
 public record ServingConfig(
         TensorDtype dtype,
-        String device,
+        List<String> devices,
         List<String> aliases,
         Tier tier,
         Integer maxModelLen,
         MemoryBudget kvCacheMemory,
+        Double kvCacheShare,
+        Integer replicas,
         Integer maxNumSeqs,
         Integer maxNumBatchedTokens,
         Integer blockSize) {
@@ -35,12 +41,13 @@ public record ServingConfig(
     public static final String FILE = "ferry.properties";
     private static final Pattern DEVICE = Pattern.compile("cpu|gpu\\d+|gpu\\(\\d+\\)|cuda:\\d+");
     private static final Set<String> KEYS = new TreeSet<>(Arrays.asList("dtype", "device", "aliases", "tier",
-            "max-model-len", "kv-cache-memory", "max-num-seqs", "max-num-batched-tokens", "block-size"));
+            "max-model-len", "kv-cache-memory", "kv-cache-share", "replicas", "max-num-seqs", "max-num-batched-tokens",
+            "block-size"));
 
     public enum Tier { SMALL, LARGE }
 
     public static ServingConfig defaults() {
-        return new ServingConfig(null, null, List.of(), null, null, null, null, null, null);
+        return new ServingConfig(null, List.of(), List.of(), null, null, null, null, null, null, null, null);
     }
 
     public static ServingConfig read(Path file) {
@@ -59,18 +66,25 @@ public record ServingConfig(
                 throw error(key, "unknown key (known keys: " + String.join(", ", KEYS) + ")");
             }
         }
-        return new ServingConfig(dtype(p), device(p), aliases(p), tier(p), positive(p, "max-model-len"),
-                memory(p), positive(p, "max-num-seqs"), positive(p, "max-num-batched-tokens"),
-                positive(p, "block-size"));
+        if (p.getProperty("kv-cache-memory") != null && p.getProperty("kv-cache-share") != null) {
+            throw error("kv-cache-share", "cannot be combined with kv-cache-memory: give the model either its own "
+                    + "budget or a share of its device's");
+        }
+        return new ServingConfig(dtype(p), devices(p), aliases(p), tier(p), positive(p, "max-model-len"),
+                memory(p), share(p), positive(p, "replicas"), positive(p, "max-num-seqs"),
+                positive(p, "max-num-batched-tokens"), positive(p, "block-size"));
     }
 
-    /** Validates a device name ("cpu", "gpu0", "gpu(1)", "cuda:0"); returns it normalised to lower case. */
+    /**
+     * Validates a device name ("cpu", "gpu0", "gpu(1)", "cuda:0"); returns it as "cpu" or "gpuN", so
+     * that one device has one name however it was spelt.
+     */
     public static String checkDevice(String device) {
         String d = device.trim().toLowerCase(Locale.ROOT);
         if (!DEVICE.matcher(d).matches()) {
             throw new IllegalArgumentException("unknown device '" + device + "' (expected cpu, gpu0, gpu1, ...)");
         }
-        return d;
+        return d.equals("cpu") ? d : "gpu" + Integer.parseInt(d.replaceAll("\\D", ""));
     }
 
     private static TensorDtype dtype(Properties p) {
@@ -85,13 +99,27 @@ public record ServingConfig(
         }
     }
 
-    private static String device(Properties p) {
+    /** Validates a comma-separated device list ("gpu0,gpu1"); returns the names normalised, in order. */
+    public static List<String> checkDevices(String devices) {
+        List<String> out = new ArrayList<>();
+        for (String d : devices.split(",")) {
+            if (!d.isBlank() && !out.contains(checkDevice(d))) {
+                out.add(checkDevice(d));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("names no device (expected cpu, gpu0, gpu0,gpu1, ...)");
+        }
+        return List.copyOf(out);
+    }
+
+    private static List<String> devices(Properties p) {
         String v = p.getProperty("device");
         if (v == null) {
-            return null;
+            return List.of();
         }
         try {
-            return checkDevice(v);
+            return checkDevices(v);
         } catch (IllegalArgumentException e) {
             throw error("device", e.getMessage());
         }
@@ -132,6 +160,22 @@ public record ServingConfig(
         } catch (IllegalArgumentException e) {
             throw error("kv-cache-memory", e.getMessage());
         }
+    }
+
+    private static Double share(Properties p) {
+        String v = p.getProperty("kv-cache-share");
+        if (v == null) {
+            return null;
+        }
+        try {
+            double share = Double.parseDouble(v.trim());
+            if (share > 0 && share <= 1) {
+                return share;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the range
+        }
+        throw error("kv-cache-share", "must be a fraction in (0, 1] of the device's KV budget, got '" + v + "'");
     }
 
     private static Integer positive(Properties p, String key) {

@@ -79,7 +79,8 @@ public final class ModelRunner implements AutoCloseable {
             }
             var c = folder.config();
             long budget = kvBudget(options.kvCacheMemory() != null ? options.kvCacheMemory() : serving.kvCacheMemory(),
-                    device, KvCacheSpec.bytesPerToken(c.numLayers(), c.numKvHeads(), c.headDim(), dtype), maxLen);
+                    options.kvCacheCeiling(), device, KvCacheSpec.bytesPerToken(c.numLayers(), c.numKvHeads(),
+                            c.headDim(), dtype), maxLen);
             int blocks = KvCacheSpec.blocksFor(budget, blockSize, c.numLayers(), c.numKvHeads(), c.headDim(), dtype);
             if ((long) blocks * blockSize < maxLen) {
                 throw new IllegalArgumentException("KV cache of " + budget + " bytes holds " + (long) blocks * blockSize
@@ -115,20 +116,31 @@ public final class ModelRunner implements AutoCloseable {
     }
 
     /**
-     * The KV budget: the operator's size as given, a fraction of the device's free memory, or by
-     * default 90% of a GPU's free memory (1 GiB on a CPU) — but never more than full-length
-     * sequences for a large batch need, so a tiny model does not claim a whole GPU.
+     * The KV budget: the operator's size as given or fraction of the device's free memory; else the
+     * replica's slice of a shared device ({@code ceiling}) or the device's default budget — but never
+     * more than full-length sequences for a large batch need, so a tiny model does not claim a whole GPU.
      */
-    private static long kvBudget(MemoryBudget budget, Device device, long bytesPerToken, int maxLen) {
-        if (budget != null && !budget.isFraction()) {
-            return budget.bytes();
-        }
+    private static long kvBudget(MemoryBudget budget, Long ceiling, Device device, long bytesPerToken, int maxLen) {
         if (budget != null) {
-            return budget.resolve(device.isGpu() ? gpuFreeBytes(device) : physicalFreeBytes());
+            return deviceKvBudget(budget, device);
         }
         long enough = bytesPerToken * maxLen * (device.isGpu() ? GPU_DEFAULT_FULL_SEQUENCES : CPU_DEFAULT_FULL_SEQUENCES);
-        long available = device.isGpu() ? (long) (gpuFreeBytes(device) * GPU_DEFAULT_KV_FRACTION) : CPU_DEFAULT_KV_BYTES;
-        return Math.min(available, enough);
+        return Math.min(ceiling != null ? ceiling : deviceKvBudget(null, device), enough);
+    }
+
+    /**
+     * What the KV caches on {@code device} may take in all: {@code budget} (a size, or a fraction of
+     * the device's free memory), by default 90% of a GPU's free memory or 1 GiB on a CPU.
+     */
+    public static long deviceKvBudget(MemoryBudget budget, Device device) {
+        if (budget != null) {
+            return budget.isFraction() ? budget.resolve(freeBytes(device)) : budget.bytes();
+        }
+        return device.isGpu() ? (long) (gpuFreeBytes(device) * GPU_DEFAULT_KV_FRACTION) : CPU_DEFAULT_KV_BYTES;
+    }
+
+    private static long freeBytes(Device device) {
+        return device.isGpu() ? gpuFreeBytes(device) : physicalFreeBytes();
     }
 
     private static long gpuFreeBytes(Device device) {

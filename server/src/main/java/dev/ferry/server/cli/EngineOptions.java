@@ -2,21 +2,25 @@ package dev.ferry.server.cli;
 
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.runtime.RunnerOptions;
+import dev.ferry.server.serving.DevicePool;
 import dev.ferry.store.config.MemoryBudget;
 import dev.ferry.store.config.ServingConfig;
 import dev.ferry.store.safetensors.TensorDtype;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** Options that say how a model runs; unset ones fall back to the model's ferry.properties. */
 final class EngineOptions {
-    @Option(names = "--device", description = "cpu, gpu0, gpu1, ... (default: ferry.properties, else cpu)")
+    @Option(names = "--device", description = "cpu, gpu0, gpu1, ...; for serve a list (gpu0,gpu1) of the devices "
+            + "models are placed on (default: ferry.properties, else cpu)")
     String device;
 
     @Option(names = "--dtype", description = "f32, f16 or f64 (default: f32 on CPU, f16 on GPU); bf16 is refused "
             + "until DJL supports it")
     String dtype;
 
-    @Option(names = "--kv-cache-memory", description = "KV cache budget: a size (512MiB, 2GB) or a fraction (0.5)")
+    @Option(names = "--kv-cache-memory", description = "KV cache budget: a size (512MiB, 2GB) or a fraction (0.5); "
+            + "for serve each device's, shared by the models on it")
     String kvCacheMemory;
 
     @Option(names = "--max-model-len", description = "longest sequence (prompt + output) in tokens")
@@ -49,15 +53,25 @@ final class EngineOptions {
         return c;
     }
 
+    /** One model on one device, as ferry generate runs it. */
     RunnerOptions toRunnerOptions() {
-        RunnerOptions o = RunnerOptions.defaults().withDevice(device).withMaxModelLen(maxModelLen).withBlockSize(blockSize);
-        if (dtype != null) {
-            o = o.withDtype(parse("--dtype", () -> TensorDtype.fromUserName(dtype)));
-        }
-        if (kvCacheMemory != null) {
-            o = o.withKvCacheMemory(parse("--kv-cache-memory", () -> MemoryBudget.parse(kvCacheMemory)));
-        }
-        return o;
+        return poolRunnerOptions().withDevice(device).withKvCacheMemory(kvCacheMemory());
+    }
+
+    /** What every model of a served pool shares; the pool decides each replica's device and KV budget. */
+    RunnerOptions poolRunnerOptions() {
+        RunnerOptions o = RunnerOptions.defaults().withMaxModelLen(maxModelLen).withBlockSize(blockSize);
+        return dtype == null ? o : o.withDtype(parse("--dtype", () -> TensorDtype.fromUserName(dtype)));
+    }
+
+    /** The served pool's devices: those of --device, each with the --kv-cache-memory budget. */
+    DevicePool toDevicePool() {
+        List<String> devices = device == null ? List.of() : parse("--device", () -> ServingConfig.checkDevices(device));
+        return new DevicePool(devices, kvCacheMemory());
+    }
+
+    private MemoryBudget kvCacheMemory() {
+        return kvCacheMemory == null ? null : parse("--kv-cache-memory", () -> MemoryBudget.parse(kvCacheMemory));
     }
 
     /** Runs {@code parser}, naming {@code option} in its error. */

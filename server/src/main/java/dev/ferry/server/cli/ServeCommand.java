@@ -83,17 +83,18 @@ final class ServeCommand implements Callable<Integer> {
         } else if (!Files.isDirectory(store)) {
             throw new IllegalArgumentException("--model-store: " + store + " is not a directory");
         }
-        ModelLoader loader = new ModelLoader(engine.toRunnerOptions(), serving -> {
+        ModelLoader loader = new ModelLoader(engine.poolRunnerOptions(), serving -> {
             var c = engine.toEngineConfig(serving);
             return maxQueue != null ? c.withMaxQueuedRequests(maxQueue) : c;
-        });
+        }, engine.toDevicePool());
         var options = new FerryServer.Options(host, grpcPort, httpPort, new ApiKeys(apiKeys, adminKeys),
                 new ServingLimits(maxRequestBytes, maxPromptTokens, ServingLimits.DEFAULTS.maxStopStrings()),
                 FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, responseCache.toConfig());
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
-        FerryServer server = FerryServer.start(new ModelRegistry(store, loader), options);
+        ModelRegistry registry = new ModelRegistry(store, loader, grace);
+        FerryServer server = FerryServer.start(registry, options);
         var err = spec.commandLine().getErr();
         err.println("ferry: listening: gRPC port " + server.grpcPort() + ", HTTP port " + server.httpPort()
                 + "; model store " + store);

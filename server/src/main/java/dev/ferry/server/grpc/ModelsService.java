@@ -1,5 +1,6 @@
 package dev.ferry.server.grpc;
 
+import ai.djl.Device;
 import dev.ferry.api.v1.GetModelRequest;
 import dev.ferry.api.v1.ListModelsRequest;
 import dev.ferry.api.v1.ListModelsResponse;
@@ -13,7 +14,6 @@ import dev.ferry.server.serving.ApiException;
 import dev.ferry.server.serving.ModelRegistry;
 import dev.ferry.server.serving.ServedModel;
 import io.grpc.stub.StreamObserver;
-import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
@@ -48,8 +48,7 @@ final class ModelsService extends ModelsGrpc.ModelsImplBase {
 
     @Override
     public void unload(UnloadModelRequest request, StreamObserver<ModelInfo> observer) {
-        adminExecutor.execute(() -> answer(observer,
-                () -> info(registry.unload(required(request.getName()), Duration.ZERO))));
+        adminExecutor.execute(() -> answer(observer, () -> info(registry.unload(required(request.getName())))));
     }
 
     private static String required(String name) {
@@ -73,21 +72,28 @@ final class ModelsService extends ModelsGrpc.ModelsImplBase {
 
     static ModelInfo info(ServedModel m) {
         ModelInfo.Builder b = ModelInfo.newBuilder().setName(m.name()).addAllAliases(m.aliases())
-                .setState(ModelState.valueOf("MODEL_STATE_" + m.state().name()));
+                .setState(ModelState.valueOf("MODEL_STATE_" + m.state().name())).setReplicas(m.replicas().size());
         if (m.error() != null) {
             b.setError(m.error());
+        }
+        if (m.tier() != null) {
+            b.setTier(m.tier().name().toLowerCase());
         }
         ServedModel.Instance i = m.instance();
         if (i != null) {
             var kv = i.runner().kvSpec();
             b.setArchitecture(i.folder().architecture().name().toLowerCase())
                     .setDtype(i.runner().dtype().name().toLowerCase())
-                    .setDevice(i.runner().device().isGpu() ? "gpu" + i.runner().device().getDeviceId() : "cpu")
+                    .setDevice(String.join(",", m.replicas().stream().map(r -> device(r.runner().device())).toList()))
                     .setLimits(ModelLimits.newBuilder().setMaxModelLen(i.runner().maxModelLen())
                             .setMaxNumSeqs(i.config().maxNumSeqs()).setMaxNumBatchedTokens(i.config().maxNumBatchedTokens())
                             .setKvCacheBlocks(kv.numBlocks()).setBlockSize(kv.blockSize())
                             .setVocabSize(i.folder().config().vocabSize()));
         }
         return b.build();
+    }
+
+    private static String device(Device d) {
+        return d.isGpu() ? "gpu" + d.getDeviceId() : "cpu";
     }
 }

@@ -98,25 +98,23 @@ public final class Inference {
                 request.ignoreEos(), request.priority(), request.deadlineNanos());
         // a seed the server made up would never repeat, so only greedy and client-seeded requests are cacheable
         boolean deterministic = sampling.isGreedy() || request.sampling().seed() != null;
-        return new Prepared(model.name(), g, m, deterministic ? cached : null);
+        return new Prepared(model, g, deterministic ? cached : null);
     }
 
     /** A validated request for one model, ready to start. */
     public static final class Prepared {
-        private final String model;
+        private final ServedModel model;
         private final GenerateRequest request;
-        private final ServedModel.Instance instance;
         private final CachedInference cached;
 
-        private Prepared(String model, GenerateRequest request, ServedModel.Instance instance, CachedInference cached) {
+        private Prepared(ServedModel model, GenerateRequest request, CachedInference cached) {
             this.model = model;
             this.request = request;
-            this.instance = instance;
             this.cached = cached;
         }
 
         public String model() {
-            return model;
+            return model.name();
         }
 
         public String requestId() {
@@ -133,28 +131,39 @@ public final class Inference {
 
         /** Decodes the alternatives of a logprobs answer. */
         public ModelTokenizer tokenizer() {
-            return instance.folder().tokenizer();
+            return model.instance().folder().tokenizer();
         }
 
         /**
-         * Answers from the response cache or queues the request on its model's engine;
-         * RESOURCE_EXHAUSTED when the queue is full.
+         * Answers from the response cache or queues the request on the least-loaded replica of its
+         * model; RESOURCE_EXHAUSTED when the queue is full.
          */
         public Admitted start(TokenSink sink) {
-            RequestHandle handle = cached != null ? cached.start(instance, request, sink, this::submit) : submit(sink);
-            return new Admitted(requestId(), model, handle, promptTokens(), logprobs());
+            ServedModel.Instance replica = model.leastLoaded();
+            RequestHandle handle = cached != null ? cached.start(replica, request, sink, s -> submit(replica, s))
+                    : submit(replica, sink);
+            return new Admitted(requestId(), model(), handle, promptTokens(), logprobs());
         }
 
-        private RequestHandle submit(TokenSink sink) {
+        private RequestHandle submit(ServedModel.Instance replica, TokenSink sink) {
+            TokenSink tracked = replica.track(sink);
             try {
-                return instance.engine().submit(request, sink);
-            } catch (EngineOverloadedException e) {
-                throw ApiException.exhausted(e.getMessage(), RETRY_AFTER_SECONDS);
-            } catch (IllegalStateException e) {
-                throw ApiException.unavailable(e.getMessage());
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalid(fieldOf(e.getMessage()), e.getMessage());
+                return replica.engine().submit(request, tracked);
+            } catch (RuntimeException e) {
+                replica.untrack();
+                throw refusal(e);
             }
+        }
+
+        private static RuntimeException refusal(RuntimeException e) {
+            if (e instanceof EngineOverloadedException) {
+                return ApiException.exhausted(e.getMessage(), RETRY_AFTER_SECONDS);
+            } else if (e instanceof IllegalStateException) {
+                return ApiException.unavailable(e.getMessage());
+            } else if (e instanceof IllegalArgumentException) {
+                return ApiException.invalid(fieldOf(e.getMessage()), e.getMessage());
+            }
+            return e;
         }
     }
 

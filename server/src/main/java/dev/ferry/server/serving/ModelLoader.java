@@ -5,37 +5,83 @@ import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.runtime.ModelRunner;
 import dev.ferry.engine.runtime.RunnerOptions;
 import dev.ferry.store.ModelFolder;
+import dev.ferry.store.config.MemoryBudget;
 import dev.ferry.store.config.ServingConfig;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 
-/** Opens a model folder, loads it onto its device and starts its engine loop. */
+/**
+ * Opens a model folder, places its replicas on the pool's devices, loads each with its slice of the
+ * device's KV budget and starts its engine loop.
+ */
 public final class ModelLoader {
     private final RunnerOptions runnerOptions;
     private final Function<ServingConfig, EngineConfig> engineConfig;
+    private final DevicePool devices;
+
+    /** Every model on the device its ferry.properties names (else the CPU), with the device's default KV budget. */
+    public ModelLoader(RunnerOptions runnerOptions, Function<ServingConfig, EngineConfig> engineConfig) {
+        this(runnerOptions, engineConfig, new DevicePool(List.of(), (MemoryBudget) null));
+    }
 
     /**
      * @param engineConfig batching limits for a model, given its ferry.properties (flags override them)
      */
-    public ModelLoader(RunnerOptions runnerOptions, Function<ServingConfig, EngineConfig> engineConfig) {
+    public ModelLoader(RunnerOptions runnerOptions, Function<ServingConfig, EngineConfig> engineConfig,
+                       DevicePool devices) {
         this.runnerOptions = runnerOptions;
         this.engineConfig = engineConfig;
+        this.devices = devices;
     }
 
-    /** Fails with a message naming the file, key or tensor at fault; nothing stays allocated then. */
-    public ServedModel.Instance load(Path dir) {
-        ModelFolder folder = ModelFolder.open(dir);
-        ModelRunner runner = null;
+    /** Places a model's replicas before any model loads, so that the even KV split counts it. */
+    void reserve(String name, ServingConfig config) {
+        devices.reserve(name, config);
+    }
+
+    /** Fails with a message naming the file, key or tensor at fault; nothing stays allocated or placed then. */
+    List<ServedModel.Instance> load(Path dir) {
+        String name = dir.getFileName().toString();
+        List<ServedModel.Instance> loaded = new ArrayList<>();
+        ModelFolder folder = null;
         try {
-            runner = ModelRunner.load(folder, runnerOptions);
+            folder = ModelFolder.open(dir);
+            List<String> places = devices.reserve(name, folder.serving());
             EngineConfig config = engineConfig.apply(folder.serving());
-            Engine engine = Engine.start(runner, config);
-            return new ServedModel.Instance(folder, runner, engine, config, ChatTemplate.of(folder.tokenizerConfig()));
-        } catch (RuntimeException e) {
-            if (runner != null) {
-                runner.close();
+            ChatTemplate template = ChatTemplate.of(folder.tokenizerConfig());
+            for (int i = 0; i < places.size(); i++) {
+                RunnerOptions options = runnerOptions.withDevice(places.get(i))
+                        .withKvCacheCeiling(devices.ceiling(name, i));
+                ServedModel.Instance replica = replica(folder, options, config, template);
+                loaded.add(replica);
+                devices.loaded(name, i, replica.runner().kvSpec().totalBytes());
             }
-            folder.close();
+            return loaded;
+        } catch (RuntimeException e) {
+            loaded.forEach(r -> r.close(Duration.ZERO));
+            release(name);
+            if (folder != null) {
+                folder.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The model is gone: its devices' memory is free for others. */
+    void release(String name) {
+        devices.release(name);
+    }
+
+    private static ServedModel.Instance replica(ModelFolder folder, RunnerOptions options, EngineConfig config,
+                                                ChatTemplate template) {
+        ModelRunner runner = ModelRunner.load(folder, options);
+        try {
+            return new ServedModel.Instance(folder, runner, Engine.start(runner, config), config, template);
+        } catch (RuntimeException e) {
+            runner.close();
             throw e;
         }
     }

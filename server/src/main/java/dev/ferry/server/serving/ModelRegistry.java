@@ -1,5 +1,7 @@
 package dev.ferry.server.serving;
 
+import dev.ferry.store.config.ServingConfig;
+import dev.ferry.store.config.ServingConfig.Tier;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,22 +21,31 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The models of one model store (each sub-folder holding a config.json is a model named after its
- * folder) and their states. Reads are lock-free; loading and unloading are serialised. A folder
- * that fails to load is marked FAILED with the reason and the others keep serving.
+ * folder) and their states. Reads are lock-free; loads are serialised, drains run outside the lock
+ * so one model's drain holds up no other. A folder that fails to load is marked FAILED with the
+ * reason and the others keep serving.
  */
 public final class ModelRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    private static final Duration DEFAULT_UNLOAD_GRACE = Duration.ofSeconds(30);
 
     private final Path store;
     private final ModelLoader loader;
+    private final Duration unloadGrace;
     private final Map<String, ServedModel> models = new ConcurrentHashMap<>();
     private volatile Map<String, String> aliases = Map.of();
     private final List<Consumer<ServedModel>> listeners = new CopyOnWriteArrayList<>();
 
     public ModelRegistry(Path store, ModelLoader loader) {
+        this(store, loader, DEFAULT_UNLOAD_GRACE);
+    }
+
+    /** @param unloadGrace how long an unload lets requests in flight run ({@link #unload(String)}) */
+    public ModelRegistry(Path store, ModelLoader loader, Duration unloadGrace) {
         this.store = store;
         this.loader = loader;
+        this.unloadGrace = unloadGrace;
     }
 
     public Path store() {
@@ -44,6 +55,11 @@ public final class ModelRegistry implements AutoCloseable {
     /** Called after every state change (health reporting). */
     public void onChange(Consumer<ServedModel> listener) {
         listeners.add(listener);
+    }
+
+    /** Whether a folder of that name can hold a model (the name is also how requests and URLs name it). */
+    static boolean isModelName(String name) {
+        return NAME.matcher(name).matches();
     }
 
     /** The names of the model folders in the store, sorted. */
@@ -57,16 +73,37 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
-    /** Marks every folder LOADING, then loads them one after the other. */
+    /**
+     * Marks every folder LOADING and places all their replicas (so the devices' KV budgets are split
+     * among all of them), then loads them one after the other.
+     */
     public void loadAll() throws IOException {
         List<String> names = folderNames();
-        names.forEach(n -> update(ServedModel.loading(n)));
         for (String n : names) {
-            load(n);
+            ServingConfig config = servingConfig(n);
+            update(ServedModel.loading(n, config != null ? config.tier() : null));
+            if (config != null) {
+                try {
+                    loader.reserve(n, config);
+                } catch (RuntimeException e) {
+                    // its load fails the same way and reports why
+                }
+            }
+        }
+        for (String n : names) {
+            try {
+                load(n);
+            } catch (ApiException e) { // the folder went away meanwhile
+                LOG.warn("model {} not loaded: {}", n, e.getMessage());
+                remove(n, Duration.ZERO);
+            }
         }
     }
 
-    /** Loads (or reloads) the model folder {@code name}; a failure is recorded, not thrown, unless the name is bad. */
+    /**
+     * Loads (or reloads after a failure or an unload) the model folder {@code name}; a failure is
+     * recorded, not thrown, unless the name is bad, the folder missing, or the model still draining.
+     */
     public synchronized ServedModel load(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw ApiException.invalid("name", "'" + name + "' is not a model folder name");
@@ -79,31 +116,94 @@ public final class ModelRegistry implements AutoCloseable {
         if (current != null && current.isReady()) {
             return current;
         }
-        update(ServedModel.loading(name));
+        if (current != null && current.state() == ServedModel.State.DRAINING) {
+            throw ApiException.unavailable("model '" + name + "' is still draining; load it again once it is unloaded");
+        }
+        ServingConfig config = servingConfig(name);
+        Tier tier = config != null ? config.tier() : current != null ? current.tier() : null;
+        update(ServedModel.loading(name, tier));
         try {
-            ServedModel.Instance instance = loader.load(dir);
-            ServedModel ready = ServedModel.ready(name, instance);
+            ServedModel ready = ServedModel.ready(name, loader.load(dir));
             update(ready);
             return ready;
         } catch (RuntimeException e) {
             LOG.error("model {} failed to load: {}", name, e.getMessage());
-            ServedModel failed = ServedModel.failed(name, e.getMessage());
+            ServedModel failed = ServedModel.failed(name, tier, e.getMessage());
             update(failed);
             return failed;
         }
     }
 
-    /** Stops the model; requests still running after {@code drain} end with an error. */
-    public synchronized ServedModel unload(String name, Duration drain) {
+    /**
+     * Unloads the model: new requests are refused (or routed elsewhere) at once, requests in flight
+     * finish within {@code drain} (those still running then end with an error), then its memory is
+     * freed. Returns the model as it is afterwards.
+     */
+    public ServedModel unload(String name, Duration drain) {
+        ServedModel draining = startDraining(name);
+        if (draining != null) {
+            drain(draining, drain, draining.unloaded());
+        }
+        return get(name);
+    }
+
+    /** Unloads within the registry's grace period, as the Unload RPC does. */
+    public ServedModel unload(String name) {
+        return unload(name, unloadGrace);
+    }
+
+    /** The model's folder left the store: drain and unload it as {@link #unload} does, then forget it. */
+    public void remove(String name, Duration drain) {
+        ServedModel draining = startDraining(name);
+        if (draining != null) {
+            drain(draining, drain, null);
+        } else {
+            synchronized (this) {
+                ServedModel m = models.get(name);
+                if (m != null && m.replicas().isEmpty()) {
+                    forget(m.unloaded());
+                }
+            }
+        }
+    }
+
+    /** Marks a loaded model DRAINING; null when it has nothing loaded (or is draining already). */
+    private synchronized ServedModel startDraining(String name) {
         ServedModel current = models.get(name);
         if (current == null) {
             throw ApiException.notFound("no model '" + name + "'");
         }
-        if (current.instance() != null) {
-            update(ServedModel.unloaded(name));
-            current.instance().close(drain);
+        if (current.state() != ServedModel.State.READY) {
+            return null;
         }
-        return models.get(name);
+        ServedModel draining = current.draining();
+        update(draining);
+        return draining;
+    }
+
+    /** Outside the lock, so other models load and unload while this one drains; {@code after} null forgets it. */
+    private void drain(ServedModel draining, Duration drain, ServedModel after) {
+        try {
+            draining.close(drain);
+        } finally {
+            loader.release(draining.name());
+            synchronized (this) {
+                if (models.get(draining.name()) == draining) {
+                    if (after != null) {
+                        update(after);
+                    } else {
+                        forget(draining.unloaded());
+                    }
+                }
+            }
+        }
+    }
+
+    /** Reports the model UNLOADED to the listeners one last time, then drops it. */
+    private void forget(ServedModel unloaded) {
+        update(unloaded);
+        models.remove(unloaded.name());
+        refreshAliases();
     }
 
     /** The model a request names (by name or alias); the only model when {@code nameOrAlias} is empty. */
@@ -115,13 +215,19 @@ public final class ModelRegistry implements AutoCloseable {
             throw ApiException.invalid("model", "is required: this server has " + models.size() + " models "
                     + names());
         }
+        ServedModel m = find(nameOrAlias);
+        if (m == null) {
+            throw ApiException.notFound("model '" + nameOrAlias + "' not found; this server has " + names());
+        }
+        return m;
+    }
+
+    /** The model of that name or alias, in whatever state; null when there is none. */
+    public ServedModel find(String nameOrAlias) {
         ServedModel m = models.get(nameOrAlias);
         if (m == null) {
             String target = aliases.get(nameOrAlias);
             m = target == null ? null : models.get(target);
-        }
-        if (m == null) {
-            throw ApiException.notFound("model '" + nameOrAlias + "' not found; this server has " + names());
         }
         return m;
     }
@@ -148,6 +254,11 @@ public final class ModelRegistry implements AutoCloseable {
 
     private synchronized void update(ServedModel m) {
         models.put(m.name(), m);
+        refreshAliases();
+        listeners.forEach(l -> l.accept(m));
+    }
+
+    private void refreshAliases() {
         Map<String, String> next = new HashMap<>();
         for (ServedModel s : models.values()) {
             for (String alias : s.aliases()) {
@@ -160,16 +271,36 @@ public final class ModelRegistry implements AutoCloseable {
             }
         }
         aliases = Map.copyOf(next);
-        listeners.forEach(l -> l.accept(m));
     }
 
-    /** Stops every model's engine, letting requests in flight finish within {@code drain}. */
-    public synchronized void close(Duration drain) {
+    /** The model's ferry.properties (defaults when it has none), or null when it cannot be read (loading then says why). */
+    private ServingConfig servingConfig(String name) {
+        Path file = store.resolve(name).resolve(ServingConfig.FILE);
+        if (!Files.isRegularFile(file)) {
+            return ServingConfig.defaults();
+        }
+        try {
+            return ServingConfig.read(file);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Stops every model's engine. All stop taking requests first, so each model's requests in flight
+     * run on while another drains; all finish within {@code drain} of now.
+     */
+    public void close(Duration drain) {
+        long deadline = System.nanoTime() + drain.toNanos();
+        List<ServedModel> draining = new ArrayList<>();
         for (ServedModel m : list()) {
-            if (m.instance() != null) {
-                update(ServedModel.unloaded(m.name()));
-                m.instance().close(drain);
+            ServedModel d = startDraining(m.name());
+            if (d != null) {
+                draining.add(d);
             }
+        }
+        for (ServedModel d : draining) {
+            drain(d, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), d.unloaded());
         }
     }
 

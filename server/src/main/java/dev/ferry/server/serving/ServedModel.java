@@ -2,64 +2,168 @@ package dev.ferry.server.serving;
 
 import dev.ferry.engine.api.Engine;
 import dev.ferry.engine.api.EngineConfig;
+import dev.ferry.engine.api.Finish;
+import dev.ferry.engine.api.TokenEvent;
+import dev.ferry.engine.api.TokenSink;
 import dev.ferry.engine.runtime.ModelRunner;
 import dev.ferry.store.ModelFolder;
+import dev.ferry.store.config.ServingConfig.Tier;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One model of the store as the server sees it at a moment: its state and, when ready, the loaded
- * instance. Immutable; the registry swaps in a new one on every state change.
+ * One model of the store as the server sees it at a moment: its state, its tier when known (the
+ * router needs it even while the model is unloaded) and, when ready or draining, its loaded
+ * replicas. Immutable; the registry swaps in a new one on every state change.
  */
-public record ServedModel(String name, State state, String error, Instance instance) {
+public record ServedModel(String name, State state, String error, Tier tier, List<Instance> replicas) {
 
-    public enum State { LOADING, READY, FAILED, UNLOADED }
+    /** DRAINING: unloading, so no new requests, while those in flight finish. */
+    public enum State { LOADING, READY, DRAINING, FAILED, UNLOADED }
 
-    /** A loaded model: the folder, its weights and KV cache on a device, and the engine loop serving it. */
-    public record Instance(ModelFolder folder, ModelRunner runner, Engine engine, EngineConfig config,
-                           ChatTemplate chatTemplate) implements AutoCloseable {
+    public ServedModel {
+        replicas = List.copyOf(replicas);
+    }
 
-        public List<String> aliases() {
-            return folder.serving().aliases();
+    /**
+     * One loaded replica: the folder (shared by the model's replicas), its weights and KV cache on a
+     * device, and the engine loop serving it, with a count of the requests it is running.
+     */
+    public static final class Instance {
+        private final ModelFolder folder;
+        private final ModelRunner runner;
+        private final Engine engine;
+        private final EngineConfig config;
+        private final ChatTemplate chatTemplate;
+        private final AtomicInteger inFlight = new AtomicInteger();
+
+        Instance(ModelFolder folder, ModelRunner runner, Engine engine, EngineConfig config, ChatTemplate chatTemplate) {
+            this.folder = folder;
+            this.runner = runner;
+            this.engine = engine;
+            this.config = config;
+            this.chatTemplate = chatTemplate;
         }
 
-        /** Stops the engine (requests still running after {@code drain} end with an error) and frees memory. */
-        public void close(Duration drain) {
+        public ModelFolder folder() {
+            return folder;
+        }
+
+        public ModelRunner runner() {
+            return runner;
+        }
+
+        public Engine engine() {
+            return engine;
+        }
+
+        public EngineConfig config() {
+            return config;
+        }
+
+        public ChatTemplate chatTemplate() {
+            return chatTemplate;
+        }
+
+        /** Requests submitted to this replica and not finished: what the least-loaded choice compares. */
+        public int inFlight() {
+            return inFlight.get();
+        }
+
+        /**
+         * Counts a request until its finish. A counter of our own rather than the engine's gauges, which
+         * the loop updates once an iteration and which miss requests still in the submit queue.
+         */
+        TokenSink track(TokenSink sink) {
+            inFlight.incrementAndGet();
+            return new TokenSink() {
+                @Override
+                public void onToken(TokenEvent token) {
+                    sink.onToken(token);
+                }
+
+                @Override
+                public void onFinish(Finish finish) {
+                    inFlight.decrementAndGet();
+                    sink.onFinish(finish);
+                }
+            };
+        }
+
+        /** A submit the engine refused never reaches a finish: give its place back. */
+        void untrack() {
+            inFlight.decrementAndGet();
+        }
+
+        /** Stops the engine (requests still running after {@code drain} end with an error) and frees its memory. */
+        void close(Duration drain) {
             try {
                 engine.shutdown(drain);
             } finally {
                 runner.close();
-                folder.close();
             }
         }
+    }
 
-        @Override
-        public void close() {
-            close(Duration.ZERO);
+    static ServedModel loading(String name, Tier tier) {
+        return new ServedModel(name, State.LOADING, null, tier, List.of());
+    }
+
+    static ServedModel ready(String name, List<Instance> replicas) {
+        return new ServedModel(name, State.READY, null, replicas.get(0).folder().serving().tier(), replicas);
+    }
+
+    static ServedModel failed(String name, Tier tier, String error) {
+        return new ServedModel(name, State.FAILED, error, tier, List.of());
+    }
+
+    ServedModel draining() {
+        return new ServedModel(name, State.DRAINING, null, tier, replicas);
+    }
+
+    ServedModel unloaded() {
+        return new ServedModel(name, State.UNLOADED, null, tier, List.of());
+    }
+
+    /** The first replica, for what the replicas share (folder, tokenizer, limits); null when none is loaded. */
+    public Instance instance() {
+        return replicas.isEmpty() ? null : replicas.get(0);
+    }
+
+    /** The replica with the fewest requests in flight; the first on a tie. */
+    public Instance leastLoaded() {
+        Instance best = replicas.get(0);
+        for (Instance r : replicas) {
+            if (r.inFlight() < best.inFlight()) {
+                best = r;
+            }
         }
-    }
-
-    static ServedModel loading(String name) {
-        return new ServedModel(name, State.LOADING, null, null);
-    }
-
-    static ServedModel ready(String name, Instance instance) {
-        return new ServedModel(name, State.READY, null, instance);
-    }
-
-    static ServedModel failed(String name, String error) {
-        return new ServedModel(name, State.FAILED, error, null);
-    }
-
-    static ServedModel unloaded(String name) {
-        return new ServedModel(name, State.UNLOADED, null, null);
+        return best;
     }
 
     public List<String> aliases() {
-        return instance == null ? List.of() : instance.aliases();
+        return replicas.isEmpty() ? List.of() : instance().folder().serving().aliases();
     }
 
     public boolean isReady() {
         return state == State.READY;
+    }
+
+    /**
+     * Stops every replica, all draining toward one deadline so that N replicas take {@code drain},
+     * not N times it, and closes the shared folder.
+     */
+    void close(Duration drain) {
+        long deadline = System.nanoTime() + drain.toNanos();
+        try {
+            for (Instance r : replicas) {
+                r.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            }
+        } finally {
+            if (!replicas.isEmpty()) {
+                instance().folder().close();
+            }
+        }
     }
 }

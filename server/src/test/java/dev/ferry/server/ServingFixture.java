@@ -11,6 +11,7 @@ import dev.ferry.server.stream.StreamStats;
 import dev.ferry.store.create.ModelArch;
 import dev.ferry.store.create.ModelCreator;
 import dev.ferry.store.create.ModelPreset;
+import dev.ferry.store.create.ModelSpec;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -52,8 +53,26 @@ public final class ServingFixture implements AutoCloseable {
 
     /** The tiny model with other random weights for another seed. */
     public static void createTinyModel(Path dir, long seed) throws IOException {
-        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-        new ModelCreator(quiet).create(ModelPreset.fromName("tiny").spec(ModelArch.fromName("llama")).withSeed(seed), dir);
+        create(tiny().withSeed(seed), dir);
+    }
+
+    /**
+     * A larger tiny Llama (twice the width, twice the layers) with the tiny model's tokenizer and
+     * context, to stand for the large tier beside it.
+     */
+    public static void createLargerModel(Path dir, long seed) throws IOException {
+        ModelSpec t = tiny();
+        create(new ModelSpec(t.arch(), 2 * t.hidden(), 2 * t.layers(), t.heads(), t.kvHeads(), 2 * t.headDim(),
+                2 * t.intermediate(), t.vocab(), t.maxPosition(), t.ropeTheta(), t.llama3RopeScaling(), t.normEps(),
+                t.tieWordEmbeddings(), t.std(), t.normNoise(), t.dtype(), seed, t.maxMerges()), dir);
+    }
+
+    private static ModelSpec tiny() {
+        return ModelPreset.fromName("tiny").spec(ModelArch.fromName("llama"));
+    }
+
+    private static void create(ModelSpec spec, Path dir) throws IOException {
+        new ModelCreator(new PrintStream(OutputStream.nullOutputStream())).create(spec, dir);
     }
 
     @Override

@@ -142,7 +142,7 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
                 return;
             }
             call.onNext(GenerateResponse.newBuilder().setRequestId(prepared.requestId()).setText(f.text())
-                    .setFinish(ProtoResponses.finish(f, prepared.model())).build());
+                    .setFinish(ProtoResponses.finish(f, prepared)).build());
             call.onCompleted();
         }
     }
@@ -180,7 +180,7 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
             }
             call.onNext(CompleteResponse.newBuilder().setRequestId(prepared.requestId()).setText(text + f.text())
                     .addAllTokenIds(ids).addAllLogprobs(ProtoResponses.logprobs(logprobs, prepared.tokenizer()))
-                    .setFinish(ProtoResponses.finish(f, prepared.model())).build());
+                    .setFinish(ProtoResponses.finish(f, prepared)).build());
             call.onCompleted();
         }
     }

@@ -23,7 +23,8 @@ final class ProtoRequests {
                 : System.nanoTime() + Math.max(1, deadline.timeRemaining(TimeUnit.NANOSECONDS));
         return new InferenceRequest(r.getModel(), prompt(r), r.hasMaxTokens() ? r.getMaxTokens() : null,
                 r.hasSampling() ? sampling(r.getSampling()) : null, r.getStopList(), r.getStopTokenIdsList(),
-                r.getIgnoreEos(), priority(r), r.getTenant(), r.getRequestId(), deadlineNanos);
+                r.getIgnoreEos(), priority(r), r.getTenant(), r.getRequestId(), deadlineNanos,
+                r.hasAllowFallback() ? r.getAllowFallback() : null);
     }
 
     private static Prompt prompt(GenerateRequest r) {

@@ -51,7 +51,7 @@ final class Collected implements Output {
         ByteBuf body = channel.alloc().buffer();
         json.whole(body, text.append(finish.text()).toString(), events, finish.reason().wireName(), finish.usage());
         FullHttpResponse response = HttpResponses.json(HttpResponseStatus.OK, body);
-        response.headers().set(HttpResponses.REQUEST_ID, json.requestId());
+        json.headers(response.headers());
         channel.writeAndFlush(response);
     }
 }

@@ -68,8 +68,7 @@ final class Generation {
             clientGone();
             return;
         }
-        out.open(new ResponseJson(api, a.requestId(), a.model(), System.currentTimeMillis() / 1000, a.logprobs(),
-                tokenText(a)));
+        out.open(new ResponseJson(api, a, System.currentTimeMillis() / 1000, tokenText(a)));
         p.onReady();
     }
 

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.Usage;
 import dev.ferry.server.http.GenerationApi.Part;
+import dev.ferry.server.serving.Admitted;
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -14,7 +16,12 @@ import java.util.function.IntFunction;
  * chunk), written as JSON into Netty buffers. Used on the connection's event loop only.
  */
 final class ResponseJson {
+    static final String MODEL = "x-ferry-model";
+    static final String ROUTE = "x-ferry-route";
+    static final String ROUTE_REASON = "x-ferry-route-reason";
+
     private final GenerationApi api;
+    private final Admitted admitted;
     private final String requestId;
     private final String model;
     private final long created;
@@ -24,20 +31,41 @@ final class ResponseJson {
     private int textOffset;
 
     /**
-     * @param logprobs whether the client asked for them; {@code tokenText} is used only then
+     * @param tokenText token texts for logprobs, used only when the client asked for them
      */
-    ResponseJson(GenerationApi api, String requestId, String model, long created, boolean logprobs,
-                 IntFunction<String> tokenText) {
+    ResponseJson(GenerationApi api, Admitted admitted, long created, IntFunction<String> tokenText) {
         this.api = api;
-        this.requestId = requestId;
-        this.model = model;
+        this.admitted = admitted;
+        this.requestId = admitted.requestId();
+        this.model = admitted.model();
         this.created = created;
-        this.logprobs = logprobs;
+        this.logprobs = admitted.logprobs();
         this.tokenText = tokenText;
     }
 
     String requestId() {
         return requestId;
+    }
+
+    /**
+     * The request id and which model served the request and why, as headers: OpenAI clients ignore
+     * them, and they reach a client before the first token.
+     */
+    void headers(HttpHeaders h) {
+        h.set(HttpResponses.REQUEST_ID, requestId).set(MODEL, model).set(ROUTE_REASON, ascii(admitted.routeReason()));
+        if (!admitted.route().isEmpty()) {
+            h.set(ROUTE, admitted.route());
+        }
+    }
+
+    /** Header values are ISO-8859-1 without control characters; a reason quoting an error may hold anything. */
+    private static String ascii(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return sb.toString();
     }
 
     boolean announcesRole() {

@@ -44,8 +44,8 @@ final class SseStream implements Output {
         this.json = json;
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
-                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
-                .set(HttpResponses.REQUEST_ID, json.requestId());
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+        json.headers(head.headers());
         HttpUtil.setTransferEncodingChunked(head, true);
         channel.write(head);
         if (json.announcesRole()) {

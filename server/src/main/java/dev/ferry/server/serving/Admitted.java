@@ -5,7 +5,10 @@ import dev.ferry.engine.api.RequestHandle;
 /**
  * A request the engine took: cancel it through {@code handle}.
  *
- * @param model the model that serves it (after alias resolution)
+ * @param model the model that serves it (after alias and route resolution)
+ * @param route the route the request named; empty when it named a model or an alias
+ * @param routeReason why {@code model} serves it
  * @param logprobs whether the client asked for log-probabilities
  */
-public record Admitted(String requestId, String model, RequestHandle handle, int promptTokens, boolean logprobs) {}
+public record Admitted(String requestId, String model, String route, String routeReason, RequestHandle handle,
+                       int promptTokens, boolean logprobs) {}

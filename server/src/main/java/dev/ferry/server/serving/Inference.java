@@ -5,6 +5,8 @@ import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.RequestHandle;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.engine.cache.ResponseCache;
+import dev.ferry.engine.route.RouteConfig;
+import dev.ferry.engine.route.Router;
 import dev.ferry.engine.sample.SamplingParams;
 import dev.ferry.store.config.GenerationConfig;
 import dev.ferry.store.tokenizer.ModelTokenizer;
@@ -26,6 +28,8 @@ public final class Inference {
     private final ModelRegistry registry;
     private final ServingLimits limits;
     private final CachedInference cached;
+    private final Routing routing;
+    private final Admission admission;
     private volatile boolean draining;
 
     public Inference(ModelRegistry registry, ServingLimits limits) {
@@ -34,9 +38,16 @@ public final class Inference {
 
     /** @param responses answers deterministic requests seen before; null for none */
     public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses) {
+        this(registry, limits, responses, Admission.OPEN);
+    }
+
+    /** @param admission may refuse a request before it reaches its model's engine */
+    public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses, Admission admission) {
         this.registry = registry;
         this.limits = limits;
+        this.admission = admission;
         this.cached = responses == null ? null : new CachedInference(responses);
+        this.routing = new Routing(registry, new Router());
         if (cached != null) {
             registry.onChange(cached::fingerprint);
         }
@@ -48,6 +59,11 @@ public final class Inference {
 
     public ServingLimits limits() {
         return limits;
+    }
+
+    /** The store's routes and the counts of their decisions. */
+    public Routing routing() {
+        return routing;
     }
 
     /** From now on new requests are refused with UNAVAILABLE; those in flight continue. */
@@ -72,7 +88,22 @@ public final class Inference {
         if (draining) {
             throw ApiException.unavailable("the server is shutting down; retry on another instance");
         }
+        // one id for every candidate a route may try, so the id a transport announced stays true
+        String id = request.requestId() == null || request.requestId().isEmpty()
+                ? UUID.randomUUID().toString() : request.requestId();
+        RouteConfig route = routing.route(request.model());
+        if (route != null) {
+            return routing.prepare(route, request, m -> tokenize(request.prompt(), m).length,
+                    m -> prepare(request, m, id, ""));
+        }
         ServedModel model = registry.resolve(request.model());
+        String why = request.model() == null || request.model().isEmpty() ? "the server's only model"
+                : request.model().equals(model.name()) ? "named in the request" : "alias " + request.model();
+        return prepare(request, model, id, why);
+    }
+
+    /** @param why how the request came to this model, when no route brought it */
+    private Prepared prepare(InferenceRequest request, ServedModel model, String id, String why) {
         if (!model.isReady()) {
             throw ApiException.unavailable("model '" + model.name() + "' is " + model.state().name().toLowerCase()
                     + (model.error() != null ? ": " + model.error() : ""));
@@ -92,29 +123,51 @@ public final class Inference {
         int maxTokens = maxTokens(request.maxTokens(), prompt.length, context);
         SamplingParams sampling = sampling(request.sampling(), m.folder().generation());
         checkStops(request, m.folder().config().vocabSize());
-        String id = request.requestId() == null || request.requestId().isEmpty()
-                ? UUID.randomUUID().toString() : request.requestId();
         GenerateRequest g = new GenerateRequest(id, prompt, maxTokens, sampling, request.stopTokenIds(), request.stop(),
                 request.ignoreEos(), request.priority(), request.deadlineNanos());
         // a seed the server made up would never repeat, so only greedy and client-seeded requests are cacheable
         boolean deterministic = sampling.isGreedy() || request.sampling().seed() != null;
-        return new Prepared(model, g, deterministic ? cached : null);
+        return new Prepared(model, g, deterministic ? cached : null, admission, why);
     }
 
-    /** A validated request for one model, ready to start. */
+    /**
+     * A validated request, ready to start. A routed request may move to a fallback model when its
+     * start is refused; what it reports (model, tokenizer, route reason) is then the fallback's.
+     */
     public static final class Prepared {
-        private final ServedModel model;
-        private final GenerateRequest request;
-        private final CachedInference cached;
+        // volatile: a fallback replaces them while transports may read them on their own threads
+        private volatile ServedModel model;
+        private volatile GenerateRequest request;
+        private volatile CachedInference cached;
+        private final Admission admission;
+        private final String why;
+        private RouteAttempts route;
 
-        private Prepared(ServedModel model, GenerateRequest request, CachedInference cached) {
+        private Prepared(ServedModel model, GenerateRequest request, CachedInference cached, Admission admission,
+                         String why) {
             this.model = model;
             this.request = request;
             this.cached = cached;
+            this.admission = admission;
+            this.why = why;
+        }
+
+        void routedBy(RouteAttempts attempts) {
+            route = attempts;
         }
 
         public String model() {
             return model.name();
+        }
+
+        /** The route the request named; empty when it named a model or an alias. */
+        public String route() {
+            return route != null ? route.route() : "";
+        }
+
+        /** Why the request is served by {@link #model()}: the route's decision and any fallback, or how it was named. */
+        public String routeReason() {
+            return route != null ? route.reason(model()) : why;
         }
 
         public String requestId() {
@@ -136,13 +189,30 @@ public final class Inference {
 
         /**
          * Answers from the response cache or queues the request on the least-loaded replica of its
-         * model; RESOURCE_EXHAUSTED when the queue is full.
+         * model; RESOURCE_EXHAUSTED when the queue is full. A routed request that is refused for want
+         * of room (or of its model) moves on to its next candidate, if it allows fallback.
          */
         public Admitted start(TokenSink sink) {
-            ServedModel.Instance replica = model.leastLoaded();
-            RequestHandle handle = cached != null ? cached.start(replica, request, sink, s -> submit(replica, s))
-                    : submit(replica, sink);
-            return new Admitted(requestId(), model(), handle, promptTokens(), logprobs());
+            while (true) {
+                try {
+                    admission.admit(model, request);
+                    ServedModel.Instance replica = model.leastLoaded();
+                    RequestHandle handle = cached != null ? cached.start(replica, request, sink, s -> submit(replica, s))
+                            : submit(replica, sink);
+                    if (route != null) {
+                        route.served(model());
+                    }
+                    return new Admitted(requestId(), model(), route(), routeReason(), handle, promptTokens(), logprobs());
+                } catch (ApiException e) {
+                    if (route == null || !RouteAttempts.cannotAdmit(e)) {
+                        throw e;
+                    }
+                    Prepared next = route.next(e);
+                    model = next.model;
+                    request = next.request;
+                    cached = next.cached;
+                }
+            }
         }
 
         private RequestHandle submit(ServedModel.Instance replica, TokenSink sink) {

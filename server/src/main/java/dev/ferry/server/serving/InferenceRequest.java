@@ -12,10 +12,20 @@ import java.util.List;
  * @param tenant who the request is for (accounting); may be null
  * @param requestId the client's id, echoed back; one is made up when null
  * @param deadlineNanos {@link System#nanoTime()} by which the request must finish; 0 for none
+ * @param allowFallback whether a route may serve it from another candidate when the chosen one
+ *     cannot take it; null for the route's default
  */
 public record InferenceRequest(String model, Prompt prompt, Integer maxTokens, SamplingOverrides sampling,
                                List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, Priority priority,
-                               String tenant, String requestId, long deadlineNanos) {
+                               String tenant, String requestId, long deadlineNanos, Boolean allowFallback) {
+
+    /** Leaving fallback to the route's default. */
+    public InferenceRequest(String model, Prompt prompt, Integer maxTokens, SamplingOverrides sampling,
+                            List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, Priority priority,
+                            String tenant, String requestId, long deadlineNanos) {
+        this(model, prompt, maxTokens, sampling, stop, stopTokenIds, ignoreEos, priority, tenant, requestId,
+                deadlineNanos, null);
+    }
 
     public InferenceRequest {
         sampling = sampling == null ? SamplingOverrides.NONE : sampling;

@@ -5,6 +5,7 @@ import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ModelLoader;
 import dev.ferry.server.serving.ModelRegistry;
 import dev.ferry.server.serving.ServingLimits;
+import dev.ferry.server.serving.StoreWatcher;
 import dev.ferry.store.create.ModelArch;
 import dev.ferry.store.create.ModelCreator;
 import dev.ferry.store.create.ModelPreset;
@@ -22,13 +23,17 @@ import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
 /**
- * {@code ferry serve}: the server process. Loads every model folder of the store; with no store
- * given it uses the default one and, when that is empty, creates a tiny demo model in it first, so
- * a fresh checkout has something to serve. SIGTERM and SIGINT shut down gracefully and exit 0.
+ * {@code ferry serve}: the server process. Loads every model folder of the store, then keeps
+ * following it (new folders load, removed ones drain); with no store given it uses the default one
+ * and, when that is empty, creates a tiny demo model in it first, so a fresh checkout has something
+ * to serve. SIGTERM and SIGINT shut down gracefully and exit 0.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Start the gRPC and HTTP server.")
 final class ServeCommand implements Callable<Integer> {
     static final String DEMO_MODEL = "demo";
+    private static final Duration WATCH_POLL = Duration.ofMillis(500);
+    /** How long a folder must stay unchanged before it loads: a copy in progress keeps changing it. */
+    private static final Duration WATCH_SETTLE = Duration.ofSeconds(1);
 
     @Option(names = "--model-store", description = "folder of model folders (default: $FERRY_HOME/model-store, "
             + "FERRY_HOME defaulting to ~/.ferry; the system property ferry.home overrides it)")
@@ -64,6 +69,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--shutdown-grace", defaultValue = "30s",
             description = "on SIGTERM, how long requests in flight may run before they are ended (default ${DEFAULT-VALUE})")
     String shutdownGrace;
+
+    @Option(names = "--watch-store", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "load model folders copied into the store once complete, drain and unload removed ones, "
+                    + "reload routes.properties when it changes (default on)")
+    boolean watchStore;
 
     @Mixin
     EngineOptions engine;
@@ -102,7 +112,10 @@ final class ServeCommand implements Callable<Integer> {
         err.println("ferry: ready: " + server.context().registry().list().stream()
                 .map(m -> m.name() + " " + m.state().name().toLowerCase()).toList());
         err.flush();
-        stop.await();
+        try (StoreWatcher watcher = watchStore ? StoreWatcher.start(registry, server.context().inference().routing(),
+                WATCH_POLL, WATCH_SETTLE, grace) : null) {
+            stop.await();
+        }
         server.shutdown(grace);
         return 0;
     }

@@ -30,6 +30,7 @@ import dev.ferry.server.serving.Inference;
 import dev.ferry.server.serving.ModelLoader;
 import dev.ferry.server.serving.ModelRegistry;
 import dev.ferry.server.serving.ServingLimits;
+import dev.ferry.server.serving.StoreWatcher;
 import dev.ferry.server.stream.StreamStats;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -45,6 +46,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -54,7 +56,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -280,6 +284,54 @@ class RoutingTest {
         assertEquals(200, fellBack.statusCode(), fellBack.body());
         assertEquals("small", fellBack.headers().firstValue("x-ferry-model").orElseThrow());
         assertTrue(fellBack.headers().firstValue("x-ferry-route-reason").orElseThrow().endsWith("fell back to small"));
+    }
+
+    @Test
+    void aModelCopiedIntoTheStoreServesAndGoesWhenItsFolderIsDeleted(@TempDir Path outside) throws Exception {
+        ServingFixture.createTinyModel(outside.resolve("hot"), 9);
+        try (StoreWatcher watcher = StoreWatcher.start(registry, inference.routing(), Duration.ofMillis(100),
+                Duration.ofSeconds(1), Duration.ofSeconds(30))) {
+            Files.createDirectories(store.resolve("hot"));
+            try (Stream<Path> files = Files.list(outside.resolve("hot"))) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, store.resolve("hot").resolve(f.getFileName()));
+                }
+            }
+            var models = ModelsGrpc.newBlockingStub(channel);
+            GetModelRequest hot = GetModelRequest.newBuilder().setName("hot").build();
+            waitFor(() -> ready(models, hot));
+            assertEquals("hot", complete(request("hot", SHORT, 3)).getModel());
+
+            try (Stream<Path> files = Files.walk(store.resolve("hot"))) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+            waitFor(() -> {
+                try {
+                    models.get(hot);
+                    return false;
+                } catch (StatusRuntimeException e) {
+                    return e.getStatus().getCode() == Status.Code.NOT_FOUND;
+                }
+            });
+        }
+    }
+
+    private static boolean ready(ModelsGrpc.ModelsBlockingStub models, GetModelRequest request) {
+        try {
+            return models.get(request).getState() == ModelState.MODEL_STATE_READY;
+        } catch (StatusRuntimeException e) {
+            return false;
+        }
+    }
+
+    private static void waitFor(BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < end, "timed out");
+            Thread.sleep(50);
+        }
     }
 
     @Test

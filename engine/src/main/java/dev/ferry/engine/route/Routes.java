@@ -1,9 +1,7 @@
 package dev.ferry.engine.route;
 
 import dev.ferry.engine.route.RouteConfig.Policy;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
+import dev.ferry.store.config.PropertiesFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,16 +37,7 @@ public record Routes(Map<String, RouteConfig> byName) {
 
     /** The routes of {@code file}; none when it does not exist. */
     public static Routes read(Path file) {
-        if (!Files.isRegularFile(file)) {
-            return NONE;
-        }
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            p.load(r);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException(FILE + ": cannot be read: " + e.getMessage(), e);
-        }
-        return parse(p);
+        return Files.isRegularFile(file) ? parse(PropertiesFiles.read(file)) : NONE;
     }
 
     public static Routes parse(Properties p) {

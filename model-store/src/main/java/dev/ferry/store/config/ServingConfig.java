@@ -2,10 +2,6 @@ package dev.ferry.store.config;
 
 import dev.ferry.store.ModelLoadException;
 import dev.ferry.store.safetensors.TensorDtype;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,13 +47,7 @@ public record ServingConfig(
     }
 
     public static ServingConfig read(Path file) {
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            p.load(r);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new ModelLoadException(FILE + ": cannot be read: " + e.getMessage(), e);
-        }
-        return parse(p);
+        return parse(PropertiesFiles.read(file));
     }
 
     public static ServingConfig parse(Properties p) {

@@ -6,6 +6,7 @@ import dev.ferry.engine.route.RouteInput;
 import dev.ferry.engine.route.RouteStats;
 import dev.ferry.engine.route.Router;
 import dev.ferry.engine.route.Routes;
+import dev.ferry.store.ModelLoadException;
 import java.nio.file.Path;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
@@ -40,7 +41,7 @@ public final class Routing {
         try {
             routes = Routes.read(file);
             LOG.info("routes reloaded: {}", routes.byName().keySet());
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | ModelLoadException e) { // a bad setting, an unreadable file
             LOG.error("{}; keeping the routes in force", e.getMessage());
         }
     }

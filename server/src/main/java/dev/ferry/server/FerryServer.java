@@ -1,5 +1,6 @@
 package dev.ferry.server;
 
+import dev.ferry.engine.admit.TenantQuotas;
 import dev.ferry.engine.cache.ResponseCache;
 import dev.ferry.engine.cache.ResponseCacheConfig;
 import dev.ferry.server.grpc.GrpcServer;
@@ -41,10 +42,17 @@ public final class FerryServer implements AutoCloseable {
      * @param streamBufferBytes bytes of a stream the transport may hold for a client that has not
      *     read them; beyond it tokens wait in the stream's pump and go out coalesced
      * @param responseCache how deterministic answers are reused
+     * @param quotas token budgets per tenant
      */
     public record Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
-                          int streamBufferBytes, ResponseCacheConfig responseCache) {
+                          int streamBufferBytes, ResponseCacheConfig responseCache, TenantQuotas quotas) {
         public static final int DEFAULT_STREAM_BUFFER_BYTES = 32 * 1024;
+
+        /** No tenant quotas. */
+        public Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
+                       int streamBufferBytes, ResponseCacheConfig responseCache) {
+            this(host, grpcPort, httpPort, keys, limits, streamBufferBytes, responseCache, TenantQuotas.unlimited());
+        }
 
         /** Without a response cache: every request runs on the engine. */
         public Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
@@ -72,7 +80,7 @@ public final class FerryServer implements AutoCloseable {
         // gRPC callbacks (validation, tokenization, chat templates) on a fixed pool: no thread per call under load
         this.grpcExecutor = Executors.newFixedThreadPool(Math.max(2, cores), daemon("ferry-grpc"));
         this.responses = options.responseCache().enabled() ? ResponseCache.open(options.responseCache()) : null;
-        this.context = new ServerContext(new Inference(registry, options.limits(), responses), options.keys(),
+        this.context = new ServerContext(new Inference(registry, options.limits(), responses, options.quotas()), options.keys(),
                 new StreamStats(), streamExecutor);
         GrpcServer g = null;
         try {

@@ -1,5 +1,6 @@
 package dev.ferry.server.serving;
 
+import dev.ferry.engine.admit.TenantQuotas;
 import dev.ferry.engine.api.EngineOverloadedException;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.RequestHandle;
@@ -26,16 +27,25 @@ public final class Inference {
     private final ModelRegistry registry;
     private final ServingLimits limits;
     private final CachedInference cached;
+    private final AdmissionGate gate;
     private volatile boolean draining;
 
     public Inference(ModelRegistry registry, ServingLimits limits) {
         this(registry, limits, null);
     }
 
-    /** @param responses answers deterministic requests seen before; null for none */
     public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses) {
+        this(registry, limits, responses, TenantQuotas.unlimited());
+    }
+
+    /**
+     * @param responses answers deterministic requests seen before; null for none
+     * @param quotas token budgets per tenant
+     */
+    public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses, TenantQuotas quotas) {
         this.registry = registry;
         this.limits = limits;
+        this.gate = new AdmissionGate(quotas);
         this.cached = responses == null ? null : new CachedInference(responses);
         if (cached != null) {
             registry.onChange(cached::fingerprint);
@@ -98,7 +108,7 @@ public final class Inference {
                 request.ignoreEos(), request.priority(), request.deadlineNanos());
         // a seed the server made up would never repeat, so only greedy and client-seeded requests are cacheable
         boolean deterministic = sampling.isGreedy() || request.sampling().seed() != null;
-        return new Prepared(model.name(), g, m, deterministic ? cached : null);
+        return new Prepared(model.name(), g, m, deterministic ? cached : null, request.tenant(), gate);
     }
 
     /** A validated request for one model, ready to start. */
@@ -107,12 +117,17 @@ public final class Inference {
         private final GenerateRequest request;
         private final ServedModel.Instance instance;
         private final CachedInference cached;
+        private final String tenant;
+        private final AdmissionGate gate;
 
-        private Prepared(String model, GenerateRequest request, ServedModel.Instance instance, CachedInference cached) {
+        private Prepared(String model, GenerateRequest request, ServedModel.Instance instance, CachedInference cached,
+                         String tenant, AdmissionGate gate) {
             this.model = model;
             this.request = request;
             this.instance = instance;
             this.cached = cached;
+            this.tenant = tenant;
+            this.gate = gate;
         }
 
         public String model() {
@@ -137,8 +152,8 @@ public final class Inference {
         }
 
         /**
-         * Answers from the response cache or queues the request on its model's engine;
-         * RESOURCE_EXHAUSTED when the queue is full.
+         * Answers from the response cache or, past admission control, queues the request on its
+         * model's engine; RESOURCE_EXHAUSTED with a reason and retry hint when it is not admitted.
          */
         public Admitted start(TokenSink sink) {
             RequestHandle handle = cached != null ? cached.start(instance, request, sink, this::submit) : submit(sink);
@@ -146,6 +161,10 @@ public final class Inference {
         }
 
         private RequestHandle submit(TokenSink sink) {
+            return gate.submit(instance.admission(), request, tenant, sink, this::submitToEngine);
+        }
+
+        private RequestHandle submitToEngine(TokenSink sink) {
             try {
                 return instance.engine().submit(request, sink);
             } catch (EngineOverloadedException e) {

@@ -84,8 +84,10 @@ public final class Inference {
         }
         ServedModel model = registry.resolve(request.model());
         if (!model.isReady()) {
+            // a loading model will be there soon; a failed or unloaded one only after an operator acts
             throw ApiException.unavailable("model '" + model.name() + "' is " + model.state().name().toLowerCase()
-                    + (model.error() != null ? ": " + model.error() : ""));
+                    + (model.error() != null ? ": " + model.error() : ""),
+                    model.state() == ServedModel.State.LOADING ? 5 : 0);
         }
         ServedModel.Instance m = model.instance();
         int[] prompt = tokenize(request.prompt(), m);

@@ -2,8 +2,11 @@ package dev.ferry.bench.load;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine;
@@ -11,8 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ferry bench}: load against a running server, one run (open or closed loop), reported as a
- * table and JSON, optionally held to a baseline.
+ * {@code ferry bench}: load against a running server, one run (open or closed loop) or a sweep of
+ * open-loop rates, reported as a table and JSON, optionally held to a baseline or plotted.
  */
 @Command(name = "ferry bench", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
         description = "Load a running Ferry server and report throughput, goodput and latency percentiles.",
@@ -31,6 +34,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--concurrency", description = "closed loop: this many users, each waiting for its answer")
     Integer concurrency;
+
+    @Option(names = "--sweep", split = ",", description = "open-loop rates to run one after another, e.g. 1,2,4,8")
+    List<Double> sweep;
 
     @Option(names = "--prompt-tokens", defaultValue = "128",
             description = "prompt length: N, uniform:MIN:MAX or normal:MEAN:SD (default ${DEFAULT-VALUE})")
@@ -66,7 +72,7 @@ public final class BenchCommand implements Callable<Integer> {
             description = "goodput's bound on a request's mean inter-token latency, e.g. 100ms")
     Duration sloItl;
 
-    @Option(names = "--out", description = "write the results as JSON to this file")
+    @Option(names = "--out", description = "write the results (or the sweep) as JSON to this file")
     Path out;
 
     @Option(names = "--baseline", description = "a previous run's --out JSON to compare with")
@@ -75,6 +81,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--max-regression", defaultValue = "10%",
             description = "how much worse a figure may be than the baseline's (default ${DEFAULT-VALUE})")
     String maxRegression;
+
+    @Option(names = "--plot", description = "with --sweep: write an HTML chart of latency and goodput against load")
+    Path plot;
 
     @Option(names = "--seed", description = "seed of prompts, lengths and arrivals (default: a new one per run, so "
             + "the server's caches never hold a previous run's prompts)")
@@ -121,6 +130,12 @@ public final class BenchCommand implements Callable<Integer> {
         Target t = Target.parse(target);
         promptLengths = LengthDistribution.parse("--prompt-tokens", promptTokens);
         outputLengths = LengthDistribution.parse("--output-tokens", outputTokens);
+        if (sweep != null && (rate != null || concurrency != null || baseline != null)) {
+            throw new IllegalArgumentException("--sweep runs its own rates; it takes no --rate, --concurrency or --baseline");
+        }
+        if (plot != null && sweep == null) {
+            throw new IllegalArgumentException("--plot draws a sweep; give --sweep");
+        }
         LoadResult base = null;
         if (baseline != null) {
             try {
@@ -131,9 +146,17 @@ public final class BenchCommand implements Callable<Integer> {
         }
         double allowed = Flags.fraction("--max-regression", maxRegression);
         long firstSeed = seed != null ? seed : ThreadLocalRandom.current().nextLong();
-        LoadPlan plan = plan(rate, concurrency, firstSeed); // refuses a missing, doubled or empty load shape
+        if (sweep == null) {
+            plan(rate, concurrency, firstSeed); // refuses a missing, doubled or empty load shape before connecting
+        } else {
+            sweep.forEach(r -> plan(r, null, firstSeed));
+        }
         try (LoadClient client = t.client(model, temperature, apiKey)) {
-            return runOnce(t, client, plan, base, allowed);
+            if (sweep != null) {
+                runSweep(t, client, firstSeed);
+                return 0;
+            }
+            return runOnce(t, client, plan(rate, concurrency, firstSeed), base, allowed);
         }
     }
 
@@ -154,6 +177,29 @@ public final class BenchCommand implements Callable<Integer> {
         Comparison c = Comparison.of(base, result, allowed);
         c.print(console(), allowed);
         return c.regressions().isEmpty() ? 0 : REGRESSED;
+    }
+
+    private void runSweep(Target t, LoadClient client, long firstSeed) throws Exception {
+        List<Double> rates = sweep.stream().sorted().toList();
+        List<LoadResult> points = new ArrayList<>();
+        for (int i = 0; i < rates.size(); i++) {
+            // a seed per point: later points must not find earlier prompts in the prefix cache
+            LoadResult r = measure(t, client, plan(rates.get(i), null, firstSeed + i));
+            console().printf("rate %.3f req/s: %.3f req/s finished, TTFT p95 %.1f ms, ITL p50 %.1f ms, %d unanswered%n",
+                    rates.get(i), r.requestThroughput(), r.ttftMs().p95(), r.itlMs().p50(), r.unanswered());
+            points.add(r);
+        }
+        ResultTable.printSweep(console(), points);
+        Crossing crossing = sloTtft == null ? null : Crossing.of(points, sloTtft.toNanos() / 1e6);
+        if (crossing != null) {
+            console().println(crossing.describe());
+        }
+        if (out != null) {
+            ResultsJson.write(out, new ResultsJson.Sweep(points, crossing));
+        }
+        if (plot != null) {
+            Files.writeString(plot, SweepPlot.html(points, crossing));
+        }
     }
 
     private LoadResult measure(Target t, LoadClient client, LoadPlan plan) throws InterruptedException {

@@ -12,7 +12,7 @@ record LoadPlan(Double rate, Integer concurrency, Duration warmup, Duration dura
                 Duration drainTimeout, long seed) {
     LoadPlan {
         if ((rate == null) == (concurrency == null)) {
-            throw new IllegalArgumentException("give one of --rate (open loop) or --concurrency (closed loop)");
+            throw new IllegalArgumentException("give one of --rate (open loop), --concurrency (closed loop) or --sweep");
         }
         if (rate != null && !(rate > 0)) {
             throw new IllegalArgumentException("--rate: expected requests per second > 0, got " + rate);

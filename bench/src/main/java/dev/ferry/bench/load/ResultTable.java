@@ -1,8 +1,9 @@
 package dev.ferry.bench.load;
 
 import java.io.PrintWriter;
+import java.util.List;
 
-/** Prints a run's results for a person, as a block of figures. */
+/** Prints results for a person: one run as a block of figures, a sweep as one row per rate. */
 final class ResultTable {
     private ResultTable() {}
 
@@ -29,6 +30,18 @@ final class ResultTable {
         }
         if (r.unanswered() > 0) {
             out.println("WARNING: " + r.unanswered() + " requests had no terminal answer when the run ended");
+        }
+    }
+
+    static void printSweep(PrintWriter out, List<LoadResult> points) {
+        out.printf("%n%8s %8s %9s %8s | %9s %9s %9s | %8s %8s | %9s | %6s %6s %6s%n", "rate", "req/s", "tok/s", "goodput",
+                "TTFT p50", "TTFT p95", "TTFT p99", "ITL p50", "ITL p99", "E2E p50", "rej", "err", "unans");
+        for (LoadResult r : points) {
+            out.printf("%8.3f %8.3f %9.1f %8s | %9.1f %9.1f %9.1f | %8.1f %8.1f | %9.1f | %6d %6d %6d%n",
+                    r.setup().rate(), r.requestThroughput(), r.outputTokensPerSecond(),
+                    r.goodput() == null ? "-" : String.format("%.3f", r.goodput()), r.ttftMs().p50(), r.ttftMs().p95(),
+                    r.ttftMs().p99(), r.itlMs().p50(), r.itlMs().p99(), r.e2eMs().p50(), r.rejected(), r.failed(),
+                    r.unanswered());
         }
     }
 

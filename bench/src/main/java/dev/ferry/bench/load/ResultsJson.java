@@ -8,9 +8,13 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
-/** Results as JSON files, snake_case: a run's {@link LoadResult}. */
+/** Results as JSON files, snake_case: a run's {@link LoadResult}, or a sweep's points and crossing. */
 final class ResultsJson {
+    /** A sweep: its runs in increasing rate, and where p95 TTFT crosses the SLO (null without --slo-ttft). */
+    record Sweep(List<LoadResult> points, Crossing p95TtftCrossing) {}
+
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(SerializationFeature.INDENT_OUTPUT)

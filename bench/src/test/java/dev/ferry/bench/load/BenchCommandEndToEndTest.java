@@ -1,6 +1,7 @@
 package dev.ferry.bench.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,6 +20,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,6 +99,24 @@ class BenchCommandEndToEndTest {
         assertEquals(BenchCommand.REGRESSED, again.exit(), again.console());
         assertTrue(again.console().contains("regressed: request_throughput"), again.console());
         assertTrue(again.console().contains("ttft_ms.p95"), again.console());
+    }
+
+    @Test
+    void sweepWritesAnHtmlChartAndTheSweepJson() throws Exception {
+        Path html = dir.resolve("sweep.html");
+        Path out = dir.resolve("sweep.json");
+        Run run = bench("--target", grpc(), "--sweep", "10,5", "--duration", "1s", "--prompt-tokens", "16",
+                "--output-tokens", String.valueOf(OUTPUT), "--slo-ttft", "2s", "--plot", html.toString(), "--out",
+                out.toString());
+        assertEquals(0, run.exit(), run.console());
+        String page = Files.readString(html);
+        assertTrue(page.contains("<svg") && page.contains("<polyline"), page);
+        assertTrue(!page.contains("<script") && !page.contains("<link"), "self-contained: nothing to fetch");
+        var sweep = new ObjectMapper().readTree(out.toFile());
+        assertEquals(2, sweep.get("points").size());
+        assertEquals(5.0, sweep.get("points").get(0).get("setup").get("rate").asDouble(), "points in increasing rate");
+        assertNotNull(sweep.get("p95_ttft_crossing"));
+        assertTrue(run.console().contains("p95 TTFT"), run.console());
     }
 
     private static void openLoop(String target, String file) throws Exception {

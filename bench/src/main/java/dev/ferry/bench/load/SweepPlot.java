@@ -13,7 +13,8 @@ final class SweepPlot {
     static String html(List<LoadResult> points, Crossing crossing) {
         double[] rates = values(points, r -> r.setup().rate());
         LoadResult.Setup s = points.get(0).setup();
-        SvgChart ttft = new SvgChart("Time to first token (ms)", "offered load (req/s)", rates)
+        // latencies span decades between light load and overload: log scales keep both readable
+        SvgChart ttft = new SvgChart("Time to first token (ms)", "offered load (req/s)", rates).logY()
                 .series("p50", "#1f77b4", values(points, r -> r.ttftMs().p50()))
                 .series("p95", "#ff7f0e", values(points, r -> r.ttftMs().p95()))
                 .series("p99", "#d62728", values(points, r -> r.ttftMs().p99()));
@@ -23,10 +24,11 @@ final class SweepPlot {
                 ttft.marker(crossing.rate(), "p95 crosses at " + fmt(crossing.rate()));
             }
         }
-        SvgChart itl = new SvgChart("Inter-token latency (ms)", "offered load (req/s)", rates)
+        SvgChart itl = new SvgChart("Inter-token latency (ms)", "offered load (req/s)", rates).logY()
                 .series("p50", "#1f77b4", values(points, r -> r.itlMs().p50()))
                 .series("p99", "#d62728", values(points, r -> r.itlMs().p99()));
-        SvgChart throughput = new SvgChart("Throughput (req/s)", "offered load (req/s)", rates)
+        SvgChart throughput = new SvgChart("Throughput and goodput (req/s)", "offered load (req/s)", rates)
+                .series("offered", "#bbbbbb", rates)
                 .series("finished", "#7f7f7f", values(points, LoadResult::requestThroughput));
         if (s.sloTtftMs() != null || s.sloItlMs() != null) {
             throughput.series("goodput", "#2ca02c", values(points, r -> r.goodput() == null ? 0 : r.goodput()));

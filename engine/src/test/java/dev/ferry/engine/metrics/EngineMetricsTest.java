@@ -1,0 +1,32 @@
+package dev.ferry.engine.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.ferry.engine.metrics.EngineMetrics.Dist;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+
+class EngineMetricsTest {
+
+    @Test
+    void intervalsAndSnapshotsBothSeeEveryValue() {
+        EngineMetrics m = new EngineMetrics();
+        Histogram first = new Histogram(2);
+        m.moveInterval(Dist.TTFT_US, first); // starts watching TTFT
+        m.record(Dist.TTFT_US, 100);
+        m.record(Dist.TTFT_US, 200);
+        assertEquals(2, m.snapshot().histogram(Dist.TTFT_US).getTotalCount()); // a scrape between two intervals
+
+        Histogram second = new Histogram(2);
+        m.moveInterval(Dist.TTFT_US, second);
+        assertEquals(2, second.getTotalCount());
+        assertEquals(200, second.getMaxValue(), 2);
+
+        m.record(Dist.TTFT_US, 300);
+        Histogram third = new Histogram(2);
+        m.moveInterval(Dist.TTFT_US, third);
+        assertEquals(1, third.getTotalCount(), "an interval holds only what came after the previous one");
+        assertEquals(3, m.snapshot().histogram(Dist.TTFT_US).getTotalCount());
+        assertEquals(0, first.getTotalCount());
+    }
+}

@@ -108,11 +108,11 @@ public final class EngineMetrics {
 
     /**
      * Adds what was recorded of {@code d} since the previous call into {@code into}, for one reader
-     * that keeps its own sliding window (the SLO monitor); the first call starts the interval.
+     * that keeps its own sliding window (the SLO monitor); the first call moves everything so far.
      */
     public synchronized void moveInterval(Dist d, Histogram into) {
         drainRecorders();
-        Histogram since = sinceInterval.computeIfAbsent(d, k -> new Histogram(3));
+        Histogram since = sinceInterval.computeIfAbsent(d, k -> accumulated.get(k).copy());
         into.add(since);
         since.reset();
     }

@@ -63,7 +63,7 @@ public final class HttpApiServer implements AutoCloseable {
                 "/v1/completions", new Route(HttpMethod.POST, true,
                         new GenerationEndpoint(server, prep, new CompletionsApi())),
                 "/v1/chat/completions", new Route(HttpMethod.POST, true,
-                        new GenerationEndpoint(server, prep, new ChatApi()))), server.keys());
+                        new GenerationEndpoint(server, prep, new ChatApi()))), server.keys(), server.inference());
         InFlight inFlight = new InFlight();
         int maxBodyBytes = server.inference().limits().maxRequestBytes();
         ChannelGroup connections = new DefaultChannelGroup("ferry-http", GlobalEventExecutor.INSTANCE);

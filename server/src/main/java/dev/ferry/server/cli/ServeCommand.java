@@ -71,6 +71,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ResponseCacheOptions responseCache;
 
+    @Mixin
+    ObservabilityOptions observability;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -89,7 +92,8 @@ final class ServeCommand implements Callable<Integer> {
         });
         var options = new FerryServer.Options(host, grpcPort, httpPort, new ApiKeys(apiKeys, adminKeys),
                 new ServingLimits(maxRequestBytes, maxPromptTokens, ServingLimits.DEFAULTS.maxStopStrings()),
-                FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, responseCache.toConfig());
+                FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, responseCache.toConfig(),
+                observability.toObservability());
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());

@@ -51,6 +51,7 @@ public final class HttpApiServer implements AutoCloseable {
                 new ArrayBlockingQueue<>(PREP_QUEUE), new DefaultThreadFactory("ferry-http-prep", true));
         PrometheusRegistry metrics = new PrometheusRegistry();
         metrics.register(new FerryMetrics(server.registry(), server.streams()));
+        metrics.register(server.metrics());
         Counter requests = Counter.builder().name("ferry_http_requests").help("HTTP requests answered, by path and status")
                 .labelNames("path", "status").register(metrics);
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.engine.api.FinishReason;
 import dev.ferry.engine.metrics.EngineMetrics;
+import dev.ferry.server.PrometheusText;
 import dev.ferry.server.ServingFixture;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -17,7 +18,6 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -147,13 +147,6 @@ class OperationsTest {
         HttpResponse<String> r = live.get("/metrics");
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("content-type").orElseThrow().startsWith("text/plain; version=0.0.4"));
-        Map<String, Double> samples = new HashMap<>();
-        for (String line : r.body().split("\n")) {
-            if (!line.isEmpty() && !line.startsWith("#")) {
-                int space = line.lastIndexOf(' ');
-                samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-            }
-        }
-        return samples;
+        return PrometheusText.samples(r.body());
     }
 }

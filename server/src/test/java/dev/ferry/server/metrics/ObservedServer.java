@@ -8,6 +8,7 @@ import dev.ferry.api.v1.SamplingParams;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.cache.ResponseCacheConfig;
 import dev.ferry.server.FerryServer;
+import dev.ferry.server.PrometheusText;
 import dev.ferry.server.ServingFixture;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ServingLimits;
@@ -20,7 +21,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -74,14 +74,7 @@ final class ObservedServer implements AutoCloseable {
                 URI.create("http://127.0.0.1:" + server.httpPort() + "/metrics")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
-        Map<String, Double> samples = new LinkedHashMap<>();
-        for (String line : r.body().split("\n")) {
-            if (!line.isEmpty() && !line.startsWith("#")) {
-                int space = line.lastIndexOf(' ');
-                samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-            }
-        }
-        return samples;
+        return PrometheusText.samples(r.body());
     }
 
     /** One sample; 0 when the scrape does not have it (a counter not yet moved). */

@@ -65,17 +65,20 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
     /** Validates the request; a refusal ends the call with its status and gives null. */
     private Inference.Prepared prepare(GenerateRequest request, ServerCallStreamObserver<?> call) {
         try {
-            InferenceRequest r;
-            try {
-                r = ProtoRequests.toInference(request, Context.current().getDeadline());
-            } catch (ApiException e) {
-                ctx.inference().refused(Transport.GRPC, request.getRequestId(), e);
-                throw e;
-            }
-            return ctx.inference().prepare(r);
+            return ctx.inference().prepare(read(request));
         } catch (ApiException e) {
             call.onError(GrpcStatuses.of(e));
             return null;
+        }
+    }
+
+    /** The call as the serving core takes it; a refusal here is counted like those of prepare. */
+    private InferenceRequest read(GenerateRequest request) {
+        try {
+            return ProtoRequests.toInference(request, Context.current().getDeadline());
+        } catch (ApiException e) {
+            ctx.inference().refused(Transport.GRPC, request.getRequestId(), e);
+            throw e;
         }
     }
 

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The server's own figures beside the engines': requests refused, tokens per tenant, the response
  * cache, SLOs; and the request log. It hears every request's end from the serving core (as its
- * {@link RequestListener}) and exports for Prometheus at scrape time.
+ * {@link RequestListener}) and exports for Prometheus at scrape time. Route decisions will come
+ * with the router.
  */
 public final class ServerMetrics implements RequestListener, MultiCollector, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServerMetrics.class);

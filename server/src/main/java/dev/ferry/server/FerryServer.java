@@ -1,5 +1,6 @@
 package dev.ferry.server;
 
+import dev.ferry.engine.admit.TenantQuotas;
 import dev.ferry.engine.cache.ResponseCache;
 import dev.ferry.engine.cache.ResponseCacheConfig;
 import dev.ferry.server.grpc.GrpcServer;
@@ -43,16 +44,24 @@ public final class FerryServer implements AutoCloseable {
      * @param streamBufferBytes bytes of a stream the transport may hold for a client that has not
      *     read them; beyond it tokens wait in the stream's pump and go out coalesced
      * @param responseCache how deterministic answers are reused
+     * @param quotas token budgets per tenant
      * @param observability the request log and server-wide SLOs
      */
     public record Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
-                          int streamBufferBytes, ResponseCacheConfig responseCache, Observability observability) {
+                          int streamBufferBytes, ResponseCacheConfig responseCache, TenantQuotas quotas,
+                          Observability observability) {
         public static final int DEFAULT_STREAM_BUFFER_BYTES = 32 * 1024;
 
         /** Without a request log or server-wide SLOs. */
         public Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
+                       int streamBufferBytes, ResponseCacheConfig responseCache, TenantQuotas quotas) {
+            this(host, grpcPort, httpPort, keys, limits, streamBufferBytes, responseCache, quotas, Observability.DEFAULTS);
+        }
+
+        /** No tenant quotas, no request log or server-wide SLOs. */
+        public Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
                        int streamBufferBytes, ResponseCacheConfig responseCache) {
-            this(host, grpcPort, httpPort, keys, limits, streamBufferBytes, responseCache, Observability.DEFAULTS);
+            this(host, grpcPort, httpPort, keys, limits, streamBufferBytes, responseCache, TenantQuotas.unlimited());
         }
 
         /** Without a response cache: every request runs on the engine. */
@@ -83,8 +92,8 @@ public final class FerryServer implements AutoCloseable {
         this.grpcExecutor = Executors.newFixedThreadPool(Math.max(2, cores), daemon("ferry-grpc"));
         this.responses = options.responseCache().enabled() ? ResponseCache.open(options.responseCache()) : null;
         this.metrics = ServerMetrics.start(registry, options.observability(), responses);
-        this.context = new ServerContext(new Inference(registry, options.limits(), responses, metrics), options.keys(),
-                new StreamStats(), streamExecutor, metrics);
+        this.context = new ServerContext(new Inference(registry, options.limits(), responses, options.quotas(), metrics),
+                options.keys(), new StreamStats(), streamExecutor, metrics);
         GrpcServer g = null;
         try {
             g = GrpcServer.start(context, transport, new InetSocketAddress(options.host(), options.grpcPort()),

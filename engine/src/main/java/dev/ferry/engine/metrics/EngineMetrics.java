@@ -39,6 +39,7 @@ public final class EngineMetrics {
     private final LongAdder promptTokens = new LongAdder();
     private final LongAdder completionTokens = new LongAdder();
     private final LongAdder preemptions = new LongAdder();
+    private final StepRates rates = new StepRates();
     private volatile long prefixQueriedTokens;
     private volatile long prefixHitTokens;
     private volatile int running;
@@ -64,6 +65,11 @@ public final class EngineMetrics {
         finished.get(reason).increment();
         promptTokens.add(prompt);
         completionTokens.add(completion);
+    }
+
+    /** The loop's recent prefill speed and decode step time (admission estimates waits from them). */
+    public StepRates rates() {
+        return rates;
     }
 
     public void preempted(int n) {

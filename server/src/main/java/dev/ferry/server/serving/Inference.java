@@ -1,5 +1,6 @@
 package dev.ferry.server.serving;
 
+import dev.ferry.engine.admit.TenantQuotas;
 import dev.ferry.engine.api.EngineOverloadedException;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.RequestHandle;
@@ -27,6 +28,7 @@ public final class Inference {
     private final ModelRegistry registry;
     private final ServingLimits limits;
     private final CachedInference cached;
+    private final AdmissionGate gate;
     private final RequestListener listener;
     private volatile boolean draining;
 
@@ -34,9 +36,16 @@ public final class Inference {
         this(registry, limits, null);
     }
 
-    /** @param responses answers deterministic requests seen before; null for none */
     public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses) {
-        this(registry, limits, responses, RequestListener.NONE);
+        this(registry, limits, responses, TenantQuotas.unlimited(), RequestListener.NONE);
+    }
+
+    /**
+     * @param responses answers deterministic requests seen before; null for none
+     * @param quotas token budgets per tenant
+     */
+    public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses, TenantQuotas quotas) {
+        this(registry, limits, responses, quotas, RequestListener.NONE);
     }
 
     /**
@@ -44,9 +53,20 @@ public final class Inference {
      * @param listener hears how every request ended
      */
     public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses, RequestListener listener) {
+        this(registry, limits, responses, TenantQuotas.unlimited(), listener);
+    }
+
+    /**
+     * @param responses answers deterministic requests seen before; null for none
+     * @param quotas token budgets per tenant
+     * @param listener hears how every request ended
+     */
+    public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses, TenantQuotas quotas,
+                     RequestListener listener) {
         this.listener = listener;
         this.registry = registry;
         this.limits = limits;
+        this.gate = new AdmissionGate(quotas);
         this.cached = responses == null ? null : new CachedInference(responses);
         if (cached != null) {
             registry.onChange(cached::fingerprint);
@@ -104,8 +124,10 @@ public final class Inference {
 
     private Prepared prepare(InferenceRequest request, ServedModel model, long startNanos) {
         if (!model.isReady()) {
+            // a loading model will be there soon; a failed or unloaded one only after an operator acts
             throw ApiException.unavailable("model '" + model.name() + "' is " + model.state().name().toLowerCase()
-                    + (model.error() != null ? ": " + model.error() : ""));
+                    + (model.error() != null ? ": " + model.error() : ""),
+                    model.state() == ServedModel.State.LOADING ? 5 : 0);
         }
         ServedModel.Instance m = model.instance();
         int[] prompt = tokenize(request.prompt(), m);
@@ -128,7 +150,7 @@ public final class Inference {
                 request.ignoreEos(), request.priority(), request.deadlineNanos());
         // a seed the server made up would never repeat, so only greedy and client-seeded requests are cacheable
         boolean deterministic = sampling.isGreedy() || request.sampling().seed() != null;
-        return new Prepared(model.name(), g, m, deterministic ? cached : null, request, startNanos, listener);
+        return new Prepared(model.name(), g, m, deterministic ? cached : null, request, startNanos, listener, gate);
     }
 
     private static String blankToNull(String s) {
@@ -144,9 +166,10 @@ public final class Inference {
         private final InferenceRequest asked;
         private final long startNanos;
         private final RequestListener listener;
+        private final AdmissionGate gate;
 
         private Prepared(String model, GenerateRequest request, ServedModel.Instance instance, CachedInference cached,
-                         InferenceRequest asked, long startNanos, RequestListener listener) {
+                         InferenceRequest asked, long startNanos, RequestListener listener, AdmissionGate gate) {
             this.model = model;
             this.request = request;
             this.instance = instance;
@@ -154,6 +177,7 @@ public final class Inference {
             this.asked = asked;
             this.startNanos = startNanos;
             this.listener = listener;
+            this.gate = gate;
         }
 
         public String model() {
@@ -178,8 +202,8 @@ public final class Inference {
         }
 
         /**
-         * Answers from the response cache or queues the request on its model's engine;
-         * RESOURCE_EXHAUSTED when the queue is full.
+         * Answers from the response cache or, past admission control, queues the request on its
+         * model's engine; RESOURCE_EXHAUSTED with a reason and retry hint when it is not admitted.
          */
         public Admitted start(TokenSink sink) {
             String tenant = RequestOutcome.tenant(asked.tenant());
@@ -196,6 +220,10 @@ public final class Inference {
         }
 
         private RequestHandle submit(TokenSink sink) {
+            return gate.submit(instance.admission(), request, asked.tenant(), sink, this::submitToEngine);
+        }
+
+        private RequestHandle submitToEngine(TokenSink sink) {
             try {
                 return instance.engine().submit(request, sink);
             } catch (EngineOverloadedException e) {

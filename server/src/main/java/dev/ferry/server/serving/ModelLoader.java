@@ -1,5 +1,7 @@
 package dev.ferry.server.serving;
 
+import dev.ferry.engine.admit.Admission;
+import dev.ferry.engine.admit.AdmissionLimits;
 import dev.ferry.engine.api.Engine;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.runtime.ModelRunner;
@@ -13,13 +15,21 @@ import java.util.function.Function;
 public final class ModelLoader {
     private final RunnerOptions runnerOptions;
     private final Function<ServingConfig, EngineConfig> engineConfig;
+    private final AdmissionLimits admissionLimits;
 
     /**
      * @param engineConfig batching limits for a model, given its ferry.properties (flags override them)
+     * @param admissionLimits what may wait for each loaded model
      */
-    public ModelLoader(RunnerOptions runnerOptions, Function<ServingConfig, EngineConfig> engineConfig) {
+    public ModelLoader(RunnerOptions runnerOptions, Function<ServingConfig, EngineConfig> engineConfig,
+                       AdmissionLimits admissionLimits) {
         this.runnerOptions = runnerOptions;
         this.engineConfig = engineConfig;
+        this.admissionLimits = admissionLimits;
+    }
+
+    public ModelLoader(RunnerOptions runnerOptions, Function<ServingConfig, EngineConfig> engineConfig) {
+        this(runnerOptions, engineConfig, AdmissionLimits.DEFAULTS);
     }
 
     /** Fails with a message naming the file, key or tensor at fault; nothing stays allocated then. */
@@ -30,7 +40,8 @@ public final class ModelLoader {
             runner = ModelRunner.load(folder, runnerOptions);
             EngineConfig config = engineConfig.apply(folder.serving());
             Engine engine = Engine.start(runner, config);
-            return new ServedModel.Instance(folder, runner, engine, config, ChatTemplate.of(folder.tokenizerConfig()));
+            return new ServedModel.Instance(folder, runner, engine, config, ChatTemplate.of(folder.tokenizerConfig()),
+                    new Admission(admissionLimits, engine.metrics().rates()));
         } catch (RuntimeException e) {
             if (runner != null) {
                 runner.close();

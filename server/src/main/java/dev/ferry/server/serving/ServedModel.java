@@ -1,5 +1,6 @@
 package dev.ferry.server.serving;
 
+import dev.ferry.engine.admit.Admission;
 import dev.ferry.engine.api.Engine;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.runtime.ModelRunner;
@@ -15,9 +16,12 @@ public record ServedModel(String name, State state, String error, Instance insta
 
     public enum State { LOADING, READY, FAILED, UNLOADED }
 
-    /** A loaded model: the folder, its weights and KV cache on a device, and the engine loop serving it. */
+    /**
+     * A loaded model: the folder, its weights and KV cache on a device, the engine loop serving it,
+     * and the admission control in front of that loop.
+     */
     public record Instance(ModelFolder folder, ModelRunner runner, Engine engine, EngineConfig config,
-                           ChatTemplate chatTemplate) implements AutoCloseable {
+                           ChatTemplate chatTemplate, Admission admission) implements AutoCloseable {
 
         public List<String> aliases() {
             return folder.serving().aliases();

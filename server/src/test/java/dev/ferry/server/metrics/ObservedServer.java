@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.ferry.api.v1.GenerateRequest;
 import dev.ferry.api.v1.InferenceGrpc;
 import dev.ferry.api.v1.SamplingParams;
+import dev.ferry.engine.admit.TenantQuotas;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.cache.ResponseCacheConfig;
 import dev.ferry.server.FerryServer;
@@ -39,7 +40,8 @@ final class ObservedServer implements AutoCloseable {
     ObservedServer(Path store, ApiKeys keys, ResponseCacheConfig cache, Observability observability) throws IOException {
         fixture = new ServingFixture(store, keys, ServingLimits.DEFAULTS, EngineConfig.DEFAULTS);
         server = FerryServer.start(fixture.registry, new FerryServer.Options("127.0.0.1", 0, 0, keys,
-                ServingLimits.DEFAULTS, FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, cache, observability));
+                ServingLimits.DEFAULTS, FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, cache, TenantQuotas.unlimited(),
+                observability));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
     }
 

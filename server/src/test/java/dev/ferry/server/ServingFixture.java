@@ -2,6 +2,7 @@ package dev.ferry.server;
 
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.runtime.RunnerOptions;
+import dev.ferry.server.metrics.ServerMetrics;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.Inference;
 import dev.ferry.server.serving.ModelLoader;
@@ -39,7 +40,9 @@ public final class ServingFixture implements AutoCloseable {
         createTinyModel(store.resolve(MODEL));
         registry = new ModelRegistry(store, new ModelLoader(RunnerOptions.defaults(), serving -> engine));
         registry.loadAll();
-        context = new ServerContext(new Inference(registry, limits), keys, new StreamStats(), streamExecutor);
+        ServerMetrics metrics = ServerMetrics.countingOnly();
+        context = new ServerContext(new Inference(registry, limits, null, metrics), keys, new StreamStats(), streamExecutor,
+                metrics);
     }
 
     public ServingFixture(Path store) throws IOException {

@@ -86,6 +86,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ResponseCacheOptions responseCache;
 
+    @Mixin
+    ObservabilityOptions observability;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -111,7 +114,8 @@ final class ServeCommand implements Callable<Integer> {
                 admission);
         var options = new FerryServer.Options(host, grpcPort, httpPort, new ApiKeys(apiKeys, adminKeys),
                 new ServingLimits(maxRequestBytes, maxPromptTokens, ServingLimits.DEFAULTS.maxStopStrings()),
-                FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, responseCache.toConfig(), tenantQuotas(store));
+                FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, responseCache.toConfig(), tenantQuotas(store),
+                observability.toObservability());
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());

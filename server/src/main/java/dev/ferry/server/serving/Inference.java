@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * model, tokenizes it (rendering chat messages first), fills defaults from the model's
  * generation_config.json and hands it to the model's engine, or answers it from the response cache
  * when it is deterministic. Every refusal is an {@link ApiException} naming the field at fault.
+ * Every request's end, refused or finished, is told once to the {@link RequestListener}.
  */
 public final class Inference {
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
@@ -28,6 +29,7 @@ public final class Inference {
     private final ServingLimits limits;
     private final CachedInference cached;
     private final AdmissionGate gate;
+    private final RequestListener listener;
     private volatile boolean draining;
 
     public Inference(ModelRegistry registry, ServingLimits limits) {
@@ -35,7 +37,7 @@ public final class Inference {
     }
 
     public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses) {
-        this(registry, limits, responses, TenantQuotas.unlimited());
+        this(registry, limits, responses, TenantQuotas.unlimited(), RequestListener.NONE);
     }
 
     /**
@@ -43,6 +45,25 @@ public final class Inference {
      * @param quotas token budgets per tenant
      */
     public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses, TenantQuotas quotas) {
+        this(registry, limits, responses, quotas, RequestListener.NONE);
+    }
+
+    /**
+     * @param responses answers deterministic requests seen before; null for none
+     * @param listener hears how every request ended
+     */
+    public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses, RequestListener listener) {
+        this(registry, limits, responses, TenantQuotas.unlimited(), listener);
+    }
+
+    /**
+     * @param responses answers deterministic requests seen before; null for none
+     * @param quotas token budgets per tenant
+     * @param listener hears how every request ended
+     */
+    public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses, TenantQuotas quotas,
+                     RequestListener listener) {
+        this.listener = listener;
         this.registry = registry;
         this.limits = limits;
         this.gate = new AdmissionGate(quotas);
@@ -79,10 +100,29 @@ public final class Inference {
      * serving model and request id before the first token can arrive.
      */
     public Prepared prepare(InferenceRequest request) {
-        if (draining) {
-            throw ApiException.unavailable("the server is shutting down; retry on another instance");
+        long startNanos = System.nanoTime();
+        ServedModel model = null;
+        try {
+            if (draining) {
+                throw ApiException.unavailable("the server is shutting down; retry on another instance");
+            }
+            model = registry.resolve(request.model());
+            return prepare(request, model, startNanos);
+        } catch (ApiException e) {
+            listener.ended(new RequestOutcome.Refused(blankToNull(request.requestId()),
+                    RequestOutcome.tenant(request.tenant()), model == null ? null : model.name(), request.transport(),
+                    e.status(), e.getMessage()));
+            throw e;
         }
-        ServedModel model = registry.resolve(request.model());
+    }
+
+    /** A refusal a front end made before the request reached {@link #prepare} (authentication, parsing). */
+    public void refused(Transport transport, String requestId, ApiException e) {
+        listener.ended(new RequestOutcome.Refused(blankToNull(requestId), RequestOutcome.DEFAULT_TENANT, null, transport,
+                e.status(), e.getMessage()));
+    }
+
+    private Prepared prepare(InferenceRequest request, ServedModel model, long startNanos) {
         if (!model.isReady()) {
             // a loading model will be there soon; a failed or unloaded one only after an operator acts
             throw ApiException.unavailable("model '" + model.name() + "' is " + model.state().name().toLowerCase()
@@ -110,7 +150,11 @@ public final class Inference {
                 request.ignoreEos(), request.priority(), request.deadlineNanos());
         // a seed the server made up would never repeat, so only greedy and client-seeded requests are cacheable
         boolean deterministic = sampling.isGreedy() || request.sampling().seed() != null;
-        return new Prepared(model.name(), g, m, deterministic ? cached : null, request.tenant(), gate);
+        return new Prepared(model.name(), g, m, deterministic ? cached : null, request, startNanos, listener, gate);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
     }
 
     /** A validated request for one model, ready to start. */
@@ -119,16 +163,20 @@ public final class Inference {
         private final GenerateRequest request;
         private final ServedModel.Instance instance;
         private final CachedInference cached;
-        private final String tenant;
+        private final InferenceRequest asked;
+        private final long startNanos;
+        private final RequestListener listener;
         private final AdmissionGate gate;
 
         private Prepared(String model, GenerateRequest request, ServedModel.Instance instance, CachedInference cached,
-                         String tenant, AdmissionGate gate) {
+                         InferenceRequest asked, long startNanos, RequestListener listener, AdmissionGate gate) {
             this.model = model;
             this.request = request;
             this.instance = instance;
             this.cached = cached;
-            this.tenant = tenant;
+            this.asked = asked;
+            this.startNanos = startNanos;
+            this.listener = listener;
             this.gate = gate;
         }
 
@@ -158,12 +206,21 @@ public final class Inference {
          * model's engine; RESOURCE_EXHAUSTED with a reason and retry hint when it is not admitted.
          */
         public Admitted start(TokenSink sink) {
-            RequestHandle handle = cached != null ? cached.start(instance, request, sink, this::submit) : submit(sink);
+            String tenant = RequestOutcome.tenant(asked.tenant());
+            TokenSink measured = new MeasuredSink(sink, listener, requestId(), tenant, model, asked.transport(), startNanos);
+            RequestHandle handle;
+            try {
+                handle = cached != null ? cached.start(instance, request, measured, this::submit) : submit(measured);
+            } catch (ApiException e) {
+                listener.ended(new RequestOutcome.Refused(requestId(), tenant, model, asked.transport(), e.status(),
+                        e.getMessage()));
+                throw e;
+            }
             return new Admitted(requestId(), model, handle, promptTokens(), logprobs());
         }
 
         private RequestHandle submit(TokenSink sink) {
-            return gate.submit(instance.admission(), request, tenant, sink, this::submitToEngine);
+            return gate.submit(instance.admission(), request, asked.tenant(), sink, this::submitToEngine);
         }
 
         private RequestHandle submitToEngine(TokenSink sink) {

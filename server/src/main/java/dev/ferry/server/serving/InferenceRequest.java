@@ -12,15 +12,24 @@ import java.util.List;
  * @param tenant who the request is for (accounting); may be null
  * @param requestId the client's id, echoed back; one is made up when null
  * @param deadlineNanos {@link System#nanoTime()} by which the request must finish; 0 for none
+ * @param transport the front end it came through (accounting, the request log); null from inside the process
  */
 public record InferenceRequest(String model, Prompt prompt, Integer maxTokens, SamplingOverrides sampling,
                                List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, Priority priority,
-                               String tenant, String requestId, long deadlineNanos) {
+                               String tenant, String requestId, long deadlineNanos, Transport transport) {
 
     public InferenceRequest {
         sampling = sampling == null ? SamplingOverrides.NONE : sampling;
         stop = stop == null ? List.of() : List.copyOf(stop);
         stopTokenIds = stopTokenIds == null ? List.of() : List.copyOf(stopTokenIds);
         priority = priority == null ? Priority.INTERACTIVE : priority;
+    }
+
+    /** A request made inside the process, through no front end. */
+    public InferenceRequest(String model, Prompt prompt, Integer maxTokens, SamplingOverrides sampling,
+                            List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, Priority priority,
+                            String tenant, String requestId, long deadlineNanos) {
+        this(model, prompt, maxTokens, sampling, stop, stopTokenIds, ignoreEos, priority, tenant, requestId,
+                deadlineNanos, null);
     }
 }

@@ -1,9 +1,12 @@
 package dev.ferry.server;
 
+import dev.ferry.engine.admit.TenantQuotas;
 import dev.ferry.engine.cache.ResponseCache;
 import dev.ferry.engine.cache.ResponseCacheConfig;
 import dev.ferry.server.grpc.GrpcServer;
 import dev.ferry.server.http.HttpApiServer;
+import dev.ferry.server.metrics.Observability;
+import dev.ferry.server.metrics.ServerMetrics;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.Inference;
 import dev.ferry.server.serving.ModelRegistry;
@@ -41,10 +44,25 @@ public final class FerryServer implements AutoCloseable {
      * @param streamBufferBytes bytes of a stream the transport may hold for a client that has not
      *     read them; beyond it tokens wait in the stream's pump and go out coalesced
      * @param responseCache how deterministic answers are reused
+     * @param quotas token budgets per tenant
+     * @param observability the request log and server-wide SLOs
      */
     public record Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
-                          int streamBufferBytes, ResponseCacheConfig responseCache) {
+                          int streamBufferBytes, ResponseCacheConfig responseCache, TenantQuotas quotas,
+                          Observability observability) {
         public static final int DEFAULT_STREAM_BUFFER_BYTES = 32 * 1024;
+
+        /** Without a request log or server-wide SLOs. */
+        public Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
+                       int streamBufferBytes, ResponseCacheConfig responseCache, TenantQuotas quotas) {
+            this(host, grpcPort, httpPort, keys, limits, streamBufferBytes, responseCache, quotas, Observability.DEFAULTS);
+        }
+
+        /** No tenant quotas, no request log or server-wide SLOs. */
+        public Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
+                       int streamBufferBytes, ResponseCacheConfig responseCache) {
+            this(host, grpcPort, httpPort, keys, limits, streamBufferBytes, responseCache, TenantQuotas.unlimited());
+        }
 
         /** Without a response cache: every request runs on the engine. */
         public Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
@@ -62,6 +80,7 @@ public final class FerryServer implements AutoCloseable {
     private final GrpcServer grpc;
     private final HttpApiServer http;
     private final ResponseCache responses;
+    private final ServerMetrics metrics;
 
     private FerryServer(ModelRegistry registry, Options options) throws IOException {
         this.registry = registry;
@@ -72,8 +91,9 @@ public final class FerryServer implements AutoCloseable {
         // gRPC callbacks (validation, tokenization, chat templates) on a fixed pool: no thread per call under load
         this.grpcExecutor = Executors.newFixedThreadPool(Math.max(2, cores), daemon("ferry-grpc"));
         this.responses = options.responseCache().enabled() ? ResponseCache.open(options.responseCache()) : null;
-        this.context = new ServerContext(new Inference(registry, options.limits(), responses), options.keys(),
-                new StreamStats(), streamExecutor);
+        this.metrics = ServerMetrics.start(registry, options.observability(), responses);
+        this.context = new ServerContext(new Inference(registry, options.limits(), responses, options.quotas(), metrics),
+                options.keys(), new StreamStats(), streamExecutor, metrics);
         GrpcServer g = null;
         try {
             g = GrpcServer.start(context, transport, new InetSocketAddress(options.host(), options.grpcPort()),
@@ -85,6 +105,7 @@ public final class FerryServer implements AutoCloseable {
             }
             transport.close();
             closeExecutors();
+            metrics.close();
             closeResponseCache();
             throw e;
         }
@@ -151,6 +172,7 @@ public final class FerryServer implements AutoCloseable {
         http.close();
         transport.close();
         closeExecutors();
+        metrics.close();
         closeResponseCache();
     }
 

@@ -1,5 +1,6 @@
 package dev.ferry.server;
 
+import dev.ferry.server.metrics.ServerMetrics;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.Inference;
 import dev.ferry.server.serving.ModelRegistry;
@@ -8,9 +9,16 @@ import java.util.concurrent.Executor;
 
 /**
  * What the gRPC and HTTP front ends share: the inference front of the engines, the model registry,
- * the API keys, stream figures, and the executor that drains token streams onto the network.
+ * the API keys, stream figures, the executor that drains token streams onto the network, and the
+ * server's own metrics (which the inference front should report to).
  */
-public record ServerContext(Inference inference, ApiKeys keys, StreamStats streams, Executor streamExecutor) {
+public record ServerContext(Inference inference, ApiKeys keys, StreamStats streams, Executor streamExecutor,
+                            ServerMetrics metrics) {
+
+    /** Without server metrics: /metrics shows the engines' and the streams' figures only. */
+    public ServerContext(Inference inference, ApiKeys keys, StreamStats streams, Executor streamExecutor) {
+        this(inference, keys, streams, streamExecutor, ServerMetrics.countingOnly());
+    }
 
     public ModelRegistry registry() {
         return inference.registry();

@@ -2,6 +2,7 @@ package dev.ferry.server;
 
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.runtime.RunnerOptions;
+import dev.ferry.server.metrics.ServerMetrics;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.Inference;
 import dev.ferry.server.serving.ModelLoader;
@@ -40,7 +41,9 @@ public final class ServingFixture implements AutoCloseable {
         createTinyModel(store.resolve(MODEL));
         registry = new ModelRegistry(store, new ModelLoader(RunnerOptions.defaults(), serving -> engine));
         registry.loadAll();
-        context = new ServerContext(new Inference(registry, limits), keys, new StreamStats(), streamExecutor);
+        ServerMetrics metrics = ServerMetrics.countingOnly();
+        context = new ServerContext(new Inference(registry, limits, null, metrics), keys, new StreamStats(), streamExecutor,
+                metrics);
     }
 
     public ServingFixture(Path store) throws IOException {
@@ -57,13 +60,13 @@ public final class ServingFixture implements AutoCloseable {
     }
 
     /**
-     * A larger tiny Llama (twice the width, twice the layers) with the tiny model's tokenizer and
-     * context, to stand for the large tier beside it.
+     * A larger tiny Llama (twice the width, twice the layers) with the tiny model's tokenizer, to
+     * stand for the large tier beside it; a context of 4096, so one request can keep it busy for seconds.
      */
     public static void createLargerModel(Path dir, long seed) throws IOException {
         ModelSpec t = tiny();
         create(new ModelSpec(t.arch(), 2 * t.hidden(), 2 * t.layers(), t.heads(), t.kvHeads(), 2 * t.headDim(),
-                2 * t.intermediate(), t.vocab(), t.maxPosition(), t.ropeTheta(), t.llama3RopeScaling(), t.normEps(),
+                2 * t.intermediate(), t.vocab(), 4096, t.ropeTheta(), t.llama3RopeScaling(), t.normEps(),
                 t.tieWordEmbeddings(), t.std(), t.normNoise(), t.dtype(), seed, t.maxMerges()), dir);
     }
 

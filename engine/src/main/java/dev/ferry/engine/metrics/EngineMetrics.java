@@ -33,10 +33,13 @@ public final class EngineMetrics {
 
     private final Map<Dist, Recorder> recorders = new EnumMap<>(Dist.class);
     private final Map<Dist, Histogram> accumulated = new EnumMap<>(Dist.class);
+    /** What was recorded since the last {@link #moveInterval} of each distribution someone watches that way. */
+    private final Map<Dist, Histogram> sinceInterval = new EnumMap<>(Dist.class);
     private final Map<FinishReason, LongAdder> finished = new EnumMap<>(FinishReason.class);
     private final LongAdder promptTokens = new LongAdder();
     private final LongAdder completionTokens = new LongAdder();
     private final LongAdder preemptions = new LongAdder();
+    private final StepRates rates = new StepRates();
     private volatile long prefixQueriedTokens;
     private volatile long prefixHitTokens;
     private volatile int running;
@@ -62,6 +65,11 @@ public final class EngineMetrics {
         finished.get(reason).increment();
         promptTokens.add(prompt);
         completionTokens.add(completion);
+    }
+
+    /** The loop's recent prefill speed and decode step time (admission estimates waits from them). */
+    public StepRates rates() {
+        return rates;
     }
 
     public void preempted(int n) {
@@ -93,15 +101,37 @@ public final class EngineMetrics {
     }
 
     public synchronized Snapshot snapshot() {
+        drainRecorders();
         Map<Dist, Histogram> copies = new EnumMap<>(Dist.class);
         for (Dist d : Dist.values()) {
-            Histogram acc = accumulated.get(d);
-            acc.add(recorders.get(d).getIntervalHistogram());
-            copies.put(d, acc.copy());
+            copies.put(d, accumulated.get(d).copy());
         }
         Map<FinishReason, Long> counts = new EnumMap<>(FinishReason.class);
         finished.forEach((r, a) -> counts.put(r, a.sum()));
         return new Snapshot(copies, counts, promptTokens.sum(), completionTokens.sum(), preemptions.sum(),
                 prefixQueriedTokens, prefixHitTokens, running, waiting, kvBlocksUsed, kvBlocksTotal);
+    }
+
+    /**
+     * Adds what was recorded of {@code d} since the previous call into {@code into}, for one reader
+     * that keeps its own sliding window (the SLO monitor); the first call moves everything so far.
+     */
+    public synchronized void moveInterval(Dist d, Histogram into) {
+        drainRecorders();
+        Histogram since = sinceInterval.computeIfAbsent(d, k -> accumulated.get(k).copy());
+        into.add(since);
+        since.reset();
+    }
+
+    /** Moves what the loop recorded into the accumulated histograms and the watched intervals. */
+    private void drainRecorders() {
+        for (Dist d : Dist.values()) {
+            Histogram interval = recorders.get(d).getIntervalHistogram();
+            accumulated.get(d).add(interval);
+            Histogram since = sinceInterval.get(d);
+            if (since != null) {
+                since.add(interval);
+            }
+        }
     }
 }

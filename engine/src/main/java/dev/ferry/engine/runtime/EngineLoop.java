@@ -174,8 +174,12 @@ final class EngineLoop implements Runnable {
         List<TokenHistory> histories = new ArrayList<>();
         List<RequestState> sampled = new ArrayList<>();
         int[] positions = new int[plan.scheduled().size()];
+        int prefillTokens = 0;
         for (Scheduled s : plan.scheduled()) {
             Sequence seq = s.sequence();
+            if (seq.numComputed() < seq.promptLength()) {
+                prefillTokens += s.numTokens();
+            }
             RequestState r = requests.get(seq);
             if (!r.scheduledOnce) {
                 r.scheduledOnce = true;
@@ -212,7 +216,9 @@ final class EngineLoop implements Runnable {
             accept(sampled.get(i), result, i, now);
         }
         output.wake();
-        metrics.record(Dist.STEP_US, (System.nanoTime() - t0) / 1000);
+        long stepNanos = System.nanoTime() - t0;
+        metrics.record(Dist.STEP_US, stepNanos / 1000);
+        metrics.rates().record(prefillTokens, stepNanos);
         metrics.record(Dist.BATCH_TOKENS, fb.numTokens());
         metrics.record(Dist.BATCH_SEQS, plan.scheduled().size());
         updateGauges();

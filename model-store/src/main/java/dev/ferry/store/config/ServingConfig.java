@@ -5,8 +5,10 @@ import dev.ferry.store.safetensors.TensorDtype;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -32,7 +34,8 @@ public record ServingConfig(
         Integer replicas,
         Integer maxNumSeqs,
         Integer maxNumBatchedTokens,
-        Integer blockSize) {
+        Integer blockSize,
+        SloConfig slo) {
 
     public static final String FILE = "ferry.properties";
     private static final Pattern DEVICE = Pattern.compile("cpu|gpu\\d+|gpu\\(\\d+\\)|cuda:\\d+");
@@ -43,7 +46,8 @@ public record ServingConfig(
     public enum Tier { SMALL, LARGE }
 
     public static ServingConfig defaults() {
-        return new ServingConfig(null, List.of(), List.of(), null, null, null, null, null, null, null, null);
+        return new ServingConfig(null, List.of(), List.of(), null, null, null, null, null, null, null, null,
+                SloConfig.NONE);
     }
 
     public static ServingConfig read(Path file) {
@@ -52,8 +56,9 @@ public record ServingConfig(
 
     public static ServingConfig parse(Properties p) {
         for (String key : p.stringPropertyNames()) {
-            if (!KEYS.contains(key)) {
-                throw error(key, "unknown key (known keys: " + String.join(", ", KEYS) + ")");
+            if (!KEYS.contains(key) && !key.startsWith(SloConfig.PREFIX)) {
+                throw error(key, "unknown key (known keys: " + String.join(", ", KEYS) + ", "
+                        + SloConfig.PREFIX + "<latency>.p<percentile>, " + SloConfig.PREFIX + "window)");
             }
         }
         if (p.getProperty("kv-cache-memory") != null && p.getProperty("kv-cache-share") != null) {
@@ -62,7 +67,7 @@ public record ServingConfig(
         }
         return new ServingConfig(dtype(p), devices(p), aliases(p), tier(p), positive(p, "max-model-len"),
                 memory(p), share(p), positive(p, "replicas"), positive(p, "max-num-seqs"),
-                positive(p, "max-num-batched-tokens"), positive(p, "block-size"));
+                positive(p, "max-num-batched-tokens"), positive(p, "block-size"), slo(p));
     }
 
     /**
@@ -181,6 +186,16 @@ public record ServingConfig(
             return n;
         } catch (NumberFormatException e) {
             throw error(key, "must be a positive integer, got '" + v + "'");
+        }
+    }
+
+    private static SloConfig slo(Properties p) {
+        Map<String, String> entries = new HashMap<>();
+        p.stringPropertyNames().forEach(k -> entries.put(k, p.getProperty(k)));
+        try {
+            return SloConfig.parse(entries);
+        } catch (IllegalArgumentException e) {
+            throw new ModelLoadException(FILE + ": " + e.getMessage(), e);
         }
     }
 

@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code ferry} command line: one entry point for serving, generating and managing models. */
 @Command(name = "ferry", mixinStandardHelpOptions = true, versionProvider = FerryCommand.Version.class,
         description = "Ferry: a model-serving engine for the JVM.",
+        footer = {"", "  bench     Load-test a running server; see ferry bench --help."},
         subcommands = {ServeCommand.class, GenerateCommand.class, ModelCommand.class, CommandLine.HelpCommand.class})
 public final class FerryCommand implements Runnable {
 

@@ -1,11 +1,14 @@
 package dev.ferry.server.cli;
 
+import dev.ferry.engine.admit.AdmissionLimits;
+import dev.ferry.engine.admit.TenantQuotas;
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ModelLoader;
 import dev.ferry.server.serving.ModelRegistry;
 import dev.ferry.server.serving.ServingLimits;
 import dev.ferry.server.serving.StoreWatcher;
+import dev.ferry.server.serving.TenantsFile;
 import dev.ferry.store.create.ModelArch;
 import dev.ferry.store.create.ModelCreator;
 import dev.ferry.store.create.ModelPreset;
@@ -48,9 +51,21 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port; 0 picks a free one (default ${DEFAULT-VALUE})")
     int httpPort;
 
-    @Option(names = "--max-queue", description = "requests waiting per model at most; beyond it new ones are refused "
-            + "with RESOURCE_EXHAUSTED / HTTP 429 (default 4096)")
-    Integer maxQueue;
+    @Option(names = "--max-queue", defaultValue = "1024", description = "requests waiting for their first token per "
+            + "model at most; beyond it interactive ones are refused with RESOURCE_EXHAUSTED / HTTP 429 (default ${DEFAULT-VALUE})")
+    int maxQueue;
+
+    @Option(names = "--max-queue-batch", defaultValue = "256", description = "the same bound for batch-priority "
+            + "requests, lower so they are shed first (default ${DEFAULT-VALUE})")
+    int maxQueueBatch;
+
+    @Option(names = "--max-waiting-prompt-tokens", defaultValue = "1048576", description = "prompt tokens waiting to "
+            + "be prefilled per model at most (batch requests: half of it; default ${DEFAULT-VALUE})")
+    long maxWaitingPromptTokens;
+
+    @Option(names = "--tenants", description = "token budgets per tenant (default: tenants.properties in the model "
+            + "store, when present)")
+    Path tenants;
 
     @Option(names = "--api-key", description = "accept requests bearing this key (repeatable); none means open")
     List<String> apiKeys = List.of();
@@ -81,6 +96,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ResponseCacheOptions responseCache;
 
+    @Mixin
+    ObservabilityOptions observability;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -93,13 +111,21 @@ final class ServeCommand implements Callable<Integer> {
         } else if (!Files.isDirectory(store)) {
             throw new IllegalArgumentException("--model-store: " + store + " is not a directory");
         }
-        ModelLoader loader = new ModelLoader(engine.poolRunnerOptions(), serving -> {
-            var c = engine.toEngineConfig(serving);
-            return maxQueue != null ? c.withMaxQueuedRequests(maxQueue) : c;
-        }, engine.toDevicePool());
+        AdmissionLimits admission;
+        try {
+            admission = new AdmissionLimits(maxQueue, maxQueueBatch, maxWaitingPromptTokens, true);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--max-queue, --max-queue-batch, --max-waiting-prompt-tokens: "
+                    + e.getMessage());
+        }
+        // the engine's hand-off queue only has to hold what admission lets through
+        ModelLoader loader = new ModelLoader(engine.poolRunnerOptions(),
+                serving -> engine.toEngineConfig(serving).withMaxQueuedRequests(Math.max(maxQueue, maxQueueBatch) + 64),
+                admission, engine.toDevicePool());
         var options = new FerryServer.Options(host, grpcPort, httpPort, new ApiKeys(apiKeys, adminKeys),
                 new ServingLimits(maxRequestBytes, maxPromptTokens, ServingLimits.DEFAULTS.maxStopStrings()),
-                FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, responseCache.toConfig());
+                FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, responseCache.toConfig(), tenantQuotas(store),
+                observability.toObservability());
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
@@ -118,6 +144,18 @@ final class ServeCommand implements Callable<Integer> {
         }
         server.shutdown(grace);
         return 0;
+    }
+
+    private TenantQuotas tenantQuotas(Path store) throws IOException {
+        Path file = tenants != null ? tenants : store.resolve(TenantsFile.FILE);
+        if (tenants == null && !Files.isRegularFile(file)) {
+            return TenantQuotas.unlimited();
+        }
+        try {
+            return TenantsFile.read(file);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("--tenants: " + e.getMessage(), e);
+        }
     }
 
     static Duration parseDuration(String option, String text) {

@@ -3,6 +3,8 @@ package dev.ferry.server.grpc;
 import dev.ferry.api.v1.ModelsGrpc;
 import dev.ferry.server.serving.ApiException;
 import dev.ferry.server.serving.ApiKeys;
+import dev.ferry.server.serving.Inference;
+import dev.ferry.server.serving.Transport;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -11,7 +13,7 @@ import java.util.Set;
 
 /**
  * Checks {@code authorization: Bearer KEY} on Ferry's own services; Models.Load and Models.Unload
- * need an admin key. Health and reflection stay open for probes and tooling.
+ * need an admin key. Health and reflection stay open for probes and tooling. Refusals are counted.
  */
 final class AuthInterceptor implements ServerInterceptor {
     static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
@@ -19,9 +21,11 @@ final class AuthInterceptor implements ServerInterceptor {
             ModelsGrpc.getUnloadMethod().getFullMethodName());
 
     private final ApiKeys keys;
+    private final Inference refusals;
 
-    AuthInterceptor(ApiKeys keys) {
+    AuthInterceptor(ApiKeys keys, Inference refusals) {
         this.keys = keys;
+        this.refusals = refusals;
     }
 
     @Override
@@ -30,6 +34,7 @@ final class AuthInterceptor implements ServerInterceptor {
         try {
             keys.check(headers.get(AUTHORIZATION), ADMIN_METHODS.contains(call.getMethodDescriptor().getFullMethodName()));
         } catch (ApiException e) {
+            refusals.refused(Transport.GRPC, null, e);
             var status = GrpcStatuses.of(e);
             call.close(status.getStatus(), new Metadata());
             return new ServerCall.Listener<>() { };

@@ -28,7 +28,7 @@ public final class GrpcServer implements AutoCloseable {
     private GrpcServer(ServerContext ctx, NettyTransport transport, InetSocketAddress address, int streamBufferBytes,
                        Executor callExecutor, Executor adminExecutor) {
         this.ctx = ctx;
-        AuthInterceptor auth = new AuthInterceptor(ctx.keys());
+        AuthInterceptor auth = new AuthInterceptor(ctx.keys(), ctx.inference());
         server = NettyServerBuilder.forAddress(address)
                 .bossEventLoopGroup(transport.boss())
                 .workerEventLoopGroup(transport.workers())

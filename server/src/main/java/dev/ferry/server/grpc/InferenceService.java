@@ -13,6 +13,8 @@ import dev.ferry.server.ServerContext;
 import dev.ferry.server.serving.Admitted;
 import dev.ferry.server.serving.ApiException;
 import dev.ferry.server.serving.Inference;
+import dev.ferry.server.serving.InferenceRequest;
+import dev.ferry.server.serving.Transport;
 import dev.ferry.server.stream.Chunk;
 import dev.ferry.server.stream.StreamPump;
 import io.grpc.Context;
@@ -63,10 +65,20 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
     /** Validates the request; a refusal ends the call with its status and gives null. */
     private Inference.Prepared prepare(GenerateRequest request, ServerCallStreamObserver<?> call) {
         try {
-            return ctx.inference().prepare(ProtoRequests.toInference(request, Context.current().getDeadline()));
+            return ctx.inference().prepare(read(request));
         } catch (ApiException e) {
             call.onError(GrpcStatuses.of(e));
             return null;
+        }
+    }
+
+    /** The call as the serving core takes it; a refusal here is counted like those of prepare. */
+    private InferenceRequest read(GenerateRequest request) {
+        try {
+            return ProtoRequests.toInference(request, Context.current().getDeadline());
+        } catch (ApiException e) {
+            ctx.inference().refused(Transport.GRPC, request.getRequestId(), e);
+            throw e;
         }
     }
 

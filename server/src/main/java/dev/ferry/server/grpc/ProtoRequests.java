@@ -8,6 +8,7 @@ import dev.ferry.server.serving.ApiException;
 import dev.ferry.server.serving.InferenceRequest;
 import dev.ferry.server.serving.Prompt;
 import dev.ferry.server.serving.SamplingOverrides;
+import dev.ferry.server.serving.Transport;
 import io.grpc.Deadline;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +24,7 @@ final class ProtoRequests {
                 : System.nanoTime() + Math.max(1, deadline.timeRemaining(TimeUnit.NANOSECONDS));
         return new InferenceRequest(r.getModel(), prompt(r), r.hasMaxTokens() ? r.getMaxTokens() : null,
                 r.hasSampling() ? sampling(r.getSampling()) : null, r.getStopList(), r.getStopTokenIdsList(),
-                r.getIgnoreEos(), priority(r), r.getTenant(), r.getRequestId(), deadlineNanos,
+                r.getIgnoreEos(), priority(r), r.getTenant(), r.getRequestId(), deadlineNanos, Transport.GRPC,
                 r.hasAllowFallback() ? r.getAllowFallback() : null);
     }
 

@@ -5,6 +5,7 @@ import dev.ferry.server.serving.Admitted;
 import dev.ferry.server.serving.ApiException;
 import dev.ferry.server.serving.ApiStatus;
 import dev.ferry.server.serving.ServedModel;
+import dev.ferry.server.serving.Transport;
 import dev.ferry.server.stream.StreamPump;
 import dev.ferry.store.tokenizer.ModelTokenizer;
 import io.netty.buffer.ByteBuf;
@@ -45,6 +46,9 @@ final class Generation {
             GenerationCall call;
             try {
                 call = api.read(Fields.parse(body), requestId);
+            } catch (ApiException e) {
+                server.inference().refused(Transport.HTTP, requestId, e);
+                throw e;
             } finally {
                 body.release();
             }

@@ -6,6 +6,7 @@ import dev.ferry.server.serving.ApiException;
 import dev.ferry.server.serving.InferenceRequest;
 import dev.ferry.server.serving.Prompt;
 import dev.ferry.server.serving.SamplingOverrides;
+import dev.ferry.server.serving.Transport;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -54,7 +55,7 @@ record GenerationCall(InferenceRequest request, boolean stream, boolean includeU
         boolean stream = f.bool("stream", false);
         InferenceRequest request = new InferenceRequest(f.string("model"), prompt, maxTokens, sampling,
                 f.strings("stop"), f.integers("stop_token_ids"), f.bool("ignore_eos", false), priority(f),
-                f.string("user"), requestId, 0, f.bool("allow_fallback"));
+                f.string("user"), requestId, 0, Transport.HTTP, f.bool("allow_fallback"));
         return new GenerationCall(request, stream, includeUsage(f, stream));
     }
 

@@ -51,6 +51,7 @@ public final class HttpApiServer implements AutoCloseable {
                 new ArrayBlockingQueue<>(PREP_QUEUE), new DefaultThreadFactory("ferry-http-prep", true));
         PrometheusRegistry metrics = new PrometheusRegistry();
         metrics.register(new FerryMetrics(server.registry(), server.streams()));
+        metrics.register(server.metrics());
         Counter requests = Counter.builder().name("ferry_http_requests").help("HTTP requests answered, by path and status")
                 .labelNames("path", "status").register(metrics);
 
@@ -63,7 +64,7 @@ public final class HttpApiServer implements AutoCloseable {
                 "/v1/completions", new Route(HttpMethod.POST, true,
                         new GenerationEndpoint(server, prep, new CompletionsApi())),
                 "/v1/chat/completions", new Route(HttpMethod.POST, true,
-                        new GenerationEndpoint(server, prep, new ChatApi()))), server.keys());
+                        new GenerationEndpoint(server, prep, new ChatApi()))), server.keys(), server.inference());
         InFlight inFlight = new InFlight();
         int maxBodyBytes = server.inference().limits().maxRequestBytes();
         ChannelGroup connections = new DefaultChannelGroup("ferry-http", GlobalEventExecutor.INSTANCE);

@@ -3,6 +3,8 @@ package dev.ferry.server.http;
 import dev.ferry.server.serving.ApiException;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ApiStatus;
+import dev.ferry.server.serving.Inference;
+import dev.ferry.server.serving.Transport;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Picks the endpoint for a request's path and method, checks the API key where the route needs
- * one, and answers every refusal (404, 405, 401, an endpoint's ApiException) in OpenAI's error shape.
+ * one, and answers every refusal (404, 405, 401, an endpoint's ApiException) in OpenAI's error shape;
+ * a refusal on a known path is counted.
  */
 @ChannelHandler.Sharable
 final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -33,10 +36,12 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final Map<String, Route> routes;
     private final ApiKeys keys;
+    private final Inference refusals;
 
-    Router(Map<String, Route> routes, ApiKeys keys) {
+    Router(Map<String, Route> routes, ApiKeys keys, Inference refusals) {
         this.routes = Map.copyOf(routes);
         this.keys = keys;
+        this.refusals = refusals;
     }
 
     Set<String> paths() {
@@ -55,9 +60,10 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         String requestId = request.headers().get(HttpResponses.REQUEST_ID);
+        Route route = null;
         try {
             String path = new QueryStringDecoder(request.uri()).path();
-            Route route = routes.get(path);
+            route = routes.get(path);
             if (route == null) {
                 throw ApiException.notFound("no such path: " + path);
             }
@@ -73,6 +79,9 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             route.endpoint().serve(ctx, request);
         } catch (ApiException e) {
+            if (route != null) {
+                refusals.refused(Transport.HTTP, requestId, e);
+            }
             ctx.writeAndFlush(HttpResponses.error(ctx.alloc(), e, requestId));
         }
     }

@@ -1,15 +1,16 @@
 package dev.ferry.server.metrics;
 
+import static dev.ferry.server.metrics.Snapshots.counter;
+import static dev.ferry.server.metrics.Snapshots.gauge;
+
 import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.metrics.EngineMetrics.Dist;
 import dev.ferry.server.serving.ModelRegistry;
 import dev.ferry.server.serving.ServedModel;
 import dev.ferry.server.stream.StreamStats;
 import io.prometheus.metrics.model.registry.MultiCollector;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -28,24 +29,32 @@ import org.HdrHistogram.Histogram;
 /**
  * The engines' and the streams' figures for Prometheus, read at scrape time: every READY model's
  * {@link EngineMetrics#snapshot()} (labelled {@code model}) and the server-wide {@link StreamStats}.
- * Latency distributions become summaries whose quantiles come from the engines' HdrHistograms.
+ * Request latencies become classic histograms cut from the engines' HdrHistograms (see
+ * {@link ClassicBuckets}); step time and batch sizes stay summaries with quantiles from them.
  */
 public final class FerryMetrics implements MultiCollector {
     private static final double[] QUANTILES = {0.5, 0.9, 0.95, 0.99};
     private static final double MICROS = 1e-6;
 
-    /** How one engine distribution is exported; {@code scale} turns recorded values into the unit. */
+    private static final double MICROS_PER_SECOND = 1e6;
+
+    /** A request latency exported as a histogram with {@code buckets} (upper bounds in seconds). */
+    private record Latency(Dist dist, String name, double[] buckets, String help) {}
+
+    private static final List<Latency> LATENCIES = List.of(
+            new Latency(Dist.TTFT_US, "ferry_time_to_first_token_seconds", ClassicBuckets.REQUEST_SECONDS,
+                    "Submit to first token sampled"),
+            new Latency(Dist.INTER_TOKEN_US, "ferry_inter_token_latency_seconds", ClassicBuckets.TOKEN_SECONDS,
+                    "Between consecutive tokens of one request"),
+            new Latency(Dist.QUEUE_WAIT_US, "ferry_queue_wait_seconds", ClassicBuckets.REQUEST_SECONDS,
+                    "Submit to first scheduled"),
+            new Latency(Dist.E2E_US, "ferry_e2e_request_latency_seconds", ClassicBuckets.REQUEST_SECONDS,
+                    "Submit to finish"));
+
+    /** How one engine distribution is exported as a summary; {@code scale} turns recorded values into the unit. */
     private record Distribution(Dist dist, String name, Unit unit, double scale, String help) {}
 
     private static final List<Distribution> DISTRIBUTIONS = List.of(
-            new Distribution(Dist.TTFT_US, "ferry_time_to_first_token_seconds", Unit.SECONDS, MICROS,
-                    "Submit to first token sampled"),
-            new Distribution(Dist.INTER_TOKEN_US, "ferry_inter_token_latency_seconds", Unit.SECONDS, MICROS,
-                    "Between consecutive tokens of one request"),
-            new Distribution(Dist.QUEUE_WAIT_US, "ferry_queue_wait_seconds", Unit.SECONDS, MICROS,
-                    "Submit to first scheduled"),
-            new Distribution(Dist.E2E_US, "ferry_e2e_request_latency_seconds", Unit.SECONDS, MICROS,
-                    "Submit to finish"),
             new Distribution(Dist.STEP_US, "ferry_step_duration_seconds", Unit.SECONDS, MICROS,
                     "One engine iteration that ran a step"),
             new Distribution(Dist.BATCH_TOKENS, "ferry_batch_tokens", null, 1, "Tokens in one step"),
@@ -68,6 +77,9 @@ public final class FerryMetrics implements MultiCollector {
             }
         }
         List<MetricSnapshot> out = new ArrayList<>();
+        for (Latency l : LATENCIES) {
+            out.add(histogram(l, engines));
+        }
         for (Distribution d : DISTRIBUTIONS) {
             out.add(summary(d, engines));
         }
@@ -88,6 +100,10 @@ public final class FerryMetrics implements MultiCollector {
         out.add(gauge("ferry_kv_blocks_used", "KV blocks referenced by sequences",
                 perModel(engines, s -> s.kvBlocksUsed())));
         out.add(gauge("ferry_kv_blocks_total", "KV blocks in the pool", perModel(engines, s -> s.kvBlocksTotal())));
+        out.add(gauge("ferry_kv_blocks_usage_ratio", "Fraction of the KV pool referenced by sequences",
+                perModel(engines, s -> s.kvBlocksTotal() == 0 ? 0 : (double) s.kvBlocksUsed() / s.kvBlocksTotal())));
+        out.add(gauge("ferry_prefix_cache_hit_ratio", "Fraction of looked-up prompt tokens found in the prefix cache",
+                perModel(engines, EngineMetrics.Snapshot::prefixHitRatio)));
         out.add(gauge("ferry_stream_buffered_tokens", "Tokens sampled and not yet handed to a transport",
                 Map.of(Labels.EMPTY, (double) streams.bufferedTokens())));
         out.add(gauge("ferry_stream_max_buffered_tokens", "The most tokens one stream has held back at once",
@@ -97,6 +113,19 @@ public final class FerryMetrics implements MultiCollector {
         out.add(counter("ferry_stream_tokens_sent", "Tokens handed to transports",
                 Map.of(Labels.EMPTY, (double) streams.tokensSent())));
         return new MetricSnapshots(out);
+    }
+
+    private static MetricSnapshot histogram(Latency l, Map<String, EngineMetrics.Snapshot> engines) {
+        HistogramSnapshot.Builder b = HistogramSnapshot.builder().name(l.name()).help(l.help()).unit(Unit.SECONDS);
+        engines.forEach((model, s) -> {
+            Histogram h = s.histogram(l.dist());
+            b.dataPoint(HistogramDataPointSnapshot.builder()
+                    .labels(Labels.of("model", model))
+                    .classicHistogramBuckets(ClassicBuckets.of(h, l.buckets(), MICROS_PER_SECOND))
+                    .sum(h.getMean() * h.getTotalCount() / MICROS_PER_SECOND) // HdrHistogram keeps no exact sum
+                    .build());
+        });
+        return b.build();
     }
 
     private static MetricSnapshot summary(Distribution d, Map<String, EngineMetrics.Snapshot> engines) {
@@ -135,17 +164,5 @@ public final class FerryMetrics implements MultiCollector {
         Map<Labels, Double> points = new LinkedHashMap<>();
         engines.forEach((model, s) -> points.put(Labels.of("model", model), value.applyAsDouble(s)));
         return points;
-    }
-
-    private static MetricSnapshot counter(String name, String help, Map<Labels, Double> points) {
-        CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
-        points.forEach((labels, v) -> b.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(v).build()));
-        return b.build();
-    }
-
-    private static MetricSnapshot gauge(String name, String help, Map<Labels, Double> points) {
-        GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
-        points.forEach((labels, v) -> b.dataPoint(GaugeDataPointSnapshot.builder().labels(labels).value(v).build()));
-        return b.build();
     }
 }

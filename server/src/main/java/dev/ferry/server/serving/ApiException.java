@@ -31,8 +31,14 @@ public final class ApiException extends RuntimeException {
         return new ApiException(ApiStatus.RESOURCE_EXHAUSTED, null, message, retryAfterSeconds);
     }
 
+    /** Not serving now; a retry (here or on another instance) may succeed soon. */
     public static ApiException unavailable(String message) {
-        return new ApiException(ApiStatus.UNAVAILABLE, null, message, 1);
+        return unavailable(message, 1);
+    }
+
+    /** @param retryAfterSeconds 0 when waiting will not help (a model that failed to load) */
+    public static ApiException unavailable(String message, int retryAfterSeconds) {
+        return new ApiException(ApiStatus.UNAVAILABLE, null, message, retryAfterSeconds);
     }
 
     public static ApiException of(ApiStatus status, String message) {

@@ -1,5 +1,6 @@
 package dev.ferry.server.serving;
 
+import dev.ferry.engine.admit.TenantQuotas;
 import dev.ferry.engine.api.EngineOverloadedException;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.RequestHandle;
@@ -20,6 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * model, tokenizes it (rendering chat messages first), fills defaults from the model's
  * generation_config.json and hands it to the model's engine, or answers it from the response cache
  * when it is deterministic. Every refusal is an {@link ApiException} naming the field at fault.
+ * Every request's end, refused or finished, is told once to the {@link RequestListener}.
  */
 public final class Inference {
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
@@ -28,24 +30,46 @@ public final class Inference {
     private final ModelRegistry registry;
     private final ServingLimits limits;
     private final CachedInference cached;
+    private final AdmissionGate gate;
+    private final RequestListener listener;
     private final Routing routing;
-    private final Admission admission;
     private volatile boolean draining;
 
     public Inference(ModelRegistry registry, ServingLimits limits) {
         this(registry, limits, null);
     }
 
-    /** @param responses answers deterministic requests seen before; null for none */
     public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses) {
-        this(registry, limits, responses, Admission.OPEN);
+        this(registry, limits, responses, TenantQuotas.unlimited(), RequestListener.NONE);
     }
 
-    /** @param admission may refuse a request before it reaches its model's engine */
-    public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses, Admission admission) {
+    /**
+     * @param responses answers deterministic requests seen before; null for none
+     * @param quotas token budgets per tenant
+     */
+    public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses, TenantQuotas quotas) {
+        this(registry, limits, responses, quotas, RequestListener.NONE);
+    }
+
+    /**
+     * @param responses answers deterministic requests seen before; null for none
+     * @param listener hears how every request ended
+     */
+    public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses, RequestListener listener) {
+        this(registry, limits, responses, TenantQuotas.unlimited(), listener);
+    }
+
+    /**
+     * @param responses answers deterministic requests seen before; null for none
+     * @param quotas token budgets per tenant
+     * @param listener hears how every request ended
+     */
+    public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses, TenantQuotas quotas,
+                     RequestListener listener) {
+        this.listener = listener;
         this.registry = registry;
         this.limits = limits;
-        this.admission = admission;
+        this.gate = new AdmissionGate(quotas);
         this.cached = responses == null ? null : new CachedInference(responses);
         this.routing = new Routing(registry, new Router());
         if (cached != null) {
@@ -85,28 +109,45 @@ public final class Inference {
      * serving model and request id before the first token can arrive.
      */
     public Prepared prepare(InferenceRequest request) {
-        if (draining) {
-            throw ApiException.unavailable("the server is shutting down; retry on another instance");
+        long startNanos = System.nanoTime();
+        ServedModel model = null;
+        try {
+            if (draining) {
+                throw ApiException.unavailable("the server is shutting down; retry on another instance");
+            }
+            // one id for every candidate a route may try, so the id a transport announced stays true
+            String id = request.requestId() == null || request.requestId().isEmpty()
+                    ? UUID.randomUUID().toString() : request.requestId();
+            RouteConfig route = routing.route(request.model());
+            if (route != null) {
+                return routing.prepare(route, request, m -> tokenize(request.prompt(), m).length,
+                        m -> prepare(request, m, id, "", startNanos));
+            }
+            model = registry.resolve(request.model());
+            String why = request.model() == null || request.model().isEmpty() ? "the server's only model"
+                    : request.model().equals(model.name()) ? "named in the request" : "alias " + request.model();
+            return prepare(request, model, id, why, startNanos);
+        } catch (ApiException e) {
+            listener.ended(new RequestOutcome.Refused(blankToNull(request.requestId()),
+                    RequestOutcome.tenant(request.tenant()), model == null ? null : model.name(), request.transport(),
+                    e.status(), e.getMessage()));
+            throw e;
         }
-        // one id for every candidate a route may try, so the id a transport announced stays true
-        String id = request.requestId() == null || request.requestId().isEmpty()
-                ? UUID.randomUUID().toString() : request.requestId();
-        RouteConfig route = routing.route(request.model());
-        if (route != null) {
-            return routing.prepare(route, request, m -> tokenize(request.prompt(), m).length,
-                    m -> prepare(request, m, id, ""));
-        }
-        ServedModel model = registry.resolve(request.model());
-        String why = request.model() == null || request.model().isEmpty() ? "the server's only model"
-                : request.model().equals(model.name()) ? "named in the request" : "alias " + request.model();
-        return prepare(request, model, id, why);
+    }
+
+    /** A refusal a front end made before the request reached {@link #prepare} (authentication, parsing). */
+    public void refused(Transport transport, String requestId, ApiException e) {
+        listener.ended(new RequestOutcome.Refused(blankToNull(requestId), RequestOutcome.DEFAULT_TENANT, null, transport,
+                e.status(), e.getMessage()));
     }
 
     /** @param why how the request came to this model, when no route brought it */
-    private Prepared prepare(InferenceRequest request, ServedModel model, String id, String why) {
+    private Prepared prepare(InferenceRequest request, ServedModel model, String id, String why, long startNanos) {
         if (!model.isReady()) {
+            // a loading model will be there soon; a failed or unloaded one only after an operator acts
             throw ApiException.unavailable("model '" + model.name() + "' is " + model.state().name().toLowerCase()
-                    + (model.error() != null ? ": " + model.error() : ""));
+                    + (model.error() != null ? ": " + model.error() : ""),
+                    model.state() == ServedModel.State.LOADING ? 5 : 0);
         }
         ServedModel.Instance m = model.instance();
         int[] prompt = tokenize(request.prompt(), m);
@@ -127,7 +168,11 @@ public final class Inference {
                 request.ignoreEos(), request.priority(), request.deadlineNanos());
         // a seed the server made up would never repeat, so only greedy and client-seeded requests are cacheable
         boolean deterministic = sampling.isGreedy() || request.sampling().seed() != null;
-        return new Prepared(model, g, deterministic ? cached : null, admission, why);
+        return new Prepared(model, g, deterministic ? cached : null, request, startNanos, listener, gate, why);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
     }
 
     /**
@@ -139,16 +184,22 @@ public final class Inference {
         private volatile ServedModel model;
         private volatile GenerateRequest request;
         private volatile CachedInference cached;
-        private final Admission admission;
+        private final InferenceRequest asked;
+        private final long startNanos;
+        private final RequestListener listener;
+        private final AdmissionGate gate;
         private final String why;
         private RouteAttempts route;
 
-        private Prepared(ServedModel model, GenerateRequest request, CachedInference cached, Admission admission,
-                         String why) {
+        private Prepared(ServedModel model, GenerateRequest request, CachedInference cached, InferenceRequest asked,
+                         long startNanos, RequestListener listener, AdmissionGate gate, String why) {
             this.model = model;
             this.request = request;
             this.cached = cached;
-            this.admission = admission;
+            this.asked = asked;
+            this.startNanos = startNanos;
+            this.listener = listener;
+            this.gate = gate;
             this.why = why;
         }
 
@@ -188,52 +239,66 @@ public final class Inference {
         }
 
         /**
-         * Answers from the response cache or queues the request on the least-loaded replica of its
-         * model; RESOURCE_EXHAUSTED when the queue is full. A routed request that is refused for want
-         * of room (or of its model) moves on to its next candidate, if it allows fallback.
+         * Answers from the response cache or, past admission control, queues the request on the
+         * least-loaded replica of its model; RESOURCE_EXHAUSTED with a reason and retry hint when it
+         * is not admitted. A routed request refused for want of room (or of its model) moves on to
+         * its next candidate, if it allows fallback.
          */
         public Admitted start(TokenSink sink) {
+            String tenant = RequestOutcome.tenant(asked.tenant());
             while (true) {
+                TokenSink measured = new MeasuredSink(sink, listener, requestId(), tenant, model(), asked.transport(),
+                        startNanos);
+                ApiException refusal;
                 try {
-                    admission.admit(model, request);
                     ServedModel.Instance replica = model.leastLoaded();
-                    RequestHandle handle = cached != null ? cached.start(replica, request, sink, s -> submit(replica, s))
-                            : submit(replica, sink);
+                    RequestHandle handle = cached != null
+                            ? cached.start(replica, request, measured, s -> submit(replica, s)) : submit(replica, measured);
                     if (route != null) {
                         route.served(model());
                     }
                     return new Admitted(requestId(), model(), route(), routeReason(), handle, promptTokens(), logprobs());
                 } catch (ApiException e) {
-                    if (route == null || !RouteAttempts.cannotAdmit(e)) {
-                        throw e;
-                    }
-                    Prepared next = route.next(e);
-                    model = next.model;
-                    request = next.request;
-                    cached = next.cached;
+                    refusal = e;
                 }
+                if (route != null && RouteAttempts.cannotAdmit(refusal)) {
+                    try {
+                        Prepared next = route.next(refusal);
+                        model = next.model;
+                        request = next.request;
+                        cached = next.cached;
+                        continue;
+                    } catch (ApiException rejection) {
+                        refusal = rejection;
+                    }
+                }
+                listener.ended(new RequestOutcome.Refused(requestId(), tenant, model(), asked.transport(),
+                        refusal.status(), refusal.getMessage()));
+                throw refusal;
             }
         }
 
         private RequestHandle submit(ServedModel.Instance replica, TokenSink sink) {
             TokenSink tracked = replica.track(sink);
             try {
-                return replica.engine().submit(request, tracked);
+                return gate.submit(replica.admission(), request, asked.tenant(), tracked,
+                        s -> submitToEngine(replica, s));
             } catch (RuntimeException e) {
                 replica.untrack();
-                throw refusal(e);
+                throw e;
             }
         }
 
-        private static RuntimeException refusal(RuntimeException e) {
-            if (e instanceof EngineOverloadedException) {
-                return ApiException.exhausted(e.getMessage(), RETRY_AFTER_SECONDS);
-            } else if (e instanceof IllegalStateException) {
-                return ApiException.unavailable(e.getMessage());
-            } else if (e instanceof IllegalArgumentException) {
-                return ApiException.invalid(fieldOf(e.getMessage()), e.getMessage());
+        private RequestHandle submitToEngine(ServedModel.Instance replica, TokenSink sink) {
+            try {
+                return replica.engine().submit(request, sink);
+            } catch (EngineOverloadedException e) {
+                throw ApiException.exhausted(e.getMessage(), RETRY_AFTER_SECONDS);
+            } catch (IllegalStateException e) {
+                throw ApiException.unavailable(e.getMessage());
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid(fieldOf(e.getMessage()), e.getMessage());
             }
-            return e;
         }
     }
 

@@ -7,30 +7,32 @@ import java.util.List;
  * A generation request as it arrives from either transport, before validation. Nullable fields
  * were not given by the client.
  *
- * @param model a model name or alias; null or empty picks the only model when the server has one
+ * @param model a model name, alias or route; null or empty picks the only model when the server has one
  * @param maxTokens null means up to the model's context length
  * @param tenant who the request is for (accounting); may be null
  * @param requestId the client's id, echoed back; one is made up when null
  * @param deadlineNanos {@link System#nanoTime()} by which the request must finish; 0 for none
+ * @param transport the front end it came through (accounting, the request log); null from inside the process
  * @param allowFallback whether a route may serve it from another candidate when the chosen one
  *     cannot take it; null for the route's default
  */
 public record InferenceRequest(String model, Prompt prompt, Integer maxTokens, SamplingOverrides sampling,
                                List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, Priority priority,
-                               String tenant, String requestId, long deadlineNanos, Boolean allowFallback) {
-
-    /** Leaving fallback to the route's default. */
-    public InferenceRequest(String model, Prompt prompt, Integer maxTokens, SamplingOverrides sampling,
-                            List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, Priority priority,
-                            String tenant, String requestId, long deadlineNanos) {
-        this(model, prompt, maxTokens, sampling, stop, stopTokenIds, ignoreEos, priority, tenant, requestId,
-                deadlineNanos, null);
-    }
+                               String tenant, String requestId, long deadlineNanos, Transport transport,
+                               Boolean allowFallback) {
 
     public InferenceRequest {
         sampling = sampling == null ? SamplingOverrides.NONE : sampling;
         stop = stop == null ? List.of() : List.copyOf(stop);
         stopTokenIds = stopTokenIds == null ? List.of() : List.copyOf(stopTokenIds);
         priority = priority == null ? Priority.INTERACTIVE : priority;
+    }
+
+    /** A request made inside the process, through no front end, leaving fallback to the route's default. */
+    public InferenceRequest(String model, Prompt prompt, Integer maxTokens, SamplingOverrides sampling,
+                            List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, Priority priority,
+                            String tenant, String requestId, long deadlineNanos) {
+        this(model, prompt, maxTokens, sampling, stop, stopTokenIds, ignoreEos, priority, tenant, requestId,
+                deadlineNanos, null, null);
     }
 }

@@ -1,5 +1,7 @@
 package dev.ferry.server.serving;
 
+import dev.ferry.engine.admit.Admission;
+import dev.ferry.engine.admit.AdmissionLimits;
 import dev.ferry.engine.api.Engine;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.runtime.ModelRunner;
@@ -20,20 +22,32 @@ import java.util.function.Function;
 public final class ModelLoader {
     private final RunnerOptions runnerOptions;
     private final Function<ServingConfig, EngineConfig> engineConfig;
+    private final AdmissionLimits admissionLimits;
     private final DevicePool devices;
 
-    /** Every model on the device its ferry.properties names (else the CPU), with the device's default KV budget. */
+    /**
+     * Every model on the device its ferry.properties names (else the CPU), with the device's default
+     * KV budget and the default admission limits.
+     */
     public ModelLoader(RunnerOptions runnerOptions, Function<ServingConfig, EngineConfig> engineConfig) {
-        this(runnerOptions, engineConfig, new DevicePool(List.of(), (MemoryBudget) null));
+        this(runnerOptions, engineConfig, AdmissionLimits.DEFAULTS);
+    }
+
+    public ModelLoader(RunnerOptions runnerOptions, Function<ServingConfig, EngineConfig> engineConfig,
+                       AdmissionLimits admissionLimits) {
+        this(runnerOptions, engineConfig, admissionLimits, new DevicePool(List.of(), (MemoryBudget) null));
     }
 
     /**
      * @param engineConfig batching limits for a model, given its ferry.properties (flags override them)
+     * @param admissionLimits what may wait for each loaded replica
+     * @param devices where replicas go and how much KV cache each may take
      */
     public ModelLoader(RunnerOptions runnerOptions, Function<ServingConfig, EngineConfig> engineConfig,
-                       DevicePool devices) {
+                       AdmissionLimits admissionLimits, DevicePool devices) {
         this.runnerOptions = runnerOptions;
         this.engineConfig = engineConfig;
+        this.admissionLimits = admissionLimits;
         this.devices = devices;
     }
 
@@ -75,11 +89,13 @@ public final class ModelLoader {
         devices.release(name);
     }
 
-    private static ServedModel.Instance replica(ModelFolder folder, RunnerOptions options, EngineConfig config,
-                                                ChatTemplate template) {
+    private ServedModel.Instance replica(ModelFolder folder, RunnerOptions options, EngineConfig config,
+                                         ChatTemplate template) {
         ModelRunner runner = ModelRunner.load(folder, options);
         try {
-            return new ServedModel.Instance(folder, runner, Engine.start(runner, config), config, template);
+            Engine engine = Engine.start(runner, config);
+            return new ServedModel.Instance(folder, runner, engine, config, template,
+                    new Admission(admissionLimits, engine.metrics().rates()));
         } catch (RuntimeException e) {
             runner.close();
             throw e;

@@ -1,5 +1,6 @@
 package dev.ferry.server.serving;
 
+import dev.ferry.engine.admit.Admission;
 import dev.ferry.engine.api.Engine;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.Finish;
@@ -28,7 +29,8 @@ public record ServedModel(String name, State state, String error, Tier tier, Lis
 
     /**
      * One loaded replica: the folder (shared by the model's replicas), its weights and KV cache on a
-     * device, and the engine loop serving it, with a count of the requests it is running.
+     * device, the engine loop serving it, the admission control in front of that loop, and a count
+     * of the requests it is running.
      */
     public static final class Instance {
         private final ModelFolder folder;
@@ -36,14 +38,17 @@ public record ServedModel(String name, State state, String error, Tier tier, Lis
         private final Engine engine;
         private final EngineConfig config;
         private final ChatTemplate chatTemplate;
+        private final Admission admission;
         private final AtomicInteger inFlight = new AtomicInteger();
 
-        Instance(ModelFolder folder, ModelRunner runner, Engine engine, EngineConfig config, ChatTemplate chatTemplate) {
+        Instance(ModelFolder folder, ModelRunner runner, Engine engine, EngineConfig config, ChatTemplate chatTemplate,
+                 Admission admission) {
             this.folder = folder;
             this.runner = runner;
             this.engine = engine;
             this.config = config;
             this.chatTemplate = chatTemplate;
+            this.admission = admission;
         }
 
         public ModelFolder folder() {
@@ -64,6 +69,10 @@ public record ServedModel(String name, State state, String error, Tier tier, Lis
 
         public ChatTemplate chatTemplate() {
             return chatTemplate;
+        }
+
+        public Admission admission() {
+            return admission;
         }
 
         /** Requests submitted to this replica and not finished: what the least-loaded choice compares. */

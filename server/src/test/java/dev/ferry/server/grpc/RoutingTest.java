@@ -9,7 +9,6 @@ import dev.ferry.api.v1.CompleteResponse;
 import dev.ferry.api.v1.Finish;
 import dev.ferry.api.v1.FinishReason;
 import dev.ferry.api.v1.GenerateRequest;
-import dev.ferry.api.v1.GenerateResponse;
 import dev.ferry.api.v1.GetModelRequest;
 import dev.ferry.api.v1.InferenceGrpc;
 import dev.ferry.api.v1.ModelState;
@@ -17,27 +16,14 @@ import dev.ferry.api.v1.ModelsGrpc;
 import dev.ferry.api.v1.SamplingParams;
 import dev.ferry.api.v1.TokenIds;
 import dev.ferry.api.v1.UnloadModelRequest;
-import dev.ferry.engine.api.EngineConfig;
+import dev.ferry.engine.admit.Admission;
+import dev.ferry.engine.admit.AdmissionLimits;
 import dev.ferry.engine.route.RouteStats;
-import dev.ferry.engine.runtime.RunnerOptions;
-import dev.ferry.server.NettyTransport;
-import dev.ferry.server.ServerContext;
 import dev.ferry.server.ServingFixture;
-import dev.ferry.server.http.HttpApiServer;
-import dev.ferry.server.serving.ApiException;
-import dev.ferry.server.serving.ApiKeys;
-import dev.ferry.server.serving.Inference;
-import dev.ferry.server.serving.ModelLoader;
-import dev.ferry.server.serving.ModelRegistry;
-import dev.ferry.server.serving.ServingLimits;
 import dev.ferry.server.serving.StoreWatcher;
-import dev.ferry.server.stream.StreamStats;
-import io.grpc.ManagedChannel;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -45,89 +31,56 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A small and a large model behind the route {@code auto} (complexity: 16 prompt tokens), over real
- * sockets: where requests go, fallback when the large model is saturated or unloaded, rejection when
- * fallback is not allowed, and an unload that lets every stream in flight finish.
+ * A small and a large model behind the route {@code auto}, over real sockets: where requests go,
+ * fallback when the large model is saturated (its admission control refuses) or unloaded,
+ * rejection when fallback is not allowed, and a model copied into the watched store.
  */
 class RoutingTest {
-    private static final int LONG = 40;
-    private static final int SHORT = 4;
+    static final int LONG = 40;
+    static final int SHORT = 4;
 
     @TempDir
     static Path store;
-    /** Models the test admission refuses, as a saturated model's admission control would. */
-    static final Set<String> saturated = ConcurrentHashMap.newKeySet();
-    static ModelRegistry registry;
-    static Inference inference;
-    static NettyTransport transport;
-    static ExecutorService executor;
-    static GrpcServer grpc;
-    static HttpApiServer http;
-    static ManagedChannel channel;
+    static TwoModelServer t;
+    /** While a test saturates the large model: the calls that keep it busy. */
+    private Context.CancellableContext saturation;
 
     @BeforeAll
     static void start() throws Exception {
-        ServingFixture.createTinyModel(store.resolve("small"), 1);
-        Files.writeString(store.resolve("small/ferry.properties"), "tier = small\n");
-        ServingFixture.createLargerModel(store.resolve("large"), 2);
-        Files.writeString(store.resolve("large/ferry.properties"), "tier = large\n");
-        Files.writeString(store.resolve("routes.properties"), """
-                route.auto.candidates = small, large
-                route.auto.policy = complexity
-                route.auto.complexity.prompt-tokens = 16
-                route.auto.complexity.max-tokens = 1000
-                """);
-        registry = new ModelRegistry(store, new ModelLoader(RunnerOptions.defaults(), s -> EngineConfig.DEFAULTS),
-                Duration.ofSeconds(30));
-        registry.loadAll();
-        inference = new Inference(registry, ServingLimits.DEFAULTS, null, (model, request) -> {
-            if (saturated.contains(model.name())) {
-                throw ApiException.exhausted(model.name() + " is saturated", 2);
-            }
-        });
-        executor = Executors.newFixedThreadPool(4);
-        ServerContext ctx = new ServerContext(inference, ApiKeys.none(), new StreamStats(), executor);
-        transport = new NettyTransport(2);
-        grpc = GrpcServer.start(ctx, transport, new InetSocketAddress("127.0.0.1", 0), 32 * 1024, executor, executor);
-        http = HttpApiServer.start(ctx, transport, "127.0.0.1", 0);
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", grpc.port()).usePlaintext().build();
+        // the large model runs one sequence at a time and lets one more wait: a third is refused, deterministically
+        t = new TwoModelServer(store, new AdmissionLimits(1, 1, 1 << 20, true), "max-num-seqs = 1\n");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        channel.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
-        grpc.close();
-        http.close();
-        transport.close();
-        registry.close();
-        executor.shutdownNow();
+        t.close();
     }
 
     @BeforeEach
     void bothModelsServe() {
-        saturated.clear();
-        registry.load("large");
+        t.registry.load("large");
+    }
+
+    @AfterEach
+    void endSaturation() throws InterruptedException {
+        if (saturation != null) {
+            saturation.cancel(null);
+            Admission large = t.registry.get("large").instance().admission();
+            waitFor(() -> large.waiting() == 0 && t.registry.get("large").instance().inFlight() == 0);
+        }
     }
 
     static GenerateRequest.Builder request(String model, int promptTokens, int maxTokens) {
@@ -137,15 +90,27 @@ class RoutingTest {
                 .setMaxTokens(maxTokens).setIgnoreEos(true).setSampling(SamplingParams.newBuilder().setTemperature(0));
     }
 
-    static Finish complete(GenerateRequest.Builder r) {
-        CompleteResponse c = InferenceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+    private static Finish complete(GenerateRequest.Builder r) {
+        CompleteResponse c = InferenceGrpc.newBlockingStub(t.channel).withDeadlineAfter(30, TimeUnit.SECONDS)
                 .complete(r.build());
         assertEquals(FinishReason.FINISH_REASON_LENGTH, c.getFinish().getReason());
         return c.getFinish();
     }
 
     static long count(String model, RouteStats.Outcome outcome) {
-        return inference.routing().stats().snapshot().getOrDefault(new RouteStats.Key("auto", model, outcome), 0L);
+        return t.inference.routing().stats().snapshot().getOrDefault(new RouteStats.Key("auto", model, outcome), 0L);
+    }
+
+    /** One long request runs on the large model and one more waits for it: admission refuses the next. */
+    private void saturateLarge() throws InterruptedException {
+        saturation = Context.current().withCancellation();
+        Admission large = t.registry.get("large").instance().admission();
+        saturation.run(() -> InferenceGrpc.newStub(t.channel).generate(request("large", SHORT, 4000).build(),
+                new StreamOutcome()));
+        waitFor(() -> large.waiting() == 0 && t.registry.get("large").instance().inFlight() == 1);
+        saturation.run(() -> InferenceGrpc.newStub(t.channel).generate(request("large", SHORT, 4000).build(),
+                new StreamOutcome()));
+        waitFor(() -> large.waiting() == 1);
     }
 
     @Test
@@ -173,33 +138,34 @@ class RoutingTest {
     }
 
     @Test
-    void aSaturatedLargeModelFallsBackToTheSmall() {
-        saturated.add("large");
+    void aSaturatedLargeModelFallsBackToTheSmall() throws Exception {
+        saturateLarge();
         long before = count("small", RouteStats.Outcome.FALLBACK);
         Finish f = complete(request("auto", LONG, 4));
         assertEquals("small", f.getModel());
-        assertTrue(f.getRouteReason().contains("-> large could not take it (resource_exhausted: large is saturated) "
-                + "-> fell back to small"), f.getRouteReason());
+        assertTrue(f.getRouteReason().contains("-> large could not take it (resource_exhausted: queue_full: "),
+                f.getRouteReason());
+        assertTrue(f.getRouteReason().endsWith("-> fell back to small"), f.getRouteReason());
         assertEquals(before + 1, count("small", RouteStats.Outcome.FALLBACK));
     }
 
     @Test
-    void withoutFallbackASaturatedModelRejectsWithTheRoutesReason() {
-        saturated.add("large");
+    void withoutFallbackASaturatedModelRejectsWithTheRoutesReason() throws Exception {
+        saturateLarge();
         long before = count("large", RouteStats.Outcome.REJECTED);
         var e = assertThrows(StatusRuntimeException.class, () -> complete(request("auto", LONG, 4)
                 .setAllowFallback(false)));
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
         String why = e.getStatus().getDescription();
         assertTrue(why.startsWith("route 'auto' chose large (complexity 2.50"), why);
-        assertTrue(why.contains("large could not take it (resource_exhausted: large is saturated)"), why);
+        assertTrue(why.contains("large could not take it (resource_exhausted: queue_full: "), why);
         assertTrue(why.endsWith("the request does not allow fallback to small"), why);
         assertEquals(before + 1, count("large", RouteStats.Outcome.REJECTED));
     }
 
     @Test
     void anUnloadedLargeModelFallsBackToTheSmallOrRejectsWithoutFallback() {
-        assertEquals(ModelState.MODEL_STATE_UNLOADED, ModelsGrpc.newBlockingStub(channel)
+        assertEquals(ModelState.MODEL_STATE_UNLOADED, ModelsGrpc.newBlockingStub(t.channel)
                 .unload(UnloadModelRequest.newBuilder().setName("large").build()).getState());
         Finish f = complete(request("auto", LONG, 4));
         assertEquals("small", f.getModel());
@@ -215,52 +181,6 @@ class RoutingTest {
         assertEquals(Status.Code.UNAVAILABLE, named.getStatus().getCode());
     }
 
-    /**
-     * Unload while streams run on the large model and new requests keep arriving: every stream in
-     * flight completes in full, every request gets exactly one terminal answer, none is lost.
-     */
-    @Test
-    void unloadWhileStreamingLosesNoRequest() throws Exception {
-        int streams = 6;
-        int tokens = 120;
-        CountDownLatch allStreaming = new CountDownLatch(streams);
-        List<Outcome> inFlight = new ArrayList<>();
-        for (int i = 0; i < streams; i++) {
-            Outcome o = new Outcome(allStreaming);
-            inFlight.add(o);
-            InferenceGrpc.newStub(channel).generate(request("large", SHORT + i, tokens).build(), o);
-        }
-        assertTrue(allStreaming.await(30, TimeUnit.SECONDS), "every stream has its first token");
-
-        CompletableFuture<ModelState> unload = CompletableFuture.supplyAsync(() -> ModelsGrpc.newBlockingStub(channel)
-                .unload(UnloadModelRequest.newBuilder().setName("large").build()).getState());
-        List<Outcome> arrivals = new ArrayList<>();
-        for (int i = 0; i < 8; i++) { // routed meanwhile: the large model while it still takes them, else the small
-            Outcome o = new Outcome(new CountDownLatch(1));
-            arrivals.add(o);
-            InferenceGrpc.newStub(channel).generate(request("auto", LONG, 8).build(), o);
-            Thread.sleep(5);
-        }
-        assertEquals(ModelState.MODEL_STATE_UNLOADED, unload.get(60, TimeUnit.SECONDS));
-
-        for (Outcome o : inFlight) {
-            Finish f = o.finish.get(30, TimeUnit.SECONDS);
-            assertEquals(FinishReason.FINISH_REASON_LENGTH, f.getReason());
-            assertEquals(tokens, f.getUsage().getCompletionTokens());
-            assertEquals(tokens, o.tokens.get());
-        }
-        for (Outcome o : arrivals) {
-            Finish f = o.finish.get(30, TimeUnit.SECONDS);
-            assertEquals(8, f.getUsage().getCompletionTokens(), "served by " + f.getModel());
-        }
-        for (Outcome o : inFlight) {
-            assertEquals(1, o.terminals.get(), "exactly one terminal answer");
-        }
-        for (Outcome o : arrivals) {
-            assertEquals(1, o.terminals.get(), "exactly one terminal answer");
-        }
-    }
-
     @Test
     void httpAnswersSayWhichModelServedAndWhy() throws Exception {
         HttpClient client = HttpClient.newHttpClient();
@@ -272,7 +192,7 @@ class RoutingTest {
         assertTrue(r.headers().firstValue("x-ferry-route-reason").orElseThrow().contains("simple -> small tier"));
         assertEquals("small", new ObjectMapper().readTree(r.body()).get("model").asText());
 
-        saturated.add("large");
+        saturateLarge();
         String longPrompt = "word ".repeat(30);
         HttpResponse<String> refused = client.send(post("{\"model\":\"auto\",\"prompt\":\"" + longPrompt
                 + "\",\"max_tokens\":2,\"allow_fallback\":false,\"stream\":true}"), HttpResponse.BodyHandlers.ofString());
@@ -289,7 +209,7 @@ class RoutingTest {
     @Test
     void aModelCopiedIntoTheStoreServesAndGoesWhenItsFolderIsDeleted(@TempDir Path outside) throws Exception {
         ServingFixture.createTinyModel(outside.resolve("hot"), 9);
-        try (StoreWatcher watcher = StoreWatcher.start(registry, inference.routing(), Duration.ofMillis(100),
+        try (StoreWatcher watcher = StoreWatcher.start(t.registry, t.inference.routing(), Duration.ofMillis(100),
                 Duration.ofSeconds(1), Duration.ofSeconds(30))) {
             Files.createDirectories(store.resolve("hot"));
             try (Stream<Path> files = Files.list(outside.resolve("hot"))) {
@@ -297,7 +217,7 @@ class RoutingTest {
                     Files.copy(f, store.resolve("hot").resolve(f.getFileName()));
                 }
             }
-            var models = ModelsGrpc.newBlockingStub(channel);
+            var models = ModelsGrpc.newBlockingStub(t.channel);
             GetModelRequest hot = GetModelRequest.newBuilder().setName("hot").build();
             waitFor(() -> ready(models, hot));
             assertEquals("hot", complete(request("hot", SHORT, 3)).getModel());
@@ -318,6 +238,14 @@ class RoutingTest {
         }
     }
 
+    @Test
+    void modelsGetReportsTiersAndReplicas() {
+        var info = ModelsGrpc.newBlockingStub(t.channel).get(GetModelRequest.newBuilder().setName("large").build());
+        assertEquals("large", info.getTier());
+        assertEquals(1, info.getReplicas());
+        assertEquals("cpu", info.getDevice());
+    }
+
     private static boolean ready(ModelsGrpc.ModelsBlockingStub models, GetModelRequest request) {
         try {
             return models.get(request).getState() == ModelState.MODEL_STATE_READY;
@@ -326,59 +254,16 @@ class RoutingTest {
         }
     }
 
-    private static void waitFor(BooleanSupplier condition) throws InterruptedException {
+    static void waitFor(BooleanSupplier condition) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!condition.getAsBoolean()) {
             assertTrue(System.nanoTime() < end, "timed out");
-            Thread.sleep(50);
+            Thread.sleep(10);
         }
-    }
-
-    @Test
-    void modelsGetReportsTiersAndReplicas() {
-        var info = ModelsGrpc.newBlockingStub(channel).get(GetModelRequest.newBuilder().setName("large").build());
-        assertEquals("large", info.getTier());
-        assertEquals(1, info.getReplicas());
-        assertEquals("cpu", info.getDevice());
     }
 
     private static HttpRequest post(String body) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/v1/completions"))
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + t.http.port() + "/v1/completions"))
                 .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
-    }
-
-    /** One stream's tokens and terminal answers; {@code finish} completes on the terminal one. */
-    static final class Outcome implements StreamObserver<GenerateResponse> {
-        final CompletableFuture<Finish> finish = new CompletableFuture<>();
-        final AtomicInteger tokens = new AtomicInteger();
-        final AtomicInteger terminals = new AtomicInteger();
-        private final CountDownLatch firstToken;
-        private volatile Finish last;
-
-        Outcome(CountDownLatch firstToken) {
-            this.firstToken = firstToken;
-        }
-
-        @Override
-        public void onNext(GenerateResponse r) {
-            if (tokens.getAndAdd(r.getTokenIdsCount()) == 0 && r.getTokenIdsCount() > 0) {
-                firstToken.countDown();
-            }
-            if (r.hasFinish()) {
-                last = r.getFinish();
-            }
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            terminals.incrementAndGet();
-            finish.completeExceptionally(t);
-        }
-
-        @Override
-        public void onCompleted() {
-            terminals.incrementAndGet();
-            finish.complete(last);
-        }
     }
 }

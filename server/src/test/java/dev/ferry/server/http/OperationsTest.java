@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.engine.api.FinishReason;
 import dev.ferry.engine.metrics.EngineMetrics;
+import dev.ferry.server.PrometheusText;
 import dev.ferry.server.ServingFixture;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -17,7 +18,6 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -64,7 +64,7 @@ class OperationsTest {
         assertEquals(before.getOrDefault(finished, 0.0) + 1, after.get(finished));
         assertEquals(before.get("ferry_completion_tokens_total" + TINY) + 8, after.get("ferry_completion_tokens_total" + TINY));
         assertTrue(after.get("ferry_time_to_first_token_seconds_count" + TINY) >= 1);
-        assertTrue(after.get("ferry_time_to_first_token_seconds{model=\"tiny\",quantile=\"0.99\"}") > 0);
+        assertTrue(after.get("ferry_time_to_first_token_seconds_bucket{model=\"tiny\",le=\"+Inf\"}") >= 1);
         assertTrue(after.get("ferry_e2e_request_latency_seconds_sum" + TINY) > 0);
         assertTrue(after.get("ferry_kv_blocks_total" + TINY) > 0);
         assertTrue(after.containsKey("ferry_kv_blocks_used" + TINY));
@@ -89,6 +89,11 @@ class OperationsTest {
             do {
                 line = in.readLine();
             } while (!line.startsWith("data: "));
+            // the loop updates its gauges after handing out a step's tokens, so the first token can beat them
+            long generating = System.nanoTime() + 1_000_000_000L;
+            while (metrics.snapshot().running() != 1 && System.nanoTime() < generating) {
+                Thread.sleep(1);
+            }
             assertEquals(1, metrics.snapshot().running(), "the request must be generating when the client leaves");
         }
         long deadline = System.nanoTime() + 1_000_000_000L;
@@ -147,13 +152,6 @@ class OperationsTest {
         HttpResponse<String> r = live.get("/metrics");
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("content-type").orElseThrow().startsWith("text/plain; version=0.0.4"));
-        Map<String, Double> samples = new HashMap<>();
-        for (String line : r.body().split("\n")) {
-            if (!line.isEmpty() && !line.startsWith("#")) {
-                int space = line.lastIndexOf(' ');
-                samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-            }
-        }
-        return samples;
+        return PrometheusText.samples(r.body());
     }
 }

@@ -3,6 +3,7 @@ package dev.ferry.server.serving;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.engine.admit.AdmissionLimits;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.Finish;
 import dev.ferry.engine.api.FinishReason;
@@ -28,7 +29,8 @@ class ModelPoolTest {
     Path store;
 
     private ModelRegistry registry(DevicePool devices) {
-        return new ModelRegistry(store, new ModelLoader(RunnerOptions.defaults(), s -> EngineConfig.DEFAULTS, devices));
+        return new ModelRegistry(store, new ModelLoader(RunnerOptions.defaults(), s -> EngineConfig.DEFAULTS,
+                AdmissionLimits.DEFAULTS, devices));
     }
 
     @Test

@@ -1,0 +1,87 @@
+package dev.ferry.engine.admit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.engine.api.Priority;
+import dev.ferry.engine.metrics.StepRates;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class AdmissionTest {
+    static final AdmissionLimits LIMITS = new AdmissionLimits(4, 2, 1000, true);
+
+    @Test
+    void batchIsShedBeforeInteractive() {
+        Admission a = new Admission(LIMITS, new StepRates());
+        a.admit(10, Priority.BATCH, 0);
+        a.admit(10, Priority.INTERACTIVE, 0);
+        AdmissionRejected e = assertThrows(AdmissionRejected.class, () -> a.admit(10, Priority.BATCH, 0));
+        assertEquals(RejectReason.QUEUE_FULL, e.reason());
+        assertTrue(e.retryAfterMillis() >= 100);
+        a.admit(10, Priority.INTERACTIVE, 0);
+        a.admit(10, Priority.INTERACTIVE, 0);
+        assertEquals(RejectReason.QUEUE_FULL, assertThrows(AdmissionRejected.class,
+                () -> a.admit(10, Priority.INTERACTIVE, 0)).reason());
+        assertEquals(4, a.waiting());
+    }
+
+    @Test
+    void startedFreesTheSlotOnce() {
+        Admission a = new Admission(LIMITS, new StepRates());
+        List<Admission.Ticket> tickets = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            tickets.add(a.admit(100, Priority.INTERACTIVE, 0));
+        }
+        tickets.get(0).started();
+        tickets.get(0).started();
+        assertEquals(3, a.waiting());
+        assertEquals(300, a.waitingPromptTokens());
+        a.admit(100, Priority.INTERACTIVE, 0);
+        assertThrows(AdmissionRejected.class, () -> a.admit(100, Priority.INTERACTIVE, 0));
+    }
+
+    @Test
+    void waitingPromptTokensAreBounded() {
+        Admission a = new Admission(LIMITS, new StepRates());
+        a.admit(900, Priority.INTERACTIVE, 0);
+        AdmissionRejected e = assertThrows(AdmissionRejected.class, () -> a.admit(200, Priority.INTERACTIVE, 0));
+        assertEquals(RejectReason.WAITING_TOKENS, e.reason());
+        assertEquals(1, a.waiting(), "a refused request leaves no count behind");
+        assertEquals(900, a.waitingPromptTokens());
+        Admission empty = new Admission(LIMITS, new StepRates());
+        empty.admit(5000, Priority.INTERACTIVE, 0); // alone, a long prompt is admitted: the bound is on queues
+    }
+
+    @Test
+    void aDeadlineThatCannotBeMetIsRefusedAtOnce() {
+        StepRates rates = new StepRates();
+        rates.record(1000, TimeUnit.MILLISECONDS.toNanos(100)); // 10,000 prompt tokens/s
+        rates.record(0, TimeUnit.MILLISECONDS.toNanos(10));
+        Admission a = new Admission(LIMITS.withMaxWaiting(100, 100).withMaxWaitingPromptTokens(1 << 20), rates);
+        a.admit(5000, Priority.INTERACTIVE, 0); // 0.5 s of prefill ahead
+        long estimate = a.estimateFirstTokenNanos(1000, Priority.INTERACTIVE);
+        assertEquals(610, TimeUnit.NANOSECONDS.toMillis(estimate), 1); // (5000 + 1000) / 10k + 10 ms
+        long t0 = System.nanoTime();
+        AdmissionRejected e = assertThrows(AdmissionRejected.class,
+                () -> a.admit(1000, Priority.INTERACTIVE, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200)));
+        assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(5), "refused without waiting");
+        assertEquals(RejectReason.DEADLINE, e.reason());
+        assertEquals(610, e.retryAfterMillis(), 1);
+        a.admit(1000, Priority.INTERACTIVE, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+        // batch waits behind interactive work too; interactive only behind interactive
+        a.admit(20_000, Priority.BATCH, 0);
+        assertTrue(a.estimateFirstTokenNanos(10, Priority.BATCH) > a.estimateFirstTokenNanos(10, Priority.INTERACTIVE));
+    }
+
+    @Test
+    void withoutMeasuredRatesDeadlinesAreNotGuessed() {
+        Admission a = new Admission(LIMITS, new StepRates());
+        a.admit(100, Priority.INTERACTIVE, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1));
+        assertEquals(RejectReason.DEADLINE, assertThrows(AdmissionRejected.class,
+                () -> a.admit(100, Priority.INTERACTIVE, System.nanoTime() - 1)).reason(), "already passed");
+    }
+}

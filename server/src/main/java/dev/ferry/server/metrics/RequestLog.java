@@ -1,0 +1,75 @@
+package dev.ferry.server.metrics;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.ferry.engine.api.Usage;
+import dev.ferry.server.serving.RequestOutcome;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One JSON object per ended request, finished or refused, logged at INFO to the logger
+ * {@value #LOGGER}, for log pipelines: every line has the same fields, null where one does not apply.
+ */
+final class RequestLog {
+    static final String LOGGER = "ferry.requests";
+
+    private final Logger log = LoggerFactory.getLogger(LOGGER);
+    private final JsonFactory json = new JsonFactory();
+
+    void write(RequestOutcome o) {
+        if (log.isInfoEnabled()) {
+            log.info(line(o));
+        }
+    }
+
+    String line(RequestOutcome o) {
+        StringWriter out = new StringWriter(256);
+        try (JsonGenerator g = json.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("id", o.requestId());
+            g.writeStringField("tenant", o.tenant());
+            g.writeStringField("model", o.model());
+            g.writeNullField("route"); // comes with the router
+            g.writeStringField("transport", o.transport() == null ? null : o.transport().wireName());
+            if (o instanceof RequestOutcome.Finished f) {
+                Usage u = f.finish().usage();
+                g.writeStringField("outcome", f.finish().reason().wireName());
+                g.writeNullField("status");
+                g.writeNumberField("prompt_tokens", u.promptTokens());
+                g.writeNumberField("completion_tokens", u.completionTokens());
+                g.writeNumberField("cached_prompt_tokens", u.cachedPromptTokens());
+                g.writeBooleanField("response_cache_hit", u.cached());
+                millis(g, "ttft_ms", f.ttftNanos());
+                millis(g, "e2e_ms", f.e2eNanos());
+                g.writeStringField("error", f.finish().error());
+            } else {
+                RequestOutcome.Refused r = (RequestOutcome.Refused) o;
+                g.writeStringField("outcome", "rejected");
+                g.writeStringField("status", r.status().name().toLowerCase(Locale.ROOT));
+                for (String field : new String[] {"prompt_tokens", "completion_tokens", "cached_prompt_tokens",
+                        "response_cache_hit", "ttft_ms", "e2e_ms"}) {
+                    g.writeNullField(field);
+                }
+                g.writeStringField("error", r.message());
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
+        return out.toString();
+    }
+
+    /** Milliseconds to the microsecond; null for a negative (unmeasured) time. */
+    private static void millis(JsonGenerator g, String field, long nanos) throws IOException {
+        if (nanos < 0) {
+            g.writeNullField(field);
+        } else {
+            g.writeNumberField(field, Math.round(nanos / 1e3) / 1e3);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.ferry.server.metrics;
+
+import dev.ferry.engine.api.Usage;
+import dev.ferry.engine.cache.ResponseCache;
+import dev.ferry.server.serving.ModelRegistry;
+import dev.ferry.server.serving.RequestListener;
+import dev.ferry.server.serving.RequestOutcome;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server's own figures beside the engines': requests refused, tokens per tenant, the response
+ * cache, SLOs; and the request log. It hears every request's end from the serving core (as its
+ * {@link RequestListener}) and exports for Prometheus at scrape time. Route decisions will come
+ * with the router.
+ */
+public final class ServerMetrics implements RequestListener, MultiCollector, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerMetrics.class);
+
+    private final Rejections rejections = new Rejections();
+    private final TenantTokens tenants = new TenantTokens();
+    private final RequestLog requestLog;
+    private final ResponseCache responses;
+    private final SloMonitor slos;
+
+    private ServerMetrics(RequestLog requestLog, ResponseCache responses, SloMonitor slos) {
+        this.requestLog = requestLog;
+        this.responses = responses;
+        this.slos = slos;
+    }
+
+    /** Counts what it hears; no request log, response cache or SLOs. */
+    public static ServerMetrics countingOnly() {
+        return new ServerMetrics(null, null, null);
+    }
+
+    /**
+     * Starts checking the SLOs of {@code registry}'s models (a daemon thread, until {@link #close()}).
+     *
+     * @param responses the response cache to report on; null for none
+     */
+    public static ServerMetrics start(ModelRegistry registry, Observability options, ResponseCache responses) {
+        return new ServerMetrics(options.requestLog() ? new RequestLog() : null, responses,
+                SloMonitor.start(registry, options.slo()));
+    }
+
+    @Override
+    public void ended(RequestOutcome outcome) {
+        try {
+            if (outcome instanceof RequestOutcome.Finished f) {
+                Usage u = f.finish().usage();
+                tenants.add(f.model(), f.tenant(), u.promptTokens(), u.completionTokens());
+            } else {
+                rejections.count(outcome.model(), ((RequestOutcome.Refused) outcome).status());
+            }
+            if (requestLog != null) {
+                requestLog.write(outcome);
+            }
+        } catch (RuntimeException e) { // accounting must never break a request
+            LOG.warn("request {} could not be accounted", outcome.requestId(), e);
+        }
+    }
+
+    @Override
+    public MetricSnapshots collect() {
+        List<MetricSnapshot> out = new ArrayList<>();
+        out.add(rejections.snapshot());
+        out.addAll(tenants.snapshots());
+        if (responses != null) {
+            out.addAll(responseCache(responses.stats()));
+        }
+        if (slos != null) {
+            out.addAll(slos.snapshots());
+        }
+        return new MetricSnapshots(out);
+    }
+
+    private static List<MetricSnapshot> responseCache(ResponseCache.Stats s) {
+        long hits = s.l1Hits() + s.l2Hits();
+        long lookups = hits + s.misses();
+        return List.of(
+                Snapshots.counter("ferry_response_cache_hits", "Deterministic requests answered from the response cache, "
+                        + "by level (l1 in-process, l2 Redis)",
+                        Map.of(Labels.of("level", "l1"), s.l1Hits(), Labels.of("level", "l2"), s.l2Hits())),
+                Snapshots.counter("ferry_response_cache_misses", "Response-cache lookups that found nothing",
+                        Map.of(Labels.EMPTY, s.misses())),
+                Snapshots.counter("ferry_response_cache_stores", "Answers stored in the response cache",
+                        Map.of(Labels.EMPTY, s.stores())),
+                Snapshots.gauge("ferry_response_cache_hit_ratio", "Fraction of response-cache lookups that hit",
+                        Map.of(Labels.EMPTY, lookups == 0 ? 0 : (double) hits / lookups)),
+                Snapshots.gauge("ferry_response_cache_bytes", "Heap the in-process response cache holds (estimated)",
+                        Map.of(Labels.EMPTY, s.l1Bytes())),
+                Snapshots.gauge("ferry_redis_up", "1 while the response cache's Redis answers",
+                        Map.of(Labels.EMPTY, s.redisUp() ? 1 : 0)),
+                Snapshots.counter("ferry_redis_errors", "Response-cache Redis calls that failed or timed out",
+                        Map.of(Labels.EMPTY, s.redisErrors())));
+    }
+
+    @Override
+    public void close() {
+        if (slos != null) {
+            slos.close();
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.ferry.server.serving;
+
+import dev.ferry.engine.api.Finish;
+
+/** How one request ended: refused at the edge, or finished by its engine or from the response cache. */
+public sealed interface RequestOutcome {
+    /** The tenant of a request that names none. */
+    String DEFAULT_TENANT = "default";
+
+    /** The client's id, or the one made up for it; null for a refusal before one was read. */
+    String requestId();
+
+    /** Who the request was for; {@link #DEFAULT_TENANT} when it named nobody. */
+    String tenant();
+
+    /** The model that served or refused it (after alias resolution); null when unknown. */
+    String model();
+
+    /** How it came; null for a request made inside the process. */
+    Transport transport();
+
+    /**
+     * @param ttftNanos from the start of validation to the first token; -1 when no token came
+     * @param e2eNanos from the start of validation to the finish
+     */
+    record Finished(String requestId, String tenant, String model, Transport transport, Finish finish, long ttftNanos,
+                    long e2eNanos) implements RequestOutcome {}
+
+    record Refused(String requestId, String tenant, String model, Transport transport, ApiStatus status, String message)
+            implements RequestOutcome {}
+
+    /** {@code asked}, or {@link #DEFAULT_TENANT} when it is null or blank. */
+    static String tenant(String asked) {
+        return asked == null || asked.isBlank() ? DEFAULT_TENANT : asked;
+    }
+}

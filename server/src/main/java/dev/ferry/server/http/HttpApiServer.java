@@ -4,6 +4,7 @@ import dev.ferry.server.NettyTransport;
 import dev.ferry.server.ServerContext;
 import dev.ferry.server.http.Router.Route;
 import dev.ferry.server.metrics.FerryMetrics;
+import dev.ferry.server.metrics.RouteMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -52,6 +53,7 @@ public final class HttpApiServer implements AutoCloseable {
         PrometheusRegistry metrics = new PrometheusRegistry();
         metrics.register(new FerryMetrics(server.registry(), server.streams()));
         metrics.register(server.metrics());
+        metrics.register(new RouteMetrics(server.inference().routing().stats()));
         Counter requests = Counter.builder().name("ferry_http_requests").help("HTTP requests answered, by path and status")
                 .labelNames("path", "status").register(metrics);
 

@@ -34,7 +34,7 @@ final class RequestLog {
             g.writeStringField("id", o.requestId());
             g.writeStringField("tenant", o.tenant());
             g.writeStringField("model", o.model());
-            g.writeNullField("route"); // comes with the router
+            g.writeStringField("route", o.route());
             g.writeStringField("transport", o.transport() == null ? null : o.transport().wireName());
             if (o instanceof RequestOutcome.Finished f) {
                 Usage u = f.finish().usage();

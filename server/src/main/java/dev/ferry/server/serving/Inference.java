@@ -111,6 +111,7 @@ public final class Inference {
     public Prepared prepare(InferenceRequest request) {
         long startNanos = System.nanoTime();
         ServedModel model = null;
+        RouteConfig route = null;
         try {
             if (draining) {
                 throw ApiException.unavailable("the server is shutting down; retry on another instance");
@@ -118,7 +119,7 @@ public final class Inference {
             // one id for every candidate a route may try, so the id a transport announced stays true
             String id = request.requestId() == null || request.requestId().isEmpty()
                     ? UUID.randomUUID().toString() : request.requestId();
-            RouteConfig route = routing.route(request.model());
+            route = routing.route(request.model());
             if (route != null) {
                 return routing.prepare(route, request, m -> tokenize(request.prompt(), m).length,
                         m -> prepare(request, m, id, "", startNanos));
@@ -129,16 +130,16 @@ public final class Inference {
             return prepare(request, model, id, why, startNanos);
         } catch (ApiException e) {
             listener.ended(new RequestOutcome.Refused(blankToNull(request.requestId()),
-                    RequestOutcome.tenant(request.tenant()), model == null ? null : model.name(), request.transport(),
-                    e.status(), e.getMessage()));
+                    RequestOutcome.tenant(request.tenant()), model == null ? null : model.name(),
+                    route == null ? null : route.name(), request.transport(), e.status(), e.getMessage()));
             throw e;
         }
     }
 
     /** A refusal a front end made before the request reached {@link #prepare} (authentication, parsing). */
     public void refused(Transport transport, String requestId, ApiException e) {
-        listener.ended(new RequestOutcome.Refused(blankToNull(requestId), RequestOutcome.DEFAULT_TENANT, null, transport,
-                e.status(), e.getMessage()));
+        listener.ended(new RequestOutcome.Refused(blankToNull(requestId), RequestOutcome.DEFAULT_TENANT, null, null,
+                transport, e.status(), e.getMessage()));
     }
 
     /** @param why how the request came to this model, when no route brought it */
@@ -221,6 +222,10 @@ public final class Inference {
             return route != null ? route.reason(model()) : why;
         }
 
+        private String routeOrNull() {
+            return route != null ? route.route() : null;
+        }
+
         public String requestId() {
             return request.requestId();
         }
@@ -247,8 +252,8 @@ public final class Inference {
         public Admitted start(TokenSink sink) {
             String tenant = RequestOutcome.tenant(asked.tenant());
             while (true) {
-                TokenSink measured = new MeasuredSink(sink, listener, requestId(), tenant, model(), asked.transport(),
-                        startNanos);
+                TokenSink measured = new MeasuredSink(sink, listener, requestId(), tenant, model(), routeOrNull(),
+                        asked.transport(), startNanos);
                 ApiException refusal;
                 try {
                     ServedModel.Instance replica = model.leastLoaded();
@@ -272,7 +277,7 @@ public final class Inference {
                         refusal = rejection;
                     }
                 }
-                listener.ended(new RequestOutcome.Refused(requestId(), tenant, model(), asked.transport(),
+                listener.ended(new RequestOutcome.Refused(requestId(), tenant, model(), routeOrNull(), asked.transport(),
                         refusal.status(), refusal.getMessage()));
                 throw refusal;
             }

@@ -16,6 +16,9 @@ public sealed interface RequestOutcome {
     /** The model that served or refused it (after alias resolution); null when unknown. */
     String model();
 
+    /** The route the request named; null when it named a model or an alias. */
+    String route();
+
     /** How it came; null for a request made inside the process. */
     Transport transport();
 
@@ -23,11 +26,11 @@ public sealed interface RequestOutcome {
      * @param ttftNanos from the start of validation to the first token; -1 when no token came
      * @param e2eNanos from the start of validation to the finish
      */
-    record Finished(String requestId, String tenant, String model, Transport transport, Finish finish, long ttftNanos,
-                    long e2eNanos) implements RequestOutcome {}
+    record Finished(String requestId, String tenant, String model, String route, Transport transport, Finish finish,
+                    long ttftNanos, long e2eNanos) implements RequestOutcome {}
 
-    record Refused(String requestId, String tenant, String model, Transport transport, ApiStatus status, String message)
-            implements RequestOutcome {}
+    record Refused(String requestId, String tenant, String model, String route, Transport transport, ApiStatus status,
+                   String message) implements RequestOutcome {}
 
     /** {@code asked}, or {@link #DEFAULT_TENANT} when it is null or blank. */
     static String tenant(String asked) {

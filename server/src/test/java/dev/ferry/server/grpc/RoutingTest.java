@@ -204,6 +204,13 @@ class RoutingTest {
         assertEquals(200, fellBack.statusCode(), fellBack.body());
         assertEquals("small", fellBack.headers().firstValue("x-ferry-model").orElseThrow());
         assertTrue(fellBack.headers().firstValue("x-ferry-route-reason").orElseThrow().endsWith("fell back to small"));
+
+        String metrics = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + t.http.port() + "/metrics"))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        for (String outcome : new String[] {"chosen", "fallback", "rejected"}) {
+            assertTrue(metrics.lines().anyMatch(l -> l.startsWith("ferry_route_requests_total{")
+                    && l.contains("outcome=\"" + outcome + "\"") && l.contains("route=\"auto\"")), metrics);
+        }
     }
 
     @Test

@@ -9,8 +9,13 @@ import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.api.v1.GenerateRequest;
+import dev.ferry.engine.api.Finish;
+import dev.ferry.engine.api.FinishReason;
+import dev.ferry.engine.api.Usage;
 import dev.ferry.engine.cache.ResponseCacheConfig;
 import dev.ferry.server.serving.ApiKeys;
+import dev.ferry.server.serving.RequestOutcome;
+import dev.ferry.server.serving.Transport;
 import dev.ferry.store.config.SloConfig;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -82,6 +87,14 @@ class RequestLogTest {
         assertEquals("globex", grpc.get("tenant").asText());
         assertEquals("grpc", grpc.get("transport").asText());
         assertEquals(3, grpc.get("completion_tokens").asInt());
+    }
+
+    @Test
+    void aRoutedRequestNamesItsRoute() throws Exception {
+        JsonNode line = JSON.readTree(new RequestLog().line(new RequestOutcome.Finished("r-1", "default", "small", "auto",
+                Transport.GRPC, new Finish(FinishReason.LENGTH, new Usage(4, 0, 2), "", null), 1000, 2000)));
+        assertEquals("small", line.get("model").asText());
+        assertEquals("auto", line.get("route").asText());
     }
 
     @Test

@@ -32,4 +32,18 @@ public record InferenceRequest(String model, Prompt prompt, Integer maxTokens, S
         this(model, prompt, maxTokens, sampling, stop, stopTokenIds, ignoreEos, priority, tenant, requestId,
                 deadlineNanos, null);
     }
+
+    /**
+     * The tenant to account the request to: the one its API key is bound to, else the one the
+     * request body names, else the {@code x-ferry-tenant} header's.
+     */
+    public InferenceRequest withTenant(String boundToKey, String fromHeader) {
+        String t = !blank(boundToKey) ? boundToKey : !blank(tenant) ? tenant : fromHeader;
+        return new InferenceRequest(model, prompt, maxTokens, sampling, stop, stopTokenIds, ignoreEos, priority, t,
+                requestId, deadlineNanos, transport);
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
 }

@@ -67,7 +67,8 @@ final class ServeCommand implements Callable<Integer> {
             + "store, when present)")
     Path tenants;
 
-    @Option(names = "--api-key", description = "accept requests bearing this key (repeatable); none means open")
+    @Option(names = "--api-key", description = "accept requests bearing this key (repeatable); KEY=TENANT accounts "
+            + "its requests to TENANT; none means open")
     List<String> apiKeys = List.of();
 
     @Option(names = "--admin-key", description = "key for admin calls, Models.Load/Unload (repeatable)")

@@ -5,6 +5,8 @@ import dev.ferry.server.serving.ApiException;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.Inference;
 import dev.ferry.server.serving.Transport;
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -31,14 +33,18 @@ final class AuthInterceptor implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
+        String keyTenant;
         try {
-            keys.check(headers.get(AUTHORIZATION), ADMIN_METHODS.contains(call.getMethodDescriptor().getFullMethodName()));
+            keyTenant = keys.check(headers.get(AUTHORIZATION),
+                    ADMIN_METHODS.contains(call.getMethodDescriptor().getFullMethodName()));
         } catch (ApiException e) {
             refusals.refused(Transport.GRPC, null, e);
             var status = GrpcStatuses.of(e);
             call.close(status.getStatus(), new Metadata());
             return new ServerCall.Listener<>() { };
         }
-        return next.startCall(call, headers);
+        Context context = Context.current().withValues(CallTenant.OF_KEY, keyTenant,
+                CallTenant.OF_HEADER, headers.get(CallTenant.HEADER));
+        return Contexts.interceptCall(context, call, headers, next);
     }
 }

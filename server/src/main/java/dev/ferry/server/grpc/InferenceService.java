@@ -75,7 +75,8 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
     /** The call as the serving core takes it; a refusal here is counted like those of prepare. */
     private InferenceRequest read(GenerateRequest request) {
         try {
-            return ProtoRequests.toInference(request, Context.current().getDeadline());
+            return ProtoRequests.toInference(request, Context.current().getDeadline())
+                    .withTenant(CallTenant.OF_KEY.get(), CallTenant.OF_HEADER.get());
         } catch (ApiException e) {
             ctx.inference().refused(Transport.GRPC, request.getRequestId(), e);
             throw e;

@@ -27,17 +27,26 @@ final class Generation {
     private final ServerContext server;
     private final GenerationApi api;
     private final String requestId;
+    private final String keyTenant;
+    private final String headerTenant;
     // Event loop only, set once the engine took the request.
     private StreamPump pump;
     private Admitted admitted;
     private boolean gone;
 
-    /** @param requestId the client's x-request-id, or null */
-    Generation(Channel channel, ServerContext server, GenerationApi api, String requestId) {
+    /**
+     * @param requestId the client's x-request-id, or null
+     * @param keyTenant the tenant the request's API key is bound to, or null
+     * @param headerTenant the x-ferry-tenant header, or null
+     */
+    Generation(Channel channel, ServerContext server, GenerationApi api, String requestId, String keyTenant,
+               String headerTenant) {
         this.channel = channel;
         this.server = server;
         this.api = api;
         this.requestId = requestId;
+        this.keyTenant = keyTenant;
+        this.headerTenant = headerTenant;
     }
 
     /** On the prep pool: reads {@code body} (and releases it), submits, or answers the refusal. */
@@ -54,7 +63,7 @@ final class Generation {
             }
             Output out = call.stream() ? new SseStream(channel, call.includeUsage()) : new Collected(channel);
             StreamPump p = new StreamPump(channel.eventLoop(), out, call.logprobs(), server.streams());
-            Admitted a = server.inference().submit(call.request(), p);
+            Admitted a = server.inference().submit(call.request().withTenant(keyTenant, headerTenant), p);
             channel.eventLoop().execute(() -> start(a, p, out));
         } catch (ApiException e) {
             channel.writeAndFlush(HttpResponses.error(channel.alloc(), e, requestId));

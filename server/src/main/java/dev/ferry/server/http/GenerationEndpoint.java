@@ -13,6 +13,9 @@ import java.util.concurrent.RejectedExecutionException;
  * and tokenizing cannot stall the other connections of this event loop.
  */
 final class GenerationEndpoint implements Endpoint {
+    /** Names the tenant when neither the API key nor the body's {@code user} does. */
+    static final String TENANT_HEADER = "x-ferry-tenant";
+
     private final ServerContext server;
     private final Executor prep;
     private final GenerationApi api;
@@ -25,7 +28,8 @@ final class GenerationEndpoint implements Endpoint {
 
     @Override
     public void serve(ChannelHandlerContext ctx, FullHttpRequest request) {
-        Generation g = new Generation(ctx.channel(), server, api, request.headers().get(HttpResponses.REQUEST_ID));
+        Generation g = new Generation(ctx.channel(), server, api, request.headers().get(HttpResponses.REQUEST_ID),
+                ctx.channel().attr(Router.KEY_TENANT).get(), request.headers().get(TENANT_HEADER));
         ctx.channel().attr(InFlight.GENERATION).set(g);
         ByteBuf body = request.content().retain();
         try {

@@ -8,6 +8,7 @@ import dev.ferry.server.serving.Transport;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.AttributeKey;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -35,6 +36,9 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
     record Route(HttpMethod method, boolean needsKey, Endpoint endpoint) {}
 
     private final Map<String, Route> routes;
+    /** The tenant the request's API key is bound to, for the endpoint; null when none. */
+    static final AttributeKey<String> KEY_TENANT = AttributeKey.valueOf("ferry.keyTenant");
+
     private final ApiKeys keys;
     private final Inference refusals;
 
@@ -74,9 +78,9 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
                 ctx.writeAndFlush(r);
                 return;
             }
-            if (route.needsKey()) {
-                keys.check(request.headers().get(HttpHeaderNames.AUTHORIZATION), false);
-            }
+            // requests on one connection are served one at a time (InOrder), so the attribute is this request's
+            ctx.channel().attr(KEY_TENANT).set(route.needsKey()
+                    ? keys.check(request.headers().get(HttpHeaderNames.AUTHORIZATION), false) : null);
             route.endpoint().serve(ctx, request);
         } catch (ApiException e) {
             if (route != null) {

@@ -18,8 +18,6 @@ import java.util.function.Function;
  * at its first token or its end.
  */
 final class AdmissionGate {
-    static final String DEFAULT_TENANT = "default";
-
     private final TenantQuotas quotas;
 
     AdmissionGate(TenantQuotas quotas) {
@@ -31,7 +29,7 @@ final class AdmissionGate {
                          Function<TokenSink, RequestHandle> submit) {
         Admission.Ticket ticket;
         try {
-            quotas.acquire(tenant == null || tenant.isEmpty() ? DEFAULT_TENANT : tenant,
+            quotas.acquire(RequestOutcome.tenant(tenant),
                     (long) request.promptIds().length + request.maxTokens());
             ticket = admission.admit(request.promptIds().length, request.priority(), request.deadlineNanos());
         } catch (AdmissionRejected e) {

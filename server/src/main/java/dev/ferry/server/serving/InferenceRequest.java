@@ -28,11 +28,33 @@ public record InferenceRequest(String model, Prompt prompt, Integer maxTokens, S
         priority = priority == null ? Priority.INTERACTIVE : priority;
     }
 
+    /** Leaving fallback to the route's default. */
+    public InferenceRequest(String model, Prompt prompt, Integer maxTokens, SamplingOverrides sampling,
+                            List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, Priority priority,
+                            String tenant, String requestId, long deadlineNanos, Transport transport) {
+        this(model, prompt, maxTokens, sampling, stop, stopTokenIds, ignoreEos, priority, tenant, requestId,
+                deadlineNanos, transport, null);
+    }
+
     /** A request made inside the process, through no front end, leaving fallback to the route's default. */
     public InferenceRequest(String model, Prompt prompt, Integer maxTokens, SamplingOverrides sampling,
                             List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, Priority priority,
                             String tenant, String requestId, long deadlineNanos) {
         this(model, prompt, maxTokens, sampling, stop, stopTokenIds, ignoreEos, priority, tenant, requestId,
                 deadlineNanos, null, null);
+    }
+
+    /**
+     * The tenant to account the request to: the one its API key is bound to, else the one the
+     * request body names, else the {@code x-ferry-tenant} header's.
+     */
+    public InferenceRequest withTenant(String boundToKey, String fromHeader) {
+        String t = !blank(boundToKey) ? boundToKey : !blank(tenant) ? tenant : fromHeader;
+        return new InferenceRequest(model, prompt, maxTokens, sampling, stop, stopTokenIds, ignoreEos, priority, t,
+                requestId, deadlineNanos, transport, allowFallback);
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
     }
 }

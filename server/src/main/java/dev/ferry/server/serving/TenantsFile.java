@@ -45,7 +45,7 @@ public final class TenantsFile {
                 }
             }
         }
-        TenantQuotas.Limits defaults = limits.remove(AdmissionGate.DEFAULT_TENANT);
+        TenantQuotas.Limits defaults = limits.remove(RequestOutcome.DEFAULT_TENANT);
         return new TenantQuotas(defaults, limits);
     }
 

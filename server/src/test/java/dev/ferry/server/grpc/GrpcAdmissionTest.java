@@ -151,6 +151,12 @@ class GrpcAdmissionTest {
         assertTrue(Integer.parseInt(e.getTrailers().get(GrpcStatuses.RETRY_AFTER)) >= 100, "at 1 token/s");
         assertEquals(10, InferenceGrpc.newBlockingStub(channel).complete(request(10, Priority.PRIORITY_INTERACTIVE,
                 "someone-else")).getFinish().getUsage().getCompletionTokens(), "other tenants are not limited");
+        io.grpc.Metadata header = new io.grpc.Metadata();
+        header.put(CallTenant.HEADER, "frugal");
+        StatusRuntimeException viaHeader = assertThrows(StatusRuntimeException.class, () -> InferenceGrpc
+                .newBlockingStub(channel).withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(header))
+                .complete(request(200, Priority.PRIORITY_INTERACTIVE, "")));
+        assertTrue(viaHeader.getStatus().getDescription().contains("'frugal'"), "x-ferry-tenant names the tenant");
     }
 
     private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {

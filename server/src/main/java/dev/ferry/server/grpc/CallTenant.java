@@ -1,0 +1,17 @@
+package dev.ferry.server.grpc;
+
+import io.grpc.Context;
+import io.grpc.Metadata;
+
+/**
+ * Who a call is for, as far as the transport knows: the tenant its API key is bound to, and the
+ * {@code x-ferry-tenant} metadata. Set by {@link AuthInterceptor} in the call's context.
+ */
+final class CallTenant {
+    static final Metadata.Key<String> HEADER = Metadata.Key.of("x-ferry-tenant", Metadata.ASCII_STRING_MARSHALLER);
+    static final Context.Key<String> OF_KEY = Context.key("ferry.keyTenant");
+    static final Context.Key<String> OF_HEADER = Context.key("ferry.headerTenant");
+
+    private CallTenant() {
+    }
+}

@@ -36,7 +36,7 @@ final class Daemon implements AutoCloseable {
         return new Daemon(name, p, log);
     }
 
-    /** Waits for a log line matching {@code pattern} and gives its match. */
+    /** Waits for a log line matching {@code pattern} and gives its match. A process that fails to come up is stopped. */
     Matcher awaitLine(Pattern pattern, Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         while (true) {
@@ -50,26 +50,33 @@ final class Daemon implements AutoCloseable {
         }
     }
 
-    /** Waits until {@code port} on loopback accepts connections. */
-    void awaitPort(int port, Duration timeout) throws InterruptedException {
+    /** Waits until each of {@code ports} on loopback accepts connections. */
+    Daemon awaitPorts(Duration timeout, int... ports) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException e) {
+        for (int port : ports) {
+            while (!accepts(port)) {
                 check(end, "port " + port);
             }
         }
+        return this;
     }
 
-    private void check(long end, String what) throws InterruptedException {
-        if (!process.isAlive()) {
-            throw new IllegalStateException(name + " exited with " + process.exitValue() + " before " + what
-                    + " showed up:\n" + log());
+    private static boolean accepts(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
-        if (System.nanoTime() > end) {
-            throw new IllegalStateException(name + " did not show " + what + " in time:\n" + log());
+    }
+
+    /** Fails, stopping the process, when it exited or the time is up; a process that never came up is of no use. */
+    private void check(long end, String what) throws InterruptedException {
+        String failure = !process.isAlive() ? name + " exited with " + process.exitValue() + " before " + what
+                + " showed up" : System.nanoTime() > end ? name + " did not show " + what + " in time" : null;
+        if (failure != null) {
+            close();
+            throw new IllegalStateException(failure + ":\n" + log());
         }
         Thread.sleep(50);
     }

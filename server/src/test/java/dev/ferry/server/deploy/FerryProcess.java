@@ -42,13 +42,8 @@ final class FerryProcess implements AutoCloseable {
                 "--host", "127.0.0.1", "--grpc-port", "0", "--http-port", "0"));
         command.addAll(List.of(args));
         Daemon d = Daemon.start(name, dir, command);
-        try {
-            Matcher ports = d.awaitLine(LISTENING, Duration.ofSeconds(60));
-            return new FerryProcess(name, d, Integer.parseInt(ports.group(1)), Integer.parseInt(ports.group(2)));
-        } catch (RuntimeException | InterruptedException e) {
-            d.close();
-            throw e;
-        }
+        Matcher ports = d.awaitLine(LISTENING, Duration.ofSeconds(60));
+        return new FerryProcess(name, d, Integer.parseInt(ports.group(1)), Integer.parseInt(ports.group(2)));
     }
 
     FerryProcess awaitReady() throws InterruptedException {

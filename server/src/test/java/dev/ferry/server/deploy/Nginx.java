@@ -69,28 +69,22 @@ final class Nginx implements AutoCloseable {
                 daemon off;
                 worker_processes 1;
                 user %s;
-                pid %s/nginx.pid;
-                error_log %s/error.log info;
+                pid %2$s/nginx.pid;
+                error_log stderr info;
                 events { worker_connections 512; }
                 http {
-                    client_body_temp_path %3$s/temp/body;
-                    proxy_temp_path %3$s/temp/proxy;
-                    fastcgi_temp_path %3$s/temp/fastcgi;
-                    uwsgi_temp_path %3$s/temp/uwsgi;
-                    scgi_temp_path %3$s/temp/scgi;
+                    client_body_temp_path %2$s/temp/body;
+                    proxy_temp_path %2$s/temp/proxy;
+                    fastcgi_temp_path %2$s/temp/fastcgi;
+                    uwsgi_temp_path %2$s/temp/uwsgi;
+                    scgi_temp_path %2$s/temp/scgi;
                     include ferry.conf;
                 }
-                """.formatted(System.getProperty("user.name"), dir, dir));
+                """.formatted(System.getProperty("user.name"), dir));
+        // -e: the errors of reading the configuration, before error_log applies, go to the log too
         Daemon d = Daemon.start("nginx", dir, List.of(nginx.toString(), "-p", dir.toString(),
-                "-c", dir.resolve("nginx.conf").toString(), "-e", dir.resolve("error.log").toString()));
-        try {
-            d.awaitPort(http, Duration.ofSeconds(10));
-            d.awaitPort(grpc, Duration.ofSeconds(10));
-        } catch (RuntimeException | InterruptedException e) {
-            d.close();
-            throw new IllegalStateException(e.getMessage() + "\nerror.log:\n" + Files.readString(dir.resolve("error.log")), e);
-        }
-        return new Nginx(http, grpc, accessLog, d);
+                "-c", dir.resolve("nginx.conf").toString(), "-e", "stderr"));
+        return new Nginx(http, grpc, accessLog, d.awaitPorts(Duration.ofSeconds(10), http, grpc));
     }
 
     /** Fills in ${NAME}s as the nginx image's envsubst step does; a name left unset is an error here. */

@@ -45,15 +45,9 @@ final class Prometheus implements AutoCloseable {
         Files.writeString(dir.resolve("ferry-targets.json"), JSON.writeValueAsString(
                 List.of(Map.of("targets", replicas.stream().map(FerryProcess::httpAddress).toList()))));
         int port = RedisServer.freePort();
-        Daemon d = Daemon.start("prometheus", dir, List.of(prometheus.toString(), "--config.file=" + config,
-                "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port));
-        try {
-            d.awaitPort(port, Duration.ofSeconds(20));
-        } catch (RuntimeException | InterruptedException e) {
-            d.close();
-            throw e;
-        }
-        return new Prometheus(port, d);
+        return new Prometheus(port, Daemon.start("prometheus", dir, List.of(prometheus.toString(),
+                "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("data"),
+                "--web.listen-address=127.0.0.1:" + port)).awaitPorts(Duration.ofSeconds(20), port));
     }
 
     /** {@code GET /api/v1/<path>}'s {@code data}. */

@@ -2,12 +2,10 @@ package dev.ferry.server;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.sync.RedisCommands;
-import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -89,13 +87,6 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private static Path binary() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path p = Path.of(dir, "redis-server");
-            if (Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("redis-server is not on PATH, and the response cache tests run against a real "
-                + "one: install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis)");
+        return Executables.require("redis-server", "redis-server", "the response cache tests run against a real one");
     }
 }

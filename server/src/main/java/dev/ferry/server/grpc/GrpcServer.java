@@ -2,6 +2,7 @@ package dev.ferry.server.grpc;
 
 import dev.ferry.server.NettyTransport;
 import dev.ferry.server.ServerContext;
+import dev.ferry.server.affinity.PrefixRouter;
 import dev.ferry.server.serving.ServedModel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -16,7 +17,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gRPC server: {@code ferry.v1.Inference} and {@code ferry.v1.Models} behind API-key checks,
+ * The gRPC server: {@code ferry.v1.Inference}, {@code ferry.v1.Models}, {@code ferry.v1.Routing} behind API-key checks,
  * standard {@code grpc.health.v1.Health} (overall as "" and per model name) and server reflection
  * (v1 and v1alpha, so grpcurl works unchanged), on the shared Netty event loops.
  */
@@ -37,6 +38,7 @@ public final class GrpcServer implements AutoCloseable {
                 .maxInboundMessageSize(ctx.inference().limits().maxRequestBytes())
                 .addService(ServerInterceptors.intercept(new InferenceService(ctx, streamBufferBytes), auth))
                 .addService(ServerInterceptors.intercept(new ModelsService(ctx.registry(), adminExecutor), auth))
+                .addService(ServerInterceptors.intercept(new RoutingService(new PrefixRouter(ctx.inference())), auth))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(ProtoReflectionService.newInstance())

@@ -2,6 +2,7 @@ package dev.ferry.server.http;
 
 import dev.ferry.server.NettyTransport;
 import dev.ferry.server.ServerContext;
+import dev.ferry.server.affinity.PrefixRouter;
 import dev.ferry.server.http.Router.Route;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.RouteMetrics;
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP side of the server: the OpenAI-compatible API ({@code /v1/completions},
- * {@code /v1/chat/completions}, {@code /v1/models}), {@code /health}, {@code /ready} and
+ * {@code /v1/chat/completions}, {@code /v1/models}), prefix keys ({@code /v1/route}), {@code /health}, {@code /ready} and
  * {@code /metrics}, on the shared Netty event loops. Each connection's pipeline, in order:
  * HTTP codec, keep-alive, request counting, body size limit, one request at a time, generation
  * lifecycle events, routing.
@@ -66,7 +67,10 @@ public final class HttpApiServer implements AutoCloseable {
                 "/v1/completions", new Route(HttpMethod.POST, true,
                         new GenerationEndpoint(server, prep, new CompletionsApi())),
                 "/v1/chat/completions", new Route(HttpMethod.POST, true,
-                        new GenerationEndpoint(server, prep, new ChatApi()))), server.keys(), server.inference());
+                        new GenerationEndpoint(server, prep, new ChatApi())),
+                "/v1/route", new Route(HttpMethod.POST, true,
+                        new RouteEndpoint(new PrefixRouter(server.inference()), prep))),
+                server.keys(), server.inference());
         InFlight inFlight = new InFlight();
         int maxBodyBytes = server.inference().limits().maxRequestBytes();
         ChannelGroup connections = new DefaultChannelGroup("ferry-http", GlobalEventExecutor.INSTANCE);

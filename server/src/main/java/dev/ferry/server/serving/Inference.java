@@ -234,6 +234,16 @@ public final class Inference {
             return request.promptIds().length;
         }
 
+        /** The prompt as the engine will run it (chat template rendered, tokenized); not to be modified. */
+        public int[] promptIds() {
+            return request.promptIds();
+        }
+
+        /** Tokens per KV block of the serving instance: the unit in which prompt prefixes are cached. */
+        public int kvBlockSize() {
+            return instance.runner().kvSpec().blockSize();
+        }
+
         public boolean logprobs() {
             return request.sampling().logprobs() >= 0;
         }

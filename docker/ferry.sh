@@ -1,0 +1,5 @@
+#!/bin/sh
+# The images' `ferry` command: Ferry's command line on the JVM flags of FERRY_JAVA_OPTS. exec, so
+# the JVM is the container's main process and receives SIGTERM (graceful drain) itself.
+# shellcheck disable=SC2086  # FERRY_JAVA_OPTS is a list of flags: split it on spaces
+exec java $FERRY_JAVA_OPTS -jar /opt/ferry/ferry-server.jar "$@"

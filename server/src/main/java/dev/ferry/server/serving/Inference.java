@@ -239,9 +239,9 @@ public final class Inference {
             return request.promptIds();
         }
 
-        /** Tokens per KV block of the serving instance: the unit in which prompt prefixes are cached. */
+        /** Tokens per KV block of the serving model (its replicas share it): the unit prefixes are cached in. */
         public int kvBlockSize() {
-            return instance.runner().kvSpec().blockSize();
+            return model.instance().runner().kvSpec().blockSize();
         }
 
         public boolean logprobs() {

@@ -13,7 +13,13 @@ public enum FinishReason {
     /** Its deadline passed before it finished. */
     DEADLINE,
     /** The engine could not run it; the finish carries the message. */
-    ERROR;
+    ERROR,
+    /**
+     * It could not be served here and now (the engine shut down before it finished, or it was
+     * refused after a response-cache lookup); another attempt, here later or on another instance,
+     * may succeed.
+     */
+    UNAVAILABLE;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

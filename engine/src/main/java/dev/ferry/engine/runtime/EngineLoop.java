@@ -141,7 +141,7 @@ final class EngineLoop implements Runnable {
             FinishReason reason = flagged(r, now, drainOver);
             if (reason != null) {
                 it.remove();
-                finish(r, reason, reason == FinishReason.ERROR ? "engine shut down" : null);
+                finish(r, reason, reason == FinishReason.UNAVAILABLE ? "engine shut down before the request finished" : null);
             }
         }
     }
@@ -156,7 +156,7 @@ final class EngineLoop implements Runnable {
         if (r.pastDeadline(now)) {
             return FinishReason.DEADLINE;
         }
-        return drainOver ? FinishReason.ERROR : null;
+        return drainOver ? FinishReason.UNAVAILABLE : null;
     }
 
     private void step() {

@@ -111,6 +111,7 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
             case DEADLINE -> Status.DEADLINE_EXCEEDED.withDescription("the request's deadline passed after "
                     + f.usage().completionTokens() + " tokens");
             case CANCELLED -> Status.CANCELLED.withDescription("the request was cancelled (its model was unloaded)");
+            case UNAVAILABLE -> Status.UNAVAILABLE.withDescription(f.error());
             default -> Status.INTERNAL.withDescription(f.error() != null ? f.error() : "the engine failed the request");
         };
     }

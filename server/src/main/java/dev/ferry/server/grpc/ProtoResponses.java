@@ -50,6 +50,7 @@ final class ProtoResponses {
             case CANCELLED -> FinishReason.FINISH_REASON_CANCELLED;
             case DEADLINE -> FinishReason.FINISH_REASON_DEADLINE;
             case ERROR -> FinishReason.FINISH_REASON_ERROR;
+            case UNAVAILABLE -> FinishReason.FINISH_REASON_UNAVAILABLE;
         };
     }
 }

@@ -19,6 +19,7 @@ interface Output extends StreamPump.Target {
             case STOP, LENGTH -> null;
             case DEADLINE -> ApiException.of(ApiStatus.DEADLINE_EXCEEDED, "the request's deadline passed before it finished");
             case CANCELLED -> ApiException.of(ApiStatus.INTERNAL, "the request was cancelled");
+            case UNAVAILABLE -> ApiException.unavailable(f.error());
             case ERROR -> ApiException.of(ApiStatus.INTERNAL, "generation failed: "
                     + (f.error() != null ? f.error() : "unknown engine error"));
         };

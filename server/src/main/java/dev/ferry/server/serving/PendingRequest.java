@@ -42,9 +42,12 @@ final class PendingRequest implements RequestHandle {
         try {
             started = start.apply(sink);
         } catch (RuntimeException e) {
-            // too late to refuse the call: the client has its stream, so the refusal becomes the finish
+            // too late to refuse the call: the client has its stream, so the refusal becomes the
+            // finish; overload and shutdown stay retryable (UNAVAILABLE), anything else is an error
             LOG.debug("request failed to start after its cache lookup: {}", e.getMessage());
-            finish(FinishReason.ERROR, e.getMessage());
+            boolean retryable = e instanceof ApiException a
+                    && (a.status() == ApiStatus.UNAVAILABLE || a.status() == ApiStatus.RESOURCE_EXHAUSTED);
+            finish(retryable ? FinishReason.UNAVAILABLE : FinishReason.ERROR, e.getMessage());
             state.set(ENDED);
             return;
         }

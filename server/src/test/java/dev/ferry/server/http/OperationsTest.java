@@ -107,7 +107,10 @@ class OperationsTest {
         assertEquals(cancelled + 1, s.finished().get(FinishReason.CANCELLED));
     }
 
-    /** Unloading the model mid-generation: a stream ends with an error event, a whole answer is a 500. */
+    /**
+     * Unloading the model without a drain period mid-generation: a stream ends with an error event,
+     * a whole answer is a 503 the client may retry elsewhere.
+     */
     @Test
     @Order(4)
     void aGenerationCutShortReportsAnError() throws Exception {
@@ -126,9 +129,9 @@ class OperationsTest {
 
         List<JsonNode> events = LiveServer.events(streamed.get(10, TimeUnit.SECONDS));
         JsonNode last = events.get(events.size() - 1).get("error");
-        assertEquals("server_error", last.get("type").asText());
+        assertEquals("service_unavailable", last.get("type").asText());
         assertTrue(last.get("message").asText().contains("shut down"), last.toString());
-        assertEquals("server_error", error(whole.get(10, TimeUnit.SECONDS), 500).get("type").asText());
+        assertEquals("service_unavailable", error(whole.get(10, TimeUnit.SECONDS), 503).get("type").asText());
     }
 
     @Test

@@ -36,6 +36,17 @@ public final class TenantQuotas {
         return new TenantQuotas(null, Map.of());
     }
 
+    /**
+     * Gives back a charge of {@link #acquire} for a request that did not run after all (refused
+     * further on, or sent to another model), so only what runs is paid for.
+     */
+    public void refund(String tenant, long tokens) {
+        Bucket b = buckets.get(perTenant.containsKey(tenant) || buckets.containsKey(tenant) ? tenant : OTHER);
+        if (b != null) {
+            b.give(tokens);
+        }
+    }
+
     /** Charges {@code tokens} to the tenant, or refuses with the time after which they would fit. */
     public void acquire(String tenant, long tokens) {
         Limits limits = perTenant.getOrDefault(tenant, defaults);
@@ -77,6 +88,10 @@ public final class TenantQuotas {
                 return 0;
             }
             return Math.max(1, (long) Math.ceil((n - tokens) / limits.tokensPerSecond() * 1000));
+        }
+
+        synchronized void give(long n) {
+            tokens = Math.min(limits.burst(), tokens + n);
         }
     }
 }

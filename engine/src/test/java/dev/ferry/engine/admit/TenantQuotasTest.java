@@ -32,6 +32,16 @@ class TenantQuotasTest {
     }
 
     @Test
+    void aRefundGivesTheTokensBack() {
+        TenantQuotas q = new TenantQuotas(new TenantQuotas.Limits(1, 100), Map.of());
+        q.acquire("a", 100);
+        q.refund("a", 100);
+        q.acquire("a", 100);
+        assertThrows(AdmissionRejected.class, () -> q.acquire("a", 100));
+        q.refund("nobody-yet", 5); // no bucket: nothing to give back
+    }
+
+    @Test
     void noDefaultMeansUnlimited() {
         TenantQuotas q = new TenantQuotas(null, Map.of("capped", new TenantQuotas.Limits(1, 1)));
         for (int i = 0; i < 100; i++) {

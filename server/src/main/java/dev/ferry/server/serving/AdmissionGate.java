@@ -27,21 +27,32 @@ final class AdmissionGate {
     /** @param submit queues the (wrapped) sink's request on the engine */
     RequestHandle submit(Admission admission, GenerateRequest request, String tenant, TokenSink sink,
                          Function<TokenSink, RequestHandle> submit) {
+        String who = RequestOutcome.tenant(tenant);
+        long cost = (long) request.promptIds().length + request.maxTokens();
+        try {
+            quotas.acquire(who, cost);
+        } catch (AdmissionRejected e) {
+            throw refusal(e);
+        }
         Admission.Ticket ticket;
         try {
-            quotas.acquire(RequestOutcome.tenant(tenant),
-                    (long) request.promptIds().length + request.maxTokens());
             ticket = admission.admit(request.promptIds().length, request.priority(), request.deadlineNanos());
         } catch (AdmissionRejected e) {
-            throw ApiException.exhausted(e.reason().wireName() + ": " + e.getMessage(),
-                    (int) Math.ceil(e.retryAfterMillis() / 1000.0));
+            quotas.refund(who, cost); // refused (perhaps to fall back elsewhere): the tenant pays only for what runs
+            throw refusal(e);
         }
         try {
             return submit.apply(new WaitingEnds(sink, ticket));
         } catch (RuntimeException e) {
             ticket.started();
+            quotas.refund(who, cost);
             throw e;
         }
+    }
+
+    private static ApiException refusal(AdmissionRejected e) {
+        return ApiException.exhausted(e.reason().wireName() + ": " + e.getMessage(),
+                (int) Math.ceil(e.retryAfterMillis() / 1000.0));
     }
 
     /** Releases the admission ticket at the first token or the finish, whichever comes first. */

@@ -76,12 +76,12 @@ class GrpcInferenceTest {
 
     @Test
     void generateStreamsTheEnginesGreedyTokens() throws Exception {
-        TokenStream.Result expected = engineGreedy(24);
+        TokenStream.Result expected = engineGreedy(96);
         List<Integer> ids = new ArrayList<>();
         StringBuilder text = new StringBuilder();
         GenerateResponse last = null;
         int messages = 0;
-        for (Iterator<GenerateResponse> it = t.blocking().generate(greedy(24).setRequestId("r-1").build()); it.hasNext(); ) {
+        for (Iterator<GenerateResponse> it = t.blocking().generate(greedy(96).setRequestId("r-1").build()); it.hasNext(); ) {
             last = it.next();
             messages++;
             ids.addAll(last.getTokenIdsList());
@@ -95,7 +95,7 @@ class GrpcInferenceTest {
         assertEquals(FinishReason.FINISH_REASON_LENGTH, last.getFinish().getReason());
         assertEquals(ServingFixture.MODEL, last.getFinish().getModel());
         assertEquals(PROMPT.length, last.getFinish().getUsage().getPromptTokens());
-        assertEquals(24, last.getFinish().getUsage().getCompletionTokens());
+        assertEquals(96, last.getFinish().getUsage().getCompletionTokens());
     }
 
     @Test

@@ -124,16 +124,24 @@ class EngineLifecycleTest {
              ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults().withKvCacheMemory(MemoryBudget.ofBytes(1 << 22)));
              Engine engine = Engine.start(runner, EngineConfig.DEFAULTS)) {
             AtomicInteger seen = new AtomicInteger();
-            TokenStream stream = new TokenStream().onEachToken(t -> seen.incrementAndGet());
+            AtomicInteger blocksAtCancel = new AtomicInteger(-1);
+            var handle = new java.util.concurrent.atomic.AtomicReference<RequestHandle>();
+            // cancel from the third token's delivery, so a slow test thread cannot let the request finish first
+            TokenStream stream = new TokenStream().onEachToken(t -> {
+                if (seen.incrementAndGet() == 3) {
+                    blocksAtCancel.set(engine.metrics().snapshot().kvBlocksUsed());
+                    while (handle.get() == null) {
+                        Thread.onSpinWait();
+                    }
+                    handle.get().cancel();
+                }
+            });
             RequestHandle h = engine.submit(GenerateRequest.of(new int[] {1, 2, 3, 4, 5}, 200, SamplingParams.greedy())
                     .withIgnoreEos(true), stream);
-            while (seen.get() < 3) {
-                Thread.sleep(1);
-            }
-            assertTrue(engine.metrics().snapshot().kvBlocksUsed() > 0);
-            h.cancel();
+            handle.set(h);
             TokenStream.Result r = stream.await(Duration.ofSeconds(10));
             assertEquals(FinishReason.CANCELLED, r.finish().reason());
+            assertTrue(blocksAtCancel.get() > 0, "the request held blocks while running");
             assertTrue(r.tokenIds().length < 200);
             long until = System.nanoTime() + 1_000_000_000L;
             while (engine.metrics().snapshot().kvBlocksUsed() != 0 && System.nanoTime() < until) {

@@ -71,6 +71,14 @@ public final class Admission {
                         millis(estimate));
             }
         }
+        if (limits.maxFirstTokenNanos() > 0) {
+            long estimate = estimateFirstTokenNanos(promptTokens, priority);
+            if (estimate > limits.maxFirstTokenNanos()) {
+                throw new AdmissionRejected(RejectReason.TTFT_BOUND, "estimated time to first token " + millis(estimate)
+                        + " ms exceeds the server's bound of " + millis(limits.maxFirstTokenNanos()) + " ms",
+                        millis(estimate - limits.maxFirstTokenNanos()));
+            }
+        }
         if (waiting.incrementAndGet() > maxWaiting) {
             waiting.decrementAndGet();
             throw new AdmissionRejected(RejectReason.QUEUE_FULL, maxWaiting + " " + (batch ? "" : "interactive ")
@@ -91,7 +99,9 @@ public final class Admission {
     /**
      * Expected nanoseconds until a new request's first token: the prompt tokens ahead of it (all
      * waiting ones for batch, interactive ones for interactive, which the scheduler serves first)
-     * plus its own, at the recent prefill speed, plus one decode step. 0 before any prefill was seen.
+     * plus its own, at the recent prefill speed, plus one decode step; and when the waiting
+     * requests already take every free sequence slot, the time for running requests to end and
+     * free one more, at the recent completion rate. 0 before any prefill was seen.
      */
     public long estimateFirstTokenNanos(int promptTokens, Priority priority) {
         double rate = rates.prefillTokensPerSecond();
@@ -99,7 +109,11 @@ public final class Admission {
             return 0;
         }
         long ahead = priority == Priority.BATCH ? waitingTokens.get() : waitingInteractiveTokens.get();
-        return (long) ((ahead + promptTokens) / rate * 1e9) + rates.decodeStepNanos();
+        long prefill = (long) ((ahead + promptTokens) / rate * 1e9) + rates.decodeStepNanos();
+        int beyondFreeSlots = waiting.get() + 1 - rates.freeSlots();
+        double completions = rates.completionsPerSecond();
+        long slotWait = beyondFreeSlots > 0 && completions > 0 ? (long) (beyondFreeSlots / completions * 1e9) : 0;
+        return prefill + slotWait;
     }
 
     public int waiting() {

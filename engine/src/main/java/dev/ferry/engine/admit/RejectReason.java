@@ -10,6 +10,8 @@ public enum RejectReason {
     WAITING_TOKENS,
     /** The estimated time to first token is beyond the request's deadline. */
     DEADLINE,
+    /** The estimated time to first token is beyond the server's bound on it. */
+    TTFT_BOUND,
     /** The tenant has used its token budget for now. */
     TENANT_QUOTA;
 

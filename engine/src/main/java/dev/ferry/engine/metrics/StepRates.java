@@ -11,8 +11,53 @@ public final class StepRates {
     private static final int MIN_PREFILL_TOKENS = 16;
     private static final double WEIGHT = 0.2;
 
+    /** How often the completion rate is re-measured; shorter intervals hold too few completions. */
+    private static final long COMPLETION_SAMPLE_NANOS = 500_000_000L;
+
     private volatile double prefillTokensPerSecond;
     private volatile double decodeStepNanos;
+    private volatile int maxSequences;
+    private volatile int running;
+    private final java.util.concurrent.atomic.LongAdder completions = new java.util.concurrent.atomic.LongAdder();
+    // guarded by this: the last sample of the completion rate
+    private long sampledAt;
+    private long sampledCompletions;
+    private double completionsPerSecond;
+
+    /** The loop's sequence slots ({@code max-num-seqs}); set once at start. */
+    public void capacity(int maxSequences) {
+        this.maxSequences = maxSequences;
+    }
+
+    /** Called by the loop with the sequences running after each iteration. */
+    public void running(int n) {
+        running = n;
+    }
+
+    /** Called by the loop when a request ends, freeing its slot. */
+    public void completed() {
+        completions.increment();
+    }
+
+    /** Sequence slots free now; requests beyond them wait for running ones to end. */
+    public int freeSlots() {
+        return maxSequences == 0 ? Integer.MAX_VALUE : Math.max(0, maxSequences - running);
+    }
+
+    /** Requests ended per second lately (0 until measured): how fast slots free up. */
+    public synchronized double completionsPerSecond() {
+        long now = System.nanoTime();
+        long done = completions.sum();
+        if (sampledAt == 0) {
+            sampledAt = now;
+            sampledCompletions = done;
+        } else if (now - sampledAt >= COMPLETION_SAMPLE_NANOS) {
+            completionsPerSecond = blend(completionsPerSecond, (done - sampledCompletions) * 1e9 / (now - sampledAt));
+            sampledAt = now;
+            sampledCompletions = done;
+        }
+        return completionsPerSecond;
+    }
 
     /** Called by the loop after each step. */
     public void record(int prefillTokens, long stepNanos) {

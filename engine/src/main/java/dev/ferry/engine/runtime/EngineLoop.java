@@ -225,6 +225,7 @@ final class EngineLoop implements Runnable {
     }
 
     private void updateGauges() {
+        metrics.rates().running(running.size());
         metrics.gauges(running.size(), waiting.size(), blocks.numUsed(), blocks.numBlocks(), blocks.queriedTokens(),
                 blocks.hitTokens());
     }
@@ -271,6 +272,7 @@ final class EngineLoop implements Runnable {
         seq.resetComputed();
         requests.remove(seq);
         metrics.finished(reason, seq.promptLength(), seq.numGenerated());
+        metrics.rates().completed();
         metrics.record(Dist.E2E_US, (System.nanoTime() - r.submitNanos) / 1000);
         output.publish(OutputEvent.finish(r, reason, error));
     }

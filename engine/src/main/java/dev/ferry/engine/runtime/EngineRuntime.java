@@ -34,6 +34,7 @@ public final class EngineRuntime {
 
     private EngineRuntime(StepExecutor executor, EngineSpec spec, EngineConfig config, BlockManager blocks) {
         this.spec = spec;
+        metrics.rates().capacity(config.maxNumSeqs());
         incoming = new MpscArrayQueue<>(config.maxQueuedRequests());
         output = new OutputThread("ferry-output-" + spec.name());
         loop = new EngineLoop(incoming, executor, blocks,

@@ -78,6 +78,31 @@ class AdmissionTest {
     }
 
     @Test
+    void whenEverySlotIsTakenTheWaitForOneCountsAndTheBoundRefuses() throws InterruptedException {
+        StepRates rates = new StepRates();
+        rates.record(1000, TimeUnit.MILLISECONDS.toNanos(100)); // 10,000 prompt tokens/s
+        rates.capacity(2);
+        rates.running(2);
+        rates.completionsPerSecond(); // starts the sample
+        for (int i = 0; i < 2; i++) {
+            rates.completed();
+        }
+        Thread.sleep(600);
+        double perSecond = rates.completionsPerSecond();
+        assertTrue(perSecond > 2 && perSecond < 4, "2 completions in about 0.6 s: " + perSecond);
+        Admission a = new Admission(LIMITS.withMaxFirstToken(TimeUnit.MILLISECONDS.toNanos(800)), rates);
+        long first = a.estimateFirstTokenNanos(100, Priority.INTERACTIVE);
+        assertTrue(first > TimeUnit.MILLISECONDS.toNanos(250) && first < TimeUnit.MILLISECONDS.toNanos(520),
+                "one slot to wait for at ~3/s plus 10 ms of prefill: " + first);
+        a.admit(100, Priority.INTERACTIVE, 0);
+        a.admit(100, Priority.INTERACTIVE, 0);
+        AdmissionRejected e = assertThrows(AdmissionRejected.class, () -> a.admit(100, Priority.INTERACTIVE, 0));
+        assertEquals(RejectReason.TTFT_BOUND, e.reason(), "three slots to wait for exceed 800 ms");
+        rates.running(0);
+        a.admit(100, Priority.INTERACTIVE, 0); // slots free: no wait
+    }
+
+    @Test
     void withoutMeasuredRatesDeadlinesAreNotGuessed() {
         Admission a = new Admission(LIMITS, new StepRates());
         a.admit(100, Priority.INTERACTIVE, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1));

@@ -63,6 +63,11 @@ final class ServeCommand implements Callable<Integer> {
             + "be prefilled per model at most (batch requests: half of it; default ${DEFAULT-VALUE})")
     long maxWaitingPromptTokens;
 
+    @Option(names = "--max-ttft", description = "refuse a request at once when its estimated time to first token "
+            + "(prefill ahead of it, and the wait for a sequence slot when all are taken) exceeds this, e.g. 2s "
+            + "(default: no bound)")
+    String maxTtft;
+
     @Option(names = "--tenants", description = "token budgets per tenant (default: tenants.properties in the model "
             + "store, when present)")
     Path tenants;
@@ -114,7 +119,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         AdmissionLimits admission;
         try {
-            admission = new AdmissionLimits(maxQueue, maxQueueBatch, maxWaitingPromptTokens, true);
+            admission = new AdmissionLimits(maxQueue, maxQueueBatch, maxWaitingPromptTokens, true,
+                    maxTtft == null ? 0 : parseDuration("--max-ttft", maxTtft).toNanos());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--max-queue, --max-queue-batch, --max-waiting-prompt-tokens: "
                     + e.getMessage());

@@ -117,10 +117,10 @@ final class ServeCommand implements Callable<Integer> {
         } else if (!Files.isDirectory(store)) {
             throw new IllegalArgumentException("--model-store: " + store + " is not a directory");
         }
+        long maxTtftNanos = maxTtft == null ? 0 : parseDuration("--max-ttft", maxTtft).toNanos();
         AdmissionLimits admission;
         try {
-            admission = new AdmissionLimits(maxQueue, maxQueueBatch, maxWaitingPromptTokens, true,
-                    maxTtft == null ? 0 : parseDuration("--max-ttft", maxTtft).toNanos());
+            admission = new AdmissionLimits(maxQueue, maxQueueBatch, maxWaitingPromptTokens, true, maxTtftNanos);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--max-queue, --max-queue-batch, --max-waiting-prompt-tokens: "
                     + e.getMessage());
@@ -167,9 +167,13 @@ final class ServeCommand implements Callable<Integer> {
 
     static Duration parseDuration(String option, String text) {
         try {
-            return Duration.parse("PT" + text.trim().toUpperCase());
+            String t = text.trim().toLowerCase();
+            if (t.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            }
+            return Duration.parse("PT" + t.toUpperCase());
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(option + ": expected a duration such as 30s or 2m, got '" + text + "'");
+            throw new IllegalArgumentException(option + ": expected a duration such as 500ms, 30s or 2m, got '" + text + "'");
         }
     }
 

@@ -85,7 +85,6 @@ public final class EngineBenchmark {
         final long submitted = System.nanoTime();
         final List<Long> tokens = new ArrayList<>();
         final CountDownLatch done;
-        volatile Finish finish;
 
         Timeline(CountDownLatch done) {
             this.done = done;
@@ -98,7 +97,6 @@ public final class EngineBenchmark {
 
         @Override
         public void onFinish(Finish f) {
-            finish = f;
             done.countDown();
         }
 

@@ -122,7 +122,7 @@ public final class ForwardBenchmark {
     }
 
     /** Parameters read per token: all but the token-embedding table (one row of it is read). */
-    private static long denseParameters(ModelFolder folder) {
+    static long denseParameters(ModelFolder folder) {
         long total = folder.weights().totalParameters();
         DecoderConfig c = folder.config();
         long embed = (long) c.vocabSize() * c.hiddenSize();

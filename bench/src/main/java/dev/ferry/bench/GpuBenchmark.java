@@ -132,17 +132,17 @@ public final class GpuBenchmark {
                 runner = r;
                 KvCacheSpec kv = r.kvSpec();
                 long kvBytesPerToken = KvCacheSpec.bytesPerToken(kv.numLayers(), kv.kvHeads(), kv.headDim(), kv.dtype());
-                long dense = denseParameters(folder);
+                long dense = ForwardBenchmark.denseParameters(folder);
                 results.put("model", folder.name());
                 results.put("device", r.device().toString());
                 results.put("dtype", dtype.torchName());
                 results.put("dense_parameters", dense);
-                results.put("weight_GB", round3(dense * dtype.bytes() / 1e9));
+                results.put("weight_GB", ForwardBenchmark.round3(dense * dtype.bytes() / 1e9));
                 results.put("kv_bytes_per_token", kvBytesPerToken);
                 results.put("kv_cache_MiB", kv.totalBytes() >> 20);
                 results.put("prompt_tokens", prompt);
                 results.put("new_tokens", newTokens);
-                results.put("load_s", round3((System.nanoTime() - t0) / 1e9));
+                results.put("load_s", ForwardBenchmark.round3((System.nanoTime() - t0) / 1e9));
                 save();
                 if (runStatic) {
                     staticSection(decodeBatches, e2eBatches, floorBatches, dense, dtype, kvBytesPerToken);
@@ -152,7 +152,7 @@ public final class GpuBenchmark {
                 }
             }
         }
-        results.put("total_s", round((System.nanoTime() - t0) / 1e9));
+        results.put("total_s", ForwardBenchmark.round((System.nanoTime() - t0) / 1e9));
         Report.print(results, args.get("out"));
     }
 
@@ -169,8 +169,8 @@ public final class GpuBenchmark {
                 double context = prompt + warmup + steps / 2.0 + 1;
                 double bytes = dense * (double) dtype.bytes() + b * context * kvBytesPerToken;
                 double floorMs = bytes / bandwidth * 1000;
-                results.put("decode_b" + b + "_floor_ms", round3(floorMs));
-                results.put("decode_b" + b + "_vs_floor", round(ms / floorMs));
+                results.put("decode_b" + b + "_floor_ms", ForwardBenchmark.round3(floorMs));
+                results.put("decode_b" + b + "_vs_floor", ForwardBenchmark.round(ms / floorMs));
             }
         }
         for (int n : e2eBatches) {
@@ -183,20 +183,20 @@ public final class GpuBenchmark {
         // On a GPU: 1 GiB buffers and 8 sums per sync, so the sync is a small part of what is timed.
         bandwidth = MachineCeilings.memoryReadBandwidth(runner.newStepManager(), runner.device(),
                 gpu ? 256L << 20 : 128L << 20, gpu ? 8 : 1);
-        results.put("memory_read_GBps", round(bandwidth / 1e9));
+        results.put("memory_read_GBps", ForwardBenchmark.round(bandwidth / 1e9));
         double flops = MachineCeilings.matmulFlops(runner.newStepManager(), runner.device());
-        results.put(gpu ? "matmul_fp16_TFLOPs" : "matmul_fp32_TFLOPs", round3(flops / 1e12));
+        results.put(gpu ? "matmul_fp16_TFLOPs" : "matmul_fp32_TFLOPs", ForwardBenchmark.round3(flops / 1e12));
     }
 
     /** Time to first token for one prompt (a lower bound: no queueing), and the rate of a batch of prompts in one step. */
     private void prefill() {
         int repeats = Math.max(5, steps / 4);
         double one = timedPrefill(1, repeats);
-        results.put("prefill_1x" + prompt + "_ms", round3(one * 1000));
-        results.put("prefill_1x" + prompt + "_tok_s", round(prompt / one));
+        results.put("prefill_1x" + prompt + "_ms", ForwardBenchmark.round3(one * 1000));
+        results.put("prefill_1x" + prompt + "_tok_s", ForwardBenchmark.round(prompt / one));
         double many = timedPrefill(prefillBatch, repeats);
-        results.put("prefill_" + prefillBatch + "x" + prompt + "_ms", round3(many * 1000));
-        results.put("prefill_" + prefillBatch + "x" + prompt + "_tok_s", round(prefillBatch * prompt / many));
+        results.put("prefill_" + prefillBatch + "x" + prompt + "_ms", ForwardBenchmark.round3(many * 1000));
+        results.put("prefill_" + prefillBatch + "x" + prompt + "_tok_s", ForwardBenchmark.round(prefillBatch * prompt / many));
     }
 
     private double timedPrefill(int batch, int repeats) {
@@ -223,8 +223,8 @@ public final class GpuBenchmark {
             t[k] = (System.nanoTime() - s) / 1e6;
         }
         double ms = ForwardBenchmark.median(Arrays.copyOfRange(t, warmup, t.length));
-        results.put("decode_b" + batch + "_step_ms", round3(ms));
-        results.put("decode_b" + batch + "_tok_s", round(batch * 1000 / ms));
+        results.put("decode_b" + batch + "_step_ms", ForwardBenchmark.round3(ms));
+        results.put("decode_b" + batch + "_tok_s", ForwardBenchmark.round(batch * 1000 / ms));
     }
 
     /** {@code n} requests of {@code prompt} tokens, each generating {@code newTokens}: one prefill then newTokens - 1 decode steps. */
@@ -238,9 +238,9 @@ public final class GpuBenchmark {
             step(seqs, blocks);
         }
         double total = (System.nanoTime() - s) / 1e9;
-        results.put("e2e_n" + n + "_s", round3(total));
-        results.put("e2e_n" + n + "_prefill_s", round3((prefilled - s) / 1e9));
-        results.put("e2e_n" + n + "_tok_s", round((double) n * newTokens / total));
+        results.put("e2e_n" + n + "_s", ForwardBenchmark.round3(total));
+        results.put("e2e_n" + n + "_prefill_s", ForwardBenchmark.round3((prefilled - s) / 1e9));
+        results.put("e2e_n" + n + "_tok_s", ForwardBenchmark.round((double) n * newTokens / total));
     }
 
     private void prefillAll(List<Sequence> seqs, BlockManager blocks) {
@@ -307,15 +307,15 @@ public final class GpuBenchmark {
         long start = t.stream().mapToLong(x -> x.submitted).min().orElseThrow();
         long end = t.stream().mapToLong(x -> x.finished).max().orElseThrow();
         long tokens = t.stream().mapToLong(x -> x.count).sum();
-        results.put(key + "_s", round3((end - start) / 1e9));
-        results.put(key + "_tok_s", round(tokens / ((end - start) / 1e9)));
+        results.put(key + "_s", ForwardBenchmark.round3((end - start) / 1e9));
+        results.put(key + "_tok_s", ForwardBenchmark.round(tokens / ((end - start) / 1e9)));
         List<Timeline> started = t.stream().filter(x -> x.count > 0).toList();
         if (!started.isEmpty()) {
             long allDecoding = started.stream().mapToLong(Timeline::first).max().orElseThrow();
             long firstDone = started.stream().mapToLong(Timeline::last).min().orElseThrow();
             if (firstDone > allDecoding) {
                 long window = started.stream().mapToLong(x -> x.countIn(allDecoding, firstDone)).sum();
-                results.put(key + "_decode_tok_s", round(window / ((firstDone - allDecoding) / 1e9)));
+                results.put(key + "_decode_tok_s", ForwardBenchmark.round(window / ((firstDone - allDecoding) / 1e9)));
             }
         }
         latencies(key, t, false);
@@ -358,9 +358,9 @@ public final class GpuBenchmark {
         EngineMetrics.Snapshot metrics = engine.metrics().snapshot();
         long end = t.stream().mapToLong(x -> x.finished).max().orElseThrow();
         double seconds = (end - (t0 + arrivals.get(0))) / 1e9;
-        results.put("engine_load_s", round3(seconds));
-        results.put("engine_load_req_s", round3(t.size() / seconds));
-        results.put("engine_load_out_tok_s", round(t.stream().mapToLong(x -> x.count).sum() / seconds));
+        results.put("engine_load_s", ForwardBenchmark.round3(seconds));
+        results.put("engine_load_req_s", ForwardBenchmark.round3(t.size() / seconds));
+        results.put("engine_load_out_tok_s", ForwardBenchmark.round(t.stream().mapToLong(x -> x.count).sum() / seconds));
         latencies("engine_load", t, true);
         stepStats("engine_load", metrics);
         errors("engine_load", t);
@@ -423,8 +423,8 @@ public final class GpuBenchmark {
         Histogram step = m.histogram(EngineMetrics.Dist.STEP_US);
         Histogram seqs = m.histogram(EngineMetrics.Dist.BATCH_SEQS);
         results.put(key + "_steps", step.getTotalCount());
-        results.put(key + "_step_p50_ms", round3(step.getValueAtPercentile(50) / 1000.0));
-        results.put(key + "_step_p99_ms", round3(step.getValueAtPercentile(99) / 1000.0));
+        results.put(key + "_step_p50_ms", ForwardBenchmark.round3(step.getValueAtPercentile(50) / 1000.0));
+        results.put(key + "_step_p99_ms", ForwardBenchmark.round3(step.getValueAtPercentile(99) / 1000.0));
         results.put(key + "_batch_seqs_p50", seqs.getValueAtPercentile(50));
         results.put(key + "_batch_seqs_max", seqs.getMaxValue());
         results.put(key + "_batch_tokens_max", m.histogram(EngineMetrics.Dist.BATCH_TOKENS).getMaxValue());
@@ -433,8 +433,8 @@ public final class GpuBenchmark {
 
     private void percentiles(String key, Histogram h) {
         if (h.getTotalCount() > 0) {
-            results.put(key + "_p50_ms", round3(h.getValueAtPercentile(50) / 1000.0));
-            results.put(key + "_p99_ms", round3(h.getValueAtPercentile(99) / 1000.0));
+            results.put(key + "_p50_ms", ForwardBenchmark.round3(h.getValueAtPercentile(50) / 1000.0));
+            results.put(key + "_p99_ms", ForwardBenchmark.round3(h.getValueAtPercentile(99) / 1000.0));
         }
     }
 
@@ -535,12 +535,6 @@ public final class GpuBenchmark {
     }
 
     /** Parameters read per token: all but the token-embedding table (one row of it is read) unless it is tied. */
-    private static long denseParameters(ModelFolder folder) {
-        long total = folder.weights().totalParameters();
-        DecoderConfig c = folder.config();
-        return c.tieWordEmbeddings() ? total : total - (long) c.vocabSize() * c.hiddenSize();
-    }
-
     /** One part of the benchmark. */
     private interface Part {
         void run() throws Exception;
@@ -591,13 +585,5 @@ public final class GpuBenchmark {
 
     private static int max(int[] v) {
         return Arrays.stream(v).max().orElse(1);
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 10) / 10.0;
-    }
-
-    private static double round3(double v) {
-        return Math.round(v * 1000) / 1000.0;
     }
 }

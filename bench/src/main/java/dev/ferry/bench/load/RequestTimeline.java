@@ -115,10 +115,6 @@ final class RequestTimeline {
         gaps[gapCount++] = gap;
     }
 
-    long due() {
-        return due;
-    }
-
     BenchRequest request() {
         return request;
     }

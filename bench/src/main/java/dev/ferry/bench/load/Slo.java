@@ -7,7 +7,6 @@ import java.time.Duration;
  * mean inter-token latency over its output (as vLLM's goodput holds TPOT). Either may be absent.
  */
 record Slo(Duration ttft, Duration itl) {
-    static final Slo NONE = new Slo(null, null);
 
     boolean any() {
         return ttft != null || itl != null;

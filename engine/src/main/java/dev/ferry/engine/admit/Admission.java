@@ -39,7 +39,7 @@ public final class Admission {
 
         /** The request no longer waits (first token, finish, or refusal further on). Idempotent. */
         public void started() {
-            if (open.compareAndSet(true, false)) {
+            if (open.get() && open.compareAndSet(true, false)) { // a plain read once started: called per token
                 waiting.decrementAndGet();
                 waitingTokens.addAndGet(-promptTokens);
                 if (priority == Priority.INTERACTIVE) {
@@ -59,20 +59,20 @@ public final class Admission {
         boolean batch = priority == Priority.BATCH;
         int maxWaiting = batch ? limits.maxWaitingBatch() : limits.maxWaitingInteractive();
         long maxTokens = batch ? limits.maxWaitingPromptTokens() / 2 : limits.maxWaitingPromptTokens();
+        boolean needsEstimate = limits.maxFirstTokenNanos() > 0 || limits.deadlineAware() && deadlineNanos != 0;
+        long estimate = needsEstimate ? estimateFirstTokenNanos(promptTokens, priority) : 0;
         if (deadlineNanos != 0) {
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0) {
                 throw new AdmissionRejected(RejectReason.DEADLINE, "the deadline passed before admission", 0);
             }
-            long estimate = limits.deadlineAware() ? estimateFirstTokenNanos(promptTokens, priority) : 0;
-            if (estimate > left) {
+            if (limits.deadlineAware() && estimate > left) {
                 throw new AdmissionRejected(RejectReason.DEADLINE, "estimated time to first token "
                         + millis(estimate) + " ms exceeds the " + millis(left) + " ms left before the deadline",
                         millis(estimate));
             }
         }
         if (limits.maxFirstTokenNanos() > 0) {
-            long estimate = estimateFirstTokenNanos(promptTokens, priority);
             if (estimate > limits.maxFirstTokenNanos()) {
                 throw new AdmissionRejected(RejectReason.TTFT_BOUND, "estimated time to first token " + millis(estimate)
                         + " ms exceeds the server's bound of " + millis(limits.maxFirstTokenNanos()) + " ms",

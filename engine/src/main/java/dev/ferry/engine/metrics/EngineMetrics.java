@@ -78,6 +78,7 @@ public final class EngineMetrics {
 
     public void gauges(int running, int waiting, int kvUsed, int kvTotal, long prefixQueried, long prefixHit) {
         this.running = running;
+        rates.running(running);
         this.waiting = waiting;
         this.kvBlocksUsed = kvUsed;
         this.kvBlocksTotal = kvTotal;
@@ -117,7 +118,7 @@ public final class EngineMetrics {
      * that keeps its own sliding window (the SLO monitor); the first call moves everything so far.
      */
     public synchronized void moveInterval(Dist d, Histogram into) {
-        drainRecorders();
+        drain(d); // only the one asked for: a monitor ticking every second need not flip every recorder
         Histogram since = sinceInterval.computeIfAbsent(d, k -> accumulated.get(k).copy());
         into.add(since);
         since.reset();
@@ -126,12 +127,16 @@ public final class EngineMetrics {
     /** Moves what the loop recorded into the accumulated histograms and the watched intervals. */
     private void drainRecorders() {
         for (Dist d : Dist.values()) {
-            Histogram interval = recorders.get(d).getIntervalHistogram();
-            accumulated.get(d).add(interval);
-            Histogram since = sinceInterval.get(d);
-            if (since != null) {
-                since.add(interval);
-            }
+            drain(d);
+        }
+    }
+
+    private void drain(Dist d) {
+        Histogram interval = recorders.get(d).getIntervalHistogram();
+        accumulated.get(d).add(interval);
+        Histogram since = sinceInterval.get(d);
+        if (since != null) {
+            since.add(interval);
         }
     }
 }

@@ -225,7 +225,6 @@ final class EngineLoop implements Runnable {
     }
 
     private void updateGauges() {
-        metrics.rates().running(running.size());
         metrics.gauges(running.size(), waiting.size(), blocks.numUsed(), blocks.numBlocks(), blocks.queriedTokens(),
                 blocks.hitTokens());
     }

@@ -73,7 +73,9 @@ public final class Scheduler {
             }
         }
         // New work only when nothing had to be preempted: admitting would just preempt again.
-        Set<BlockKey> computing = blocks.prefixCaching() ? firstBlocksBeingComputed(running) : null;
+        // read only when admitting: hashing running prompts' first blocks costs a step that admits nothing
+        Set<BlockKey> computing = blocks.prefixCaching() && preempted.isEmpty() && !waiting.isEmpty()
+                ? firstBlocksBeingComputed(running) : null;
         List<Sequence> deferred = new ArrayList<>();
         while (preempted.isEmpty() && !waiting.isEmpty() && budget[0] > 0
                 && decodes.size() + prefills.size() < maxNumSeqs) {

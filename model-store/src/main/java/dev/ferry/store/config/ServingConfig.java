@@ -98,8 +98,11 @@ public record ServingConfig(
     public static List<String> checkDevices(String devices) {
         List<String> out = new ArrayList<>();
         for (String d : devices.split(",")) {
-            if (!d.isBlank() && !out.contains(checkDevice(d))) {
-                out.add(checkDevice(d));
+            if (!d.isBlank()) {
+                String device = checkDevice(d);
+                if (!out.contains(device)) {
+                    out.add(device);
+                }
             }
         }
         if (out.isEmpty()) {

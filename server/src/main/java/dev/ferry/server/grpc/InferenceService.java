@@ -142,7 +142,9 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
             for (int id : chunk.tokenIds()) {
                 b.addTokenIds(id);
             }
-            b.addAllLogprobs(ProtoResponses.logprobs(chunk.withLogprobs(), prepared.tokenizer()));
+            if (!chunk.withLogprobs().isEmpty()) {
+                b.addAllLogprobs(ProtoResponses.logprobs(chunk.withLogprobs(), prepared.tokenizer()));
+            }
             call.onNext(b.build());
         }
 
@@ -166,7 +168,7 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
         private final ServerCallStreamObserver<CompleteResponse> call;
         private final Inference.Prepared prepared;
         private final StringBuilder text = new StringBuilder();
-        private final List<Integer> ids = new ArrayList<>();
+        private final CompleteResponse.Builder answer = CompleteResponse.newBuilder(); // token ids go in unboxed
         private final List<TokenEvent> logprobs = new ArrayList<>();
 
         CompleteSink(ServerCallStreamObserver<CompleteResponse> call, Inference.Prepared prepared) {
@@ -177,7 +179,7 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
         @Override
         public void onToken(TokenEvent token) {
             text.append(token.text());
-            ids.add(token.tokenId());
+            answer.addTokenIds(token.tokenId());
             if (prepared.logprobs()) {
                 logprobs.add(token);
             }
@@ -192,8 +194,8 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
                 call.onError(failure(f).asRuntimeException());
                 return;
             }
-            call.onNext(CompleteResponse.newBuilder().setRequestId(prepared.requestId()).setText(text + f.text())
-                    .addAllTokenIds(ids).addAllLogprobs(ProtoResponses.logprobs(logprobs, prepared.tokenizer()))
+            call.onNext(answer.setRequestId(prepared.requestId()).setText(text + f.text())
+                    .addAllLogprobs(ProtoResponses.logprobs(logprobs, prepared.tokenizer()))
                     .setFinish(ProtoResponses.finish(f, prepared)).build());
             call.onCompleted();
         }

@@ -22,10 +22,9 @@ final class ResponseJson {
 
     private final GenerationApi api;
     private final Admitted admitted;
-    private final String requestId;
-    private final String model;
+    /** The response's id, the same in every chunk of a stream. */
+    private final String id;
     private final long created;
-    private final boolean logprobs;
     private final IntFunction<String> tokenText;
     /** Characters of completion text written so far: where the next token's text starts. */
     private int textOffset;
@@ -36,15 +35,13 @@ final class ResponseJson {
     ResponseJson(GenerationApi api, Admitted admitted, long created, IntFunction<String> tokenText) {
         this.api = api;
         this.admitted = admitted;
-        this.requestId = admitted.requestId();
-        this.model = admitted.model();
+        this.id = api.idPrefix() + admitted.requestId();
         this.created = created;
-        this.logprobs = admitted.logprobs();
         this.tokenText = tokenText;
     }
 
     String requestId() {
-        return requestId;
+        return admitted.requestId();
     }
 
     /**
@@ -52,7 +49,7 @@ final class ResponseJson {
      * them, and they reach a client before the first token.
      */
     void headers(HttpHeaders h) {
-        h.set(HttpResponses.REQUEST_ID, requestId).set(MODEL, model).set(ROUTE_REASON, ascii(admitted.routeReason()));
+        h.set(HttpResponses.REQUEST_ID, admitted.requestId()).set(MODEL, admitted.model()).set(ROUTE_REASON, ascii(admitted.routeReason()));
         if (!admitted.route().isEmpty()) {
             h.set(ROUTE, admitted.route());
         }
@@ -108,10 +105,10 @@ final class ResponseJson {
 
     private void head(JsonGenerator g, boolean chunk) throws IOException {
         g.writeStartObject();
-        g.writeStringField("id", api.idPrefix() + requestId);
+        g.writeStringField("id", id);
         g.writeStringField("object", api.object(chunk));
         g.writeNumberField("created", created);
-        g.writeStringField("model", model);
+        g.writeStringField("model", admitted.model());
     }
 
     private void choice(JsonGenerator g, Part part, String text, List<TokenEvent> events, String finishReason)
@@ -120,7 +117,7 @@ final class ResponseJson {
         g.writeNumberField("index", 0);
         api.writeContent(g, part, text);
         g.writeFieldName("logprobs");
-        if (logprobs && part != Part.ROLE) {
+        if (admitted.logprobs() && part != Part.ROLE) {
             api.writeLogprobs(g, events, tokenText, textOffset);
         } else {
             g.writeNull();

@@ -34,7 +34,6 @@ import org.HdrHistogram.Histogram;
  */
 public final class FerryMetrics implements MultiCollector {
     private static final double[] QUANTILES = {0.5, 0.9, 0.95, 0.99};
-    private static final double MICROS = 1e-6;
 
     private static final double MICROS_PER_SECOND = 1e6;
 
@@ -55,7 +54,7 @@ public final class FerryMetrics implements MultiCollector {
     private record Distribution(Dist dist, String name, Unit unit, double scale, String help) {}
 
     private static final List<Distribution> DISTRIBUTIONS = List.of(
-            new Distribution(Dist.STEP_US, "ferry_step_duration_seconds", Unit.SECONDS, MICROS,
+            new Distribution(Dist.STEP_US, "ferry_step_duration_seconds", Unit.SECONDS, 1 / MICROS_PER_SECOND,
                     "One engine iteration that ran a step"),
             new Distribution(Dist.BATCH_TOKENS, "ferry_batch_tokens", null, 1, "Tokens in one step"),
             new Distribution(Dist.BATCH_SEQS, "ferry_batch_sequences", null, 1, "Sequences in one step"));

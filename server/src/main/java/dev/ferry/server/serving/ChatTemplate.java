@@ -44,10 +44,6 @@ public final class ChatTemplate {
         return new ChatTemplate(config.chatTemplate(), config);
     }
 
-    public boolean isModelTemplate() {
-        return template != null;
-    }
-
     /** Renders {@code messages}; a template that rejects them fails with INVALID_ARGUMENT on "messages". */
     public Rendered render(List<Prompt.ChatMessage> messages, boolean addGenerationPrompt) {
         if (template == null) {

@@ -12,9 +12,12 @@ import dev.ferry.engine.sample.SamplingParams;
 import dev.ferry.store.config.GenerationConfig;
 import dev.ferry.store.tokenizer.ModelTokenizer;
 import java.util.List;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 
 /**
  * The transport-neutral front of the engines: validates a request against the limits and its
@@ -121,13 +124,16 @@ public final class Inference {
                     ? UUID.randomUUID().toString() : request.requestId();
             route = routing.route(request.model());
             if (route != null) {
-                return routing.prepare(route, request, m -> tokenize(request.prompt(), m).length,
-                        m -> prepare(request, m, id, "", startNanos));
+                // the router counts tokens with the first ready candidate, usually the one that serves: tokenize once
+                Map<ServedModel.Instance, int[]> ids = new IdentityHashMap<>();
+                Function<ServedModel.Instance, int[]> tokens = i -> ids.computeIfAbsent(i, k -> tokenize(request.prompt(), k));
+                return routing.prepare(route, request, m -> tokens.apply(m).length,
+                        m -> prepare(request, m, id, "", startNanos, tokens));
             }
             model = registry.resolve(request.model());
             String why = request.model() == null || request.model().isEmpty() ? "the server's only model"
                     : request.model().equals(model.name()) ? "named in the request" : "alias " + request.model();
-            return prepare(request, model, id, why, startNanos);
+            return prepare(request, model, id, why, startNanos, i -> tokenize(request.prompt(), i));
         } catch (ApiException e) {
             listener.ended(new RequestOutcome.Refused(blankToNull(request.requestId()),
                     RequestOutcome.tenant(request.tenant()), model == null ? null : model.name(),
@@ -142,8 +148,12 @@ public final class Inference {
                 transport, e.status(), e.getMessage()));
     }
 
-    /** @param why how the request came to this model, when no route brought it */
-    private Prepared prepare(InferenceRequest request, ServedModel model, String id, String why, long startNanos) {
+    /**
+     * @param why how the request came to this model, when no route brought it
+     * @param tokens the prompt's ids with an instance's tokenizer (validated as {@link #tokenize} does)
+     */
+    private Prepared prepare(InferenceRequest request, ServedModel model, String id, String why, long startNanos,
+                             Function<ServedModel.Instance, int[]> tokens) {
         if (!model.isReady()) {
             // a loading model will be there soon; a failed or unloaded one only after an operator acts
             throw ApiException.unavailable("model '" + model.name() + "' is " + model.state().name().toLowerCase()
@@ -151,7 +161,7 @@ public final class Inference {
                     model.state() == ServedModel.State.LOADING ? 5 : 0);
         }
         ServedModel.Instance m = model.instance();
-        int[] prompt = tokenize(request.prompt(), m);
+        int[] prompt = tokens.apply(m);
         int context = m.runner().maxModelLen();
         if (prompt.length > limits.maxPromptTokens()) {
             throw ApiException.invalid(promptField(request.prompt()), "has " + prompt.length

@@ -57,11 +57,6 @@ public final class ModelRegistry implements AutoCloseable {
         listeners.add(listener);
     }
 
-    /** Whether a folder of that name can hold a model (the name is also how requests and URLs name it). */
-    static boolean isModelName(String name) {
-        return NAME.matcher(name).matches();
-    }
-
     /** The names of the model folders in the store, sorted. */
     public List<String> folderNames() throws IOException {
         if (!Files.isDirectory(store)) {

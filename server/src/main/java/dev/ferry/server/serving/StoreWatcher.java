@@ -90,10 +90,8 @@ public final class StoreWatcher implements AutoCloseable {
     void scan(long now) throws IOException {
         // model folders as the registry counts them (a config.json), each with its signature or null while incomplete
         Map<String, String> folders = new TreeMap<>();
-        try (Stream<Path> s = Files.list(registry.store())) {
-            s.filter(dir -> Files.isRegularFile(dir.resolve("config.json")))
-                    .filter(dir -> ModelRegistry.isModelName(dir.getFileName().toString()))
-                    .forEach(dir -> folders.put(dir.getFileName().toString(), signature(dir)));
+        for (String name : registry.folderNames()) {
+            folders.put(name, signature(registry.store().resolve(name)));
         }
         folders.forEach((name, signature) -> {
             Seen s = seen.compute(name, (n, before) -> observe(before, signature, now));

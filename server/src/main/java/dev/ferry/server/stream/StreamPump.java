@@ -104,11 +104,6 @@ public final class StreamPump implements TokenSink {
         stats.buffered(-dropped, 0);
     }
 
-    /** Tokens waiting for the transport now. */
-    public synchronized int pendingTokens() {
-        return count;
-    }
-
     private void scheduleDrain() {
         if (drainRequests.getAndIncrement() == 0) {
             executor.execute(this::drain);

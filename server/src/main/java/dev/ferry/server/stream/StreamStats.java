@@ -12,7 +12,9 @@ public final class StreamStats {
 
     void buffered(long delta, long streamBuffered) {
         bufferedTokens.addAndGet(delta);
-        maxBufferedPerStream.accumulateAndGet(streamBuffered, Math::max);
+        if (streamBuffered > maxBufferedPerStream.get()) { // read first: a write per token would contend across streams
+            maxBufferedPerStream.accumulateAndGet(streamBuffered, Math::max);
+        }
     }
 
     void sent(int tokenCount) {

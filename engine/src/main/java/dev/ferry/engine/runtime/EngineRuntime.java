@@ -40,7 +40,11 @@ public final class EngineRuntime {
         loop = new EngineLoop(incoming, executor, blocks,
                 new Scheduler(config.maxNumSeqs(), config.maxNumBatchedTokens(), blocks), output, metrics,
                 spec.eosTokenIds(), spec.maxModelLen());
-        loopThread = new Thread(loop, "ferry-engine-" + spec.name());
+        int nice = config.computeNice();
+        loopThread = new Thread(() -> {
+            ComputePriority.lowerCurrentThread(nice); // before the first op creates the compute workers
+            loop.run();
+        }, "ferry-engine-" + spec.name());
         loopThread.setDaemon(true);
         loop.attach(loopThread);
     }

@@ -68,6 +68,11 @@ final class ServeCommand implements Callable<Integer> {
             + "(default: no bound)")
     String maxTtft;
 
+    @Option(names = "--engine-nice", defaultValue = "10", description = "added to the nice value of each model's "
+            + "engine threads (Linux), so the network threads run first when both want a core: refusals and tokens "
+            + "are not held up behind a CPU forward; 0 to leave them alone (default ${DEFAULT-VALUE})")
+    int engineNice;
+
     @Option(names = "--tenants", description = "token budgets per tenant (default: tenants.properties in the model "
             + "store, when present)")
     Path tenants;
@@ -117,6 +122,9 @@ final class ServeCommand implements Callable<Integer> {
         } else if (!Files.isDirectory(store)) {
             throw new IllegalArgumentException("--model-store: " + store + " is not a directory");
         }
+        if (engineNice < 0 || engineNice > 19) {
+            throw new IllegalArgumentException("--engine-nice: must be between 0 and 19, not " + engineNice);
+        }
         long maxTtftNanos = maxTtft == null ? 0 : parseDuration("--max-ttft", maxTtft).toNanos();
         AdmissionLimits admission;
         try {
@@ -127,7 +135,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         // the engine's hand-off queue only has to hold what admission lets through
         ModelLoader loader = new ModelLoader(engine.poolRunnerOptions(),
-                serving -> engine.toEngineConfig(serving).withMaxQueuedRequests(Math.max(maxQueue, maxQueueBatch) + 64),
+                serving -> engine.toEngineConfig(serving).withMaxQueuedRequests(Math.max(maxQueue, maxQueueBatch) + 64)
+                        .withComputeNice(engineNice),
                 admission, engine.toDevicePool());
         var options = new FerryServer.Options(host, grpcPort, httpPort, new ApiKeys(apiKeys, adminKeys),
                 new ServingLimits(maxRequestBytes, maxPromptTokens, ServingLimits.DEFAULTS.maxStopStrings()),

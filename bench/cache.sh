@@ -8,4 +8,5 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 "$root/ferry" --version >/dev/null   # builds when stale
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-1}"   # one malloc arena, as ./ferry runs (see there)
 exec java ${FERRY_JAVA_OPTS:-} -cp "bench/target/ferry-bench.jar" dev.ferry.bench.ResponseCacheBenchmark "$@"

@@ -10,7 +10,9 @@ import org.slf4j.LoggerFactory;
  * the (dynamic) mmap threshold is mmap'ed and munmap'ed per op, so each step page-faults its
  * activations and KV gathers back in: measured here, a batch-32 KV gather took 1.15 ms with the
  * default and 0.41 ms with the heap kept. Raising the thresholds trades some resident memory
- * (the step's peak stays mapped) for steady step times, as jemalloc or tcmalloc would.
+ * (the step's peak stays mapped) for steady step times, as jemalloc or tcmalloc would. These
+ * settings hold for glibc's main arena; a thread with an arena of its own still unmaps each heap
+ * that empties, so the launchers run with {@code MALLOC_ARENA_MAX=1}.
  */
 final class NativeAllocator {
     private static final Logger LOG = LoggerFactory.getLogger(NativeAllocator.class);
@@ -36,6 +38,12 @@ final class NativeAllocator {
                     & mallopt.invokeInt(new Object[] {M_TRIM_THRESHOLD, TRIM_THRESHOLD}) == 1
                     & mallopt.invokeInt(new Object[] {M_TOP_PAD, TOP_PAD}) == 1;
             LOG.debug("mallopt thresholds set: {}", ok);
+            if (System.getenv("MALLOC_ARENA_MAX") == null
+                    && !System.getenv().getOrDefault("GLIBC_TUNABLES", "").contains("arena_max")) {
+                // glibc fixes the arena count at the first thread's malloc, so only the environment can set it
+                LOG.info("MALLOC_ARENA_MAX is not set: engine threads allocate from their own malloc arenas, which "
+                        + "unmap freed heaps, and steps run slower; start the JVM with MALLOC_ARENA_MAX=1 (./ferry does)");
+            }
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             LOG.debug("mallopt not available (not glibc?): {}", e.toString());
         }

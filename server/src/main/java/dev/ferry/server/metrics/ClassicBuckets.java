@@ -13,6 +13,8 @@ final class ClassicBuckets {
     /** Upper bounds in seconds for request-scale latencies (TTFT, queue wait, end to end). */
     static final double[] REQUEST_SECONDS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
             60, 120};
+    /** Upper bounds in seconds for refusals, which should take well under a millisecond. */
+    static final double[] REFUSAL_SECONDS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1};
     /** Upper bounds in seconds for the time between two tokens. */
     static final double[] TOKEN_SECONDS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3,
             0.5, 1, 2.5};

@@ -9,8 +9,6 @@ import dev.ferry.server.serving.ModelRegistry;
 import dev.ferry.server.serving.ServedModel;
 import dev.ferry.server.stream.StreamStats;
 import io.prometheus.metrics.model.registry.MultiCollector;
-import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
-import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -115,16 +113,9 @@ public final class FerryMetrics implements MultiCollector {
     }
 
     private static MetricSnapshot histogram(Latency l, Map<String, EngineMetrics.Snapshot> engines) {
-        HistogramSnapshot.Builder b = HistogramSnapshot.builder().name(l.name()).help(l.help()).unit(Unit.SECONDS);
-        engines.forEach((model, s) -> {
-            Histogram h = s.histogram(l.dist());
-            b.dataPoint(HistogramDataPointSnapshot.builder()
-                    .labels(Labels.of("model", model))
-                    .classicHistogramBuckets(ClassicBuckets.of(h, l.buckets(), MICROS_PER_SECOND))
-                    .sum(h.getMean() * h.getTotalCount() / MICROS_PER_SECOND) // HdrHistogram keeps no exact sum
-                    .build());
-        });
-        return b.build();
+        Map<Labels, Histogram> points = new LinkedHashMap<>();
+        engines.forEach((model, s) -> points.put(Labels.of("model", model), s.histogram(l.dist())));
+        return Snapshots.latency(l.name(), l.help(), points, l.buckets());
     }
 
     private static MetricSnapshot summary(Distribution d, Map<String, EngineMetrics.Snapshot> engines) {

@@ -58,7 +58,8 @@ public final class ServerMetrics implements RequestListener, MultiCollector, Aut
                 Usage u = f.finish().usage();
                 tenants.add(f.model(), f.tenant(), u.promptTokens(), u.completionTokens());
             } else {
-                rejections.count(outcome.model(), ((RequestOutcome.Refused) outcome).status());
+                RequestOutcome.Refused r = (RequestOutcome.Refused) outcome;
+                rejections.count(r.model(), r.status(), r.refusalNanos());
             }
             if (requestLog != null) {
                 requestLog.write(outcome);
@@ -71,7 +72,7 @@ public final class ServerMetrics implements RequestListener, MultiCollector, Aut
     @Override
     public MetricSnapshots collect() {
         List<MetricSnapshot> out = new ArrayList<>();
-        out.add(rejections.snapshot());
+        out.addAll(rejections.snapshots());
         out.addAll(tenants.snapshots());
         if (responses != null) {
             out.addAll(responseCache(responses.stats()));

@@ -4,11 +4,15 @@ import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.Unit;
 import java.util.Map;
+import org.HdrHistogram.Histogram;
 
-/** Counters and gauges for Prometheus from figures read at scrape time, one value per label set. */
+/** Counters, gauges and latency histograms for Prometheus from figures read at scrape time, one per label set. */
 final class Snapshots {
     private Snapshots() {
     }
@@ -26,4 +30,19 @@ final class Snapshots {
                 .value(v.doubleValue()).build()));
         return b.build();
     }
+
+    /**
+     * @param micros latencies recorded in microseconds, per label set
+     * @param upperBounds bucket bounds in seconds ({@link ClassicBuckets})
+     */
+    static MetricSnapshot latency(String name, String help, Map<Labels, Histogram> micros, double[] upperBounds) {
+        HistogramSnapshot.Builder b = HistogramSnapshot.builder().name(name).help(help).unit(Unit.SECONDS);
+        micros.forEach((labels, h) -> b.dataPoint(HistogramDataPointSnapshot.builder().labels(labels)
+                .classicHistogramBuckets(ClassicBuckets.of(h, upperBounds, MICROS_PER_SECOND))
+                .sum(h.getMean() * h.getTotalCount() / MICROS_PER_SECOND) // HdrHistogram keeps no exact sum
+                .build()));
+        return b.build();
+    }
+
+    private static final double MICROS_PER_SECOND = 1e6;
 }

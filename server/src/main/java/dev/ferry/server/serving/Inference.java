@@ -137,7 +137,8 @@ public final class Inference {
         } catch (ApiException e) {
             listener.ended(new RequestOutcome.Refused(blankToNull(request.requestId()),
                     RequestOutcome.tenant(request.tenant()), model == null ? null : model.name(),
-                    route == null ? null : route.name(), request.transport(), e.status(), e.getMessage()));
+                    route == null ? null : route.name(), request.transport(), e.status(), e.getMessage(),
+                    System.nanoTime() - startNanos));
             throw e;
         }
     }
@@ -145,7 +146,7 @@ public final class Inference {
     /** A refusal a front end made before the request reached {@link #prepare} (authentication, parsing). */
     public void refused(Transport transport, String requestId, ApiException e) {
         listener.ended(new RequestOutcome.Refused(blankToNull(requestId), RequestOutcome.DEFAULT_TENANT, null, null,
-                transport, e.status(), e.getMessage()));
+                transport, e.status(), e.getMessage(), -1));
     }
 
     /**
@@ -298,7 +299,7 @@ public final class Inference {
                     }
                 }
                 listener.ended(new RequestOutcome.Refused(requestId(), tenant, model(), routeOrNull(), asked.transport(),
-                        refusal.status(), refusal.getMessage()));
+                        refusal.status(), refusal.getMessage(), System.nanoTime() - startNanos));
                 throw refusal;
             }
         }

@@ -29,8 +29,9 @@ public sealed interface RequestOutcome {
     record Finished(String requestId, String tenant, String model, String route, Transport transport, Finish finish,
                     long ttftNanos, long e2eNanos) implements RequestOutcome {}
 
+    /** @param refusalNanos from the start of validation to the refusal; -1 for one made before validation began */
     record Refused(String requestId, String tenant, String model, String route, Transport transport, ApiStatus status,
-                   String message) implements RequestOutcome {}
+                   String message, long refusalNanos) implements RequestOutcome {}
 
     /** {@code asked}, or {@link #DEFAULT_TENANT} when it is null or blank. */
     static String tenant(String asked) {

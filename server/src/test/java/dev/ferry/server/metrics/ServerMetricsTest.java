@@ -101,6 +101,13 @@ class ServerMetricsTest {
         assertEquals(2, after.get(invalidUnknown) - before.getOrDefault(invalidUnknown, 0.0),
                 "an unknown HTTP field and a gRPC call without a prompt");
         assertEquals(2, after.get(notFound) - before.getOrDefault(notFound, 0.0), "an unknown model on both transports");
+        // the refusal time is measured from validation on: refusals while reading a call have none
+        String timedTiny = "ferry_request_refusal_seconds_count{" + TINY + "}";
+        String timedUnknown = "ferry_request_refusal_seconds_count{model=\"\"}";
+        assertEquals(2, after.get(timedTiny) - before.getOrDefault(timedTiny, 0.0), "max_tokens on both transports");
+        assertEquals(2, after.get(timedUnknown) - before.getOrDefault(timedUnknown, 0.0), "the unknown model");
+        assertEquals(after.get(timedTiny), after.get("ferry_request_refusal_seconds_bucket{" + TINY + ",le=\"+Inf\"}"));
+        assertTrue(after.get("ferry_request_refusal_seconds_sum{" + TINY + "}") > 0);
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.ferry.bench.load;
 
+import dev.ferry.store.config.Durations;
 import java.time.Duration;
-import java.util.Locale;
 import picocli.CommandLine;
 
 /** Flag values as people write them: durations (500ms, 30s, 2m) and allowances (10%, 0.1). */
@@ -23,26 +23,14 @@ final class Flags {
                 + text + "'");
     }
 
+    /** Durations as every Ferry flag takes them ({@link Durations}). */
     static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String text) {
-            String s = text.trim().toLowerCase(Locale.ROOT);
-            // "ms" is tested before "s", which it also ends with
-            double nanos = s.endsWith("ms") ? number(s, 2) * 1e6 : s.endsWith("s") ? number(s, 1) * 1e9
-                    : s.endsWith("m") ? number(s, 1) * 60e9 : -1;
-            if (!(nanos >= 0)) {
-                throw new CommandLine.TypeConversionException("expected a duration such as 500ms, 30s or 2m, got '" + text
-                        + "'");
-            }
-            return Duration.ofNanos(Math.round(nanos));
-        }
-
-        /** The number before a unit of {@code unitLength} characters; NaN when there is none. */
-        private static double number(String s, int unitLength) {
             try {
-                return Double.parseDouble(s.substring(0, s.length() - unitLength));
-            } catch (NumberFormatException e) {
-                return Double.NaN;
+                return Durations.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
             }
         }
     }

@@ -25,7 +25,6 @@ public record SloConfig(List<Slo> objectives, Duration window) {
     public static final SloConfig NONE = new SloConfig(List.of(), null);
 
     private static final Pattern OBJECTIVE = Pattern.compile("([a-z0-9]+)\\.p(\\d{1,3}(?:\\.\\d+)?)");
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(us|µs|ms|s|m|h)");
 
     /** The latencies an objective can bound, by the name keys give them. */
     public enum Latency {
@@ -116,7 +115,7 @@ public record SloConfig(List<Slo> objectives, Duration window) {
         if (percentile <= 0 || percentile > 100) {
             throw new IllegalArgumentException("percentile p" + m.group(2) + " is outside p0..p100");
         }
-        Duration threshold = duration(value);
+        Duration threshold = Durations.parse(value);
         if (threshold.isZero()) {
             throw new IllegalArgumentException("the threshold must be positive, got '" + value + "'");
         }
@@ -124,30 +123,10 @@ public record SloConfig(List<Slo> objectives, Duration window) {
     }
 
     private static Duration window(String value) {
-        Duration d = duration(value);
+        Duration d = Durations.parse(value);
         if (d.toNanosPart() != 0 || d.getSeconds() < 1 || d.compareTo(MAX_WINDOW) > 0) {
             throw new IllegalArgumentException("the window must be whole seconds from 1s to 1h, got '" + value + "'");
         }
         return d;
-    }
-
-    /** {@code 250us}, {@code 500ms}, {@code 1.5s}, {@code 2m}, {@code 1h}. */
-    static Duration duration(String text) {
-        Matcher m = DURATION.matcher(text == null ? "" : text.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
-            throw new IllegalArgumentException("expected a duration such as 250us, 500ms, 2s or 1m, got '" + text + "'");
-        }
-        long nanosPerUnit = switch (m.group(2)) {
-            case "us", "µs" -> 1_000L;
-            case "ms" -> 1_000_000L;
-            case "s" -> 1_000_000_000L;
-            case "m" -> 60_000_000_000L;
-            default -> 3_600_000_000_000L;
-        };
-        BigDecimal nanos = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(nanosPerUnit));
-        if (nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
-            throw new IllegalArgumentException("'" + text + "' is too long");
-        }
-        return Duration.ofNanos(nanos.longValue());
     }
 }

@@ -9,6 +9,7 @@ import dev.ferry.server.serving.ModelRegistry;
 import dev.ferry.server.serving.ServingLimits;
 import dev.ferry.server.serving.StoreWatcher;
 import dev.ferry.server.serving.TenantsFile;
+import dev.ferry.store.config.Durations;
 import dev.ferry.store.create.ModelArch;
 import dev.ferry.store.create.ModelCreator;
 import dev.ferry.store.create.ModelPreset;
@@ -176,13 +177,9 @@ final class ServeCommand implements Callable<Integer> {
 
     static Duration parseDuration(String option, String text) {
         try {
-            String t = text.trim().toLowerCase();
-            if (t.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-            }
-            return Duration.parse("PT" + t.toUpperCase());
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(option + ": expected a duration such as 500ms, 30s or 2m, got '" + text + "'");
+            return Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage());
         }
     }
 

@@ -91,6 +91,11 @@ public final class ModelTokenizer implements AutoCloseable {
         return decode(ids, 0, ids.length, true);
     }
 
+    /** One token on its own, special tokens included (the text of a logprobs alternative). */
+    public String tokenText(int id) {
+        return tokenizer.decode(new long[] {id}, false);
+    }
+
     @Override
     public void close() {
         tokenizer.close();

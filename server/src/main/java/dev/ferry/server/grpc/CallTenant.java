@@ -1,5 +1,6 @@
 package dev.ferry.server.grpc;
 
+import dev.ferry.server.serving.InferenceRequest;
 import io.grpc.Context;
 import io.grpc.Metadata;
 
@@ -8,7 +9,8 @@ import io.grpc.Metadata;
  * {@code x-ferry-tenant} metadata. Set by {@link AuthInterceptor} in the call's context.
  */
 final class CallTenant {
-    static final Metadata.Key<String> HEADER = Metadata.Key.of("x-ferry-tenant", Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> HEADER = Metadata.Key.of(InferenceRequest.TENANT_HEADER,
+            Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<String> OF_KEY = Context.key("ferry.keyTenant");
     static final Context.Key<String> OF_HEADER = Context.key("ferry.headerTenant");
 

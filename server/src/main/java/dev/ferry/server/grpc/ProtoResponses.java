@@ -23,7 +23,7 @@ final class ProtoResponses {
             for (int i = 0; i < e.topTokenIds().length; i++) {
                 int id = e.topTokenIds()[i];
                 b.addTop(TopLogprob.newBuilder().setTokenId(id).setLogprob(e.topLogprobs()[i])
-                        .setText(tokenizer.decode(new int[] {id}, 0, 1, false)));
+                        .setText(tokenizer.tokenText(id)));
             }
             out.add(b.build());
         }

@@ -108,6 +108,6 @@ final class Generation {
             return id -> "";
         }
         ModelTokenizer tokenizer = model.instance().folder().tokenizer();
-        return id -> tokenizer.decode(new int[] {id}, 0, 1, false);
+        return tokenizer::tokenText;
     }
 }

@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * {@code POST /v1/route}: the prefix key of the body a client is about to send to
@@ -34,13 +33,7 @@ final class RouteEndpoint implements Endpoint {
     @Override
     public void serve(ChannelHandlerContext ctx, FullHttpRequest request) {
         String requestId = request.headers().get(HttpResponses.REQUEST_ID);
-        ByteBuf body = request.content().retain();
-        try {
-            prep.execute(() -> answer(ctx.channel(), body, requestId));
-        } catch (RejectedExecutionException e) {
-            body.release();
-            throw ApiException.exhausted("the server is busy reading other requests", 1);
-        }
+        PrepPool.submit(prep, request, body -> answer(ctx.channel(), body, requestId));
     }
 
     private void answer(Channel channel, ByteBuf body, String requestId) {

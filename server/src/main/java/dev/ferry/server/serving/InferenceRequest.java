@@ -45,6 +45,12 @@ public record InferenceRequest(String model, Prompt prompt, Integer maxTokens, S
     }
 
     /**
+     * The header (HTTP) or metadata key (gRPC) that names the tenant when neither the API key nor
+     * the request body does.
+     */
+    public static final String TENANT_HEADER = "x-ferry-tenant";
+
+    /**
      * The tenant to account the request to: the one its API key is bound to, else the one the
      * request body names, else the {@code x-ferry-tenant} header's.
      */

@@ -52,6 +52,11 @@ public final class ModelRunner implements AutoCloseable {
     }
 
     public static ModelRunner load(ModelFolder folder, RunnerOptions options) {
+        // on a thread that ends with the load, so no OpenMP team outlives it beside the engine loop's
+        return OneShotThread.call("ferry-load-" + folder.name(), () -> loadHere(folder, options));
+    }
+
+    private static ModelRunner loadHere(ModelFolder folder, RunnerOptions options) {
         ServingConfig serving = folder.serving();
         String deviceName = options.device() != null ? options.device()
                 : !serving.devices().isEmpty() ? serving.devices().get(0) : "cpu";

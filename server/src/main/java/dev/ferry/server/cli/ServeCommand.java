@@ -69,9 +69,10 @@ final class ServeCommand implements Callable<Integer> {
             + "(default: no bound)")
     String maxTtft;
 
-    @Option(names = "--engine-nice", defaultValue = "10", description = "added to the nice value of each model's "
-            + "engine threads (Linux), so the network threads run first when both want a core: refusals and tokens "
-            + "are not held up behind a CPU forward; 0 to leave them alone (default ${DEFAULT-VALUE})")
+    @Option(names = "--engine-nice", defaultValue = "10", description = "added to the nice value of the engine "
+            + "threads of each model on the CPU (Linux), so the network threads run first when both want a core: "
+            + "refusals and tokens are not held up behind a forward; 0 to leave them alone; GPU engines always run at "
+            + "normal priority (default ${DEFAULT-VALUE})")
     int engineNice;
 
     @Option(names = "--tenants", description = "token budgets per tenant (default: tenants.properties in the model "

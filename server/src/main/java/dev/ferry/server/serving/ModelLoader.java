@@ -93,8 +93,10 @@ public final class ModelLoader {
                                          ChatTemplate template) {
         ModelRunner runner = ModelRunner.load(folder, options);
         try {
-            Engine engine = Engine.start(runner, config);
-            return new ServedModel.Instance(folder, runner, engine, config, template,
+            // a GPU engine's loop thread is what keeps the GPU fed: it yields to nobody
+            EngineConfig own = runner.device().isGpu() ? config.withComputeNice(0) : config;
+            Engine engine = Engine.start(runner, own);
+            return new ServedModel.Instance(folder, runner, engine, own, template,
                     new Admission(admissionLimits, engine.metrics().rates()));
         } catch (RuntimeException e) {
             runner.close();

@@ -24,10 +24,6 @@ public record EngineConfig(int maxNumSeqs, int maxNumBatchedTokens, int maxQueue
         }
     }
 
-    public EngineConfig(int maxNumSeqs, int maxNumBatchedTokens, int maxQueuedRequests, boolean prefixCaching) {
-        this(maxNumSeqs, maxNumBatchedTokens, maxQueuedRequests, prefixCaching, 0);
-    }
-
     public EngineConfig withPrefixCaching(boolean on) {
         return new EngineConfig(maxNumSeqs, maxNumBatchedTokens, maxQueuedRequests, on, computeNice);
     }

@@ -27,7 +27,7 @@ class GuardsTest {
     /** A queue of one request, so that two submits in one engine step overflow it. */
     @RegisterExtension
     static final LiveServer live = new LiveServer(new ApiKeys(List.of(KEY), List.of()),
-            new ServingLimits(MAX_BODY, 1 << 20, 16), new EngineConfig(256, 2048, 1, true));
+            new ServingLimits(MAX_BODY, 1 << 20, 16), EngineConfig.DEFAULTS.withMaxQueuedRequests(1));
 
     @Test
     void theApiNeedsAValidKeyAndHealthDoesNot() throws Exception {

@@ -2,8 +2,10 @@ package dev.ferry.engine.metrics;
 
 import dev.ferry.engine.api.FinishReason;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToLongFunction;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -98,6 +100,30 @@ public final class EngineMetrics {
         /** Fraction of looked-up prompt tokens found in the prefix cache. */
         public double prefixHitRatio() {
             return prefixQueriedTokens == 0 ? 0 : (double) prefixHitTokens / prefixQueriedTokens;
+        }
+
+        /** The replicas of one model as one: distributions merged, counts and gauges added. */
+        public static Snapshot sum(List<Snapshot> parts) {
+            if (parts.size() == 1) {
+                return parts.get(0);
+            }
+            Map<Dist, Histogram> histograms = new EnumMap<>(Dist.class);
+            for (Dist d : Dist.values()) {
+                Histogram h = new Histogram(3);
+                parts.forEach(p -> h.add(p.histogram(d)));
+                histograms.put(d, h);
+            }
+            Map<FinishReason, Long> finished = new EnumMap<>(FinishReason.class);
+            parts.forEach(p -> p.finished().forEach((r, n) -> finished.merge(r, n, Long::sum)));
+            return new Snapshot(histograms, finished, add(parts, Snapshot::promptTokens),
+                    add(parts, Snapshot::completionTokens), add(parts, Snapshot::preemptions),
+                    add(parts, Snapshot::prefixQueriedTokens), add(parts, Snapshot::prefixHitTokens),
+                    (int) add(parts, Snapshot::running), (int) add(parts, Snapshot::waiting),
+                    (int) add(parts, Snapshot::kvBlocksUsed), (int) add(parts, Snapshot::kvBlocksTotal));
+        }
+
+        private static long add(List<Snapshot> parts, ToLongFunction<Snapshot> figure) {
+            return parts.stream().mapToLong(figure).sum();
         }
     }
 

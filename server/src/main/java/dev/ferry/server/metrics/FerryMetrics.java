@@ -70,7 +70,8 @@ public final class FerryMetrics implements MultiCollector {
         Map<String, EngineMetrics.Snapshot> engines = new LinkedHashMap<>();
         for (ServedModel m : models.list()) {
             if (m.isReady()) {
-                engines.put(m.name(), m.instance().engine().metrics().snapshot());
+                engines.put(m.name(), EngineMetrics.Snapshot.sum(m.replicas().stream()
+                        .map(r -> r.engine().metrics().snapshot()).toList()));
             }
         }
         List<MetricSnapshot> out = new ArrayList<>();

@@ -78,9 +78,9 @@ public final class SloMonitor implements AutoCloseable {
             if (config.isEmpty()) {
                 continue;
             }
-            EngineMetrics metrics = m.instance().engine().metrics();
+            List<EngineMetrics> metrics = m.replicas().stream().map(r -> r.engine().metrics()).toList();
             Watched w = watched.get(m.name());
-            if (w == null || w.metrics != metrics || !w.config.equals(config)) {
+            if (w == null || !w.metrics.equals(metrics) || !w.config.equals(config)) { // EngineMetrics: by identity
                 if (w != null) {
                     w.abandon("its model reloaded or its objectives changed");
                 }
@@ -131,12 +131,13 @@ public final class SloMonitor implements AutoCloseable {
     /** One model's objectives and a window per latency they bound. */
     private static final class Watched {
         final String model;
-        final EngineMetrics metrics;
+        /** One per replica: the model's windows take what all of them recorded. */
+        final List<EngineMetrics> metrics;
         final SloConfig config;
         final Map<Dist, SlidingWindow> windows = new EnumMap<>(Dist.class);
         final List<Objective> objectives = new ArrayList<>();
 
-        Watched(String model, EngineMetrics metrics, SloConfig config) {
+        Watched(String model, List<EngineMetrics> metrics, SloConfig config) {
             this.model = model;
             this.metrics = metrics;
             this.config = config;
@@ -148,7 +149,7 @@ public final class SloMonitor implements AutoCloseable {
         }
 
         void tick() {
-            windows.forEach((d, w) -> w.tick(h -> metrics.moveInterval(d, h)));
+            windows.forEach((d, w) -> w.tick(h -> metrics.forEach(m -> m.moveInterval(d, h))));
             for (Objective o : objectives) {
                 SlidingWindow w = windows.get(o.dist);
                 o.valueMicros = w.valueAtPercentile(o.slo.percentile());

@@ -11,7 +11,12 @@ import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.engine.runtime.RunnerOptions;
 import dev.ferry.server.ServingFixture;
+import dev.ferry.server.metrics.FerryMetrics;
+import dev.ferry.server.stream.StreamStats;
 import dev.ferry.store.config.MemoryBudget;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -86,7 +91,23 @@ class ModelPoolTest {
                 assertEquals(3, finished, "six long requests alternate between two replicas");
                 assertEquals(0, replica.inFlight());
             }
+            // /metrics speaks of the model: both replicas' requests
+            MetricSnapshots metrics = new FerryMetrics(registry, new StreamStats()).collect();
+            assertEquals(6, value(metrics, "ferry_requests_finished", "twin"));
+            HistogramSnapshot e2e = (HistogramSnapshot) metrics.stream()
+                    .filter(m -> m.getMetadata().getName().equals("ferry_e2e_request_latency_seconds")).findFirst()
+                    .orElseThrow();
+            assertEquals(6, e2e.getDataPoints().stream().filter(d -> d.getLabels().get("model").equals("twin"))
+                    .findFirst().orElseThrow().getCount());
         }
+    }
+
+    /** The sum of a counter's points for {@code model}. */
+    private static double value(MetricSnapshots metrics, String name, String model) {
+        CounterSnapshot c = (CounterSnapshot) metrics.stream().filter(m -> m.getMetadata().getName().equals(name))
+                .findFirst().orElseThrow();
+        return c.getDataPoints().stream().filter(d -> model.equals(d.getLabels().get("model")))
+                .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
     }
 
     /** Completes with the request's finish. */

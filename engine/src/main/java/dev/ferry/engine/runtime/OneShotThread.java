@@ -2,6 +2,8 @@ package dev.ferry.engine.runtime;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * Runs tensor work on a thread of its own that ends with it. Each thread that runs a parallel op
@@ -17,39 +19,29 @@ public final class OneShotThread {
 
     /** Runs {@code work} on a new thread named {@code name} and waits for it; its exceptions are rethrown here. */
     public static <T> T call(String name, Callable<T> work) {
-        Object[] result = new Object[1];
-        Throwable[] failure = new Throwable[1];
-        Thread t = new Thread(() -> {
-            try {
-                result[0] = work.call();
-            } catch (Throwable e) {
-                failure[0] = e;
-            }
-        }, name);
-        t.start();
+        FutureTask<T> task = new FutureTask<>(work);
+        new Thread(task, name).start();
         boolean interrupted = false;
-        while (true) {
-            try {
-                t.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true; // the work cannot be abandoned half done: it owns native memory
+        try {
+            while (true) {
+                try {
+                    return task.get();
+                } catch (InterruptedException e) {
+                    interrupted = true; // the work cannot be abandoned half done: it owns native memory
+                }
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new CompletionException(e.getCause());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        if (failure[0] instanceof RuntimeException e) {
-            throw e;
-        }
-        if (failure[0] instanceof Error e) {
-            throw e;
-        }
-        if (failure[0] != null) {
-            throw new CompletionException(failure[0]);
-        }
-        @SuppressWarnings("unchecked")
-        T value = (T) result[0];
-        return value;
     }
 }

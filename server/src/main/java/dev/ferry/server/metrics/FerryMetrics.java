@@ -33,8 +33,6 @@ import org.HdrHistogram.Histogram;
 public final class FerryMetrics implements MultiCollector {
     private static final double[] QUANTILES = {0.5, 0.9, 0.95, 0.99};
 
-    private static final double MICROS_PER_SECOND = 1e6;
-
     /** A request latency exported as a histogram with {@code buckets} (upper bounds in seconds). */
     private record Latency(Dist dist, String name, double[] buckets, String help) {}
 
@@ -52,7 +50,7 @@ public final class FerryMetrics implements MultiCollector {
     private record Distribution(Dist dist, String name, Unit unit, double scale, String help) {}
 
     private static final List<Distribution> DISTRIBUTIONS = List.of(
-            new Distribution(Dist.STEP_US, "ferry_step_duration_seconds", Unit.SECONDS, 1 / MICROS_PER_SECOND,
+            new Distribution(Dist.STEP_US, "ferry_step_duration_seconds", Unit.SECONDS, 1 / Snapshots.MICROS_PER_SECOND,
                     "One engine iteration that ran a step"),
             new Distribution(Dist.BATCH_TOKENS, "ferry_batch_tokens", null, 1, "Tokens in one step"),
             new Distribution(Dist.BATCH_SEQS, "ferry_batch_sequences", null, 1, "Sequences in one step"));

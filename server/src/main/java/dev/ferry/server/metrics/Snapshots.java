@@ -14,6 +14,8 @@ import org.HdrHistogram.Histogram;
 
 /** Counters, gauges and latency histograms for Prometheus from figures read at scrape time, one per label set. */
 final class Snapshots {
+    static final double MICROS_PER_SECOND = 1e6;
+
     private Snapshots() {
     }
 
@@ -44,5 +46,4 @@ final class Snapshots {
         return b.build();
     }
 
-    private static final double MICROS_PER_SECOND = 1e6;
 }

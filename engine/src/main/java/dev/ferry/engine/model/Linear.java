@@ -2,8 +2,10 @@ package dev.ferry.engine.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import com.sun.jna.Pointer;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
@@ -12,7 +14,8 @@ import java.util.Map;
  * A dense layer {@code y = x W^T + b} that may hold its weight in several physical forms and picks
  * one per batch size. Through DJL on a CPU the fastest form depends on the shape and on the number
  * of rows (a contiguous {@code [in, out]} copy wins for large matrices at one row, {@code linear}
- * on {@code [out, in]} at many; fp16 weights halve the bytes a small batch reads). {@link
+ * on {@code [out, in]} at many, OpenBLAS's GEMV beats both at one row where it is installed; fp16
+ * weights halve the bytes a small batch reads). {@link
  * LinearTuner} measures and sets the choice at load time.
  */
 public final class Linear {
@@ -23,7 +26,14 @@ public final class Linear {
         /** {@code x.matMul(W[in, out])} on a contiguous transposed copy. */
         IN_OUT,
         /** {@code linear(x16, W16[out, in])}, x cast to fp16 and the result back: fp16 weights, fp32 activations. */
-        HALF_OUT_IN
+        HALF_OUT_IN,
+        /** OpenBLAS on the fp32 {@code [out, in]} weight of {@link #OUT_IN} (CPU only): no copy of its own. */
+        OPENBLAS;
+
+        /** The form whose array this form computes with. */
+        Form storage() {
+            return this == OPENBLAS ? OUT_IN : this;
+        }
     }
 
     /** Row-count buckets: bucket b covers up to 2^b rows; the last covers everything larger. */
@@ -35,10 +45,13 @@ public final class Linear {
     private final Precision precision;
     private final Map<Form, NDArray> weights = new EnumMap<>(Form.class);
     private final Form[] choice = new Form[BUCKETS];
+    /** Address of the {@link Form#OUT_IN} weight for {@link Form#OPENBLAS}, taken on first use. */
+    private Pointer blasWeight;
     /** The form given at construction; every other form is derived from it. */
     private final Form master;
     /** Whether another component (a tied embedding) also uses the master weight: never closed here. */
     private final boolean shared;
+    private final boolean onGpu;
 
     /** A layer from its weight in {@code [out, in]} layout (nn.Linear's), in the precision's weight dtype. */
     public static Linear fromOutIn(NDArray weight, NDArray bias, Precision precision) {
@@ -69,6 +82,7 @@ public final class Linear {
         this.precision = precision;
         this.master = master;
         this.shared = shared;
+        this.onGpu = weight.getDevice().isGpu();
         weights.put(master, weight);
         Arrays.fill(choice, master);
     }
@@ -97,12 +111,32 @@ public final class Linear {
             case IN_OUT -> x.matMul(w);
             case HALF_OUT_IN -> JniUtils.linear((PtNDArray) x.toType(DataType.FLOAT16, false), (PtNDArray) w, null)
                     .toType(x.getDataType(), false);
+            case OPENBLAS -> openBlas(x, w);
         };
         return bias == null ? y : y.addi(bias);
     }
 
+    /** Whether this layer can run in {@code form} here. */
+    boolean supports(Form form) {
+        return form != Form.OPENBLAS || (OpenBlas.available() && !onGpu
+                && precision.activations() == DataType.FLOAT32 && in * out * Float.BYTES <= Integer.MAX_VALUE);
+    }
+
+    private NDArray openBlas(NDArray x, NDArray w) {
+        if (blasWeight == null) {
+            blasWeight = OpenBlas.address(w);
+        }
+        long rows = x.getShape().get(0);
+        NDArray y = x.getManager().create(new Shape(rows, out), DataType.FLOAT32);
+        OpenBlas.linear(x, blasWeight, y, (int) rows, (int) in, (int) out);
+        return y;
+    }
+
     /** The weight in the given form, derived from the master form on first use. */
     NDArray weight(Form form) {
+        if (form.storage() != form) {
+            return weight(form.storage());
+        }
         NDArray w = weights.get(form);
         if (w != null) {
             return w;
@@ -112,6 +146,7 @@ public final class Linear {
             case OUT_IN -> master == Form.IN_OUT ? contiguousTranspose(m) : m.toType(precision.activations(), true);
             case IN_OUT -> contiguousTranspose(weight(Form.OUT_IN));
             case HALF_OUT_IN -> weight(Form.OUT_IN).toType(DataType.FLOAT16, true);
+            case OPENBLAS -> throw new AssertionError("OPENBLAS has no array of its own");
         };
         weights.put(form, w);
         return w;
@@ -124,12 +159,15 @@ public final class Linear {
             weight(f);
         }
         for (Form f : Form.values()) {
-            if (f != master && weights.containsKey(f) && Arrays.stream(choice).noneMatch(c -> c == f)) {
+            if (f != master && weights.containsKey(f) && Arrays.stream(choice).noneMatch(c -> c.storage() == f)) {
                 weights.remove(f).close();
             }
         }
-        if (!shared && Arrays.stream(choice).noneMatch(c -> c == master)) {
+        if (!shared && Arrays.stream(choice).noneMatch(c -> c.storage() == master)) {
             weights.remove(master).close(); // nothing else derives from it any more
+        }
+        if (!weights.containsKey(Form.OUT_IN)) {
+            blasWeight = null; // its array is gone
         }
     }
 

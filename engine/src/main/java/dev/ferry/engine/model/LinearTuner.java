@@ -50,9 +50,10 @@ public final class LinearTuner {
         Precision precision = layers.get(0).precision();
         DataType dtype = precision.activations();
         // fp16 weights only where the model is fp16: the choice must not change a fp32 model's numerics
-        Linear.Form[] candidates = precision.mixed()
-                ? new Linear.Form[] {Linear.Form.HALF_OUT_IN, Linear.Form.OUT_IN, Linear.Form.IN_OUT}
-                : new Linear.Form[] {Linear.Form.OUT_IN, Linear.Form.IN_OUT};
+        Linear.Form[] candidates = Arrays.stream(precision.mixed()
+                        ? new Linear.Form[] {Linear.Form.HALF_OUT_IN, Linear.Form.OUT_IN, Linear.Form.IN_OUT, Linear.Form.OPENBLAS}
+                        : new Linear.Form[] {Linear.Form.OUT_IN, Linear.Form.IN_OUT, Linear.Form.OPENBLAS})
+                .filter(layers.get(0)::supports).toArray(Linear.Form[]::new);
         Linear.Form[] best = new Linear.Form[Linear.BUCKETS];
         for (int b = 0; b <= MAX_TUNED_BUCKET; b++) {
             long rows = 1L << b;

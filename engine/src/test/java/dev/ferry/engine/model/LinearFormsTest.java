@@ -1,0 +1,85 @@
+package dev.ferry.engine.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every physical form of a dense layer computes the same {@code x W^T + b}: the tuner may pick any
+ * of them per batch size, so a wrong stride or transpose in one would corrupt only some batches.
+ */
+class LinearFormsTest {
+    private static final int IN = 48;
+    private static final int OUT = 40;
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 17})
+    void everyFp32FormMatchesTheReference(int rows) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray w = m.randomNormal(new Shape(OUT, IN));
+            NDArray b = m.randomNormal(new Shape(OUT));
+            NDArray x = m.randomNormal(new Shape(rows, IN));
+            NDArray expected = reference(x, w, b);
+            Linear layer = Linear.fromOutIn(w, b, Precision.uniform(DataType.FLOAT32));
+            for (Linear.Form f : Linear.Form.values()) {
+                if (f == Linear.Form.HALF_OUT_IN || !layer.supports(f)) {
+                    continue;
+                }
+                NDArray got = layer.apply(x, f);
+                assertEquals(new Shape(rows, OUT), got.getShape(), f.name());
+                assertTrue(maxRelativeError(got, expected) < 1e-5, f + ": " + maxRelativeError(got, expected));
+            }
+        }
+    }
+
+    /** OpenBLAS reads the tensor's memory directly: a strided view must be copied first, not misread. */
+    @Test
+    void openBlasReadsAViewAsItsValues() {
+        assumeTrue(OpenBlas.available(), "OpenBLAS is not installed");
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray w = m.randomNormal(new Shape(OUT, IN));
+            NDArray wide = m.randomNormal(new Shape(IN, 5));
+            NDArray view = wide.transpose(); // [5, IN], not contiguous
+            Linear layer = Linear.fromOutIn(w, null, Precision.uniform(DataType.FLOAT32));
+            assertTrue(maxRelativeError(layer.apply(view, Linear.Form.OPENBLAS), reference(view, w, null)) < 1e-5);
+        }
+    }
+
+    /** Where OpenBLAS is installed (./run-tests installs it) the form must be on offer: a silent fallback would hide a broken binding. */
+    @Test
+    void openBlasIsOfferedForFp32OnTheCpuWhenInstalled() throws Exception {
+        assumeTrue(installed(), "OpenBLAS is not installed");
+        try (NDManager m = NDManager.newBaseManager()) {
+            Linear fp32 = Linear.fromOutIn(m.randomNormal(new Shape(OUT, IN)), null, Precision.uniform(DataType.FLOAT32));
+            Linear fp64 = Linear.fromOutIn(m.randomNormal(new Shape(OUT, IN)).toType(DataType.FLOAT64, false), null,
+                    Precision.uniform(DataType.FLOAT64));
+            assertTrue(fp32.supports(Linear.Form.OPENBLAS));
+            assertTrue(!fp64.supports(Linear.Form.OPENBLAS));
+        }
+    }
+
+    private static boolean installed() throws Exception {
+        Process p = new ProcessBuilder("/sbin/ldconfig", "-p").redirectErrorStream(true).start();
+        String libs = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor();
+        return libs.contains("libopenblas.so.0");
+    }
+
+    private static NDArray reference(NDArray x, NDArray w, NDArray b) {
+        NDArray y = x.toType(DataType.FLOAT64, false).matMul(w.toType(DataType.FLOAT64, false).transpose());
+        return b == null ? y : y.add(b.toType(DataType.FLOAT64, false));
+    }
+
+    private static double maxRelativeError(NDArray got, NDArray expected) {
+        NDArray diff = got.toType(DataType.FLOAT64, false).sub(expected).abs().max();
+        return diff.getDouble() / expected.abs().max().getDouble();
+    }
+}

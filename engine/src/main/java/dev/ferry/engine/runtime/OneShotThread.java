@@ -17,19 +17,27 @@ import java.util.concurrent.FutureTask;
 public final class OneShotThread {
     private OneShotThread() {}
 
-    /** Runs {@code work} on a new thread named {@code name} and waits for it; its exceptions are rethrown here. */
+    /**
+     * Runs {@code work} on a new thread named {@code name} and returns once that thread has ended;
+     * its exceptions are rethrown here.
+     */
     public static <T> T call(String name, Callable<T> work) {
         FutureTask<T> task = new FutureTask<>(work);
-        new Thread(task, name).start();
+        Thread thread = new Thread(task, name);
+        thread.start();
         boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return task.get();
-                } catch (InterruptedException e) {
-                    interrupted = true; // the work cannot be abandoned half done: it owns native memory
-                }
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true; // the work cannot be abandoned half done: it owns native memory
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            return task.get(); // done: get neither blocks nor looks at the interrupt
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
@@ -38,10 +46,8 @@ public final class OneShotThread {
                 throw err;
             }
             throw new CompletionException(e.getCause());
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+        } catch (InterruptedException e) {
+            throw new AssertionError("a finished task does not wait", e);
         }
     }
 }

@@ -1,7 +1,9 @@
 #!/bin/sh
 # The images' `ferry` command: Ferry's command line on the JVM flags of FERRY_JAVA_OPTS. exec, so
 # the JVM is the container's main process and receives SIGTERM (graceful drain) itself.
-# One malloc arena keeps the engine thread's tensor memory mapped between steps (see ../ferry).
+# One malloc arena keeps the engine thread's tensor memory mapped between steps, and sleeping OpenMP
+# workers leave a core to OpenBLAS's second thread (see ../ferry).
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-1}"
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 # shellcheck disable=SC2086  # FERRY_JAVA_OPTS is a list of flags: split it on spaces
 exec java $FERRY_JAVA_OPTS -jar /opt/ferry/ferry-server.jar "$@"

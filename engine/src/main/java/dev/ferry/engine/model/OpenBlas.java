@@ -14,9 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * fp32 matrix products through the system's OpenBLAS, on the memory of DJL's CPU tensors. On the
  * 2-core machine we measure on, libtorch's bundled MKL streams a matrix-vector product at
- * 15-21 GB/s with two threads while OpenBLAS reaches 26-28 GB/s with one, and batch-1 decode is
- * mostly matrix-vector products. {@link LinearTuner} offers it as one more form and keeps it only
- * where it measures faster. OpenBLAS is optional: without it ({@code apt-get install
+ * 15-21 GB/s with two threads while OpenBLAS reaches 26-28 GB/s with one and 36-46 GB/s split over
+ * two, and at 32 rows split OpenBLAS runs 123-149 GFLOP/s against MKL's 96-115. {@link LinearTuner}
+ * offers it as one more form and keeps it only where it measures faster. OpenBLAS is optional: without it ({@code apt-get install
  * libopenblas0-pthread}), or with {@code -Dferry.openblas=false}, {@link #available()} is false and
  * layers keep to libtorch's forms.
  */
@@ -35,6 +35,15 @@ final class OpenBlas {
      */
     private static final Map<String, Object> OPEN_LOCAL = Map.of(Library.OPTION_OPEN_FLAGS, 1);
     private static final boolean AVAILABLE = load();
+    /**
+     * Products run on two threads (this one and its {@link BlasPartner}) only when libtorch's OpenMP
+     * workers sleep between parallel regions (OMP_WAIT_POLICY=PASSIVE, which the launchers set):
+     * by default they spin after every torch op and the partner would wait behind them for a
+     * scheduler tick. Measured on 2 cores, small preset: batch-32 step 89 ms with libtorch's products,
+     * 74 ms split; split but with spinning workers, 108 ms.
+     */
+    static final boolean SPLIT = "passive".equalsIgnoreCase(System.getenv("OMP_WAIT_POLICY"))
+            && Runtime.getRuntime().availableProcessors() > 1;
 
     private OpenBlas() {}
 
@@ -47,12 +56,30 @@ final class OpenBlas {
      * made contiguous if it is a view); one GEMV when {@code rows} is 1.
      */
     static void linear(NDArray x, Pointer w, NDArray y, int rows, int in, int out) {
+        linear(x, w, y, rows, in, out, SPLIT);
+    }
+
+    /** @param split whether the output columns are shared with this thread's {@link BlasPartner} */
+    static void linear(NDArray x, Pointer w, NDArray y, int rows, int in, int out, boolean split) {
         Pointer px = address(x);
         Pointer py = address(y);
+        int half = (out / 2) & ~15; // whole cache lines of y on each side
+        if (!split || half == 0) {
+            product(px, w, py, rows, in, 0, out, out);
+            return;
+        }
+        BlasPartner.ofCurrentThread().run(() -> product(px, w, py, rows, in, 0, half, out),
+                () -> product(px, w, py, rows, in, half, out - half, out));
+    }
+
+    /** Output columns {@code [from, from + count)} of the product. */
+    private static void product(Pointer x, Pointer w, Pointer y, int rows, int in, int from, int count, int ldy) {
+        Pointer wf = w.share((long) from * in * Float.BYTES);
+        Pointer yf = y.share((long) from * Float.BYTES);
         if (rows == 1) {
-            cblas_sgemv(ROW_MAJOR, NO_TRANS, out, in, 1f, w, in, px, 1, 0f, py, 1);
+            cblas_sgemv(ROW_MAJOR, NO_TRANS, count, in, 1f, wf, in, x, 1, 0f, yf, 1);
         } else {
-            cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, rows, out, in, 1f, px, in, w, in, 0f, py, out);
+            cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, rows, count, in, 1f, x, in, wf, in, 0f, yf, ldy);
         }
     }
 
@@ -69,9 +96,9 @@ final class OpenBlas {
         for (String name : NAMES) {
             try {
                 Native.register(OpenBlas.class, NativeLibrary.getInstance(name, OPEN_LOCAL));
-                // One thread, the caller's. OpenBLAS's own pool spins between calls and fights libtorch's
-                // OpenMP team for the same cores: with 2 threads on 2 cores, prefill fell from 740 to
-                // 268 tokens/s. One thread still streams 26-28 GB/s, against 15-21 for MKL's two.
+                // One thread per call, the caller's (see SPLIT for the second). OpenBLAS's own pool
+                // spins between calls and fights libtorch's OpenMP team for the same cores: with 2
+                // threads on 2 cores, prefill fell from 740 to 268 tokens/s.
                 openblas_set_num_threads(1);
                 LOG.debug("OpenBLAS loaded as {}", name);
                 return true;

@@ -53,6 +53,21 @@ class LinearFormsTest {
         }
     }
 
+    /** Split over two threads, each half of the output columns lands where it belongs, for GEMV and GEMM. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 17})
+    void aSplitProductMatchesTheReference(int rows) {
+        assumeTrue(OpenBlas.available(), "OpenBLAS is not installed");
+        int out = 70; // split at column 32, not the middle: both halves start on a whole cache line of y
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray w = m.randomNormal(new Shape(out, IN));
+            NDArray x = m.randomNormal(new Shape(rows, IN));
+            NDArray y = m.create(new Shape(rows, out), DataType.FLOAT32);
+            OpenBlas.linear(x, OpenBlas.address(w), y, rows, IN, out, true);
+            assertTrue(maxRelativeError(y, reference(x, w, null)) < 1e-5);
+        }
+    }
+
     /** Where OpenBLAS is installed (./run-tests installs it) the form must be on offer: a silent fallback would hide a broken binding. */
     @Test
     void openBlasIsOfferedForFp32OnTheCpuWhenInstalled() throws Exception {

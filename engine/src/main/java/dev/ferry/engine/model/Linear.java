@@ -128,7 +128,9 @@ public final class Linear {
         }
         long rows = x.getShape().get(0);
         NDArray y = x.getManager().create(new Shape(rows, out), DataType.FLOAT32);
-        OpenBlas.linear(x, blasWeight, y, (int) rows, (int) in, (int) out);
+        if (rows > 0) { // a step whose prefill chunks end no prompt samples no rows
+            OpenBlas.linear(x, blasWeight, y, (int) rows, (int) in, (int) out);
+        }
         return y;
     }
 

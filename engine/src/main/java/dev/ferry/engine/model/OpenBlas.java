@@ -7,6 +7,7 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,9 +84,17 @@ final class OpenBlas {
         }
     }
 
-    /** The address of a CPU tensor's data; a non-contiguous tensor is first copied (the copy joins its manager). */
+    /**
+     * The address of a CPU tensor's data; a non-contiguous tensor is first copied (the copy joins
+     * its manager). DJL hands out a copy, not a view, for some tensors (an empty one): writing
+     * there would be lost, so that is an error rather than a silent wrong answer.
+     */
     static Pointer address(NDArray a) {
-        return Native.getDirectBufferPointer(JniUtils.getByteBuffer((PtNDArray) a, true));
+        ByteBuffer data = JniUtils.getByteBuffer((PtNDArray) a, true);
+        if (!data.isDirect()) {
+            throw new IllegalStateException("no direct view of tensor " + a.getShape() + " " + a.getDataType());
+        }
+        return Native.getDirectBufferPointer(data);
     }
 
     private static boolean load() {

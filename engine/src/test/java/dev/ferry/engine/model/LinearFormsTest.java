@@ -21,7 +21,7 @@ class LinearFormsTest {
     private static final int OUT = 40;
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 3, 17})
+    @ValueSource(ints = {0, 1, 3, 17})
     void everyFp32FormMatchesTheReference(int rows) {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray w = m.randomNormal(new Shape(OUT, IN));
@@ -35,7 +35,9 @@ class LinearFormsTest {
                 }
                 NDArray got = layer.apply(x, f);
                 assertEquals(new Shape(rows, OUT), got.getShape(), f.name());
-                assertTrue(maxRelativeError(got, expected) < 1e-5, f + ": " + maxRelativeError(got, expected));
+                if (rows > 0) {
+                    assertTrue(maxRelativeError(got, expected) < 1e-5, f + ": " + maxRelativeError(got, expected));
+                }
             }
         }
     }

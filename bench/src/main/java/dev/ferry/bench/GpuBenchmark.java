@@ -534,7 +534,6 @@ public final class GpuBenchmark {
         return perSeq * seqs;
     }
 
-    /** Parameters read per token: all but the token-embedding table (one row of it is read) unless it is tied. */
     /** One part of the benchmark. */
     private interface Part {
         void run() throws Exception;

@@ -72,12 +72,10 @@ public final class Admission {
                         millis(estimate));
             }
         }
-        if (limits.maxFirstTokenNanos() > 0) {
-            if (estimate > limits.maxFirstTokenNanos()) {
-                throw new AdmissionRejected(RejectReason.TTFT_BOUND, "estimated time to first token " + millis(estimate)
-                        + " ms exceeds the server's bound of " + millis(limits.maxFirstTokenNanos()) + " ms",
-                        millis(estimate - limits.maxFirstTokenNanos()));
-            }
+        if (limits.maxFirstTokenNanos() > 0 && estimate > limits.maxFirstTokenNanos()) {
+            throw new AdmissionRejected(RejectReason.TTFT_BOUND, "estimated time to first token " + millis(estimate)
+                    + " ms exceeds the server's bound of " + millis(limits.maxFirstTokenNanos()) + " ms",
+                    millis(estimate - limits.maxFirstTokenNanos()));
         }
         if (waiting.incrementAndGet() > maxWaiting) {
             waiting.decrementAndGet();

@@ -41,7 +41,8 @@ public final class TenantQuotas {
      * further on, or sent to another model), so only what runs is paid for.
      */
     public void refund(String tenant, long tokens) {
-        Bucket b = buckets.get(perTenant.containsKey(tenant) || buckets.containsKey(tenant) ? tenant : OTHER);
+        // the bucket acquire charged: the tenant's own, or the shared one once there were too many
+        Bucket b = buckets.getOrDefault(tenant, buckets.get(OTHER));
         if (b != null) {
             b.give(tokens);
         }

@@ -1,5 +1,7 @@
 package dev.ferry.engine.metrics;
 
+import java.util.concurrent.atomic.LongAdder;
+
 /**
  * Recent speed of one engine loop, for estimating how long a queued request waits: prompt tokens
  * prefilled per second (from steps that prefilled a meaningful chunk) and the time of a step that
@@ -18,7 +20,7 @@ public final class StepRates {
     private volatile double decodeStepNanos;
     private volatile int maxSequences;
     private volatile int running;
-    private final java.util.concurrent.atomic.LongAdder completions = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder completions = new LongAdder();
     // guarded by this: the last sample of the completion rate
     private long sampledAt;
     private long sampledCompletions;

@@ -17,9 +17,9 @@ import org.slf4j.LoggerFactory;
  * 2-core machine we measure on, libtorch's bundled MKL streams a matrix-vector product at
  * 15-21 GB/s with two threads while OpenBLAS reaches 26-28 GB/s with one and 36-46 GB/s split over
  * two, and at 32 rows split OpenBLAS runs 123-149 GFLOP/s against MKL's 96-115. {@link LinearTuner}
- * offers it as one more form and keeps it only where it measures faster. OpenBLAS is optional: without it ({@code apt-get install
- * libopenblas0-pthread}), or with {@code -Dferry.openblas=false}, {@link #available()} is false and
- * layers keep to libtorch's forms.
+ * offers it as one more form and keeps it only where it measures faster. OpenBLAS is optional:
+ * without it ({@code apt-get install libopenblas0-pthread}), or with {@code -Dferry.openblas=false},
+ * {@link #available()} is false and layers keep to libtorch's forms.
  */
 final class OpenBlas {
     private static final Logger LOG = LoggerFactory.getLogger(OpenBlas.class);

@@ -49,7 +49,8 @@ final class ResponseJson {
      * them, and they reach a client before the first token.
      */
     void headers(HttpHeaders h) {
-        h.set(HttpResponses.REQUEST_ID, admitted.requestId()).set(MODEL, admitted.model()).set(ROUTE_REASON, ascii(admitted.routeReason()));
+        h.set(HttpResponses.REQUEST_ID, admitted.requestId()).set(MODEL, admitted.model())
+                .set(ROUTE_REASON, ascii(admitted.routeReason()));
         if (!admitted.route().isEmpty()) {
             h.set(ROUTE, admitted.route());
         }

@@ -45,6 +45,8 @@ final class OpenBlas {
      */
     static final boolean SPLIT = "passive".equalsIgnoreCase(System.getenv("OMP_WAIT_POLICY"))
             && Runtime.getRuntime().availableProcessors() > 1;
+    static final long PART_BYTES = 512 << 10;
+    static final int MAX_PARTS = 32;
 
     private OpenBlas() {}
 
@@ -54,23 +56,39 @@ final class OpenBlas {
 
     /**
      * {@code y[rows, out] = x[rows, in] · w[out, in]ᵀ}, all contiguous fp32 CPU tensors ({@code x} is
-     * made contiguous if it is a view); one GEMV when {@code rows} is 1.
+     * made contiguous if it is a view); one GEMV per part when {@code rows} is 1.
      */
     static void linear(NDArray x, Pointer w, NDArray y, int rows, int in, int out) {
-        linear(x, w, y, rows, in, out, SPLIT);
+        linear(x, w, y, rows, in, out, SPLIT ? partColumns(in, out) : out);
     }
 
-    /** @param split whether the output columns are shared with this thread's {@link BlasPartner} */
-    static void linear(NDArray x, Pointer w, NDArray y, int rows, int in, int out, boolean split) {
+    /**
+     * @param partColumns output columns per part (a multiple of 16: whole cache lines of y); parts
+     *     are shared with this thread's {@link BlasPartner}, and {@code out} or more runs all here
+     */
+    static void linear(NDArray x, Pointer w, NDArray y, int rows, int in, int out, int partColumns) {
         Pointer px = address(x);
         Pointer py = address(y);
-        int half = (out / 2) & ~15; // whole cache lines of y on each side
-        if (!split || half == 0) {
+        if (partColumns >= out) {
             product(px, w, py, rows, in, 0, out, out);
             return;
         }
-        BlasPartner.ofCurrentThread().run(() -> product(px, w, py, rows, in, 0, half, out),
-                () -> product(px, w, py, rows, in, half, out - half, out));
+        int parts = (out + partColumns - 1) / partColumns;
+        BlasPartner.ofCurrentThread().share(parts, p -> {
+            int from = p * partColumns;
+            product(px, w, py, rows, in, from, Math.min(partColumns, out - from), out);
+        });
+    }
+
+    /**
+     * Columns per part: about {@link #PART_BYTES} of weights, at most {@link #MAX_PARTS} parts. Smaller
+     * parts balance the two threads better, larger ones cost fewer calls (each about a microsecond).
+     */
+    static int partColumns(int in, int out) {
+        long byBytes = PART_BYTES / ((long) in * Float.BYTES);
+        long byCount = (out + MAX_PARTS - 1) / MAX_PARTS;
+        long columns = Math.max(16, Math.max(byBytes, byCount));
+        return (int) Math.min(out, (columns + 15) & ~15L);
     }
 
     /** Output columns {@code [from, from + count)} of the product. */

@@ -1,56 +1,94 @@
 package dev.ferry.engine.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class BlasPartnerTest {
+    private static final long PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     @Test
-    void runsBothPartsOnTwoThreadsAndReturnsWhenBothAreDone() {
+    void everyPartRunsExactlyOnceAndIsDoneWhenShareReturns() {
         BlasPartner p = BlasPartner.ofCurrentThread();
-        for (int i = 0; i < 1000; i++) { // many hand-offs: a lost wake-up would hang here
-            long[] seen = new long[2];
-            AtomicReference<Thread> theirs = new AtomicReference<>();
-            p.run(() -> seen[0] = 1, () -> {
-                theirs.set(Thread.currentThread());
-                seen[1] = 2;
+        for (int i = 0; i < 1000; i++) { // many hand-offs and withdrawn offers: a lost wake-up would hang here
+            int parts = 1 + i % 7;
+            int[] plain = new int[parts]; // plain writes: share must make the partner's visible
+            AtomicIntegerArray runs = new AtomicIntegerArray(parts);
+            p.share(parts, k -> {
+                runs.incrementAndGet(k);
+                plain[k] = k + 1;
             });
-            assertEquals(1, seen[0]);
-            assertEquals(2, seen[1]); // visible: the partner's write happens before run returns
-            assertNotEquals(Thread.currentThread(), theirs.get());
+            for (int k = 0; k < parts; k++) {
+                assertEquals(1, runs.get(k), "part " + k + " of " + parts);
+                assertEquals(k + 1, plain[k]);
+            }
         }
     }
 
+    /** The owner holds its first part until the partner has done one: the partner is woken from its park and joins in. */
     @Test
-    void wakesAPartnerThatHasParked() throws Exception {
+    void wakesAPartnerThatHasParkedAndSharesTheParts() throws Exception {
         BlasPartner p = BlasPartner.ofCurrentThread();
-        p.run(() -> { }, () -> { });
+        p.share(1, k -> { });
         Thread.sleep(20); // well past the spin: the partner is parked
-        boolean[] ran = new boolean[1];
-        p.run(() -> { }, () -> ran[0] = true);
-        assertTrue(ran[0]);
+        Thread owner = Thread.currentThread();
+        AtomicBoolean partnerRanOne = new AtomicBoolean();
+        p.share(2, k -> {
+            if (Thread.currentThread() != owner) {
+                partnerRanOne.set(true);
+                return;
+            }
+            long until = System.nanoTime() + PATIENCE_NANOS;
+            while (!partnerRanOne.get() && System.nanoTime() - until < 0) {
+                Thread.onSpinWait();
+            }
+        });
+        assertTrue(partnerRanOne.get(), "the partner never took a part");
     }
 
     @Test
     void aFailureOfThePartnersPartReachesTheOwner() {
         BlasPartner p = BlasPartner.ofCurrentThread();
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> p.run(() -> { }, () -> { throw new ArithmeticException("boom"); }));
+        Thread owner = Thread.currentThread();
+        AtomicBoolean partnerFailed = new AtomicBoolean();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> p.share(2, k -> {
+            if (Thread.currentThread() != owner) {
+                partnerFailed.set(true);
+                throw new ArithmeticException("boom");
+            }
+            long until = System.nanoTime() + PATIENCE_NANOS;
+            while (!partnerFailed.get() && System.nanoTime() - until < 0) {
+                Thread.onSpinWait();
+            }
+        }));
         assertTrue(e.getCause() instanceof ArithmeticException);
-        p.run(() -> { }, () -> { }); // and it keeps working
+        int[] runs = new int[1];
+        p.share(1, k -> runs[0]++); // and it keeps working
+        assertEquals(1, runs[0]);
     }
 
     @Test
     void thePartnerEndsAfterItsOwner() throws Exception {
         AtomicReference<Thread> partner = new AtomicReference<>();
-        Thread owner = new Thread(() -> BlasPartner.ofCurrentThread().run(() -> { },
-                () -> partner.set(Thread.currentThread())));
+        Thread owner = new Thread(() -> {
+            Thread self = Thread.currentThread();
+            BlasPartner.ofCurrentThread().share(2, k -> {
+                if (Thread.currentThread() != self) {
+                    partner.set(Thread.currentThread());
+                    return;
+                }
+                long until = System.nanoTime() + PATIENCE_NANOS;
+                while (partner.get() == null && System.nanoTime() - until < 0) {
+                    Thread.onSpinWait();
+                }
+            });
+        });
         owner.start();
         owner.join();
         partner.get().join(TimeUnit.SECONDS.toMillis(5));

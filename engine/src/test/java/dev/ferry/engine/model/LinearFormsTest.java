@@ -55,19 +55,29 @@ class LinearFormsTest {
         }
     }
 
-    /** Split over two threads, each half of the output columns lands where it belongs, for GEMV and GEMM. */
+    /** Shared in parts between two threads, each part of the output columns lands where it belongs, for GEMV and GEMM. */
     @ParameterizedTest
     @ValueSource(ints = {1, 17})
-    void aSplitProductMatchesTheReference(int rows) {
+    void aProductInPartsMatchesTheReference(int rows) {
         assumeTrue(OpenBlas.available(), "OpenBLAS is not installed");
-        int out = 70; // split at column 32, not the middle: both halves start on a whole cache line of y
+        int out = 70; // parts of 16 columns and a last one of 6
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray w = m.randomNormal(new Shape(out, IN));
             NDArray x = m.randomNormal(new Shape(rows, IN));
-            NDArray y = m.create(new Shape(rows, out), DataType.FLOAT32);
-            OpenBlas.linear(x, OpenBlas.address(w), y, rows, IN, out, true);
-            assertTrue(maxRelativeError(y, reference(x, w, null)) < 1e-5);
+            for (int repeat = 0; repeat < 50; repeat++) { // the parts fall to the two threads differently each time
+                NDArray y = m.create(new Shape(rows, out), DataType.FLOAT32);
+                OpenBlas.linear(x, OpenBlas.address(w), y, rows, IN, out, 16);
+                assertTrue(maxRelativeError(y, reference(x, w, null)) < 1e-5);
+            }
         }
+    }
+
+    @Test
+    void partsAreWholeCacheLinesOfAboutAFixedSizeAndNeverTooMany() {
+        assertEquals(176, OpenBlas.partColumns(768, 4096));   // 512 KiB of a 768-wide weight: 170.7 columns, rounded up to 16
+        assertEquals(1008, OpenBlas.partColumns(768, 32000)); // 32 parts at most
+        assertEquals(64, OpenBlas.partColumns(2048, 768));
+        assertEquals(40, OpenBlas.partColumns(768, 40));      // a small layer runs whole
     }
 
     /** Where OpenBLAS is installed (./run-tests installs it) the form must be on offer: a silent fallback would hide a broken binding. */

@@ -12,6 +12,7 @@ import dev.ferry.engine.model.ForwardBatch;
 import dev.ferry.engine.model.LinearTuner;
 import dev.ferry.engine.model.Models;
 import dev.ferry.engine.model.Precision;
+import dev.ferry.engine.model.SmallStepThreads;
 import dev.ferry.engine.model.StepInputs;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.MemoryBudget;
@@ -173,8 +174,10 @@ public final class ModelRunner implements AutoCloseable {
 
     /** Runs one flattened forward step; logits {@code [rows, vocab]} float32 live in {@code step}. */
     public NDArray forward(ForwardBatch batch, NDManager step) {
-        StepInputs in = StepInputs.upload(batch, kv, model.slidingWindow(), model.dtype(), step);
-        return model.forward(in, kv);
+        try (SmallStepThreads threads = SmallStepThreads.forStep(batch.numTokens(), device())) {
+            StepInputs in = StepInputs.upload(batch, kv, model.slidingWindow(), model.dtype(), step);
+            return model.forward(in, kv);
+        }
     }
 
     public ModelFolder folder() {

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,9 @@ public final class LinearTuner {
     private static final Logger LOG = LoggerFactory.getLogger(LinearTuner.class);
     /** Largest row count measured; larger buckets reuse its choice. */
     private static final int MAX_TUNED_BUCKET = 6;
-    private static final int REPEATS = 3;
+    private static final int REPEATS = 5;
+    private static final int WARM_UP_CALLS = 3000;
+    private static final long WARM_UP_NANOS = TimeUnit.MILLISECONDS.toNanos(300);
 
     private LinearTuner() {}
 
@@ -36,6 +39,7 @@ public final class LinearTuner {
             byShape.computeIfAbsent(l.outFeatures() + "x" + l.inFeatures(), k -> new ArrayList<>()).add(l);
         }
         long t0 = System.nanoTime();
+        warmUp(byShape.values().iterator().next(), parent);
         for (Map.Entry<String, List<Linear>> e : byShape.entrySet()) {
             Linear.Form[] forms = tuneShape(e.getValue(), parent);
             for (Linear l : e.getValue()) {
@@ -46,19 +50,45 @@ public final class LinearTuner {
         LOG.info("tuned {} linear shapes in {} ms", byShape.size(), (System.nanoTime() - t0) / 1_000_000);
     }
 
-    private static Linear.Form[] tuneShape(List<Linear> layers, NDManager parent) {
-        Precision precision = layers.get(0).precision();
-        DataType dtype = precision.activations();
-        // fp16 weights only where the model is fp16: the choice must not change a fp32 model's numerics
-        Linear.Form[] candidates = Arrays.stream(precision.mixed()
+    /**
+     * One-row products of every candidate form until {@link #WARM_UP_CALLS} calls or
+     * {@link #WARM_UP_NANOS} have passed. Tuning starts right after loading, while the JIT still
+     * compiles the loader's code and the calls around a product: without this the first shape
+     * measured (q/k/v) ran its OpenBLAS products in 140-190 µs instead of 85, and libtorch's
+     * product was chosen for it in about half of the loads.
+     */
+    private static void warmUp(List<Linear> layers, NDManager parent) {
+        Linear.Form[] forms = candidates(layers.get(0));
+        long start = System.nanoTime();
+        try (SmallStepThreads threads = SmallStepThreads.forStep(1, parent.getDevice());
+             NDManager m = parent.newSubManager()) {
+            NDArray x = m.randomNormal(new Shape(1, layers.get(0).inFeatures())).toType(layers.get(0).precision().activations(), false);
+            for (int calls = 0; calls < WARM_UP_CALLS && System.nanoTime() - start < WARM_UP_NANOS; calls += layers.size()) {
+                for (Linear.Form f : forms) {
+                    pass(layers, x, f);
+                }
+            }
+        }
+    }
+
+    /** The forms worth timing for this layer here; fp16 weights only where the model is fp16, so the choice never changes a fp32 model's numerics. */
+    private static Linear.Form[] candidates(Linear layer) {
+        return Arrays.stream(layer.precision().mixed()
                         ? new Linear.Form[] {Linear.Form.HALF_OUT_IN, Linear.Form.OUT_IN, Linear.Form.IN_OUT, Linear.Form.OPENBLAS}
                         : new Linear.Form[] {Linear.Form.OUT_IN, Linear.Form.IN_OUT, Linear.Form.OPENBLAS})
-                .filter(layers.get(0)::supports).toArray(Linear.Form[]::new);
+                .filter(layer::supports).toArray(Linear.Form[]::new);
+    }
+
+    private static Linear.Form[] tuneShape(List<Linear> layers, NDManager parent) {
+        DataType dtype = layers.get(0).precision().activations();
+        Linear.Form[] candidates = candidates(layers.get(0));
         Linear.Form[] best = new Linear.Form[Linear.BUCKETS];
         for (int b = 0; b <= MAX_TUNED_BUCKET; b++) {
             long rows = 1L << b;
             double bestTime = Double.MAX_VALUE;
-            try (NDManager m = parent.newSubManager()) {
+            // timed with the threads a step of this many tokens runs with
+            try (SmallStepThreads threads = SmallStepThreads.forStep((int) rows, parent.getDevice());
+                 NDManager m = parent.newSubManager()) {
                 NDArray x = m.randomNormal(new Shape(rows, layers.get(0).inFeatures())).toType(dtype, false);
                 double[] times = time(layers, x, candidates);
                 for (int i = 0; i < candidates.length; i++) {
@@ -76,28 +106,26 @@ public final class LinearTuner {
     }
 
     /**
-     * Each form's median time for one pass over all layers. The forms take turns within each
-     * repeat, so each is timed right after the others, as in a step where other work comes between
-     * two products, and not only after itself (which flatters a form whose threads stay awake).
+     * Each form's best time for one pass over all layers. The forms take turns within each repeat,
+     * so each is timed right after the others, as in a step where other work comes between two
+     * products, and not only after itself (which flatters a form whose threads stay awake). The
+     * best of the repeats, not the median: a stall of the machine (another process, the JIT) only
+     * ever adds time, and a median of few repeats still carries it when stalls are frequent.
      */
     private static double[] time(List<Linear> layers, NDArray x, Linear.Form[] forms) {
         for (Linear.Form f : forms) {
-            pass(layers, x, f); // warm-up, also materialises the form
+            pass(layers, x, f); // untimed: also materialises the form
         }
-        double[][] t = new double[forms.length][REPEATS];
+        double[] best = new double[forms.length];
+        Arrays.fill(best, Double.MAX_VALUE);
         for (int r = 0; r < REPEATS; r++) {
             for (int i = 0; i < forms.length; i++) {
                 long s = System.nanoTime();
                 pass(layers, x, forms[i]);
-                t[i][r] = System.nanoTime() - s;
+                best[i] = Math.min(best[i], System.nanoTime() - s);
             }
         }
-        double[] medians = new double[forms.length];
-        for (int i = 0; i < forms.length; i++) {
-            Arrays.sort(t[i]);
-            medians[i] = t[i][REPEATS / 2];
-        }
-        return medians;
+        return best;
     }
 
     private static void pass(List<Linear> layers, NDArray x, Linear.Form form) {

@@ -1,5 +1,6 @@
 package dev.ferry.engine.model;
 
+import com.sun.jna.Pointer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +25,8 @@ final class BlasPartner {
     private static final ThreadLocal<BlasPartner> OF_THREAD = ThreadLocal.withInitial(() -> new BlasPartner(Thread.currentThread()));
     private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
     private static final long OWN_CORE_SPIN_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** Bytes read per prefetch chunk: an offer waits at most this long (about 2 µs) for the partner. */
+    private static final long PREFETCH_CHUNK = 64 << 10;
     private static final long PARK_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Stands in {@link #offer} while the partner works on the offer it took. */
     private static final Runnable TAKEN = () -> { };
@@ -46,6 +49,13 @@ final class BlasPartner {
     /** Whether the partner's core is its own (no OpenMP team in the owner's step), so it spins without yielding. */
     private volatile boolean coreOfItsOwn;
     private volatile Throwable failure;
+    /** Memory the partner reads into the caches while it waits with a core of its own; null for none. */
+    private volatile Prefetch prefetch;
+    /** Set by the partner around each chunk it reads, so that the owner can wait until no read is under way. */
+    private volatile boolean reading;
+    /** The partner's progress through {@link #prefetch}: the job and the bytes of it read so far. */
+    private Prefetch prefetching;
+    private long prefetched;
 
     private BlasPartner(Thread owner) {
         this.owner = owner;
@@ -69,6 +79,29 @@ final class BlasPartner {
         if (own && parked) {
             LockSupport.unpark(thread);
         }
+        if (!own) {
+            stopPrefetch(); // what it would read may be freed once the step is over
+        }
+    }
+
+    /**
+     * Has the partner read {@code bytes} at {@code at} (the next product's weights) into the caches
+     * while it waits, if it has a core of its own: then the memory stream of a small step does not
+     * stop while the owner runs the ops between two products (about a third of a batch-1 step).
+     * The memory must stay valid until the next {@link #share} or the end of the step.
+     */
+    void prefetch(Pointer at, long bytes) {
+        if (coreOfItsOwn) {
+            prefetch = new Prefetch(at, bytes);
+        }
+    }
+
+    /** Returns once the partner reads no prefetch memory and will start none. */
+    private void stopPrefetch() {
+        prefetch = null;
+        while (reading) { // volatile write then read here, write then read there: one sees the other
+            Thread.onSpinWait();
+        }
     }
 
     /** Runs {@code part} for each of {@code 0 .. parts-1} on this thread and the partner; returns when all are done. */
@@ -80,6 +113,7 @@ final class BlasPartner {
         if (parked) {
             LockSupport.unpark(thread);
         }
+        stopPrefetch();
         try {
             product.run();
         } finally {
@@ -93,6 +127,30 @@ final class BlasPartner {
         if (t != null) {
             failure = null;
             throw new IllegalStateException("the BLAS partner thread failed", t);
+        }
+    }
+
+    /** Reads the next chunk of the current prefetch job, if there is one; false when there is nothing to read. */
+    private boolean readPrefetchChunk() {
+        reading = true;
+        try {
+            Prefetch p = prefetch;
+            if (p == null) {
+                return false;
+            }
+            if (p != prefetching) {
+                prefetching = p;
+                prefetched = 0;
+            }
+            long n = Math.min(p.bytes() - prefetched, PREFETCH_CHUNK);
+            if (n <= 0) {
+                return false;
+            }
+            OpenBlas.touch(p.at().share(prefetched), n);
+            prefetched += n;
+            return true;
+        } finally {
+            reading = false;
         }
     }
 
@@ -131,7 +189,9 @@ final class BlasPartner {
                 break;
             }
             if (own) {
-                Thread.onSpinWait();
+                if (!readPrefetchChunk()) {
+                    Thread.onSpinWait();
+                }
             } else {
                 Thread.yield(); // gives the core to any other thread that wants it, at once
             }
@@ -146,4 +206,6 @@ final class BlasPartner {
         parked = false;
         return offer;
     }
+
+    private record Prefetch(Pointer at, long bytes) {}
 }

@@ -23,7 +23,7 @@ public interface DecoderModel extends AutoCloseable {
     /** Logits {@code [sampled rows, vocab]} in float32, owned by the step's manager. */
     NDArray forward(StepInputs in, KvCache kv);
 
-    /** All dense layers, for the load-time choice of weight forms. */
+    /** All dense layers in the order a step runs them, for the load-time choice of weight forms. */
     java.util.List<Linear> linears();
 
     @Override

@@ -47,6 +47,8 @@ public final class Linear {
     private final Form[] choice = new Form[BUCKETS];
     /** Address of the {@link Form#OUT_IN} weight for {@link Form#OPENBLAS}, taken on first use. */
     private Pointer blasWeight;
+    /** The dense layer a step runs after this one, whose weights the BLAS partner may prefetch; null if unknown. */
+    private Linear next;
     /** The form given at construction; every other form is derived from it. */
     private final Form master;
     /** Whether another component (a tied embedding) also uses the master weight: never closed here. */
@@ -130,6 +132,9 @@ public final class Linear {
         NDArray y = x.getManager().create(new Shape(rows, out), DataType.FLOAT32);
         if (rows > 0) { // a step whose prefill chunks end no prompt samples no rows
             OpenBlas.linear(x, blasWeight, y, (int) rows, (int) in, (int) out);
+            if (next != null && next.blasWeight != null) {
+                BlasPartner.ofCurrentThread().prefetch(next.blasWeight, next.in * next.out * Float.BYTES);
+            }
         }
         return y;
     }
@@ -170,6 +175,13 @@ public final class Linear {
         }
         if (!weights.containsKey(Form.OUT_IN)) {
             blasWeight = null; // its array is gone
+        }
+    }
+
+    /** Records that steps run {@code layers} in this order, the last followed by the first of the next step. */
+    static void chainInStepOrder(java.util.List<Linear> layers) {
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).next = layers.get((i + 1) % layers.size());
         }
     }
 

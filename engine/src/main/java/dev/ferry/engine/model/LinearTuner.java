@@ -30,6 +30,7 @@ public final class LinearTuner {
 
     private LinearTuner() {}
 
+    /** @param linears every dense layer of a model, in the order a step runs them */
     public static void tune(List<Linear> linears, NDManager parent) {
         if (linears.isEmpty() || linears.get(0).precision().activations() != DataType.FLOAT32) {
             return; // fp64 exists for exactness tests, where speed does not matter
@@ -47,6 +48,7 @@ public final class LinearTuner {
             }
             LOG.debug("linear {}: forms by bucket {}", e.getKey(), Arrays.toString(forms));
         }
+        Linear.chainInStepOrder(linears);
         LOG.info("tuned {} linear shapes in {} ms", byShape.size(), (System.nanoTime() - t0) / 1_000_000);
     }
 

@@ -102,6 +102,11 @@ final class OpenBlas {
         }
     }
 
+    /** Reads one float per 64-byte line of {@code [address, address + bytes)}, bringing those lines into the caches. */
+    static void touch(Pointer address, long bytes) {
+        cblas_sasum((int) (bytes / 64), address, 16);
+    }
+
     /**
      * The address of a CPU tensor's data; a non-contiguous tensor is first copied (the copy joins
      * its manager). DJL hands out a copy, not a view, for some tensors (an empty one): writing
@@ -145,4 +150,6 @@ final class OpenBlas {
                                            Pointer a, int lda, Pointer b, int ldb, float beta, Pointer c, int ldc);
 
     private static native void openblas_set_num_threads(int threads);
+
+    private static native float cblas_sasum(int n, Pointer x, int incx);
 }

@@ -2,8 +2,14 @@ package dev.ferry.engine.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -71,6 +77,32 @@ class BlasPartnerTest {
         int[] runs = new int[1];
         p.share(1, k -> runs[0]++); // and it keeps working
         assertEquals(1, runs[0]);
+    }
+
+    /** Prefetching between products, stopped by each product and by the end of the step, never holds up either. */
+    @Test
+    void prefetchingGivesWayToProductsAndEndsWithTheStep() {
+        assumeTrue(OpenBlas.available(), "OpenBLAS is not installed");
+        ByteBuffer weights = ByteBuffer.allocateDirect(8 << 20); // larger than a prefetch chunk many times over
+        Pointer at = Native.getDirectBufferPointer(weights);
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            BlasPartner p = BlasPartner.ofCurrentThread();
+            for (int step = 0; step < 200; step++) {
+                p.coreOfItsOwn(true);
+                for (int product = 0; product < 5; product++) {
+                    int[] runs = new int[1];
+                    p.prefetch(at, weights.capacity());
+                    p.share(3, k -> {
+                        synchronized (runs) {
+                            runs[0]++;
+                        }
+                    });
+                    assertEquals(3, runs[0]);
+                }
+                p.prefetch(at, weights.capacity());
+                p.coreOfItsOwn(false); // returns only when the partner reads no more of it
+            }
+        });
     }
 
     @Test

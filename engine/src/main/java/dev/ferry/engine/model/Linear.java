@@ -36,6 +36,9 @@ public final class Linear {
         }
     }
 
+    /** Most rows for which {@link #apply(NDArray, RmsNorm)} scales output rows one call each. */
+    static final int FUSED_NORM_ROWS = 8;
+
     /** Row-count buckets: bucket b covers up to 2^b rows; the last covers everything larger. */
     static final int BUCKETS = 8;
 
@@ -106,6 +109,27 @@ public final class Linear {
         return apply(x, choice[bucket(x.getShape().get(0))]);
     }
 
+    /**
+     * {@code apply(norm.apply(x))}. With OpenBLAS on a step of a few rows and the norm's scale folded
+     * into this layer, the norm is one factor per row, computed here from each row's sum of squares
+     * and applied to the product's output: five fewer libtorch ops per norm, two norms per layer
+     * (their dispatch, not their arithmetic, is what they cost in a batch-1 step).
+     */
+    public NDArray apply(NDArray x, RmsNorm norm) {
+        long rows = x.getShape().get(0);
+        Form form = choice[bucket(rows)];
+        if (form != Form.OPENBLAS || !norm.folded() || rows > FUSED_NORM_ROWS || rows == 0) {
+            return apply(norm.apply(x), form);
+        }
+        double[] sums = OpenBlas.rowSumsOfSquares(x, (int) rows, (int) in);
+        float[] factors = new float[sums.length];
+        for (int r = 0; r < sums.length; r++) {
+            factors[r] = norm.rowFactor(sums[r], in);
+        }
+        NDArray y = openBlas(x, weight(form), factors);
+        return bias == null ? y : y.addi(bias);
+    }
+
     NDArray apply(NDArray x, Form form) {
         NDArray w = weight(form);
         NDArray y = switch (form) {
@@ -113,7 +137,7 @@ public final class Linear {
             case IN_OUT -> x.matMul(w);
             case HALF_OUT_IN -> JniUtils.linear((PtNDArray) x.toType(DataType.FLOAT16, false), (PtNDArray) w, null)
                     .toType(x.getDataType(), false);
-            case OPENBLAS -> openBlas(x, w);
+            case OPENBLAS -> openBlas(x, w, null);
         };
         return bias == null ? y : y.addi(bias);
     }
@@ -124,14 +148,15 @@ public final class Linear {
                 && precision.activations() == DataType.FLOAT32 && in * out * Float.BYTES <= Integer.MAX_VALUE);
     }
 
-    private NDArray openBlas(NDArray x, NDArray w) {
+    /** @param rowFactors each output row's factor, or null for none */
+    private NDArray openBlas(NDArray x, NDArray w, float[] rowFactors) {
         if (blasWeight == null) {
             blasWeight = OpenBlas.address(w);
         }
         long rows = x.getShape().get(0);
         NDArray y = x.getManager().create(new Shape(rows, out), DataType.FLOAT32);
         if (rows > 0) { // a step whose prefill chunks end no prompt samples no rows
-            OpenBlas.linear(x, blasWeight, y, (int) rows, (int) in, (int) out);
+            OpenBlas.linear(x, blasWeight, y, (int) rows, (int) in, (int) out, rowFactors);
             if (next != null && next.blasWeight != null) {
                 BlasPartner.ofCurrentThread().prefetch(next.blasWeight, next.in * next.out * Float.BYTES);
             }

@@ -73,18 +73,18 @@ public final class LlamaModel implements DecoderModel {
         NDArray[] cosSin = rope.gather(in.positions);
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
-            NDArray qkv = layer.qkv.apply(layer.inputNorm.apply(x)).reshape(t, h + 2L * kvh, d); // [T, H + 2KV, D]
+            NDArray qkv = layer.qkv.apply(x, layer.inputNorm).reshape(t, h + 2L * kvh, d); // [T, H + 2KV, D]
             NDArray qk = rope.apply(qkv.get(in.manager, qkHeads), cosSin);      // [T, H + KV, D]
             kv.write(l, qk.get(in.manager, kHeads).concat(qkv.get(in.manager, vHeads), 1), in.kvWrite);
             NDArray attn = attention.forward(l, qk.get(in.manager, qHeads), in.attention, kv); // [T, H * D]
             x.addi(layer.out.apply(attn));
-            NDArray gateUp = layer.gateUp.apply(layer.postNorm.apply(x));        // [T, 2 * inter]
+            NDArray gateUp = layer.gateUp.apply(x, layer.postNorm);        // [T, 2 * inter]
             NDArray gate = gateUp.get(in.manager, gateSlice);
             NDArray act = gate.getNDArrayInternal().sigmoid().muli(gate).muli(gateUp.get(in.manager, upSlice));
             x.addi(layer.down.apply(act));
         }
         NDArray last = in.sampledRows(x);
-        NDArray logits = lmHead.apply(finalNorm.apply(last));
+        NDArray logits = lmHead.apply(last, finalNorm);
         return DecoderModel.float32(logits);
     }
 

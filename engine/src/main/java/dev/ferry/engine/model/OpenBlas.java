@@ -57,27 +57,40 @@ final class OpenBlas {
     /**
      * {@code y[rows, out] = x[rows, in] · w[out, in]ᵀ}, all contiguous fp32 CPU tensors ({@code x} is
      * made contiguous if it is a view); one GEMV per part when {@code rows} is 1.
+     *
+     * @param rowFactors null, or a factor per row that multiplies that row of {@code y}
      */
-    static void linear(NDArray x, Pointer w, NDArray y, int rows, int in, int out) {
-        linear(x, w, y, rows, in, out, SPLIT ? partColumns(in, out) : out);
+    static void linear(NDArray x, Pointer w, NDArray y, int rows, int in, int out, float[] rowFactors) {
+        linear(x, w, y, rows, in, out, SPLIT ? partColumns(in, out) : out, rowFactors);
     }
 
     /**
      * @param partColumns output columns per part (a multiple of 16: whole cache lines of y); parts
      *     are shared with this thread's {@link BlasPartner}, and {@code out} or more runs all here
      */
-    static void linear(NDArray x, Pointer w, NDArray y, int rows, int in, int out, int partColumns) {
+    static void linear(NDArray x, Pointer w, NDArray y, int rows, int in, int out, int partColumns, float[] rowFactors) {
         Pointer px = address(x);
         Pointer py = address(y);
         if (partColumns >= out) {
-            product(px, w, py, rows, in, 0, out, out);
+            product(px, w, py, rows, in, 0, out, out, rowFactors);
             return;
         }
         int parts = (out + partColumns - 1) / partColumns;
         BlasPartner.ofCurrentThread().share(parts, p -> {
             int from = p * partColumns;
-            product(px, w, py, rows, in, from, Math.min(partColumns, out - from), out);
+            product(px, w, py, rows, in, from, Math.min(partColumns, out - from), out, rowFactors);
         });
+    }
+
+    /** Each row's sum of squares, accumulated in double, of a contiguous fp32 CPU tensor {@code x[rows, in]}. */
+    static double[] rowSumsOfSquares(NDArray x, int rows, int in) {
+        Pointer px = address(x);
+        double[] sums = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            Pointer row = px.share((long) r * in * Float.BYTES);
+            sums[r] = cblas_dsdot(in, row, 1, row, 1);
+        }
+        return sums;
     }
 
     /**
@@ -91,14 +104,21 @@ final class OpenBlas {
         return (int) Math.min(out, (columns + 15) & ~15L);
     }
 
-    /** Output columns {@code [from, from + count)} of the product. */
-    private static void product(Pointer x, Pointer w, Pointer y, int rows, int in, int from, int count, int ldy) {
+    /** Output columns {@code [from, from + count)} of the product, each row times its factor if there are any. */
+    private static void product(Pointer x, Pointer w, Pointer y, int rows, int in, int from, int count, int ldy,
+                                float[] rowFactors) {
         Pointer wf = w.share((long) from * in * Float.BYTES);
         Pointer yf = y.share((long) from * Float.BYTES);
         if (rows == 1) {
-            cblas_sgemv(ROW_MAJOR, NO_TRANS, count, in, 1f, wf, in, x, 1, 0f, yf, 1);
-        } else {
-            cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, rows, count, in, 1f, x, in, wf, in, 0f, yf, ldy);
+            float alpha = rowFactors == null ? 1f : rowFactors[0];
+            cblas_sgemv(ROW_MAJOR, NO_TRANS, count, in, alpha, wf, in, x, 1, 0f, yf, 1);
+            return;
+        }
+        cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, rows, count, in, 1f, x, in, wf, in, 0f, yf, ldy);
+        if (rowFactors != null) {
+            for (int r = 0; r < rows; r++) {
+                cblas_sscal(count, rowFactors[r], yf.share((long) r * ldy * Float.BYTES), 1);
+            }
         }
     }
 
@@ -152,4 +172,8 @@ final class OpenBlas {
     private static native void openblas_set_num_threads(int threads);
 
     private static native float cblas_sasum(int n, Pointer x, int incx);
+
+    private static native double cblas_dsdot(int n, Pointer x, int incx, Pointer y, int incy);
+
+    private static native void cblas_sscal(int n, float alpha, Pointer x, int incx);
 }

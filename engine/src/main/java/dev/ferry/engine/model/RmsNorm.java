@@ -15,12 +15,24 @@ final class RmsNorm {
 
     private final NDArray weight;
     private final NDArray eps;
+    private final double epsilon;
 
     /** @param weight the scale, or null when it is folded into the next dense layer */
     RmsNorm(NDArray weight, double eps, DataType activations, NDManager manager) {
         this.weight = weight;
+        this.epsilon = eps;
         DataType normType = activations == DataType.FLOAT16 ? DataType.FLOAT32 : activations;
         this.eps = manager.full(new ai.djl.ndarray.types.Shape(), (float) eps, normType);
+    }
+
+    /** Whether the scale is folded into the next dense layer, so that the norm is one factor per row. */
+    boolean folded() {
+        return weight == null;
+    }
+
+    /** The factor a folded norm multiplies a row by, from the row's sum of squares over {@code n} elements. */
+    float rowFactor(double sumOfSquares, long n) {
+        return (float) (1.0 / Math.sqrt(sumOfSquares / n + epsilon));
     }
 
     NDArray apply(NDArray x) {

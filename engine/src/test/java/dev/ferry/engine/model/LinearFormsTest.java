@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -66,9 +67,35 @@ class LinearFormsTest {
             NDArray x = m.randomNormal(new Shape(rows, IN));
             for (int repeat = 0; repeat < 50; repeat++) { // the parts fall to the two threads differently each time
                 NDArray y = m.create(new Shape(rows, out), DataType.FLOAT32);
-                OpenBlas.linear(x, OpenBlas.address(w), y, rows, IN, out, 16);
+                OpenBlas.linear(x, OpenBlas.address(w), y, rows, IN, out, 16, null);
                 assertTrue(maxRelativeError(y, reference(x, w, null)) < 1e-5);
             }
+        }
+    }
+
+    /**
+     * A folded RMSNorm is applied to the output rows of an OpenBLAS product, not to its input: the
+     * same values as the norm's own ops followed by the product, at one row (the GEMV's alpha),
+     * several (a scale per row after the GEMM), and past the fused limit (the norm's ops).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, Linear.FUSED_NORM_ROWS, Linear.FUSED_NORM_ROWS + 1})
+    void aFoldedNormOnTheOutputMatchesTheNormThenTheProduct(int rows) {
+        assumeTrue(OpenBlas.available(), "OpenBLAS is not installed");
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray w = m.randomNormal(new Shape(OUT, IN));
+            NDArray b = m.randomNormal(new Shape(OUT));
+            Linear layer = Linear.fromOutIn(w, b, Precision.uniform(DataType.FLOAT32));
+            Linear.Form[] openBlas = new Linear.Form[Linear.BUCKETS];
+            Arrays.fill(openBlas, Linear.Form.OPENBLAS);
+            layer.choose(openBlas);
+            RmsNorm norm = new RmsNorm(null, 1e-3, DataType.FLOAT32, m);
+            // rows of different sizes, small enough that eps changes the factor
+            NDArray x = m.randomNormal(new Shape(rows, IN)).mul(m.arange(1f, rows + 1f).reshape(rows, 1).mul(0.01f));
+            NDArray expected = reference(norm.apply(x), w, b);
+            NDArray got = layer.apply(x, norm);
+            assertEquals(new Shape(rows, OUT), got.getShape());
+            assertTrue(maxRelativeError(got, expected) < 1e-5, "error " + maxRelativeError(got, expected));
         }
     }
 

@@ -88,7 +88,7 @@ final class BlasPartner {
      * Has the partner read {@code bytes} at {@code at} (the next product's weights) into the caches
      * while it waits, if it has a core of its own: then the memory stream of a small step does not
      * stop while the owner runs the ops between two products (about a third of a batch-1 step).
-     * The memory must stay valid until the next {@link #share} or the end of the step.
+     * The memory must stay valid until the end of the step ({@code coreOfItsOwn(false)}).
      */
     void prefetch(Pointer at, long bytes) {
         if (coreOfItsOwn) {
@@ -113,7 +113,7 @@ final class BlasPartner {
         if (parked) {
             LockSupport.unpark(thread);
         }
-        stopPrefetch();
+        prefetch = null; // the partner stops at the offer; no wait for a chunk it is reading: the memory stays valid
         try {
             product.run();
         } finally {

@@ -50,19 +50,27 @@ public final class KvCache implements AutoCloseable {
      */
     public NDIndex writeIndex(int[] slots, NDManager step) {
         int kv = spec.kvHeads();
-        int bs = spec.blockSize();
         long[] out = new long[slots.length * 2 * kv];
         int i = 0;
         for (int slot : slots) {
-            int block = slot / bs;
-            int offset = slot % bs;
             for (int kOrV = 0; kOrV < 2; kOrV++) {
                 for (int h = 0; h < kv; h++) {
-                    out[i++] = (((long) block * 2 + kOrV) * kv + h) * bs + offset;
+                    out[i++] = row(slot, kOrV, h);
                 }
             }
         }
         return new NDIndex("{}", step.create(out));
+    }
+
+    /** The pool row that holds one head's key ({@code kOrV = 0}) or value (1) for the token in {@code slot}. */
+    public long row(int slot, int kOrV, int head) {
+        int bs = spec.blockSize();
+        return (((long) (slot / bs) * 2 + kOrV) * spec.kvHeads() + head) * bs + slot % bs;
+    }
+
+    /** The layer's pool, {@code [rows, headDim]} contiguous (see {@link #row}), for writers that address its memory. */
+    public NDArray rows(int layer) {
+        return rows[layer];
     }
 
     /**

@@ -30,6 +30,7 @@ public final class LlamaModel implements DecoderModel {
     private final Linear lmHead;
     private final RopeTables rope;
     private final PagedAttention attention;
+    private final HostRopeWrite hostRope;
     private final NDIndex qkHeads;
     private final NDIndex vHeads;
     private final NDIndex qHeads;
@@ -52,6 +53,7 @@ public final class LlamaModel implements DecoderModel {
         int d = config.headDim();
         int inter = config.intermediateSize();
         this.attention = new PagedAttention(h, kv, d);
+        this.hostRope = new HostRopeWrite(rope, h, kv, d);
         qkHeads = new NDIndex(":, :" + (h + kv));
         vHeads = new NDIndex(":, " + (h + kv) + ":");
         qHeads = new NDIndex(":, :" + h);
@@ -70,13 +72,22 @@ public final class LlamaModel implements DecoderModel {
         if (x.getDataType() != dtype) {
             x = x.toType(dtype, false); // fp16 table, fp32 activations
         }
-        NDArray[] cosSin = rope.gather(in.positions);
+        boolean onHost = HostRopeWrite.applies(t, dtype, kv);
+        float[][][] hostCosSin = onHost ? hostRope.tables(in.hostPositions) : null;
+        NDArray[] cosSin = onHost ? null : rope.gather(in.positions);
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
             NDArray qkv = layer.qkv.apply(x, layer.inputNorm).reshape(t, h + 2L * kvh, d); // [T, H + 2KV, D]
-            NDArray qk = rope.apply(qkv.get(in.manager, qkHeads), cosSin);      // [T, H + KV, D]
-            kv.write(l, qk.get(in.manager, kHeads).concat(qkv.get(in.manager, vHeads), 1), in.kvWrite);
-            NDArray attn = attention.forward(l, qk.get(in.manager, qHeads), in.attention, kv); // [T, H * D]
+            NDArray q;
+            if (onHost) {
+                hostRope.apply(l, qkv, in.hostSlots, hostCosSin, kv);
+                q = qkv.get(in.manager, qHeads);
+            } else {
+                NDArray qk = rope.apply(qkv.get(in.manager, qkHeads), cosSin);  // [T, H + KV, D]
+                kv.write(l, qk.get(in.manager, kHeads).concat(qkv.get(in.manager, vHeads), 1), in.kvWrite);
+                q = qk.get(in.manager, qHeads);
+            }
+            NDArray attn = attention.forward(l, q, in.attention, kv); // [T, H * D]
             x.addi(layer.out.apply(attn));
             NDArray gateUp = layer.gateUp.apply(x, layer.postNorm);        // [T, 2 * inter]
             NDArray gate = gateUp.get(in.manager, gateSlice);

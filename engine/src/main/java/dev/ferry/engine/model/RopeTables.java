@@ -20,6 +20,8 @@ final class RopeTables {
     private final NDArray sin;      // [positions, headDim]
     private final NDArray rotation; // [headDim, headDim]: x @ rotation == rotate_half(x)
     private final int headDim;
+    /** Inverse frequencies, after scaling, for tables computed on the host. */
+    private final double[] inverseFrequencies;
 
     RopeTables(DecoderConfig c, int positions, DataType dtype, NDManager manager) {
         headDim = c.headDim();
@@ -31,6 +33,7 @@ final class RopeTables {
         if (c.ropeScaling() != null) {
             inv = c.ropeScaling().apply(inv);
         }
+        inverseFrequencies = inv;
         double[] cosData = new double[positions * headDim];
         double[] sinData = new double[positions * headDim];
         for (int p = 0; p < positions; p++) {
@@ -60,6 +63,41 @@ final class RopeTables {
         NDArray s = JniUtils.embedding((PtNDArray) positions, (PtNDArray) sin, false);
         long t = positions.getShape().get(0);
         return new NDArray[] {c.reshape(t, 1, headDim), s.reshape(t, 1, headDim)};
+    }
+
+    /**
+     * The cos (index 0) and sin (1) rows of one position, the same float values as the device
+     * tables hold (each computed in double, then rounded once).
+     */
+    float[][] hostRows(int position) {
+        int half = headDim / 2;
+        float[][] cs = new float[2][headDim];
+        for (int i = 0; i < half; i++) {
+            double angle = position * inverseFrequencies[i];
+            cs[0][i] = cs[0][half + i] = (float) Math.cos(angle);
+            cs[1][i] = cs[1][half + i] = (float) Math.sin(angle);
+        }
+        return cs;
+    }
+
+    /**
+     * Rotates {@code heads} heads of {@code x} in place from {@code offset}, with rows from {@link
+     * #hostRows}: {@code x * cos + rotate_half(x) * sin} in the float operations and order of {@link
+     * #apply}, so the result is the same bit for bit.
+     */
+    void rotateOnHost(float[] x, int offset, int heads, float[][] cosSin) {
+        int half = headDim / 2;
+        float[] cos = cosSin[0];
+        float[] sin = cosSin[1];
+        for (int h = 0; h < heads; h++) {
+            int base = offset + h * headDim;
+            for (int i = 0; i < half; i++) {
+                float x1 = x[base + i];
+                float x2 = x[base + half + i];
+                x[base + i] = x1 * cos[i] + -x2 * sin[i];
+                x[base + half + i] = x2 * cos[half + i] + x1 * sin[half + i];
+            }
+        }
     }
 
     /** Rotates {@code x: [tokens, heads, headDim]} with tables from {@link #gather}. */

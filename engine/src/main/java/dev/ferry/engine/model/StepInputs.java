@@ -21,16 +21,21 @@ public final class StepInputs {
     /** Token rows whose logits are wanted, or null when every token's are (a pure decode step). */
     final NDArray logitRows;
     final int numTokens;
+    /** The positions and KV slots of the tokens, as the batch gave them. */
+    final int[] hostPositions;
+    final int[] hostSlots;
 
     private StepInputs(NDManager manager, NDArray tokenIds, NDArray positions, NDIndex kvWrite,
-                       AttentionPlan attention, NDArray logitRows, int numTokens) {
+                       AttentionPlan attention, NDArray logitRows, int[] hostPositions, int[] hostSlots) {
         this.manager = manager;
         this.tokenIds = tokenIds;
         this.positions = positions;
         this.kvWrite = kvWrite;
         this.attention = attention;
         this.logitRows = logitRows;
-        this.numTokens = numTokens;
+        this.numTokens = hostPositions.length;
+        this.hostPositions = hostPositions;
+        this.hostSlots = hostSlots;
     }
 
     public static StepInputs upload(ForwardBatch batch, KvCache kv, Integer slidingWindow, DataType dtype,
@@ -49,7 +54,7 @@ public final class StepInputs {
         }
         return new StepInputs(step, step.create(toLong(batch.tokenIds())), step.create(toLong(batch.positions())),
                 kv.writeIndex(batch.slots(), step), AttentionPlan.build(batch, kv, slidingWindow, dtype, step),
-                logitRows, batch.numTokens());
+                logitRows, batch.positions(), batch.slots());
     }
 
     /** The hidden rows whose logits are sampled: the last token of each span that reaches its sequence's end. */

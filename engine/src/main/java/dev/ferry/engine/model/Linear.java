@@ -8,6 +8,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import com.sun.jna.Pointer;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -204,7 +205,7 @@ public final class Linear {
     }
 
     /** Records that steps run {@code layers} in this order, the last followed by the first of the next step. */
-    static void chainInStepOrder(java.util.List<Linear> layers) {
+    static void chainInStepOrder(List<Linear> layers) {
         for (int i = 0; i < layers.size(); i++) {
             layers.get(i).next = layers.get((i + 1) % layers.size());
         }

@@ -60,11 +60,12 @@ public final class LinearTuner {
      * product was chosen for it in about half of the loads.
      */
     private static void warmUp(List<Linear> layers, NDManager parent) {
-        Linear.Form[] forms = candidates(layers.get(0));
+        Linear first = layers.get(0);
+        Linear.Form[] forms = candidates(first);
         long start = System.nanoTime();
         try (SmallStepThreads threads = SmallStepThreads.forStep(1, parent.getDevice());
              NDManager m = parent.newSubManager()) {
-            NDArray x = m.randomNormal(new Shape(1, layers.get(0).inFeatures())).toType(layers.get(0).precision().activations(), false);
+            NDArray x = m.randomNormal(new Shape(1, first.inFeatures())).toType(first.precision().activations(), false);
             for (int calls = 0; calls < WARM_UP_CALLS && System.nanoTime() - start < WARM_UP_NANOS; calls += layers.size()) {
                 for (Linear.Form f : forms) {
                     pass(layers, x, f);
@@ -73,7 +74,10 @@ public final class LinearTuner {
         }
     }
 
-    /** The forms worth timing for this layer here; fp16 weights only where the model is fp16, so the choice never changes a fp32 model's numerics. */
+    /**
+     * The forms worth timing for this layer here; fp16 weights only where the model is fp16, so the
+     * choice never changes a fp32 model's numerics.
+     */
     private static Linear.Form[] candidates(Linear layer) {
         return Arrays.stream(layer.precision().mixed()
                         ? new Linear.Form[] {Linear.Form.HALF_OUT_IN, Linear.Form.OUT_IN, Linear.Form.IN_OUT, Linear.Form.OPENBLAS}

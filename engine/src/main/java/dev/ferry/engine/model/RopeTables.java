@@ -20,7 +20,7 @@ final class RopeTables {
     private final NDArray sin;      // [positions, headDim]
     private final NDArray rotation; // [headDim, headDim]: x @ rotation == rotate_half(x)
     private final int headDim;
-    /** Inverse frequencies, after scaling, for tables computed on the host. */
+    /** Inverse frequencies, after scaling: the device tables and the host rows both come from them. */
     private final double[] inverseFrequencies;
 
     RopeTables(DecoderConfig c, int positions, DataType dtype, NDManager manager) {
@@ -37,15 +37,7 @@ final class RopeTables {
         double[] cosData = new double[positions * headDim];
         double[] sinData = new double[positions * headDim];
         for (int p = 0; p < positions; p++) {
-            for (int i = 0; i < half; i++) {
-                double angle = p * inv[i];
-                double cs = Math.cos(angle);
-                double sn = Math.sin(angle);
-                cosData[p * headDim + i] = cs;
-                cosData[p * headDim + half + i] = cs;
-                sinData[p * headDim + i] = sn;
-                sinData[p * headDim + half + i] = sn;
-            }
+            angles(p, cosData, sinData, p * headDim);
         }
         cos = manager.create(cosData, new Shape(positions, headDim)).toType(dtype, false);
         sin = manager.create(sinData, new Shape(positions, headDim)).toType(dtype, false);
@@ -70,14 +62,25 @@ final class RopeTables {
      * tables hold (each computed in double, then rounded once).
      */
     float[][] hostRows(int position) {
-        int half = headDim / 2;
+        double[] cos = new double[headDim];
+        double[] sin = new double[headDim];
+        angles(position, cos, sin, 0);
         float[][] cs = new float[2][headDim];
-        for (int i = 0; i < half; i++) {
-            double angle = position * inverseFrequencies[i];
-            cs[0][i] = cs[0][half + i] = (float) Math.cos(angle);
-            cs[1][i] = cs[1][half + i] = (float) Math.sin(angle);
+        for (int i = 0; i < headDim; i++) {
+            cs[0][i] = (float) cos[i];
+            cs[1][i] = (float) sin[i];
         }
         return cs;
+    }
+
+    /** cos and sin of one position's angles, in rotate_half's layout, at {@code offset} of each array. */
+    private void angles(int position, double[] cos, double[] sin, int offset) {
+        int half = headDim / 2;
+        for (int i = 0; i < half; i++) {
+            double angle = position * inverseFrequencies[i];
+            cos[offset + i] = cos[offset + half + i] = Math.cos(angle);
+            sin[offset + i] = sin[offset + half + i] = Math.sin(angle);
+        }
     }
 
     /**

@@ -8,4 +8,4 @@ cd "$root"
 "$root/ferry" --version >/dev/null   # builds when stale
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-1}"   # one malloc arena, as ./ferry runs (see there)
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"   # sleeping OpenMP workers, as ./ferry runs (see there)
-exec java ${FERRY_JAVA_OPTS:-} -cp "bench/target/ferry-bench.jar" dev.ferry.bench.ServerBenchmark "$@"
+exec java ${FERRY_JAVA_OPTS:-} --add-modules jdk.incubator.vector -cp "bench/target/ferry-bench.jar" dev.ferry.bench.ServerBenchmark "$@"

@@ -26,6 +26,9 @@ public interface DecoderModel extends AutoCloseable {
     /** All dense layers in the order a step runs them, for the load-time choice of weight forms. */
     java.util.List<Linear> linears();
 
+    /** Gets the model's own Java kernels compiled before the first request; nothing for most models. */
+    default void warmUp() {}
+
     @Override
     void close();
 

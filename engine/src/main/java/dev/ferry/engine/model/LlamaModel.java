@@ -31,6 +31,7 @@ public final class LlamaModel implements DecoderModel {
     private final RopeTables rope;
     private final PagedAttention attention;
     private final HostRopeWrite hostRope;
+    private final HostAttention hostAttention;
     private final NDIndex qkHeads;
     private final NDIndex vHeads;
     private final NDIndex qHeads;
@@ -54,6 +55,7 @@ public final class LlamaModel implements DecoderModel {
         int inter = config.intermediateSize();
         this.attention = new PagedAttention(h, kv, d);
         this.hostRope = new HostRopeWrite(rope, h, kv, d);
+        this.hostAttention = new HostAttention(h, kv, d, config.slidingWindow());
         qkHeads = new NDIndex(":, :" + (h + kv));
         vHeads = new NDIndex(":, " + (h + kv) + ":");
         qHeads = new NDIndex(":, :" + h);
@@ -75,19 +77,20 @@ public final class LlamaModel implements DecoderModel {
         boolean onHost = HostRopeWrite.applies(t, dtype, kv);
         float[][][] hostCosSin = onHost ? hostRope.tables(in.hostPositions) : null;
         NDArray[] cosSin = onHost ? null : rope.gather(in.positions);
+        HostAttention.StepKeys keys = onHost && HostAttention.available() ? hostAttention.keys(in.spans, kv) : null;
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
             NDArray qkv = layer.qkv.apply(x, layer.inputNorm).reshape(t, h + 2L * kvh, d); // [T, H + 2KV, D]
-            NDArray q;
+            NDArray attn;  // [T, H * D]
             if (onHost) {
                 hostRope.apply(l, qkv, in.hostSlots, hostCosSin, kv);
-                q = qkv.get(in.manager, qHeads);
+                attn = keys != null ? hostAttention.forward(l, qkv, keys, kv, in.manager)
+                        : attention.forward(l, qkv.get(in.manager, qHeads), in.attention, kv);
             } else {
                 NDArray qk = rope.apply(qkv.get(in.manager, qkHeads), cosSin);  // [T, H + KV, D]
                 kv.write(l, qk.get(in.manager, kHeads).concat(qkv.get(in.manager, vHeads), 1), in.kvWrite);
-                q = qk.get(in.manager, qHeads);
+                attn = attention.forward(l, qk.get(in.manager, qHeads), in.attention, kv);
             }
-            NDArray attn = attention.forward(l, q, in.attention, kv); // [T, H * D]
             x.addi(layer.out.apply(attn));
             NDArray gateUp = layer.gateUp.apply(x, layer.postNorm);        // [T, 2 * inter]
             NDArray gate = gateUp.get(in.manager, gateSlice);
@@ -97,6 +100,13 @@ public final class LlamaModel implements DecoderModel {
         NDArray last = in.sampledRows(x);
         NDArray logits = lmHead.apply(last, finalNorm);
         return DecoderModel.float32(logits);
+    }
+
+    @Override
+    public void warmUp() {
+        if (dtype == DataType.FLOAT32 && !embedTokens.getDevice().isGpu()) {
+            hostAttention.warmUp();
+        }
     }
 
     @Override

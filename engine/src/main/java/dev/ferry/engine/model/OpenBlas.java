@@ -8,6 +8,7 @@ import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -133,11 +134,16 @@ final class OpenBlas {
      * there would be lost, so that is an error rather than a silent wrong answer.
      */
     static Pointer address(NDArray a) {
+        return Native.getDirectBufferPointer(view(a));
+    }
+
+    /** A CPU tensor's data as a native-order buffer over its memory, on the terms of {@link #address}. */
+    static ByteBuffer view(NDArray a) {
         ByteBuffer data = JniUtils.getByteBuffer((PtNDArray) a, true);
         if (!data.isDirect()) {
             throw new IllegalStateException("no direct view of tensor " + a.getShape() + " " + a.getDataType());
         }
-        return Native.getDirectBufferPointer(data);
+        return data.order(ByteOrder.nativeOrder());
     }
 
     private static boolean load() {

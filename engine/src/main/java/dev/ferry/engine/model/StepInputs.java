@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.ferry.engine.kv.KvCache;
+import java.util.List;
 
 /**
  * A step's inputs on the device, uploaded once and shared by every layer: token ids, positions,
@@ -24,9 +25,12 @@ public final class StepInputs {
     /** The positions and KV slots of the tokens, as the batch gave them. */
     final int[] hostPositions;
     final int[] hostSlots;
+    /** The batch's sequences, in token order. */
+    final List<SequenceSpan> spans;
 
     private StepInputs(NDManager manager, NDArray tokenIds, NDArray positions, NDIndex kvWrite,
-                       AttentionPlan attention, NDArray logitRows, int[] hostPositions, int[] hostSlots) {
+                       AttentionPlan attention, NDArray logitRows, int[] hostPositions, int[] hostSlots,
+                       List<SequenceSpan> spans) {
         this.manager = manager;
         this.tokenIds = tokenIds;
         this.positions = positions;
@@ -36,6 +40,7 @@ public final class StepInputs {
         this.numTokens = hostPositions.length;
         this.hostPositions = hostPositions;
         this.hostSlots = hostSlots;
+        this.spans = spans;
     }
 
     public static StepInputs upload(ForwardBatch batch, KvCache kv, Integer slidingWindow, DataType dtype,
@@ -54,7 +59,7 @@ public final class StepInputs {
         }
         return new StepInputs(step, step.create(toLong(batch.tokenIds())), step.create(toLong(batch.positions())),
                 kv.writeIndex(batch.slots(), step), AttentionPlan.build(batch, kv, slidingWindow, dtype, step),
-                logitRows, batch.positions(), batch.slots());
+                logitRows, batch.positions(), batch.slots(), batch.sequences());
     }
 
     /** The hidden rows whose logits are sampled: the last token of each span that reaches its sequence's end. */

@@ -83,6 +83,7 @@ public final class ModelRunner implements AutoCloseable {
             if (options.tuneLinears() && !device.isGpu()) {
                 LinearTuner.tune(model.linears(), manager);
             }
+            model.warmUp();
             var c = folder.config();
             long budget = kvBudget(options.kvCacheMemory() != null ? options.kvCacheMemory() : serving.kvCacheMemory(),
                     options.kvCacheCeiling(), device, KvCacheSpec.bytesPerToken(c.numLayers(), c.numKvHeads(),

@@ -1,0 +1,73 @@
+package dev.ferry.engine.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.ferry.engine.kv.KvCache;
+import dev.ferry.engine.kv.KvCacheSpec;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The Java kernel attends as libtorch's paged attention does, for decode tokens and prefill chunks
+ * mixed, blocks scattered through the pool, head sizes that are not a multiple of the vector width,
+ * and sliding windows.
+ */
+class HostAttentionTest {
+
+    @ParameterizedTest(name = "heads {0}/{1}, headDim {2}, blockSize {3}, window {4}")
+    @CsvSource({"12, 4, 64, 16, 0", "4, 2, 20, 5, 0", "6, 6, 16, 4, 7", "8, 1, 48, 3, 0", "2, 1, 7, 2, 3"})
+    void matchesLibtorchAttention(int heads, int kvHeads, int headDim, int blockSize, int windowOrZero) {
+        assumeTrue(HostAttention.available(), "needs --add-modules jdk.incubator.vector");
+        Integer window = windowOrZero == 0 ? null : windowOrZero;
+        Random random = new Random(heads * 31 + headDim);
+        KvCacheSpec spec = new KvCacheSpec(64, blockSize, 1, kvHeads, headDim, DataType.FLOAT32);
+        try (NDManager m = NDManager.newBaseManager(); KvCache kv = new KvCache(spec, m)) {
+            float[] pool = new float[Math.toIntExact(kv.rows(0).size())];
+            for (int i = 0; i < pool.length; i++) {
+                pool[i] = (float) random.nextGaussian();
+            }
+            OpenBlas.view(kv.rows(0)).asFloatBuffer().put(pool);
+
+            List<Integer> free = new ArrayList<>();
+            for (int b = 0; b < spec.numBlocks(); b++) {
+                free.add(b);
+            }
+            Collections.shuffle(free, random);
+            // {queryLen, contextLen}: decodes around a prefill chunk, one sequence at its first token
+            int[][] shapes = {{1, 37}, {1, 1}, {3, 10}, {1, 2 * blockSize}};
+            List<SequenceSpan> spans = new ArrayList<>();
+            int tokens = 0;
+            for (int[] s : shapes) {
+                int[] table = new int[(s[1] + blockSize - 1) / blockSize];
+                for (int j = 0; j < table.length; j++) {
+                    table[j] = free.remove(free.size() - 1);
+                }
+                spans.add(new SequenceSpan(tokens, s[0], s[1], table, true));
+                tokens += s[0];
+            }
+            ForwardBatch batch = new ForwardBatch(new int[tokens], new int[tokens], new int[tokens], spans);
+
+            NDArray qkv = m.randomNormal(new Shape(tokens, heads + 2L * kvHeads, headDim));
+            NDArray q = qkv.get(new NDIndex(":, :" + heads));
+            float[] expected = new PagedAttention(heads, kvHeads, headDim)
+                    .forward(0, q, AttentionPlan.build(batch, kv, window, DataType.FLOAT32, m), kv).toFloatArray();
+            HostAttention host = new HostAttention(heads, kvHeads, headDim, window);
+            float[] got = host.forward(0, qkv, host.keys(spans, kv), kv, m).toFloatArray();
+
+            assertEquals(expected.length, got.length);
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(expected[i], got[i], 1e-5, "output " + i);
+            }
+        }
+    }
+}

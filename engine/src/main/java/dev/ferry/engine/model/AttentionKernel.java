@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The query heads that share a KV head go through in tiles of up to {@link #TILE}: each key or
  * value vector is loaded once per tile and feeds one accumulator per head (held in registers;
  * looping over the heads one at a time measured twice as slow). Uses the incubating Vector API:
- * only {@link HostAttention} touches this class, and only when the JVM has that module.
+ * only made where {@link VectorApi#available()}.
  */
 final class AttentionKernel {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;

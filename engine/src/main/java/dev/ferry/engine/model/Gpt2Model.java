@@ -70,8 +70,8 @@ public final class Gpt2Model implements DecoderModel {
             NDArray qkv = layer.qkv.apply(layer.ln1.apply(x)).reshape(t, 3L * heads, d); // [T, 3 * heads, D]
             kv.write(l, qkv.get(in.manager, kvHeads), in.kvWrite);            // keys then values: the pool's layout
             NDArray attn = attention.forward(l, qkv.get(in.manager, qHeads), in.attention, kv);
-            x.addi(layer.out.apply(attn));
-            x.addi(layer.proj.apply(gelu(layer.fc.apply(layer.ln2.apply(x)))));
+            layer.out.addTo(attn, x);
+            layer.proj.addTo(gelu(layer.fc.apply(layer.ln2.apply(x))), x);
         }
         NDArray last = in.sampledRows(x);
         NDArray logits = lmHead.apply(finalNorm.apply(last));

@@ -10,8 +10,6 @@ import java.nio.ByteOrder;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Attention of a small fp32 CPU step (the steps {@link HostRopeWrite} serves) computed in Java by
@@ -19,21 +17,11 @@ import org.slf4j.LoggerFactory;
  * padded copy, masks, and runs two batched products and a softmax: about a dozen ops a layer.
  * Measured inside batch-1 steps of the small preset on 2 cores, at contexts from 150 to 450:
  * 130-290 µs a layer that way, 60-110 µs this way (batch 8: 900-970 against 600-670).
- * It needs the incubating Vector API ({@code --add-modules jdk.incubator.vector}, which the
- * launchers pass); without it the libtorch way stays.
+ * It needs the incubating Vector API ({@link VectorApi}); without it the libtorch way stays.
  */
 final class HostAttention {
-    private static final Logger LOG = LoggerFactory.getLogger(HostAttention.class);
-    private static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-
-    static {
-        if (!VECTOR_API) {
-            LOG.info("JVM started without --add-modules jdk.incubator.vector: small CPU steps attend through libtorch");
-        }
-    }
-
     private static final int CACHE_LINE = 64;
-    private static final int WARM_UP_CALLS = 400;
+    static final int WARM_UP_CALLS = 400;
 
     private final int heads;
     private final int kvHeads;
@@ -48,12 +36,7 @@ final class HostAttention {
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.slidingWindow = slidingWindow;
-        this.kernel = VECTOR_API ? new AttentionKernel(heads, kvHeads, headDim) : null;
-    }
-
-    /** Whether this JVM can run the kernel. */
-    static boolean available() {
-        return VECTOR_API;
+        this.kernel = VectorApi.available() ? new AttentionKernel(heads, kvHeads, headDim) : null;
     }
 
     /**

@@ -131,6 +131,22 @@ public final class Linear {
         return bias == null ? y : y.addi(bias);
     }
 
+    /**
+     * {@code residual += x Wᵀ + b}, in place. As an OpenBLAS product the sum accumulates straight
+     * into {@code residual}: no output tensor and no add, two libtorch ops fewer a call.
+     *
+     * @param residual {@code [rows, out]}, contiguous (OpenBLAS writes its memory)
+     */
+    public void addTo(NDArray x, NDArray residual) {
+        long rows = x.getShape().get(0);
+        Form form = choice[bucket(rows)];
+        if (form != Form.OPENBLAS || bias != null) {
+            residual.addi(apply(x, form));
+            return;
+        }
+        openBlas(x, weight(form), residual, null, true);
+    }
+
     NDArray apply(NDArray x, Form form) {
         NDArray w = weight(form);
         NDArray y = switch (form) {
@@ -151,18 +167,28 @@ public final class Linear {
 
     /** @param rowFactors each output row's factor, or null for none */
     private NDArray openBlas(NDArray x, NDArray w, float[] rowFactors) {
+        NDArray y = x.getManager().create(new Shape(x.getShape().get(0), out), DataType.FLOAT32);
+        openBlas(x, w, y, rowFactors, false);
+        return y;
+    }
+
+    /** @param accumulate whether the product is added to {@code y} rather than stored there */
+    private void openBlas(NDArray x, NDArray w, NDArray y, float[] rowFactors, boolean accumulate) {
         if (blasWeight == null) {
             blasWeight = OpenBlas.address(w);
         }
-        long rows = x.getShape().get(0);
-        NDArray y = x.getManager().create(new Shape(rows, out), DataType.FLOAT32);
-        if (rows > 0) { // a step whose prefill chunks end no prompt samples no rows
-            OpenBlas.linear(x, blasWeight, y, (int) rows, (int) in, (int) out, rowFactors);
-            if (next != null && next.blasWeight != null) {
-                BlasPartner.ofCurrentThread().prefetch(next.blasWeight, next.in * next.out * Float.BYTES);
-            }
+        int rows = (int) x.getShape().get(0);
+        if (rows == 0) { // a step whose prefill chunks end no prompt samples no rows
+            return;
         }
-        return y;
+        if (accumulate) {
+            OpenBlas.addLinear(x, blasWeight, y, rows, (int) in, (int) out);
+        } else {
+            OpenBlas.linear(x, blasWeight, y, rows, (int) in, (int) out, rowFactors);
+        }
+        if (next != null && next.blasWeight != null) {
+            BlasPartner.ofCurrentThread().prefetch(next.blasWeight, next.in * next.out * Float.BYTES);
+        }
     }
 
     /** The weight in the given form, derived from the master form on first use. */

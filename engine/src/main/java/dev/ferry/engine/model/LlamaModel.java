@@ -32,6 +32,7 @@ public final class LlamaModel implements DecoderModel {
     private final PagedAttention attention;
     private final HostRopeWrite hostRope;
     private final HostAttention hostAttention;
+    private final SwiGluKernel swiGlu;
     private final NDIndex qkHeads;
     private final NDIndex vHeads;
     private final NDIndex qHeads;
@@ -56,6 +57,7 @@ public final class LlamaModel implements DecoderModel {
         this.attention = new PagedAttention(h, kv, d);
         this.hostRope = new HostRopeWrite(rope, h, kv, d);
         this.hostAttention = new HostAttention(h, kv, d, config.slidingWindow());
+        this.swiGlu = VectorApi.available() ? new SwiGluKernel(inter) : null;
         qkHeads = new NDIndex(":, :" + (h + kv));
         vHeads = new NDIndex(":, " + (h + kv) + ":");
         qHeads = new NDIndex(":, :" + h);
@@ -77,25 +79,31 @@ public final class LlamaModel implements DecoderModel {
         boolean onHost = HostRopeWrite.applies(t, dtype, kv);
         float[][][] hostCosSin = onHost ? hostRope.tables(in.hostPositions) : null;
         NDArray[] cosSin = onHost ? null : rope.gather(in.positions);
-        HostAttention.StepKeys keys = onHost && HostAttention.available() ? hostAttention.keys(in.spans, kv) : null;
+        boolean hostKernels = onHost && VectorApi.available(); // attention and the MLP activation in Java
+        HostAttention.StepKeys keys = hostKernels ? hostAttention.keys(in.spans, kv) : null;
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
             NDArray qkv = layer.qkv.apply(x, layer.inputNorm).reshape(t, h + 2L * kvh, d); // [T, H + 2KV, D]
             NDArray attn;  // [T, H * D]
             if (onHost) {
                 hostRope.apply(l, qkv, in.hostSlots, hostCosSin, kv);
-                attn = keys != null ? hostAttention.forward(l, qkv, keys, kv, in.manager)
+                attn = hostKernels ? hostAttention.forward(l, qkv, keys, kv, in.manager)
                         : attention.forward(l, qkv.get(in.manager, qHeads), in.attention, kv);
             } else {
                 NDArray qk = rope.apply(qkv.get(in.manager, qkHeads), cosSin);  // [T, H + KV, D]
                 kv.write(l, qk.get(in.manager, kHeads).concat(qkv.get(in.manager, vHeads), 1), in.kvWrite);
                 attn = attention.forward(l, qk.get(in.manager, qHeads), in.attention, kv);
             }
-            x.addi(layer.out.apply(attn));
+            layer.out.addTo(attn, x);
             NDArray gateUp = layer.gateUp.apply(x, layer.postNorm);        // [T, 2 * inter]
-            NDArray gate = gateUp.get(in.manager, gateSlice);
-            NDArray act = gate.getNDArrayInternal().sigmoid().muli(gate).muli(gateUp.get(in.manager, upSlice));
-            x.addi(layer.down.apply(act));
+            NDArray act;
+            if (hostKernels) {
+                act = swiGlu.apply(gateUp, t, in.manager);
+            } else {
+                NDArray gate = gateUp.get(in.manager, gateSlice);
+                act = gate.getNDArrayInternal().sigmoid().muli(gate).muli(gateUp.get(in.manager, upSlice));
+            }
+            layer.down.addTo(act, x);
         }
         NDArray last = in.sampledRows(x);
         NDArray logits = lmHead.apply(last, finalNorm);
@@ -104,8 +112,9 @@ public final class LlamaModel implements DecoderModel {
 
     @Override
     public void warmUp() {
-        if (dtype == DataType.FLOAT32 && !embedTokens.getDevice().isGpu()) {
+        if (dtype == DataType.FLOAT32 && !embedTokens.getDevice().isGpu() && VectorApi.available()) {
             hostAttention.warmUp();
+            swiGlu.warmUp();
         }
     }
 

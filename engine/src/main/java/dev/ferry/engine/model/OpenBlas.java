@@ -62,24 +62,36 @@ final class OpenBlas {
      * @param rowFactors null, or a factor per row that multiplies that row of {@code y}
      */
     static void linear(NDArray x, Pointer w, NDArray y, int rows, int in, int out, float[] rowFactors) {
-        linear(x, w, y, rows, in, out, SPLIT ? partColumns(in, out) : out, rowFactors);
+        linear(x, w, y, rows, in, out, SPLIT ? partColumns(in, out) : out, rowFactors, false);
+    }
+
+    /** {@code y[rows, out] += x[rows, in] · w[out, in]ᵀ}: the product added into {@code y} as BLAS computes it (beta 1). */
+    static void addLinear(NDArray x, Pointer w, NDArray y, int rows, int in, int out) {
+        linear(x, w, y, rows, in, out, SPLIT ? partColumns(in, out) : out, null, true);
     }
 
     /**
      * @param partColumns output columns per part (a multiple of 16: whole cache lines of y); parts
      *     are shared with this thread's {@link BlasPartner}, and {@code out} or more runs all here
+     * @param accumulate whether the product is added to {@code y} rather than stored; then
+     *     {@code rowFactors} must be null
      */
-    static void linear(NDArray x, Pointer w, NDArray y, int rows, int in, int out, int partColumns, float[] rowFactors) {
+    static void linear(NDArray x, Pointer w, NDArray y, int rows, int in, int out, int partColumns, float[] rowFactors,
+                       boolean accumulate) {
+        if (accumulate && rowFactors != null) {
+            throw new IllegalArgumentException("row factors scale the whole output row, which an accumulated product shares");
+        }
         Pointer px = address(x);
         Pointer py = address(y);
+        float beta = accumulate ? 1f : 0f;
         if (partColumns >= out) {
-            product(px, w, py, rows, in, 0, out, out, rowFactors);
+            product(px, w, py, rows, in, 0, out, out, rowFactors, beta);
             return;
         }
         int parts = (out + partColumns - 1) / partColumns;
         BlasPartner.ofCurrentThread().share(parts, p -> {
             int from = p * partColumns;
-            product(px, w, py, rows, in, from, Math.min(partColumns, out - from), out, rowFactors);
+            product(px, w, py, rows, in, from, Math.min(partColumns, out - from), out, rowFactors, beta);
         });
     }
 
@@ -105,17 +117,17 @@ final class OpenBlas {
         return (int) Math.min(out, (columns + 15) & ~15L);
     }
 
-    /** Output columns {@code [from, from + count)} of the product, each row times its factor if there are any. */
+    /** Output columns {@code [from, from + count)} of the product (plus {@code beta} times y's), each row times its factor if there are any. */
     private static void product(Pointer x, Pointer w, Pointer y, int rows, int in, int from, int count, int ldy,
-                                float[] rowFactors) {
+                                float[] rowFactors, float beta) {
         Pointer wf = w.share((long) from * in * Float.BYTES);
         Pointer yf = y.share((long) from * Float.BYTES);
         if (rows == 1) {
             float alpha = rowFactors == null ? 1f : rowFactors[0];
-            cblas_sgemv(ROW_MAJOR, NO_TRANS, count, in, alpha, wf, in, x, 1, 0f, yf, 1);
+            cblas_sgemv(ROW_MAJOR, NO_TRANS, count, in, alpha, wf, in, x, 1, beta, yf, 1);
             return;
         }
-        cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, rows, count, in, 1f, x, in, wf, in, 0f, yf, ldy);
+        cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, rows, count, in, 1f, x, in, wf, in, beta, yf, ldy);
         if (rowFactors != null) {
             for (int r = 0; r < rows; r++) {
                 cblas_sscal(count, rowFactors[r], yf.share((long) r * ldy * Float.BYTES), 1);

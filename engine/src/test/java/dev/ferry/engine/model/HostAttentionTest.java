@@ -27,7 +27,7 @@ class HostAttentionTest {
     @ParameterizedTest(name = "heads {0}/{1}, headDim {2}, blockSize {3}, window {4}")
     @CsvSource({"12, 4, 64, 16, 0", "4, 2, 20, 5, 0", "6, 6, 16, 4, 7", "8, 1, 48, 3, 0", "2, 1, 7, 2, 3"})
     void matchesLibtorchAttention(int heads, int kvHeads, int headDim, int blockSize, int windowOrZero) {
-        assumeTrue(HostAttention.available(), "needs --add-modules jdk.incubator.vector");
+        assumeTrue(VectorApi.available(), "needs --add-modules jdk.incubator.vector");
         Integer window = windowOrZero == 0 ? null : windowOrZero;
         Random random = new Random(heads * 31 + headDim);
         KvCacheSpec spec = new KvCacheSpec(64, blockSize, 1, kvHeads, headDim, DataType.FLOAT32);

@@ -67,7 +67,7 @@ class LinearFormsTest {
             NDArray x = m.randomNormal(new Shape(rows, IN));
             for (int repeat = 0; repeat < 50; repeat++) { // the parts fall to the two threads differently each time
                 NDArray y = m.create(new Shape(rows, out), DataType.FLOAT32);
-                OpenBlas.linear(x, OpenBlas.address(w), y, rows, IN, out, 16, null);
+                OpenBlas.linear(x, OpenBlas.address(w), y, rows, IN, out, 16, null, false);
                 assertTrue(maxRelativeError(y, reference(x, w, null)) < 1e-5);
             }
         }
@@ -96,6 +96,32 @@ class LinearFormsTest {
             NDArray got = layer.apply(x, norm);
             assertEquals(new Shape(rows, OUT), got.getShape());
             assertTrue(maxRelativeError(got, expected) < 1e-5, "error " + maxRelativeError(got, expected));
+        }
+    }
+
+    /** Added into the residual by BLAS (in parts, by two threads) or by a separate add, the sum is the same. */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 3, 17})
+    void addingIntoTheResidualMatchesTheProductPlusTheResidual(int rows) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray w = m.randomNormal(new Shape(OUT, IN));
+            NDArray x = m.randomNormal(new Shape(rows, IN));
+            NDArray product = reference(x, w, null);
+            for (Linear.Form f : Linear.Form.values()) {
+                Linear layer = Linear.fromOutIn(w.duplicate(), null, Precision.uniform(DataType.FLOAT32));
+                if (f == Linear.Form.HALF_OUT_IN || !layer.supports(f)) {
+                    continue;
+                }
+                Linear.Form[] forms = new Linear.Form[Linear.BUCKETS];
+                Arrays.fill(forms, f);
+                layer.choose(forms); // one form for every batch size: releases the weights of the others
+                NDArray residual = m.randomNormal(new Shape(rows, OUT));
+                NDArray expected = product.add(residual.toType(DataType.FLOAT64, false));
+                layer.addTo(x, residual);
+                if (rows > 0) {
+                    assertTrue(maxRelativeError(residual, expected) < 1e-5, f + ": " + maxRelativeError(residual, expected));
+                }
+            }
         }
     }
 

@@ -5,7 +5,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
@@ -29,11 +31,18 @@ public final class Linear {
         /** {@code linear(x16, W16[out, in])}, x cast to fp16 and the result back: fp16 weights, fp32 activations. */
         HALF_OUT_IN,
         /** OpenBLAS on the fp32 {@code [out, in]} weight of {@link #OUT_IN} (CPU only): no copy of its own. */
-        OPENBLAS;
+        OPENBLAS,
+        /** {@link RowsKernel} (Java's Vector API) on the same weight: each weight row read once for all input rows. */
+        VECTOR;
 
         /** The form whose array this form computes with. */
         Form storage() {
-            return this == OPENBLAS ? OUT_IN : this;
+            return onHostMemory() ? OUT_IN : this;
+        }
+
+        /** Whether the product runs on the tensors' memory here: it can then scale output rows and add into y. */
+        boolean onHostMemory() {
+            return this == OPENBLAS || this == VECTOR;
         }
     }
 
@@ -49,7 +58,8 @@ public final class Linear {
     private final Precision precision;
     private final Map<Form, NDArray> weights = new EnumMap<>(Form.class);
     private final Form[] choice = new Form[BUCKETS];
-    /** Address of the {@link Form#OUT_IN} weight for {@link Form#OPENBLAS}, taken on first use. */
+    /** The memory of the {@link Form#OUT_IN} weight for the host forms, taken on first use; null before. */
+    private ByteBuffer hostWeight;
     private Pointer blasWeight;
     /** The dense layer a step runs after this one, whose weights the BLAS partner may prefetch; null if unknown. */
     private Linear next;
@@ -111,7 +121,7 @@ public final class Linear {
     }
 
     /**
-     * {@code apply(norm.apply(x))}. With OpenBLAS on a step of a few rows and the norm's scale folded
+     * {@code apply(norm.apply(x))}. With a host form on a step of a few rows and the norm's scale folded
      * into this layer, the norm is one factor per row, computed here from each row's sum of squares
      * and applied to the product's output: five fewer libtorch ops per norm, two norms per layer
      * (their dispatch, not their arithmetic, is what they cost in a batch-1 step).
@@ -119,7 +129,7 @@ public final class Linear {
     public NDArray apply(NDArray x, RmsNorm norm) {
         long rows = x.getShape().get(0);
         Form form = choice[bucket(rows)];
-        if (form != Form.OPENBLAS || !norm.folded() || rows > FUSED_NORM_ROWS || rows == 0) {
+        if (!form.onHostMemory() || !norm.folded() || rows > FUSED_NORM_ROWS || rows == 0) {
             return apply(norm.apply(x), form);
         }
         double[] sums = OpenBlas.rowSumsOfSquares(x, (int) rows, (int) in);
@@ -127,24 +137,24 @@ public final class Linear {
         for (int r = 0; r < sums.length; r++) {
             factors[r] = norm.rowFactor(sums[r], in);
         }
-        NDArray y = openBlas(x, weight(form), factors);
+        NDArray y = hostProduct(x, form, factors);
         return bias == null ? y : y.addi(bias);
     }
 
     /**
-     * {@code residual += x Wᵀ + b}, in place. As an OpenBLAS product the sum accumulates straight
-     * into {@code residual}: no output tensor and no add, two libtorch ops fewer a call.
+     * {@code residual += x Wᵀ + b}, in place. As a host product the sum accumulates straight into
+     * {@code residual}: no output tensor and no add, two libtorch ops fewer a call.
      *
-     * @param residual {@code [rows, out]}, contiguous (OpenBLAS writes its memory)
+     * @param residual {@code [rows, out]}, contiguous (a host form writes its memory)
      */
     public void addTo(NDArray x, NDArray residual) {
         long rows = x.getShape().get(0);
         Form form = choice[bucket(rows)];
-        if (form != Form.OPENBLAS || bias != null) {
+        if (!form.onHostMemory() || bias != null) {
             residual.addi(apply(x, form));
             return;
         }
-        openBlas(x, weight(form), residual, null, true);
+        hostProduct(x, form, residual, null, true);
     }
 
     NDArray apply(NDArray x, Form form) {
@@ -154,34 +164,46 @@ public final class Linear {
             case IN_OUT -> x.matMul(w);
             case HALF_OUT_IN -> JniUtils.linear((PtNDArray) x.toType(DataType.FLOAT16, false), (PtNDArray) w, null)
                     .toType(x.getDataType(), false);
-            case OPENBLAS -> openBlas(x, w, null);
+            case OPENBLAS, VECTOR -> hostProduct(x, form, null);
         };
         return bias == null ? y : y.addi(bias);
     }
 
     /** Whether this layer can run in {@code form} here. */
     boolean supports(Form form) {
-        return form != Form.OPENBLAS || (OpenBlas.available() && !onGpu
-                && precision.activations() == DataType.FLOAT32 && in * out * Float.BYTES <= Integer.MAX_VALUE);
+        boolean hostMemory = !onGpu && precision.activations() == DataType.FLOAT32
+                && in * out * Float.BYTES <= Integer.MAX_VALUE;
+        return switch (form) {
+            case OPENBLAS -> hostMemory && OpenBlas.available();
+            case VECTOR -> hostMemory && VectorApi.available();
+            default -> true;
+        };
     }
 
     /** @param rowFactors each output row's factor, or null for none */
-    private NDArray openBlas(NDArray x, NDArray w, float[] rowFactors) {
+    private NDArray hostProduct(NDArray x, Form form, float[] rowFactors) {
         NDArray y = x.getManager().create(new Shape(x.getShape().get(0), out), DataType.FLOAT32);
-        openBlas(x, w, y, rowFactors, false);
+        hostProduct(x, form, y, rowFactors, false);
         return y;
     }
 
     /** @param accumulate whether the product is added to {@code y} rather than stored there */
-    private void openBlas(NDArray x, NDArray w, NDArray y, float[] rowFactors, boolean accumulate) {
-        if (blasWeight == null) {
-            blasWeight = OpenBlas.address(w);
+    private void hostProduct(NDArray x, Form form, NDArray y, float[] rowFactors, boolean accumulate) {
+        if (hostWeight == null) {
+            hostWeight = OpenBlas.view(weight(Form.OUT_IN));
+            blasWeight = Native.getDirectBufferPointer(hostWeight);
         }
         int rows = (int) x.getShape().get(0);
         if (rows == 0) { // a step whose prefill chunks end no prompt samples no rows
             return;
         }
-        if (accumulate) {
+        if (form == Form.VECTOR) {
+            float[] xs = new float[rows * (int) in];
+            OpenBlas.view(x).asFloatBuffer().get(xs);
+            ByteBuffer ys = OpenBlas.view(y);
+            OpenBlas.inParts((int) in, (int) out, (from, count) -> RowsKernel.product(hostWeight, xs, rows, (int) in,
+                    ys, (int) out, from, from + count, rowFactors, accumulate));
+        } else if (accumulate) {
             OpenBlas.addLinear(x, blasWeight, y, rows, (int) in, (int) out);
         } else {
             OpenBlas.linear(x, blasWeight, y, rows, (int) in, (int) out, rowFactors);
@@ -205,7 +227,7 @@ public final class Linear {
             case OUT_IN -> master == Form.IN_OUT ? contiguousTranspose(m) : m.toType(precision.activations(), true);
             case IN_OUT -> contiguousTranspose(weight(Form.OUT_IN));
             case HALF_OUT_IN -> weight(Form.OUT_IN).toType(DataType.FLOAT16, true);
-            case OPENBLAS -> throw new AssertionError("OPENBLAS has no array of its own");
+            case OPENBLAS, VECTOR -> throw new AssertionError(form + " has no array of its own");
         };
         weights.put(form, w);
         return w;
@@ -226,7 +248,8 @@ public final class Linear {
             weights.remove(master).close(); // nothing else derives from it any more
         }
         if (!weights.containsKey(Form.OUT_IN)) {
-            blasWeight = null; // its array is gone
+            hostWeight = null; // its array is gone
+            blasWeight = null;
         }
     }
 

@@ -80,8 +80,9 @@ public final class LinearTuner {
      */
     private static Linear.Form[] candidates(Linear layer) {
         return Arrays.stream(layer.precision().mixed()
-                        ? new Linear.Form[] {Linear.Form.HALF_OUT_IN, Linear.Form.OUT_IN, Linear.Form.IN_OUT, Linear.Form.OPENBLAS}
-                        : new Linear.Form[] {Linear.Form.OUT_IN, Linear.Form.IN_OUT, Linear.Form.OPENBLAS})
+                        ? new Linear.Form[] {Linear.Form.HALF_OUT_IN, Linear.Form.OUT_IN, Linear.Form.IN_OUT,
+                            Linear.Form.OPENBLAS, Linear.Form.VECTOR}
+                        : new Linear.Form[] {Linear.Form.OUT_IN, Linear.Form.IN_OUT, Linear.Form.OPENBLAS, Linear.Form.VECTOR})
                 .filter(layer::supports).toArray(Linear.Form[]::new);
     }
 

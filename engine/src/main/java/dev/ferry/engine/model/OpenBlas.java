@@ -71,8 +71,7 @@ final class OpenBlas {
     }
 
     /**
-     * @param partColumns output columns per part (a multiple of 16: whole cache lines of y); parts
-     *     are shared with this thread's {@link BlasPartner}, and {@code out} or more runs all here
+     * @param partColumns output columns per part (a multiple of 16: whole cache lines of y); see {@link #inParts}
      * @param accumulate whether the product is added to {@code y} rather than stored; then
      *     {@code rowFactors} must be null
      */
@@ -84,14 +83,32 @@ final class OpenBlas {
         Pointer px = address(x);
         Pointer py = address(y);
         float beta = accumulate ? 1f : 0f;
+        inPartsOf(partColumns, out, (from, count) -> product(px, w, py, rows, in, from, count, out, rowFactors, beta));
+    }
+
+    /** Output columns {@code [from, from + count)} of a product. */
+    interface Columns {
+        void compute(int from, int count);
+    }
+
+    /** Computes the {@code out} columns of a product with an {@code [out, in]} weight in parts (see {@link #partColumns}). */
+    static void inParts(int in, int out, Columns columns) {
+        inPartsOf(SPLIT ? partColumns(in, out) : out, out, columns);
+    }
+
+    /**
+     * @param partColumns output columns per part; parts are shared with this thread's {@link
+     *     BlasPartner}, and {@code out} or more runs all here
+     */
+    private static void inPartsOf(int partColumns, int out, Columns columns) {
         if (partColumns >= out) {
-            product(px, w, py, rows, in, 0, out, out, rowFactors, beta);
+            columns.compute(0, out);
             return;
         }
         int parts = (out + partColumns - 1) / partColumns;
         BlasPartner.ofCurrentThread().share(parts, p -> {
             int from = p * partColumns;
-            product(px, w, py, rows, in, from, Math.min(partColumns, out - from), out, rowFactors, beta);
+            columns.compute(from, Math.min(partColumns, out - from));
         });
     }
 

@@ -8,6 +8,7 @@ import dev.ferry.store.ModelFolder;
 import dev.ferry.store.safetensors.TensorDtype;
 import dev.ferry.store.safetensors.TensorInfo;
 import dev.ferry.store.safetensors.WeightIndex;
+import java.nio.ByteBuffer;
 
 /**
  * Reads a model folder's tensors into device arrays of the compute dtype. A tensor already stored
@@ -39,7 +40,12 @@ final class WeightReader {
     private NDArray load(String name, DataType dtype) {
         TensorInfo t = folder.tensor(name);
         if (sameType(t.dtype(), dtype) && !manager.getDevice().isGpu()) {
-            return manager.create(WeightIndex.map(t), new Shape(t.shape()), dtype);
+            // copied to a cache-line boundary: DJL would compute on the file's mapping in place, at
+            // whatever offset the tensor has in the file
+            ByteBuffer stored = WeightIndex.map(t);
+            ByteBuffer aligned = HostTensor.alignedBuffer(stored.remaining());
+            aligned.put(stored.duplicate()).flip();
+            return manager.create(aligned, new Shape(t.shape()), dtype);
         }
         return host(name).toNDArray(manager, dtype);
     }

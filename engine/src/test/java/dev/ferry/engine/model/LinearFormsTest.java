@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * of them per batch size, so a wrong stride or transpose in one would corrupt only some batches.
  */
 class LinearFormsTest {
-    private static final int IN = 48;
+    private static final int IN = 50; // not a multiple of a vector: the kernels' tails run too
     private static final int OUT = 40;
 
     @ParameterizedTest
@@ -74,28 +74,32 @@ class LinearFormsTest {
     }
 
     /**
-     * A folded RMSNorm is applied to the output rows of an OpenBLAS product, not to its input: the
-     * same values as the norm's own ops followed by the product, at one row (the GEMV's alpha),
-     * several (a scale per row after the GEMM), and past the fused limit (the norm's ops).
+     * A folded RMSNorm is applied to the output rows of a host product (OpenBLAS or the Vector
+     * kernel), not to its input: the same values as the norm's own ops followed by the product, at
+     * one row (the GEMV's alpha), several (a scale per row), and past the fused limit (the norm's ops).
      */
     @ParameterizedTest
     @ValueSource(ints = {1, 3, Linear.FUSED_NORM_ROWS, Linear.FUSED_NORM_ROWS + 1})
     void aFoldedNormOnTheOutputMatchesTheNormThenTheProduct(int rows) {
-        assumeTrue(OpenBlas.available(), "OpenBLAS is not installed");
-        try (NDManager m = NDManager.newBaseManager()) {
-            NDArray w = m.randomNormal(new Shape(OUT, IN));
-            NDArray b = m.randomNormal(new Shape(OUT));
-            Linear layer = Linear.fromOutIn(w, b, Precision.uniform(DataType.FLOAT32));
-            Linear.Form[] openBlas = new Linear.Form[Linear.BUCKETS];
-            Arrays.fill(openBlas, Linear.Form.OPENBLAS);
-            layer.choose(openBlas);
-            RmsNorm norm = new RmsNorm(null, 1e-3, DataType.FLOAT32, m);
-            // rows of different sizes, small enough that eps changes the factor
-            NDArray x = m.randomNormal(new Shape(rows, IN)).mul(m.arange(1f, rows + 1f).reshape(rows, 1).mul(0.01f));
-            NDArray expected = reference(norm.apply(x), w, b);
-            NDArray got = layer.apply(x, norm);
-            assertEquals(new Shape(rows, OUT), got.getShape());
-            assertTrue(maxRelativeError(got, expected) < 1e-5, "error " + maxRelativeError(got, expected));
+        for (Linear.Form form : new Linear.Form[] {Linear.Form.OPENBLAS, Linear.Form.VECTOR}) {
+            try (NDManager m = NDManager.newBaseManager()) {
+                NDArray w = m.randomNormal(new Shape(OUT, IN));
+                NDArray b = m.randomNormal(new Shape(OUT));
+                Linear layer = Linear.fromOutIn(w, b, Precision.uniform(DataType.FLOAT32));
+                if (!layer.supports(form)) {
+                    continue;
+                }
+                Linear.Form[] forms = new Linear.Form[Linear.BUCKETS];
+                Arrays.fill(forms, form);
+                layer.choose(forms);
+                RmsNorm norm = new RmsNorm(null, 1e-3, DataType.FLOAT32, m);
+                // rows of different sizes, small enough that eps changes the factor
+                NDArray x = m.randomNormal(new Shape(rows, IN)).mul(m.arange(1f, rows + 1f).reshape(rows, 1).mul(0.01f));
+                NDArray expected = reference(norm.apply(x), w, b);
+                NDArray got = layer.apply(x, norm);
+                assertEquals(new Shape(rows, OUT), got.getShape());
+                assertTrue(maxRelativeError(got, expected) < 1e-5, form + ": error " + maxRelativeError(got, expected));
+            }
         }
     }
 

@@ -86,12 +86,24 @@ public final class LinearTuner {
                 .filter(layer::supports).toArray(Linear.Form[]::new);
     }
 
+    /**
+     * At one row, the Vector API product only where OpenBLAS is missing: the two time alike on
+     * their own, but inside batch-1 steps the Java kernel chosen for q/k/v made the step slower
+     * (12.8 against 12.1 ms, in 8 of 8 interleaved rounds). From two rows on it is the faster of
+     * the two in steps too (batch 2: 17.2 against 21.7 ms; batch 4: 20.9 against 22.7).
+     */
+    private static Linear.Form[] candidates(Linear layer, long rows) {
+        Linear.Form[] all = candidates(layer);
+        boolean gemv = rows == 1 && Arrays.asList(all).contains(Linear.Form.OPENBLAS);
+        return gemv ? Arrays.stream(all).filter(f -> f != Linear.Form.VECTOR).toArray(Linear.Form[]::new) : all;
+    }
+
     private static Linear.Form[] tuneShape(List<Linear> layers, NDManager parent) {
         DataType dtype = layers.get(0).precision().activations();
-        Linear.Form[] candidates = candidates(layers.get(0));
         Linear.Form[] best = new Linear.Form[Linear.BUCKETS];
         for (int b = 0; b <= MAX_TUNED_BUCKET; b++) {
             long rows = 1L << b;
+            Linear.Form[] candidates = candidates(layers.get(0), rows);
             double bestTime = Double.MAX_VALUE;
             // timed with the threads a step of this many tokens runs with
             try (SmallStepThreads threads = SmallStepThreads.forStep((int) rows, parent.getDevice());

@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * java -cp ... dev.ferry.bench.ForwardBenchmark [--model DIR] [--device cpu] [--dtype f32,f16] [--batch 32]
- *     [--context 128] [--steps 20] [--rounds 3] [--out results.json]
+ *     [--context 128] [--steps 20] [--rounds 5] [--out results.json]
  * </pre>
  * Without --model it creates the small preset (Llama shape, hidden 768, 12 layers) once under
  * bench/target/models.
@@ -52,7 +52,7 @@ public final class ForwardBenchmark {
         int batch = Integer.parseInt(args.getOrDefault("batch", "32"));
         int context = Integer.parseInt(args.getOrDefault("context", "128"));
         int steps = Integer.parseInt(args.getOrDefault("steps", "20"));
-        int rounds = Integer.parseInt(args.getOrDefault("rounds", "3"));
+        int rounds = Integer.parseInt(args.getOrDefault("rounds", "5"));
         for (String dtypeName : args.getOrDefault("dtype", "f32,f16").split(",")) {
             TensorDtype dtype = TensorDtype.fromUserName(dtypeName);
             String p = dtypeName + "_";
@@ -105,6 +105,10 @@ public final class ForwardBenchmark {
                 results.put(p + "host_prep_us_b1", round(median(host1)));
                 results.put(p + "host_prep_us_b" + batch, round(median(hostB)));
                 results.put(p + "b1_fraction_of_fp32_bandwidth_floor", round3(median(f1)));
+                // each round's own: the host's bandwidth and the step both swing from round to round
+                results.put(p + "b1_fraction_by_round", roundEach(f1));
+                results.put(p + "memory_read_GBps_by_round", roundEach(Arrays.stream(bw).map(v -> v / 1e9).toArray()));
+                results.put(p + "decode_b1_step_ms_by_round", roundEach(one));
                 results.put(p + "b" + batch + "_fraction_of_compute_ceiling", round3(median(fB)));
             }
         }
@@ -214,6 +218,11 @@ public final class ForwardBenchmark {
             new ModelCreator(System.err).create(spec, dir);
         }
         return dir;
+    }
+
+    /** Each value to three decimals, as a list that both the printed report and the JSON show. */
+    private static List<Double> roundEach(double[] v) {
+        return Arrays.stream(v).map(x -> Math.round(x * 1000) / 1000.0).boxed().toList();
     }
 
     static double median(double[] v) {

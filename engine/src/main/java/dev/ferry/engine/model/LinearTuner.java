@@ -46,7 +46,7 @@ public final class LinearTuner {
             for (Linear l : e.getValue()) {
                 l.choose(forms);
             }
-            LOG.debug("linear {}: forms by bucket {}", e.getKey(), Arrays.toString(forms));
+            LOG.info("linear {}: forms by bucket {}", e.getKey(), Arrays.toString(forms));
         }
         Linear.chainInStepOrder(linears);
         LOG.info("tuned {} linear shapes in {} ms", byShape.size(), (System.nanoTime() - t0) / 1_000_000);

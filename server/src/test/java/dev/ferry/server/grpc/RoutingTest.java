@@ -114,14 +114,14 @@ class RoutingTest {
     }
 
     @Test
-    void shortRequestsGoToTheSmallModelAndLongOnesToTheLarge() {
+    void shortRequestsGoToTheSmallModelAndLongOnesToTheLarge() throws Exception {
         long chosenBefore = count("small", RouteStats.Outcome.CHOSEN);
         Finish simple = complete(request("auto", SHORT, 4));
         assertEquals("small", simple.getModel());
         assertEquals("auto", simple.getRoute());
         assertEquals("complexity 0.25 (prompt 4/16 tokens, max_tokens 4/1000) < 1.00: simple -> small tier -> small",
                 simple.getRouteReason());
-        assertEquals(chosenBefore + 1, count("small", RouteStats.Outcome.CHOSEN));
+        awaitCount("small", RouteStats.Outcome.CHOSEN, chosenBefore + 1);
 
         Finish complex = complete(request("auto", LONG, 4));
         assertEquals("large", complex.getModel());
@@ -146,7 +146,7 @@ class RoutingTest {
         assertTrue(f.getRouteReason().contains("-> large could not take it (resource_exhausted: queue_full: "),
                 f.getRouteReason());
         assertTrue(f.getRouteReason().endsWith("-> fell back to small"), f.getRouteReason());
-        assertEquals(before + 1, count("small", RouteStats.Outcome.FALLBACK));
+        awaitCount("small", RouteStats.Outcome.FALLBACK, before + 1);
     }
 
     @Test
@@ -259,6 +259,15 @@ class RoutingTest {
         } catch (StatusRuntimeException e) {
             return false;
         }
+    }
+
+    /**
+     * Waits until the route counts {@code expected}, and checks it stays there. A request is counted
+     * as served once its replica has taken it, which for four tokens can be after the stream ended.
+     */
+    private static void awaitCount(String model, RouteStats.Outcome outcome, long expected) throws InterruptedException {
+        waitFor(() -> count(model, outcome) >= expected);
+        assertEquals(expected, count(model, outcome));
     }
 
     static void waitFor(BooleanSupplier condition) throws InterruptedException {

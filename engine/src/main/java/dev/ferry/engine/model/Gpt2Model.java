@@ -29,6 +29,7 @@ public final class Gpt2Model implements DecoderModel {
     private final LayerNorm finalNorm;
     private final Linear lmHead;
     private final PagedAttention attention;
+    private final HostAttention hostAttention;
     private final NDIndex qHeads;
     private final NDIndex kvHeads;
     private final NDArray geluCubic;
@@ -47,6 +48,7 @@ public final class Gpt2Model implements DecoderModel {
         this.finalNorm = finalNorm;
         this.lmHead = lmHead;
         this.attention = new PagedAttention(config.numHeads(), config.numKvHeads(), config.headDim());
+        this.hostAttention = new HostAttention(config.numHeads(), config.numKvHeads(), config.headDim(), null);
         qHeads = new NDIndex(":, :" + config.numHeads());
         kvHeads = new NDIndex(":, " + config.numHeads() + ":");
         geluCubic = manager.full(new Shape(), 0.044715f, dtype);
@@ -65,11 +67,13 @@ public final class Gpt2Model implements DecoderModel {
             x = x.toType(dtype, false); // fp16 table, fp32 activations
         }
         x.addi(JniUtils.embedding((PtNDArray) in.positions, (PtNDArray) positionEmbed, false));
+        HostAttention.StepKeys keys = HostAttention.applies(t, dtype, kv) ? hostAttention.keys(in.spans, kv) : null;
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
             NDArray qkv = layer.qkv.apply(layer.ln1.apply(x)).reshape(t, 3L * heads, d); // [T, 3 * heads, D]
             kv.write(l, qkv.get(in.manager, kvHeads), in.kvWrite);            // keys then values: the pool's layout
-            NDArray attn = attention.forward(l, qkv.get(in.manager, qHeads), in.attention, kv);
+            NDArray attn = keys != null ? hostAttention.forward(l, qkv, keys, kv, in.manager)
+                    : attention.forward(l, qkv.get(in.manager, qHeads), in.attention, kv);
             layer.out.addTo(attn, x);
             layer.proj.addTo(gelu(layer.fc.apply(layer.ln2.apply(x))), x);
         }
@@ -82,6 +86,13 @@ public final class Gpt2Model implements DecoderModel {
     private NDArray gelu(NDArray x) {
         NDArray inner = x.square().muli(x).muli(geluCubic).addi(x).muli(geluScale);
         return inner.tanh().addi(one).muli(x).muli(half);
+    }
+
+    @Override
+    public void warmUp() {
+        if (dtype == DataType.FLOAT32 && !tokenEmbed.getDevice().isGpu()) {
+            hostAttention.warmUp();
+        }
     }
 
     @Override

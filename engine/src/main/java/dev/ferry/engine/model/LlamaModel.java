@@ -79,7 +79,7 @@ public final class LlamaModel implements DecoderModel {
         boolean onHost = HostRopeWrite.applies(t, dtype, kv);
         float[][][] hostCosSin = onHost ? hostRope.tables(in.hostPositions) : null;
         NDArray[] cosSin = onHost ? null : rope.gather(in.positions);
-        boolean hostKernels = onHost && VectorApi.available(); // attention and the MLP activation in Java
+        boolean hostKernels = HostAttention.applies(t, dtype, kv); // attention and the MLP activation in Java
         HostAttention.StepKeys keys = hostKernels ? hostAttention.keys(in.spans, kv) : null;
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];

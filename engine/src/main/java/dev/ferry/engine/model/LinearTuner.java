@@ -87,15 +87,17 @@ public final class LinearTuner {
     }
 
     /**
-     * At one row, the Vector API product only where OpenBLAS is missing: the two time alike on
-     * their own, but inside batch-1 steps the Java kernel chosen for q/k/v made the step slower
-     * (12.8 against 12.1 ms, in 8 of 8 interleaved rounds). From two rows on it is the faster of
-     * the two in steps too (batch 2: 17.2 against 21.7 ms; batch 4: 20.9 against 22.7).
+     * At one row, OpenBLAS's GEMV alone where it is installed: timed alone, the forms come close for
+     * some shapes, and the tuner picked libtorch's for q/k/v in about half of the loads, but in the
+     * step only a host product takes the folded norm as its alpha and has the next weights read
+     * ahead (batch-1 step 11.2 ms with OpenBLAS for q/k/v, 12.9 with either libtorch form, 8 of 8
+     * interleaved rounds; 12.1 against 12.8 with the Vector API kernel). From two rows on, every
+     * form is timed (the Vector API kernel then wins at 2-4 rows: batch-2 step 17.2 against 21.7 ms
+     * with OpenBLAS's GEMM).
      */
     private static Linear.Form[] candidates(Linear layer, long rows) {
         Linear.Form[] all = candidates(layer);
-        boolean gemv = rows == 1 && Arrays.asList(all).contains(Linear.Form.OPENBLAS);
-        return gemv ? Arrays.stream(all).filter(f -> f != Linear.Form.VECTOR).toArray(Linear.Form[]::new) : all;
+        return rows == 1 && Arrays.asList(all).contains(Linear.Form.OPENBLAS) ? new Linear.Form[] {Linear.Form.OPENBLAS} : all;
     }
 
     private static Linear.Form[] tuneShape(List<Linear> layers, NDManager parent) {

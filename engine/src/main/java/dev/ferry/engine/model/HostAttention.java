@@ -8,6 +8,7 @@ import dev.ferry.engine.kv.KvCache;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * Attention of a small fp32 CPU step (the steps {@link HostRopeWrite} serves) computed in Java by
@@ -25,7 +26,8 @@ final class HostAttention {
     private final int kvHeads;
     private final int headDim;
     private final Integer slidingWindow;
-    private final AttentionKernel kernel;
+    /** One per thread that attends: the engine thread and its BLAS partner each hold their own scratch. */
+    private final ThreadLocal<AttentionKernel> kernels;
     /** Keeps {@link #touch}'s reads from being optimized away. */
     private int touched;
 
@@ -34,7 +36,8 @@ final class HostAttention {
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.slidingWindow = slidingWindow;
-        this.kernel = VectorApi.available() ? new AttentionKernel(heads, kvHeads, headDim) : null;
+        this.kernels = VectorApi.available() ? ThreadLocal.withInitial(() -> new AttentionKernel(heads, kvHeads, headDim))
+                : null;
     }
 
     /** Whether a step of {@code tokens} tokens attends here: a small fp32 CPU step, on a JVM with the Vector API. */
@@ -95,10 +98,19 @@ final class HostAttention {
         int blockBytes = rowBytes(kv, kv.spec().blockSize(), 0, 0) - rowBytes(kv, 0, 0, 0);
         int qStride = (heads + 2 * kvHeads) * headDim * Float.BYTES;
         int outStride = heads * headDim * Float.BYTES;
-        for (int t = 0; t < tokens; t++) {
+        IntConsumer token = t -> {
             touch(pool, keys.blocks()[t], blockBytes);
             int[] rows = keys.keyRows()[t];
-            kernel.attend(pool, q, t * qStride, o, t * outStride, rows, rows.length, headBytes, valueBytes);
+            kernels.get().attend(pool, q, t * qStride, o, t * outStride, rows, rows.length, headBytes, valueBytes);
+        };
+        if (tokens > 1 && OpenBlas.SPLIT) {
+            // tokens are independent: the BLAS partner takes some (batch-8 step, Llama small 28.4 to
+            // 26.1 ms, GPT-2 small 41.0 to 33.3; batch 2 unchanged)
+            BlasPartner.ofCurrentThread().share(tokens, token);
+        } else {
+            for (int t = 0; t < tokens; t++) {
+                token.accept(t);
+            }
         }
         return out;
     }
@@ -129,7 +141,7 @@ final class HostAttention {
      * against 12 once compiled. A no-op where the kernel is not used; a few ms after the first load.
      */
     void warmUp() {
-        if (kernel == null) {
+        if (kernels == null) {
             return;
         }
         int keys = 64;
@@ -143,7 +155,7 @@ final class HostAttention {
             keyRows[j] = j * rowBytes;
         }
         for (int i = 0; i < WARM_UP_CALLS; i++) {
-            kernel.attend(pool, q, 0, out, 0, keyRows, keys, headBytes, kvHeads * headBytes);
+            kernels.get().attend(pool, q, 0, out, 0, keyRows, keys, headBytes, kvHeads * headBytes);
         }
     }
 

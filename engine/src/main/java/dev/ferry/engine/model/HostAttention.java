@@ -50,8 +50,11 @@ final class HostAttention {
      *
      * @param keyRows per token, the byte offset of each key it sees (KV head 0's key row)
      * @param blocks per token, the byte offset of each block those keys lie in
+     * @param headBytes from one KV head's row of a token to the next head's
+     * @param valueBytes from a key's row to the value's row of the same token and head
+     * @param blockBytes the bytes of one block, all heads' keys and values
      */
-    record StepKeys(int[][] keyRows, int[][] blocks) {}
+    record StepKeys(int[][] keyRows, int[][] blocks, int headBytes, int valueBytes, int blockBytes) {}
 
     /** A token at position p of its sequence sees keys {@code [0, p]}, or the last {@code slidingWindow} of them. */
     StepKeys keys(List<SequenceSpan> spans, KvCache kv) {
@@ -79,7 +82,9 @@ final class HostAttention {
                 blocks[s.queryStart() + q] = b;
             }
         }
-        return new StepKeys(rows, blocks);
+        int origin = rowBytes(kv, 0, 0, 0);
+        return new StepKeys(rows, blocks, rowBytes(kv, 0, 0, 1) - origin, rowBytes(kv, 0, 1, 0) - origin,
+                rowBytes(kv, blockSize, 0, 0) - origin);
     }
 
     /**
@@ -93,15 +98,13 @@ final class HostAttention {
         ByteBuffer pool = OpenBlas.view(kv.rows(layer));
         ByteBuffer q = OpenBlas.view(qkv);
         ByteBuffer o = OpenBlas.view(out);
-        int headBytes = rowBytes(kv, 0, 0, 1) - rowBytes(kv, 0, 0, 0);
-        int valueBytes = rowBytes(kv, 0, 1, 0) - rowBytes(kv, 0, 0, 0);
-        int blockBytes = rowBytes(kv, kv.spec().blockSize(), 0, 0) - rowBytes(kv, 0, 0, 0);
         int qStride = (heads + 2 * kvHeads) * headDim * Float.BYTES;
         int outStride = heads * headDim * Float.BYTES;
         IntConsumer token = t -> {
-            touch(pool, keys.blocks()[t], blockBytes);
+            touch(pool, keys.blocks()[t], keys.blockBytes());
             int[] rows = keys.keyRows()[t];
-            kernels.get().attend(pool, q, t * qStride, o, t * outStride, rows, rows.length, headBytes, valueBytes);
+            kernels.get().attend(pool, q, t * qStride, o, t * outStride, rows, rows.length, keys.headBytes(),
+                    keys.valueBytes());
         };
         if (tokens > 1 && OpenBlas.SPLIT) {
             // tokens are independent: the BLAS partner takes some (batch-8 step, Llama small 28.4 to

@@ -62,12 +62,12 @@ final class OpenBlas {
      * @param rowFactors null, or a factor per row that multiplies that row of {@code y}
      */
     static void linear(NDArray x, Pointer w, NDArray y, int rows, int in, int out, float[] rowFactors) {
-        linear(x, w, y, rows, in, out, SPLIT ? partColumns(in, out) : out, rowFactors, false);
+        linear(x, w, y, rows, in, out, partColumnsHere(in, out), rowFactors, false);
     }
 
     /** {@code y[rows, out] += x[rows, in] · w[out, in]ᵀ}: the product added into {@code y} as BLAS computes it (beta 1). */
     static void addLinear(NDArray x, Pointer w, NDArray y, int rows, int in, int out) {
-        linear(x, w, y, rows, in, out, SPLIT ? partColumns(in, out) : out, null, true);
+        linear(x, w, y, rows, in, out, partColumnsHere(in, out), null, true);
     }
 
     /**
@@ -93,7 +93,12 @@ final class OpenBlas {
 
     /** Computes the {@code out} columns of a product with an {@code [out, in]} weight in parts (see {@link #partColumns}). */
     static void inParts(int in, int out, Columns columns) {
-        inPartsOf(SPLIT ? partColumns(in, out) : out, out, columns);
+        inPartsOf(partColumnsHere(in, out), out, columns);
+    }
+
+    /** {@link #partColumns} where products are split, else all columns in one part. */
+    private static int partColumnsHere(int in, int out) {
+        return SPLIT ? partColumns(in, out) : out;
     }
 
     /**

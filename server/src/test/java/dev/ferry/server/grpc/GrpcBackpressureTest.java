@@ -136,11 +136,9 @@ class GrpcBackpressureTest {
         ticker.scheduleAtFixedRate(() -> slow.call.request(1), 1, 1, TimeUnit.SECONDS);
         assertTrue(slow.firstToken.await(30, TimeUnit.SECONDS));
         double withSlow;
-        long heldAfterGeneration;
         try {
             withSlow = fastRate(3);
             t.assertEngineIdleWithin(30_000); // the slow request's tokens are all sampled now
-            heldAfterGeneration = t.server.context().streams().bufferedTokens();
         } finally {
             ticker.shutdownNow();
         }
@@ -151,14 +149,16 @@ class GrpcBackpressureTest {
 
         long maxHeld = t.server.context().streams().maxBufferedPerStream();
         System.out.printf("fast streams: %.0f tok/s alone, %.0f tok/s beside a slow reader; slow reader: %d tokens in "
-                + "%d messages (%d read at 1/s), %d tokens held in its pump when generation ended%n", alone, withSlow,
-                slow.tokens.get(), slow.messages.get(), readSlowly, heldAfterGeneration);
+                + "%d messages (%d read at 1/s), at most %d tokens held in its pump%n", alone, withSlow,
+                slow.tokens.get(), slow.messages.get(), readSlowly, maxHeld);
         assertEquals(null, slow.error);
         assertEquals(240, slow.tokens.get(), "every token arrives in the end");
         assertTrue(slow.messages.get() < 120, "once the client stopped reading, tokens were coalesced: "
                 + slow.messages.get() + " messages");
-        assertTrue(heldAfterGeneration > 100, "unread tokens wait in the pump, not in transport buffers: "
-                + heldAfterGeneration);
+        // the most the pump held, not what it holds when generation ends: each 1/s read reopens the
+        // window and the pump then sends all it holds as one message, so a read that falls between
+        // the last token and the check would empty it
+        assertTrue(maxHeld > 100, "unread tokens wait in the pump, not in transport buffers: " + maxHeld);
         assertTrue(maxHeld <= 240, "what a stream holds is bounded by its max_tokens: " + maxHeld);
         assertTrue(withSlow >= 0.7 * alone, "fast streams keep their rate: " + withSlow + " vs " + alone);
     }

@@ -17,9 +17,9 @@ import java.util.Map;
  * A dense layer {@code y = x W^T + b} that may hold its weight in several physical forms and picks
  * one per batch size. Through DJL on a CPU the fastest form depends on the shape and on the number
  * of rows (a contiguous {@code [in, out]} copy wins for large matrices at one row, {@code linear}
- * on {@code [out, in]} at many, OpenBLAS's GEMV beats both at one row where it is installed; fp16
- * weights halve the bytes a small batch reads). {@link
- * LinearTuner} measures and sets the choice at load time.
+ * on {@code [out, in]} at many; at one row OpenBLAS's GEMV beats both and Ferry's native kernel
+ * beats OpenBLAS; fp16 weights halve the bytes a small batch reads). {@link LinearTuner} measures
+ * and sets the choice at load time.
  */
 public final class Linear {
     /** Physical forms of the weight. */
@@ -33,7 +33,12 @@ public final class Linear {
         /** OpenBLAS on the fp32 {@code [out, in]} weight of {@link #OUT_IN} (CPU only): no copy of its own. */
         OPENBLAS,
         /** {@link RowsKernel} (Java's Vector API) on the same weight: each weight row read once for all input rows. */
-        VECTOR;
+        VECTOR,
+        /**
+         * {@link NativeKernels}' matrix-vector product on the same weight: for one row (more rows are
+         * computed one after another, each reading the whole weight).
+         */
+        NATIVE;
 
         /** The form whose array this form computes with. */
         Form storage() {
@@ -42,7 +47,7 @@ public final class Linear {
 
         /** Whether the product runs on the tensors' memory here: it can then scale output rows and add into y. */
         boolean onHostMemory() {
-            return this == OPENBLAS || this == VECTOR;
+            return this == OPENBLAS || this == VECTOR || this == NATIVE;
         }
     }
 
@@ -164,7 +169,7 @@ public final class Linear {
             case IN_OUT -> x.matMul(w);
             case HALF_OUT_IN -> JniUtils.linear((PtNDArray) x.toType(DataType.FLOAT16, false), (PtNDArray) w, null)
                     .toType(x.getDataType(), false);
-            case OPENBLAS, VECTOR -> hostProduct(x, form, null);
+            case OPENBLAS, VECTOR, NATIVE -> hostProduct(x, form, null);
         };
         return bias == null ? y : y.addi(bias);
     }
@@ -176,6 +181,7 @@ public final class Linear {
         return switch (form) {
             case OPENBLAS -> hostMemory && OpenBlas.available();
             case VECTOR -> hostMemory && VectorApi.available();
+            case NATIVE -> hostMemory && NativeKernels.available();
             default -> true;
         };
     }
@@ -203,6 +209,8 @@ public final class Linear {
             ByteBuffer ys = OpenBlas.view(y);
             OpenBlas.inParts((int) in, (int) out, (from, count) -> RowsKernel.product(hostWeight, xs, rows, (int) in,
                     ys, (int) out, from, from + count, rowFactors, accumulate));
+        } else if (form == Form.NATIVE) {
+            nativeProduct(x, rows, y, rowFactors, accumulate);
         } else if (accumulate) {
             OpenBlas.addLinear(x, blasWeight, y, rows, (int) in, (int) out);
         } else {
@@ -210,6 +218,21 @@ public final class Linear {
         }
         if (next != null && next.blasWeight != null) {
             BlasPartner.ofCurrentThread().prefetch(next.blasWeight, next.in * next.out * Float.BYTES);
+        }
+    }
+
+    /** The product through {@link NativeKernels}, one input row after another, each split like OpenBLAS's. */
+    private void nativeProduct(NDArray x, int rows, NDArray y, float[] rowFactors, boolean accumulate) {
+        Pointer px = OpenBlas.address(x);
+        Pointer py = OpenBlas.address(y);
+        int n = (int) in;
+        float beta = accumulate ? 1f : 0f;
+        for (int r = 0; r < rows; r++) {
+            Pointer xr = px.share((long) r * n * Float.BYTES);
+            long yr = (long) r * out;
+            float alpha = rowFactors == null ? 1f : rowFactors[r];
+            OpenBlas.inParts(n, (int) out, (from, count) -> NativeKernels.gemv(blasWeight.share((long) from * n * Float.BYTES),
+                    xr, py.share((yr + from) * Float.BYTES), count, n, alpha, beta));
         }
     }
 
@@ -227,7 +250,7 @@ public final class Linear {
             case OUT_IN -> master == Form.IN_OUT ? contiguousTranspose(m) : m.toType(precision.activations(), true);
             case IN_OUT -> contiguousTranspose(weight(Form.OUT_IN));
             case HALF_OUT_IN -> weight(Form.OUT_IN).toType(DataType.FLOAT16, true);
-            case OPENBLAS, VECTOR -> throw new AssertionError(form + " has no array of its own");
+            case OPENBLAS, VECTOR, NATIVE -> throw new AssertionError(form + " has no array of its own");
         };
         weights.put(form, w);
         return w;
@@ -251,6 +274,19 @@ public final class Linear {
             hostWeight = null; // its array is gone
             blasWeight = null;
         }
+    }
+
+    /**
+     * Runs one-row products in {@code form} from now on, whatever the tuner chose: for benchmarks
+     * that compare the forms in turns within one process.
+     */
+    public void useAtOneRow(Form form) {
+        if (!supports(form)) {
+            throw new IllegalArgumentException(form + " is not available for a " + out + "x" + in + " layer here");
+        }
+        Form[] forms = choice.clone();
+        forms[0] = form;
+        choose(forms);
     }
 
     /** Records that steps run {@code layers} in this order, the last followed by the first of the next step. */

@@ -81,23 +81,35 @@ public final class LinearTuner {
     private static Linear.Form[] candidates(Linear layer) {
         return Arrays.stream(layer.precision().mixed()
                         ? new Linear.Form[] {Linear.Form.HALF_OUT_IN, Linear.Form.OUT_IN, Linear.Form.IN_OUT,
-                            Linear.Form.OPENBLAS, Linear.Form.VECTOR}
-                        : new Linear.Form[] {Linear.Form.OUT_IN, Linear.Form.IN_OUT, Linear.Form.OPENBLAS, Linear.Form.VECTOR})
+                            Linear.Form.OPENBLAS, Linear.Form.VECTOR, Linear.Form.NATIVE}
+                        : new Linear.Form[] {Linear.Form.OUT_IN, Linear.Form.IN_OUT, Linear.Form.OPENBLAS, Linear.Form.VECTOR,
+                            Linear.Form.NATIVE})
                 .filter(layer::supports).toArray(Linear.Form[]::new);
     }
 
     /**
-     * At one row, OpenBLAS's GEMV alone where it is installed: timed alone, the forms come close for
-     * some shapes, and the tuner picked libtorch's for q/k/v in about half of the loads, but in the
-     * step only a host product takes the folded norm as its alpha and has the next weights read
-     * ahead (batch-1 step 11.2 ms with OpenBLAS for q/k/v, 12.9 with either libtorch form, 8 of 8
-     * interleaved rounds; 12.1 against 12.8 with the Vector API kernel). From two rows on, every
-     * form is timed (the Vector API kernel then wins at 2-4 rows: batch-2 step 17.2 against 21.7 ms
-     * with OpenBLAS's GEMM).
+     * At one row, the native kernel where it was built, else OpenBLAS's GEMV where it is installed,
+     * untimed. Timed alone, the forms come close for some shapes, and the tuner picked libtorch's for
+     * q/k/v in about half of the loads, but in the step only a host product takes the folded norm as
+     * its alpha and has the next weights read ahead (batch-1 step 11.2 ms with OpenBLAS for q/k/v,
+     * 12.9 with either libtorch form, 8 of 8 interleaved rounds; 12.1 against 12.8 with the Vector
+     * API kernel), and the native kernel streams faster than OpenBLAS in every phase of this host's
+     * memory bandwidth ({@code bench/one-row.sh}: batch-1 step 9.87 against 10.70 ms where the probe
+     * read 40-50 GB/s, 7.52 against 9.24 where it read 60 or more; faster in 411 of 454 rounds).
+     * From two rows on, every form but the native one-row kernel is timed
+     * (the Vector API kernel then wins at 2-4 rows: batch-2 step 17.2 against 21.7 ms with
+     * OpenBLAS's GEMM).
      */
     private static Linear.Form[] candidates(Linear layer, long rows) {
-        Linear.Form[] all = candidates(layer);
-        return rows == 1 && Arrays.asList(all).contains(Linear.Form.OPENBLAS) ? new Linear.Form[] {Linear.Form.OPENBLAS} : all;
+        List<Linear.Form> all = Arrays.asList(candidates(layer));
+        if (rows == 1) {
+            for (Linear.Form preferred : new Linear.Form[] {Linear.Form.NATIVE, Linear.Form.OPENBLAS}) {
+                if (all.contains(preferred)) {
+                    return new Linear.Form[] {preferred};
+                }
+            }
+        }
+        return all.stream().filter(f -> f != Linear.Form.NATIVE).toArray(Linear.Form[]::new);
     }
 
     private static Linear.Form[] tuneShape(List<Linear> layers, NDManager parent) {

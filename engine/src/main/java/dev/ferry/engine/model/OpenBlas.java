@@ -9,6 +9,7 @@ import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * two, and at 32 rows split OpenBLAS runs 123-149 GFLOP/s against MKL's 96-115. {@link LinearTuner}
  * offers it as one more form and keeps it only where it measures faster. OpenBLAS is optional:
  * without it ({@code apt-get install libopenblas0-pthread}), or with {@code -Dferry.openblas=false},
- * {@link #available()} is false and layers keep to libtorch's forms.
+ * {@link #available()} is false and layers keep to libtorch's forms. The splitting of a product
+ * into parts shared with a {@link BlasPartner} ({@link #inParts}) and the helpers on tensors'
+ * memory serve every host form (the Vector API kernel and the native kernels too).
  */
 final class OpenBlas {
     private static final Logger LOG = LoggerFactory.getLogger(OpenBlas.class);
@@ -117,10 +120,24 @@ final class OpenBlas {
         });
     }
 
-    /** Each row's sum of squares, accumulated in double, of a contiguous fp32 CPU tensor {@code x[rows, in]}. */
+    /**
+     * Each row's sum of squares, accumulated in double, of a contiguous fp32 CPU tensor {@code x[rows, in]}:
+     * through the native kernels or OpenBLAS, else in Java (the Vector API form runs without either).
+     */
     static double[] rowSumsOfSquares(NDArray x, int rows, int in) {
         Pointer px = address(x);
+        if (NativeKernels.available()) {
+            return NativeKernels.rowSumsOfSquares(px, rows, in);
+        }
         double[] sums = new double[rows];
+        if (!AVAILABLE) {
+            FloatBuffer values = view(x).asFloatBuffer();
+            for (int i = 0; i < rows * in; i++) {
+                double v = values.get(i);
+                sums[i / in] += v * v;
+            }
+            return sums;
+        }
         for (int r = 0; r < rows; r++) {
             Pointer row = px.share((long) r * in * Float.BYTES);
             sums[r] = cblas_dsdot(in, row, 1, row, 1);
@@ -159,6 +176,10 @@ final class OpenBlas {
 
     /** Reads one float per 64-byte line of {@code [address, address + bytes)}, bringing those lines into the caches. */
     static void touch(Pointer address, long bytes) {
+        if (NativeKernels.available()) {
+            NativeKernels.touch(address, bytes);
+            return;
+        }
         cblas_sasum((int) (bytes / 64), address, 16);
     }
 

@@ -74,14 +74,14 @@ class LinearFormsTest {
     }
 
     /**
-     * A folded RMSNorm is applied to the output rows of a host product (OpenBLAS or the Vector
-     * kernel), not to its input: the same values as the norm's own ops followed by the product, at
+     * A folded RMSNorm is applied to the output rows of a host product (OpenBLAS, the Vector kernel
+     * or the native one), not to its input: the same values as the norm's own ops followed by the product, at
      * one row (the GEMV's alpha), several (a scale per row), and past the fused limit (the norm's ops).
      */
     @ParameterizedTest
     @ValueSource(ints = {1, 3, Linear.FUSED_NORM_ROWS, Linear.FUSED_NORM_ROWS + 1})
     void aFoldedNormOnTheOutputMatchesTheNormThenTheProduct(int rows) {
-        for (Linear.Form form : new Linear.Form[] {Linear.Form.OPENBLAS, Linear.Form.VECTOR}) {
+        for (Linear.Form form : new Linear.Form[] {Linear.Form.OPENBLAS, Linear.Form.VECTOR, Linear.Form.NATIVE}) {
             try (NDManager m = NDManager.newBaseManager()) {
                 NDArray w = m.randomNormal(new Shape(OUT, IN));
                 NDArray b = m.randomNormal(new Shape(OUT));
@@ -141,6 +141,7 @@ class LinearFormsTest {
     @Test
     void openBlasIsOfferedForFp32OnTheCpuWhenInstalled() throws Exception {
         assumeTrue(installed(), "OpenBLAS is not installed");
+        assumeTrue(Boolean.parseBoolean(System.getProperty("ferry.openblas", "true")), "switched off (-Dferry.openblas=false)");
         try (NDManager m = NDManager.newBaseManager()) {
             Linear fp32 = Linear.fromOutIn(m.randomNormal(new Shape(OUT, IN)), null, Precision.uniform(DataType.FLOAT32));
             Linear fp64 = Linear.fromOutIn(m.randomNormal(new Shape(OUT, IN)).toType(DataType.FLOAT64, false), null,

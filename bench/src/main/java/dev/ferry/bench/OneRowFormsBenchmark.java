@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
  * native kernel against OpenBLAS's GEMV), in one process, with the host's memory-read bandwidth
  * probed before each round. This host's bandwidth swings between phases for minutes at a time, and
  * forms do not rank the same in every phase, so rounds are grouped by the probe's reading: per
- * group, each form's median step, its median ratio to the first form's step in the same round,
- * and in how many rounds it was the faster.
+ * group, each form's median step, its median fraction of the bandwidth floor (fp32 weight bytes
+ * over the bandwidth of its round, as {@link ForwardBenchmark} takes it), its median ratio to the
+ * first form's step in the same round, and in how many rounds it was the faster.
  */
 public final class OneRowFormsBenchmark {
     /** Upper bounds of the probe groups, GB/s. */
@@ -35,8 +36,10 @@ public final class OneRowFormsBenchmark {
         List<Linear.Form> forms = Arrays.stream(args.getOrDefault("forms", "NATIVE,OPENBLAS").split(","))
                 .map(f -> Linear.Form.valueOf(f.trim().toUpperCase())).toList();
         List<double[]> rounds = new ArrayList<>(); // probe GB/s, then one step time per form
+        double weightGB;
         try (ModelFolder folder = ModelFolder.open(modelDir);
              ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults().withDevice("cpu").withDtype(TensorDtype.F32))) {
+            weightGB = ForwardBenchmark.denseParameters(folder) * 4.0 / 1e9;
             List<Linear> layers = runner.model().linears();
             for (Linear.Form f : forms) { // untimed: also the JIT's warm-up
                 layers.forEach(l -> l.useAtOneRow(f));
@@ -61,14 +64,15 @@ public final class OneRowFormsBenchmark {
             double from = low;
             List<double[]> group = rounds.stream().filter(g -> g[0] >= from && g[0] < high).toList();
             String name = high == Double.MAX_VALUE ? String.format("probe_%.0f_up", from) : String.format("probe_%.0f_%.0f", from, high);
-            summarize(name, group, forms, results);
+            summarize(name, group, forms, weightGB, results);
             low = high;
         }
-        summarize("all", rounds, forms, results);
+        summarize("all", rounds, forms, weightGB, results);
         Report.print(results, args.get("out"));
     }
 
-    private static void summarize(String group, List<double[]> rounds, List<Linear.Form> forms, Map<String, Object> results) {
+    private static void summarize(String group, List<double[]> rounds, List<Linear.Form> forms, double weightGB,
+                                  Map<String, Object> results) {
         results.put(group + "_rounds", rounds.size());
         if (rounds.isEmpty()) {
             return;
@@ -77,6 +81,7 @@ public final class OneRowFormsBenchmark {
             int f = i + 1;
             String key = group + "_" + forms.get(i).name().toLowerCase();
             results.put(key + "_step_ms", ForwardBenchmark.round3(median(rounds, g -> g[f])));
+            results.put(key + "_fraction_of_floor", ForwardBenchmark.round3(median(rounds, g -> weightGB / (g[f] / 1000 * g[0]))));
             if (i > 0) {
                 results.put(key + "_vs_" + forms.get(0).name().toLowerCase(), ForwardBenchmark.round3(median(rounds, g -> g[f] / g[1])));
                 results.put(key + "_faster_in", rounds.stream().filter(g -> g[f] < g[1]).count() + " of " + rounds.size());

@@ -6,11 +6,11 @@
  * lines each core has in flight: the loop asks for the lines 2 KiB ahead of the ones it reads
  * (software prefetch) on top of what the hardware prefetcher guesses. Measured on the 2-core EPYC
  * machine, small preset, batch-1 decode steps in interleaved rounds of one process against
- * OpenBLAS 0.3.21's sgemv (same parts, same partner thread): where the host's memory probe read
- * 40-50 GB/s, 9.50 against 10.19 ms (faster in 120 of 127 rounds); where it read 60 or more,
- * 7.26 against 8.90 ms (69 of 71). Without the prefetch the same loop was 3% slower than OpenBLAS
- * in the first kind of phase, though 17% faster in the second; prefetching 1, 3 or 4 KiB ahead
- * measured within 1% of 2 KiB. The Java Vector API version of the loop (JDK 17) reads no faster
+ * OpenBLAS 0.3.21's sgemv (same parts, same partner thread; bench/one-row.sh): where the host's
+ * memory probe read 40-50 GB/s, 10.50 against 11.20 ms (faster in 106 of 121 rounds); where it
+ * read 60 or more, 8.27 against 9.91 ms (16 of 16). Without the prefetch the same loop was 3%
+ * slower than OpenBLAS in the first kind of phase, though 17% faster in the second; prefetching
+ * 1, 3 or 4 KiB ahead measured within 1% of 2 KiB. The Java Vector API version of the loop (JDK 17) reads no faster
  * than OpenBLAS, and Java has no prefetch instruction.
  *
  * Built by build.sh with the system C compiler. The loop is written once on GCC's vector types;

@@ -94,8 +94,8 @@ public final class LinearTuner {
      * its alpha and has the next weights read ahead (batch-1 step 11.2 ms with OpenBLAS for q/k/v,
      * 12.9 with either libtorch form, 8 of 8 interleaved rounds; 12.1 against 12.8 with the Vector
      * API kernel), and the native kernel streams faster than OpenBLAS in every phase of this host's
-     * memory bandwidth ({@code bench/one-row.sh}: batch-1 step 9.87 against 10.70 ms where the probe
-     * read 40-50 GB/s, 7.52 against 9.24 where it read 60 or more; faster in 411 of 454 rounds).
+     * memory bandwidth ({@code bench/one-row.sh}: batch-1 step 10.50 against 11.20 ms where the probe
+     * read 40-50 GB/s, 8.27 against 9.91 where it read 60 or more; faster in 385 of 461 rounds).
      * From two rows on, every form but the native one-row kernel is timed
      * (the Vector API kernel then wins at 2-4 rows: batch-2 step 17.2 against 21.7 ms with
      * OpenBLAS's GEMM).

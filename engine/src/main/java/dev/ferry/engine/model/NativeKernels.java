@@ -57,7 +57,8 @@ final class NativeKernels {
             return true;
         } catch (UnsatisfiedLinkError e) {
             LOG.info("native kernels not built (no C compiler when Ferry was built: apt-get install gcc libc6-dev, "
-                    + "then rebuild): batch-1 CPU decode steps take 5-22% longer ({})", e.getMessage());
+                    + "then rebuild): batch-1 CPU decode steps take 5-22% longer");
+            LOG.debug("loading libferrykernels failed", e);
             return false;
         }
     }

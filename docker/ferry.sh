@@ -2,7 +2,7 @@
 # The images' `ferry` command: Ferry's command line on the JVM flags of FERRY_JAVA_OPTS. exec, so
 # the JVM is the container's main process and receives SIGTERM (graceful drain) itself.
 # One malloc arena keeps the engine thread's tensor memory mapped between steps, and sleeping OpenMP
-# workers leave a core to OpenBLAS's second thread (see ../ferry).
+# workers leave a core to the second thread of the dense products (see ../ferry).
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-1}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 # The Vector API runs small CPU steps' attention in Java; a runtime without the module attends

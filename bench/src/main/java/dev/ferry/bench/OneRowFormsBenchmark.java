@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Batch-1 decode steps of the small preset with each one-row product form in turn (by default the
@@ -89,7 +90,7 @@ public final class OneRowFormsBenchmark {
         }
     }
 
-    private static double median(List<double[]> rounds, java.util.function.ToDoubleFunction<double[]> value) {
+    private static double median(List<double[]> rounds, ToDoubleFunction<double[]> value) {
         return ForwardBenchmark.median(rounds.stream().mapToDouble(value).toArray());
     }
 }

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,11 +80,8 @@ public final class LinearTuner {
      * choice never changes a fp32 model's numerics.
      */
     private static Linear.Form[] candidates(Linear layer) {
-        return Arrays.stream(layer.precision().mixed()
-                        ? new Linear.Form[] {Linear.Form.HALF_OUT_IN, Linear.Form.OUT_IN, Linear.Form.IN_OUT,
-                            Linear.Form.OPENBLAS, Linear.Form.VECTOR, Linear.Form.NATIVE}
-                        : new Linear.Form[] {Linear.Form.OUT_IN, Linear.Form.IN_OUT, Linear.Form.OPENBLAS, Linear.Form.VECTOR,
-                            Linear.Form.NATIVE})
+        Stream<Linear.Form> fp16 = layer.precision().mixed() ? Stream.of(Linear.Form.HALF_OUT_IN) : Stream.empty();
+        return Stream.concat(fp16, Arrays.stream(Linear.Form.values()).filter(f -> f != Linear.Form.HALF_OUT_IN))
                 .filter(layer::supports).toArray(Linear.Form[]::new);
     }
 

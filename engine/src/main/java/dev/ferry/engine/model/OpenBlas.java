@@ -132,9 +132,11 @@ final class OpenBlas {
         double[] sums = new double[rows];
         if (!AVAILABLE) {
             FloatBuffer values = view(x).asFloatBuffer();
-            for (int i = 0; i < rows * in; i++) {
-                double v = values.get(i);
-                sums[i / in] += v * v;
+            for (int r = 0; r < rows; r++) {
+                for (int c = r * in; c < (r + 1) * in; c++) {
+                    double v = values.get(c);
+                    sums[r] += v * v;
+                }
             }
             return sums;
         }

@@ -10,7 +10,7 @@ import ai.djl.pytorch.jni.JniUtils;
 /**
  * The paged KV pool of one model instance. Per layer one array holds keys and values, block-major
  * and head-major inside a block: row {@code ((block * 2 + kOrV) * kvHeads + head) * blockSize +
- * offset} holds one head's key ({@code kOrV = 0}) or value (1) for one token. A step writes all its
+ * offset} holds one head's key ({@code kOrV = 0}) or value (1) for one token ({@link KvCacheSpec#row}). A step writes all its
  * keys and values with one indexed put, and gathering a group's blocks is one row gather whose
  * result is already laid out as {@code [2, sequences, kvHeads, tokens, headDim]}, contiguous: no
  * strided transposes, which the DJL-NOTES measured at up to 5x the attention math.
@@ -55,20 +55,14 @@ public final class KvCache implements AutoCloseable {
         for (int slot : slots) {
             for (int kOrV = 0; kOrV < 2; kOrV++) {
                 for (int h = 0; h < kv; h++) {
-                    out[i++] = row(slot, kOrV, h);
+                    out[i++] = spec.row(slot, kOrV, h);
                 }
             }
         }
         return new NDIndex("{}", step.create(out));
     }
 
-    /** The pool row that holds one head's key ({@code kOrV = 0}) or value (1) for the token in {@code slot}. */
-    public long row(int slot, int kOrV, int head) {
-        int bs = spec.blockSize();
-        return (((long) (slot / bs) * 2 + kOrV) * spec.kvHeads() + head) * bs + slot % bs;
-    }
-
-    /** The layer's pool, {@code [rows, headDim]} contiguous (see {@link #row}), for writers that address its memory. */
+    /** The layer's pool, {@code [rows, headDim]} contiguous (see {@link KvCacheSpec#row}), for writers that address its memory. */
     public NDArray rows(int layer) {
         return rows[layer];
     }
@@ -86,7 +80,7 @@ public final class KvCache implements AutoCloseable {
                 for (int h = 0; h < kv; h++) {
                     for (int j = 0; j < maxBlocks; j++) {
                         int block = j < table.length ? table[j] : 0;
-                        out[i++] = ((long) block * 2 + kOrV) * kv + h;
+                        out[i++] = spec.blockRow(block, kOrV, h);
                     }
                 }
             }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.ferry.engine.kv.KvCache;
+import dev.ferry.engine.kv.KvCacheSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -72,7 +73,7 @@ final class HostAttention {
                 int first = slidingWindow == null ? 0 : Math.max(0, last - slidingWindow + 1);
                 int[] r = new int[last - first + 1];
                 for (int i = first; i <= last; i++) {
-                    r[i - first] = rowBytes(kv, table[i / blockSize] * blockSize + i % blockSize, 0, 0);
+                    r[i - first] = rowBytes(kv, KvCacheSpec.slot(table, i, blockSize), 0, 0);
                 }
                 rows[s.queryStart() + q] = r;
                 int[] b = new int[last / blockSize - first / blockSize + 1];
@@ -164,6 +165,6 @@ final class HostAttention {
 
     /** Byte offset of a pool row; {@link HostRopeWrite#applies} has checked that a layer's pool fits an int. */
     private int rowBytes(KvCache kv, int slot, int kOrV, int head) {
-        return (int) (kv.row(slot, kOrV, head) * headDim * Float.BYTES);
+        return (int) (kv.spec().row(slot, kOrV, head) * headDim * Float.BYTES);
     }
 }

@@ -64,7 +64,7 @@ final class HostRopeWrite {
             for (int kOrV = 0; kOrV < 2; kOrV++) {
                 for (int h = 0; h < kvHeads; h++) {
                     int from = (heads + kOrV * kvHeads + h) * headDim;
-                    pool.write(kv.row(slots[t], kOrV, h) * headDim * Float.BYTES, row, from, headDim);
+                    pool.write(kv.spec().row(slots[t], kOrV, h) * headDim * Float.BYTES, row, from, headDim);
                 }
             }
         }

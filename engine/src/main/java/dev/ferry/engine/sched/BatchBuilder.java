@@ -1,5 +1,6 @@
 package dev.ferry.engine.sched;
 
+import dev.ferry.engine.kv.KvCacheSpec;
 import dev.ferry.engine.model.ForwardBatch;
 import dev.ferry.engine.model.SequenceSpan;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ public final class BatchBuilder {
                 int p = start + k;
                 ids[t + k] = s.token(p);
                 pos[t + k] = p;
-                slots[t + k] = table[p / blockSize] * blockSize + p % blockSize;
+                slots[t + k] = KvCacheSpec.slot(table, p, blockSize);
             }
             // Logits are needed only when the span reaches the end of the known tokens.
             spans.add(new SequenceSpan(t, n, start + n, table, start + n == s.length()));

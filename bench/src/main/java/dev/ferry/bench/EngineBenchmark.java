@@ -1,20 +1,20 @@
 package dev.ferry.bench;
 
-import dev.ferry.engine.api.Engine;
+import dev.ferry.engine.Engine;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.EngineSpec;
 import dev.ferry.engine.api.Finish;
 import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.TokenSink;
+import dev.ferry.engine.loop.StepExecutor;
 import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.model.ForwardBatch;
-import dev.ferry.engine.runtime.ModelRunner;
-import dev.ferry.engine.runtime.OneShotThread;
-import dev.ferry.engine.runtime.RunnerOptions;
-import dev.ferry.engine.runtime.StepExecutor;
+import dev.ferry.engine.platform.OneShotThread;
+import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sample.SampleResult;
-import dev.ferry.engine.sample.SamplingParams;
 import dev.ferry.engine.sample.TokenHistory;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.create.ModelArch;

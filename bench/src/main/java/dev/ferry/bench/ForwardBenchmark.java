@@ -1,10 +1,10 @@
 package dev.ferry.bench;
 
 import ai.djl.ndarray.NDManager;
+import dev.ferry.engine.api.RunnerOptions;
 import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.model.ForwardBatch;
-import dev.ferry.engine.runtime.ModelRunner;
-import dev.ferry.engine.runtime.RunnerOptions;
+import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sched.BatchBuilder;
 import dev.ferry.engine.sched.Sequence;
 import dev.ferry.store.ModelFolder;

@@ -1,20 +1,20 @@
 package dev.ferry.bench;
 
 import ai.djl.ndarray.NDManager;
-import dev.ferry.engine.api.Engine;
+import dev.ferry.engine.Engine;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.Finish;
 import dev.ferry.engine.api.FinishReason;
 import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.kv.KvCacheSpec;
 import dev.ferry.engine.metrics.EngineMetrics;
-import dev.ferry.engine.runtime.Devices;
-import dev.ferry.engine.runtime.ModelRunner;
-import dev.ferry.engine.runtime.RunnerOptions;
-import dev.ferry.engine.sample.SamplingParams;
+import dev.ferry.engine.runner.Devices;
+import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sched.BatchBuilder;
 import dev.ferry.engine.sched.Sequence;
 import dev.ferry.store.ModelFolder;

@@ -1,8 +1,8 @@
 package dev.ferry.bench;
 
+import dev.ferry.engine.api.RunnerOptions;
 import dev.ferry.engine.model.Linear;
-import dev.ferry.engine.runtime.ModelRunner;
-import dev.ferry.engine.runtime.RunnerOptions;
+import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.safetensors.TensorDtype;
 import java.nio.file.Path;

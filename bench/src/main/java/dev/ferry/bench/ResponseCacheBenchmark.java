@@ -1,14 +1,14 @@
 package dev.ferry.bench;
 
 import dev.ferry.engine.api.EngineConfig;
+import dev.ferry.engine.api.RunnerOptions;
 import dev.ferry.engine.api.TokenStream;
-import dev.ferry.engine.cache.ResponseCache;
-import dev.ferry.engine.cache.ResponseCacheConfig;
-import dev.ferry.engine.runtime.RunnerOptions;
+import dev.ferry.server.cache.ResponseCache;
+import dev.ferry.server.cache.ResponseCacheConfig;
+import dev.ferry.server.models.ModelLoader;
+import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.serving.Inference;
 import dev.ferry.server.serving.InferenceRequest;
-import dev.ferry.server.serving.ModelLoader;
-import dev.ferry.server.serving.ModelRegistry;
 import dev.ferry.server.serving.Prompt;
 import dev.ferry.server.serving.SamplingOverrides;
 import dev.ferry.server.serving.ServingLimits;

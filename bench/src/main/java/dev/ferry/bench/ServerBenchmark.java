@@ -5,16 +5,16 @@ import dev.ferry.api.v1.GenerateResponse;
 import dev.ferry.api.v1.InferenceGrpc;
 import dev.ferry.api.v1.SamplingParams;
 import dev.ferry.api.v1.TokenIds;
-import dev.ferry.engine.api.Engine;
+import dev.ferry.engine.Engine;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.Finish;
+import dev.ferry.engine.api.RunnerOptions;
 import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.TokenSink;
-import dev.ferry.engine.runtime.RunnerOptions;
 import dev.ferry.server.FerryServer;
+import dev.ferry.server.models.ModelLoader;
+import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.serving.ApiKeys;
-import dev.ferry.server.serving.ModelLoader;
-import dev.ferry.server.serving.ModelRegistry;
 import dev.ferry.server.serving.ServingLimits;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
@@ -113,7 +113,7 @@ public final class ServerBenchmark {
         CpuClock clock = new CpuClock();
         for (int i = 0; i < streams; i++) {
             engine.submit(dev.ferry.engine.api.GenerateRequest.of(prompt(i), tokens,
-                    dev.ferry.engine.sample.SamplingParams.greedy()).withIgnoreEos(true), new TokenSink() {
+                    dev.ferry.engine.api.SamplingParams.greedy()).withIgnoreEos(true), new TokenSink() {
                         @Override
                         public void onToken(TokenEvent token) {
                             count.incrementAndGet();

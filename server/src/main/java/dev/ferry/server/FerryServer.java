@@ -1,15 +1,15 @@
 package dev.ferry.server;
 
-import dev.ferry.engine.admit.TenantQuotas;
-import dev.ferry.engine.cache.ResponseCache;
-import dev.ferry.engine.cache.ResponseCacheConfig;
+import dev.ferry.server.admission.TenantQuotas;
+import dev.ferry.server.cache.ResponseCache;
+import dev.ferry.server.cache.ResponseCacheConfig;
 import dev.ferry.server.grpc.GrpcServer;
 import dev.ferry.server.http.HttpApiServer;
 import dev.ferry.server.metrics.Observability;
 import dev.ferry.server.metrics.ServerMetrics;
+import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.Inference;
-import dev.ferry.server.serving.ModelRegistry;
 import dev.ferry.server.serving.ServingLimits;
 import dev.ferry.server.stream.StreamStats;
 import io.netty.util.concurrent.DefaultThreadFactory;

@@ -1,9 +1,9 @@
 package dev.ferry.server;
 
 import dev.ferry.server.metrics.ServerMetrics;
+import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.Inference;
-import dev.ferry.server.serving.ModelRegistry;
 import dev.ferry.server.stream.StreamStats;
 import java.util.concurrent.Executor;
 

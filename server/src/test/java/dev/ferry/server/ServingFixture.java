@@ -1,12 +1,12 @@
 package dev.ferry.server;
 
 import dev.ferry.engine.api.EngineConfig;
-import dev.ferry.engine.runtime.RunnerOptions;
+import dev.ferry.engine.api.RunnerOptions;
 import dev.ferry.server.metrics.ServerMetrics;
+import dev.ferry.server.models.ModelLoader;
+import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.Inference;
-import dev.ferry.server.serving.ModelLoader;
-import dev.ferry.server.serving.ModelRegistry;
 import dev.ferry.server.serving.ServingLimits;
 import dev.ferry.server.stream.StreamStats;
 import dev.ferry.store.create.ModelArch;

@@ -1,6 +1,5 @@
 package dev.ferry.engine.api;
 
-import dev.ferry.engine.sample.SamplingParams;
 import java.util.List;
 
 /**

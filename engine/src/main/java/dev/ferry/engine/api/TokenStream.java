@@ -20,7 +20,8 @@ public final class TokenStream implements TokenSink {
     /** The finished request: every token, the whole text (stop strings excluded), and how it ended. */
     public record Result(int[] tokenIds, String text, Finish finish, List<TokenEvent> events) {}
 
-    void attach(RequestHandle h) {
+    /** Called once, by whoever submitted this stream as a request's sink, with the request's handle. */
+    public void attach(RequestHandle h) {
         handle = h;
     }
 

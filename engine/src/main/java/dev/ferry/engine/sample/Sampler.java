@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.ferry.engine.api.SamplingParams;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

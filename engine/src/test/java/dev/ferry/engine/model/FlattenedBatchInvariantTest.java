@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.ferry.engine.api.RunnerOptions;
 import dev.ferry.engine.kv.BlockManager;
-import dev.ferry.engine.runtime.ModelRunner;
-import dev.ferry.engine.runtime.RunnerOptions;
+import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sched.BatchBuilder;
 import dev.ferry.engine.sched.Sequence;
 import dev.ferry.engine.testing.TinyModels;

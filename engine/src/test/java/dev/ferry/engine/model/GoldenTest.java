@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import dev.ferry.engine.kv.BlockManager;
-import dev.ferry.engine.api.Engine;
+import dev.ferry.engine.Engine;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.GenerateRequest;
-import dev.ferry.engine.runtime.ModelRunner;
-import dev.ferry.engine.runtime.RunnerOptions;
-import dev.ferry.engine.sample.SamplingParams;
+import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.SamplingParams;
+import dev.ferry.engine.kv.BlockManager;
+import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sched.BatchBuilder;
 import dev.ferry.engine.sched.Sequence;
 import dev.ferry.engine.testing.Golden;

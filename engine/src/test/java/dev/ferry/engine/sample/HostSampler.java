@@ -1,5 +1,6 @@
 package dev.ferry.engine.sample;
 
+import dev.ferry.engine.api.SamplingParams;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;

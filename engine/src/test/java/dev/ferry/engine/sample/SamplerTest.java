@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.ferry.engine.api.SamplingParams;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.ferry.server.cli;
 
 import dev.ferry.engine.api.EngineConfig;
-import dev.ferry.engine.runtime.RunnerOptions;
-import dev.ferry.server.serving.DevicePool;
+import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.server.models.DevicePool;
 import dev.ferry.store.config.MemoryBudget;
 import dev.ferry.store.config.ServingConfig;
 import dev.ferry.store.safetensors.TensorDtype;

@@ -2,11 +2,11 @@ package dev.ferry.server.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ferry.engine.api.Engine;
+import dev.ferry.engine.Engine;
 import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.api.TokenStream;
-import dev.ferry.engine.runtime.ModelRunner;
-import dev.ferry.engine.sample.SamplingParams;
+import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.GenerationConfig;
 import java.io.PrintWriter;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.Priority;
-import dev.ferry.engine.sample.SamplingParams;
+import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.store.tokenizer.ModelTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.ferry.server.cli;
 
-import dev.ferry.engine.cache.ResponseCacheConfig;
+import dev.ferry.server.cache.ResponseCacheConfig;
 import dev.ferry.store.config.MemoryBudget;
 import java.time.Duration;
 import picocli.CommandLine.Option;

@@ -1,14 +1,14 @@
 package dev.ferry.server.cli;
 
-import dev.ferry.engine.admit.AdmissionLimits;
-import dev.ferry.engine.admit.TenantQuotas;
 import dev.ferry.server.FerryServer;
+import dev.ferry.server.admission.AdmissionLimits;
+import dev.ferry.server.admission.TenantQuotas;
+import dev.ferry.server.admission.TenantsFile;
+import dev.ferry.server.models.ModelLoader;
+import dev.ferry.server.models.ModelRegistry;
+import dev.ferry.server.models.StoreWatcher;
 import dev.ferry.server.serving.ApiKeys;
-import dev.ferry.server.serving.ModelLoader;
-import dev.ferry.server.serving.ModelRegistry;
 import dev.ferry.server.serving.ServingLimits;
-import dev.ferry.server.serving.StoreWatcher;
-import dev.ferry.server.serving.TenantsFile;
 import dev.ferry.store.config.Durations;
 import dev.ferry.store.create.ModelArch;
 import dev.ferry.store.create.ModelCreator;

@@ -3,7 +3,7 @@ package dev.ferry.server.grpc;
 import dev.ferry.server.NettyTransport;
 import dev.ferry.server.ServerContext;
 import dev.ferry.server.affinity.PrefixRouter;
-import dev.ferry.server.serving.ServedModel;
+import dev.ferry.server.models.ServedModel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;

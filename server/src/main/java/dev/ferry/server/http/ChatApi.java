@@ -2,8 +2,8 @@ package dev.ferry.server.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.api.TokenEvent;
-import dev.ferry.engine.sample.SamplingParams;
 import dev.ferry.server.serving.ApiException;
 import dev.ferry.server.serving.Prompt;
 import java.io.IOException;

@@ -1,10 +1,10 @@
 package dev.ferry.server.http;
 
 import dev.ferry.server.ServerContext;
+import dev.ferry.server.models.ServedModel;
 import dev.ferry.server.serving.Admitted;
 import dev.ferry.server.serving.ApiException;
 import dev.ferry.server.serving.ApiStatus;
-import dev.ferry.server.serving.ServedModel;
 import dev.ferry.server.serving.Transport;
 import dev.ferry.server.stream.StreamPump;
 import dev.ferry.store.tokenizer.ModelTokenizer;

@@ -5,8 +5,8 @@ import static dev.ferry.server.metrics.Snapshots.gauge;
 
 import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.metrics.EngineMetrics.Dist;
-import dev.ferry.server.serving.ModelRegistry;
-import dev.ferry.server.serving.ServedModel;
+import dev.ferry.server.models.ModelRegistry;
+import dev.ferry.server.models.ServedModel;
 import dev.ferry.server.stream.StreamStats;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.Labels;

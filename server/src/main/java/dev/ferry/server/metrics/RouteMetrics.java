@@ -1,6 +1,6 @@
 package dev.ferry.server.metrics;
 
-import dev.ferry.engine.route.RouteStats;
+import dev.ferry.server.routing.RouteStats;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;

@@ -1,8 +1,8 @@
 package dev.ferry.server.metrics;
 
 import dev.ferry.engine.api.Usage;
-import dev.ferry.engine.cache.ResponseCache;
-import dev.ferry.server.serving.ModelRegistry;
+import dev.ferry.server.cache.ResponseCache;
+import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.serving.RequestListener;
 import dev.ferry.server.serving.RequestOutcome;
 import io.prometheus.metrics.model.registry.MultiCollector;

@@ -5,8 +5,8 @@ import static dev.ferry.server.metrics.Snapshots.gauge;
 
 import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.metrics.EngineMetrics.Dist;
-import dev.ferry.server.serving.ModelRegistry;
-import dev.ferry.server.serving.ServedModel;
+import dev.ferry.server.models.ModelRegistry;
+import dev.ferry.server.models.ServedModel;
 import dev.ferry.store.config.SloConfig;
 import dev.ferry.store.config.SloConfig.Slo;
 import io.netty.util.concurrent.DefaultThreadFactory;

@@ -1,14 +1,20 @@
 package dev.ferry.server.serving;
 
-import dev.ferry.engine.admit.TenantQuotas;
 import dev.ferry.engine.api.EngineOverloadedException;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.RequestHandle;
+import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.api.TokenSink;
-import dev.ferry.engine.cache.ResponseCache;
-import dev.ferry.engine.route.RouteConfig;
-import dev.ferry.engine.route.Router;
-import dev.ferry.engine.sample.SamplingParams;
+import dev.ferry.server.admission.AdmissionGate;
+import dev.ferry.server.admission.TenantQuotas;
+import dev.ferry.server.cache.CachedInference;
+import dev.ferry.server.cache.ResponseCache;
+import dev.ferry.server.models.ModelRegistry;
+import dev.ferry.server.models.ServedModel;
+import dev.ferry.server.routing.RouteAttempts;
+import dev.ferry.server.routing.RouteConfig;
+import dev.ferry.server.routing.Router;
+import dev.ferry.server.routing.Routing;
 import dev.ferry.store.config.GenerationConfig;
 import dev.ferry.store.tokenizer.ModelTokenizer;
 import java.util.IdentityHashMap;
@@ -215,7 +221,7 @@ public final class Inference {
             this.why = why;
         }
 
-        void routedBy(RouteAttempts attempts) {
+        public void routedBy(RouteAttempts attempts) {
             route = attempts;
         }
 

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * the answer ends the request at once (CANCELLED, nothing runs); a cancel after it reaches the
  * engine's request. Either way the sink gets exactly one finish.
  */
-final class PendingRequest implements RequestHandle {
+public final class PendingRequest implements RequestHandle {
     private static final Logger LOG = LoggerFactory.getLogger(PendingRequest.class);
     private static final Object WAITING = new Object();
     private static final Object STARTING = new Object();
@@ -28,13 +28,13 @@ final class PendingRequest implements RequestHandle {
     private final AtomicReference<Object> state = new AtomicReference<>(WAITING);
     private volatile boolean cancelRequested;
 
-    PendingRequest(TokenSink sink, int promptTokens) {
+    public PendingRequest(TokenSink sink, int promptTokens) {
         this.sink = sink;
         this.promptTokens = promptTokens;
     }
 
     /** Starts the request now that the lookup is over, unless it was cancelled meanwhile. */
-    void resolve(Function<TokenSink, RequestHandle> start) {
+    public void resolve(Function<TokenSink, RequestHandle> start) {
         if (!state.compareAndSet(WAITING, STARTING)) {
             return;
         }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.engine.cache.ResponseCacheConfig;
+import dev.ferry.server.cache.ResponseCacheConfig;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;

@@ -71,7 +71,7 @@ class GrpcInferenceTest {
     static TokenStream.Result engineGreedy(int maxTokens) throws InterruptedException {
         var engine = t.fixture.registry.get(ServingFixture.MODEL).instance().engine();
         return engine.submit(dev.ferry.engine.api.GenerateRequest.of(PROMPT, maxTokens,
-                dev.ferry.engine.sample.SamplingParams.greedy()).withIgnoreEos(true)).await();
+                dev.ferry.engine.api.SamplingParams.greedy()).withIgnoreEos(true)).await();
     }
 
     @Test

@@ -1,16 +1,16 @@
 package dev.ferry.server.grpc;
 
-import dev.ferry.engine.admit.AdmissionLimits;
 import dev.ferry.engine.api.EngineConfig;
-import dev.ferry.engine.runtime.RunnerOptions;
+import dev.ferry.engine.api.RunnerOptions;
 import dev.ferry.server.NettyTransport;
 import dev.ferry.server.ServerContext;
 import dev.ferry.server.ServingFixture;
+import dev.ferry.server.admission.AdmissionLimits;
 import dev.ferry.server.http.HttpApiServer;
+import dev.ferry.server.models.ModelLoader;
+import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.Inference;
-import dev.ferry.server.serving.ModelLoader;
-import dev.ferry.server.serving.ModelRegistry;
 import dev.ferry.server.serving.ServingLimits;
 import dev.ferry.server.stream.StreamStats;
 import io.grpc.ManagedChannel;

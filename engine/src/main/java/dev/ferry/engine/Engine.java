@@ -1,0 +1,72 @@
+package dev.ferry.engine;
+
+import dev.ferry.engine.api.EngineConfig;
+import dev.ferry.engine.api.EngineSpec;
+import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.RequestHandle;
+import dev.ferry.engine.api.TokenSink;
+import dev.ferry.engine.api.TokenStream;
+import dev.ferry.engine.kv.BlockManager;
+import dev.ferry.engine.loop.EngineRuntime;
+import dev.ferry.engine.loop.RunnerExecutor;
+import dev.ferry.engine.loop.StepExecutor;
+import dev.ferry.engine.metrics.EngineMetrics;
+import dev.ferry.engine.runner.ModelRunner;
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * One model instance serving requests with continuous batching: {@link #submit} hands a request to
+ * the engine loop through a bounded lock-free queue and returns at once; tokens reach the request's
+ * {@link TokenSink} as they are sampled, then exactly one finish. Thread-safe.
+ */
+public final class Engine implements AutoCloseable {
+    private final EngineRuntime runtime;
+
+    private Engine(EngineRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    /** Starts serving a loaded model. */
+    public static Engine start(ModelRunner runner, EngineConfig config) {
+        var spec = new EngineSpec(runner.folder().name(), runner.folder().tokenizer(), runner.kvSpec().numBlocks(),
+                runner.kvSpec().blockSize(), runner.maxModelLen(), runner.folder().config().vocabSize(),
+                Set.copyOf(runner.folder().eosTokenIds()));
+        return start(new RunnerExecutor(runner), spec, config);
+    }
+
+    /** Starts a loop over any step executor (benchmarks measure the loop itself with a stub). */
+    public static Engine start(StepExecutor executor, EngineSpec spec, EngineConfig config) {
+        BlockManager blocks = new BlockManager(spec.numBlocks(), spec.blockSize(), config.prefixCaching());
+        return new Engine(EngineRuntime.start(executor, spec, config, blocks));
+    }
+
+    /**
+     * Queues a request. Fails at once with {@link IllegalArgumentException} naming the field for a
+     * request the model cannot run, and with {@link EngineOverloadedException} when the queue is full.
+     */
+    public RequestHandle submit(GenerateRequest request, TokenSink sink) {
+        return runtime.submit(request, sink);
+    }
+
+    /** Submits and returns a blocking stream of the request's events. */
+    public TokenStream submit(GenerateRequest request) {
+        TokenStream stream = new TokenStream();
+        stream.attach(submit(request, stream));
+        return stream;
+    }
+
+    public EngineMetrics metrics() {
+        return runtime.metrics();
+    }
+
+    /** Stops accepting requests; those in flight finish within {@code drain}, the rest end with ERROR. */
+    public void shutdown(Duration drain) {
+        runtime.shutdown(drain);
+    }
+
+    @Override
+    public void close() {
+        shutdown(Duration.ofSeconds(30));
+    }
+}

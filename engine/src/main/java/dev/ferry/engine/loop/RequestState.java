@@ -1,0 +1,61 @@
+package dev.ferry.engine.loop;
+
+import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.RequestHandle;
+import dev.ferry.engine.sample.TokenCounts;
+import dev.ferry.engine.sched.Sequence;
+
+/**
+ * One submitted request inside the engine. The caller thread only sets flags; the engine loop owns
+ * the sequence and the timing fields; the output thread owns the {@link OutputProcessor}.
+ */
+final class RequestState implements RequestHandle {
+    final GenerateRequest request;
+    final Sequence sequence;
+    final OutputProcessor output;
+    final long submitNanos;
+    /** Token counts for penalties, or null when the request uses none. */
+    final TokenCounts history;
+    private final Runnable wakeLoop;
+
+    volatile boolean cancelled;
+    /** Set by the output thread when a stop string matched: the loop retires the sequence. */
+    volatile boolean stopRequested;
+    volatile boolean done;
+
+    // engine loop only
+    boolean scheduledOnce;
+    int cachedPromptTokens;
+    long lastTokenNanos;
+
+    RequestState(GenerateRequest request, Sequence sequence, OutputProcessor output, long submitNanos, Runnable wakeLoop) {
+        this.request = request;
+        this.sequence = sequence;
+        this.output = output;
+        this.submitNanos = submitNanos;
+        this.wakeLoop = wakeLoop;
+        if (request.sampling().hasPenalties()) {
+            history = new TokenCounts();
+            history.addPrompt(request.promptIds());
+        } else {
+            history = null;
+        }
+    }
+
+    @Override
+    public void cancel() {
+        if (!done && !cancelled) {
+            cancelled = true;
+            wakeLoop.run();
+        }
+    }
+
+    @Override
+    public boolean isDone() {
+        return done;
+    }
+
+    boolean pastDeadline(long now) {
+        return request.deadlineNanos() != 0 && now - request.deadlineNanos() > 0;
+    }
+}

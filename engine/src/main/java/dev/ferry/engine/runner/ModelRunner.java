@@ -1,0 +1,218 @@
+package dev.ferry.engine.runner;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.util.cuda.CudaUtils;
+import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.kv.KvCache;
+import dev.ferry.engine.kv.KvCacheSpec;
+import dev.ferry.engine.model.DecoderModel;
+import dev.ferry.engine.model.ForwardBatch;
+import dev.ferry.engine.model.LinearTuner;
+import dev.ferry.engine.model.Models;
+import dev.ferry.engine.model.Precision;
+import dev.ferry.engine.model.SmallStepThreads;
+import dev.ferry.engine.model.StepInputs;
+import dev.ferry.engine.platform.NativeAllocator;
+import dev.ferry.engine.platform.OneShotThread;
+import dev.ferry.store.ModelFolder;
+import dev.ferry.store.config.MemoryBudget;
+import dev.ferry.store.config.ServingConfig;
+import dev.ferry.store.safetensors.TensorDtype;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One loaded model instance on one device: its weights, its paged KV pool, and the forward step
+ * over a {@link ForwardBatch}. Owned by a single thread (the engine loop, or a benchmark).
+ */
+public final class ModelRunner implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelRunner.class);
+    /** Default KV budget on the CPU, where no device memory query exists. */
+    private static final long CPU_DEFAULT_KV_BYTES = 1L << 30;
+    /** Sequences the default CPU budget is sized for at full context, so tiny models stay tiny. */
+    private static final int CPU_DEFAULT_FULL_SEQUENCES = 64;
+    private static final double GPU_DEFAULT_KV_FRACTION = 0.9;
+    private static final int GPU_DEFAULT_FULL_SEQUENCES = 256;
+    public static final int DEFAULT_BLOCK_SIZE = 16;
+
+    private final ModelFolder folder;
+    private final NDManager manager;
+    private final DecoderModel model;
+    private final KvCache kv;
+    private final int maxModelLen;
+    private final TensorDtype dtype;
+
+    private ModelRunner(ModelFolder folder, NDManager manager, DecoderModel model, KvCache kv, int maxModelLen,
+                        TensorDtype dtype) {
+        this.folder = folder;
+        this.dtype = dtype;
+        this.manager = manager;
+        this.model = model;
+        this.kv = kv;
+        this.maxModelLen = maxModelLen;
+    }
+
+    public static ModelRunner load(ModelFolder folder, RunnerOptions options) {
+        // on a thread that ends with the load, so no OpenMP team outlives it beside the engine loop's
+        return OneShotThread.call("ferry-load-" + folder.name(), () -> loadHere(folder, options));
+    }
+
+    private static ModelRunner loadHere(ModelFolder folder, RunnerOptions options) {
+        ServingConfig serving = folder.serving();
+        String deviceName = options.device() != null ? options.device()
+                : !serving.devices().isEmpty() ? serving.devices().get(0) : "cpu";
+        Device device = Devices.parse(deviceName);
+        TensorDtype requested = options.dtype() != null ? options.dtype()
+                : serving.dtype() != null ? serving.dtype()
+                : device.isGpu() ? TensorDtype.F16 : TensorDtype.F32;
+        Precision precision = precision(requested, device);
+        DataType dtype = precision.activations();
+        int maxLen = options.maxModelLen() != null ? options.maxModelLen()
+                : serving.maxModelLen() != null ? serving.maxModelLen() : folder.config().maxPositions();
+        if (maxLen > folder.config().maxPositions() && folder.architecture() == dev.ferry.store.config.Architecture.GPT2) {
+            throw new IllegalArgumentException("max model length " + maxLen + " exceeds GPT-2's n_positions "
+                    + folder.config().maxPositions());
+        }
+        int blockSize = options.blockSize() != null ? options.blockSize()
+                : serving.blockSize() != null ? serving.blockSize() : DEFAULT_BLOCK_SIZE;
+        NativeAllocator.keepLargeBlocks();
+        NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+        try {
+            long t0 = System.nanoTime();
+            DecoderModel model = Models.load(folder, manager.newSubManager(), precision, maxLen);
+            if (options.tuneLinears() && !device.isGpu()) {
+                LinearTuner.tune(model.linears(), manager);
+            }
+            model.warmUp();
+            var c = folder.config();
+            long budget = kvBudget(options.kvCacheMemory() != null ? options.kvCacheMemory() : serving.kvCacheMemory(),
+                    options.kvCacheCeiling(), device, KvCacheSpec.bytesPerToken(c.numLayers(), c.numKvHeads(),
+                            c.headDim(), dtype), maxLen);
+            int blocks = KvCacheSpec.blocksFor(budget, blockSize, c.numLayers(), c.numKvHeads(), c.headDim(), dtype);
+            if ((long) blocks * blockSize < maxLen) {
+                throw new IllegalArgumentException("KV cache of " + budget + " bytes holds " + (long) blocks * blockSize
+                        + " tokens, less than one sequence of max model length " + maxLen
+                        + "; raise --kv-cache-memory or lower --max-model-len");
+            }
+            KvCacheSpec spec = new KvCacheSpec(blocks, blockSize, c.numLayers(), c.numKvHeads(), c.headDim(), dtype);
+            KvCache kv = new KvCache(spec, manager);
+            LOG.info("loaded {} ({}) on {} as {} in {} ms; KV cache {} blocks x {} tokens ({} MiB)", folder.name(),
+                    c.architecture().hfClass(), device, dtype, (System.nanoTime() - t0) / 1_000_000, blocks, blockSize,
+                    spec.totalBytes() >> 20);
+            return new ModelRunner(folder, manager, model, kv, maxLen, requested);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The dtypes a requested model dtype runs in; bfloat16 is refused before any array exists. fp16
+     * on a CPU means fp16 weights with fp32 activations ({@link Precision}).
+     */
+    public static Precision precision(TensorDtype dtype, Device device) {
+        return switch (dtype) {
+            case F32 -> Precision.uniform(DataType.FLOAT32);
+            case F16 -> device.isGpu() ? Precision.uniform(DataType.FLOAT16)
+                    : new Precision(DataType.FLOAT32, DataType.FLOAT16);
+            case F64 -> Precision.uniform(DataType.FLOAT64);
+            case BF16 -> throw new IllegalArgumentException("dtype bf16 is not supported yet: DJL 0.35.1 aborts the JVM "
+                    + "on any bfloat16 array. Use f16 or f32 (BF16 checkpoints are converted on load)");
+            default -> throw new IllegalArgumentException("dtype " + dtype.torchName() + " cannot run a model");
+        };
+    }
+
+    /**
+     * The KV budget: the operator's size as given or fraction of the device's free memory; else the
+     * replica's slice of a shared device ({@code ceiling}) or the device's default budget — but never
+     * more than full-length sequences for a large batch need, so a tiny model does not claim a whole GPU.
+     */
+    private static long kvBudget(MemoryBudget budget, Long ceiling, Device device, long bytesPerToken, int maxLen) {
+        if (budget != null) {
+            return deviceKvBudget(budget, device);
+        }
+        long enough = bytesPerToken * maxLen * (device.isGpu() ? GPU_DEFAULT_FULL_SEQUENCES : CPU_DEFAULT_FULL_SEQUENCES);
+        return Math.min(ceiling != null ? ceiling : deviceKvBudget(null, device), enough);
+    }
+
+    /**
+     * What the KV caches on {@code device} may take in all: {@code budget} (a size, or a fraction of
+     * the device's free memory), by default 90% of a GPU's free memory or 1 GiB on a CPU.
+     */
+    public static long deviceKvBudget(MemoryBudget budget, Device device) {
+        if (budget != null) {
+            return budget.isFraction() ? budget.resolve(freeBytes(device)) : budget.bytes();
+        }
+        return device.isGpu() ? (long) (gpuFreeBytes(device) * GPU_DEFAULT_KV_FRACTION) : CPU_DEFAULT_KV_BYTES;
+    }
+
+    private static long freeBytes(Device device) {
+        return device.isGpu() ? gpuFreeBytes(device) : physicalFreeBytes();
+    }
+
+    private static long gpuFreeBytes(Device device) {
+        try {
+            var usage = CudaUtils.getGpuMemory(device);
+            return usage.getMax() - usage.getCommitted();
+        } catch (RuntimeException | LinkageError e) {
+            throw new IllegalStateException("cannot query free memory on " + device
+                    + "; give --kv-cache-memory as a size (e.g. 8GiB)", e);
+        }
+    }
+
+    private static long physicalFreeBytes() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getFreeMemorySize();
+        }
+        return CPU_DEFAULT_KV_BYTES; // no way to ask: the default budget
+    }
+
+    /** A child manager for one step's temporaries; close it when the step's results are read. */
+    public NDManager newStepManager() {
+        return manager.newSubManager();
+    }
+
+    /** Runs one flattened forward step; logits {@code [rows, vocab]} float32 live in {@code step}. */
+    public NDArray forward(ForwardBatch batch, NDManager step) {
+        try (SmallStepThreads threads = SmallStepThreads.forStep(batch.numTokens(), device())) {
+            StepInputs in = StepInputs.upload(batch, kv, model.slidingWindow(), model.dtype(), step);
+            return model.forward(in, kv);
+        }
+    }
+
+    public ModelFolder folder() {
+        return folder;
+    }
+
+    public DecoderModel model() {
+        return model;
+    }
+
+    public KvCacheSpec kvSpec() {
+        return kv.spec();
+    }
+
+    public int maxModelLen() {
+        return maxModelLen;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /** The dtype the model was asked to run in (f16 on a CPU keeps fp32 activations, see {@link Precision}). */
+    public TensorDtype dtype() {
+        return dtype;
+    }
+
+    @Override
+    public void close() {
+        kv.close();
+        model.close();
+        manager.close();
+    }
+}

@@ -1,0 +1,75 @@
+package dev.ferry.engine.platform;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.ferry.engine.Engine;
+import dev.ferry.engine.api.EngineConfig;
+import dev.ferry.engine.api.EngineSpec;
+import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.Priority;
+import dev.ferry.engine.api.SamplingParams;
+import dev.ferry.engine.api.TokenStream;
+import dev.ferry.engine.loop.StepExecutor;
+import dev.ferry.engine.model.ForwardBatch;
+import dev.ferry.engine.sample.SampleResult;
+import dev.ferry.engine.sample.TokenHistory;
+import dev.ferry.engine.testing.TinyModels;
+import dev.ferry.store.ModelFolder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The engine loop runs its steps at the nice value its config asks for, and leaves it alone at 0. */
+class ComputePriorityTest {
+
+    /** Records the nice value of the thread that runs the step: the loop thread. */
+    private static final class NiceRecordingExecutor implements StepExecutor {
+        final AtomicInteger nice = new AtomicInteger(Integer.MIN_VALUE);
+
+        @Override
+        public SampleResult execute(ForwardBatch batch, List<SamplingParams> params, int[] positions,
+                                    List<TokenHistory> histories) {
+            nice.set(currentNice());
+            int n = params.size();
+            return new SampleResult(new int[n], new float[n], new int[n][0], new float[n][0]);
+        }
+    }
+
+    @Test
+    void stepsRunAtTheConfiguredNiceValue() throws Exception {
+        assumeTrue(Files.exists(Path.of("/proc/thread-self/stat")), "Linux only");
+        int base = currentNice();
+        assertEquals(Math.min(19, base + 7), stepNice(7));
+        assertEquals(base, stepNice(0));
+    }
+
+    private static int stepNice(int computeNice) throws Exception {
+        try (ModelFolder folder = ModelFolder.open(TinyModels.create("llama", 52))) {
+            EngineSpec spec = new EngineSpec("nice", folder.tokenizer(), 40, 16, 256, 512, Set.of(510));
+            NiceRecordingExecutor executor = new NiceRecordingExecutor();
+            try (Engine engine = Engine.start(executor, spec, EngineConfig.DEFAULTS.withComputeNice(computeNice))) {
+                TokenStream stream = engine.submit(new GenerateRequest("r", new int[] {5, 6, 7}, 2,
+                        SamplingParams.greedy(), List.of(), List.of(), true, Priority.INTERACTIVE, 0));
+                stream.await();
+            }
+            return executor.nice.get();
+        }
+    }
+
+    /** Field 19 of /proc/thread-self/stat, counted after the command name, which may hold spaces. */
+    private static int currentNice() {
+        try {
+            String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Integer.parseInt(fields[16]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.ferry.server.cache;
+
+import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.RequestHandle;
+import dev.ferry.engine.api.TokenSink;
+import dev.ferry.server.models.ServedModel;
+import dev.ferry.server.serving.PendingRequest;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * Starts deterministic requests through the response cache: a hit replays the stored answer to the
+ * request's sink; a miss runs on the engine with a sink that stores the answer. An in-process hit
+ * or miss is decided on the caller's thread; a Redis lookup finishes the start when Redis answers.
+ */
+public final class CachedInference {
+    /** The handle of a replayed answer: it is complete before the caller gets it. */
+    private static final RequestHandle REPLAYED = new RequestHandle() {
+        @Override
+        public void cancel() {
+        }
+
+        @Override
+        public boolean isDone() {
+            return true;
+        }
+    };
+
+    private final ResponseCache cache;
+
+    public CachedInference(ResponseCache cache) {
+        this.cache = cache;
+    }
+
+    /**
+     * Reads the model's fingerprint when it becomes ready, off the request path and while the
+     * loaded weights are still those on disk.
+     */
+    public void fingerprint(ServedModel model) {
+        if (model.isReady()) {
+            model.instance().folder().contentHash();
+        }
+    }
+
+    /**
+     * @param submit queues a sink's request on the engine, failing as {@link Inference.Prepared#start} does
+     */
+    public RequestHandle start(ServedModel.Instance model, GenerateRequest request, TokenSink sink,
+                        Function<TokenSink, RequestHandle> submit) {
+        ResponseKey key = ResponseKey.of(model.folder().contentHash(), model.runner().dtype().torchName(),
+                model.runner().device().toString(), request);
+        CompletableFuture<CachedResponse> lookup = cache.get(key);
+        if (lookup.isDone()) {
+            return answer(lookup.join(), key, request, sink, submit);
+        }
+        PendingRequest pending = new PendingRequest(sink, request.promptIds().length);
+        lookup.thenAccept(hit -> pending.resolve(s -> answer(hit, key, request, s, submit)));
+        return pending;
+    }
+
+    private RequestHandle answer(CachedResponse hit, ResponseKey key, GenerateRequest request, TokenSink sink,
+                                 Function<TokenSink, RequestHandle> submit) {
+        if (hit == null) {
+            return submit.apply(cache.recording(key, sink, request.sampling().wantsLogprobs()));
+        }
+        hit.replay(sink);
+        return REPLAYED;
+    }
+}

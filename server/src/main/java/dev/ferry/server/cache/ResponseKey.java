@@ -1,0 +1,126 @@
+package dev.ferry.server.cache;
+
+import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.SamplingParams;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * What makes two requests' answers the same: the model's content hash, the dtype and device it runs
+ * in, the prompt ids and every generation field, as the SHA-256 of one canonical byte encoding.
+ * Request id, priority and deadline are left out: they change when an answer arrives, not what it is.
+ */
+public final class ResponseKey {
+    /** Bump the version when the encoding changes, so old entries in a shared Redis are never read. */
+    static final String REDIS_PREFIX = "ferry:rc:v1:";
+
+    private final byte[] digest;
+    private final int hash;
+
+    private ResponseKey(byte[] digest) {
+        this.digest = digest;
+        this.hash = Arrays.hashCode(digest);
+    }
+
+    /**
+     * The key of {@code request} on a model.
+     *
+     * @param contentHash {@code ModelFolder.contentHash()}: a changed model never meets old answers
+     * @param dtype and {@code device} change the arithmetic, hence possibly the tokens
+     */
+    public static ResponseKey of(String contentHash, String dtype, String device, GenerateRequest request) {
+        return new ResponseKey(sha256(canonical(contentHash, dtype, device, request)));
+    }
+
+    static byte[] canonical(String contentHash, String dtype, String device, GenerateRequest r) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128 + 4 * r.promptIds().length);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            writeString(out, contentHash);
+            writeString(out, dtype);
+            writeString(out, device);
+            writeInts(out, r.promptIds());
+            out.writeInt(r.maxTokens());
+            SamplingParams s = r.sampling();
+            writeDouble(out, s.temperature());
+            out.writeInt(s.topK());
+            writeDouble(out, s.topP());
+            writeDouble(out, s.minP());
+            writeDouble(out, s.repetitionPenalty());
+            writeDouble(out, s.presencePenalty());
+            writeDouble(out, s.frequencyPenalty());
+            // greedy decoding never draws from the seed, and the server makes one up when the client gave none
+            out.writeLong(s.isGreedy() ? 0 : s.seed());
+            out.writeInt(s.logprobs());
+            // which stop matches first depends on the text, not on the order the client listed the stops in
+            List<String> stops = r.stop().stream().distinct().sorted().toList();
+            out.writeInt(stops.size());
+            for (String stop : stops) {
+                writeString(out, stop);
+            }
+            writeInts(out, r.stopTokenIds().stream().mapToInt(Integer::intValue).distinct().sorted().toArray());
+            out.writeBoolean(r.ignoreEos());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The key under which instances share this answer in Redis. */
+    public String redisKey() {
+        return REDIS_PREFIX + HexFormat.of().formatHex(digest);
+    }
+
+    /** Bytes this key holds on the heap, for the in-process cache's weight. */
+    int weightBytes() {
+        return 16 + 16 + digest.length;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ResponseKey k && Arrays.equals(digest, k.digest);
+    }
+
+    @Override
+    public int hashCode() {
+        return hash;
+    }
+
+    @Override
+    public String toString() {
+        return HexFormat.of().formatHex(digest, 0, 8);
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static void writeInts(DataOutputStream out, int[] values) throws IOException {
+        out.writeInt(values.length);
+        for (int v : values) {
+            out.writeInt(v);
+        }
+    }
+
+    /** -0.0 and 0.0 sample alike, so they encode alike. */
+    private static void writeDouble(DataOutputStream out, double v) throws IOException {
+        out.writeDouble(v == 0 ? 0.0 : v);
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.ferry.server.models;
+
+import dev.ferry.engine.Engine;
+import dev.ferry.engine.api.EngineConfig;
+import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.runner.ModelRunner;
+import dev.ferry.server.admission.Admission;
+import dev.ferry.server.admission.AdmissionLimits;
+import dev.ferry.server.serving.ChatTemplate;
+import dev.ferry.store.ModelFolder;
+import dev.ferry.store.config.MemoryBudget;
+import dev.ferry.store.config.ServingConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Opens a model folder, places its replicas on the pool's devices, loads each with its slice of the
+ * device's KV budget and starts its engine loop.
+ */
+public final class ModelLoader {
+    private final RunnerOptions runnerOptions;
+    private final Function<ServingConfig, EngineConfig> engineConfig;
+    private final AdmissionLimits admissionLimits;
+    private final DevicePool devices;
+
+    /**
+     * Every model on the device its ferry.properties names (else the CPU), with the device's default
+     * KV budget and the default admission limits.
+     */
+    public ModelLoader(RunnerOptions runnerOptions, Function<ServingConfig, EngineConfig> engineConfig) {
+        this(runnerOptions, engineConfig, AdmissionLimits.DEFAULTS);
+    }
+
+    public ModelLoader(RunnerOptions runnerOptions, Function<ServingConfig, EngineConfig> engineConfig,
+                       AdmissionLimits admissionLimits) {
+        this(runnerOptions, engineConfig, admissionLimits, new DevicePool(List.of(), (MemoryBudget) null));
+    }
+
+    /**
+     * @param engineConfig batching limits for a model, given its ferry.properties (flags override them)
+     * @param admissionLimits what may wait for each loaded replica
+     * @param devices where replicas go and how much KV cache each may take
+     */
+    public ModelLoader(RunnerOptions runnerOptions, Function<ServingConfig, EngineConfig> engineConfig,
+                       AdmissionLimits admissionLimits, DevicePool devices) {
+        this.runnerOptions = runnerOptions;
+        this.engineConfig = engineConfig;
+        this.admissionLimits = admissionLimits;
+        this.devices = devices;
+    }
+
+    /** Places a model's replicas before any model loads, so that the even KV split counts it. */
+    void reserve(String name, ServingConfig config) {
+        devices.reserve(name, config);
+    }
+
+    /** Fails with a message naming the file, key or tensor at fault; nothing stays allocated or placed then. */
+    List<ServedModel.Instance> load(Path dir) {
+        String name = dir.getFileName().toString();
+        List<ServedModel.Instance> loaded = new ArrayList<>();
+        ModelFolder folder = null;
+        try {
+            folder = ModelFolder.open(dir);
+            List<String> places = devices.reserve(name, folder.serving());
+            EngineConfig config = engineConfig.apply(folder.serving());
+            ChatTemplate template = ChatTemplate.of(folder.tokenizerConfig());
+            for (int i = 0; i < places.size(); i++) {
+                RunnerOptions options = runnerOptions.withDevice(places.get(i))
+                        .withKvCacheCeiling(devices.ceiling(name, i));
+                ServedModel.Instance replica = replica(folder, options, config, template);
+                loaded.add(replica);
+                devices.loaded(name, i, replica.runner().kvSpec().totalBytes());
+            }
+            return loaded;
+        } catch (RuntimeException e) {
+            loaded.forEach(r -> r.close(Duration.ZERO));
+            release(name);
+            if (folder != null) {
+                folder.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The model is gone: its devices' memory is free for others. */
+    void release(String name) {
+        devices.release(name);
+    }
+
+    private ServedModel.Instance replica(ModelFolder folder, RunnerOptions options, EngineConfig config,
+                                         ChatTemplate template) {
+        ModelRunner runner = ModelRunner.load(folder, options);
+        try {
+            // a GPU engine's loop thread is what keeps the GPU fed: it yields to nobody
+            EngineConfig own = runner.device().isGpu() ? config.withComputeNice(0) : config;
+            Engine engine = Engine.start(runner, own);
+            return new ServedModel.Instance(folder, runner, engine, own, template,
+                    new Admission(admissionLimits, engine.metrics().rates()));
+        } catch (RuntimeException e) {
+            runner.close();
+            throw e;
+        }
+    }
+}

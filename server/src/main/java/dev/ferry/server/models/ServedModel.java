@@ -1,0 +1,179 @@
+package dev.ferry.server.models;
+
+import dev.ferry.engine.Engine;
+import dev.ferry.engine.api.EngineConfig;
+import dev.ferry.engine.api.Finish;
+import dev.ferry.engine.api.TokenEvent;
+import dev.ferry.engine.api.TokenSink;
+import dev.ferry.engine.runner.ModelRunner;
+import dev.ferry.server.admission.Admission;
+import dev.ferry.server.serving.ChatTemplate;
+import dev.ferry.store.ModelFolder;
+import dev.ferry.store.config.ServingConfig.Tier;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One model of the store as the server sees it at a moment: its state, its tier when known (the
+ * router needs it even while the model is unloaded) and, when ready or draining, its loaded
+ * replicas. Immutable; the registry swaps in a new one on every state change.
+ */
+public record ServedModel(String name, State state, String error, Tier tier, List<Instance> replicas) {
+
+    /** DRAINING: unloading, so no new requests, while those in flight finish. */
+    public enum State { LOADING, READY, DRAINING, FAILED, UNLOADED }
+
+    public ServedModel {
+        replicas = List.copyOf(replicas);
+    }
+
+    /**
+     * One loaded replica: the folder (shared by the model's replicas), its weights and KV cache on a
+     * device, the engine loop serving it, the admission control in front of that loop, and a count
+     * of the requests it is running.
+     */
+    public static final class Instance {
+        private final ModelFolder folder;
+        private final ModelRunner runner;
+        private final Engine engine;
+        private final EngineConfig config;
+        private final ChatTemplate chatTemplate;
+        private final Admission admission;
+        private final AtomicInteger inFlight = new AtomicInteger();
+
+        Instance(ModelFolder folder, ModelRunner runner, Engine engine, EngineConfig config, ChatTemplate chatTemplate,
+                 Admission admission) {
+            this.folder = folder;
+            this.runner = runner;
+            this.engine = engine;
+            this.config = config;
+            this.chatTemplate = chatTemplate;
+            this.admission = admission;
+        }
+
+        public ModelFolder folder() {
+            return folder;
+        }
+
+        public ModelRunner runner() {
+            return runner;
+        }
+
+        public Engine engine() {
+            return engine;
+        }
+
+        public EngineConfig config() {
+            return config;
+        }
+
+        public ChatTemplate chatTemplate() {
+            return chatTemplate;
+        }
+
+        public Admission admission() {
+            return admission;
+        }
+
+        /** Requests submitted to this replica and not finished: what the least-loaded choice compares. */
+        public int inFlight() {
+            return inFlight.get();
+        }
+
+        /**
+         * Counts a request until its finish. A counter of our own rather than the engine's gauges, which
+         * the loop updates once an iteration and which miss requests still in the submit queue.
+         */
+        public TokenSink track(TokenSink sink) {
+            inFlight.incrementAndGet();
+            return new TokenSink() {
+                @Override
+                public void onToken(TokenEvent token) {
+                    sink.onToken(token);
+                }
+
+                @Override
+                public void onFinish(Finish finish) {
+                    inFlight.decrementAndGet();
+                    sink.onFinish(finish);
+                }
+            };
+        }
+
+        /** A submit the engine refused never reaches a finish: give its place back. */
+        public void untrack() {
+            inFlight.decrementAndGet();
+        }
+
+        /** Stops the engine (requests still running after {@code drain} end with an error) and frees its memory. */
+        void close(Duration drain) {
+            try {
+                engine.shutdown(drain);
+            } finally {
+                runner.close();
+            }
+        }
+    }
+
+    static ServedModel loading(String name, Tier tier) {
+        return new ServedModel(name, State.LOADING, null, tier, List.of());
+    }
+
+    static ServedModel ready(String name, List<Instance> replicas) {
+        return new ServedModel(name, State.READY, null, replicas.get(0).folder().serving().tier(), replicas);
+    }
+
+    static ServedModel failed(String name, Tier tier, String error) {
+        return new ServedModel(name, State.FAILED, error, tier, List.of());
+    }
+
+    ServedModel draining() {
+        return new ServedModel(name, State.DRAINING, null, tier, replicas);
+    }
+
+    ServedModel unloaded() {
+        return new ServedModel(name, State.UNLOADED, null, tier, List.of());
+    }
+
+    /** The first replica, for what the replicas share (folder, tokenizer, limits); null when none is loaded. */
+    public Instance instance() {
+        return replicas.isEmpty() ? null : replicas.get(0);
+    }
+
+    /** The replica with the fewest requests in flight; the first on a tie. */
+    public Instance leastLoaded() {
+        Instance best = replicas.get(0);
+        for (Instance r : replicas) {
+            if (r.inFlight() < best.inFlight()) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
+    public List<String> aliases() {
+        return replicas.isEmpty() ? List.of() : instance().folder().serving().aliases();
+    }
+
+    public boolean isReady() {
+        return state == State.READY;
+    }
+
+    /**
+     * Stops every replica, all draining toward one deadline so that N replicas take {@code drain},
+     * not N times it, and closes the shared folder.
+     */
+    void close(Duration drain) {
+        long deadline = System.nanoTime() + drain.toNanos();
+        try {
+            for (Instance r : replicas) {
+                r.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            }
+        } finally {
+            if (!replicas.isEmpty()) {
+                instance().folder().close();
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.ferry.server.routing;
+
+import dev.ferry.server.models.ModelRegistry;
+import dev.ferry.server.models.ServedModel;
+import dev.ferry.server.serving.ApiException;
+import dev.ferry.server.serving.Inference;
+import dev.ferry.server.serving.InferenceRequest;
+import dev.ferry.server.serving.Prompt;
+import dev.ferry.store.ModelLoadException;
+import java.nio.file.Path;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server's side of routes: which request names are routes (the store's routes.properties,
+ * reloaded when it changes), the router's decision for a request, and the way through its
+ * candidates ({@link RouteAttempts}). A model or alias of the same name wins over a route.
+ */
+public final class Routing {
+    private static final Logger LOG = LoggerFactory.getLogger(Routing.class);
+
+    private final ModelRegistry registry;
+    private final Router router;
+    private final Path file;
+    private final RouteStats stats = new RouteStats();
+    private volatile Routes routes;
+
+    /** Reads the store's routes file; a broken one fails here, naming the key at fault. */
+    public Routing(ModelRegistry registry, Router router) {
+        this.registry = registry;
+        this.router = router;
+        this.file = registry.store().resolve(Routes.FILE);
+        this.routes = Routes.read(file);
+    }
+
+    /** Rereads the routes file; a broken one is logged and the routes in force stay. */
+    public void reload() {
+        try {
+            routes = Routes.read(file);
+            LOG.info("routes reloaded: {}", routes.byName().keySet());
+        } catch (IllegalArgumentException | ModelLoadException e) { // a bad setting, an unreadable file
+            LOG.error("{}; keeping the routes in force", e.getMessage());
+        }
+    }
+
+    /** How the routes' decisions turned out so far (for metrics). */
+    public RouteStats stats() {
+        return stats;
+    }
+
+    /** The route a request names; null when it names a model or an alias, or nothing routes by that name. */
+    public RouteConfig route(String name) {
+        if (name == null || name.isEmpty() || registry.find(name) != null) {
+            return null;
+        }
+        return routes.get(name);
+    }
+
+    /**
+     * Decides where {@code request} goes and prepares it for the first candidate that can take it.
+     *
+     * @param countTokens the prompt's length with a model's tokenizer (validating it as prepare does)
+     * @param prepare validates and tokenizes the request for one model
+     */
+    public Inference.Prepared prepare(RouteConfig route, InferenceRequest request,
+                               ToIntFunction<ServedModel.Instance> countTokens,
+                               Function<ServedModel, Inference.Prepared> prepare) {
+        ServedModel counter = route.candidates().stream().map(registry::find)
+                .filter(m -> m != null && m.isReady()).findFirst().orElse(null);
+        if (counter == null) {
+            stats.record(route.name(), route.candidates().get(0), RouteStats.Outcome.REJECTED);
+            throw ApiException.unavailable("route '" + route.name() + "': no candidate is ready ("
+                    + route.candidates().stream().map(this::state).collect(Collectors.joining(", ")) + ")");
+        }
+        // token counts from one tokenizer stand for all: a route's candidates are usually one family
+        RouteInput input = new RouteInput(countTokens.applyAsInt(counter.instance()), request.maxTokens(),
+                text(request.prompt()));
+        RouteDecision decision = router.decide(route, input, name -> {
+            ServedModel m = registry.find(name);
+            return m != null ? m.tier() : null;
+        });
+        boolean allowFallback = request.allowFallback() != null ? request.allowFallback() : route.allowFallback();
+        return new RouteAttempts(decision, allowFallback, registry, stats, prepare).next(null);
+    }
+
+    private String state(String name) {
+        ServedModel m = registry.find(name);
+        return name + " " + (m == null ? "not in the model store" : m.state().name().toLowerCase());
+    }
+
+    /** The prompt as a classifier would read it; null for token ids. */
+    private static String text(Prompt prompt) {
+        if (prompt instanceof Prompt.Text t) {
+            return t.text();
+        }
+        if (prompt instanceof Prompt.Chat c && c.messages() != null) {
+            return c.messages().stream().map(Prompt.ChatMessage::content).collect(Collectors.joining("\n"));
+        }
+        return null;
+    }
+}

@@ -1,0 +1,76 @@
+package dev.ferry.server.routing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.server.routing.RouteConfig.Policy;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class RoutesTest {
+    private static Routes parse(String text) throws IOException {
+        Properties p = new Properties();
+        p.load(new StringReader(text));
+        return Routes.parse(p);
+    }
+
+    @Test
+    void everySettingIsRead() throws IOException {
+        Routes routes = parse("""
+                route.auto.candidates = small-model, large-model
+                route.auto.policy = complexity
+                route.auto.complexity.prompt-tokens = 300
+                route.auto.complexity.max-tokens = 100
+                route.auto.allow-fallback = false
+                route.auto.bias = -0.25
+                route.cheap.candidates = small-model
+                """);
+        RouteConfig auto = routes.get("auto");
+        assertEquals(List.of("small-model", "large-model"), auto.candidates());
+        assertEquals(Policy.COMPLEXITY, auto.policy());
+        assertEquals(300, auto.promptTokens());
+        assertEquals(100, auto.maxTokens());
+        assertFalse(auto.allowFallback());
+        assertEquals(1.25, auto.cut());
+        RouteConfig cheap = routes.get("cheap");
+        assertEquals(Policy.FALLBACK, cheap.policy());
+        assertTrue(cheap.allowFallback());
+        assertEquals(RouteConfig.DEFAULT_PROMPT_TOKENS, cheap.promptTokens());
+        assertEquals(1.0, cheap.cut());
+    }
+
+    @Test
+    void noFileMeansNoRoutes(@TempDir Path dir) {
+        assertSame(Routes.NONE, Routes.read(dir.resolve(Routes.FILE)));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "route.auto.candidate=a                                 | route.auto.candidate         | unknown key",
+            "routes.auto.candidates=a                               | routes.auto.candidates       | unknown key",
+            "route.auto.policy=complexity                           | route.auto.candidates        | required",
+            "route.auto.candidates=a,b,a                            | route.auto.candidates        | twice",
+            "route.auto.candidates= ,                               | route.auto.candidates        | no model",
+            "route.auto.candidates=a\\nroute.auto.policy=cheapest    | route.auto.policy            | cheapest",
+            "route.auto.candidates=a\\nroute.auto.policy=complexity\\nroute.auto.bias=2 | route.auto.bias | [-1, 1]",
+            "route.auto.candidates=a\\nroute.auto.allow-fallback=yes | route.auto.allow-fallback    | yes",
+            "route.a.candidates=a\\nroute.a.policy=complexity\\nroute.a.complexity.max-tokens=0 "
+                    + "| route.a.complexity.max-tokens | positive",
+            "route.auto.candidates=a\\nroute.auto.complexity.prompt-tokens=9 | route.auto.complexity.prompt-tokens "
+                    + "| only applies to policy complexity"})
+    void aBadSettingIsRefusedNamingItsKey(String text, String key, String problem) {
+        var e = assertThrows(IllegalArgumentException.class, () -> parse(text.replace("\\n", "\n")));
+        assertTrue(e.getMessage().startsWith("routes.properties: key '" + key + "'"), e.getMessage());
+        assertTrue(e.getMessage().contains(problem), e.getMessage());
+    }
+}

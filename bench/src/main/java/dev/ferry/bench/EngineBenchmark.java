@@ -5,7 +5,7 @@ import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.EngineSpec;
 import dev.ferry.engine.api.Finish;
 import dev.ferry.engine.api.GenerateRequest;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.TokenSink;
@@ -126,7 +126,7 @@ public final class EngineBenchmark {
     }
 
     private ModelRunner load(Path dir, ModelFolder folder) {
-        return ModelRunner.load(folder, RunnerOptions.defaults().withDtype(dtype));
+        return ModelRunner.load(folder, LoadOptions.defaults().withDtype(dtype));
     }
 
     /** Rounds of the raw-versus-engine comparison at 32: the host's speed drifts by 10% between minutes. */

@@ -1,7 +1,7 @@
 package dev.ferry.bench;
 
 import ai.djl.ndarray.NDManager;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.model.ForwardBatch;
 import dev.ferry.engine.runner.ModelRunner;
@@ -57,7 +57,7 @@ public final class ForwardBenchmark {
             TensorDtype dtype = TensorDtype.fromUserName(dtypeName);
             String p = dtypeName + "_";
             try (ModelFolder folder = ModelFolder.open(modelDir);
-                 ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults().withDevice(device).withDtype(dtype))) {
+                 ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults().withDevice(device).withDtype(dtype))) {
                 DecoderConfig c = folder.config();
                 long denseParams = denseParameters(folder);
                 results.put("model", folder.name());
@@ -123,7 +123,7 @@ public final class ForwardBenchmark {
     private void overheadOnly(String device, int batch, int context, int steps) throws Exception {
         Path dir = model("llama-tiny-dims-12-layers", null);
         try (ModelFolder folder = ModelFolder.open(dir);
-             ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults().withDevice(device))) {
+             ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults().withDevice(device))) {
             results.put("tiny_dims_step_ms_b1", round(decode(runner, 1, context, steps * 2).stepMs));
             results.put("tiny_dims_step_ms_b" + batch, round(decode(runner, batch, context, steps * 2).stepMs));
         }

@@ -6,7 +6,7 @@ import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.Finish;
 import dev.ferry.engine.api.FinishReason;
 import dev.ferry.engine.api.GenerateRequest;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.TokenSink;
@@ -126,7 +126,7 @@ public final class GpuBenchmark {
             long kvTokens = Math.max(slots(longest, 1), Math.max(staticTokens, engineTokens));
             MemoryBudget kvBudget = args.containsKey("kv-cache") ? MemoryBudget.parse(args.get("kv-cache"))
                     : MemoryBudget.ofBytes(kvTokens * 2L * c.numLayers() * c.numKvHeads() * c.headDim() * kvElementBytes);
-            RunnerOptions options = RunnerOptions.defaults().withDevice(device).withDtype(dtype).withKvCacheMemory(kvBudget)
+            LoadOptions options = LoadOptions.defaults().withDevice(device).withDtype(dtype).withKvCacheMemory(kvBudget)
                     .withBlockSize(blockSize).withMaxModelLen(longest + blockSize);
             try (ModelRunner r = ModelRunner.load(folder, options)) {
                 runner = r;

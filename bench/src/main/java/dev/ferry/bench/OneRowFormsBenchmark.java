@@ -1,6 +1,6 @@
 package dev.ferry.bench;
 
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.model.Linear;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.store.ModelFolder;
@@ -39,7 +39,7 @@ public final class OneRowFormsBenchmark {
         List<double[]> rounds = new ArrayList<>(); // probe GB/s, then one step time per form
         double weightGB;
         try (ModelFolder folder = ModelFolder.open(modelDir);
-             ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults().withDevice("cpu").withDtype(TensorDtype.F32))) {
+             ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults().withDevice("cpu").withDtype(TensorDtype.F32))) {
             weightGB = ForwardBenchmark.denseParameters(folder) * 4.0 / 1e9;
             List<Linear> layers = runner.model().linears();
             for (Linear.Form f : forms) { // untimed: also the JIT's warm-up

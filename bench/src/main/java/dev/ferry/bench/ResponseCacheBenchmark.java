@@ -1,7 +1,7 @@
 package dev.ferry.bench;
 
 import dev.ferry.engine.api.EngineConfig;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.api.TokenStream;
 import dev.ferry.server.cache.ResponseCache;
 import dev.ferry.server.cache.ResponseCacheConfig;
@@ -58,7 +58,7 @@ public final class ResponseCacheBenchmark {
         Path store = Files.createTempDirectory("ferry-bench-store");
         Files.createSymbolicLink(store.resolve("model"), model);
         try (BenchRedis redis = BenchRedis.start();
-             ModelRegistry registry = new ModelRegistry(store, new ModelLoader(RunnerOptions.defaults(),
+             ModelRegistry registry = new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(),
                      s -> EngineConfig.DEFAULTS));
              ResponseCache cache = ResponseCache.open(ResponseCacheConfig.DEFAULTS.withRedis(redis.url()))) {
             registry.loadAll();

@@ -8,7 +8,7 @@ import dev.ferry.api.v1.TokenIds;
 import dev.ferry.engine.Engine;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.Finish;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.FerryServer;
@@ -67,7 +67,7 @@ public final class ServerBenchmark {
         Path model = ForwardBenchmark.model("llama-" + preset, preset).toAbsolutePath();
         Path store = Files.createTempDirectory("ferry-bench-store");
         Files.createSymbolicLink(store.resolve("model"), model);
-        ModelRegistry registry = new ModelRegistry(store, new ModelLoader(RunnerOptions.defaults(),
+        ModelRegistry registry = new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(),
                 s -> EngineConfig.DEFAULTS));
         FerryServer server = FerryServer.start(registry, new FerryServer.Options("127.0.0.1", 0, 0, ApiKeys.none(),
                 ServingLimits.DEFAULTS, FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES));

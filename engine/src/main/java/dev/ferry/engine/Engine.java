@@ -28,6 +28,11 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Starts serving a loaded model. */
+    public static Engine start(LoadedModel model, EngineConfig config) {
+        return start(model.runner(), config);
+    }
+
+    /** Starts serving a runner that benchmarks and tests also drive directly. */
     public static Engine start(ModelRunner runner, EngineConfig config) {
         var spec = new EngineSpec(runner.folder().name(), runner.folder().tokenizer(), runner.kvSpec().numBlocks(),
                 runner.kvSpec().blockSize(), runner.maxModelLen(), runner.folder().config().vocabSize(),

@@ -1,7 +1,7 @@
 package dev.ferry.server;
 
 import dev.ferry.engine.api.EngineConfig;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.server.metrics.ServerMetrics;
 import dev.ferry.server.models.ModelLoader;
 import dev.ferry.server.models.ModelRegistry;
@@ -39,7 +39,7 @@ public final class ServingFixture implements AutoCloseable {
     public ServingFixture(Path store, ApiKeys keys, ServingLimits limits, EngineConfig engine) throws IOException {
         this.store = store;
         createTinyModel(store.resolve(MODEL));
-        registry = new ModelRegistry(store, new ModelLoader(RunnerOptions.defaults(), serving -> engine));
+        registry = new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(), serving -> engine));
         registry.loadAll();
         ServerMetrics metrics = ServerMetrics.countingOnly();
         context = new ServerContext(new Inference(registry, limits, null, metrics), keys, new StreamStats(), streamExecutor,

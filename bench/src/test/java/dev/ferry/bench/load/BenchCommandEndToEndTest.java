@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.engine.api.EngineConfig;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.models.ModelLoader;
 import dev.ferry.server.models.ModelRegistry;
@@ -42,7 +42,7 @@ class BenchCommandEndToEndTest {
         Path store = dir.resolve("store");
         new ModelCreator(new PrintStream(OutputStream.nullOutputStream()))
                 .create(ModelPreset.fromName("tiny").spec(ModelArch.LLAMA), store.resolve("tiny"));
-        ModelRegistry registry = new ModelRegistry(store, new ModelLoader(RunnerOptions.defaults(), s -> EngineConfig.DEFAULTS));
+        ModelRegistry registry = new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(), s -> EngineConfig.DEFAULTS));
         server = FerryServer.start(registry, new FerryServer.Options("127.0.0.1", 0, 0, ApiKeys.none(),
                 ServingLimits.DEFAULTS, FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES));
         server.loadModels();

@@ -21,4 +21,9 @@ public final class Devices {
         }
         return Device.gpu(id);
     }
+
+    /** Ferry's name of a DJL device, as {@link #parse} reads it back. */
+    public static String name(Device device) {
+        return device.isGpu() ? "gpu" + device.getDeviceId() : "cpu";
+    }
 }

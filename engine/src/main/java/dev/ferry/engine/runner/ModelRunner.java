@@ -4,8 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.util.cuda.CudaUtils;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.kv.KvCache;
 import dev.ferry.engine.kv.KvCacheSpec;
 import dev.ferry.engine.model.DecoderModel;
@@ -18,7 +17,6 @@ import dev.ferry.engine.model.StepInputs;
 import dev.ferry.engine.platform.NativeAllocator;
 import dev.ferry.engine.platform.OneShotThread;
 import dev.ferry.store.ModelFolder;
-import dev.ferry.store.config.MemoryBudget;
 import dev.ferry.store.config.ServingConfig;
 import dev.ferry.store.safetensors.TensorDtype;
 import org.slf4j.Logger;
@@ -30,12 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ModelRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelRunner.class);
-    /** Default KV budget on the CPU, where no device memory query exists. */
-    private static final long CPU_DEFAULT_KV_BYTES = 1L << 30;
-    /** Sequences the default CPU budget is sized for at full context, so tiny models stay tiny. */
-    private static final int CPU_DEFAULT_FULL_SEQUENCES = 64;
-    private static final double GPU_DEFAULT_KV_FRACTION = 0.9;
-    private static final int GPU_DEFAULT_FULL_SEQUENCES = 256;
     public static final int DEFAULT_BLOCK_SIZE = 16;
 
     private final ModelFolder folder;
@@ -55,12 +47,12 @@ public final class ModelRunner implements AutoCloseable {
         this.maxModelLen = maxModelLen;
     }
 
-    public static ModelRunner load(ModelFolder folder, RunnerOptions options) {
+    public static ModelRunner load(ModelFolder folder, LoadOptions options) {
         // on a thread that ends with the load, so no OpenMP team outlives it beside the engine loop's
         return OneShotThread.call("ferry-load-" + folder.name(), () -> loadHere(folder, options));
     }
 
-    private static ModelRunner loadHere(ModelFolder folder, RunnerOptions options) {
+    private static ModelRunner loadHere(ModelFolder folder, LoadOptions options) {
         ServingConfig serving = folder.serving();
         String deviceName = options.device() != null ? options.device()
                 : !serving.devices().isEmpty() ? serving.devices().get(0) : "cpu";
@@ -88,9 +80,9 @@ public final class ModelRunner implements AutoCloseable {
             }
             model.warmUp();
             var c = folder.config();
-            long budget = kvBudget(options.kvCacheMemory() != null ? options.kvCacheMemory() : serving.kvCacheMemory(),
-                    options.kvCacheCeiling(), device, KvCacheSpec.bytesPerToken(c.numLayers(), c.numKvHeads(),
-                            c.headDim(), dtype), maxLen);
+            long budget = KvBudget.forModel(options.kvCacheMemory() != null ? options.kvCacheMemory()
+                    : serving.kvCacheMemory(), options.kvCacheCeiling(), device, KvCacheSpec.bytesPerToken(c.numLayers(),
+                    c.numKvHeads(), c.headDim(), dtype), maxLen);
             int blocks = KvCacheSpec.blocksFor(budget, blockSize, c.numLayers(), c.numKvHeads(), c.headDim(), dtype);
             if ((long) blocks * blockSize < maxLen) {
                 throw new IllegalArgumentException("KV cache of " + budget + " bytes holds " + (long) blocks * blockSize
@@ -125,52 +117,6 @@ public final class ModelRunner implements AutoCloseable {
         };
     }
 
-    /**
-     * The KV budget: the operator's size as given or fraction of the device's free memory; else the
-     * replica's slice of a shared device ({@code ceiling}) or the device's default budget — but never
-     * more than full-length sequences for a large batch need, so a tiny model does not claim a whole GPU.
-     */
-    private static long kvBudget(MemoryBudget budget, Long ceiling, Device device, long bytesPerToken, int maxLen) {
-        if (budget != null) {
-            return deviceKvBudget(budget, device);
-        }
-        long enough = bytesPerToken * maxLen * (device.isGpu() ? GPU_DEFAULT_FULL_SEQUENCES : CPU_DEFAULT_FULL_SEQUENCES);
-        return Math.min(ceiling != null ? ceiling : deviceKvBudget(null, device), enough);
-    }
-
-    /**
-     * What the KV caches on {@code device} may take in all: {@code budget} (a size, or a fraction of
-     * the device's free memory), by default 90% of a GPU's free memory or 1 GiB on a CPU.
-     */
-    public static long deviceKvBudget(MemoryBudget budget, Device device) {
-        if (budget != null) {
-            return budget.isFraction() ? budget.resolve(freeBytes(device)) : budget.bytes();
-        }
-        return device.isGpu() ? (long) (gpuFreeBytes(device) * GPU_DEFAULT_KV_FRACTION) : CPU_DEFAULT_KV_BYTES;
-    }
-
-    private static long freeBytes(Device device) {
-        return device.isGpu() ? gpuFreeBytes(device) : physicalFreeBytes();
-    }
-
-    private static long gpuFreeBytes(Device device) {
-        try {
-            var usage = CudaUtils.getGpuMemory(device);
-            return usage.getMax() - usage.getCommitted();
-        } catch (RuntimeException | LinkageError e) {
-            throw new IllegalStateException("cannot query free memory on " + device
-                    + "; give --kv-cache-memory as a size (e.g. 8GiB)", e);
-        }
-    }
-
-    private static long physicalFreeBytes() {
-        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
-            return sun.getFreeMemorySize();
-        }
-        return CPU_DEFAULT_KV_BYTES; // no way to ask: the default budget
-    }
-
     /** A child manager for one step's temporaries; close it when the step's results are read. */
     public NDManager newStepManager() {
         return manager.newSubManager();
@@ -202,6 +148,11 @@ public final class ModelRunner implements AutoCloseable {
 
     public Device device() {
         return manager.getDevice();
+    }
+
+    /** Ferry's name of {@link #device()}: "cpu", "gpu0", ... */
+    public String deviceName() {
+        return Devices.name(device());
     }
 
     /** The dtype the model was asked to run in (f16 on a CPU keeps fp32 activations, see {@link Precision}). */

@@ -8,7 +8,7 @@ import dev.ferry.engine.Engine;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.FinishReason;
 import dev.ferry.engine.api.GenerateRequest;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.api.TokenStream;
 import dev.ferry.engine.metrics.EngineMetrics;
@@ -95,14 +95,14 @@ class BatchedEqualsSequentialTest {
     private static EngineMetrics.Snapshot check(List<GenerateRequest> requests, boolean prefixCaching) throws Exception {
         List<int[]> alone = new ArrayList<>();
         try (ModelFolder folder = ModelFolder.open(model());
-             ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults().withDtype(TensorDtype.F64));
+             ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults().withDtype(TensorDtype.F64));
              Engine engine = Engine.start(runner, EngineConfig.DEFAULTS.withPrefixCaching(false))) {
             for (GenerateRequest r : requests) {
                 alone.add(engine.submit(r).await().tokenIds());
             }
         }
         try (ModelFolder folder = ModelFolder.open(model());
-             ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults().withDtype(TensorDtype.F64)
+             ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults().withDtype(TensorDtype.F64)
                      .withKvCacheMemory(MemoryBudget.ofBytes(SMALL_POOL_TOKENS * folder.config().kvBytesPerToken(8))));
              Engine engine = Engine.start(runner, EngineConfig.DEFAULTS.withPrefixCaching(prefixCaching)
                      .withMaxNumSeqs(64).withMaxNumBatchedTokens(512))) {

@@ -9,7 +9,7 @@ import dev.ferry.engine.Engine;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.FinishReason;
 import dev.ferry.engine.api.GenerateRequest;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.api.TokenStream;
 import dev.ferry.engine.runner.ModelRunner;
@@ -31,13 +31,13 @@ class EngineGenerationTest {
     void stopsAtEosUnlessIgnored() throws Exception {
         Path dir = copy(TinyModels.create("qwen2", 31));
         int first;
-        try (ModelFolder folder = ModelFolder.open(dir); ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults());
+        try (ModelFolder folder = ModelFolder.open(dir); ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults());
              Engine engine = Engine.start(runner, EngineConfig.DEFAULTS)) {
             first = engine.submit(GenerateRequest.of(new int[] {4, 5, 6}, 1, SamplingParams.greedy())).await().tokenIds()[0];
         }
         // Make the first greedy token an eos id: generation must stop right after it.
         Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": [" + first + "]}");
-        try (ModelFolder folder = ModelFolder.open(dir); ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults());
+        try (ModelFolder folder = ModelFolder.open(dir); ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults());
              Engine engine = Engine.start(runner, EngineConfig.DEFAULTS)) {
             TokenStream.Result r = engine.submit(GenerateRequest.of(new int[] {4, 5, 6}, 10, SamplingParams.greedy())).await();
             assertEquals(FinishReason.STOP, r.finish().reason());
@@ -54,7 +54,7 @@ class EngineGenerationTest {
     @Test
     void stopTokenIdsAndStopStringsEndGeneration() throws Exception {
         try (ModelFolder folder = ModelFolder.open(TinyModels.create("llama", 33));
-             ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults());
+             ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults());
              Engine engine = Engine.start(runner, EngineConfig.DEFAULTS)) {
             int[] prompt = folder.tokenizer().encode("The quick brown fox", true);
             TokenStream.Result free = engine.submit(GenerateRequest.of(prompt, 24, SamplingParams.greedy()).withIgnoreEos(true)).await();
@@ -81,7 +81,7 @@ class EngineGenerationTest {
     @Test
     void contextLimitEndsGenerationAndOversizedPromptsAreRejected() throws Exception {
         try (ModelFolder folder = ModelFolder.open(TinyModels.create("llama", 32));
-             ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults().withMaxModelLen(200));
+             ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults().withMaxModelLen(200));
              Engine engine = Engine.start(runner, EngineConfig.DEFAULTS.withMaxNumBatchedTokens(64))) {
             int[] prompt = new int[190];
             for (int i = 0; i < prompt.length; i++) {

@@ -11,7 +11,7 @@ import dev.ferry.engine.api.FinishReason;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.Priority;
 import dev.ferry.engine.api.RequestHandle;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.TokenSink;
@@ -123,7 +123,7 @@ class EngineLifecycleTest {
     @Test
     void cancellingARunningRequestFreesItsBlocksAndEndsItsStream() throws Exception {
         try (ModelFolder folder = ModelFolder.open(TinyModels.create("llama", 52));
-             ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults().withKvCacheMemory(MemoryBudget.ofBytes(1 << 22)));
+             ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults().withKvCacheMemory(MemoryBudget.ofBytes(1 << 22)));
              Engine engine = Engine.start(runner, EngineConfig.DEFAULTS)) {
             AtomicInteger seen = new AtomicInteger();
             AtomicInteger blocksAtCancel = new AtomicInteger(-1);
@@ -157,7 +157,7 @@ class EngineLifecycleTest {
     @Test
     void aPassedDeadlineEndsTheRequestWithDeadline() throws Exception {
         try (ModelFolder folder = ModelFolder.open(TinyModels.create("llama", 53));
-             ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults());
+             ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults());
              Engine engine = Engine.start(runner, EngineConfig.DEFAULTS)) {
             TokenStream.Result r = engine.submit(GenerateRequest.of(new int[] {1, 2, 3}, 250, SamplingParams.greedy())
                     .withIgnoreEos(true).withDeadline(System.nanoTime() + 20_000_000L)).await(Duration.ofSeconds(10));

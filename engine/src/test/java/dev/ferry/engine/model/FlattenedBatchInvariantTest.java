@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sched.BatchBuilder;
@@ -57,7 +57,7 @@ class FlattenedBatchInvariantTest {
     void stepShapeDoesNotChangeOutputs(String name, Path dir) {
         int[][] prompts = {random(13, 1), random(7, 2), random(21, 3), random(1, 4)};
         try (ModelFolder folder = ModelFolder.open(dir);
-             ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults().withDevice("cpu"))) {
+             ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults().withDevice("cpu"))) {
             Outcome whole = runEach(runner, prompts, (len, done) -> len - done);
             Outcome chunks = runEach(runner, prompts, (len, done) -> Math.min(3, len - done));
             Outcome tokenByToken = runEach(runner, prompts, (len, done) -> 1);

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDManager;
 import dev.ferry.engine.Engine;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.GenerateRequest;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.runner.ModelRunner;
@@ -52,7 +52,7 @@ class GoldenTest {
 
     private static void check(String name, TensorDtype dtype, double tolerance, int tokens) throws InterruptedException {
         try (ModelFolder folder = ModelFolder.open(Golden.modelDir(name));
-             ModelRunner runner = ModelRunner.load(folder, RunnerOptions.defaults().withDevice(DEVICE).withDtype(dtype))) {
+             ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults().withDevice(DEVICE).withDtype(dtype))) {
             // Logits straight from the runner first: once an engine runs, its loop is the KV pool's only writer.
             for (Golden.Case c : Golden.cases(name)) {
                 if (c.promptText() != null) {

@@ -47,8 +47,8 @@ public final class CachedInference {
      */
     public RequestHandle start(ServedModel.Instance model, GenerateRequest request, TokenSink sink,
                         Function<TokenSink, RequestHandle> submit) {
-        ResponseKey key = ResponseKey.of(model.folder().contentHash(), model.runner().dtype().torchName(),
-                model.runner().device().toString(), request);
+        ResponseKey key = ResponseKey.of(model.folder().contentHash(), model.loaded().dtype().torchName(),
+                model.loaded().device(), request);
         CompletableFuture<CachedResponse> lookup = cache.get(key);
         if (lookup.isDone()) {
             return answer(lookup.join(), key, request, sink, submit);

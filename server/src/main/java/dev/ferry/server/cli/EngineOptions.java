@@ -1,7 +1,7 @@
 package dev.ferry.server.cli;
 
 import dev.ferry.engine.api.EngineConfig;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.server.models.DevicePool;
 import dev.ferry.store.config.MemoryBudget;
 import dev.ferry.store.config.ServingConfig;
@@ -54,13 +54,13 @@ final class EngineOptions {
     }
 
     /** One model on one device, as ferry generate runs it. */
-    RunnerOptions toRunnerOptions() {
-        return poolRunnerOptions().withDevice(device).withKvCacheMemory(kvCacheMemory());
+    LoadOptions toLoadOptions() {
+        return poolLoadOptions().withDevice(device).withKvCacheMemory(kvCacheMemory());
     }
 
     /** What every model of a served pool shares; the pool decides each replica's device and KV budget. */
-    RunnerOptions poolRunnerOptions() {
-        RunnerOptions o = RunnerOptions.defaults().withMaxModelLen(maxModelLen).withBlockSize(blockSize);
+    LoadOptions poolLoadOptions() {
+        LoadOptions o = LoadOptions.defaults().withMaxModelLen(maxModelLen).withBlockSize(blockSize);
         return dtype == null ? o : o.withDtype(parse("--dtype", () -> TensorDtype.fromUserName(dtype)));
     }
 

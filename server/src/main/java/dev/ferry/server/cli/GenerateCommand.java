@@ -3,10 +3,10 @@ package dev.ferry.server.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.engine.Engine;
+import dev.ferry.engine.LoadedModel;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.api.TokenStream;
-import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.GenerationConfig;
 import java.io.PrintWriter;
@@ -105,8 +105,8 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--model is required (a model folder) unless --server is given");
         }
         try (ModelFolder folder = ModelFolder.open(Path.of(model));
-             ModelRunner runner = ModelRunner.load(folder, engine.toRunnerOptions());
-             Engine eng = Engine.start(runner, engine.toEngineConfig(folder.serving()))) {
+             LoadedModel loaded = LoadedModel.load(folder, engine.toLoadOptions());
+             Engine eng = Engine.start(loaded, engine.toEngineConfig(folder.serving()))) {
             if (input.requestsFile != null) {
                 runFile(eng, folder, out);
             } else {

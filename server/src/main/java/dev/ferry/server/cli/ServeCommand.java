@@ -136,7 +136,7 @@ final class ServeCommand implements Callable<Integer> {
                     + e.getMessage());
         }
         // the engine's hand-off queue only has to hold what admission lets through
-        ModelLoader loader = new ModelLoader(engine.poolRunnerOptions(),
+        ModelLoader loader = new ModelLoader(engine.poolLoadOptions(),
                 serving -> engine.toEngineConfig(serving).withMaxQueuedRequests(Math.max(maxQueue, maxQueueBatch) + 64)
                         .withComputeNice(engineNice),
                 admission, engine.toDevicePool());

@@ -1,6 +1,5 @@
 package dev.ferry.server.grpc;
 
-import ai.djl.Device;
 import dev.ferry.api.v1.GetModelRequest;
 import dev.ferry.api.v1.ListModelsRequest;
 import dev.ferry.api.v1.ListModelsResponse;
@@ -81,19 +80,15 @@ final class ModelsService extends ModelsGrpc.ModelsImplBase {
         }
         ServedModel.Instance i = m.instance();
         if (i != null) {
-            var kv = i.runner().kvSpec();
+            var kv = i.loaded().kvPool();
             b.setArchitecture(i.folder().architecture().name().toLowerCase())
-                    .setDtype(i.runner().dtype().name().toLowerCase())
-                    .setDevice(String.join(",", m.replicas().stream().map(r -> device(r.runner().device())).toList()))
-                    .setLimits(ModelLimits.newBuilder().setMaxModelLen(i.runner().maxModelLen())
+                    .setDtype(i.loaded().dtype().name().toLowerCase())
+                    .setDevice(String.join(",", m.replicas().stream().map(r -> r.loaded().device()).toList()))
+                    .setLimits(ModelLimits.newBuilder().setMaxModelLen(i.loaded().maxModelLen())
                             .setMaxNumSeqs(i.config().maxNumSeqs()).setMaxNumBatchedTokens(i.config().maxNumBatchedTokens())
                             .setKvCacheBlocks(kv.numBlocks()).setBlockSize(kv.blockSize())
                             .setVocabSize(i.folder().config().vocabSize()));
         }
         return b.build();
-    }
-
-    private static String device(Device d) {
-        return d.isGpu() ? "gpu" + d.getDeviceId() : "cpu";
     }
 }

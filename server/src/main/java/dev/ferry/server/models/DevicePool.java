@@ -1,7 +1,6 @@
 package dev.ferry.server.models;
 
-import dev.ferry.engine.runner.Devices;
-import dev.ferry.engine.runner.ModelRunner;
+import dev.ferry.engine.LoadedModel;
 import dev.ferry.server.placement.KvSplit;
 import dev.ferry.server.placement.Placement;
 import dev.ferry.store.config.MemoryBudget;
@@ -35,7 +34,7 @@ public final class DevicePool {
      *     default (90% of a GPU's free memory, 1 GiB on a CPU)
      */
     public DevicePool(List<String> devices, MemoryBudget budget) {
-        this(devices, d -> ModelRunner.deviceKvBudget(budget, Devices.parse(d)));
+        this(devices, d -> LoadedModel.deviceKvBudget(budget, d));
     }
 
     /** With {@code deviceBudget} in place of asking the device (tests of the arithmetic). */

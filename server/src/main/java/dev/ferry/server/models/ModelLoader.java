@@ -1,9 +1,9 @@
 package dev.ferry.server.models;
 
 import dev.ferry.engine.Engine;
+import dev.ferry.engine.LoadedModel;
 import dev.ferry.engine.api.EngineConfig;
-import dev.ferry.engine.api.RunnerOptions;
-import dev.ferry.engine.runner.ModelRunner;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.server.admission.Admission;
 import dev.ferry.server.admission.AdmissionLimits;
 import dev.ferry.server.serving.ChatTemplate;
@@ -21,7 +21,7 @@ import java.util.function.Function;
  * device's KV budget and starts its engine loop.
  */
 public final class ModelLoader {
-    private final RunnerOptions runnerOptions;
+    private final LoadOptions loadOptions;
     private final Function<ServingConfig, EngineConfig> engineConfig;
     private final AdmissionLimits admissionLimits;
     private final DevicePool devices;
@@ -30,13 +30,13 @@ public final class ModelLoader {
      * Every model on the device its ferry.properties names (else the CPU), with the device's default
      * KV budget and the default admission limits.
      */
-    public ModelLoader(RunnerOptions runnerOptions, Function<ServingConfig, EngineConfig> engineConfig) {
-        this(runnerOptions, engineConfig, AdmissionLimits.DEFAULTS);
+    public ModelLoader(LoadOptions loadOptions, Function<ServingConfig, EngineConfig> engineConfig) {
+        this(loadOptions, engineConfig, AdmissionLimits.DEFAULTS);
     }
 
-    public ModelLoader(RunnerOptions runnerOptions, Function<ServingConfig, EngineConfig> engineConfig,
+    public ModelLoader(LoadOptions loadOptions, Function<ServingConfig, EngineConfig> engineConfig,
                        AdmissionLimits admissionLimits) {
-        this(runnerOptions, engineConfig, admissionLimits, new DevicePool(List.of(), (MemoryBudget) null));
+        this(loadOptions, engineConfig, admissionLimits, new DevicePool(List.of(), (MemoryBudget) null));
     }
 
     /**
@@ -44,9 +44,9 @@ public final class ModelLoader {
      * @param admissionLimits what may wait for each loaded replica
      * @param devices where replicas go and how much KV cache each may take
      */
-    public ModelLoader(RunnerOptions runnerOptions, Function<ServingConfig, EngineConfig> engineConfig,
+    public ModelLoader(LoadOptions loadOptions, Function<ServingConfig, EngineConfig> engineConfig,
                        AdmissionLimits admissionLimits, DevicePool devices) {
-        this.runnerOptions = runnerOptions;
+        this.loadOptions = loadOptions;
         this.engineConfig = engineConfig;
         this.admissionLimits = admissionLimits;
         this.devices = devices;
@@ -68,11 +68,11 @@ public final class ModelLoader {
             EngineConfig config = engineConfig.apply(folder.serving());
             ChatTemplate template = ChatTemplate.of(folder.tokenizerConfig());
             for (int i = 0; i < places.size(); i++) {
-                RunnerOptions options = runnerOptions.withDevice(places.get(i))
+                LoadOptions options = loadOptions.withDevice(places.get(i))
                         .withKvCacheCeiling(devices.ceiling(name, i));
                 ServedModel.Instance replica = replica(folder, options, config, template);
                 loaded.add(replica);
-                devices.loaded(name, i, replica.runner().kvSpec().totalBytes());
+                devices.loaded(name, i, replica.loaded().kvPool().totalBytes());
             }
             return loaded;
         } catch (RuntimeException e) {
@@ -90,17 +90,17 @@ public final class ModelLoader {
         devices.release(name);
     }
 
-    private ServedModel.Instance replica(ModelFolder folder, RunnerOptions options, EngineConfig config,
+    private ServedModel.Instance replica(ModelFolder folder, LoadOptions options, EngineConfig config,
                                          ChatTemplate template) {
-        ModelRunner runner = ModelRunner.load(folder, options);
+        LoadedModel loaded = LoadedModel.load(folder, options);
         try {
             // a GPU engine's loop thread is what keeps the GPU fed: it yields to nobody
-            EngineConfig own = runner.device().isGpu() ? config.withComputeNice(0) : config;
-            Engine engine = Engine.start(runner, own);
-            return new ServedModel.Instance(folder, runner, engine, own, template,
+            EngineConfig own = loaded.onGpu() ? config.withComputeNice(0) : config;
+            Engine engine = Engine.start(loaded, own);
+            return new ServedModel.Instance(folder, loaded, engine, own, template,
                     new Admission(admissionLimits, engine.metrics().rates()));
         } catch (RuntimeException e) {
-            runner.close();
+            loaded.close();
             throw e;
         }
     }

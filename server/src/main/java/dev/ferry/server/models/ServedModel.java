@@ -1,11 +1,11 @@
 package dev.ferry.server.models;
 
 import dev.ferry.engine.Engine;
+import dev.ferry.engine.LoadedModel;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.Finish;
 import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.TokenSink;
-import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.server.admission.Admission;
 import dev.ferry.server.serving.ChatTemplate;
 import dev.ferry.store.ModelFolder;
@@ -35,17 +35,17 @@ public record ServedModel(String name, State state, String error, Tier tier, Lis
      */
     public static final class Instance {
         private final ModelFolder folder;
-        private final ModelRunner runner;
+        private final LoadedModel loaded;
         private final Engine engine;
         private final EngineConfig config;
         private final ChatTemplate chatTemplate;
         private final Admission admission;
         private final AtomicInteger inFlight = new AtomicInteger();
 
-        Instance(ModelFolder folder, ModelRunner runner, Engine engine, EngineConfig config, ChatTemplate chatTemplate,
+        Instance(ModelFolder folder, LoadedModel loaded, Engine engine, EngineConfig config, ChatTemplate chatTemplate,
                  Admission admission) {
             this.folder = folder;
-            this.runner = runner;
+            this.loaded = loaded;
             this.engine = engine;
             this.config = config;
             this.chatTemplate = chatTemplate;
@@ -56,8 +56,9 @@ public record ServedModel(String name, State state, String error, Tier tier, Lis
             return folder;
         }
 
-        public ModelRunner runner() {
-            return runner;
+        /** The weights and KV pool on their device. */
+        public LoadedModel loaded() {
+            return loaded;
         }
 
         public Engine engine() {
@@ -111,7 +112,7 @@ public record ServedModel(String name, State state, String error, Tier tier, Lis
             try {
                 engine.shutdown(drain);
             } finally {
-                runner.close();
+                loaded.close();
             }
         }
     }

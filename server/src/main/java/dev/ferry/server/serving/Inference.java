@@ -169,7 +169,7 @@ public final class Inference {
         }
         ServedModel.Instance m = model.instance();
         int[] prompt = tokens.apply(m);
-        int context = m.runner().maxModelLen();
+        int context = m.loaded().maxModelLen();
         if (prompt.length > limits.maxPromptTokens()) {
             throw ApiException.invalid(promptField(request.prompt()), "has " + prompt.length
                     + " tokens, more than this server's limit of " + limits.maxPromptTokens());
@@ -258,7 +258,7 @@ public final class Inference {
 
         /** Tokens per KV block of the serving model (its replicas share it): the unit prefixes are cached in. */
         public int kvBlockSize() {
-            return model.instance().runner().kvSpec().blockSize();
+            return model.instance().loaded().kvPool().blockSize();
         }
 
         public boolean logprobs() {

@@ -1,7 +1,7 @@
 package dev.ferry.server.cache;
 
 import dev.ferry.engine.api.EngineConfig;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.api.TokenStream;
 import dev.ferry.server.ServingFixture;
 import dev.ferry.server.models.ModelLoader;
@@ -25,7 +25,7 @@ final class CachingFerry implements AutoCloseable {
     /** Redis is connected in the background: see {@link #awaitRedis()}. */
     CachingFerry(Path store, String redisUrl) throws IOException {
         cache = ResponseCache.open(ResponseCacheConfig.DEFAULTS.withRedis(redisUrl));
-        registry = new ModelRegistry(store, new ModelLoader(RunnerOptions.defaults(), serving -> EngineConfig.DEFAULTS));
+        registry = new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(), serving -> EngineConfig.DEFAULTS));
         inference = new Inference(registry, ServingLimits.DEFAULTS, cache);
         registry.loadAll();
     }

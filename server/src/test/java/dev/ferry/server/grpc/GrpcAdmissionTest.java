@@ -12,7 +12,7 @@ import dev.ferry.api.v1.Priority;
 import dev.ferry.api.v1.SamplingParams;
 import dev.ferry.api.v1.TokenIds;
 import dev.ferry.engine.api.EngineConfig;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.admission.Admission;
 import dev.ferry.server.admission.AdmissionLimits;
@@ -60,7 +60,7 @@ class GrpcAdmissionTest {
         // a long context, so one request can keep the single sequence slot busy for seconds
         new ModelCreator(new PrintStream(OutputStream.nullOutputStream())).create(
                 ModelPreset.fromName("tiny").spec(ModelArch.LLAMA).withMaxPosition(4096), store.resolve("long"));
-        registry = new ModelRegistry(store, new ModelLoader(RunnerOptions.defaults(),
+        registry = new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(),
                 s -> EngineConfig.DEFAULTS.withMaxNumSeqs(1), new AdmissionLimits(2, 1, 1 << 20, true)));
         registry.loadAll();
         TenantQuotas quotas = new TenantQuotas(null, Map.of("frugal", new TenantQuotas.Limits(1, 300)));

@@ -1,7 +1,7 @@
 package dev.ferry.server.grpc;
 
 import dev.ferry.engine.api.EngineConfig;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.server.NettyTransport;
 import dev.ferry.server.ServerContext;
 import dev.ferry.server.ServingFixture;
@@ -50,7 +50,7 @@ final class TwoModelServer implements AutoCloseable {
                 route.auto.complexity.prompt-tokens = 16
                 route.auto.complexity.max-tokens = 1000
                 """);
-        registry = new ModelRegistry(store, new ModelLoader(RunnerOptions.defaults(),
+        registry = new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(),
                 s -> s.maxNumSeqs() != null ? EngineConfig.DEFAULTS.withMaxNumSeqs(s.maxNumSeqs()) : EngineConfig.DEFAULTS,
                 admission), Duration.ofSeconds(30));
         registry.loadAll();

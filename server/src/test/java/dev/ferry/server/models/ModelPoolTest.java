@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.Finish;
 import dev.ferry.engine.api.FinishReason;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.ServingFixture;
@@ -38,7 +38,7 @@ class ModelPoolTest {
     Path store;
 
     private ModelRegistry registry(DevicePool devices) {
-        return new ModelRegistry(store, new ModelLoader(RunnerOptions.defaults(), s -> EngineConfig.DEFAULTS,
+        return new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(), s -> EngineConfig.DEFAULTS,
                 AdmissionLimits.DEFAULTS, devices));
     }
 
@@ -50,8 +50,8 @@ class ModelPoolTest {
         Files.writeString(store.resolve("small-share/ferry.properties"), "kv-cache-share = 0.25\n");
         try (ModelRegistry registry = registry(new DevicePool(List.of("cpu"), MemoryBudget.ofBytes(4 * MIB)))) {
             registry.loadAll();
-            var big = registry.get("big-share").instance().runner().kvSpec();
-            var small = registry.get("small-share").instance().runner().kvSpec();
+            var big = registry.get("big-share").instance().loaded().kvPool();
+            var small = registry.get("small-share").instance().loaded().kvPool();
             assertEquals(3 * MIB, big.totalBytes(), "0.75 of the 4 MiB budget");
             assertEquals(MIB, small.totalBytes(), "0.25 of it");
             assertEquals(3 * small.numBlocks(), big.numBlocks());
@@ -65,8 +65,8 @@ class ModelPoolTest {
         }
         try (ModelRegistry registry = registry(new DevicePool(List.of("cpu"), MemoryBudget.ofBytes(4 * MIB)))) {
             registry.loadAll();
-            assertEquals(2 * MIB, registry.get("a").instance().runner().kvSpec().totalBytes());
-            assertEquals(2 * MIB, registry.get("b").instance().runner().kvSpec().totalBytes());
+            assertEquals(2 * MIB, registry.get("a").instance().loaded().kvPool().totalBytes());
+            assertEquals(2 * MIB, registry.get("b").instance().loaded().kvPool().totalBytes());
         }
     }
 

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.Finish;
 import dev.ferry.engine.api.FinishReason;
-import dev.ferry.engine.api.RunnerOptions;
+import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.server.ServingFixture;
 import dev.ferry.server.serving.Inference;
 import dev.ferry.server.serving.InferenceRequest;
@@ -46,7 +46,7 @@ class StoreWatcherTest {
     @BeforeEach
     void start() throws IOException {
         ServingFixture.createTinyModel(store.resolve("resident"), 1);
-        registry = new ModelRegistry(store, new ModelLoader(RunnerOptions.defaults(), s -> EngineConfig.DEFAULTS));
+        registry = new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(), s -> EngineConfig.DEFAULTS));
         registry.loadAll();
         inference = new Inference(registry, ServingLimits.DEFAULTS);
         watcher = new StoreWatcher(registry, inference.routing(), SETTLE, Duration.ofSeconds(30));

@@ -1,0 +1,75 @@
+package dev.ferry.engine;
+
+import dev.ferry.engine.api.KvPoolSize;
+import dev.ferry.engine.api.LoadOptions;
+import dev.ferry.engine.runner.KvBudget;
+import dev.ferry.engine.runner.ModelRunner;
+import dev.ferry.store.ModelFolder;
+import dev.ferry.store.config.MemoryBudget;
+import dev.ferry.store.safetensors.TensorDtype;
+
+/**
+ * A model folder loaded onto a device, with its KV pool, ready for {@link Engine#start}: the door
+ * through which the server loads models and sizes KV budgets, in Ferry's own types (device names
+ * such as "cpu" or "gpu0", {@link TensorDtype}), so nothing outside the engine sees its runner,
+ * its layers or DJL.
+ */
+public final class LoadedModel implements AutoCloseable {
+    private final ModelRunner runner;
+
+    private LoadedModel(ModelRunner runner) {
+        this.runner = runner;
+    }
+
+    /**
+     * Loads the weights, chooses the layers' forms and allocates the KV pool. Fails with
+     * {@link IllegalArgumentException} naming the option, file or tensor at fault.
+     */
+    public static LoadedModel load(ModelFolder folder, LoadOptions options) {
+        return new LoadedModel(ModelRunner.load(folder, options));
+    }
+
+    /**
+     * What the KV caches on {@code device} may take in all: {@code budget} (a size, or a fraction of
+     * the device's free memory), by default 90% of a GPU's free memory or 1 GiB on a CPU.
+     */
+    public static long deviceKvBudget(MemoryBudget budget, String device) {
+        return KvBudget.forDevice(budget, device);
+    }
+
+    public ModelFolder folder() {
+        return runner.folder();
+    }
+
+    /** Ferry's name of the device it runs on: "cpu", "gpu0", ... */
+    public String device() {
+        return runner.deviceName();
+    }
+
+    public boolean onGpu() {
+        return !device().equals("cpu");
+    }
+
+    /** The dtype the model was asked to run in (f16 on a CPU keeps fp32 activations). */
+    public TensorDtype dtype() {
+        return runner.dtype();
+    }
+
+    public int maxModelLen() {
+        return runner.maxModelLen();
+    }
+
+    public KvPoolSize kvPool() {
+        var spec = runner.kvSpec();
+        return new KvPoolSize(spec.numBlocks(), spec.blockSize(), spec.totalBytes());
+    }
+
+    ModelRunner runner() {
+        return runner;
+    }
+
+    @Override
+    public void close() {
+        runner.close();
+    }
+}

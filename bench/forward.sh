@@ -2,10 +2,4 @@
 # Foundation benchmark: prefill and decode rates of the small preset (created on first run) against
 # this machine's memory bandwidth and matmul rate, measured in the same run. Extra arguments go to
 # dev.ferry.bench.ForwardBenchmark (--model DIR, --device, --dtype, --batch, --context, --steps, --out).
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-"$root/ferry" --version >/dev/null   # builds when stale
-export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-1}"   # one malloc arena, as ./ferry runs (see there)
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"   # sleeping OpenMP workers, as ./ferry runs (see there)
-exec java ${FERRY_JAVA_OPTS:-} --add-modules jdk.incubator.vector -cp "bench/target/ferry-bench.jar" dev.ferry.bench.ForwardBenchmark "$@"
+exec "$(dirname "${BASH_SOURCE[0]}")/run-java.sh" ForwardBenchmark "$@"

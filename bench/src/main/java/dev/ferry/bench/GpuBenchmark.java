@@ -258,8 +258,8 @@ public final class GpuBenchmark {
         BatchBuilder batch = new BatchBuilder(blockSize);
         for (Sequence s : seqs) {
             if (!kv.allocate(s, s.numUncomputed())) {
-                throw new IllegalStateException("KV cache full (" + runner.kvSpec().numBlocks() + " blocks of " + blockSize
-                        + " tokens): give a larger --kv-cache");
+                throw new IllegalStateException("KV cache full (" + runner.kvSpec().numBlocks() + " blocks of "
+                        + blockSize + " tokens): give a larger --kv-cache");
             }
             batch.add(s, s.numUncomputed());
         }

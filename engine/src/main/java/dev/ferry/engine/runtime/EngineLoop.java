@@ -265,7 +265,7 @@ final class EngineLoop implements Runnable {
         }
     }
 
-    /** Takes the request's sequence out of the scheduler (its blocks freed, full ones stay cached) and publishes its one finish. */
+    /** Takes the request's sequence out of the scheduler, which frees its blocks, and publishes its one finish. */
     private void retire(RequestState r, FinishReason reason, String error) {
         Sequence seq = r.sequence;
         scheduler.finish(seq);
@@ -280,8 +280,8 @@ final class EngineLoop implements Runnable {
     private void failUnschedulable() {
         Sequence head = scheduler.numRunning() == 0 ? scheduler.nextWaiting() : null;
         if (head != null) {
-            retire(requests.get(head), FinishReason.ERROR, "prompt of " + head.length() + " tokens does not fit in the KV cache of "
-                    + scheduler.stats().kvBlocksTotal() * scheduler.blockSize() + " tokens");
+            retire(requests.get(head), FinishReason.ERROR, "prompt of " + head.length() + " tokens does not fit in the KV"
+                    + " cache of " + scheduler.stats().kvBlocksTotal() * scheduler.blockSize() + " tokens");
         }
         output.wake();
     }

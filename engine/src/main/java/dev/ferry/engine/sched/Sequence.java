@@ -94,7 +94,7 @@ public final class Sequence {
         tokens[length++] = token;
     }
 
-    /** In the engine only the scheduler calls this, once a step computed them; model drivers without one call it too. */
+    /** In the engine only the scheduler calls this, after a step; model drivers without one call it themselves. */
     public void markComputed(int n) {
         numComputed += n;
     }

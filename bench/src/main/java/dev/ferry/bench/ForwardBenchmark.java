@@ -6,6 +6,7 @@ import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.model.ForwardBatch;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sched.BatchBuilder;
+import dev.ferry.engine.sched.KvManager;
 import dev.ferry.engine.sched.Sequence;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.DecoderConfig;
@@ -143,9 +144,9 @@ public final class ForwardBenchmark {
         int[] prompt = randomTokens(runner, tokens, 7);
         double[] times = new double[repeats + 1];
         for (int r = 0; r <= repeats; r++) {
-            BlockManager blocks = new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false);
+            KvManager kv = new KvManager(new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false));
             Sequence seq = new Sequence(prompt);
-            seq.setBlockTable(blocks.ensureCapacity(seq.blockTable(), tokens));
+            allocateUncomputed(kv, seq);
             long t0 = System.nanoTime();
             try (NDManager step = runner.newStepManager()) {
                 runner.forward(new BatchBuilder(runner.kvSpec().blockSize()).add(seq, tokens).build(), step).argMax(1)
@@ -159,11 +160,11 @@ public final class ForwardBenchmark {
     /** Prefills {@code batch} sequences to {@code context} tokens, then times greedy decode steps. */
     static Decode decode(ModelRunner runner, int batch, int context, int steps) {
         int blockSize = runner.kvSpec().blockSize();
-        BlockManager blocks = new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false);
+        KvManager kv = new KvManager(new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false));
         List<Sequence> seqs = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
             Sequence s = new Sequence(randomTokens(runner, context, i));
-            s.setBlockTable(blocks.ensureCapacity(s.blockTable(), context));
+            allocateUncomputed(kv, s);
             try (NDManager step = runner.newStepManager()) {
                 long next = runner.forward(new BatchBuilder(blockSize).add(s, context).build(), step).argMax(1).toLongArray()[0];
                 s.markComputed(context);
@@ -177,7 +178,7 @@ public final class ForwardBenchmark {
             long t0 = System.nanoTime();
             BatchBuilder b = new BatchBuilder(blockSize);
             for (Sequence s : seqs) {
-                s.setBlockTable(blocks.ensureCapacity(s.blockTable(), s.length()));
+                allocateUncomputed(kv, s);
                 b.add(s, 1);
             }
             ForwardBatch fb = b.build();
@@ -194,6 +195,13 @@ public final class ForwardBenchmark {
         }
         int warm = Math.min(3, steps / 2);
         return new Decode(median(Arrays.copyOfRange(stepTimes, warm, steps)), median(Arrays.copyOfRange(hostTimes, warm, steps)));
+    }
+
+    /** Slots for the tokens {@code seq} computes next: a run whose batch does not fit in the KV cache cannot be measured. */
+    private static void allocateUncomputed(KvManager kv, Sequence seq) {
+        if (!kv.allocate(seq, seq.numUncomputed())) {
+            throw new IllegalStateException("KV cache full: give a larger KV cache or a smaller batch or context");
+        }
     }
 
     private static int[] randomTokens(ModelRunner runner, int n, long seed) {

@@ -16,6 +16,7 @@ import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.runner.Devices;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sched.BatchBuilder;
+import dev.ferry.engine.sched.KvManager;
 import dev.ferry.engine.sched.Sequence;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.DecoderConfig;
@@ -202,10 +203,10 @@ public final class GpuBenchmark {
     private double timedPrefill(int batch, int repeats) {
         double[] t = new double[warmup + repeats];
         for (int r = 0; r < t.length; r++) {
-            BlockManager blocks = new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false);
+            KvManager kv = new KvManager(new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false));
             List<Sequence> seqs = prompts(batch, 1000L * r);
             long s = System.nanoTime();
-            step(seqs, blocks);
+            step(seqs, kv);
             t[r] = (System.nanoTime() - s) / 1e9;
         }
         return ForwardBenchmark.median(Arrays.copyOfRange(t, warmup, t.length));
@@ -213,13 +214,13 @@ public final class GpuBenchmark {
 
     /** Median decode step with {@code batch} sequences all at a context of about {@code prompt} tokens. */
     private void decode(int batch) {
-        BlockManager blocks = new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false);
+        KvManager kv = new KvManager(new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false));
         List<Sequence> seqs = prompts(batch, 0);
-        prefillAll(seqs, blocks);
+        prefillAll(seqs, kv);
         double[] t = new double[warmup + steps];
         for (int k = 0; k < t.length; k++) {
             long s = System.nanoTime();
-            step(seqs, blocks);
+            step(seqs, kv);
             t[k] = (System.nanoTime() - s) / 1e6;
         }
         double ms = ForwardBenchmark.median(Arrays.copyOfRange(t, warmup, t.length));
@@ -229,13 +230,13 @@ public final class GpuBenchmark {
 
     /** {@code n} requests of {@code prompt} tokens, each generating {@code newTokens}: one prefill then newTokens - 1 decode steps. */
     private void endToEnd(int n) {
-        BlockManager blocks = new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false);
+        KvManager kv = new KvManager(new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false));
         List<Sequence> seqs = prompts(n, 7);
         long s = System.nanoTime();
-        prefillAll(seqs, blocks);
+        prefillAll(seqs, kv);
         long prefilled = System.nanoTime();
         for (int k = 1; k < newTokens; k++) {
-            step(seqs, blocks);
+            step(seqs, kv);
         }
         double total = (System.nanoTime() - s) / 1e9;
         results.put("e2e_n" + n + "_s", ForwardBenchmark.round3(total));
@@ -243,9 +244,9 @@ public final class GpuBenchmark {
         results.put("e2e_n" + n + "_tok_s", ForwardBenchmark.round((double) n * newTokens / total));
     }
 
-    private void prefillAll(List<Sequence> seqs, BlockManager blocks) {
+    private void prefillAll(List<Sequence> seqs, KvManager kv) {
         for (int i = 0; i < seqs.size(); i += prefillBatch) {
-            step(seqs.subList(i, Math.min(seqs.size(), i + prefillBatch)), blocks);
+            step(seqs.subList(i, Math.min(seqs.size(), i + prefillBatch)), kv);
         }
     }
 
@@ -253,15 +254,13 @@ public final class GpuBenchmark {
      * One forward step over every uncomputed token of {@code seqs} (a whole prompt, or the one token
      * a decode adds), then greedy sampling: the argmax copy to the host is the step's only sync.
      */
-    private void step(List<Sequence> seqs, BlockManager blocks) {
+    private void step(List<Sequence> seqs, KvManager kv) {
         BatchBuilder batch = new BatchBuilder(blockSize);
         for (Sequence s : seqs) {
-            int[] table = blocks.ensureCapacity(s.blockTable(), s.length());
-            if (table == null) {
-                throw new IllegalStateException("KV cache full (" + blocks.numBlocks() + " blocks of " + blockSize
-                        + " tokens): give a larger --kv-cache");
+            if (!kv.allocate(s, s.numUncomputed())) {
+                throw new IllegalStateException("KV cache full (" + runner.kvSpec().numBlocks() + " blocks of "
+                        + blockSize + " tokens): give a larger --kv-cache");
             }
-            s.setBlockTable(table);
             batch.add(s, s.numUncomputed());
         }
         try (NDManager step = runner.newStepManager()) {

@@ -12,7 +12,9 @@ import java.util.Map;
  * names the whole prefix up to and including the block. A new sequence walks its prompt block by
  * block and takes every cached block it finds (reference count + 1); only the rest is computed.
  * Blocks whose count drops to zero stay cached, in least-recently-released order, and are evicted
- * only when the free list is empty. Owned by the engine loop's thread; not thread-safe.
+ * only when the free list is empty. It knows blocks, not sequences: the scheduler's KvManager
+ * turns a sequence's needs into these calls and keeps its block table. Used on the engine loop's
+ * thread only; not thread-safe.
  */
 public final class BlockManager {
     /** Key of the empty prefix, the parent of every sequence's first block. */

@@ -2,7 +2,6 @@ package dev.ferry.engine.loop;
 
 import dev.ferry.engine.api.FinishReason;
 import dev.ferry.engine.api.SamplingParams;
-import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.metrics.EngineMetrics.Dist;
 import dev.ferry.engine.model.ForwardBatch;
@@ -13,11 +12,10 @@ import dev.ferry.engine.sched.Scheduled;
 import dev.ferry.engine.sched.Scheduler;
 import dev.ferry.engine.sched.Sequence;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import org.jctools.queues.MpscArrayQueue;
@@ -25,22 +23,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The continuous-batching loop of one model instance, on one thread that is the single writer of
- * the model's KV pool and sequences. Each iteration: take new requests, retire cancelled, stopped
- * and expired ones, schedule (decodes first, then prefill chunks, preempting when the pool is
- * full), run one flattened forward and sample, hand the tokens to the output thread, retire
- * finished sequences. With nothing to do it parks; a submit unparks it.
+ * The continuous-batching loop of one model instance, on one thread: the only caller of its
+ * {@link Scheduler}, which owns the sequences, their queues and their KV blocks. The loop owns the
+ * requests around them: the sequence-to-request map, the metrics and the events for the output
+ * thread. Each iteration takes new requests, retires cancelled, stopped and expired ones, then runs
+ * a step: schedule, execute (one flattened forward and sampling), update the scheduler with what
+ * was computed, publish the tokens and retire the sequences they finish. Every retirement goes
+ * through {@link Scheduler#finish}, which frees the sequence's blocks. With nothing to do the loop
+ * parks; a submit unparks it.
  */
 final class EngineLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineLoop.class);
 
     private final MpscArrayQueue<RequestState> incoming;
-    /** Sequences holding KV blocks, in admission order, and those waiting for them: the scheduler's view. */
-    private final List<Sequence> running = new ArrayList<>();
-    private final PriorityQueue<Sequence> waiting = new PriorityQueue<>(Scheduler.WAITING_ORDER);
     private final Map<Sequence, RequestState> requests = new IdentityHashMap<>();
     private final StepExecutor executor;
-    private final BlockManager blocks;
     private final Scheduler scheduler;
     private final OutputThread output;
     private final EngineMetrics metrics;
@@ -52,11 +49,10 @@ final class EngineLoop implements Runnable {
     private volatile long drainDeadline;
     private volatile String failure;
 
-    EngineLoop(MpscArrayQueue<RequestState> incoming, StepExecutor executor, BlockManager blocks, Scheduler scheduler,
+    EngineLoop(MpscArrayQueue<RequestState> incoming, StepExecutor executor, Scheduler scheduler,
                OutputThread output, EngineMetrics metrics, Set<Integer> eosIds, int maxModelLen) {
         this.incoming = incoming;
         this.executor = executor;
-        this.blocks = blocks;
         this.scheduler = scheduler;
         this.output = output;
         this.metrics = metrics;
@@ -89,7 +85,7 @@ final class EngineLoop implements Runnable {
                 takeIncoming();
                 retireFlagged();
                 output.wake(); // retirements publish finishes too
-                if (running.isEmpty() && waiting.isEmpty()) {
+                if (!scheduler.hasUnfinished()) {
                     updateGauges();
                     if (closing) {
                         return;
@@ -120,7 +116,7 @@ final class EngineLoop implements Runnable {
     private void takeIncoming() {
         RequestState r;
         while ((r = incoming.poll()) != null) {
-            waiting.add(r.sequence);
+            scheduler.add(r.sequence);
             requests.put(r.sequence, r);
         }
     }
@@ -129,19 +125,11 @@ final class EngineLoop implements Runnable {
     private void retireFlagged() {
         long now = System.nanoTime();
         boolean drainOver = closing && now - drainDeadline > 0;
-        retireFlagged(running.iterator(), now, drainOver);
-        if (!waiting.isEmpty()) {
-            retireFlagged(waiting.iterator(), now, drainOver);
-        }
-    }
-
-    private void retireFlagged(Iterator<Sequence> it, long now, boolean drainOver) {
-        while (it.hasNext()) {
-            RequestState r = requests.get(it.next());
+        for (Sequence seq : scheduler.sequences()) {
+            RequestState r = requests.get(seq);
             FinishReason reason = flagged(r, now, drainOver);
             if (reason != null) {
-                it.remove();
-                finish(r, reason, reason == FinishReason.UNAVAILABLE ? "engine shut down before the request finished" : null);
+                retire(r, reason, reason == FinishReason.UNAVAILABLE ? "engine shut down before the request finished" : null);
             }
         }
     }
@@ -159,9 +147,10 @@ final class EngineLoop implements Runnable {
         return drainOver ? FinishReason.UNAVAILABLE : null;
     }
 
+    /** One iteration: schedule, execute, update, publish. */
     private void step() {
         long t0 = System.nanoTime();
-        Scheduler.Plan plan = scheduler.schedule(running, waiting);
+        Scheduler.Plan plan = scheduler.schedule();
         if (!plan.preempted().isEmpty()) {
             metrics.preempted(plan.preempted().size());
         }
@@ -169,7 +158,24 @@ final class EngineLoop implements Runnable {
             failUnschedulable();
             return;
         }
-        BatchBuilder batch = new BatchBuilder(blocks.blockSize());
+        Executed executed = execute(plan, t0);
+        if (executed == null) {
+            return; // the step failed and its sequences are retired
+        }
+        scheduler.update(plan);
+        publish(executed);
+        recordStep(plan, executed, t0);
+    }
+
+    /** What a step ran: the requests it sampled a token for (in row order), the samples, and its token counts. */
+    private record Executed(List<RequestState> sampled, SampleResult result, int numTokens, int prefillTokens) {}
+
+    /**
+     * Runs the plan's forward and samples the sequences whose known tokens it completes. Returns
+     * null when the step failed; its sequences are retired with ERROR then.
+     */
+    private Executed execute(Scheduler.Plan plan, long t0) {
+        BatchBuilder batch = new BatchBuilder(scheduler.blockSize());
         List<SamplingParams> params = new ArrayList<>();
         List<TokenHistory> histories = new ArrayList<>();
         List<RequestState> sampled = new ArrayList<>();
@@ -195,38 +201,40 @@ final class EngineLoop implements Runnable {
             }
         }
         ForwardBatch fb = batch.build();
-        SampleResult result;
         try {
-            result = executor.execute(fb, params, java.util.Arrays.copyOf(positions, params.size()), histories);
+            SampleResult result = executor.execute(fb, params, Arrays.copyOf(positions, params.size()), histories);
+            return new Executed(sampled, result, fb.numTokens(), prefillTokens);
         } catch (RuntimeException e) {
             LOG.error("step of {} tokens failed", fb.numTokens(), e);
             for (Scheduled s : plan.scheduled()) {
                 retire(requests.get(s.sequence()), FinishReason.ERROR, "step failed: " + e.getMessage());
             }
-            return;
+            return null;
         }
+    }
+
+    /** Hands the sampled tokens to their streams, retiring the sequences they finish. */
+    private void publish(Executed executed) {
         long now = System.nanoTime();
-        for (Scheduled s : plan.scheduled()) {
-            Sequence seq = s.sequence();
-            seq.markComputed(s.numTokens());
-            seq.setKeyedBlocks(blocks.commitFullBlocks(seq.blockTable(), seq.tokenArray(), seq.numComputed(),
-                    seq.keys(seq.blockTable().length), seq.keyedBlocks()));
-        }
-        for (int i = 0; i < sampled.size(); i++) {
-            accept(sampled.get(i), result, i, now);
+        for (int i = 0; i < executed.sampled().size(); i++) {
+            accept(executed.sampled().get(i), executed.result(), i, now);
         }
         output.wake();
+    }
+
+    private void recordStep(Scheduler.Plan plan, Executed executed, long t0) {
         long stepNanos = System.nanoTime() - t0;
         metrics.record(Dist.STEP_US, stepNanos / 1000);
-        metrics.rates().record(prefillTokens, stepNanos);
-        metrics.record(Dist.BATCH_TOKENS, fb.numTokens());
+        metrics.rates().record(executed.prefillTokens(), stepNanos);
+        metrics.record(Dist.BATCH_TOKENS, executed.numTokens());
         metrics.record(Dist.BATCH_SEQS, plan.scheduled().size());
         updateGauges();
     }
 
     private void updateGauges() {
-        metrics.gauges(running.size(), waiting.size(), blocks.numUsed(), blocks.numBlocks(), blocks.queriedTokens(),
-                blocks.hitTokens());
+        Scheduler.Stats s = scheduler.stats();
+        metrics.gauges(s.running(), s.waiting(), s.kvBlocksUsed(), s.kvBlocksTotal(), s.prefixQueriedTokens(),
+                s.prefixHitTokens());
     }
 
     /** A sampled token: record it, stream it, and retire the sequence if it is done. */
@@ -257,18 +265,10 @@ final class EngineLoop implements Runnable {
         }
     }
 
+    /** Takes the request's sequence out of the scheduler, which frees its blocks, and publishes its one finish. */
     private void retire(RequestState r, FinishReason reason, String error) {
-        if (!running.remove(r.sequence)) {
-            waiting.remove(r.sequence);
-        }
-        finish(r, reason, error);
-    }
-
-    /** Frees the request's blocks (full ones stay cached) and publishes its one finish. */
-    private void finish(RequestState r, FinishReason reason, String error) {
         Sequence seq = r.sequence;
-        blocks.release(seq.blockTable());
-        seq.resetComputed();
+        scheduler.finish(seq);
         requests.remove(seq);
         metrics.finished(reason, seq.promptLength(), seq.numGenerated());
         metrics.rates().completed();
@@ -278,10 +278,10 @@ final class EngineLoop implements Runnable {
 
     /** Nothing fits although the pool is as free as it gets: the head request can never run. */
     private void failUnschedulable() {
-        if (running.isEmpty() && !waiting.isEmpty()) {
-            RequestState head = requests.get(waiting.peek());
-            retire(head, FinishReason.ERROR, "prompt of " + head.sequence.length()
-                    + " tokens does not fit in the KV cache of " + blocks.numBlocks() * blocks.blockSize() + " tokens");
+        Sequence head = scheduler.numRunning() == 0 ? scheduler.nextWaiting() : null;
+        if (head != null) {
+            retire(requests.get(head), FinishReason.ERROR, "prompt of " + head.length() + " tokens does not fit in the KV"
+                    + " cache of " + scheduler.stats().kvBlocksTotal() * scheduler.blockSize() + " tokens");
         }
         output.wake();
     }

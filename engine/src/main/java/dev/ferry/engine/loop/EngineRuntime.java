@@ -9,6 +9,7 @@ import dev.ferry.engine.api.TokenSink;
 import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.platform.ComputePriority;
+import dev.ferry.engine.sched.KvManager;
 import dev.ferry.engine.sched.Scheduler;
 import dev.ferry.engine.sched.Sequence;
 import java.time.Duration;
@@ -38,8 +39,8 @@ public final class EngineRuntime {
         metrics.rates().capacity(config.maxNumSeqs());
         incoming = new MpscArrayQueue<>(config.maxQueuedRequests());
         output = new OutputThread("ferry-output-" + spec.name());
-        loop = new EngineLoop(incoming, executor, blocks,
-                new Scheduler(config.maxNumSeqs(), config.maxNumBatchedTokens(), blocks), output, metrics,
+        loop = new EngineLoop(incoming, executor,
+                new Scheduler(config.maxNumSeqs(), config.maxNumBatchedTokens(), new KvManager(blocks)), output, metrics,
                 spec.eosTokenIds(), spec.maxModelLen());
         int nice = config.computeNice();
         loopThread = new Thread(() -> {

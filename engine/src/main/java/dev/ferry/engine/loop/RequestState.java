@@ -6,8 +6,9 @@ import dev.ferry.engine.sample.TokenCounts;
 import dev.ferry.engine.sched.Sequence;
 
 /**
- * One submitted request inside the engine. The caller thread only sets flags; the engine loop owns
- * the sequence and the timing fields; the output thread owns the {@link OutputProcessor}.
+ * One submitted request inside the engine. The caller thread only sets flags; on the engine loop's
+ * thread the scheduler owns the sequence and the loop the timing fields; the output thread owns the
+ * {@link OutputProcessor}.
  */
 final class RequestState implements RequestHandle {
     final GenerateRequest request;

@@ -1,6 +1,5 @@
 package dev.ferry.engine.sched;
 
-import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.kv.BlockManager.BlockKey;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,13 +9,20 @@ import java.util.PriorityQueue;
 import java.util.Set;
 
 /**
- * Decides each step's batch (iteration-level scheduling, as in Orca and vLLM): every sequence has
- * some number of tokens still to compute, and the step hands out a budget of
- * {@code maxNumBatchedTokens} tokens over at most {@code maxNumSeqs} sequences. Running decodes go
- * first, so streams already producing tokens never wait behind a long prompt; then the remaining
- * prompt chunks of running sequences; then waiting sequences, by priority and arrival, whose cached
- * prefix blocks are taken first so only the uncached rest is computed. A waiting sequence whose
- * first block matches one still being prefilled waits a step, to share it instead of recomputing it.
+ * Owns the engine's sequences from submission to retirement, and their KV through its
+ * {@link KvManager}, as nano-vllm's and vLLM V1's schedulers do: waiting sequences hold no blocks
+ * and queue by priority, then arrival; running ones hold blocks, in admission order. The engine
+ * loop, its only caller and on its one thread, adds sequences, asks for each step's {@link Plan},
+ * reports the step done with {@link #update} and retires sequences with {@link #finish}; it keeps
+ * the per-request bookkeeping (streams, metrics) and never touches the queues or any blocks.
+ *
+ * <p>Each step's batch is decided per iteration (as in Orca and vLLM): every sequence has some
+ * number of tokens still to compute, and the step hands out a budget of {@code maxNumBatchedTokens}
+ * tokens over at most {@code maxNumSeqs} sequences. Running decodes go first, so streams already
+ * producing tokens never wait behind a long prompt; then the remaining prompt chunks of running
+ * sequences; then waiting sequences, by priority and arrival, whose cached prefix blocks are taken
+ * first so only the uncached rest is computed. A waiting sequence whose first block matches one
+ * still being prefilled waits a step, to share it instead of recomputing it.
  *
  * <p>When a running sequence needs a block and none is left, the lowest-priority, latest-arrived
  * running sequence is preempted: its blocks are released (full ones stay in the prefix cache) and
@@ -24,17 +30,21 @@ import java.util.Set;
  */
 public final class Scheduler {
     /** Waiting order: priority class, then arrival. */
-    public static final Comparator<Sequence> WAITING_ORDER =
+    private static final Comparator<Sequence> WAITING_ORDER =
             Comparator.comparing(Sequence::priority).thenComparingLong(Sequence::arrival);
 
     private final int maxNumSeqs;
     private final int maxNumBatchedTokens;
-    private final BlockManager blocks;
+    private final KvManager kv;
+    /** Sequences holding KV blocks, in admission order. */
+    private final List<Sequence> running = new ArrayList<>();
+    /** Sequences holding no blocks (new or preempted), in {@link #WAITING_ORDER}. */
+    private final PriorityQueue<Sequence> waiting = new PriorityQueue<>(WAITING_ORDER);
 
-    public Scheduler(int maxNumSeqs, int maxNumBatchedTokens, BlockManager blocks) {
+    public Scheduler(int maxNumSeqs, int maxNumBatchedTokens, KvManager kv) {
         this.maxNumSeqs = maxNumSeqs;
         this.maxNumBatchedTokens = maxNumBatchedTokens;
-        this.blocks = blocks;
+        this.kv = kv;
     }
 
     /** A step's plan: what runs, in batch order (decodes first), and who was preempted for it. */
@@ -44,81 +54,133 @@ public final class Scheduler {
         }
     }
 
-    /**
-     * @param running sequences holding KV blocks, in admission order; preempted ones are removed
-     *     and newly admitted ones appended
-     * @param waiting sequences without blocks, ordered by {@link #WAITING_ORDER}; preempted ones are added
-     */
-    public Plan schedule(List<Sequence> running, PriorityQueue<Sequence> waiting) {
-        List<Scheduled> decodes = new ArrayList<>();
-        List<Scheduled> prefills = new ArrayList<>();
-        List<Sequence> preempted = new ArrayList<>();
-        int[] budget = {maxNumBatchedTokens};
+    /** Queue gauges and KV usage, for the engine's metrics. */
+    public record Stats(int running, int waiting, int kvBlocksUsed, int kvBlocksTotal, long prefixQueriedTokens,
+                        long prefixHitTokens) {}
+
+    /** Queues a new sequence; it holds no blocks until it is admitted. */
+    public void add(Sequence seq) {
+        waiting.add(seq);
+    }
+
+    /** Decides the next step, reserving the slots its tokens need; preempted sequences wait again. */
+    public Plan schedule() {
+        PlanBuilder plan = new PlanBuilder();
         // Decodes first, then the remaining prompt chunks of running sequences.
         List<Sequence> snapshot = List.copyOf(running);
         for (boolean decodePass : new boolean[] {true, false}) {
             for (Sequence seq : snapshot) {
                 boolean isDecode = seq.numUncomputed() == 1;
-                if (isDecode != decodePass || seq.numUncomputed() == 0 || preempted.contains(seq)) {
+                if (isDecode != decodePass || seq.numUncomputed() == 0 || plan.preempted.contains(seq)) {
                     continue;
                 }
-                if (budget[0] == 0 || decodes.size() + prefills.size() >= maxNumSeqs) {
+                if (plan.isFull()) {
                     break;
                 }
-                int n = Math.min(seq.numUncomputed(), budget[0]);
-                if (reserve(seq, n, running, waiting, decodes, prefills, preempted, budget)) {
-                    (isDecode ? decodes : prefills).add(new Scheduled(seq, n));
-                    budget[0] -= n;
+                int n = Math.min(seq.numUncomputed(), plan.tokenBudget);
+                if (reserve(seq, n, plan)) {
+                    plan.add(seq, n, isDecode);
                 }
             }
         }
         // New work only when nothing had to be preempted: admitting would just preempt again.
+        if (plan.preempted.isEmpty()) {
+            admit(plan);
+        }
+        return plan.build();
+    }
+
+    /** After the plan's forward ran: its tokens are computed, and the blocks they filled join the prefix cache. */
+    public void update(Plan plan) {
+        for (Scheduled s : plan.scheduled()) {
+            s.sequence().markComputed(s.numTokens());
+            kv.commitFullBlocks(s.sequence());
+        }
+    }
+
+    /** Retires {@code seq} (finished, cancelled, failed) from whichever queue holds it, and frees its blocks. */
+    public void finish(Sequence seq) {
+        if (!running.remove(seq) && !waiting.remove(seq)) {
+            throw new IllegalArgumentException("sequence " + seq.id() + " is not scheduled here");
+        }
+        kv.free(seq);
+    }
+
+    public boolean hasUnfinished() {
+        return !running.isEmpty() || !waiting.isEmpty();
+    }
+
+    public int numRunning() {
+        return running.size();
+    }
+
+    /** The waiting sequence next in line for admission, or null. */
+    public Sequence nextWaiting() {
+        return waiting.peek();
+    }
+
+    /**
+     * Every unfinished sequence, running ones in admission order, then waiting ones in no particular
+     * order. A copy: the caller may finish sequences while going through it.
+     */
+    public List<Sequence> sequences() {
+        List<Sequence> all = new ArrayList<>(running.size() + waiting.size());
+        all.addAll(running);
+        all.addAll(waiting);
+        return all;
+    }
+
+    /** Whether {@code seq} waits for admission; for tests. */
+    boolean isWaiting(Sequence seq) {
+        return waiting.contains(seq);
+    }
+
+    /** Tokens per KV block: how the planned sequences' block tables map positions to slots. */
+    public int blockSize() {
+        return kv.blockSize();
+    }
+
+    public Stats stats() {
+        return new Stats(running.size(), waiting.size(), kv.numUsedBlocks(), kv.numBlocks(), kv.prefixQueriedTokens(),
+                kv.prefixHitTokens());
+    }
+
+    /** Admits waiting sequences in order while the step has room and their blocks fit. */
+    private void admit(PlanBuilder plan) {
         // read only when admitting: hashing running prompts' first blocks costs a step that admits nothing
-        Set<BlockKey> computing = blocks.prefixCaching() && preempted.isEmpty() && !waiting.isEmpty()
-                ? firstBlocksBeingComputed(running) : null;
+        Set<BlockKey> computing = kv.prefixCaching() && !waiting.isEmpty() ? firstBlocksBeingComputed() : null;
         List<Sequence> deferred = new ArrayList<>();
-        while (preempted.isEmpty() && !waiting.isEmpty() && budget[0] > 0
-                && decodes.size() + prefills.size() < maxNumSeqs) {
+        while (!waiting.isEmpty() && !plan.isFull()) {
             Sequence seq = waiting.peek();
-            BlockKey first = computing == null ? null : firstBlockKey(seq);
-            if (first != null && computing.contains(first) && seq.blockTable().length == 0) {
+            BlockKey first = computing == null ? null : kv.firstBlockKeyToCompute(seq);
+            if (first != null && computing.contains(first)) {
                 // Its prompt starts like one still being prefilled: wait a step and take those blocks from
                 // the cache instead of computing them twice (SGLang-style cache-aware admission).
                 deferred.add(waiting.poll());
                 continue;
             }
-            if (seq.blockTable().length == 0 && seq.numComputed() == 0) {
-                takeCachedPrefix(seq);
+            int cachedTokens = kv.takeCachedPrefix(seq);
+            if (first != null && cachedTokens == 0) {
+                computing.add(first); // it computes that block itself: later arrivals starting alike wait for it
             }
-            if (first != null && seq.keyedBlocks() == 0) {
-                computing.add(first);
-            }
-            int n = Math.min(seq.numUncomputed(), budget[0]);
-            int[] table = blocks.ensureCapacity(seq.blockTable(), seq.numComputed() + n);
-            if (table == null) {
+            int n = Math.min(seq.numUncomputed(), plan.tokenBudget);
+            if (!kv.allocate(seq, n)) {
                 // Does not fit yet: give back what the prefix lookup took, so those blocks stay evictable.
-                blocks.release(seq.blockTable());
-                seq.resetComputed();
+                kv.free(seq);
                 break;
             }
-            seq.setBlockTable(table);
             waiting.poll();
             running.add(seq);
-            (n == 1 ? decodes : prefills).add(new Scheduled(seq, n));
-            budget[0] -= n;
+            plan.add(seq, n, n == 1);
         }
         waiting.addAll(deferred);
-        List<Scheduled> all = new ArrayList<>(decodes.size() + prefills.size());
-        all.addAll(decodes);
-        all.addAll(prefills);
-        return new Plan(all, preempted);
     }
 
     /** Content keys of the first block of running sequences whose first block is not cached yet. */
-    private Set<BlockKey> firstBlocksBeingComputed(List<Sequence> running) {
+    private Set<BlockKey> firstBlocksBeingComputed() {
         Set<BlockKey> keys = new HashSet<>();
         for (Sequence s : running) {
-            BlockKey k = s.keyedBlocks() == 0 ? firstBlockKey(s) : null;
+            BlockKey k = kv.firstBlockKeyToCompute(s);
             if (k != null) {
                 keys.add(k);
             }
@@ -126,58 +188,65 @@ public final class Scheduler {
         return keys;
     }
 
-    /** The key of a sequence's first block when its prompt fills one (and leaves a token to compute). */
-    private BlockKey firstBlockKey(Sequence s) {
-        return s.length() > blocks.blockSize() ? BlockManager.ROOT.child(s.tokenArray(), 0, blocks.blockSize()) : null;
-    }
-
-    /** Prompt tokens already in the prefix cache are taken, not computed (always leaving the last one). */
-    private void takeCachedPrefix(Sequence seq) {
-        int[] shared = blocks.acquirePrefix(seq.tokenArray(), seq.length() - 1, seq.keys(seq.length() / blocks.blockSize()));
-        if (shared.length > 0) {
-            seq.setBlockTable(shared);
-            seq.setKeyedBlocks(shared.length);
-            seq.markComputed(shared.length * blocks.blockSize());
-        }
-    }
-
     /**
      * Makes room for {@code n} more tokens of {@code seq}, preempting others (or {@code seq}
      * itself) while the pool is full. Returns false when {@code seq} was preempted.
      */
-    private boolean reserve(Sequence seq, int n, List<Sequence> running, PriorityQueue<Sequence> waiting,
-                            List<Scheduled> decodes, List<Scheduled> prefills, List<Sequence> preempted, int[] budget) {
-        while (true) {
-            int[] table = blocks.ensureCapacity(seq.blockTable(), seq.numComputed() + n);
-            if (table != null) {
-                seq.setBlockTable(table);
-                return true;
-            }
+    private boolean reserve(Sequence seq, int n, PlanBuilder plan) {
+        while (!kv.allocate(seq, n)) {
             // the last in waiting order (lowest priority, latest arrival) is preempted first
             Sequence victim = running.stream().max(WAITING_ORDER).orElseThrow();
-            unschedule(victim, decodes, budget);
-            unschedule(victim, prefills, budget);
-            preempt(victim, running, waiting);
-            preempted.add(victim);
+            plan.unschedule(victim);
+            preempt(victim);
+            plan.preempted.add(victim);
             if (victim == seq) {
                 return false;
             }
         }
+        return true;
     }
 
-    private static void unschedule(Sequence victim, List<Scheduled> list, int[] budget) {
-        for (int i = 0; i < list.size(); i++) {
-            if (list.get(i).sequence() == victim) {
-                budget[0] += list.remove(i).numTokens();
-                return;
+    /** Preemption by recompute: the victim's KV is dropped and it waits to be computed again from its tokens. */
+    private void preempt(Sequence victim) {
+        running.remove(victim);
+        kv.free(victim);
+        waiting.add(victim);
+    }
+
+    /** One step's plan while it is built: the token budget left, what runs, who was preempted. */
+    private final class PlanBuilder {
+        final List<Scheduled> decodes = new ArrayList<>();
+        final List<Scheduled> prefills = new ArrayList<>();
+        final List<Sequence> preempted = new ArrayList<>();
+        int tokenBudget = maxNumBatchedTokens;
+
+        boolean isFull() {
+            return tokenBudget == 0 || decodes.size() + prefills.size() >= maxNumSeqs;
+        }
+
+        void add(Sequence seq, int n, boolean asDecode) {
+            (asDecode ? decodes : prefills).add(new Scheduled(seq, n));
+            tokenBudget -= n;
+        }
+
+        /** Takes a preempted sequence's tokens back out of the step. */
+        void unschedule(Sequence victim) {
+            for (List<Scheduled> list : List.of(decodes, prefills)) {
+                for (int i = 0; i < list.size(); i++) {
+                    if (list.get(i).sequence() == victim) {
+                        tokenBudget += list.remove(i).numTokens();
+                        break;
+                    }
+                }
             }
         }
-    }
 
-    private void preempt(Sequence victim, List<Sequence> running, PriorityQueue<Sequence> waiting) {
-        running.remove(victim);
-        blocks.release(victim.blockTable());
-        victim.resetComputed();
-        waiting.add(victim);
+        /** Decodes first, then prompt chunks. */
+        Plan build() {
+            List<Scheduled> all = new ArrayList<>(decodes.size() + prefills.size());
+            all.addAll(decodes);
+            all.addAll(prefills);
+            return new Plan(all, preempted);
+        }
     }
 }

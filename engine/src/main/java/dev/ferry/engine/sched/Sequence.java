@@ -5,9 +5,11 @@ import dev.ferry.engine.kv.BlockManager.BlockKey;
 import java.util.Arrays;
 
 /**
- * A request's token sequence as the engine loop sees it: prompt then generated tokens, how many of
- * them already have keys and values in the cache, the blocks holding those, and the content keys
- * of its full blocks (for the prefix cache). Owned by the engine loop's thread.
+ * A request's tokens, prompt then generated, and how many of them already have keys and values in
+ * the KV cache. It also carries its KV blocks: the block table, the content keys of its full blocks
+ * (for the prefix cache) and how many blocks are keyed; only {@link KvManager} writes those, and
+ * {@link BatchBuilder} reads the table. The {@link Scheduler} owns the sequence from submission to
+ * retirement; all of it is used on the engine loop's thread.
  */
 public final class Sequence {
     private final long id;
@@ -92,37 +94,38 @@ public final class Sequence {
         tokens[length++] = token;
     }
 
+    /** In the engine only the scheduler calls this, after a step; model drivers without one call it themselves. */
     public void markComputed(int n) {
         numComputed += n;
     }
 
-    public int[] blockTable() {
+    int[] blockTable() {
         return blockTable;
     }
 
-    public void setBlockTable(int[] table) {
+    void setBlockTable(int[] table) {
         blockTable = table;
         keys(table.length);
     }
 
     /** Content keys of the first {@link #keyedBlocks()} blocks, in an array of at least {@code capacity}. */
-    public BlockKey[] keys(int capacity) {
+    BlockKey[] keys(int capacity) {
         if (keys.length < capacity) {
             keys = Arrays.copyOf(keys, Math.max(capacity, keys.length * 2));
         }
         return keys;
     }
 
-    public int keyedBlocks() {
+    int keyedBlocks() {
         return keyedBlocks;
     }
 
-    public void setKeyedBlocks(int n) {
+    void setKeyedBlocks(int n) {
         keyedBlocks = n;
     }
 
     /** Preemption by recompute: the KV is dropped; every token, generated ones included, is computed again. */
-    public void resetComputed() {
+    void resetComputed() {
         numComputed = 0;
         blockTable = new int[0];
         keyedBlocks = 0;

@@ -18,7 +18,7 @@ class BlockManagerTest {
         return t;
     }
 
-    /** Computes and commits a sequence's blocks, as the engine loop does after a step. */
+    /** Allocates and commits all of a sequence's blocks, as KvManager does for a step that computes them. */
     private static int[] fill(BlockManager bm, int[] toks, BlockKey[] keys) {
         int[] table = bm.ensureCapacity(new int[0], toks.length);
         bm.commitFullBlocks(table, toks, toks.length, keys, 0);

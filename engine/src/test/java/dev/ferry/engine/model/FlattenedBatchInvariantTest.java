@@ -9,6 +9,7 @@ import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sched.BatchBuilder;
+import dev.ferry.engine.sched.KvManager;
 import dev.ferry.engine.sched.Sequence;
 import dev.ferry.engine.testing.TinyModels;
 import dev.ferry.store.ModelFolder;
@@ -119,14 +120,14 @@ class FlattenedBatchInvariantTest {
     private static final class Stepper {
         final ModelRunner runner;
         final List<Sequence> seqs;
-        final BlockManager blocks;
+        final KvManager kv;
         final float[][] lastPromptLogits;
         int stepCount;
 
         Stepper(ModelRunner runner, List<Sequence> seqs) {
             this.runner = runner;
             this.seqs = seqs;
-            this.blocks = new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false);
+            this.kv = new KvManager(new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false));
             this.lastPromptLogits = new float[seqs.size()][];
         }
 
@@ -141,7 +142,7 @@ class FlattenedBatchInvariantTest {
                     continue;
                 }
                 Sequence q = seqs.get(i);
-                q.setBlockTable(blocks.ensureCapacity(q.blockTable(), q.numComputed() + counts[i]));
+                assertTrue(kv.allocate(q, counts[i]));
                 b.add(q, counts[i]);
                 order.add(i);
             }
@@ -165,7 +166,7 @@ class FlattenedBatchInvariantTest {
         }
 
         void release() {
-            seqs.forEach(q -> blocks.release(q.blockTable()));
+            seqs.forEach(kv::free);
         }
     }
 

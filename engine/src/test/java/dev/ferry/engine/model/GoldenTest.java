@@ -13,6 +13,7 @@ import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sched.BatchBuilder;
+import dev.ferry.engine.sched.KvManager;
 import dev.ferry.engine.sched.Sequence;
 import dev.ferry.engine.testing.Golden;
 import dev.ferry.store.ModelFolder;
@@ -78,8 +79,8 @@ class GoldenTest {
 
     private static float[] prefillLogits(ModelRunner runner, int[] prompt) {
         Sequence seq = new Sequence(prompt);
-        BlockManager blocks = new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false);
-        seq.setBlockTable(blocks.ensureCapacity(seq.blockTable(), prompt.length));
+        KvManager kv = new KvManager(new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false));
+        assertTrue(kv.allocate(seq, prompt.length));
         try (NDManager step = runner.newStepManager()) {
             float[] out = runner.forward(new BatchBuilder(runner.kvSpec().blockSize()).add(seq, prompt.length).build(), step)
                     .toFloatArray();

@@ -125,10 +125,16 @@ final class EngineLoop implements Runnable {
     private void retireFlagged() {
         long now = System.nanoTime();
         boolean drainOver = closing && now - drainDeadline > 0;
-        for (Sequence seq : scheduler.sequences()) {
-            RequestState r = requests.get(seq);
-            FinishReason reason = flagged(r, now, drainOver);
-            if (reason != null) {
+        List<RequestState> flagged = null; // allocated only in an iteration that retires something
+        for (RequestState r : requests.values()) {
+            if (flagged(r, now, drainOver) != null) {
+                flagged = flagged == null ? new ArrayList<>() : flagged;
+                flagged.add(r);
+            }
+        }
+        if (flagged != null) {
+            for (RequestState r : flagged) {
+                FinishReason reason = flagged(r, now, drainOver);
                 retire(r, reason, reason == FinishReason.UNAVAILABLE ? "engine shut down before the request finished" : null);
             }
         }

@@ -119,17 +119,6 @@ public final class Scheduler {
         return waiting.peek();
     }
 
-    /**
-     * Every unfinished sequence, running ones in admission order, then waiting ones in no particular
-     * order. A copy: the caller may finish sequences while going through it.
-     */
-    public List<Sequence> sequences() {
-        List<Sequence> all = new ArrayList<>(running.size() + waiting.size());
-        all.addAll(running);
-        all.addAll(waiting);
-        return all;
-    }
-
     /** Whether {@code seq} waits for admission; for tests. */
     boolean isWaiting(Sequence seq) {
         return waiting.contains(seq);

@@ -123,7 +123,8 @@ class SchedulerTest {
         s.add(waiting);
         complete(s, s.schedule()); // only one sequence per step: the second still waits
         assertEquals(3, bm.checkConsistency());
-        assertEquals(2, s.sequences().size());
+        assertEquals(1, s.stats().running());
+        assertEquals(1, s.stats().waiting());
         s.finish(running);
         assertEquals(0, bm.checkConsistency());
         assertEquals(2, bm.numCachedUnreferenced(), "its two full blocks stay cached");

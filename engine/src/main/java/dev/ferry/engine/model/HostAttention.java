@@ -70,7 +70,7 @@ final class HostAttention {
             int[] table = s.blockTable();
             for (int q = 0; q < s.queryLen(); q++) {
                 int last = s.contextLen() - s.queryLen() + q;
-                int first = slidingWindow == null ? 0 : Math.max(0, last - slidingWindow + 1);
+                int first = SlidingWindow.firstVisible(last, slidingWindow);
                 int[] r = new int[last - first + 1];
                 for (int i = first; i <= last; i++) {
                     r[i - first] = rowBytes(kv, KvCacheSpec.slot(table, i, blockSize), 0, 0);

@@ -36,7 +36,8 @@ final class Gpt2Loader {
                     Linear.fromInOut(r.loadMatrix(p + "mlp.c_proj.weight"), r.load(p + "mlp.c_proj.bias"), precision));
         }
         Linear lmHead = c.tieWordEmbeddings() ? Linear.sharing(wte, precision) : Linear.fromOutIn(r.loadMatrix("lm_head.weight"), null, precision);
-        return new Gpt2Model(c, manager, dtype, wte, r.load("transformer.wpe.weight"), layers,
+        Embedding positions = new Embedding(r.load("transformer.wpe.weight"), dtype);
+        return new Gpt2Model(c, manager, dtype, new Embedding(wte, dtype), positions, layers,
                 new LayerNorm(r.load("transformer.ln_f.weight"), r.load("transformer.ln_f.bias"), eps), lmHead);
     }
 }

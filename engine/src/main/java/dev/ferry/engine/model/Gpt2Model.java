@@ -2,11 +2,8 @@ package dev.ferry.engine.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.ferry.engine.kv.KvCache;
 import dev.ferry.store.config.DecoderConfig;
 import java.util.ArrayList;
@@ -23,21 +20,18 @@ public final class Gpt2Model implements DecoderModel {
     private final DecoderConfig config;
     private final NDManager manager;
     private final DataType dtype;
-    private final NDArray tokenEmbed;     // [vocab, hidden]
-    private final NDArray positionEmbed;  // [positions, hidden]
+    private final Embedding tokenEmbed;     // [vocab, hidden]
+    private final Embedding positionEmbed;  // [positions, hidden]
     private final Layer[] layers;
     private final LayerNorm finalNorm;
     private final Linear lmHead;
-    private final PagedAttention attention;
-    private final HostAttention hostAttention;
-    private final NDIndex qHeads;
-    private final NDIndex kvHeads;
+    private final Attention attention;
     private final NDArray geluCubic;
     private final NDArray geluScale;
     private final NDArray one;
     private final NDArray half;
 
-    Gpt2Model(DecoderConfig config, NDManager manager, DataType dtype, NDArray tokenEmbed, NDArray positionEmbed,
+    Gpt2Model(DecoderConfig config, NDManager manager, DataType dtype, Embedding tokenEmbed, Embedding positionEmbed,
               Layer[] layers, LayerNorm finalNorm, Linear lmHead) {
         this.config = config;
         this.manager = manager;
@@ -47,10 +41,7 @@ public final class Gpt2Model implements DecoderModel {
         this.layers = layers;
         this.finalNorm = finalNorm;
         this.lmHead = lmHead;
-        this.attention = new PagedAttention(config.numHeads(), config.numKvHeads(), config.headDim());
-        this.hostAttention = new HostAttention(config.numHeads(), config.numKvHeads(), config.headDim(), null);
-        qHeads = new NDIndex(":, :" + config.numHeads());
-        kvHeads = new NDIndex(":, " + config.numHeads() + ":");
+        this.attention = Attention.unrotated(config, dtype);
         geluCubic = manager.full(new Shape(), 0.044715f, dtype);
         geluScale = manager.full(new Shape(), (float) Math.sqrt(2 / Math.PI), dtype);
         one = manager.full(new Shape(), 1f, dtype);
@@ -59,26 +50,19 @@ public final class Gpt2Model implements DecoderModel {
 
     @Override
     public NDArray forward(StepInputs in, KvCache kv) {
-        int t = in.numTokens;
+        int t = in.numTokens();
         int heads = config.numHeads();
         int d = config.headDim();
-        NDArray x = JniUtils.embedding((PtNDArray) in.tokenIds, (PtNDArray) tokenEmbed, false);
-        if (x.getDataType() != dtype) {
-            x = x.toType(dtype, false); // fp16 table, fp32 activations
-        }
-        x.addi(JniUtils.embedding((PtNDArray) in.positions, (PtNDArray) positionEmbed, false));
-        HostAttention.StepKeys keys = HostAttention.applies(t, dtype, kv) ? hostAttention.keys(in.spans, kv) : null;
+        NDArray x = tokenEmbed.apply(in.tokenIds());                         // [T, hidden]
+        x.addi(positionEmbed.apply(in.positions()));
+        Attention.Step step = attention.prepare(in, kv);
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
             NDArray qkv = layer.qkv.apply(layer.ln1.apply(x)).reshape(t, 3L * heads, d); // [T, 3 * heads, D]
-            kv.write(l, qkv.get(in.manager, kvHeads), in.kvWrite);            // keys then values: the pool's layout
-            NDArray attn = keys != null ? hostAttention.forward(l, qkv, keys, kv, in.manager)
-                    : attention.forward(l, qkv.get(in.manager, qHeads), in.attention, kv);
-            layer.out.addTo(attn, x);
+            layer.out.addTo(attention.forward(l, qkv, step), x);           // KV write, attention: [T, H * D]
             layer.proj.addTo(gelu(layer.fc.apply(layer.ln2.apply(x))), x);
         }
-        NDArray last = in.sampledRows(x);
-        NDArray logits = lmHead.apply(finalNorm.apply(last));
+        NDArray logits = lmHead.apply(finalNorm.apply(in.sampledRows(x)));
         return DecoderModel.float32(logits);
     }
 
@@ -88,10 +72,11 @@ public final class Gpt2Model implements DecoderModel {
         return inner.tanh().addi(one).muli(x).muli(half);
     }
 
+    /** The Java attention kernel runs only in fp32 on the CPU; compiled there before the first request. */
     @Override
     public void warmUp() {
-        if (dtype == DataType.FLOAT32 && !tokenEmbed.getDevice().isGpu()) {
-            hostAttention.warmUp();
+        if (dtype == DataType.FLOAT32 && !tokenEmbed.onGpu()) {
+            attention.warmUp();
         }
     }
 

@@ -2,10 +2,7 @@ package dev.ferry.engine.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.ferry.engine.kv.KvCache;
 import dev.ferry.store.config.DecoderConfig;
 import java.util.ArrayList;
@@ -24,23 +21,14 @@ public final class LlamaModel implements DecoderModel {
     private final DecoderConfig config;
     private final NDManager manager;
     private final DataType dtype;
-    private final NDArray embedTokens;  // [vocab, hidden]
+    private final Embedding embedTokens;  // [vocab, hidden]
     private final Layer[] layers;
     private final RmsNorm finalNorm;
     private final Linear lmHead;
-    private final RopeTables rope;
-    private final PagedAttention attention;
-    private final HostRopeWrite hostRope;
-    private final HostAttention hostAttention;
-    private final SwiGluKernel swiGlu;
-    private final NDIndex qkHeads;
-    private final NDIndex vHeads;
-    private final NDIndex qHeads;
-    private final NDIndex kHeads;
-    private final NDIndex gateSlice;
-    private final NDIndex upSlice;
+    private final Attention attention;
+    private final SwiGlu swiGlu;
 
-    LlamaModel(DecoderConfig config, NDManager manager, DataType dtype, NDArray embedTokens, Layer[] layers,
+    LlamaModel(DecoderConfig config, NDManager manager, DataType dtype, Embedding embedTokens, Layer[] layers,
                RmsNorm finalNorm, Linear lmHead, RopeTables rope) {
         this.config = config;
         this.manager = manager;
@@ -49,71 +37,35 @@ public final class LlamaModel implements DecoderModel {
         this.layers = layers;
         this.finalNorm = finalNorm;
         this.lmHead = lmHead;
-        this.rope = rope;
-        int h = config.numHeads();
-        int kv = config.numKvHeads();
-        int d = config.headDim();
-        int inter = config.intermediateSize();
-        this.attention = new PagedAttention(h, kv, d);
-        this.hostRope = new HostRopeWrite(rope, h, kv, d);
-        this.hostAttention = new HostAttention(h, kv, d, config.slidingWindow());
-        this.swiGlu = VectorApi.available() ? new SwiGluKernel(inter) : null;
-        qkHeads = new NDIndex(":, :" + (h + kv));
-        vHeads = new NDIndex(":, " + (h + kv) + ":");
-        qHeads = new NDIndex(":, :" + h);
-        kHeads = new NDIndex(":, " + h + ":");
-        gateSlice = new NDIndex(":, :" + inter);
-        upSlice = new NDIndex(":, " + inter + ":");
+        this.attention = Attention.rotary(config, dtype, rope);
+        this.swiGlu = new SwiGlu(config.intermediateSize());
     }
 
     @Override
     public NDArray forward(StepInputs in, KvCache kv) {
-        int t = in.numTokens;
+        int t = in.numTokens();
         int h = config.numHeads();
         int kvh = config.numKvHeads();
         int d = config.headDim();
-        NDArray x = JniUtils.embedding((PtNDArray) in.tokenIds, (PtNDArray) embedTokens, false); // [T, hidden]
-        if (x.getDataType() != dtype) {
-            x = x.toType(dtype, false); // fp16 table, fp32 activations
-        }
-        boolean onHost = HostRopeWrite.applies(t, dtype, kv);
-        float[][][] hostCosSin = onHost ? hostRope.tables(in.hostPositions) : null;
-        NDArray[] cosSin = onHost ? null : rope.gather(in.positions);
-        boolean hostKernels = HostAttention.applies(t, dtype, kv); // attention and the MLP activation in Java
-        HostAttention.StepKeys keys = hostKernels ? hostAttention.keys(in.spans, kv) : null;
+        NDArray x = embedTokens.apply(in.tokenIds());                        // [T, hidden]
+        Attention.Step step = attention.prepare(in, kv);
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
             NDArray qkv = layer.qkv.apply(x, layer.inputNorm).reshape(t, h + 2L * kvh, d); // [T, H + 2KV, D]
-            NDArray attn;  // [T, H * D]
-            if (onHost) {
-                hostRope.apply(l, qkv, in.hostSlots, hostCosSin, kv);
-                attn = hostKernels ? hostAttention.forward(l, qkv, keys, kv, in.manager)
-                        : attention.forward(l, qkv.get(in.manager, qHeads), in.attention, kv);
-            } else {
-                NDArray qk = rope.apply(qkv.get(in.manager, qkHeads), cosSin);  // [T, H + KV, D]
-                kv.write(l, qk.get(in.manager, kHeads).concat(qkv.get(in.manager, vHeads), 1), in.kvWrite);
-                attn = attention.forward(l, qk.get(in.manager, qHeads), in.attention, kv);
-            }
+            NDArray attn = attention.forward(l, qkv, step);                  // rope, KV write, attention: [T, H * D]
             layer.out.addTo(attn, x);
-            NDArray gateUp = layer.gateUp.apply(x, layer.postNorm);        // [T, 2 * inter]
-            NDArray act;
-            if (hostKernels) {
-                act = swiGlu.apply(gateUp, t, in.manager);
-            } else {
-                NDArray gate = gateUp.get(in.manager, gateSlice);
-                act = gate.getNDArrayInternal().sigmoid().muli(gate).muli(gateUp.get(in.manager, upSlice));
-            }
-            layer.down.addTo(act, x);
+            NDArray gateUp = layer.gateUp.apply(x, layer.postNorm);          // [T, 2 * inter]
+            layer.down.addTo(swiGlu.apply(gateUp, step), x);                 // silu(gate) * up: [T, inter]
         }
-        NDArray last = in.sampledRows(x);
-        NDArray logits = lmHead.apply(last, finalNorm);
+        NDArray logits = lmHead.apply(in.sampledRows(x), finalNorm);
         return DecoderModel.float32(logits);
     }
 
+    /** The Java kernels run only in fp32 on the CPU; compiled there before the first request. */
     @Override
     public void warmUp() {
-        if (dtype == DataType.FLOAT32 && !embedTokens.getDevice().isGpu() && VectorApi.available()) {
-            hostAttention.warmUp();
+        if (dtype == DataType.FLOAT32 && !embedTokens.onGpu()) {
+            attention.warmUp();
             swiGlu.warmUp();
         }
     }

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import dev.ferry.engine.kv.KvCache;
+import dev.ferry.engine.model.cpu.HostAttention;
+import dev.ferry.engine.model.cpu.HostRopeWrite;
 import dev.ferry.store.config.DecoderConfig;
 
 /**

@@ -3,6 +3,8 @@ package dev.ferry.engine.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import dev.ferry.engine.model.cpu.SwiGluKernel;
+import dev.ferry.engine.model.cpu.VectorApi;
 
 /**
  * The gated MLP's activation {@code silu(gate) · up} on a fused gate/up product. It runs in Java

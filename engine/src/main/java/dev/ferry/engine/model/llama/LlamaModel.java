@@ -1,9 +1,17 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.ferry.engine.kv.KvCache;
+import dev.ferry.engine.model.Attention;
+import dev.ferry.engine.model.DecoderModel;
+import dev.ferry.engine.model.Embedding;
+import dev.ferry.engine.model.Linear;
+import dev.ferry.engine.model.RmsNorm;
+import dev.ferry.engine.model.RopeTables;
+import dev.ferry.engine.model.StepInputs;
+import dev.ferry.engine.model.SwiGlu;
 import dev.ferry.store.config.DecoderConfig;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,16 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.ferry.engine.kv.KvCache;
+import dev.ferry.engine.model.Attention;
+import dev.ferry.engine.model.DecoderModel;
+import dev.ferry.engine.model.Embedding;
+import dev.ferry.engine.model.LayerNorm;
+import dev.ferry.engine.model.Linear;
+import dev.ferry.engine.model.StepInputs;
 import dev.ferry.store.config.DecoderConfig;
 import java.util.ArrayList;
 import java.util.List;

@@ -71,7 +71,8 @@ public final class Attention {
         /** What each token reads where attention runs in Java; else null. */
         private final HostAttention.StepKeys hostKeys;
 
-        private Step(StepInputs in, KvCache kv, float[][][] hostCosSin, NDArray[] cosSin, HostAttention.StepKeys hostKeys) {
+        private Step(StepInputs in, KvCache kv, float[][][] hostCosSin, NDArray[] cosSin,
+                     HostAttention.StepKeys hostKeys) {
             this.in = in;
             this.kv = kv;
             this.hostCosSin = hostCosSin;
@@ -84,6 +85,7 @@ public final class Attention {
             return hostKeys != null;
         }
 
+        /** The step's inputs, for the layers that follow this step's choice. */
         StepInputs inputs() {
             return in;
         }

@@ -64,7 +64,7 @@ public final class Linear {
     private final Precision precision;
     private final Map<Form, NDArray> weights = new EnumMap<>(Form.class);
     private final Form[] choice = new Form[BUCKETS];
-    /** The host forms' kernels on the {@link Form#OUT_IN} weight's memory, made on first use; null before and once that array is gone. */
+    /** The host forms' kernels on the {@link Form#OUT_IN} weight's memory: made on first use, dropped with that array. */
     private HostProduct host;
     /** The dense layer a step runs after this one, whose weights the BLAS partner may prefetch; null if unknown. */
     private Linear next;

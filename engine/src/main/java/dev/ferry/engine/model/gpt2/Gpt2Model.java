@@ -3,11 +3,11 @@ package dev.ferry.engine.model.gpt2;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import dev.ferry.engine.kv.KvCache;
 import dev.ferry.engine.model.Attention;
 import dev.ferry.engine.model.DecoderModel;
 import dev.ferry.engine.model.Embedding;
+import dev.ferry.engine.model.Gelu;
 import dev.ferry.engine.model.LayerNorm;
 import dev.ferry.engine.model.Linear;
 import dev.ferry.engine.model.StepInputs;
@@ -32,10 +32,7 @@ public final class Gpt2Model implements DecoderModel {
     private final LayerNorm finalNorm;
     private final Linear lmHead;
     private final Attention attention;
-    private final NDArray geluCubic;
-    private final NDArray geluScale;
-    private final NDArray one;
-    private final NDArray half;
+    private final Gelu gelu;
 
     Gpt2Model(DecoderConfig config, NDManager manager, DataType dtype, Embedding tokenEmbed, Embedding positionEmbed,
               Layer[] layers, LayerNorm finalNorm, Linear lmHead) {
@@ -48,10 +45,7 @@ public final class Gpt2Model implements DecoderModel {
         this.finalNorm = finalNorm;
         this.lmHead = lmHead;
         this.attention = Attention.unrotated(config, dtype);
-        geluCubic = manager.full(new Shape(), 0.044715f, dtype);
-        geluScale = manager.full(new Shape(), (float) Math.sqrt(2 / Math.PI), dtype);
-        one = manager.full(new Shape(), 1f, dtype);
-        half = manager.full(new Shape(), 0.5f, dtype);
+        this.gelu = new Gelu(dtype, manager);
     }
 
     @Override
@@ -59,23 +53,20 @@ public final class Gpt2Model implements DecoderModel {
         int t = in.numTokens();
         int heads = config.numHeads();
         int d = config.headDim();
-        NDArray x = tokenEmbed.apply(in.tokenIds());                         // [T, hidden]
+        NDArray x = tokenEmbed.apply(in.tokenIds());                   // [T, hidden]
         x.addi(positionEmbed.apply(in.positions()));
         Attention.Step step = attention.prepare(in, kv);
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
-            NDArray qkv = layer.qkv.apply(layer.ln1.apply(x)).reshape(t, 3L * heads, d); // [T, 3 * heads, D]
-            layer.out.addTo(attention.forward(l, qkv, step), x);           // KV write, attention: [T, H * D]
-            layer.proj.addTo(gelu(layer.fc.apply(layer.ln2.apply(x))), x);
+            NDArray qkv = layer.qkv.apply(layer.ln1.apply(x))          // layerNorm(x) Wqkv + b
+                    .reshape(t, 3L * heads, d);                        // [T, 3 * heads, D]
+            NDArray attn = attention.forward(l, qkv, step);            // k and v cached, attention: [T, heads * D]
+            layer.out.addTo(attn, x);                                  // x += attn Wo + b
+            NDArray inner = gelu.apply(layer.fc.apply(layer.ln2.apply(x))); // gelu(layerNorm(x) Wfc + b): [T, inter]
+            layer.proj.addTo(inner, x);                                // x += inner Wproj + b
         }
-        NDArray logits = lmHead.apply(finalNorm.apply(in.sampledRows(x)));
+        NDArray logits = lmHead.apply(finalNorm.apply(in.sampledRows(x))); // layerNorm(x) Wlm, sampled rows only
         return DecoderModel.float32(logits);
-    }
-
-    /** {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
-    private NDArray gelu(NDArray x) {
-        NDArray inner = x.square().muli(x).muli(geluCubic).addi(x).muli(geluScale);
-        return inner.tanh().addi(one).muli(x).muli(half);
     }
 
     /** The Java attention kernel runs only in fp32 on the CPU; compiled there before the first request. */

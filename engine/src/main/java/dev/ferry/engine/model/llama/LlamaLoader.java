@@ -53,6 +53,7 @@ public final class LlamaLoader {
         Linear lmHead = c.tieWordEmbeddings() ? Linear.sharing(embed, precision)
                 : Linear.fromOutIn(r.uploadMatrix(r.host("lm_head.weight").scaleColumnsBy(r.host("model.norm.weight"))),
                         null, precision);
-        return new LlamaModel(c, manager, dtype, new Embedding(embed, dtype), layers, finalNorm, lmHead, new RopeTables(c, maxPositions, dtype, manager));
+        return new LlamaModel(c, manager, dtype, new Embedding(embed, dtype), layers, finalNorm, lmHead,
+                new RopeTables(c, maxPositions, dtype, manager));
     }
 }

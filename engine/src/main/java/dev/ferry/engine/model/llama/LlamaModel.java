@@ -55,17 +55,18 @@ public final class LlamaModel implements DecoderModel {
         int h = config.numHeads();
         int kvh = config.numKvHeads();
         int d = config.headDim();
-        NDArray x = embedTokens.apply(in.tokenIds());                        // [T, hidden]
+        NDArray x = embedTokens.apply(in.tokenIds());                  // [T, hidden]
         Attention.Step step = attention.prepare(in, kv);
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
-            NDArray qkv = layer.qkv.apply(x, layer.inputNorm).reshape(t, h + 2L * kvh, d); // [T, H + 2KV, D]
-            NDArray attn = attention.forward(l, qkv, step);                  // rope, KV write, attention: [T, H * D]
-            layer.out.addTo(attn, x);
-            NDArray gateUp = layer.gateUp.apply(x, layer.postNorm);          // [T, 2 * inter]
-            layer.down.addTo(swiGlu.apply(gateUp, step), x);                 // silu(gate) * up: [T, inter]
+            NDArray qkv = layer.qkv.apply(x, layer.inputNorm)          // rmsNorm(x) Wqkv
+                    .reshape(t, h + 2L * kvh, d);                      // [T, H + 2KV, D]
+            NDArray attn = attention.forward(l, qkv, step);            // rope, k and v cached, attention: [T, H * D]
+            layer.out.addTo(attn, x);                                  // x += attn Wo
+            NDArray gateUp = layer.gateUp.apply(x, layer.postNorm);    // rmsNorm(x) [Wgate; Wup]: [T, 2 * inter]
+            layer.down.addTo(swiGlu.apply(gateUp, step), x);           // x += (silu(gate) * up) Wdown
         }
-        NDArray logits = lmHead.apply(in.sampledRows(x), finalNorm);
+        NDArray logits = lmHead.apply(in.sampledRows(x), finalNorm);   // rmsNorm(x) Wlm, sampled rows only
         return DecoderModel.float32(logits);
     }
 

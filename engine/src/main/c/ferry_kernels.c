@@ -1,5 +1,5 @@
 /*
- * Ferry's native CPU kernels, loaded through JNA by dev.ferry.engine.model.NativeKernels.
+ * Ferry's native CPU kernels, loaded through JNA by dev.ferry.engine.model.cpu.NativeKernels.
  *
  * The one-row product y = alpha * W x + beta * y streams the whole weight once and does two flops
  * per float, so it runs at the speed the cores can pull memory in. What decides that is how many

@@ -82,7 +82,7 @@ public final class AttentionPlan {
             tables[s] = span.blockTable();
             for (int q = 0; q < queryLen; q++) {
                 int pos = span.contextLen() - queryLen + q;
-                int lo = window == null ? 0 : Math.max(0, pos - window + 1);
+                int lo = SlidingWindow.firstVisible(pos, window);
                 int row = (s * queryLen + q) * keys;
                 for (int k = 0; k < keys; k++) {
                     if (k < lo || k > pos) {

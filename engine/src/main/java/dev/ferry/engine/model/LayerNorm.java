@@ -6,20 +6,20 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
 /** torch.nn.LayerNorm over the last dimension (biased variance), as GPT-2 uses it. */
-final class LayerNorm {
+public final class LayerNorm {
     private final NDArray weight;
     private final NDArray bias;
     private final Shape normalized;
     private final double eps;
 
-    LayerNorm(NDArray weight, NDArray bias, double eps) {
+    public LayerNorm(NDArray weight, NDArray bias, double eps) {
         this.weight = weight;
         this.bias = bias;
         this.normalized = weight.getShape();
         this.eps = eps;
     }
 
-    NDArray apply(NDArray x) {
+    public NDArray apply(NDArray x) {
         return JniUtils.layerNorm((PtNDArray) x, normalized, (PtNDArray) weight, (PtNDArray) bias, eps);
     }
 }

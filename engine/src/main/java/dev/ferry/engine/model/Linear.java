@@ -5,9 +5,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-import com.sun.jna.Native;
-import com.sun.jna.Pointer;
-import java.nio.ByteBuffer;
+import dev.ferry.engine.model.cpu.HostProduct;
+import dev.ferry.engine.model.cpu.LinearTuner;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
@@ -19,7 +18,9 @@ import java.util.Map;
  * of rows (a contiguous {@code [in, out]} copy wins for large matrices at one row, {@code linear}
  * on {@code [out, in]} at many; at one row OpenBLAS's GEMV beats both and Ferry's native kernel
  * beats OpenBLAS; fp16 weights halve the bytes a small batch reads). {@link LinearTuner} measures
- * and sets the choice at load time.
+ * and sets the choice at load time; the host forms run through {@link HostProduct}. The tuner's
+ * calls ({@link #supports}, {@link #apply(NDArray, Form)}, {@link #choose}) are public for it, in
+ * the CPU package.
  */
 public final class Linear {
     /** Physical forms of the weight. */
@@ -32,10 +33,10 @@ public final class Linear {
         HALF_OUT_IN,
         /** OpenBLAS on the fp32 {@code [out, in]} weight of {@link #OUT_IN} (CPU only): no copy of its own. */
         OPENBLAS,
-        /** {@link RowsKernel} (Java's Vector API) on the same weight: each weight row read once for all input rows. */
+        /** A SIMD Java kernel (the Vector API) on the same weight: each weight row read once for all input rows. */
         VECTOR,
         /**
-         * {@link NativeKernels}' matrix-vector product on the same weight: for one row (more rows are
+         * Ferry's native matrix-vector product on the same weight: for one row (more rows are
          * computed one after another, each reading the whole weight).
          */
         NATIVE;
@@ -52,10 +53,10 @@ public final class Linear {
     }
 
     /** Most rows for which {@link #apply(NDArray, RmsNorm)} scales output rows one call each. */
-    static final int FUSED_NORM_ROWS = 8;
+    public static final int FUSED_NORM_ROWS = 8;
 
     /** Row-count buckets: bucket b covers up to 2^b rows; the last covers everything larger. */
-    static final int BUCKETS = 8;
+    public static final int BUCKETS = 8;
 
     private final long in;
     private final long out;
@@ -63,9 +64,8 @@ public final class Linear {
     private final Precision precision;
     private final Map<Form, NDArray> weights = new EnumMap<>(Form.class);
     private final Form[] choice = new Form[BUCKETS];
-    /** The memory of the {@link Form#OUT_IN} weight for the host forms, taken on first use; null before. */
-    private ByteBuffer hostWeight;
-    private Pointer blasWeight;
+    /** The host forms' kernels on the {@link Form#OUT_IN} weight's memory: made on first use, dropped with that array. */
+    private HostProduct host;
     /** The dense layer a step runs after this one, whose weights the BLAS partner may prefetch; null if unknown. */
     private Linear next;
     /** The form given at construction; every other form is derived from it. */
@@ -116,7 +116,7 @@ public final class Linear {
         return out;
     }
 
-    Precision precision() {
+    public Precision precision() {
         return precision;
     }
 
@@ -137,7 +137,7 @@ public final class Linear {
         if (!form.onHostMemory() || !norm.folded() || rows > FUSED_NORM_ROWS || rows == 0) {
             return apply(norm.apply(x), form);
         }
-        double[] sums = OpenBlas.rowSumsOfSquares(x, (int) rows, (int) in);
+        double[] sums = HostProduct.rowSumsOfSquares(x, (int) rows, (int) in);
         float[] factors = new float[sums.length];
         for (int r = 0; r < sums.length; r++) {
             factors[r] = norm.rowFactor(sums[r], in);
@@ -162,7 +162,8 @@ public final class Linear {
         hostProduct(x, form, residual, null, true);
     }
 
-    NDArray apply(NDArray x, Form form) {
+    /** {@code x: [rows, in]} to {@code [rows, out]} in the given form, whatever was chosen. */
+    public NDArray apply(NDArray x, Form form) {
         NDArray w = weight(form);
         NDArray y = switch (form) {
             case OUT_IN -> JniUtils.linear((PtNDArray) x, (PtNDArray) w, null);
@@ -175,15 +176,13 @@ public final class Linear {
     }
 
     /** Whether this layer can run in {@code form} here. */
-    boolean supports(Form form) {
+    public boolean supports(Form form) {
+        if (!form.onHostMemory()) {
+            return true;
+        }
         boolean hostMemory = !onGpu && precision.activations() == DataType.FLOAT32
                 && in * out * Float.BYTES <= Integer.MAX_VALUE;
-        return switch (form) {
-            case OPENBLAS -> hostMemory && OpenBlas.available();
-            case VECTOR -> hostMemory && VectorApi.available();
-            case NATIVE -> hostMemory && NativeKernels.available();
-            default -> true;
-        };
+        return hostMemory && HostProduct.available(form);
     }
 
     /** @param rowFactors each output row's factor, or null for none */
@@ -195,45 +194,10 @@ public final class Linear {
 
     /** @param accumulate whether the product is added to {@code y} rather than stored there */
     private void hostProduct(NDArray x, Form form, NDArray y, float[] rowFactors, boolean accumulate) {
-        if (hostWeight == null) {
-            hostWeight = OpenBlas.view(weight(Form.OUT_IN));
-            blasWeight = Native.getDirectBufferPointer(hostWeight);
+        if (host == null) {
+            host = new HostProduct(weight(Form.OUT_IN), (int) in, (int) out);
         }
-        int rows = (int) x.getShape().get(0);
-        if (rows == 0) { // a step whose prefill chunks end no prompt samples no rows
-            return;
-        }
-        if (form == Form.VECTOR) {
-            float[] xs = new float[rows * (int) in];
-            OpenBlas.view(x).asFloatBuffer().get(xs);
-            ByteBuffer ys = OpenBlas.view(y);
-            OpenBlas.inParts((int) in, (int) out, (from, count) -> RowsKernel.product(hostWeight, xs, rows, (int) in,
-                    ys, (int) out, from, from + count, rowFactors, accumulate));
-        } else if (form == Form.NATIVE) {
-            nativeProduct(x, rows, y, rowFactors, accumulate);
-        } else if (accumulate) {
-            OpenBlas.addLinear(x, blasWeight, y, rows, (int) in, (int) out);
-        } else {
-            OpenBlas.linear(x, blasWeight, y, rows, (int) in, (int) out, rowFactors);
-        }
-        if (next != null && next.blasWeight != null) {
-            BlasPartner.ofCurrentThread().prefetch(next.blasWeight, next.in * next.out * Float.BYTES);
-        }
-    }
-
-    /** The product through {@link NativeKernels}, one input row after another, each split like OpenBLAS's. */
-    private void nativeProduct(NDArray x, int rows, NDArray y, float[] rowFactors, boolean accumulate) {
-        Pointer px = OpenBlas.address(x);
-        Pointer py = OpenBlas.address(y);
-        int n = (int) in;
-        float beta = accumulate ? 1f : 0f;
-        for (int r = 0; r < rows; r++) {
-            Pointer xr = px.share((long) r * n * Float.BYTES);
-            long yr = (long) r * out;
-            float alpha = rowFactors == null ? 1f : rowFactors[r];
-            OpenBlas.inParts(n, (int) out, (from, count) -> NativeKernels.gemv(blasWeight.share((long) from * n * Float.BYTES),
-                    xr, py.share((yr + from) * Float.BYTES), count, n, alpha, beta));
-        }
+        host.compute(x, form, y, rowFactors, accumulate, next == null ? null : next.host);
     }
 
     /** The weight in the given form, derived from the master form on first use. */
@@ -257,7 +221,7 @@ public final class Linear {
     }
 
     /** Sets the form used for each bucket; derived forms no bucket uses are released. */
-    void choose(Form[] forms) {
+    public void choose(Form[] forms) {
         System.arraycopy(forms, 0, choice, 0, BUCKETS);
         for (Form f : choice) {
             weight(f);
@@ -271,8 +235,7 @@ public final class Linear {
             weights.remove(master).close(); // nothing else derives from it any more
         }
         if (!weights.containsKey(Form.OUT_IN)) {
-            hostWeight = null; // its array is gone
-            blasWeight = null;
+            host = null; // its array is gone
         }
     }
 
@@ -290,7 +253,7 @@ public final class Linear {
     }
 
     /** Records that steps run {@code layers} in this order, the last followed by the first of the next step. */
-    static void chainInStepOrder(List<Linear> layers) {
+    public static void chainInStepOrder(List<Linear> layers) {
         for (int i = 0; i < layers.size(); i++) {
             layers.get(i).next = layers.get((i + 1) % layers.size());
         }

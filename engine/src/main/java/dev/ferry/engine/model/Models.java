@@ -1,6 +1,8 @@
 package dev.ferry.engine.model;
 
 import ai.djl.ndarray.NDManager;
+import dev.ferry.engine.model.gpt2.Gpt2Loader;
+import dev.ferry.engine.model.llama.LlamaLoader;
 import dev.ferry.store.ModelFolder;
 
 /** Builds the native implementation for a model folder's architecture. */

@@ -12,12 +12,12 @@ import dev.ferry.engine.kv.KvCache;
  * into the query weights at load time). Query heads sharing a KV head become the rows of one
  * matrix product against that head's keys, so K/V are never repeated per query head.
  */
-final class PagedAttention {
+public final class PagedAttention {
     private final int numHeads;
     private final int kvHeads;
     private final int headDim;
 
-    PagedAttention(int numHeads, int kvHeads, int headDim) {
+    public PagedAttention(int numHeads, int kvHeads, int headDim) {
         this.numHeads = numHeads;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
@@ -27,7 +27,7 @@ final class PagedAttention {
      * @param q {@code [tokens, numHeads, headDim]}, pre-scaled
      * @return {@code [tokens, numHeads * headDim]}
      */
-    NDArray forward(int layer, NDArray q, AttentionPlan plan, KvCache kv) {
+    public NDArray forward(int layer, NDArray q, AttentionPlan plan, KvCache kv) {
         var groups = plan.groups();
         if (groups.size() == 1) {
             return group(layer, q, groups.get(0), kv);

@@ -10,7 +10,7 @@ import ai.djl.ndarray.types.DataType;
  * clamps the norm instead of adding eps, which the golden tests notice.) When the norm feeds a
  * dense layer, the loader folds {@code w} into that layer's columns and this norm has no weight.
  */
-final class RmsNorm {
+public final class RmsNorm {
     private static final int[] LAST = {-1};
 
     private final NDArray weight;
@@ -18,7 +18,7 @@ final class RmsNorm {
     private final double epsilon;
 
     /** @param weight the scale, or null when it is folded into the next dense layer */
-    RmsNorm(NDArray weight, double eps, DataType activations, NDManager manager) {
+    public RmsNorm(NDArray weight, double eps, DataType activations, NDManager manager) {
         this.weight = weight;
         this.epsilon = eps;
         DataType normType = activations == DataType.FLOAT16 ? DataType.FLOAT32 : activations;
@@ -35,7 +35,7 @@ final class RmsNorm {
         return (float) (1.0 / Math.sqrt(sumOfSquares / n + epsilon));
     }
 
-    NDArray apply(NDArray x) {
+    public NDArray apply(NDArray x) {
         DataType in = x.getDataType();
         NDArray xf = in == DataType.FLOAT16 ? x.toType(DataType.FLOAT32, false) : x;
         NDArray var = xf.square().mean(LAST, true);

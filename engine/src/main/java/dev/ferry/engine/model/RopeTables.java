@@ -15,7 +15,7 @@ import dev.ferry.store.config.DecoderConfig;
  * ({@code x @ R}, exact: R holds only 0 and ±1), so rotating q and k together is four ops:
  * {@code x * cos + (x @ R) * sin}.
  */
-final class RopeTables {
+public final class RopeTables {
     private final NDArray cos;      // [positions, headDim]
     private final NDArray sin;      // [positions, headDim]
     private final NDArray rotation; // [headDim, headDim]: x @ rotation == rotate_half(x)
@@ -23,7 +23,7 @@ final class RopeTables {
     /** Inverse frequencies, after scaling: the device tables and the host rows both come from them. */
     private final double[] inverseFrequencies;
 
-    RopeTables(DecoderConfig c, int positions, DataType dtype, NDManager manager) {
+    public RopeTables(DecoderConfig c, int positions, DataType dtype, NDManager manager) {
         headDim = c.headDim();
         int half = headDim / 2;
         double[] inv = new double[half];
@@ -61,7 +61,7 @@ final class RopeTables {
      * The cos (index 0) and sin (1) rows of one position, the same float values as the device
      * tables hold (each computed in double, then rounded once).
      */
-    float[][] hostRows(int position) {
+    public float[][] hostRows(int position) {
         double[] cos = new double[headDim];
         double[] sin = new double[headDim];
         angles(position, cos, sin, 0);
@@ -88,7 +88,7 @@ final class RopeTables {
      * #hostRows}: {@code x * cos + rotate_half(x) * sin} in the float operations and order of {@link
      * #apply}, so the result is the same bit for bit.
      */
-    void rotateOnHost(float[] x, int offset, int heads, float[][] cosSin) {
+    public void rotateOnHost(float[] x, int offset, int heads, float[][] cosSin) {
         int half = headDim / 2;
         float[] cos = cosSin[0];
         float[] sin = cosSin[1];

@@ -62,8 +62,23 @@ public final class StepInputs {
                 logitRows, batch.positions(), batch.slots(), batch.sequences());
     }
 
+    /** Tokens in the step. */
+    public int numTokens() {
+        return numTokens;
+    }
+
+    /** {@code [T]} int64. */
+    public NDArray tokenIds() {
+        return tokenIds;
+    }
+
+    /** Each token's position in its sequence, {@code [T]} int64. */
+    public NDArray positions() {
+        return positions;
+    }
+
     /** The hidden rows whose logits are sampled: the last token of each span that reaches its sequence's end. */
-    NDArray sampledRows(NDArray hidden) {
+    public NDArray sampledRows(NDArray hidden) {
         return logitRows == null ? hidden : JniUtils.embedding((PtNDArray) logitRows, (PtNDArray) hidden, false);
     }
 

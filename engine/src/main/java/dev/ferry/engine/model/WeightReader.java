@@ -15,12 +15,12 @@ import java.nio.ByteBuffer;
  * in that dtype on the CPU is wrapped around its memory map without a copy; everything else goes
  * through {@link HostTensor} and is converted in Java.
  */
-final class WeightReader {
+public final class WeightReader {
     private final ModelFolder folder;
     private final NDManager manager;
     private final Precision precision;
 
-    WeightReader(ModelFolder folder, NDManager manager, Precision precision) {
+    public WeightReader(ModelFolder folder, NDManager manager, Precision precision) {
         this.folder = folder;
         this.manager = manager;
         this.precision = precision;
@@ -28,12 +28,12 @@ final class WeightReader {
 
 
     /** A tensor as stored (shape unchanged), in the activation dtype: embeddings, norms, biases. */
-    NDArray load(String name) {
+    public NDArray load(String name) {
         return load(name, precision.activations());
     }
 
     /** A dense layer's matrix as stored, in the weight dtype. */
-    NDArray loadMatrix(String name) {
+    public NDArray loadMatrix(String name) {
         return load(name, precision.weights());
     }
 
@@ -50,17 +50,17 @@ final class WeightReader {
         return host(name).toNDArray(manager, dtype);
     }
 
-    HostTensor host(String name) {
+    public HostTensor host(String name) {
         return HostTensor.read(folder.tensor(name));
     }
 
     /** A fused or rescaled matrix, in the weight dtype. */
-    NDArray uploadMatrix(HostTensor t) {
+    public NDArray uploadMatrix(HostTensor t) {
         return t.toNDArray(manager, precision.weights());
     }
 
     /** A fused or rescaled bias, in the activation dtype. */
-    NDArray upload(HostTensor t) {
+    public NDArray upload(HostTensor t) {
         return t.toNDArray(manager, precision.activations());
     }
 

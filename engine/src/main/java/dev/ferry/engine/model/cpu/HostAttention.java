@@ -1,4 +1,4 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.model.cpu;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.ferry.engine.kv.KvCache;
 import dev.ferry.engine.kv.KvCacheSpec;
+import dev.ferry.engine.model.SequenceSpan;
+import dev.ferry.engine.model.SlidingWindow;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -19,7 +21,7 @@ import java.util.function.IntConsumer;
  * 130-290 µs a layer that way, 60-110 µs this way (batch 8: 900-970 against 600-670).
  * It needs the incubating Vector API ({@link VectorApi}); without it the libtorch way stays.
  */
-final class HostAttention {
+public final class HostAttention {
     private static final int CACHE_LINE = 64;
     static final int WARM_UP_CALLS = 400;
 
@@ -32,7 +34,7 @@ final class HostAttention {
     /** Keeps {@link #touch}'s reads from being optimized away. */
     private int touched;
 
-    HostAttention(int heads, int kvHeads, int headDim, Integer slidingWindow) {
+    public HostAttention(int heads, int kvHeads, int headDim, Integer slidingWindow) {
         this.heads = heads;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
@@ -42,7 +44,7 @@ final class HostAttention {
     }
 
     /** Whether a step of {@code tokens} tokens attends here: a small fp32 CPU step, on a JVM with the Vector API. */
-    static boolean applies(int tokens, DataType dtype, KvCache kv) {
+    public static boolean applies(int tokens, DataType dtype, KvCache kv) {
         return HostRopeWrite.applies(tokens, dtype, kv) && VectorApi.available();
     }
 
@@ -55,10 +57,10 @@ final class HostAttention {
      * @param valueBytes from a key's row to the value's row of the same token and head
      * @param blockBytes the bytes of one block, all heads' keys and values
      */
-    record StepKeys(int[][] keyRows, int[][] blocks, int headBytes, int valueBytes, int blockBytes) {}
+    public record StepKeys(int[][] keyRows, int[][] blocks, int headBytes, int valueBytes, int blockBytes) {}
 
     /** A token at position p of its sequence sees keys {@code [0, p]}, or the last {@code slidingWindow} of them. */
-    StepKeys keys(List<SequenceSpan> spans, KvCache kv) {
+    public StepKeys keys(List<SequenceSpan> spans, KvCache kv) {
         int blockSize = kv.spec().blockSize();
         int tokens = 0;
         for (SequenceSpan s : spans) {
@@ -70,7 +72,7 @@ final class HostAttention {
             int[] table = s.blockTable();
             for (int q = 0; q < s.queryLen(); q++) {
                 int last = s.contextLen() - s.queryLen() + q;
-                int first = slidingWindow == null ? 0 : Math.max(0, last - slidingWindow + 1);
+                int first = SlidingWindow.firstVisible(last, slidingWindow);
                 int[] r = new int[last - first + 1];
                 for (int i = first; i <= last; i++) {
                     r[i - first] = rowBytes(kv, KvCacheSpec.slot(table, i, blockSize), 0, 0);
@@ -93,7 +95,7 @@ final class HostAttention {
      * @param keys from {@link #keys} for this step
      * @return {@code [tokens, heads * headDim]} in the step's manager
      */
-    NDArray forward(int layer, NDArray qkv, StepKeys keys, KvCache kv, NDManager step) {
+    public NDArray forward(int layer, NDArray qkv, StepKeys keys, KvCache kv, NDManager step) {
         int tokens = keys.keyRows().length;
         NDArray out = step.create(new Shape(tokens, (long) heads * headDim), DataType.FLOAT32);
         ByteBuffer pool = OpenBlas.view(kv.rows(layer));
@@ -144,7 +146,7 @@ final class HostAttention {
      * builds an object per operation: the first decode steps after a load took 270, 110, 130 ms
      * against 12 once compiled. A no-op where the kernel is not used; a few ms after the first load.
      */
-    void warmUp() {
+    public void warmUp() {
         if (kernels == null) {
             return;
         }

@@ -1,4 +1,4 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.model.cpu;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;

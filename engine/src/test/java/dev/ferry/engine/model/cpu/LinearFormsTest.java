@@ -1,4 +1,4 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.model.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +8,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.ferry.engine.model.Linear;
+import dev.ferry.engine.model.Precision;
+import dev.ferry.engine.model.RmsNorm;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,4 +1,4 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.model.cpu;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -8,7 +8,7 @@ import org.slf4j.LoggerFactory;
  * which the launchers pass). The classes that use it ({@link AttentionKernel}, {@link
  * SwiGluKernel}) are only loaded where it is: without the module they could not even link.
  */
-final class VectorApi {
+public final class VectorApi {
     private static final Logger LOG = LoggerFactory.getLogger(VectorApi.class);
     private static final boolean AVAILABLE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
@@ -21,7 +21,7 @@ final class VectorApi {
 
     private VectorApi() {}
 
-    static boolean available() {
+    public static boolean available() {
         return AVAILABLE;
     }
 }

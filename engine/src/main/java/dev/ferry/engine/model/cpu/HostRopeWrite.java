@@ -1,9 +1,10 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.model.cpu;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import com.sun.jna.Pointer;
 import dev.ferry.engine.kv.KvCache;
+import dev.ferry.engine.model.RopeTables;
 
 /**
  * RoPE and the KV write of a small fp32 CPU step, done from Java on the memory of the q/k/v
@@ -13,13 +14,13 @@ import dev.ferry.engine.kv.KvCache;
  * own float arithmetic in the same order, so queries, keys and values come out bit for bit as the
  * libtorch way leaves them.
  */
-final class HostRopeWrite {
+public final class HostRopeWrite {
     private final RopeTables rope;
     private final int heads;
     private final int kvHeads;
     private final int headDim;
 
-    HostRopeWrite(RopeTables rope, int heads, int kvHeads, int headDim) {
+    public HostRopeWrite(RopeTables rope, int heads, int kvHeads, int headDim) {
         this.rope = rope;
         this.heads = heads;
         this.kvHeads = kvHeads;
@@ -31,7 +32,7 @@ final class HostRopeWrite {
      * on the CPU, and a pool whose layers each fit one direct buffer (DJL's only view of a tensor's
      * memory).
      */
-    static boolean applies(int tokens, DataType dtype, KvCache kv) {
+    public static boolean applies(int tokens, DataType dtype, KvCache kv) {
         NDArray pool = kv.rows(0);
         return tokens <= SmallStepThreads.MAX_TOKENS && dtype == DataType.FLOAT32
                 && pool.getDataType() == DataType.FLOAT32 && !pool.getDevice().isGpu()
@@ -39,7 +40,7 @@ final class HostRopeWrite {
     }
 
     /** Each token's cos and sin rows, computed once per step for all layers. */
-    float[][][] tables(int[] positions) {
+    public float[][][] tables(int[] positions) {
         float[][][] out = new float[positions.length][][];
         for (int t = 0; t < positions.length; t++) {
             out[t] = rope.hostRows(positions[t]);
@@ -51,7 +52,7 @@ final class HostRopeWrite {
      * Rotates the queries of {@code qkv: [tokens, heads + 2 kvHeads, headDim]} (a contiguous product
      * output) in place and writes each token's rotated key and its value into the pool at its slot.
      */
-    void apply(int layer, NDArray qkv, int[] slots, float[][][] cosSin, KvCache kv) {
+    public void apply(int layer, NDArray qkv, int[] slots, float[][][] cosSin, KvCache kv) {
         Pointer products = OpenBlas.address(qkv);
         Pointer pool = OpenBlas.address(kv.rows(layer));
         int width = (heads + 2 * kvHeads) * headDim;

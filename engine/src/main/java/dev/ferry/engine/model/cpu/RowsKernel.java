@@ -1,5 +1,6 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.model.cpu;
 
+import dev.ferry.engine.model.Linear;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;

@@ -1,8 +1,15 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.ferry.engine.model.Embedding;
+import dev.ferry.engine.model.HostTensor;
+import dev.ferry.engine.model.Linear;
+import dev.ferry.engine.model.Precision;
+import dev.ferry.engine.model.RmsNorm;
+import dev.ferry.engine.model.RopeTables;
+import dev.ferry.engine.model.WeightReader;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.DecoderConfig;
 
@@ -12,10 +19,10 @@ import dev.ferry.store.config.DecoderConfig;
  * RMSNorm's weight is folded into the columns of the matrix it feeds ({@code (x̂ ⊙ w) Wᵀ = x̂ (W
  * diag w)ᵀ}); and the attention scale {@code 1/sqrt(headDim)} is folded into the query rows.
  */
-final class LlamaLoader {
+public final class LlamaLoader {
     private LlamaLoader() {}
 
-    static LlamaModel load(ModelFolder folder, NDManager manager, Precision precision, int maxPositions) {
+    public static LlamaModel load(ModelFolder folder, NDManager manager, Precision precision, int maxPositions) {
         DecoderConfig c = folder.config();
         WeightReader r = new WeightReader(folder, manager, precision);
         DataType dtype = precision.activations();
@@ -46,6 +53,7 @@ final class LlamaLoader {
         Linear lmHead = c.tieWordEmbeddings() ? Linear.sharing(embed, precision)
                 : Linear.fromOutIn(r.uploadMatrix(r.host("lm_head.weight").scaleColumnsBy(r.host("model.norm.weight"))),
                         null, precision);
-        return new LlamaModel(c, manager, dtype, embed, layers, finalNorm, lmHead, new RopeTables(c, maxPositions, dtype, manager));
+        return new LlamaModel(c, manager, dtype, new Embedding(embed, dtype), layers, finalNorm, lmHead,
+                new RopeTables(c, maxPositions, dtype, manager));
     }
 }

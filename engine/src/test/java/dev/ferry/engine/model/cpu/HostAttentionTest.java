@@ -1,4 +1,4 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.model.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -10,6 +10,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.ferry.engine.kv.KvCache;
 import dev.ferry.engine.kv.KvCacheSpec;
+import dev.ferry.engine.model.AttentionPlan;
+import dev.ferry.engine.model.ForwardBatch;
+import dev.ferry.engine.model.PagedAttention;
+import dev.ferry.engine.model.SequenceSpan;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

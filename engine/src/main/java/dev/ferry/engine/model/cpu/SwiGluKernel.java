@@ -1,4 +1,4 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.model.cpu;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -15,21 +15,21 @@ import jdk.incubator.vector.VectorSpecies;
  * views, sigmoid, two multiplies), which at batch 1 cost more in dispatch than in arithmetic.
  * Uses the incubating Vector API: only made where {@link VectorApi#available()}.
  */
-final class SwiGluKernel {
+public final class SwiGluKernel {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
 
     private final int inter;
     private final float[] gate;
     private final float[] up;
 
-    SwiGluKernel(int inter) {
+    public SwiGluKernel(int inter) {
         this.inter = inter;
         this.gate = new float[inter];
         this.up = new float[inter];
     }
 
     /** {@code gateUp: [tokens, 2 * inter]} contiguous, gates first; returns {@code [tokens, inter]} in {@code step}. */
-    NDArray apply(NDArray gateUp, int tokens, NDManager step) {
+    public NDArray apply(NDArray gateUp, int tokens, NDManager step) {
         NDArray out = step.create(new Shape(tokens, inter), DataType.FLOAT32);
         FloatBuffer in = OpenBlas.view(gateUp).asFloatBuffer();
         FloatBuffer result = OpenBlas.view(out).asFloatBuffer();
@@ -43,7 +43,7 @@ final class SwiGluKernel {
     }
 
     /** Runs the arithmetic until the JIT has compiled it (see {@link HostAttention#warmUp}). */
-    void warmUp() {
+    public void warmUp() {
         for (int i = 0; i < HostAttention.WARM_UP_CALLS; i++) {
             activate();
         }

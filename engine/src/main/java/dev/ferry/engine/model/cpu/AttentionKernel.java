@@ -1,4 +1,4 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.model.cpu;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,4 +1,4 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.model.cpu;
 
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;

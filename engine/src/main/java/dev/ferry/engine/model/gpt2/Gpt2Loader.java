@@ -1,8 +1,13 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.ferry.engine.model.Embedding;
+import dev.ferry.engine.model.LayerNorm;
+import dev.ferry.engine.model.Linear;
+import dev.ferry.engine.model.Precision;
+import dev.ferry.engine.model.WeightReader;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.DecoderConfig;
 
@@ -11,10 +16,10 @@ import dev.ferry.store.config.DecoderConfig;
  * {@code [in, out]} layout; the attention scale (and GPT-2's optional 1/(layer+1)) is folded into
  * the query columns of {@code c_attn}.
  */
-final class Gpt2Loader {
+public final class Gpt2Loader {
     private Gpt2Loader() {}
 
-    static Gpt2Model load(ModelFolder folder, NDManager manager, Precision precision) {
+    public static Gpt2Model load(ModelFolder folder, NDManager manager, Precision precision) {
         DecoderConfig c = folder.config();
         WeightReader r = new WeightReader(folder, manager, precision);
         DataType dtype = precision.activations();
@@ -36,7 +41,8 @@ final class Gpt2Loader {
                     Linear.fromInOut(r.loadMatrix(p + "mlp.c_proj.weight"), r.load(p + "mlp.c_proj.bias"), precision));
         }
         Linear lmHead = c.tieWordEmbeddings() ? Linear.sharing(wte, precision) : Linear.fromOutIn(r.loadMatrix("lm_head.weight"), null, precision);
-        return new Gpt2Model(c, manager, dtype, wte, r.load("transformer.wpe.weight"), layers,
+        Embedding positions = new Embedding(r.load("transformer.wpe.weight"), dtype);
+        return new Gpt2Model(c, manager, dtype, new Embedding(wte, dtype), positions, layers,
                 new LayerNorm(r.load("transformer.ln_f.weight"), r.load("transformer.ln_f.bias"), eps), lmHead);
     }
 }

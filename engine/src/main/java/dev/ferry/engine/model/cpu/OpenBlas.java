@@ -1,4 +1,4 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.model.cpu;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;

@@ -1,4 +1,4 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.model.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +10,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.sun.jna.Memory;
+import dev.ferry.engine.model.Linear;
+import dev.ferry.engine.model.Precision;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -1,0 +1,139 @@
+package dev.ferry.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import dev.ferry.engine.kv.KvCache;
+import dev.ferry.engine.model.cpu.HostAttention;
+import dev.ferry.engine.model.cpu.HostRopeWrite;
+import dev.ferry.store.config.DecoderConfig;
+
+/**
+ * A model's self-attention over the paged KV cache, from the fused q/k/v product to the heads'
+ * outputs: rotary embedding (for models that have it), the step's keys and values into the cache,
+ * and grouped-query attention. Where it runs is chosen once per step in {@link #prepare}, so a
+ * model's forward never asks: a small fp32 CPU step rotates and writes from Java on the tensors'
+ * memory ({@link HostRopeWrite}) and, on a JVM with the Vector API, attends there too ({@link
+ * HostAttention}); every other step runs libtorch's ops ({@link RopeTables}, {@link PagedAttention}).
+ * Both ways compute the same values (the tests compare them); the Java one saves the dispatch of a
+ * dozen small ops a layer.
+ */
+public final class Attention {
+    private final DataType dtype;
+    /** Null where positions are learned and added to the embeddings (GPT-2): keys are cached as they come. */
+    private final RopeTables rope;
+    private final HostRopeWrite hostRope;
+    private final PagedAttention paged;
+    private final HostAttention host;
+    private final NDIndex queries;
+    private final NDIndex queriesAndKeys;
+    /** Keys then values in q/k/v, keys alone in the rotated {@code [T, H + KV, D]}. */
+    private final NDIndex afterQueries;
+    private final NDIndex values;
+
+    private Attention(DecoderConfig c, DataType dtype, RopeTables rope, Integer slidingWindow) {
+        int heads = c.numHeads();
+        int kvHeads = c.numKvHeads();
+        int headDim = c.headDim();
+        this.dtype = dtype;
+        this.rope = rope;
+        this.hostRope = rope == null ? null : new HostRopeWrite(rope, heads, kvHeads, headDim);
+        this.paged = new PagedAttention(heads, kvHeads, headDim);
+        this.host = new HostAttention(heads, kvHeads, headDim, slidingWindow);
+        queries = new NDIndex(":, :" + heads);
+        queriesAndKeys = new NDIndex(":, :" + (heads + kvHeads));
+        afterQueries = new NDIndex(":, " + heads + ":");
+        values = new NDIndex(":, " + (heads + kvHeads) + ":");
+    }
+
+    /** Attention whose queries and keys are rotated by {@code rope}, within the config's sliding window if any. */
+    public static Attention rotary(DecoderConfig c, DataType dtype, RopeTables rope) {
+        return new Attention(c, dtype, rope, c.slidingWindow());
+    }
+
+    /** Attention over the whole context without rotation: positions were added to the embeddings. */
+    public static Attention unrotated(DecoderConfig c, DataType dtype) {
+        return new Attention(c, dtype, null, null);
+    }
+
+    /**
+     * One step's choice of kernels and what they share across layers (the rotary rows or tables, the
+     * keys each token reads), computed once before the first layer.
+     */
+    public static final class Step {
+        private final StepInputs in;
+        private final KvCache kv;
+        /** Each token's cos and sin rows where rope and the KV write run in Java; else null. */
+        private final float[][][] hostCosSin;
+        /** The step's cos and sin tables where rope runs through libtorch; else null. */
+        private final NDArray[] cosSin;
+        /** What each token reads where attention runs in Java; else null. */
+        private final HostAttention.StepKeys hostKeys;
+
+        private Step(StepInputs in, KvCache kv, float[][][] hostCosSin, NDArray[] cosSin,
+                     HostAttention.StepKeys hostKeys) {
+            this.in = in;
+            this.kv = kv;
+            this.hostCosSin = hostCosSin;
+            this.cosSin = cosSin;
+            this.hostKeys = hostKeys;
+        }
+
+        /** Whether this step runs the Java kernels that need the Vector API (attention, and {@link SwiGlu}'s). */
+        boolean javaKernels() {
+            return hostKeys != null;
+        }
+
+        /** The step's inputs, for the layers that follow this step's choice. */
+        StepInputs inputs() {
+            return in;
+        }
+    }
+
+    /** Chooses where this step's attention runs, from its token count, the dtype and the KV pool. */
+    public Step prepare(StepInputs in, KvCache kv) {
+        boolean ropeOnHost = rope != null && HostRopeWrite.applies(in.numTokens, dtype, kv);
+        float[][][] hostCosSin = ropeOnHost ? hostRope.tables(in.hostPositions) : null;
+        NDArray[] cosSin = rope != null && !ropeOnHost ? rope.gather(in.positions) : null;
+        HostAttention.StepKeys keys = HostAttention.applies(in.numTokens, dtype, kv) ? host.keys(in.spans, kv) : null;
+        return new Step(in, kv, hostCosSin, cosSin, keys);
+    }
+
+    /**
+     * @param qkv {@code [T, H + 2KV, D]}, contiguous (a product's output), queries pre-scaled
+     * @return {@code [T, H * D]}
+     */
+    public NDArray forward(int layer, NDArray qkv, Step step) {
+        NDArray rotated = rotateAndCache(layer, qkv, step); // its first H heads are the queries
+        if (step.hostKeys != null) {
+            return host.forward(layer, qkv, step.hostKeys, step.kv, step.in.manager);
+        }
+        return paged.forward(layer, rotated.get(step.in.manager, queries), step.in.attention, step.kv);
+    }
+
+    /**
+     * Rotates queries and keys and writes the step's keys and values into the cache. In Java both
+     * happen in place on q/k/v, which comes back; through libtorch the rotated queries and keys are
+     * a new {@code [T, H + KV, D]}.
+     */
+    private NDArray rotateAndCache(int layer, NDArray qkv, Step s) {
+        NDManager m = s.in.manager;
+        if (rope == null) {
+            s.kv.write(layer, qkv.get(m, afterQueries), s.in.kvWrite); // keys then values: the pool's layout
+            return qkv;
+        }
+        if (s.hostCosSin != null) {
+            hostRope.apply(layer, qkv, s.in.hostSlots, s.hostCosSin, s.kv);
+            return qkv;
+        }
+        NDArray qk = rope.apply(qkv.get(m, queriesAndKeys), s.cosSin);
+        s.kv.write(layer, qk.get(m, afterQueries).concat(qkv.get(m, values), 1), s.in.kvWrite);
+        return qk;
+    }
+
+    /** Gets the Java kernel compiled before the first request (see {@link HostAttention#warmUp}). */
+    public void warmUp() {
+        host.warmUp();
+    }
+}

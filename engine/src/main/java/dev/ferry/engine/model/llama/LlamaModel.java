@@ -1,0 +1,114 @@
+package dev.ferry.engine.model.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.ferry.engine.kv.KvCache;
+import dev.ferry.engine.model.Attention;
+import dev.ferry.engine.model.DecoderModel;
+import dev.ferry.engine.model.Embedding;
+import dev.ferry.engine.model.Linear;
+import dev.ferry.engine.model.RmsNorm;
+import dev.ferry.engine.model.RopeTables;
+import dev.ferry.engine.model.StepInputs;
+import dev.ferry.engine.model.SwiGlu;
+import dev.ferry.store.config.DecoderConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Llama, Mistral and Qwen2 (they differ only in config switches: GQA, rope scaling, QKV bias,
+ * sliding window, tied embeddings), written in the order of the paper. Weights are built by
+ * {@link LlamaLoader}; q/k/v and gate/up are fused so each runs as one matrix product over all
+ * tokens of the step.
+ */
+public final class LlamaModel implements DecoderModel {
+
+    record Layer(RmsNorm inputNorm, Linear qkv, Linear out, RmsNorm postNorm, Linear gateUp, Linear down) {}
+
+    private final DecoderConfig config;
+    private final NDManager manager;
+    private final DataType dtype;
+    private final Embedding embedTokens;  // [vocab, hidden]
+    private final Layer[] layers;
+    private final RmsNorm finalNorm;
+    private final Linear lmHead;
+    private final Attention attention;
+    private final SwiGlu swiGlu;
+
+    LlamaModel(DecoderConfig config, NDManager manager, DataType dtype, Embedding embedTokens, Layer[] layers,
+               RmsNorm finalNorm, Linear lmHead, RopeTables rope) {
+        this.config = config;
+        this.manager = manager;
+        this.dtype = dtype;
+        this.embedTokens = embedTokens;
+        this.layers = layers;
+        this.finalNorm = finalNorm;
+        this.lmHead = lmHead;
+        this.attention = Attention.rotary(config, dtype, rope);
+        this.swiGlu = new SwiGlu(config.intermediateSize());
+    }
+
+    @Override
+    public NDArray forward(StepInputs in, KvCache kv) {
+        int t = in.numTokens();
+        int h = config.numHeads();
+        int kvh = config.numKvHeads();
+        int d = config.headDim();
+        NDArray x = embedTokens.apply(in.tokenIds());                  // [T, hidden]
+        Attention.Step step = attention.prepare(in, kv);
+        for (int l = 0; l < layers.length; l++) {
+            Layer layer = layers[l];
+            NDArray qkv = layer.qkv.apply(x, layer.inputNorm)          // rmsNorm(x) Wqkv
+                    .reshape(t, h + 2L * kvh, d);                      // [T, H + 2KV, D]
+            NDArray attn = attention.forward(l, qkv, step);            // rope, k and v cached, attention: [T, H * D]
+            layer.out.addTo(attn, x);                                  // x += attn Wo
+            NDArray gateUp = layer.gateUp.apply(x, layer.postNorm);    // rmsNorm(x) [Wgate; Wup]: [T, 2 * inter]
+            layer.down.addTo(swiGlu.apply(gateUp, step), x);           // x += (silu(gate) * up) Wdown
+        }
+        NDArray logits = lmHead.apply(in.sampledRows(x), finalNorm);   // rmsNorm(x) Wlm, sampled rows only
+        return DecoderModel.float32(logits);
+    }
+
+    /** The Java kernels run only in fp32 on the CPU; compiled there before the first request. */
+    @Override
+    public void warmUp() {
+        if (dtype == DataType.FLOAT32 && !embedTokens.onGpu()) {
+            attention.warmUp();
+            swiGlu.warmUp();
+        }
+    }
+
+    @Override
+    public DecoderConfig config() {
+        return config;
+    }
+
+    @Override
+    public DataType dtype() {
+        return dtype;
+    }
+
+    @Override
+    public Integer slidingWindow() {
+        return config.slidingWindow();
+    }
+
+    @Override
+    public List<Linear> linears() {
+        List<Linear> out = new ArrayList<>();
+        for (Layer l : layers) {
+            out.add(l.qkv);
+            out.add(l.out);
+            out.add(l.gateUp);
+            out.add(l.down);
+        }
+        out.add(lmHead);
+        return out;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

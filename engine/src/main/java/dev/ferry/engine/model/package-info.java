@@ -1,9 +1,10 @@
 /**
  * What every architecture shares: the model contract ({@link dev.ferry.engine.model.DecoderModel},
- * the flattened-batch step it computes, {@link dev.ferry.engine.model.Models} to load one) and the
+ * the flattened-batch step it computes) and the
  * layers models are written with (embedding, norms, {@link dev.ferry.engine.model.Linear}, {@link
  * dev.ferry.engine.model.Attention}, activations, rotary tables, weight reading). Each architecture
- * family is a package beside this one ({@code llama}, {@code gpt2}); the CPU kernels the layers may
+ * family is a package beside this one ({@code llama}, {@code gpt2}), which {@link
+ * dev.ferry.engine.runner.Models} picks by the folder's architecture; the CPU kernels the layers may
  * run on are in {@code cpu}, so that a model's forward never asks where it runs.
  */
 package dev.ferry.engine.model;

@@ -9,7 +9,6 @@ import dev.ferry.engine.kv.KvCache;
 import dev.ferry.engine.kv.KvCacheSpec;
 import dev.ferry.engine.model.DecoderModel;
 import dev.ferry.engine.model.ForwardBatch;
-import dev.ferry.engine.model.Models;
 import dev.ferry.engine.model.Precision;
 import dev.ferry.engine.model.StepInputs;
 import dev.ferry.engine.model.cpu.LinearTuner;

@@ -1,6 +1,8 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.runner;
 
 import ai.djl.ndarray.NDManager;
+import dev.ferry.engine.model.DecoderModel;
+import dev.ferry.engine.model.Precision;
 import dev.ferry.engine.model.gpt2.Gpt2Loader;
 import dev.ferry.engine.model.llama.LlamaLoader;
 import dev.ferry.store.ModelFolder;

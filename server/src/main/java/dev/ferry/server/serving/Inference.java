@@ -108,14 +108,10 @@ public final class Inference {
         return draining;
     }
 
-    /** Validates and submits; {@code sink} then receives the tokens and exactly one finish. */
-    public Admitted submit(InferenceRequest request, TokenSink sink) {
-        return prepare(request).start(sink);
-    }
-
     /**
-     * Validates and tokenizes without submitting, so a transport can set up its stream knowing the
-     * serving model and request id before the first token can arrive.
+     * Validates and tokenizes without starting, so a transport can set up its stream knowing the
+     * serving model and request id before the first token can arrive; then it calls
+     * {@link Prepared#start}.
      */
     public Prepared prepare(InferenceRequest request) {
         long startNanos = System.nanoTime();

@@ -2,8 +2,8 @@ package dev.ferry.server.serving;
 
 import dev.ferry.engine.api.EngineOverloadedException;
 import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.InvalidRequestException;
 import dev.ferry.engine.api.RequestHandle;
-import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.admission.AdmissionGate;
 import dev.ferry.server.admission.TenantQuotas;
@@ -15,29 +15,26 @@ import dev.ferry.server.routing.RouteAttempts;
 import dev.ferry.server.routing.RouteConfig;
 import dev.ferry.server.routing.Router;
 import dev.ferry.server.routing.Routing;
-import dev.ferry.store.config.GenerationConfig;
 import dev.ferry.store.tokenizer.ModelTokenizer;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
 /**
- * The transport-neutral front of the engines: validates a request against the limits and its
- * model, tokenizes it (rendering chat messages first), fills defaults from the model's
- * generation_config.json and hands it to the model's engine, or answers it from the response cache
- * when it is deterministic. Every refusal is an {@link ApiException} naming the field at fault.
+ * The transport-neutral front of the engines: prepares a request for the model (or route) it names
+ * (tokenized by {@link PromptTokenizer}, checked and completed by {@link RequestValidator}) and hands
+ * it to the model's engine, or answers it from the response cache when it is deterministic. Every
+ * refusal is an {@link ApiException} naming the field at fault.
  * Every request's end, refused or finished, is told once to the {@link RequestListener}.
  */
 public final class Inference {
-    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
     private static final int RETRY_AFTER_SECONDS = 1;
 
     private final ModelRegistry registry;
     private final ServingLimits limits;
+    private final PromptTokenizer prompts;
+    private final RequestValidator validator;
     private final CachedInference cached;
     private final AdmissionGate gate;
     private final RequestListener listener;
@@ -78,6 +75,8 @@ public final class Inference {
         this.listener = listener;
         this.registry = registry;
         this.limits = limits;
+        this.prompts = new PromptTokenizer(limits);
+        this.validator = new RequestValidator(limits);
         this.gate = new AdmissionGate(quotas);
         this.cached = responses == null ? null : new CachedInference(responses);
         this.routing = new Routing(registry, new Router());
@@ -128,14 +127,15 @@ public final class Inference {
             if (route != null) {
                 // the router counts tokens with the first ready candidate, usually the one that serves: tokenize once
                 Map<ServedModel.Instance, int[]> ids = new IdentityHashMap<>();
-                Function<ServedModel.Instance, int[]> tokens = i -> ids.computeIfAbsent(i, k -> tokenize(request.prompt(), k));
+                Function<ServedModel.Instance, int[]> tokens =
+                        i -> ids.computeIfAbsent(i, k -> prompts.tokenize(request.prompt(), k));
                 return routing.prepare(route, request, m -> tokens.apply(m).length,
                         m -> prepare(request, m, id, "", startNanos, tokens));
             }
             model = registry.resolve(request.model());
             String why = request.model() == null || request.model().isEmpty() ? "the server's only model"
                     : request.model().equals(model.name()) ? "named in the request" : "alias " + request.model();
-            return prepare(request, model, id, why, startNanos, i -> tokenize(request.prompt(), i));
+            return prepare(request, model, id, why, startNanos, i -> prompts.tokenize(request.prompt(), i));
         } catch (ApiException e) {
             listener.ended(new RequestOutcome.Refused(blankToNull(request.requestId()),
                     RequestOutcome.tenant(request.tenant()), model == null ? null : model.name(),
@@ -153,7 +153,7 @@ public final class Inference {
 
     /**
      * @param why how the request came to this model, when no route brought it
-     * @param tokens the prompt's ids with an instance's tokenizer (validated as {@link #tokenize} does)
+     * @param tokens the prompt's ids with an instance's tokenizer (checked as {@link PromptTokenizer#tokenize} does)
      */
     private Prepared prepare(InferenceRequest request, ServedModel model, String id, String why, long startNanos,
                              Function<ServedModel.Instance, int[]> tokens) {
@@ -165,23 +165,10 @@ public final class Inference {
         }
         ServedModel.Instance m = model.instance();
         int[] prompt = tokens.apply(m);
-        int context = m.loaded().maxModelLen();
-        if (prompt.length > limits.maxPromptTokens()) {
-            throw ApiException.invalid(promptField(request.prompt()), "has " + prompt.length
-                    + " tokens, more than this server's limit of " + limits.maxPromptTokens());
-        }
-        if (prompt.length >= context) {
-            throw ApiException.invalid(promptField(request.prompt()), "has " + prompt.length
-                    + " tokens; model '" + model.name() + "' has a context of " + context
-                    + " (prompt plus at least one generated token)");
-        }
-        int maxTokens = maxTokens(request.maxTokens(), prompt.length, context);
-        SamplingParams sampling = sampling(request.sampling(), m.folder().generation());
-        checkStops(request, m.folder().config().vocabSize());
-        GenerateRequest g = new GenerateRequest(id, prompt, maxTokens, sampling, request.stopTokenIds(), request.stop(),
-                request.ignoreEos(), request.priority(), request.deadlineNanos());
+        prompts.checkLength(request.prompt(), prompt, model);
+        GenerateRequest g = validator.engineRequest(request, id, prompt, m);
         // a seed the server made up would never repeat, so only greedy and client-seeded requests are cacheable
-        boolean deterministic = sampling.isGreedy() || request.sampling().seed() != null;
+        boolean deterministic = g.sampling().isGreedy() || request.sampling().seed() != null;
         return new Prepared(model, g, deterministic ? cached : null, request, startNanos, listener, gate, why);
     }
 
@@ -324,128 +311,9 @@ public final class Inference {
                 throw ApiException.exhausted(e.getMessage(), RETRY_AFTER_SECONDS);
             } catch (IllegalStateException e) {
                 throw ApiException.unavailable(e.getMessage());
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalid(fieldOf(e.getMessage()), e.getMessage());
+            } catch (InvalidRequestException e) {
+                throw ApiException.invalid(e.field(), e.getMessage());
             }
         }
-    }
-
-    private int[] tokenize(Prompt prompt, ServedModel.Instance m) {
-        ModelTokenizer tokenizer = m.folder().tokenizer();
-        if (prompt == null) {
-            throw ApiException.invalid("prompt", "is required (text, token ids or chat messages)");
-        }
-        int[] ids;
-        if (prompt instanceof Prompt.Text t) {
-            if (t.text() == null || t.text().isEmpty()) {
-                throw ApiException.invalid("prompt", "is empty");
-            }
-            checkChars(t.text().length(), "prompt");
-            ids = tokenizer.encode(t.text(), true);
-        } else if (prompt instanceof Prompt.TokenIds t) {
-            ids = t.ids();
-        } else {
-            Prompt.Chat c = (Prompt.Chat) prompt;
-            checkMessages(c.messages());
-            ChatTemplate.Rendered r = m.chatTemplate().render(c.messages(), c.addGenerationPrompt());
-            checkChars(r.text().length(), "messages");
-            ids = tokenizer.encode(r.text(), r.addSpecialTokens());
-        }
-        if (ids.length == 0) {
-            throw ApiException.invalid(promptField(prompt), "is empty");
-        }
-        int vocab = m.folder().config().vocabSize();
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= vocab) {
-                throw ApiException.invalid("prompt", "token id " + ids[i] + " at index " + i
-                        + " is outside the vocabulary (0.." + (vocab - 1) + ")");
-            }
-        }
-        return ids;
-    }
-
-    /** Text longer than the prompt-token limit could ever allow is refused before tokenizing it. */
-    private void checkChars(int chars, String field) {
-        long bound = (long) limits.maxPromptTokens() * 64;
-        if (chars > bound) {
-            throw ApiException.invalid(field, "has " + chars + " characters, beyond this server's prompt limit");
-        }
-    }
-
-    private static void checkMessages(List<Prompt.ChatMessage> messages) {
-        if (messages == null || messages.isEmpty()) {
-            throw ApiException.invalid("messages", "is empty");
-        }
-        for (int i = 0; i < messages.size(); i++) {
-            Prompt.ChatMessage msg = messages.get(i);
-            if (msg.role() == null || !ROLES.contains(msg.role())) {
-                throw ApiException.invalid("messages[" + i + "].role", "must be one of " + ROLES + ", got '"
-                        + msg.role() + "'");
-            }
-            if (msg.content() == null) {
-                throw ApiException.invalid("messages[" + i + "].content", "is required");
-            }
-        }
-    }
-
-    private static int maxTokens(Integer requested, int promptTokens, int context) {
-        int room = context - promptTokens;
-        if (requested == null) {
-            return room;
-        }
-        if (requested <= 0) {
-            throw ApiException.invalid("max_tokens", "must be positive, got " + requested);
-        }
-        if (requested > room) {
-            throw ApiException.invalid("max_tokens", requested + " plus the prompt's " + promptTokens
-                    + " tokens exceeds the model's context of " + context);
-        }
-        return requested;
-    }
-
-    private static SamplingParams sampling(SamplingOverrides o, GenerationConfig g) {
-        double temperature = o.temperature() != null ? o.temperature() : g.temperature() != null ? g.temperature() : 1.0;
-        int topK = o.topK() != null ? o.topK() : g.topK() != null ? g.topK() : 0;
-        double topP = o.topP() != null ? o.topP() : g.topP() != null ? g.topP() : 1.0;
-        try {
-            return new SamplingParams(temperature, topK, topP, o.minP() != null ? o.minP() : 0,
-                    o.repetitionPenalty() != null ? o.repetitionPenalty() : 1,
-                    o.presencePenalty() != null ? o.presencePenalty() : 0,
-                    o.frequencyPenalty() != null ? o.frequencyPenalty() : 0,
-                    o.seed() != null ? o.seed() : ThreadLocalRandom.current().nextLong(),
-                    o.logprobs() != null ? o.logprobs() : -1);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.invalid(fieldOf(e.getMessage()), e.getMessage());
-        }
-    }
-
-    private void checkStops(InferenceRequest r, int vocab) {
-        if (r.stop().size() > limits.maxStopStrings()) {
-            throw ApiException.invalid("stop", "has " + r.stop().size() + " strings, more than the limit of "
-                    + limits.maxStopStrings());
-        }
-        for (String s : r.stop()) {
-            if (s == null || s.isEmpty()) {
-                throw ApiException.invalid("stop", "strings must not be empty");
-            }
-        }
-        for (int id : r.stopTokenIds()) {
-            if (id < 0 || id >= vocab) {
-                throw ApiException.invalid("stop_token_ids", id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
-            }
-        }
-    }
-
-    private static String promptField(Prompt p) {
-        return p instanceof Prompt.Chat ? "messages" : "prompt";
-    }
-
-    /** The engine's and the sampler's messages start with the field they are about ("top_p must be ..."). */
-    private static String fieldOf(String message) {
-        int end = 0;
-        while (end < message.length() && (Character.isLetterOrDigit(message.charAt(end)) || message.charAt(end) == '_')) {
-            end++;
-        }
-        return end == 0 ? "request" : message.substring(0, end);
     }
 }

@@ -1,6 +1,7 @@
 package dev.ferry.server.affinity;
 
 import dev.ferry.server.serving.Inference;
+import dev.ferry.server.serving.PreparedRequest;
 import dev.ferry.server.serving.InferenceRequest;
 
 /**
@@ -24,7 +25,7 @@ public final class PrefixRouter {
 
     /** Throws ApiException as a generation request would (unknown model, bad prompt, draining). */
     public Route route(InferenceRequest request) {
-        Inference.Prepared p = inference.prepare(request);
+        PreparedRequest p = inference.prepare(request);
         int blockSize = p.kvBlockSize();
         return new Route(PrefixKey.of(p.model(), p.promptIds(), blockSize), p.model(), blockSize,
                 PrefixKey.keyTokens(p.promptTokens(), blockSize));

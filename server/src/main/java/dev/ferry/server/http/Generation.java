@@ -4,7 +4,7 @@ import dev.ferry.server.ServerContext;
 import dev.ferry.server.serving.Admitted;
 import dev.ferry.server.serving.ApiException;
 import dev.ferry.server.serving.ApiStatus;
-import dev.ferry.server.serving.Inference;
+import dev.ferry.server.serving.PreparedRequest;
 import dev.ferry.server.serving.Transport;
 import dev.ferry.server.stream.StreamPump;
 import io.netty.buffer.ByteBuf;
@@ -60,7 +60,7 @@ final class Generation {
             } finally {
                 body.release();
             }
-            Inference.Prepared prepared = server.inference().prepare(call.request().withTenant(keyTenant, headerTenant));
+            PreparedRequest prepared = server.inference().prepare(call.request().withTenant(keyTenant, headerTenant));
             Output out = call.stream() ? new SseStream(channel, call.includeUsage()) : new Collected(channel);
             StreamPump p = new StreamPump(channel.eventLoop(), out, prepared.logprobs(), server.streams());
             Admitted a = prepared.start(p);

@@ -1,42 +1,34 @@
 package dev.ferry.server.serving;
 
-import dev.ferry.engine.api.EngineOverloadedException;
 import dev.ferry.engine.api.GenerateRequest;
-import dev.ferry.engine.api.InvalidRequestException;
-import dev.ferry.engine.api.RequestHandle;
-import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.admission.AdmissionGate;
 import dev.ferry.server.admission.TenantQuotas;
 import dev.ferry.server.cache.CachedInference;
 import dev.ferry.server.cache.ResponseCache;
 import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.models.ServedModel;
-import dev.ferry.server.routing.RouteAttempts;
 import dev.ferry.server.routing.RouteConfig;
 import dev.ferry.server.routing.Router;
 import dev.ferry.server.routing.Routing;
-import dev.ferry.store.tokenizer.ModelTokenizer;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 
 /**
- * The transport-neutral front of the engines: prepares a request for the model (or route) it names
- * (tokenized by {@link PromptTokenizer}, checked and completed by {@link RequestValidator}) and hands
- * it to the model's engine, or answers it from the response cache when it is deterministic. Every
- * refusal is an {@link ApiException} naming the field at fault.
- * Every request's end, refused or finished, is told once to the {@link RequestListener}.
+ * The transport-neutral front door of the engines, the same for gRPC and HTTP: {@link #prepare}
+ * resolves the model (or route) a request names and prepares it for that model (tokenized by
+ * {@link PromptTokenizer}, checked and completed by {@link RequestValidator}); the transport sets up
+ * its stream and calls {@link PreparedRequest#start}. Every refusal is an {@link ApiException}
+ * naming the field at fault; every request's end, refused or finished, is told once to the
+ * {@link RequestListener}.
  */
 public final class Inference {
-    private static final int RETRY_AFTER_SECONDS = 1;
-
     private final ModelRegistry registry;
     private final ServingLimits limits;
     private final PromptTokenizer prompts;
     private final RequestValidator validator;
-    private final CachedInference cached;
-    private final AdmissionGate gate;
+    private final RequestStarter starter;
     private final RequestListener listener;
     private final Routing routing;
     private volatile boolean draining;
@@ -45,16 +37,9 @@ public final class Inference {
         this(registry, limits, null);
     }
 
+    /** @param responses answers deterministic requests seen before; null for none */
     public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses) {
         this(registry, limits, responses, TenantQuotas.unlimited(), RequestListener.NONE);
-    }
-
-    /**
-     * @param responses answers deterministic requests seen before; null for none
-     * @param quotas token budgets per tenant
-     */
-    public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses, TenantQuotas quotas) {
-        this(registry, limits, responses, quotas, RequestListener.NONE);
     }
 
     /**
@@ -77,8 +62,8 @@ public final class Inference {
         this.limits = limits;
         this.prompts = new PromptTokenizer(limits);
         this.validator = new RequestValidator(limits);
-        this.gate = new AdmissionGate(quotas);
-        this.cached = responses == null ? null : new CachedInference(responses);
+        CachedInference cached = responses == null ? null : new CachedInference(responses);
+        this.starter = new RequestStarter(new AdmissionGate(quotas), cached, listener);
         this.routing = new Routing(registry, new Router());
         if (cached != null) {
             registry.onChange(cached::fingerprint);
@@ -110,9 +95,9 @@ public final class Inference {
     /**
      * Validates and tokenizes without starting, so a transport can set up its stream knowing the
      * serving model and request id before the first token can arrive; then it calls
-     * {@link Prepared#start}.
+     * {@link PreparedRequest#start}.
      */
-    public Prepared prepare(InferenceRequest request) {
+    public PreparedRequest prepare(InferenceRequest request) {
         long startNanos = System.nanoTime();
         ServedModel model = null;
         RouteConfig route = null;
@@ -155,8 +140,8 @@ public final class Inference {
      * @param why how the request came to this model, when no route brought it
      * @param tokens the prompt's ids with an instance's tokenizer (checked as {@link PromptTokenizer#tokenize} does)
      */
-    private Prepared prepare(InferenceRequest request, ServedModel model, String id, String why, long startNanos,
-                             Function<ServedModel.Instance, int[]> tokens) {
+    private PreparedRequest prepare(InferenceRequest request, ServedModel model, String id, String why,
+                                    long startNanos, Function<ServedModel.Instance, int[]> tokens) {
         if (!model.isReady()) {
             // a loading model will be there soon; a failed or unloaded one only after an operator acts
             throw ApiException.unavailable("model '" + model.name() + "' is " + model.state().name().toLowerCase()
@@ -168,152 +153,11 @@ public final class Inference {
         prompts.checkLength(request.prompt(), prompt, model);
         GenerateRequest g = validator.engineRequest(request, id, prompt, m);
         // a seed the server made up would never repeat, so only greedy and client-seeded requests are cacheable
-        boolean deterministic = g.sampling().isGreedy() || request.sampling().seed() != null;
-        return new Prepared(model, g, deterministic ? cached : null, request, startNanos, listener, gate, why);
+        boolean cacheable = g.sampling().isGreedy() || request.sampling().seed() != null;
+        return new PreparedRequest(model, g, cacheable, request, startNanos, why, starter);
     }
 
     private static String blankToNull(String s) {
         return s == null || s.isEmpty() ? null : s;
-    }
-
-    /**
-     * A validated request, ready to start. A routed request may move to a fallback model when its
-     * start is refused; what it reports (model, tokenizer, route reason) is then the fallback's.
-     */
-    public static final class Prepared {
-        // volatile: a fallback replaces them while transports may read them on their own threads
-        private volatile ServedModel model;
-        private volatile GenerateRequest request;
-        private volatile CachedInference cached;
-        private final InferenceRequest asked;
-        private final long startNanos;
-        private final RequestListener listener;
-        private final AdmissionGate gate;
-        private final String why;
-        private RouteAttempts route;
-
-        private Prepared(ServedModel model, GenerateRequest request, CachedInference cached, InferenceRequest asked,
-                         long startNanos, RequestListener listener, AdmissionGate gate, String why) {
-            this.model = model;
-            this.request = request;
-            this.cached = cached;
-            this.asked = asked;
-            this.startNanos = startNanos;
-            this.listener = listener;
-            this.gate = gate;
-            this.why = why;
-        }
-
-        public void routedBy(RouteAttempts attempts) {
-            route = attempts;
-        }
-
-        public String model() {
-            return model.name();
-        }
-
-        /** The route the request named; empty when it named a model or an alias. */
-        public String route() {
-            return route != null ? route.route() : "";
-        }
-
-        /** Why the request is served by {@link #model()}: the route's decision and any fallback, or how it was named. */
-        public String routeReason() {
-            return route != null ? route.reason(model()) : why;
-        }
-
-        private String routeOrNull() {
-            return route != null ? route.route() : null;
-        }
-
-        public String requestId() {
-            return request.requestId();
-        }
-
-        public int promptTokens() {
-            return request.promptIds().length;
-        }
-
-        /** The prompt as the engine will run it (chat template rendered, tokenized); not to be modified. */
-        public int[] promptIds() {
-            return request.promptIds();
-        }
-
-        /** Tokens per KV block of the serving model (its replicas share it): the unit prefixes are cached in. */
-        public int kvBlockSize() {
-            return model.instance().loaded().kvPool().blockSize();
-        }
-
-        public boolean logprobs() {
-            return request.sampling().logprobs() >= 0;
-        }
-
-        /** Decodes the alternatives of a logprobs answer. */
-        public ModelTokenizer tokenizer() {
-            return model.instance().folder().tokenizer();
-        }
-
-        /**
-         * Answers from the response cache or, past admission control, queues the request on the
-         * least-loaded replica of its model; RESOURCE_EXHAUSTED with a reason and retry hint when it
-         * is not admitted. A routed request refused for want of room (or of its model) moves on to
-         * its next candidate, if it allows fallback.
-         */
-        public Admitted start(TokenSink sink) {
-            String tenant = RequestOutcome.tenant(asked.tenant());
-            while (true) {
-                TokenSink measured = new MeasuredSink(sink, listener, requestId(), tenant, model(), routeOrNull(),
-                        asked.transport(), startNanos);
-                ApiException refusal;
-                try {
-                    ServedModel.Instance replica = model.leastLoaded();
-                    RequestHandle handle = cached != null
-                            ? cached.start(replica, request, measured, s -> submit(replica, s)) : submit(replica, measured);
-                    if (route != null) {
-                        route.served(model());
-                    }
-                    return new Admitted(requestId(), model(), route(), routeReason(), handle, promptTokens(), logprobs());
-                } catch (ApiException e) {
-                    refusal = e;
-                }
-                if (route != null && RouteAttempts.cannotAdmit(refusal)) {
-                    try {
-                        Prepared next = route.next(refusal);
-                        model = next.model;
-                        request = next.request;
-                        cached = next.cached;
-                        continue;
-                    } catch (ApiException rejection) {
-                        refusal = rejection;
-                    }
-                }
-                listener.ended(new RequestOutcome.Refused(requestId(), tenant, model(), routeOrNull(), asked.transport(),
-                        refusal.status(), refusal.getMessage(), System.nanoTime() - startNanos));
-                throw refusal;
-            }
-        }
-
-        private RequestHandle submit(ServedModel.Instance replica, TokenSink sink) {
-            TokenSink tracked = replica.track(sink);
-            try {
-                return gate.submit(replica.admission(), request, asked.tenant(), tracked,
-                        s -> submitToEngine(replica, s));
-            } catch (RuntimeException e) {
-                replica.untrack();
-                throw e;
-            }
-        }
-
-        private RequestHandle submitToEngine(ServedModel.Instance replica, TokenSink sink) {
-            try {
-                return replica.engine().submit(request, sink);
-            } catch (EngineOverloadedException e) {
-                throw ApiException.exhausted(e.getMessage(), RETRY_AFTER_SECONDS);
-            } catch (IllegalStateException e) {
-                throw ApiException.unavailable(e.getMessage());
-            } catch (InvalidRequestException e) {
-                throw ApiException.invalid(e.field(), e.getMessage());
-            }
-        }
     }
 }

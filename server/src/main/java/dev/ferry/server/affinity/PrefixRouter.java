@@ -1,8 +1,8 @@
 package dev.ferry.server.affinity;
 
 import dev.ferry.server.serving.Inference;
-import dev.ferry.server.serving.PreparedRequest;
 import dev.ferry.server.serving.InferenceRequest;
+import dev.ferry.server.serving.PreparedRequest;
 
 /**
  * Answers "which prefix key does this request have?" for both transports. The request goes through

@@ -10,8 +10,8 @@ import java.util.function.Function;
 
 /**
  * Starts deterministic requests through the response cache: a hit replays the stored answer to the
- * request's sink; a miss runs on the engine with a recording that stores the answer. An in-process hit
- * or miss is decided on the caller's thread; a Redis lookup finishes the start when Redis answers.
+ * request's sink; a miss runs on the engine with a recording that stores the answer. An in-process
+ * hit or miss is decided on the caller's thread; a Redis lookup finishes the start when Redis answers.
  */
 public final class CachedInference {
     /** The handle of a replayed answer: it is complete before the caller gets it. */

@@ -12,8 +12,8 @@ import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.ServerContext;
 import dev.ferry.server.serving.Admitted;
 import dev.ferry.server.serving.ApiException;
-import dev.ferry.server.serving.PreparedRequest;
 import dev.ferry.server.serving.InferenceRequest;
+import dev.ferry.server.serving.PreparedRequest;
 import dev.ferry.server.serving.Transport;
 import dev.ferry.server.stream.Chunk;
 import dev.ferry.server.stream.StreamPump;
@@ -83,7 +83,7 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
         }
     }
 
-    /** Submits, and wires the call's cancellation (client gone, deadline passed) to the engine request. */
+    /** Starts the request, and wires the call's cancellation (client gone, deadline passed) to the engine request. */
     private static void start(ServerCallStreamObserver<?> call, PreparedRequest prepared, TokenSink sink,
                               Runnable onClientGone) {
         var handle = new java.util.concurrent.atomic.AtomicReference<RequestHandle>();

@@ -87,21 +87,27 @@ public final class EngineRuntime {
         return r;
     }
 
+    /**
+     * What only the engine knows to check: token ids against its vocabulary and the prompt against
+     * its context. A safety net for direct engine users; the server checks the same before submitting.
+     */
     private void validate(GenerateRequest r) {
         int[] prompt = r.promptIds();
         for (int i = 0; i < prompt.length; i++) {
             if (prompt[i] < 0 || prompt[i] >= spec.vocabSize()) {
-                throw new IllegalArgumentException("prompt_ids[" + i + "] = " + prompt[i]
-                        + " is outside the vocabulary (0.." + (spec.vocabSize() - 1) + ")");
+                throw new dev.ferry.engine.api.InvalidRequestException("prompt_ids", "prompt_ids[" + i + "] = "
+                        + prompt[i] + " is outside the vocabulary (0.." + (spec.vocabSize() - 1) + ")");
             }
         }
         if (prompt.length >= spec.maxModelLen()) {
-            throw new IllegalArgumentException("prompt has " + prompt.length + " tokens; the model's context is "
-                    + spec.maxModelLen() + " (prompt plus at least one generated token)");
+            throw new dev.ferry.engine.api.InvalidRequestException("prompt", "prompt has " + prompt.length
+                    + " tokens; the model's context is " + spec.maxModelLen()
+                    + " (prompt plus at least one generated token)");
         }
         for (int id : r.stopTokenIds()) {
             if (id < 0 || id >= spec.vocabSize()) {
-                throw new IllegalArgumentException("stop_token_ids: " + id + " is outside the vocabulary");
+                throw new dev.ferry.engine.api.InvalidRequestException("stop_token_ids", "stop_token_ids: " + id
+                        + " is outside the vocabulary");
             }
         }
     }

@@ -1,13 +1,8 @@
 package dev.ferry.server.admission;
 
-import dev.ferry.engine.api.Finish;
 import dev.ferry.engine.api.GenerateRequest;
-import dev.ferry.engine.api.RequestHandle;
-import dev.ferry.engine.api.TokenEvent;
-import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.serving.ApiException;
 import dev.ferry.server.serving.RequestOutcome;
-import java.util.function.Function;
 
 /**
  * The last check before a request reaches an engine: the tenant's token quota (prompt plus
@@ -23,9 +18,8 @@ public final class AdmissionGate {
         this.quotas = quotas;
     }
 
-    /** @param submit queues the (wrapped) sink's request on the engine */
-    public RequestHandle submit(Admission admission, GenerateRequest request, String tenant, TokenSink sink,
-                         Function<TokenSink, RequestHandle> submit) {
+    /** Charges the tenant and admits the request to {@code admission}'s waiting requests, or refuses it. */
+    public Pass admit(Admission admission, GenerateRequest request, String tenant) {
         String who = RequestOutcome.tenant(tenant);
         long cost = (long) request.promptIds().length + request.maxTokens();
         try {
@@ -33,19 +27,12 @@ public final class AdmissionGate {
         } catch (AdmissionRejected e) {
             throw refusal(e);
         }
-        Admission.Ticket ticket;
         try {
-            ticket = admission.admit(request.promptIds().length, request.priority(), request.deadlineNanos());
+            return new Pass(admission.admit(request.promptIds().length, request.priority(), request.deadlineNanos()),
+                    who, cost);
         } catch (AdmissionRejected e) {
             quotas.refund(who, cost); // refused (perhaps to fall back elsewhere): the tenant pays only for what runs
             throw refusal(e);
-        }
-        try {
-            return submit.apply(new WaitingEnds(sink, ticket));
-        } catch (RuntimeException e) {
-            ticket.started();
-            quotas.refund(who, cost);
-            throw e;
         }
     }
 
@@ -54,26 +41,27 @@ public final class AdmissionGate {
                 (int) Math.ceil(e.retryAfterMillis() / 1000.0));
     }
 
-    /** Releases the admission ticket at the first token or the finish, whichever comes first. */
-    private static final class WaitingEnds implements TokenSink {
-        private final TokenSink delegate;
+    /** An admitted request's place among the waiting ones and its tenant's charge. */
+    public final class Pass {
         private final Admission.Ticket ticket;
+        private final String tenant;
+        private final long cost;
 
-        WaitingEnds(TokenSink delegate, Admission.Ticket ticket) {
-            this.delegate = delegate;
+        private Pass(Admission.Ticket ticket, String tenant, long cost) {
             this.ticket = ticket;
+            this.tenant = tenant;
+            this.cost = cost;
         }
 
-        @Override
-        public void onToken(TokenEvent token) {
+        /** The request no longer waits: its first token or its end. Idempotent and cheap, so called per token. */
+        public void started() {
             ticket.started();
-            delegate.onToken(token);
         }
 
-        @Override
-        public void onFinish(Finish finish) {
+        /** The engine did not take the request after all: it leaves the waiting ones and its tenant is refunded. */
+        public void giveBack() {
             ticket.started();
-            delegate.onFinish(finish);
+            quotas.refund(tenant, cost);
         }
     }
 }

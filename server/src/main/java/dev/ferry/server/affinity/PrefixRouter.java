@@ -2,6 +2,7 @@ package dev.ferry.server.affinity;
 
 import dev.ferry.server.serving.Inference;
 import dev.ferry.server.serving.InferenceRequest;
+import dev.ferry.server.serving.PreparedRequest;
 
 /**
  * Answers "which prefix key does this request have?" for both transports. The request goes through
@@ -24,7 +25,7 @@ public final class PrefixRouter {
 
     /** Throws ApiException as a generation request would (unknown model, bad prompt, draining). */
     public Route route(InferenceRequest request) {
-        Inference.Prepared p = inference.prepare(request);
+        PreparedRequest p = inference.prepare(request);
         int blockSize = p.kvBlockSize();
         return new Route(PrefixKey.of(p.model(), p.promptIds(), blockSize), p.model(), blockSize,
                 PrefixKey.keyTokens(p.promptTokens(), blockSize));

@@ -10,8 +10,8 @@ import java.util.function.Function;
 
 /**
  * Starts deterministic requests through the response cache: a hit replays the stored answer to the
- * request's sink; a miss runs on the engine with a sink that stores the answer. An in-process hit
- * or miss is decided on the caller's thread; a Redis lookup finishes the start when Redis answers.
+ * request's sink; a miss runs on the engine with a recording that stores the answer. An in-process
+ * hit or miss is decided on the caller's thread; a Redis lookup finishes the start when Redis answers.
  */
 public final class CachedInference {
     /** The handle of a replayed answer: it is complete before the caller gets it. */
@@ -43,25 +43,27 @@ public final class CachedInference {
     }
 
     /**
-     * @param submit queues a sink's request on the engine, failing as {@link Inference.Prepared#start} does
+     * @param sink the request's sink: a hit is replayed into it
+     * @param generate runs the request on the engine, keeping its answer in the recording it is
+     *     given; failing as {@link dev.ferry.server.serving.PreparedRequest#start} does
      */
     public RequestHandle start(ServedModel.Instance model, GenerateRequest request, TokenSink sink,
-                        Function<TokenSink, RequestHandle> submit) {
+                               Function<ResponseRecording, RequestHandle> generate) {
         ResponseKey key = ResponseKey.of(model.folder().contentHash(), model.loaded().dtype().torchName(),
                 model.loaded().device(), request);
         CompletableFuture<CachedResponse> lookup = cache.get(key);
         if (lookup.isDone()) {
-            return answer(lookup.join(), key, request, sink, submit);
+            return answer(lookup.join(), key, request, sink, generate);
         }
         PendingRequest pending = new PendingRequest(sink, request.promptIds().length);
-        lookup.thenAccept(hit -> pending.resolve(s -> answer(hit, key, request, s, submit)));
+        lookup.thenAccept(hit -> pending.resolve(s -> answer(hit, key, request, s, generate)));
         return pending;
     }
 
     private RequestHandle answer(CachedResponse hit, ResponseKey key, GenerateRequest request, TokenSink sink,
-                                 Function<TokenSink, RequestHandle> submit) {
+                                 Function<ResponseRecording, RequestHandle> generate) {
         if (hit == null) {
-            return submit.apply(cache.recording(key, sink, request.sampling().wantsLogprobs()));
+            return generate.apply(cache.recording(key, request.sampling().wantsLogprobs()));
         }
         hit.replay(sink);
         return REPLAYED;

@@ -1,6 +1,5 @@
 package dev.ferry.server.cache;
 
-import dev.ferry.engine.api.TokenSink;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -70,9 +69,9 @@ public final class ResponseCache implements AutoCloseable {
         }
     }
 
-    /** Wraps the sink of a request that missed, so that its answer is stored when it completes. */
-    public TokenSink recording(ResponseKey key, TokenSink sink, boolean logprobs) {
-        return new RecordingSink(sink, this, key, logprobs);
+    /** Keeps the answer of a request that missed, to store it when it completes. */
+    public ResponseRecording recording(ResponseKey key, boolean logprobs) {
+        return new ResponseRecording(this, key, logprobs);
     }
 
     public Stats stats() {

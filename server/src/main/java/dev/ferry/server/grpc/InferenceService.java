@@ -12,8 +12,8 @@ import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.ServerContext;
 import dev.ferry.server.serving.Admitted;
 import dev.ferry.server.serving.ApiException;
-import dev.ferry.server.serving.Inference;
 import dev.ferry.server.serving.InferenceRequest;
+import dev.ferry.server.serving.PreparedRequest;
 import dev.ferry.server.serving.Transport;
 import dev.ferry.server.stream.Chunk;
 import dev.ferry.server.stream.StreamPump;
@@ -41,7 +41,7 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
     @Override
     public void generate(GenerateRequest request, StreamObserver<GenerateResponse> observer) {
         var call = (ServerCallStreamObserver<GenerateResponse>) observer;
-        Inference.Prepared prepared = prepare(request, call);
+        PreparedRequest prepared = prepare(request, call);
         if (prepared == null) {
             return;
         }
@@ -55,7 +55,7 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
     @Override
     public void complete(GenerateRequest request, StreamObserver<CompleteResponse> observer) {
         var call = (ServerCallStreamObserver<CompleteResponse>) observer;
-        Inference.Prepared prepared = prepare(request, call);
+        PreparedRequest prepared = prepare(request, call);
         if (prepared == null) {
             return;
         }
@@ -63,7 +63,7 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
     }
 
     /** Validates the request; a refusal ends the call with its status and gives null. */
-    private Inference.Prepared prepare(GenerateRequest request, ServerCallStreamObserver<?> call) {
+    private PreparedRequest prepare(GenerateRequest request, ServerCallStreamObserver<?> call) {
         try {
             return ctx.inference().prepare(read(request));
         } catch (ApiException e) {
@@ -83,8 +83,8 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
         }
     }
 
-    /** Submits, and wires the call's cancellation (client gone, deadline passed) to the engine request. */
-    private static void start(ServerCallStreamObserver<?> call, Inference.Prepared prepared, TokenSink sink,
+    /** Starts the request, and wires the call's cancellation (client gone, deadline passed) to the engine request. */
+    private static void start(ServerCallStreamObserver<?> call, PreparedRequest prepared, TokenSink sink,
                               Runnable onClientGone) {
         var handle = new java.util.concurrent.atomic.AtomicReference<RequestHandle>();
         call.setOnCancelHandler(() -> {
@@ -123,9 +123,9 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
     /** One Generate call as the pump's target. */
     private static final class GenerateStream implements StreamPump.Target {
         private final ServerCallStreamObserver<GenerateResponse> call;
-        private final Inference.Prepared prepared;
+        private final PreparedRequest prepared;
 
-        GenerateStream(ServerCallStreamObserver<GenerateResponse> call, Inference.Prepared prepared) {
+        GenerateStream(ServerCallStreamObserver<GenerateResponse> call, PreparedRequest prepared) {
             this.call = call;
             this.prepared = prepared;
         }
@@ -166,12 +166,12 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
     /** Collects a Complete call's tokens and answers once, from the engine's output thread (no blocking). */
     private static final class CompleteSink implements TokenSink {
         private final ServerCallStreamObserver<CompleteResponse> call;
-        private final Inference.Prepared prepared;
+        private final PreparedRequest prepared;
         private final StringBuilder text = new StringBuilder();
         private final CompleteResponse.Builder answer = CompleteResponse.newBuilder(); // token ids go in unboxed
         private final List<TokenEvent> logprobs = new ArrayList<>();
 
-        CompleteSink(ServerCallStreamObserver<CompleteResponse> call, Inference.Prepared prepared) {
+        CompleteSink(ServerCallStreamObserver<CompleteResponse> call, PreparedRequest prepared) {
             this.call = call;
             this.prepared = prepared;
         }

@@ -6,7 +6,7 @@ import dev.ferry.api.v1.TokenLogprobs;
 import dev.ferry.api.v1.TopLogprob;
 import dev.ferry.api.v1.Usage;
 import dev.ferry.engine.api.TokenEvent;
-import dev.ferry.server.serving.Inference;
+import dev.ferry.server.serving.PreparedRequest;
 import dev.ferry.store.tokenizer.ModelTokenizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +30,7 @@ final class ProtoResponses {
         return out;
     }
 
-    static Finish finish(dev.ferry.engine.api.Finish f, Inference.Prepared served) {
+    static Finish finish(dev.ferry.engine.api.Finish f, PreparedRequest served) {
         Finish.Builder b = Finish.newBuilder().setReason(reason(f.reason())).setModel(served.model())
                 .setRoute(served.route()).setRouteReason(served.routeReason())
                 .setUsage(Usage.newBuilder().setPromptTokens(f.usage().promptTokens())

@@ -1,13 +1,12 @@
 package dev.ferry.server.http;
 
 import dev.ferry.server.ServerContext;
-import dev.ferry.server.models.ServedModel;
 import dev.ferry.server.serving.Admitted;
 import dev.ferry.server.serving.ApiException;
 import dev.ferry.server.serving.ApiStatus;
+import dev.ferry.server.serving.PreparedRequest;
 import dev.ferry.server.serving.Transport;
 import dev.ferry.server.stream.StreamPump;
-import dev.ferry.store.tokenizer.ModelTokenizer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.util.function.IntFunction;
@@ -15,9 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One generation request on one connection. The body is read, validated, tokenized and submitted
- * on the prep pool, off the event loop; from then on everything happens on the connection's event
- * loop: the pump drains tokens into the {@link Output} while the socket is writable, and a client
+ * One generation request on one connection. The body is read, prepared (validated, tokenized) and
+ * started on the prep pool, off the event loop; from then on everything happens on the connection's
+ * event loop: the pump drains tokens into the {@link Output} while the socket is writable, and a client
  * that leaves first gets its request cancelled in the engine.
  */
 final class Generation {
@@ -61,10 +60,13 @@ final class Generation {
             } finally {
                 body.release();
             }
+            PreparedRequest prepared = server.inference().prepare(call.request().withTenant(keyTenant, headerTenant));
             Output out = call.stream() ? new SseStream(channel, call.includeUsage()) : new Collected(channel);
-            StreamPump p = new StreamPump(channel.eventLoop(), out, call.logprobs(), server.streams());
-            Admitted a = server.inference().submit(call.request().withTenant(keyTenant, headerTenant), p);
-            channel.eventLoop().execute(() -> start(a, p, out));
+            StreamPump p = new StreamPump(channel.eventLoop(), out, prepared.logprobs(), server.streams());
+            Admitted a = prepared.start(p);
+            // after the start: a routed request that fell back is decoded by its fallback's tokenizer
+            IntFunction<String> tokenText = a.logprobs() ? prepared.tokenizer()::tokenText : id -> "";
+            channel.eventLoop().execute(() -> start(a, p, out, tokenText));
         } catch (ApiException e) {
             channel.writeAndFlush(HttpResponses.error(channel.alloc(), e, requestId));
         } catch (Throwable e) { // a bug, or a broken library: the client still gets an answer
@@ -74,14 +76,15 @@ final class Generation {
         }
     }
 
-    private void start(Admitted a, StreamPump p, Output out) {
+    /** @param tokenText token texts for logprobs, from the serving model's tokenizer */
+    private void start(Admitted a, StreamPump p, Output out, IntFunction<String> tokenText) {
         admitted = a;
         pump = p;
         if (gone) { // the client left while its request was being prepared
             clientGone();
             return;
         }
-        out.open(new ResponseJson(api, a, System.currentTimeMillis() / 1000, tokenText(a)));
+        out.open(new ResponseJson(api, a, System.currentTimeMillis() / 1000, tokenText));
         p.onReady();
     }
 
@@ -99,15 +102,5 @@ final class Generation {
         if (pump != null) {
             pump.onReady();
         }
-    }
-
-    /** Token texts for logprobs, from the serving model's tokenizer. */
-    private IntFunction<String> tokenText(Admitted a) {
-        ServedModel model = server.registry().get(a.model());
-        if (!a.logprobs() || model == null || model.instance() == null) {
-            return id -> "";
-        }
-        ModelTokenizer tokenizer = model.instance().folder().tokenizer();
-        return tokenizer::tokenText;
     }
 }

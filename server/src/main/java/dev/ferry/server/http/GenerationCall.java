@@ -59,10 +59,6 @@ record GenerationCall(InferenceRequest request, boolean stream, boolean includeU
         return new GenerationCall(request, stream, includeUsage(f, stream));
     }
 
-    boolean logprobs() {
-        return request.sampling().logprobs() != null;
-    }
-
     private static Priority priority(Fields f) {
         String p = f.string("priority");
         if (p == null) {

@@ -24,7 +24,7 @@ final class GenerationEndpoint implements Endpoint {
     @Override
     public void serve(ChannelHandlerContext ctx, FullHttpRequest request) {
         Generation g = new Generation(ctx.channel(), server, api, request.headers().get(HttpResponses.REQUEST_ID),
-                ctx.channel().attr(Router.KEY_TENANT).get(), request.headers().get(InferenceRequest.TENANT_HEADER));
+                ctx.channel().attr(PathDispatcher.KEY_TENANT).get(), request.headers().get(InferenceRequest.TENANT_HEADER));
         ctx.channel().attr(InFlight.GENERATION).set(g);
         PrepPool.submit(prep, request, g::submit);
     }

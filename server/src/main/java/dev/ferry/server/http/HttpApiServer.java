@@ -3,7 +3,7 @@ package dev.ferry.server.http;
 import dev.ferry.server.NettyTransport;
 import dev.ferry.server.ServerContext;
 import dev.ferry.server.affinity.PrefixRouter;
-import dev.ferry.server.http.Router.Route;
+import dev.ferry.server.http.PathDispatcher.Binding;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.RouteMetrics;
 import io.netty.bootstrap.ServerBootstrap;
@@ -59,16 +59,16 @@ public final class HttpApiServer implements AutoCloseable {
                 .labelNames("path", "status").register(metrics);
 
         StatusEndpoints status = new StatusEndpoints(server);
-        Router router = new Router(Map.of(
-                "/health", new Route(HttpMethod.GET, false, status::health),
-                "/ready", new Route(HttpMethod.GET, false, status::ready),
-                "/metrics", new Route(HttpMethod.GET, false, new MetricsEndpoint(metrics)),
-                "/v1/models", new Route(HttpMethod.GET, true, status::models),
-                "/v1/completions", new Route(HttpMethod.POST, true,
+        PathDispatcher dispatcher = new PathDispatcher(Map.of(
+                "/health", new Binding(HttpMethod.GET, false, status::health),
+                "/ready", new Binding(HttpMethod.GET, false, status::ready),
+                "/metrics", new Binding(HttpMethod.GET, false, new MetricsEndpoint(metrics)),
+                "/v1/models", new Binding(HttpMethod.GET, true, status::models),
+                "/v1/completions", new Binding(HttpMethod.POST, true,
                         new GenerationEndpoint(server, prep, new CompletionsApi())),
-                "/v1/chat/completions", new Route(HttpMethod.POST, true,
+                "/v1/chat/completions", new Binding(HttpMethod.POST, true,
                         new GenerationEndpoint(server, prep, new ChatApi())),
-                "/v1/route", new Route(HttpMethod.POST, true,
+                "/v1/route", new Binding(HttpMethod.POST, true,
                         new RouteEndpoint(new PrefixRouter(server.inference()), prep))),
                 server.keys(), server.inference());
         InFlight inFlight = new InFlight();
@@ -84,8 +84,8 @@ public final class HttpApiServer implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
-                                new RequestCounter(requests, router.paths()), new BodyLimit(maxBodyBytes), new InOrder(),
-                                inFlight, router);
+                                new RequestCounter(requests, dispatcher.paths()), new BodyLimit(maxBodyBytes), new InOrder(),
+                                inFlight, dispatcher);
                     }
                 });
         try {

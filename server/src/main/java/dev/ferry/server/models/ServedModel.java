@@ -3,9 +3,6 @@ package dev.ferry.server.models;
 import dev.ferry.engine.Engine;
 import dev.ferry.engine.LoadedModel;
 import dev.ferry.engine.api.EngineConfig;
-import dev.ferry.engine.api.Finish;
-import dev.ferry.engine.api.TokenEvent;
-import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.admission.Admission;
 import dev.ferry.server.serving.ChatTemplate;
 import dev.ferry.store.ModelFolder;
@@ -83,27 +80,16 @@ public record ServedModel(String name, State state, String error, Tier tier, Lis
         }
 
         /**
-         * Counts a request until its finish. A counter of our own rather than the engine's gauges, which
-         * the loop updates once an iteration and which miss requests still in the submit queue.
+         * Counts a request submitted to this replica, until {@link #leave()} at its finish or at the
+         * engine's refusal. A counter of our own rather than the engine's gauges, which the loop
+         * updates once an iteration and which miss requests still in the submit queue.
          */
-        public TokenSink track(TokenSink sink) {
+        public void enter() {
             inFlight.incrementAndGet();
-            return new TokenSink() {
-                @Override
-                public void onToken(TokenEvent token) {
-                    sink.onToken(token);
-                }
-
-                @Override
-                public void onFinish(Finish finish) {
-                    inFlight.decrementAndGet();
-                    sink.onFinish(finish);
-                }
-            };
         }
 
-        /** A submit the engine refused never reaches a finish: give its place back. */
-        public void untrack() {
+        /** A counted request finished, or the engine refused it: its place goes back. */
+        public void leave() {
             inFlight.decrementAndGet();
         }
 

@@ -5,7 +5,7 @@ import dev.ferry.server.models.ServedModel;
 import dev.ferry.server.routing.RouteStats.Outcome;
 import dev.ferry.server.serving.ApiException;
 import dev.ferry.server.serving.ApiStatus;
-import dev.ferry.server.serving.Inference;
+import dev.ferry.server.serving.PreparedRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +23,7 @@ public final class RouteAttempts {
     private final List<String> order;
     private final ModelRegistry registry;
     private final RouteStats stats;
-    private final Function<ServedModel, Inference.Prepared> prepare;
+    private final Function<ServedModel, PreparedRequest> prepare;
     /** What kept each candidate tried so far from taking the request, in order. */
     private final List<String> passedOver = new ArrayList<>();
     private ApiException firstRefusal;
@@ -31,7 +31,7 @@ public final class RouteAttempts {
 
     /** @param prepare validates and tokenizes the request for one candidate */
     RouteAttempts(RouteDecision decision, boolean allowFallback, ModelRegistry registry, RouteStats stats,
-                  Function<ServedModel, Inference.Prepared> prepare) {
+                  Function<ServedModel, PreparedRequest> prepare) {
         this.decision = decision;
         this.allowFallback = allowFallback;
         this.order = allowFallback ? decision.order() : List.of(decision.chosen());
@@ -64,7 +64,7 @@ public final class RouteAttempts {
      * current one (null at the start). A bad request for the chosen model is the client's to fix and
      * is thrown as it is; when no candidate is left, the rejection names the route and every reason.
      */
-    public Inference.Prepared next(ApiException refusal) {
+    public PreparedRequest next(ApiException refusal) {
         if (refusal != null) {
             passOver(refused(order.get(at), refusal), refusal);
         }
@@ -77,7 +77,7 @@ public final class RouteAttempts {
                 continue;
             }
             try {
-                Inference.Prepared p = prepare.apply(m);
+                PreparedRequest p = prepare.apply(m);
                 p.routedBy(this);
                 return p;
             } catch (ApiException e) {

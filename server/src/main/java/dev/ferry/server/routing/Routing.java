@@ -3,8 +3,8 @@ package dev.ferry.server.routing;
 import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.models.ServedModel;
 import dev.ferry.server.serving.ApiException;
-import dev.ferry.server.serving.Inference;
 import dev.ferry.server.serving.InferenceRequest;
+import dev.ferry.server.serving.PreparedRequest;
 import dev.ferry.server.serving.Prompt;
 import dev.ferry.store.ModelLoadException;
 import java.nio.file.Path;
@@ -65,9 +65,9 @@ public final class Routing {
      * @param countTokens the prompt's length with a model's tokenizer (validating it as prepare does)
      * @param prepare validates and tokenizes the request for one model
      */
-    public Inference.Prepared prepare(RouteConfig route, InferenceRequest request,
+    public PreparedRequest prepare(RouteConfig route, InferenceRequest request,
                                ToIntFunction<ServedModel.Instance> countTokens,
-                               Function<ServedModel, Inference.Prepared> prepare) {
+                               Function<ServedModel, PreparedRequest> prepare) {
         ServedModel counter = route.candidates().stream().map(registry::find)
                 .filter(m -> m != null && m.isReady()).findFirst().orElse(null);
         if (counter == null) {

@@ -1,45 +1,34 @@
 package dev.ferry.server.serving;
 
-import dev.ferry.engine.api.EngineOverloadedException;
 import dev.ferry.engine.api.GenerateRequest;
-import dev.ferry.engine.api.RequestHandle;
-import dev.ferry.engine.api.SamplingParams;
-import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.admission.AdmissionGate;
 import dev.ferry.server.admission.TenantQuotas;
 import dev.ferry.server.cache.CachedInference;
 import dev.ferry.server.cache.ResponseCache;
 import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.models.ServedModel;
-import dev.ferry.server.routing.RouteAttempts;
 import dev.ferry.server.routing.RouteConfig;
 import dev.ferry.server.routing.Router;
 import dev.ferry.server.routing.Routing;
-import dev.ferry.store.config.GenerationConfig;
-import dev.ferry.store.tokenizer.ModelTokenizer;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
 /**
- * The transport-neutral front of the engines: validates a request against the limits and its
- * model, tokenizes it (rendering chat messages first), fills defaults from the model's
- * generation_config.json and hands it to the model's engine, or answers it from the response cache
- * when it is deterministic. Every refusal is an {@link ApiException} naming the field at fault.
- * Every request's end, refused or finished, is told once to the {@link RequestListener}.
+ * The transport-neutral front door of the engines, the same for gRPC and HTTP: {@link #prepare}
+ * resolves the model (or route) a request names and prepares it for that model (tokenized by
+ * {@link PromptTokenizer}, checked and completed by {@link RequestValidator}); the transport sets up
+ * its stream and calls {@link PreparedRequest#start}. Every refusal is an {@link ApiException}
+ * naming the field at fault; every request's end, refused or finished, is told once to the
+ * {@link RequestListener}.
  */
 public final class Inference {
-    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
-    private static final int RETRY_AFTER_SECONDS = 1;
-
     private final ModelRegistry registry;
     private final ServingLimits limits;
-    private final CachedInference cached;
-    private final AdmissionGate gate;
+    private final PromptTokenizer prompts;
+    private final RequestValidator validator;
+    private final RequestStarter starter;
     private final RequestListener listener;
     private final Routing routing;
     private volatile boolean draining;
@@ -48,16 +37,9 @@ public final class Inference {
         this(registry, limits, null);
     }
 
+    /** @param responses answers deterministic requests seen before; null for none */
     public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses) {
         this(registry, limits, responses, TenantQuotas.unlimited(), RequestListener.NONE);
-    }
-
-    /**
-     * @param responses answers deterministic requests seen before; null for none
-     * @param quotas token budgets per tenant
-     */
-    public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses, TenantQuotas quotas) {
-        this(registry, limits, responses, quotas, RequestListener.NONE);
     }
 
     /**
@@ -78,8 +60,10 @@ public final class Inference {
         this.listener = listener;
         this.registry = registry;
         this.limits = limits;
-        this.gate = new AdmissionGate(quotas);
-        this.cached = responses == null ? null : new CachedInference(responses);
+        this.prompts = new PromptTokenizer(limits);
+        this.validator = new RequestValidator(limits);
+        CachedInference cached = responses == null ? null : new CachedInference(responses);
+        this.starter = new RequestStarter(new AdmissionGate(quotas), cached, listener);
         this.routing = new Routing(registry, new Router());
         if (cached != null) {
             registry.onChange(cached::fingerprint);
@@ -108,16 +92,12 @@ public final class Inference {
         return draining;
     }
 
-    /** Validates and submits; {@code sink} then receives the tokens and exactly one finish. */
-    public Admitted submit(InferenceRequest request, TokenSink sink) {
-        return prepare(request).start(sink);
-    }
-
     /**
-     * Validates and tokenizes without submitting, so a transport can set up its stream knowing the
-     * serving model and request id before the first token can arrive.
+     * Validates and tokenizes without starting, so a transport can set up its stream knowing the
+     * serving model and request id before the first token can arrive; then it calls
+     * {@link PreparedRequest#start}.
      */
-    public Prepared prepare(InferenceRequest request) {
+    public PreparedRequest prepare(InferenceRequest request) {
         long startNanos = System.nanoTime();
         ServedModel model = null;
         RouteConfig route = null;
@@ -132,14 +112,15 @@ public final class Inference {
             if (route != null) {
                 // the router counts tokens with the first ready candidate, usually the one that serves: tokenize once
                 Map<ServedModel.Instance, int[]> ids = new IdentityHashMap<>();
-                Function<ServedModel.Instance, int[]> tokens = i -> ids.computeIfAbsent(i, k -> tokenize(request.prompt(), k));
+                Function<ServedModel.Instance, int[]> tokens =
+                        i -> ids.computeIfAbsent(i, k -> prompts.tokenize(request.prompt(), k));
                 return routing.prepare(route, request, m -> tokens.apply(m).length,
                         m -> prepare(request, m, id, "", startNanos, tokens));
             }
             model = registry.resolve(request.model());
             String why = request.model() == null || request.model().isEmpty() ? "the server's only model"
                     : request.model().equals(model.name()) ? "named in the request" : "alias " + request.model();
-            return prepare(request, model, id, why, startNanos, i -> tokenize(request.prompt(), i));
+            return prepare(request, model, id, why, startNanos, i -> prompts.tokenize(request.prompt(), i));
         } catch (ApiException e) {
             listener.ended(new RequestOutcome.Refused(blankToNull(request.requestId()),
                     RequestOutcome.tenant(request.tenant()), model == null ? null : model.name(),
@@ -157,10 +138,10 @@ public final class Inference {
 
     /**
      * @param why how the request came to this model, when no route brought it
-     * @param tokens the prompt's ids with an instance's tokenizer (validated as {@link #tokenize} does)
+     * @param tokens the prompt's ids with an instance's tokenizer (checked as {@link PromptTokenizer#tokenize} does)
      */
-    private Prepared prepare(InferenceRequest request, ServedModel model, String id, String why, long startNanos,
-                             Function<ServedModel.Instance, int[]> tokens) {
+    private PreparedRequest prepare(InferenceRequest request, ServedModel model, String id, String why,
+                                    long startNanos, Function<ServedModel.Instance, int[]> tokens) {
         if (!model.isReady()) {
             // a loading model will be there soon; a failed or unloaded one only after an operator acts
             throw ApiException.unavailable("model '" + model.name() + "' is " + model.state().name().toLowerCase()
@@ -169,287 +150,14 @@ public final class Inference {
         }
         ServedModel.Instance m = model.instance();
         int[] prompt = tokens.apply(m);
-        int context = m.loaded().maxModelLen();
-        if (prompt.length > limits.maxPromptTokens()) {
-            throw ApiException.invalid(promptField(request.prompt()), "has " + prompt.length
-                    + " tokens, more than this server's limit of " + limits.maxPromptTokens());
-        }
-        if (prompt.length >= context) {
-            throw ApiException.invalid(promptField(request.prompt()), "has " + prompt.length
-                    + " tokens; model '" + model.name() + "' has a context of " + context
-                    + " (prompt plus at least one generated token)");
-        }
-        int maxTokens = maxTokens(request.maxTokens(), prompt.length, context);
-        SamplingParams sampling = sampling(request.sampling(), m.folder().generation());
-        checkStops(request, m.folder().config().vocabSize());
-        GenerateRequest g = new GenerateRequest(id, prompt, maxTokens, sampling, request.stopTokenIds(), request.stop(),
-                request.ignoreEos(), request.priority(), request.deadlineNanos());
+        prompts.checkLength(request.prompt(), prompt, model);
+        GenerateRequest g = validator.engineRequest(request, id, prompt, m);
         // a seed the server made up would never repeat, so only greedy and client-seeded requests are cacheable
-        boolean deterministic = sampling.isGreedy() || request.sampling().seed() != null;
-        return new Prepared(model, g, deterministic ? cached : null, request, startNanos, listener, gate, why);
+        boolean cacheable = g.sampling().isGreedy() || request.sampling().seed() != null;
+        return new PreparedRequest(model, g, cacheable, request, startNanos, why, starter);
     }
 
     private static String blankToNull(String s) {
         return s == null || s.isEmpty() ? null : s;
-    }
-
-    /**
-     * A validated request, ready to start. A routed request may move to a fallback model when its
-     * start is refused; what it reports (model, tokenizer, route reason) is then the fallback's.
-     */
-    public static final class Prepared {
-        // volatile: a fallback replaces them while transports may read them on their own threads
-        private volatile ServedModel model;
-        private volatile GenerateRequest request;
-        private volatile CachedInference cached;
-        private final InferenceRequest asked;
-        private final long startNanos;
-        private final RequestListener listener;
-        private final AdmissionGate gate;
-        private final String why;
-        private RouteAttempts route;
-
-        private Prepared(ServedModel model, GenerateRequest request, CachedInference cached, InferenceRequest asked,
-                         long startNanos, RequestListener listener, AdmissionGate gate, String why) {
-            this.model = model;
-            this.request = request;
-            this.cached = cached;
-            this.asked = asked;
-            this.startNanos = startNanos;
-            this.listener = listener;
-            this.gate = gate;
-            this.why = why;
-        }
-
-        public void routedBy(RouteAttempts attempts) {
-            route = attempts;
-        }
-
-        public String model() {
-            return model.name();
-        }
-
-        /** The route the request named; empty when it named a model or an alias. */
-        public String route() {
-            return route != null ? route.route() : "";
-        }
-
-        /** Why the request is served by {@link #model()}: the route's decision and any fallback, or how it was named. */
-        public String routeReason() {
-            return route != null ? route.reason(model()) : why;
-        }
-
-        private String routeOrNull() {
-            return route != null ? route.route() : null;
-        }
-
-        public String requestId() {
-            return request.requestId();
-        }
-
-        public int promptTokens() {
-            return request.promptIds().length;
-        }
-
-        /** The prompt as the engine will run it (chat template rendered, tokenized); not to be modified. */
-        public int[] promptIds() {
-            return request.promptIds();
-        }
-
-        /** Tokens per KV block of the serving model (its replicas share it): the unit prefixes are cached in. */
-        public int kvBlockSize() {
-            return model.instance().loaded().kvPool().blockSize();
-        }
-
-        public boolean logprobs() {
-            return request.sampling().logprobs() >= 0;
-        }
-
-        /** Decodes the alternatives of a logprobs answer. */
-        public ModelTokenizer tokenizer() {
-            return model.instance().folder().tokenizer();
-        }
-
-        /**
-         * Answers from the response cache or, past admission control, queues the request on the
-         * least-loaded replica of its model; RESOURCE_EXHAUSTED with a reason and retry hint when it
-         * is not admitted. A routed request refused for want of room (or of its model) moves on to
-         * its next candidate, if it allows fallback.
-         */
-        public Admitted start(TokenSink sink) {
-            String tenant = RequestOutcome.tenant(asked.tenant());
-            while (true) {
-                TokenSink measured = new MeasuredSink(sink, listener, requestId(), tenant, model(), routeOrNull(),
-                        asked.transport(), startNanos);
-                ApiException refusal;
-                try {
-                    ServedModel.Instance replica = model.leastLoaded();
-                    RequestHandle handle = cached != null
-                            ? cached.start(replica, request, measured, s -> submit(replica, s)) : submit(replica, measured);
-                    if (route != null) {
-                        route.served(model());
-                    }
-                    return new Admitted(requestId(), model(), route(), routeReason(), handle, promptTokens(), logprobs());
-                } catch (ApiException e) {
-                    refusal = e;
-                }
-                if (route != null && RouteAttempts.cannotAdmit(refusal)) {
-                    try {
-                        Prepared next = route.next(refusal);
-                        model = next.model;
-                        request = next.request;
-                        cached = next.cached;
-                        continue;
-                    } catch (ApiException rejection) {
-                        refusal = rejection;
-                    }
-                }
-                listener.ended(new RequestOutcome.Refused(requestId(), tenant, model(), routeOrNull(), asked.transport(),
-                        refusal.status(), refusal.getMessage(), System.nanoTime() - startNanos));
-                throw refusal;
-            }
-        }
-
-        private RequestHandle submit(ServedModel.Instance replica, TokenSink sink) {
-            TokenSink tracked = replica.track(sink);
-            try {
-                return gate.submit(replica.admission(), request, asked.tenant(), tracked,
-                        s -> submitToEngine(replica, s));
-            } catch (RuntimeException e) {
-                replica.untrack();
-                throw e;
-            }
-        }
-
-        private RequestHandle submitToEngine(ServedModel.Instance replica, TokenSink sink) {
-            try {
-                return replica.engine().submit(request, sink);
-            } catch (EngineOverloadedException e) {
-                throw ApiException.exhausted(e.getMessage(), RETRY_AFTER_SECONDS);
-            } catch (IllegalStateException e) {
-                throw ApiException.unavailable(e.getMessage());
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalid(fieldOf(e.getMessage()), e.getMessage());
-            }
-        }
-    }
-
-    private int[] tokenize(Prompt prompt, ServedModel.Instance m) {
-        ModelTokenizer tokenizer = m.folder().tokenizer();
-        if (prompt == null) {
-            throw ApiException.invalid("prompt", "is required (text, token ids or chat messages)");
-        }
-        int[] ids;
-        if (prompt instanceof Prompt.Text t) {
-            if (t.text() == null || t.text().isEmpty()) {
-                throw ApiException.invalid("prompt", "is empty");
-            }
-            checkChars(t.text().length(), "prompt");
-            ids = tokenizer.encode(t.text(), true);
-        } else if (prompt instanceof Prompt.TokenIds t) {
-            ids = t.ids();
-        } else {
-            Prompt.Chat c = (Prompt.Chat) prompt;
-            checkMessages(c.messages());
-            ChatTemplate.Rendered r = m.chatTemplate().render(c.messages(), c.addGenerationPrompt());
-            checkChars(r.text().length(), "messages");
-            ids = tokenizer.encode(r.text(), r.addSpecialTokens());
-        }
-        if (ids.length == 0) {
-            throw ApiException.invalid(promptField(prompt), "is empty");
-        }
-        int vocab = m.folder().config().vocabSize();
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= vocab) {
-                throw ApiException.invalid("prompt", "token id " + ids[i] + " at index " + i
-                        + " is outside the vocabulary (0.." + (vocab - 1) + ")");
-            }
-        }
-        return ids;
-    }
-
-    /** Text longer than the prompt-token limit could ever allow is refused before tokenizing it. */
-    private void checkChars(int chars, String field) {
-        long bound = (long) limits.maxPromptTokens() * 64;
-        if (chars > bound) {
-            throw ApiException.invalid(field, "has " + chars + " characters, beyond this server's prompt limit");
-        }
-    }
-
-    private static void checkMessages(List<Prompt.ChatMessage> messages) {
-        if (messages == null || messages.isEmpty()) {
-            throw ApiException.invalid("messages", "is empty");
-        }
-        for (int i = 0; i < messages.size(); i++) {
-            Prompt.ChatMessage msg = messages.get(i);
-            if (msg.role() == null || !ROLES.contains(msg.role())) {
-                throw ApiException.invalid("messages[" + i + "].role", "must be one of " + ROLES + ", got '"
-                        + msg.role() + "'");
-            }
-            if (msg.content() == null) {
-                throw ApiException.invalid("messages[" + i + "].content", "is required");
-            }
-        }
-    }
-
-    private static int maxTokens(Integer requested, int promptTokens, int context) {
-        int room = context - promptTokens;
-        if (requested == null) {
-            return room;
-        }
-        if (requested <= 0) {
-            throw ApiException.invalid("max_tokens", "must be positive, got " + requested);
-        }
-        if (requested > room) {
-            throw ApiException.invalid("max_tokens", requested + " plus the prompt's " + promptTokens
-                    + " tokens exceeds the model's context of " + context);
-        }
-        return requested;
-    }
-
-    private static SamplingParams sampling(SamplingOverrides o, GenerationConfig g) {
-        double temperature = o.temperature() != null ? o.temperature() : g.temperature() != null ? g.temperature() : 1.0;
-        int topK = o.topK() != null ? o.topK() : g.topK() != null ? g.topK() : 0;
-        double topP = o.topP() != null ? o.topP() : g.topP() != null ? g.topP() : 1.0;
-        try {
-            return new SamplingParams(temperature, topK, topP, o.minP() != null ? o.minP() : 0,
-                    o.repetitionPenalty() != null ? o.repetitionPenalty() : 1,
-                    o.presencePenalty() != null ? o.presencePenalty() : 0,
-                    o.frequencyPenalty() != null ? o.frequencyPenalty() : 0,
-                    o.seed() != null ? o.seed() : ThreadLocalRandom.current().nextLong(),
-                    o.logprobs() != null ? o.logprobs() : -1);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.invalid(fieldOf(e.getMessage()), e.getMessage());
-        }
-    }
-
-    private void checkStops(InferenceRequest r, int vocab) {
-        if (r.stop().size() > limits.maxStopStrings()) {
-            throw ApiException.invalid("stop", "has " + r.stop().size() + " strings, more than the limit of "
-                    + limits.maxStopStrings());
-        }
-        for (String s : r.stop()) {
-            if (s == null || s.isEmpty()) {
-                throw ApiException.invalid("stop", "strings must not be empty");
-            }
-        }
-        for (int id : r.stopTokenIds()) {
-            if (id < 0 || id >= vocab) {
-                throw ApiException.invalid("stop_token_ids", id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
-            }
-        }
-    }
-
-    private static String promptField(Prompt p) {
-        return p instanceof Prompt.Chat ? "messages" : "prompt";
-    }
-
-    /** The engine's and the sampler's messages start with the field they are about ("top_p must be ..."). */
-    private static String fieldOf(String message) {
-        int end = 0;
-        while (end < message.length() && (Character.isLetterOrDigit(message.charAt(end)) || message.charAt(end) == '_')) {
-            end++;
-        }
-        return end == 0 ? "request" : message.substring(0, end);
     }
 }

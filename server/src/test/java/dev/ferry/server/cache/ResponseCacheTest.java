@@ -31,12 +31,29 @@ class ResponseCacheTest {
         sink.onFinish(new Finish(reason, new Usage(1, 0, 2), "!", reason == FinishReason.ERROR ? "boom" : null));
     }
 
+    /** Tells {@code recording} each event beside {@code client}, as a request's tracking sink does. */
+    static TokenSink beside(ResponseRecording recording, TokenSink client) {
+        return new TokenSink() {
+            @Override
+            public void onToken(TokenEvent token) {
+                recording.onToken(token);
+                client.onToken(token);
+            }
+
+            @Override
+            public void onFinish(Finish finish) {
+                recording.onFinish(finish);
+                client.onFinish(finish);
+            }
+        };
+    }
+
     @Test
     void completedAnswersAreStoredAndReplayedAsCached() throws Exception {
         try (ResponseCache cache = ResponseCache.open(ResponseCacheConfig.DEFAULTS)) {
             assertNull(cache.get(key(1)).getNow(null));
             TokenStream first = new TokenStream();
-            answer(cache.recording(key(1), first, false), FinishReason.LENGTH);
+            answer(beside(cache.recording(key(1), false), first), FinishReason.LENGTH);
             assertFalse(first.await().finish().usage().cached(), "the client of the miss sees the engine's usage");
 
             CachedResponse hit = cache.get(key(1)).getNow(null);
@@ -55,10 +72,10 @@ class ResponseCacheTest {
         try (ResponseCache cache = ResponseCache.open(ResponseCacheConfig.DEFAULTS)) {
             FinishReason[] unfinished = {FinishReason.CANCELLED, FinishReason.DEADLINE, FinishReason.ERROR};
             for (int i = 0; i < unfinished.length; i++) {
-                answer(cache.recording(key(i), new TokenStream(), false), unfinished[i]);
+                answer(cache.recording(key(i), false), unfinished[i]);
                 assertNull(cache.get(key(i)).getNow(null), unfinished[i].name());
             }
-            answer(cache.recording(key(9), new TokenStream(), false), FinishReason.STOP);
+            answer(cache.recording(key(9), false), FinishReason.STOP);
             assertTrue(cache.get(key(9)).isDone());
             assertEquals(1, cache.stats().stores());
         }
@@ -69,7 +86,7 @@ class ResponseCacheTest {
         long max = 64 << 10;
         try (ResponseCache cache = ResponseCache.open(new ResponseCacheConfig(true, max, Duration.ofMinutes(1), null))) {
             for (int i = 0; i < 2000; i++) {
-                answer(cache.recording(key(i), new TokenStream(), false), FinishReason.STOP);
+                answer(cache.recording(key(i), false), FinishReason.STOP);
             }
             long held = cache.stats().l1Bytes();
             assertTrue(held > max / 2 && held <= max, held + " bytes held");

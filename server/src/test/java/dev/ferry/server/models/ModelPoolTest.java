@@ -82,8 +82,8 @@ class ModelPoolTest {
             List<CompletableFuture<Finish>> done = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 Finished sink = new Finished();
-                inference.submit(new InferenceRequest("twin", new Prompt.TokenIds(new int[] {1, 2, 3 + i}), 128,
-                        null, null, null, true, null, null, null, 0), sink);
+                inference.prepare(new InferenceRequest("twin", new Prompt.TokenIds(new int[] {1, 2, 3 + i}), 128,
+                        null, null, null, true, null, null, null, 0)).start(sink);
                 done.add(sink.finish);
             }
             for (CompletableFuture<Finish> f : done) {

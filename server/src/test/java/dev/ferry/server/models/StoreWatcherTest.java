@@ -79,8 +79,8 @@ class StoreWatcherTest {
     @Test
     void aRemovedFolderDrainsItsRequestsAndIsForgotten() throws Exception {
         ModelPoolTest.Finished sink = new ModelPoolTest.Finished();
-        inference.submit(new InferenceRequest("resident", new Prompt.TokenIds(new int[] {1, 2, 3}), 200, null, null,
-                null, true, null, null, null, 0), sink);
+        inference.prepare(new InferenceRequest("resident", new Prompt.TokenIds(new int[] {1, 2, 3}), 200, null, null,
+                null, true, null, null, null, 0)).start(sink);
         deleteFolder(store.resolve("resident"));
         watcher.scan(0);
         Finish f = sink.finish.get(30, TimeUnit.SECONDS);

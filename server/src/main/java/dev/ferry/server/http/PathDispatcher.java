@@ -24,32 +24,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Picks the endpoint for a request's path and method, checks the API key where the route needs
- * one, and answers every refusal (404, 405, 401, an endpoint's ApiException) in OpenAI's error shape;
- * a refusal on a known path is counted.
+ * The HTTP server's URL dispatch: picks the endpoint for a request's path and method, checks the
+ * API key where the path needs one, and answers every refusal (404, 405, 401, an endpoint's
+ * ApiException) in OpenAI's error shape; a refusal on a known path is counted.
  */
 @ChannelHandler.Sharable
-final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+final class PathDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger LOG = LoggerFactory.getLogger(PathDispatcher.class);
 
-    /** @param needsKey whether an API key must open it (the OpenAI API; health and metrics stay open) */
-    record Route(HttpMethod method, boolean needsKey, Endpoint endpoint) {}
+    /**
+     * What a path is bound to.
+     *
+     * @param needsKey whether an API key must open it (the OpenAI API; health and metrics stay open)
+     */
+    record Binding(HttpMethod method, boolean needsKey, Endpoint endpoint) {}
 
-    private final Map<String, Route> routes;
+    private final Map<String, Binding> bindings;
     /** The tenant the request's API key is bound to, for the endpoint; null when none. */
     static final AttributeKey<String> KEY_TENANT = AttributeKey.valueOf("ferry.keyTenant");
 
     private final ApiKeys keys;
     private final Inference refusals;
 
-    Router(Map<String, Route> routes, ApiKeys keys, Inference refusals) {
-        this.routes = Map.copyOf(routes);
+    PathDispatcher(Map<String, Binding> bindings, ApiKeys keys, Inference refusals) {
+        this.bindings = Map.copyOf(bindings);
         this.keys = keys;
         this.refusals = refusals;
     }
 
     Set<String> paths() {
-        return routes.keySet();
+        return bindings.keySet();
     }
 
     @Override
@@ -64,26 +68,26 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         String requestId = request.headers().get(HttpResponses.REQUEST_ID);
-        Route route = null;
+        Binding binding = null;
         try {
             String path = new QueryStringDecoder(request.uri()).path();
-            route = routes.get(path);
-            if (route == null) {
+            binding = bindings.get(path);
+            if (binding == null) {
                 throw ApiException.notFound("no such path: " + path);
             }
-            if (!route.method().equals(request.method())) {
+            if (!binding.method().equals(request.method())) {
                 FullHttpResponse r = HttpResponses.error(ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED,
-                        ApiStatus.INVALID_ARGUMENT, path + " takes " + route.method() + ", not " + request.method(), null);
-                r.headers().set(HttpHeaderNames.ALLOW, route.method().name());
+                        ApiStatus.INVALID_ARGUMENT, path + " takes " + binding.method() + ", not " + request.method(), null);
+                r.headers().set(HttpHeaderNames.ALLOW, binding.method().name());
                 ctx.writeAndFlush(r);
                 return;
             }
             // requests on one connection are served one at a time (InOrder), so the attribute is this request's
-            ctx.channel().attr(KEY_TENANT).set(route.needsKey()
+            ctx.channel().attr(KEY_TENANT).set(binding.needsKey()
                     ? keys.check(request.headers().get(HttpHeaderNames.AUTHORIZATION), false) : null);
-            route.endpoint().serve(ctx, request);
+            binding.endpoint().serve(ctx, request);
         } catch (ApiException e) {
-            if (route != null) {
+            if (binding != null) {
                 refusals.refused(Transport.HTTP, requestId, e);
             }
             ctx.writeAndFlush(HttpResponses.error(ctx.alloc(), e, requestId));

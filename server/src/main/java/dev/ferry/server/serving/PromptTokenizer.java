@@ -1,0 +1,100 @@
+package dev.ferry.server.serving;
+
+import dev.ferry.server.models.ServedModel;
+import dev.ferry.store.tokenizer.ModelTokenizer;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The prompt field, all of it: renders chat messages with the model's template, encodes text with
+ * its tokenizer, and checks the prompt (present, not empty, roles, token ids in the vocabulary,
+ * length within the server's limit and the serving model's context). A bad prompt is an
+ * {@link ApiException} naming {@code prompt}, {@code messages} or the message at fault.
+ */
+final class PromptTokenizer {
+    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
+    /** Characters a prompt token may take at most, bounding text before it is encoded. */
+    private static final int MAX_CHARS_PER_TOKEN = 64;
+
+    private final ServingLimits limits;
+
+    PromptTokenizer(ServingLimits limits) {
+        this.limits = limits;
+    }
+
+    /** The prompt's token ids with {@code model}'s tokenizer. */
+    int[] tokenize(Prompt prompt, ServedModel.Instance model) {
+        if (prompt == null) {
+            throw ApiException.invalid("prompt", "is required (text, token ids or chat messages)");
+        }
+        ModelTokenizer tokenizer = model.folder().tokenizer();
+        int[] ids;
+        if (prompt instanceof Prompt.Text t) {
+            if (t.text() == null || t.text().isEmpty()) {
+                throw ApiException.invalid("prompt", "is empty");
+            }
+            checkChars(t.text().length(), "prompt");
+            ids = tokenizer.encode(t.text(), true);
+        } else if (prompt instanceof Prompt.TokenIds t) {
+            ids = t.ids();
+        } else {
+            Prompt.Chat c = (Prompt.Chat) prompt;
+            checkMessages(c.messages());
+            ChatTemplate.Rendered r = model.chatTemplate().render(c.messages(), c.addGenerationPrompt());
+            checkChars(r.text().length(), "messages");
+            ids = tokenizer.encode(r.text(), r.addSpecialTokens());
+        }
+        if (ids.length == 0) {
+            throw ApiException.invalid(prompt.field(), "is empty");
+        }
+        int vocab = model.folder().config().vocabSize();
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocab) {
+                throw ApiException.invalid("prompt", "token id " + ids[i] + " at index " + i
+                        + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * Checks the tokenized prompt's length against the server's limit and the model that will serve
+     * it. Apart from {@link #tokenize}, since a route counts tokens with one candidate and serves
+     * with another.
+     */
+    void checkLength(Prompt prompt, int[] ids, ServedModel model) {
+        int context = model.instance().loaded().maxModelLen();
+        if (ids.length > limits.maxPromptTokens()) {
+            throw ApiException.invalid(prompt.field(), "has " + ids.length
+                    + " tokens, more than this server's limit of " + limits.maxPromptTokens());
+        }
+        if (ids.length >= context) {
+            throw ApiException.invalid(prompt.field(), "has " + ids.length + " tokens; model '" + model.name()
+                    + "' has a context of " + context + " (prompt plus at least one generated token)");
+        }
+    }
+
+    /** Text longer than the prompt-token limit could ever allow is refused before tokenizing it. */
+    private void checkChars(int chars, String field) {
+        long bound = (long) limits.maxPromptTokens() * MAX_CHARS_PER_TOKEN;
+        if (chars > bound) {
+            throw ApiException.invalid(field, "has " + chars + " characters, beyond this server's prompt limit");
+        }
+    }
+
+    private static void checkMessages(List<Prompt.ChatMessage> messages) {
+        if (messages == null || messages.isEmpty()) {
+            throw ApiException.invalid("messages", "is empty");
+        }
+        for (int i = 0; i < messages.size(); i++) {
+            Prompt.ChatMessage msg = messages.get(i);
+            if (msg.role() == null || !ROLES.contains(msg.role())) {
+                throw ApiException.invalid("messages[" + i + "].role", "must be one of " + ROLES + ", got '"
+                        + msg.role() + "'");
+            }
+            if (msg.content() == null) {
+                throw ApiException.invalid("messages[" + i + "].content", "is required");
+            }
+        }
+    }
+}

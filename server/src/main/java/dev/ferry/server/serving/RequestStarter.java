@@ -1,0 +1,99 @@
+package dev.ferry.server.serving;
+
+import dev.ferry.engine.api.EngineOverloadedException;
+import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.InvalidRequestException;
+import dev.ferry.engine.api.RequestHandle;
+import dev.ferry.engine.api.TokenSink;
+import dev.ferry.server.admission.AdmissionGate;
+import dev.ferry.server.cache.CachedInference;
+import dev.ferry.server.cache.ResponseRecording;
+import dev.ferry.server.models.ServedModel;
+import dev.ferry.server.routing.RouteAttempts;
+
+/**
+ * Starts prepared requests: each through its {@link TrackingSink}, from the response cache when it
+ * is cacheable, else past admission control on its model's least-loaded replica into that replica's
+ * engine; a routed request refused for want of room tries its next candidate.
+ */
+final class RequestStarter {
+    private static final int RETRY_AFTER_SECONDS = 1;
+
+    private final AdmissionGate gate;
+    private final CachedInference cached;
+    private final RequestListener listener;
+
+    /** @param cached answers cacheable requests seen before; null for none */
+    RequestStarter(AdmissionGate gate, CachedInference cached, RequestListener listener) {
+        this.gate = gate;
+        this.cached = cached;
+        this.listener = listener;
+    }
+
+    /** See {@link PreparedRequest#start}. */
+    Admitted start(PreparedRequest prepared, TokenSink sink) {
+        TrackingSink tracking = new TrackingSink(sink, listener, prepared);
+        RouteAttempts route = prepared.routeAttempts();
+        while (true) {
+            ApiException refusal;
+            try {
+                RequestHandle handle = attempt(prepared, tracking);
+                if (route != null) {
+                    route.served(prepared.model());
+                }
+                return new Admitted(prepared.requestId(), prepared.model(), prepared.route(), prepared.routeReason(),
+                        handle, prepared.promptTokens(), prepared.logprobs());
+            } catch (ApiException e) {
+                refusal = e;
+            }
+            if (route != null && RouteAttempts.cannotAdmit(refusal)) {
+                try {
+                    prepared.fallBackTo(route.next(refusal));
+                    continue;
+                } catch (ApiException rejection) {
+                    refusal = rejection;
+                }
+            }
+            tracking.refused(refusal);
+            throw refusal;
+        }
+    }
+
+    /** One try on the request's current model. */
+    private RequestHandle attempt(PreparedRequest prepared, TrackingSink tracking) {
+        ServedModel.Instance replica = prepared.servedModel().leastLoaded();
+        GenerateRequest request = prepared.engineRequest();
+        String tenant = prepared.tenant();
+        if (cached != null && prepared.cacheable()) {
+            return cached.start(replica, request, tracking, recording -> run(replica, request, tenant, tracking, recording));
+        }
+        return run(replica, request, tenant, tracking, null);
+    }
+
+    /** @param recording keeps the answer for the response cache; null when it is not to be cached */
+    private RequestHandle run(ServedModel.Instance replica, GenerateRequest request, String tenant,
+                              TrackingSink tracking, ResponseRecording recording) {
+        AdmissionGate.Pass pass = gate.admit(replica.admission(), request, tenant);
+        tracking.runsOn(replica, pass, recording);
+        try {
+            return replica.engine().submit(request, tracking);
+        } catch (RuntimeException e) {
+            tracking.notRun();
+            throw refusal(e);
+        }
+    }
+
+    /** The engine's refusals as the API answers them; anything else is a bug and goes on as it is. */
+    private static RuntimeException refusal(RuntimeException e) {
+        if (e instanceof EngineOverloadedException) {
+            return ApiException.exhausted(e.getMessage(), RETRY_AFTER_SECONDS);
+        }
+        if (e instanceof InvalidRequestException invalid) {
+            return ApiException.invalid(invalid.field(), invalid.getMessage());
+        }
+        if (e instanceof IllegalStateException) { // shutting down, or stopped after an internal error
+            return ApiException.unavailable(e.getMessage());
+        }
+        return e;
+    }
+}

@@ -2,6 +2,7 @@ package dev.ferry.engine;
 
 import dev.ferry.engine.api.KvPoolSize;
 import dev.ferry.engine.api.LoadOptions;
+import dev.ferry.engine.api.ModelLimits;
 import dev.ferry.engine.runner.KvBudget;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.store.ModelFolder;
@@ -57,6 +58,11 @@ public final class LoadedModel implements AutoCloseable {
 
     public int maxModelLen() {
         return runner.maxModelLen();
+    }
+
+    /** What a request must fit in to run on this model: the engine checks it again at submit. */
+    public ModelLimits limits() {
+        return new ModelLimits(folder().name(), folder().config().vocabSize(), maxModelLen());
     }
 
     public KvPoolSize kvPool() {

@@ -10,4 +10,10 @@ import java.util.Set;
  * @param numBlocks KV blocks of {@code blockSize} tokens in the pool
  */
 public record EngineSpec(String name, ModelTokenizer tokenizer, int numBlocks, int blockSize, int maxModelLen,
-                         int vocabSize, Set<Integer> eosTokenIds) {}
+                         int vocabSize, Set<Integer> eosTokenIds) {
+
+    /** What a request must fit in to run here. */
+    public ModelLimits limits() {
+        return new ModelLimits(name, vocabSize, maxModelLen);
+    }
+}

@@ -18,16 +18,16 @@ public record GenerateRequest(String requestId, int[] promptIds, int maxTokens, 
 
     public GenerateRequest {
         if (promptIds == null || promptIds.length == 0) {
-            throw new IllegalArgumentException("prompt is empty");
+            throw new InvalidRequestException("prompt", "prompt is empty");
         }
         if (maxTokens <= 0) {
-            throw new IllegalArgumentException("max_tokens must be positive, got " + maxTokens);
+            throw new InvalidRequestException("max_tokens", "max_tokens must be positive, got " + maxTokens);
         }
         stopTokenIds = stopTokenIds == null ? List.of() : List.copyOf(stopTokenIds);
         stop = stop == null ? List.of() : List.copyOf(stop);
         for (String s : stop) {
             if (s.isEmpty()) {
-                throw new IllegalArgumentException("stop strings must not be empty");
+                throw new InvalidRequestException("stop", "stop strings must not be empty");
             }
         }
         if (sampling == null) {

@@ -2,7 +2,7 @@ package dev.ferry.engine.api;
 
 /**
  * How to pick each next token of one request. Field semantics follow the OpenAI API as vLLM serves
- * it; validation messages name each field as the API spells it.
+ * it; a value out of range is an {@link InvalidRequestException} naming the field as the API spells it.
  *
  * @param temperature 0 for greedy (argmax); otherwise logits are divided by it
  * @param topK keep only the k most likely tokens; 0 keeps all
@@ -35,28 +35,32 @@ public record SamplingParams(
 
     public SamplingParams {
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+            throw new InvalidRequestException("temperature", "temperature must be >= 0, got " + temperature);
         }
         if (topK < 0) {
-            throw new IllegalArgumentException("top_k must be >= 0, got " + topK);
+            throw new InvalidRequestException("top_k", "top_k must be >= 0, got " + topK);
         }
         if (!(topP > 0 && topP <= 1)) {
-            throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
+            throw new InvalidRequestException("top_p", "top_p must be in (0, 1], got " + topP);
         }
         if (!(minP >= 0 && minP <= 1)) {
-            throw new IllegalArgumentException("min_p must be in [0, 1], got " + minP);
+            throw new InvalidRequestException("min_p", "min_p must be in [0, 1], got " + minP);
         }
         if (!(repetitionPenalty > 0) || Double.isInfinite(repetitionPenalty)) {
-            throw new IllegalArgumentException("repetition_penalty must be > 0, got " + repetitionPenalty);
+            throw new InvalidRequestException("repetition_penalty",
+                    "repetition_penalty must be > 0, got " + repetitionPenalty);
         }
         if (!(presencePenalty >= -2 && presencePenalty <= 2)) {
-            throw new IllegalArgumentException("presence_penalty must be in [-2, 2], got " + presencePenalty);
+            throw new InvalidRequestException("presence_penalty",
+                    "presence_penalty must be in [-2, 2], got " + presencePenalty);
         }
         if (!(frequencyPenalty >= -2 && frequencyPenalty <= 2)) {
-            throw new IllegalArgumentException("frequency_penalty must be in [-2, 2], got " + frequencyPenalty);
+            throw new InvalidRequestException("frequency_penalty",
+                    "frequency_penalty must be in [-2, 2], got " + frequencyPenalty);
         }
         if (logprobs < -1 || logprobs > MAX_LOGPROBS) {
-            throw new IllegalArgumentException("logprobs must be -1 (none) or in [0, " + MAX_LOGPROBS + "], got "
+            throw new InvalidRequestException("logprobs",
+                    "logprobs must be -1 (none) or in [0, " + MAX_LOGPROBS + "], got "
                     + logprobs);
         }
     }

@@ -4,6 +4,7 @@ import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.EngineOverloadedException;
 import dev.ferry.engine.api.EngineSpec;
 import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.ModelLimits;
 import dev.ferry.engine.api.RequestHandle;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.engine.kv.BlockManager;
@@ -24,6 +25,7 @@ import org.jctools.queues.MpscArrayQueue;
  */
 public final class EngineRuntime {
     private final EngineSpec spec;
+    private final ModelLimits limits;
     private final MpscArrayQueue<RequestState> incoming;
     private final EngineLoop loop;
     private final OutputThread output;
@@ -36,6 +38,7 @@ public final class EngineRuntime {
 
     private EngineRuntime(StepExecutor executor, EngineSpec spec, EngineConfig config, BlockManager blocks) {
         this.spec = spec;
+        this.limits = spec.limits();
         metrics.rates().capacity(config.maxNumSeqs());
         incoming = new MpscArrayQueue<>(config.maxQueuedRequests());
         output = new OutputThread("ferry-output-" + spec.name());
@@ -88,28 +91,13 @@ public final class EngineRuntime {
     }
 
     /**
-     * What only the engine knows to check: token ids against its vocabulary and the prompt against
-     * its context. A safety net for direct engine users; the server checks the same before submitting.
+     * A request must fit the model. The server makes the same {@link ModelLimits} checks before it
+     * opens a request's stream; here they guard every other caller of the engine.
      */
     private void validate(GenerateRequest r) {
-        int[] prompt = r.promptIds();
-        for (int i = 0; i < prompt.length; i++) {
-            if (prompt[i] < 0 || prompt[i] >= spec.vocabSize()) {
-                throw new dev.ferry.engine.api.InvalidRequestException("prompt_ids", "prompt_ids[" + i + "] = "
-                        + prompt[i] + " is outside the vocabulary (0.." + (spec.vocabSize() - 1) + ")");
-            }
-        }
-        if (prompt.length >= spec.maxModelLen()) {
-            throw new dev.ferry.engine.api.InvalidRequestException("prompt", "prompt has " + prompt.length
-                    + " tokens; the model's context is " + spec.maxModelLen()
-                    + " (prompt plus at least one generated token)");
-        }
-        for (int id : r.stopTokenIds()) {
-            if (id < 0 || id >= spec.vocabSize()) {
-                throw new dev.ferry.engine.api.InvalidRequestException("stop_token_ids", "stop_token_ids: " + id
-                        + " is outside the vocabulary");
-            }
-        }
+        limits.checkTokenIds(r.promptIds(), "prompt_ids");
+        limits.checkPromptLength(r.promptIds().length, "prompt");
+        limits.checkStopTokenIds(r.stopTokenIds());
     }
 
     public EngineMetrics metrics() {

@@ -1,5 +1,7 @@
 package dev.ferry.server.serving;
 
+import dev.ferry.engine.api.InvalidRequestException;
+
 /**
  * A request refused at the edge, with the status to answer and, for bad input, the field at fault
  * (as the API spells it). The message always names the field when there is one.
@@ -20,6 +22,11 @@ public final class ApiException extends RuntimeException {
     public static ApiException invalid(String field, String problem) {
         String message = problem.startsWith(field) ? problem : field + ": " + problem;
         return new ApiException(ApiStatus.INVALID_ARGUMENT, field, message, 0);
+    }
+
+    /** The engine's refusal of a field, as the API answers it. */
+    public static ApiException invalid(InvalidRequestException e) {
+        return invalid(e.field(), e.getMessage());
     }
 
     public static ApiException notFound(String message) {

@@ -1,5 +1,6 @@
 package dev.ferry.server.serving;
 
+import dev.ferry.engine.api.InvalidRequestException;
 import dev.ferry.server.models.ServedModel;
 import dev.ferry.store.tokenizer.ModelTokenizer;
 import java.util.List;
@@ -47,12 +48,10 @@ final class PromptTokenizer {
         if (ids.length == 0) {
             throw ApiException.invalid(prompt.field(), "is empty");
         }
-        int vocab = model.folder().config().vocabSize();
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= vocab) {
-                throw ApiException.invalid("prompt", "token id " + ids[i] + " at index " + i
-                        + " is outside the vocabulary (0.." + (vocab - 1) + ")");
-            }
+        try {
+            model.loaded().limits().checkTokenIds(ids, "prompt");
+        } catch (InvalidRequestException e) {
+            throw ApiException.invalid(e);
         }
         return ids;
     }
@@ -63,14 +62,14 @@ final class PromptTokenizer {
      * with another.
      */
     void checkLength(Prompt prompt, int[] ids, ServedModel model) {
-        int context = model.instance().loaded().maxModelLen();
         if (ids.length > limits.maxPromptTokens()) {
             throw ApiException.invalid(prompt.field(), "has " + ids.length
                     + " tokens, more than this server's limit of " + limits.maxPromptTokens());
         }
-        if (ids.length >= context) {
-            throw ApiException.invalid(prompt.field(), "has " + ids.length + " tokens; model '" + model.name()
-                    + "' has a context of " + context + " (prompt plus at least one generated token)");
+        try {
+            model.instance().loaded().limits().checkPromptLength(ids.length, prompt.field());
+        } catch (InvalidRequestException e) {
+            throw ApiException.invalid(e);
         }
     }
 

@@ -89,7 +89,7 @@ final class RequestStarter {
             return ApiException.exhausted(e.getMessage(), RETRY_AFTER_SECONDS);
         }
         if (e instanceof InvalidRequestException invalid) {
-            return ApiException.invalid(invalid.field(), invalid.getMessage());
+            return ApiException.invalid(invalid);
         }
         if (e instanceof IllegalStateException) { // shutting down, or stopped after an internal error
             return ApiException.unavailable(e.getMessage());

@@ -63,7 +63,7 @@ class RequestValidationTest {
     static Stream<Arguments> badFields() {
         return Stream.of(
                 Arguments.of(request(new Prompt.Text(""), 4, null, null, null), "prompt", "prompt: is empty"),
-                Arguments.of(ids(1, VOCAB), "prompt", "prompt: token id 512 at index 1 is outside the vocabulary (0..511)"),
+                Arguments.of(ids(1, VOCAB), "prompt", "prompt[1] = 512 is outside the vocabulary (0..511)"),
                 Arguments.of(ids(new int[CONTEXT]), "prompt", "prompt: has 256 tokens; model 'tiny' has a context of 256 "
                         + "(prompt plus at least one generated token)"),
                 Arguments.of(request(new Prompt.Chat(List.of(new Prompt.ChatMessage("wizard", "Hi")), true), 4, null, null,

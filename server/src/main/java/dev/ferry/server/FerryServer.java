@@ -8,6 +8,8 @@ import dev.ferry.server.http.HttpApiServer;
 import dev.ferry.server.metrics.Observability;
 import dev.ferry.server.metrics.ServerMetrics;
 import dev.ferry.server.models.ModelRegistry;
+import dev.ferry.server.net.NettyTransport;
+import dev.ferry.server.net.ServerContext;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.Inference;
 import dev.ferry.server.serving.ServingLimits;

@@ -5,6 +5,7 @@ import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.server.metrics.ServerMetrics;
 import dev.ferry.server.models.ModelLoader;
 import dev.ferry.server.models.ModelRegistry;
+import dev.ferry.server.net.ServerContext;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.Inference;
 import dev.ferry.server.serving.ServingLimits;

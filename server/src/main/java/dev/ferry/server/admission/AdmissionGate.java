@@ -1,8 +1,8 @@
 package dev.ferry.server.admission;
 
 import dev.ferry.engine.api.GenerateRequest;
-import dev.ferry.server.serving.ApiException;
-import dev.ferry.server.serving.RequestOutcome;
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.RequestOutcome;
 
 /**
  * The last check before a request reaches an engine: the tenant's token quota (prompt plus

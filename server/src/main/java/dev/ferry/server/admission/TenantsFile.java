@@ -1,6 +1,6 @@
 package dev.ferry.server.admission;
 
-import dev.ferry.server.serving.RequestOutcome;
+import dev.ferry.server.api.RequestOutcome;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package dev.ferry.server.affinity;
 
+import dev.ferry.server.api.InferenceRequest;
 import dev.ferry.server.serving.Inference;
-import dev.ferry.server.serving.InferenceRequest;
 import dev.ferry.server.serving.PreparedRequest;
 
 /**

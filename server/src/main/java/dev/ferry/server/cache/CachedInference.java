@@ -4,7 +4,6 @@ import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.RequestHandle;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.models.ServedModel;
-import dev.ferry.server.serving.PendingRequest;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 

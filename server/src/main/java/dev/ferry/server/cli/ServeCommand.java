@@ -7,6 +7,7 @@ import dev.ferry.server.admission.TenantsFile;
 import dev.ferry.server.models.ModelLoader;
 import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.models.StoreWatcher;
+import dev.ferry.server.routing.Routes;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ServingLimits;
 import dev.ferry.store.config.Durations;
@@ -156,8 +157,8 @@ final class ServeCommand implements Callable<Integer> {
         err.println("ferry: ready: " + server.context().registry().list().stream()
                 .map(m -> m.name() + " " + m.state().name().toLowerCase()).toList());
         err.flush();
-        try (StoreWatcher watcher = watchStore ? StoreWatcher.start(registry, server.context().inference().routing(),
-                WATCH_POLL, WATCH_SETTLE, grace) : null) {
+        try (StoreWatcher watcher = watchStore ? StoreWatcher.start(registry, Routes.FILE,
+                server.context().inference().routing()::reload, WATCH_POLL, WATCH_SETTLE, grace) : null) {
             stop.await();
         }
         server.shutdown(grace);

@@ -1,10 +1,10 @@
 package dev.ferry.server.grpc;
 
 import dev.ferry.api.v1.ModelsGrpc;
-import dev.ferry.server.serving.ApiException;
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.Transport;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.Inference;
-import dev.ferry.server.serving.Transport;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;

@@ -1,6 +1,6 @@
 package dev.ferry.server.grpc;
 
-import dev.ferry.server.serving.InferenceRequest;
+import dev.ferry.server.api.InferenceRequest;
 import io.grpc.Context;
 import io.grpc.Metadata;
 

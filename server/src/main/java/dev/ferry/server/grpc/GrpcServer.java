@@ -1,9 +1,9 @@
 package dev.ferry.server.grpc;
 
-import dev.ferry.server.NettyTransport;
-import dev.ferry.server.ServerContext;
 import dev.ferry.server.affinity.PrefixRouter;
 import dev.ferry.server.models.ServedModel;
+import dev.ferry.server.net.NettyTransport;
+import dev.ferry.server.net.ServerContext;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;

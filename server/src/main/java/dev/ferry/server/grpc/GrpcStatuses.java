@@ -1,6 +1,6 @@
 package dev.ferry.server.grpc;
 
-import dev.ferry.server.serving.ApiException;
+import dev.ferry.server.api.ApiException;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

@@ -4,7 +4,7 @@ import dev.ferry.api.v1.GenerateRequest;
 import dev.ferry.api.v1.RouteResponse;
 import dev.ferry.api.v1.RoutingGrpc;
 import dev.ferry.server.affinity.PrefixRouter;
-import dev.ferry.server.serving.ApiException;
+import dev.ferry.server.api.ApiException;
 import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
 

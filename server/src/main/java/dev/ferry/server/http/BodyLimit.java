@@ -1,6 +1,6 @@
 package dev.ferry.server.http;
 
-import dev.ferry.server.serving.ApiStatus;
+import dev.ferry.server.api.ApiStatus;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;

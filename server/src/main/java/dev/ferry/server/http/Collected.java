@@ -2,7 +2,7 @@ package dev.ferry.server.http;
 
 import dev.ferry.engine.api.Finish;
 import dev.ferry.engine.api.TokenEvent;
-import dev.ferry.server.serving.ApiException;
+import dev.ferry.server.api.ApiException;
 import dev.ferry.server.stream.Chunk;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;

@@ -2,8 +2,8 @@ package dev.ferry.server.http;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ferry.server.serving.ApiException;
-import dev.ferry.server.serving.ApiStatus;
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.ApiStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import java.io.IOException;

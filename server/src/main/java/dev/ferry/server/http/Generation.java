@@ -1,11 +1,11 @@
 package dev.ferry.server.http;
 
-import dev.ferry.server.ServerContext;
-import dev.ferry.server.serving.Admitted;
-import dev.ferry.server.serving.ApiException;
-import dev.ferry.server.serving.ApiStatus;
+import dev.ferry.server.api.Admitted;
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.ApiStatus;
+import dev.ferry.server.api.Transport;
+import dev.ferry.server.net.ServerContext;
 import dev.ferry.server.serving.PreparedRequest;
-import dev.ferry.server.serving.Transport;
 import dev.ferry.server.stream.StreamPump;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;

@@ -2,11 +2,11 @@ package dev.ferry.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.engine.api.Priority;
-import dev.ferry.server.serving.ApiException;
-import dev.ferry.server.serving.InferenceRequest;
-import dev.ferry.server.serving.Prompt;
-import dev.ferry.server.serving.SamplingOverrides;
-import dev.ferry.server.serving.Transport;
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.InferenceRequest;
+import dev.ferry.server.api.Prompt;
+import dev.ferry.server.api.SamplingOverrides;
+import dev.ferry.server.api.Transport;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;

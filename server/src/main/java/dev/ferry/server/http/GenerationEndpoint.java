@@ -1,7 +1,7 @@
 package dev.ferry.server.http;
 
-import dev.ferry.server.ServerContext;
-import dev.ferry.server.serving.InferenceRequest;
+import dev.ferry.server.api.InferenceRequest;
+import dev.ferry.server.net.ServerContext;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import java.util.concurrent.Executor;

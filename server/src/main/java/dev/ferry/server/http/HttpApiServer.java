@@ -1,11 +1,11 @@
 package dev.ferry.server.http;
 
-import dev.ferry.server.NettyTransport;
-import dev.ferry.server.ServerContext;
 import dev.ferry.server.affinity.PrefixRouter;
 import dev.ferry.server.http.PathDispatcher.Binding;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.RouteMetrics;
+import dev.ferry.server.net.NettyTransport;
+import dev.ferry.server.net.ServerContext;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;

@@ -1,8 +1,8 @@
 package dev.ferry.server.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.ferry.server.serving.ApiException;
-import dev.ferry.server.serving.ApiStatus;
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.ApiStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;

@@ -1,14 +1,13 @@
 package dev.ferry.server.http;
 
-import dev.ferry.server.serving.ApiException;
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.ApiStatus;
+import dev.ferry.server.api.Transport;
 import dev.ferry.server.serving.ApiKeys;
-import dev.ferry.server.serving.ApiStatus;
 import dev.ferry.server.serving.Inference;
-import dev.ferry.server.serving.Transport;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.util.AttributeKey;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -17,6 +16,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.AttributeKey;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Set;

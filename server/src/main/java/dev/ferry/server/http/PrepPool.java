@@ -1,6 +1,6 @@
 package dev.ferry.server.http;
 
-import dev.ferry.server.serving.ApiException;
+import dev.ferry.server.api.ApiException;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.FullHttpRequest;
 import java.util.concurrent.Executor;

@@ -2,7 +2,7 @@ package dev.ferry.server.http;
 
 import dev.ferry.server.affinity.PrefixKey;
 import dev.ferry.server.affinity.PrefixRouter;
-import dev.ferry.server.serving.ApiException;
+import dev.ferry.server.api.ApiException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;

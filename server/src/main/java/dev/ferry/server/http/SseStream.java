@@ -1,8 +1,8 @@
 package dev.ferry.server.http;
 
 import dev.ferry.engine.api.Finish;
+import dev.ferry.server.api.ApiException;
 import dev.ferry.server.http.GenerationApi.Part;
-import dev.ferry.server.serving.ApiException;
 import dev.ferry.server.stream.Chunk;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;

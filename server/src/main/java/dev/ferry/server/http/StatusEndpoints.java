@@ -1,7 +1,7 @@
 package dev.ferry.server.http;
 
-import dev.ferry.server.ServerContext;
 import dev.ferry.server.models.ServedModel;
+import dev.ferry.server.net.ServerContext;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;

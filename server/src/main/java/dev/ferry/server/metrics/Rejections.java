@@ -1,6 +1,6 @@
 package dev.ferry.server.metrics;
 
-import dev.ferry.server.serving.ApiStatus;
+import dev.ferry.server.api.ApiStatus;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.util.List;

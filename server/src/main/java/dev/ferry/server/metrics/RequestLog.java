@@ -3,7 +3,7 @@ package dev.ferry.server.metrics;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.ferry.engine.api.Usage;
-import dev.ferry.server.serving.RequestOutcome;
+import dev.ferry.server.api.RequestOutcome;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;

@@ -1,10 +1,10 @@
 package dev.ferry.server.metrics;
 
 import dev.ferry.engine.api.Usage;
+import dev.ferry.server.api.RequestListener;
+import dev.ferry.server.api.RequestOutcome;
 import dev.ferry.server.cache.ResponseCache;
 import dev.ferry.server.models.ModelRegistry;
-import dev.ferry.server.serving.RequestListener;
-import dev.ferry.server.serving.RequestOutcome;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;

@@ -6,7 +6,6 @@ import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.server.admission.Admission;
 import dev.ferry.server.admission.AdmissionLimits;
-import dev.ferry.server.serving.ChatTemplate;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.MemoryBudget;
 import dev.ferry.store.config.ServingConfig;

@@ -1,6 +1,6 @@
 package dev.ferry.server.models;
 
-import dev.ferry.server.serving.ApiException;
+import dev.ferry.server.api.ApiException;
 import dev.ferry.store.config.ServingConfig;
 import dev.ferry.store.config.ServingConfig.Tier;
 import java.io.IOException;

@@ -4,7 +4,6 @@ import dev.ferry.engine.Engine;
 import dev.ferry.engine.LoadedModel;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.server.admission.Admission;
-import dev.ferry.server.serving.ChatTemplate;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.ServingConfig.Tier;
 import java.time.Duration;

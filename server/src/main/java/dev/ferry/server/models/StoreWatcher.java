@@ -1,8 +1,6 @@
 package dev.ferry.server.models;
 
-import dev.ferry.server.routing.Routes;
-import dev.ferry.server.routing.Routing;
-import dev.ferry.server.serving.ApiException;
+import dev.ferry.server.api.ApiException;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,7 +39,7 @@ public final class StoreWatcher implements AutoCloseable {
     private record Seen(String signature, long sinceNanos) {}
 
     private final ModelRegistry registry;
-    private final Routing routes;
+    private final Runnable reloadRoutes;
     private final Path routesFile;
     private final long settleNanos;
     private final Duration drain;
@@ -55,13 +53,14 @@ public final class StoreWatcher implements AutoCloseable {
     private String routesLoadedAs;
 
     /**
-     * @param routes reloaded when the store's routes file settles after a change
+     * @param routesFile the store's routes file, watched like the model folders
+     * @param reloadRoutes called when the routes file settles after a change
      * @param drain how long a removed model's requests in flight may run
      */
-    StoreWatcher(ModelRegistry registry, Routing routes, Duration settle, Duration drain) {
+    StoreWatcher(ModelRegistry registry, String routesFile, Runnable reloadRoutes, Duration settle, Duration drain) {
         this.registry = registry;
-        this.routesFile = registry.store().resolve(Routes.FILE);
-        this.routes = routes;
+        this.routesFile = registry.store().resolve(routesFile);
+        this.reloadRoutes = reloadRoutes;
         this.settleNanos = settle.toNanos();
         this.drain = drain;
         this.scanner = Executors.newSingleThreadScheduledExecutor(daemon("ferry-store-watcher"));
@@ -73,9 +72,9 @@ public final class StoreWatcher implements AutoCloseable {
     }
 
     /** Watches the registry's store, polling every {@code poll}, from the state registry.loadAll() left. */
-    public static StoreWatcher start(ModelRegistry registry, Routing routes, Duration poll, Duration settle,
-                                     Duration drain) {
-        StoreWatcher w = new StoreWatcher(registry, routes, settle, drain);
+    public static StoreWatcher start(ModelRegistry registry, String routesFile, Runnable reloadRoutes, Duration poll,
+                                     Duration settle, Duration drain) {
+        StoreWatcher w = new StoreWatcher(registry, routesFile, reloadRoutes, settle, drain);
         w.scanner.scheduleWithFixedDelay(w::scanSafely, poll.toMillis(), poll.toMillis(), TimeUnit.MILLISECONDS);
         return w;
     }
@@ -111,7 +110,7 @@ public final class StoreWatcher implements AutoCloseable {
         routesSeen = observe(routesSeen, routesNow, now);
         if (settled(routesSeen, now) && !routesNow.equals(routesLoadedAs)) {
             routesLoadedAs = routesNow;
-            routes.reload();
+            reloadRoutes.run();
         }
     }
 

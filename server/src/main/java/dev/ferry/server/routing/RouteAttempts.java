@@ -1,15 +1,14 @@
 package dev.ferry.server.routing;
 
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.ApiStatus;
 import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.models.ServedModel;
 import dev.ferry.server.routing.RouteStats.Outcome;
-import dev.ferry.server.serving.ApiException;
-import dev.ferry.server.serving.ApiStatus;
-import dev.ferry.server.serving.PreparedRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * One routed request's way through its decision: the chosen model first, then, if the request
@@ -17,21 +16,24 @@ import java.util.function.Function;
  * with RESOURCE_EXHAUSTED or UNAVAILABLE, as a full queue or admission control refuses). Keeps the
  * reason the answer reports and counts the outcome once.
  */
-public final class RouteAttempts {
+public final class RouteAttempts<P> {
     private final RouteDecision decision;
     private final boolean allowFallback;
     private final List<String> order;
     private final ModelRegistry registry;
     private final RouteStats stats;
-    private final Function<ServedModel, PreparedRequest> prepare;
+    private final BiFunction<ServedModel, RouteAttempts<P>, P> prepare;
     /** What kept each candidate tried so far from taking the request, in order. */
     private final List<String> passedOver = new ArrayList<>();
     private ApiException firstRefusal;
     private int at = -1;
 
-    /** @param prepare validates and tokenizes the request for one candidate */
+    /**
+     * @param prepare validates and tokenizes the request for one candidate, remembering these
+     *     attempts so that a refusal at start can come back to {@link #next}
+     */
     RouteAttempts(RouteDecision decision, boolean allowFallback, ModelRegistry registry, RouteStats stats,
-                  Function<ServedModel, PreparedRequest> prepare) {
+                  BiFunction<ServedModel, RouteAttempts<P>, P> prepare) {
         this.decision = decision;
         this.allowFallback = allowFallback;
         this.order = allowFallback ? decision.order() : List.of(decision.chosen());
@@ -64,7 +66,7 @@ public final class RouteAttempts {
      * current one (null at the start). A bad request for the chosen model is the client's to fix and
      * is thrown as it is; when no candidate is left, the rejection names the route and every reason.
      */
-    public PreparedRequest next(ApiException refusal) {
+    public P next(ApiException refusal) {
         if (refusal != null) {
             passOver(refused(order.get(at), refusal), refusal);
         }
@@ -77,9 +79,7 @@ public final class RouteAttempts {
                 continue;
             }
             try {
-                PreparedRequest p = prepare.apply(m);
-                p.routedBy(this);
-                return p;
+                return prepare.apply(m, this);
             } catch (ApiException e) {
                 if (at == 0 && !cannotAdmit(e)) {
                     throw e;

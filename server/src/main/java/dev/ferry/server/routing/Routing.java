@@ -1,14 +1,13 @@
 package dev.ferry.server.routing;
 
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.InferenceRequest;
+import dev.ferry.server.api.Prompt;
 import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.models.ServedModel;
-import dev.ferry.server.serving.ApiException;
-import dev.ferry.server.serving.InferenceRequest;
-import dev.ferry.server.serving.PreparedRequest;
-import dev.ferry.server.serving.Prompt;
 import dev.ferry.store.ModelLoadException;
 import java.nio.file.Path;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -63,11 +62,10 @@ public final class Routing {
      * Decides where {@code request} goes and prepares it for the first candidate that can take it.
      *
      * @param countTokens the prompt's length with a model's tokenizer (validating it as prepare does)
-     * @param prepare validates and tokenizes the request for one model
+     * @param prepare validates and tokenizes the request for one model, given the attempts along the route
      */
-    public PreparedRequest prepare(RouteConfig route, InferenceRequest request,
-                               ToIntFunction<ServedModel.Instance> countTokens,
-                               Function<ServedModel, PreparedRequest> prepare) {
+    public <P> P prepare(RouteConfig route, InferenceRequest request, ToIntFunction<ServedModel.Instance> countTokens,
+                         BiFunction<ServedModel, RouteAttempts<P>, P> prepare) {
         ServedModel counter = route.candidates().stream().map(registry::find)
                 .filter(m -> m != null && m.isReady()).findFirst().orElse(null);
         if (counter == null) {
@@ -83,7 +81,7 @@ public final class Routing {
             return m != null ? m.tier() : null;
         });
         boolean allowFallback = request.allowFallback() != null ? request.allowFallback() : route.allowFallback();
-        return new RouteAttempts(decision, allowFallback, registry, stats, prepare).next(null);
+        return new RouteAttempts<>(decision, allowFallback, registry, stats, prepare).next(null);
     }
 
     private String state(String name) {

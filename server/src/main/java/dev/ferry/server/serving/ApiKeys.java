@@ -1,5 +1,7 @@
 package dev.ferry.server.serving;
 
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.ApiStatus;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;

@@ -3,6 +3,11 @@ package dev.ferry.server.serving;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.server.admission.AdmissionGate;
 import dev.ferry.server.admission.TenantQuotas;
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.InferenceRequest;
+import dev.ferry.server.api.RequestListener;
+import dev.ferry.server.api.RequestOutcome;
+import dev.ferry.server.api.Transport;
 import dev.ferry.server.cache.CachedInference;
 import dev.ferry.server.cache.ResponseCache;
 import dev.ferry.server.models.ModelRegistry;
@@ -115,7 +120,11 @@ public final class Inference {
                 Function<ServedModel.Instance, int[]> tokens =
                         i -> ids.computeIfAbsent(i, k -> prompts.tokenize(request.prompt(), k));
                 return routing.prepare(route, request, m -> tokens.apply(m).length,
-                        m -> prepare(request, m, id, "", startNanos, tokens));
+                        (m, attempts) -> {
+                            PreparedRequest p = prepare(request, m, id, "", startNanos, tokens);
+                            p.routedBy(attempts);
+                            return p;
+                        });
             }
             model = registry.resolve(request.model());
             String why = request.model() == null || request.model().isEmpty() ? "the server's only model"

@@ -2,6 +2,10 @@ package dev.ferry.server.serving;
 
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.TokenSink;
+import dev.ferry.server.api.Admitted;
+import dev.ferry.server.api.InferenceRequest;
+import dev.ferry.server.api.RequestOutcome;
+import dev.ferry.server.api.Transport;
 import dev.ferry.server.models.ServedModel;
 import dev.ferry.server.routing.RouteAttempts;
 import dev.ferry.store.tokenizer.ModelTokenizer;
@@ -21,7 +25,7 @@ public final class PreparedRequest {
     private final long startNanos;
     private final String why;
     private final RequestStarter starter;
-    private RouteAttempts route;
+    private RouteAttempts<PreparedRequest> route;
 
     /**
      * @param cacheable whether the answer depends on the request alone (greedy, or seeded by the client)
@@ -39,7 +43,7 @@ public final class PreparedRequest {
         this.starter = starter;
     }
 
-    public void routedBy(RouteAttempts attempts) {
+    void routedBy(RouteAttempts<PreparedRequest> attempts) {
         route = attempts;
     }
 
@@ -108,7 +112,7 @@ public final class PreparedRequest {
     }
 
     /** The attempts of a routed request; null when it named a model or an alias. */
-    RouteAttempts routeAttempts() {
+    RouteAttempts<PreparedRequest> routeAttempts() {
         return route;
     }
 

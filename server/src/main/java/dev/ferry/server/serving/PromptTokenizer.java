@@ -1,6 +1,9 @@
 package dev.ferry.server.serving;
 
 import dev.ferry.engine.api.InvalidRequestException;
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.Prompt;
+import dev.ferry.server.models.ChatTemplate;
 import dev.ferry.server.models.ServedModel;
 import dev.ferry.store.tokenizer.ModelTokenizer;
 import java.util.List;

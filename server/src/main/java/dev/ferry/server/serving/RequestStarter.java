@@ -6,6 +6,9 @@ import dev.ferry.engine.api.InvalidRequestException;
 import dev.ferry.engine.api.RequestHandle;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.admission.AdmissionGate;
+import dev.ferry.server.api.Admitted;
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.RequestListener;
 import dev.ferry.server.cache.CachedInference;
 import dev.ferry.server.cache.ResponseRecording;
 import dev.ferry.server.models.ServedModel;
@@ -33,7 +36,7 @@ final class RequestStarter {
     /** See {@link PreparedRequest#start}. */
     Admitted start(PreparedRequest prepared, TokenSink sink) {
         TrackingSink tracking = new TrackingSink(sink, listener, prepared);
-        RouteAttempts route = prepared.routeAttempts();
+        RouteAttempts<PreparedRequest> route = prepared.routeAttempts();
         while (true) {
             ApiException refusal;
             try {

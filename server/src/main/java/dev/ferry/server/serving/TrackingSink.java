@@ -4,6 +4,9 @@ import dev.ferry.engine.api.Finish;
 import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.admission.AdmissionGate;
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.RequestListener;
+import dev.ferry.server.api.RequestOutcome;
 import dev.ferry.server.cache.ResponseRecording;
 import dev.ferry.server.models.ServedModel;
 

@@ -13,7 +13,7 @@ import dev.ferry.engine.api.TokenSink;
 import dev.ferry.engine.api.TokenStream;
 import dev.ferry.server.RedisServer;
 import dev.ferry.server.ServingFixture;
-import dev.ferry.server.serving.Admitted;
+import dev.ferry.server.api.Admitted;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.ferry.server.grpc;
 
+import dev.ferry.server.routing.Routes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -216,7 +217,7 @@ class RoutingTest {
     @Test
     void aModelCopiedIntoTheStoreServesAndGoesWhenItsFolderIsDeleted(@TempDir Path outside) throws Exception {
         ServingFixture.createTinyModel(outside.resolve("hot"), 9);
-        try (StoreWatcher watcher = StoreWatcher.start(t.registry, t.inference.routing(), Duration.ofMillis(100),
+        try (StoreWatcher watcher = StoreWatcher.start(t.registry, Routes.FILE, t.inference.routing()::reload, Duration.ofMillis(100),
                 Duration.ofSeconds(1), Duration.ofSeconds(30))) {
             Files.createDirectories(store.resolve("hot"));
             try (Stream<Path> files = Files.list(outside.resolve("hot"))) {

@@ -2,13 +2,13 @@ package dev.ferry.server.grpc;
 
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.LoadOptions;
-import dev.ferry.server.NettyTransport;
-import dev.ferry.server.ServerContext;
 import dev.ferry.server.ServingFixture;
 import dev.ferry.server.admission.AdmissionLimits;
 import dev.ferry.server.http.HttpApiServer;
 import dev.ferry.server.models.ModelLoader;
 import dev.ferry.server.models.ModelRegistry;
+import dev.ferry.server.net.NettyTransport;
+import dev.ferry.server.net.ServerContext;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.Inference;
 import dev.ferry.server.serving.ServingLimits;

@@ -1,5 +1,6 @@
 package dev.ferry.server.models;
 
+import dev.ferry.server.routing.Routes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -10,9 +11,9 @@ import dev.ferry.engine.api.Finish;
 import dev.ferry.engine.api.FinishReason;
 import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.server.ServingFixture;
+import dev.ferry.server.api.InferenceRequest;
+import dev.ferry.server.api.Prompt;
 import dev.ferry.server.serving.Inference;
-import dev.ferry.server.serving.InferenceRequest;
-import dev.ferry.server.serving.Prompt;
 import dev.ferry.server.serving.ServingLimits;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ class StoreWatcherTest {
         registry = new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(), s -> EngineConfig.DEFAULTS));
         registry.loadAll();
         inference = new Inference(registry, ServingLimits.DEFAULTS);
-        watcher = new StoreWatcher(registry, inference.routing(), SETTLE, Duration.ofSeconds(30));
+        watcher = new StoreWatcher(registry, Routes.FILE, inference.routing()::reload, SETTLE, Duration.ofSeconds(30));
     }
 
     @AfterEach

@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.ApiStatus;
+import dev.ferry.server.api.InferenceRequest;
+import dev.ferry.server.api.Prompt;
+import dev.ferry.server.api.Transport;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.ferry.server;
+package dev.ferry.server.net;
 
 import dev.ferry.server.metrics.ServerMetrics;
 import dev.ferry.server.models.ModelRegistry;

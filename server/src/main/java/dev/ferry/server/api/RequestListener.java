@@ -1,4 +1,4 @@
-package dev.ferry.server.serving;
+package dev.ferry.server.api;
 
 /**
  * Hears how each request ended, once: the server's accounting (metrics, the request log). Called

@@ -1,4 +1,4 @@
-package dev.ferry.server.serving;
+package dev.ferry.server.api;
 
 import dev.ferry.engine.api.RequestHandle;
 

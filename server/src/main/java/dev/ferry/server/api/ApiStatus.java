@@ -1,4 +1,4 @@
-package dev.ferry.server.serving;
+package dev.ferry.server.api;
 
 /**
  * Why a request was refused, in terms both transports map from: each value names its gRPC status

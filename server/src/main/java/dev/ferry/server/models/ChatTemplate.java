@@ -1,10 +1,12 @@
-package dev.ferry.server.serving;
+package dev.ferry.server.models;
 
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.Prompt;
 import dev.ferry.store.config.TokenizerConfig;
 import java.util.ArrayList;
 import java.util.HashMap;

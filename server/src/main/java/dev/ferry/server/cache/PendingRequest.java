@@ -1,10 +1,12 @@
-package dev.ferry.server.serving;
+package dev.ferry.server.cache;
 
 import dev.ferry.engine.api.Finish;
 import dev.ferry.engine.api.FinishReason;
 import dev.ferry.engine.api.RequestHandle;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.engine.api.Usage;
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.ApiStatus;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;

@@ -1,4 +1,4 @@
-package dev.ferry.server;
+package dev.ferry.server.net;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;

@@ -1,4 +1,4 @@
-package dev.ferry.server.serving;
+package dev.ferry.server.api;
 
 /**
  * Sampling fields as a client sent them; null means "not given" and takes the model's

@@ -3,11 +3,11 @@ package dev.ferry.engine.loop;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.ferry.engine.api.SamplingParams;
-import dev.ferry.engine.model.ForwardBatch;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sample.SampleResult;
 import dev.ferry.engine.sample.Sampler;
 import dev.ferry.engine.sample.TokenHistory;
+import dev.ferry.engine.step.ForwardBatch;
 import java.util.List;
 
 /** The real step: {@link ModelRunner#forward} then the batched {@link Sampler}, in one step-scoped manager. */

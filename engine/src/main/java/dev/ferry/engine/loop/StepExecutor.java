@@ -1,9 +1,9 @@
 package dev.ferry.engine.loop;
 
 import dev.ferry.engine.api.SamplingParams;
-import dev.ferry.engine.model.ForwardBatch;
 import dev.ferry.engine.sample.SampleResult;
 import dev.ferry.engine.sample.TokenHistory;
+import dev.ferry.engine.step.ForwardBatch;
 import java.util.List;
 
 /**

@@ -5,6 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.ferry.engine.kv.KvCache;
+import dev.ferry.engine.kv.SlidingWindow;
+import dev.ferry.engine.step.ForwardBatch;
+import dev.ferry.engine.step.SequenceSpan;
 import java.util.ArrayList;
 import java.util.List;
 

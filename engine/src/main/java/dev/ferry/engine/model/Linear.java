@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.ferry.engine.model.cpu.HostProduct;
-import dev.ferry.engine.model.cpu.LinearTuner;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
@@ -19,8 +18,8 @@ import java.util.Map;
  * on {@code [out, in]} at many; at one row OpenBLAS's GEMV beats both and Ferry's native kernel
  * beats OpenBLAS; fp16 weights halve the bytes a small batch reads). {@link LinearTuner} measures
  * and sets the choice at load time; the host forms run through {@link HostProduct}. The tuner's
- * calls ({@link #supports}, {@link #apply(NDArray, Form)}, {@link #choose}) are public for it, in
- * the CPU package.
+ * calls ({@link #supports}, {@link #apply(NDArray, Form)}, {@link #choose}) are public for the
+ * kernel tests, which check every form against the others.
  */
 public final class Linear {
     /** Physical forms of the weight. */
@@ -32,14 +31,25 @@ public final class Linear {
         /** {@code linear(x16, W16[out, in])}, x cast to fp16 and the result back: fp16 weights, fp32 activations. */
         HALF_OUT_IN,
         /** OpenBLAS on the fp32 {@code [out, in]} weight of {@link #OUT_IN} (CPU only): no copy of its own. */
-        OPENBLAS,
+        OPENBLAS(HostProduct.Kernel.OPENBLAS),
         /** A SIMD Java kernel (the Vector API) on the same weight: each weight row read once for all input rows. */
-        VECTOR,
+        VECTOR(HostProduct.Kernel.VECTOR),
         /**
          * Ferry's native matrix-vector product on the same weight: for one row (more rows are
          * computed one after another, each reading the whole weight).
          */
-        NATIVE;
+        NATIVE(HostProduct.Kernel.NATIVE);
+
+        /** The CPU kernel a host form runs on; null for the libtorch forms. */
+        private final HostProduct.Kernel kernel;
+
+        Form() {
+            this(null);
+        }
+
+        Form(HostProduct.Kernel kernel) {
+            this.kernel = kernel;
+        }
 
         /** The form whose array this form computes with. */
         Form storage() {
@@ -48,7 +58,7 @@ public final class Linear {
 
         /** Whether the product runs on the tensors' memory here: it can then scale output rows and add into y. */
         boolean onHostMemory() {
-            return this == OPENBLAS || this == VECTOR || this == NATIVE;
+            return kernel != null;
         }
     }
 
@@ -182,7 +192,7 @@ public final class Linear {
         }
         boolean hostMemory = !onGpu && precision.activations() == DataType.FLOAT32
                 && in * out * Float.BYTES <= Integer.MAX_VALUE;
-        return hostMemory && HostProduct.available(form);
+        return hostMemory && HostProduct.available(form.kernel);
     }
 
     /** @param rowFactors each output row's factor, or null for none */
@@ -197,7 +207,7 @@ public final class Linear {
         if (host == null) {
             host = new HostProduct(weight(Form.OUT_IN), (int) in, (int) out);
         }
-        host.compute(x, form, y, rowFactors, accumulate, next == null ? null : next.host);
+        host.compute(x, form.kernel, y, rowFactors, accumulate, next == null ? null : next.host);
     }
 
     /** The weight in the given form, derived from the master form on first use. */

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.ferry.engine.model.cpu.HostRope;
 import dev.ferry.store.config.DecoderConfig;
 
 /**
@@ -15,7 +16,7 @@ import dev.ferry.store.config.DecoderConfig;
  * ({@code x @ R}, exact: R holds only 0 and ±1), so rotating q and k together is four ops:
  * {@code x * cos + (x @ R) * sin}.
  */
-public final class RopeTables {
+public final class RopeTables implements HostRope {
     private final NDArray cos;      // [positions, headDim]
     private final NDArray sin;      // [positions, headDim]
     private final NDArray rotation; // [headDim, headDim]: x @ rotation == rotate_half(x)
@@ -61,6 +62,7 @@ public final class RopeTables {
      * The cos (index 0) and sin (1) rows of one position, the same float values as the device
      * tables hold (each computed in double, then rounded once).
      */
+    @Override
     public float[][] hostRows(int position) {
         double[] cos = new double[headDim];
         double[] sin = new double[headDim];
@@ -88,6 +90,7 @@ public final class RopeTables {
      * #hostRows}: {@code x * cos + rotate_half(x) * sin} in the float operations and order of {@link
      * #apply}, so the result is the same bit for bit.
      */
+    @Override
     public void rotateOnHost(float[] x, int offset, int heads, float[][] cosSin) {
         int half = headDim / 2;
         float[] cos = cosSin[0];

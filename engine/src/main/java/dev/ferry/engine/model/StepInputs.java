@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.ferry.engine.kv.KvCache;
+import dev.ferry.engine.step.ForwardBatch;
+import dev.ferry.engine.step.SequenceSpan;
 import java.util.List;
 
 /**

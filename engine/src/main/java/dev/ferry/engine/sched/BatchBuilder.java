@@ -1,8 +1,8 @@
 package dev.ferry.engine.sched;
 
 import dev.ferry.engine.kv.KvCacheSpec;
-import dev.ferry.engine.model.ForwardBatch;
-import dev.ferry.engine.model.SequenceSpan;
+import dev.ferry.engine.step.ForwardBatch;
+import dev.ferry.engine.step.SequenceSpan;
 import java.util.ArrayList;
 import java.util.List;
 

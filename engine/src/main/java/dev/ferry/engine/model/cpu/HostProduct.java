@@ -3,17 +3,25 @@ package dev.ferry.engine.model.cpu;
 import ai.djl.ndarray.NDArray;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
-import dev.ferry.engine.model.Linear;
 import java.nio.ByteBuffer;
 
 /**
- * The door through which {@link Linear} reaches the CPU kernels: a dense layer's product in one of
- * its host forms ({@link Linear.Form#OPENBLAS}, {@link Linear.Form#VECTOR}, {@link
- * Linear.Form#NATIVE}), computed on the memory of its fp32 {@code [out, in]} weight. Each product
+ * The door through which a dense layer reaches the CPU kernels: its product by one of the {@link
+ * Kernel}s, computed on the memory of its fp32 {@code [out, in]} weight. Each product
  * is cut in parts shared with the thread's {@link BlasPartner}, which then reads ahead the weight
  * of the layer a step runs next.
  */
 public final class HostProduct {
+    /** The kernels a host product can run on. */
+    public enum Kernel {
+        /** The system's OpenBLAS. */
+        OPENBLAS,
+        /** A SIMD Java kernel (the Vector API): each weight row read once for all input rows. */
+        VECTOR,
+        /** Ferry's native matrix-vector product with software prefetch, one row at a time. */
+        NATIVE
+    }
+
     private final ByteBuffer weight;
     private final Pointer blasWeight;
     private final int in;
@@ -27,13 +35,12 @@ public final class HostProduct {
         this.out = out;
     }
 
-    /** Whether the kernel of a host form is on this machine (the library found, the JVM module present). */
-    public static boolean available(Linear.Form form) {
-        return switch (form) {
+    /** Whether a kernel is on this machine (the library found, the JVM module present). */
+    public static boolean available(Kernel kernel) {
+        return switch (kernel) {
             case OPENBLAS -> OpenBlas.available();
             case VECTOR -> VectorApi.available();
             case NATIVE -> NativeKernels.available();
-            default -> throw new IllegalArgumentException(form + " is not a host form");
         };
     }
 
@@ -50,19 +57,19 @@ public final class HostProduct {
      * @param rowFactors null, or a factor per row that multiplies that row of the product
      * @param next the host product a step runs after this one, whose weight the partner reads ahead; or null
      */
-    public void compute(NDArray x, Linear.Form form, NDArray y, float[] rowFactors, boolean accumulate,
+    public void compute(NDArray x, Kernel kernel, NDArray y, float[] rowFactors, boolean accumulate,
                         HostProduct next) {
         int rows = (int) x.getShape().get(0);
         if (rows == 0) { // a step whose prefill chunks end no prompt samples no rows
             return;
         }
-        if (form == Linear.Form.VECTOR) {
+        if (kernel == Kernel.VECTOR) {
             float[] xs = new float[rows * in];
             OpenBlas.view(x).asFloatBuffer().get(xs);
             ByteBuffer ys = OpenBlas.view(y);
             OpenBlas.inParts(in, out, (from, count) -> RowsKernel.product(weight, xs, rows, in, ys, out, from,
                     from + count, rowFactors, accumulate));
-        } else if (form == Linear.Form.NATIVE) {
+        } else if (kernel == Kernel.NATIVE) {
             nativeProduct(x, rows, y, rowFactors, accumulate);
         } else if (accumulate) {
             OpenBlas.addLinear(x, blasWeight, y, rows, in, out);

@@ -4,23 +4,22 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import com.sun.jna.Pointer;
 import dev.ferry.engine.kv.KvCache;
-import dev.ferry.engine.model.RopeTables;
 
 /**
  * RoPE and the KV write of a small fp32 CPU step, done from Java on the memory of the q/k/v
  * product and of the KV pool. For a few tokens the libtorch way (three views, the rotation
  * product, two multiplies and an add, a concat, an indexed put) costs about 70 µs a layer on the
- * 2-core machine, nearly all of it dispatch; this costs a few. The rotation is {@link RopeTables}'
- * own float arithmetic in the same order, so queries, keys and values come out bit for bit as the
+ * 2-core machine, nearly all of it dispatch; this costs a few. The rotation is the rope tables'
+ * own float arithmetic in the same order ({@link HostRope}), so queries, keys and values come out bit for bit as the
  * libtorch way leaves them.
  */
 public final class HostRopeWrite {
-    private final RopeTables rope;
+    private final HostRope rope;
     private final int heads;
     private final int kvHeads;
     private final int headDim;
 
-    public HostRopeWrite(RopeTables rope, int heads, int kvHeads, int headDim) {
+    public HostRopeWrite(HostRope rope, int heads, int kvHeads, int headDim) {
         this.rope = rope;
         this.heads = heads;
         this.kvHeads = kvHeads;

@@ -1,6 +1,5 @@
 package dev.ferry.engine.model.cpu;
 
-import dev.ferry.engine.model.Linear;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -9,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The product of a few rows with an fp32 {@code [out, in]} weight in SIMD Java ({@link
- * Linear.Form#VECTOR}). Each weight vector loaded feeds {@link #TILE} input rows, and a block of
+ * HostProduct.Kernel#VECTOR}). Each weight vector loaded feeds {@link #TILE} input rows, and a block of
  * weight rows is gone through by each tile of rows in turn while it sits in L2, so a product of
  * several tiles still reads its weights from memory once. At 2-4 rows OpenBLAS's GEMM and
  * libtorch's both fall far short of the memory stream a single row gets (12.6 MB of weights, one

@@ -1,10 +1,10 @@
-package dev.ferry.engine.model.cpu;
+package dev.ferry.engine.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.ferry.engine.model.Linear;
+import dev.ferry.engine.model.cpu.SmallStepThreads;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

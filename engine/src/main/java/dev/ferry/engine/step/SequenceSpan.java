@@ -1,4 +1,4 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.step;
 
 /**
  * One sequence's part of a flattened forward step.

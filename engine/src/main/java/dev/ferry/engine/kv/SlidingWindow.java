@@ -1,4 +1,4 @@
-package dev.ferry.engine.model;
+package dev.ferry.engine.kv;
 
 /**
  * Which keys a query sees under Mistral's sliding window, written once: the libtorch mask ({@link

@@ -136,6 +136,13 @@ class ModelFolderTest {
         return names;
     }
 
+    /** {@code text} as a ferry.properties on its own, outside any model folder, read. */
+    private ServingConfig readServingFile(String text) throws IOException {
+        Path file = dir.resolve("ferry.properties");
+        Files.writeString(file, text);
+        return ServingConfig.read(file);
+    }
+
     private static ModelLoadException openFails(Path model) {
         return assertThrows(ModelLoadException.class, () -> ModelFolder.open(model).close());
     }
@@ -598,9 +605,7 @@ class ModelFolderTest {
 
     @Test
     void servingFileMayGiveKvCacheAsAFractionAndLeaveTheRestUnset() throws IOException {
-        Path file = dir.resolve("ferry.properties");
-        Files.writeString(file, "kv-cache-memory=0.9\ntier=small\n");
-        ServingConfig s = ServingConfig.read(file);
+        ServingConfig s = readServingFile("kv-cache-memory=0.9\ntier=small\n");
         assertTrue(s.kvCacheMemory().isFraction());
         assertEquals(0.9, s.kvCacheMemory().fraction());
         assertEquals(ServingConfig.Tier.SMALL, s.tier());
@@ -611,9 +616,7 @@ class ModelFolderTest {
 
     @Test
     void servingFilePlacesReplicasOnDevicesWithAShareOfTheirKvBudget() throws IOException {
-        Path file = dir.resolve("ferry.properties");
-        Files.writeString(file, "device = gpu0, GPU(1),cuda:0\nreplicas = 2\nkv-cache-share = 0.25\n");
-        ServingConfig s = ServingConfig.read(file);
+        ServingConfig s = readServingFile("device = gpu0, GPU(1),cuda:0\nreplicas = 2\nkv-cache-share = 0.25\n");
         assertEquals(List.of("gpu0", "gpu1"), s.devices());
         assertEquals(2, s.replicas());
         assertEquals(0.25, s.kvCacheShare());
@@ -621,9 +624,8 @@ class ModelFolderTest {
 
     @Test
     void aKvShareAndAnOwnKvBudgetExcludeEachOther() throws IOException {
-        Path file = dir.resolve("ferry.properties");
-        Files.writeString(file, "kv-cache-memory = 1GiB\nkv-cache-share = 0.5\n");
-        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ServingConfig.read(file));
+        ModelLoadException e = assertThrows(ModelLoadException.class,
+                () -> readServingFile("kv-cache-memory = 1GiB\nkv-cache-share = 0.5\n"));
         assertMentions(e, "ferry.properties", "key 'kv-cache-share'", "kv-cache-memory");
     }
 

@@ -1,7 +1,6 @@
 package dev.ferry.bench;
 
 import ai.djl.ndarray.NDManager;
-import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sched.BatchBuilder;
 import dev.ferry.engine.sched.KvManager;
@@ -89,7 +88,7 @@ final class GpuStaticSection {
     private double timedPrefill(int batch, int repeats) {
         double[] t = new double[warmup + repeats];
         for (int r = 0; r < t.length; r++) {
-            KvManager kv = emptyKv();
+            KvManager kv = KvManager.withoutPrefixCaching(runner.kvSpec());
             List<Sequence> seqs = prompts(batch, 1000L * r);
             long s = System.nanoTime();
             step(seqs, kv);
@@ -100,7 +99,7 @@ final class GpuStaticSection {
 
     /** Median decode step with {@code batch} sequences all at a context of about {@code prompt} tokens. */
     private void decode(int batch) {
-        KvManager kv = emptyKv();
+        KvManager kv = KvManager.withoutPrefixCaching(runner.kvSpec());
         List<Sequence> seqs = prompts(batch, 0);
         prefillAll(seqs, kv);
         double[] t = new double[warmup + steps];
@@ -116,7 +115,7 @@ final class GpuStaticSection {
 
     /** {@code n} requests of {@code prompt} tokens, each generating {@code newTokens}: one prefill then newTokens - 1 decode steps. */
     private void endToEnd(int n) {
-        KvManager kv = emptyKv();
+        KvManager kv = KvManager.withoutPrefixCaching(runner.kvSpec());
         List<Sequence> seqs = prompts(n, 7);
         long s = System.nanoTime();
         prefillAll(seqs, kv);
@@ -128,11 +127,6 @@ final class GpuStaticSection {
         results.put("e2e_n" + n + "_s", ForwardBenchmark.round3(total));
         results.put("e2e_n" + n + "_prefill_s", ForwardBenchmark.round3((prefilled - s) / 1e9));
         results.put("e2e_n" + n + "_tok_s", ForwardBenchmark.round((double) n * newTokens / total));
-    }
-
-    /** The whole KV cache free: each part starts from an empty cache. */
-    private KvManager emptyKv() {
-        return new KvManager(new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false));
     }
 
     private List<Sequence> prompts(int n, long seed) {

@@ -143,6 +143,13 @@ class ModelFolderTest {
         return ServingConfig.read(file);
     }
 
+    /** Opening a tiny {@code arch} folder after {@code edit} changed its config.json fails: the failure. */
+    private ModelLoadException openFailsWithConfig(ModelArch arch, Consumer<ObjectNode> edit) throws IOException {
+        Path m = tiny(arch);
+        editJson(m.resolve("config.json"), edit);
+        return openFails(m);
+    }
+
     private static ModelLoadException openFails(Path model) {
         return assertThrows(ModelLoadException.class, () -> ModelFolder.open(model).close());
     }
@@ -248,27 +255,24 @@ class ModelFolderTest {
     @ParameterizedTest
     @EnumSource(ModelArch.class)
     void unknownArchitectureIsNamedWithTheSupportedOnes(ModelArch arch) throws IOException {
-        Path m = tiny(arch);
-        editJson(m.resolve("config.json"), c -> c.putArray("architectures").add("FooForCausalLM"));
-        assertMentions(openFails(m), "config.json", "FooForCausalLM", "not supported",
+        ModelLoadException e = openFailsWithConfig(arch, c -> c.putArray("architectures").add("FooForCausalLM"));
+        assertMentions(e, "config.json", "FooForCausalLM", "not supported",
                 "LlamaForCausalLM", "GPT2LMHeadModel");
     }
 
     @ParameterizedTest
     @EnumSource(ModelArch.class)
     void missingArchitecturesIsNamed(ModelArch arch) throws IOException {
-        Path m = tiny(arch);
-        editJson(m.resolve("config.json"), c -> c.remove("architectures"));
-        assertMentions(openFails(m), "config.json", "missing key 'architectures'");
+        ModelLoadException e = openFailsWithConfig(arch, c -> c.remove("architectures"));
+        assertMentions(e, "config.json", "missing key 'architectures'");
     }
 
     @ParameterizedTest
     @EnumSource(ModelArch.class)
     void missingHiddenSizeIsNamed(ModelArch arch) throws IOException {
-        Path m = tiny(arch);
         String key = gpt2(arch) ? "n_embd" : "hidden_size";
-        editJson(m.resolve("config.json"), c -> c.remove(key));
-        assertMentions(openFails(m), "config.json", "missing key '" + key + "'");
+        ModelLoadException e = openFailsWithConfig(arch, c -> c.remove(key));
+        assertMentions(e, "config.json", "missing key '" + key + "'");
     }
 
     @ParameterizedTest
@@ -285,34 +289,31 @@ class ModelFolderTest {
     @ParameterizedTest
     @EnumSource(value = ModelArch.class, names = {"LLAMA", "MISTRAL", "QWEN2"})
     void queryHeadsNotAMultipleOfKvHeadsIsRefused(ModelArch arch) throws IOException {
-        Path m = tiny(arch);
-        editJson(m.resolve("config.json"), c -> c.put("num_key_value_heads", 3));
-        assertMentions(openFails(m), "config.json", "num_attention_heads 4 is not a multiple of num_key_value_heads 3");
+        ModelLoadException e = openFailsWithConfig(arch, c -> c.put("num_key_value_heads", 3));
+        assertMentions(e, "config.json", "num_attention_heads 4 is not a multiple of num_key_value_heads 3");
     }
 
     @ParameterizedTest
     @EnumSource(value = ModelArch.class, names = {"LLAMA", "MISTRAL", "QWEN2"})
     void yarnRopeScalingIsRefused(ModelArch arch) throws IOException {
-        Path m = tiny(arch);
-        editJson(m.resolve("config.json"), c -> c.putObject("rope_scaling").put("rope_type", "yarn")
+        ModelLoadException e = openFailsWithConfig(arch, c -> c.putObject("rope_scaling").put("rope_type", "yarn")
                 .put("factor", 4.0).put("original_max_position_embeddings", 256));
-        assertMentions(openFails(m), "config.json", "rope_scaling.rope_type 'yarn' is not supported");
+        assertMentions(e, "config.json", "rope_scaling.rope_type 'yarn' is not supported");
     }
 
     @Test
     void llama3RopeScalingWithoutItsFactorsNamesTheMissingKey() throws IOException {
-        Path m = tiny(ModelArch.LLAMA);
-        editJson(m.resolve("config.json"), c -> c.putObject("rope_scaling").put("rope_type", "llama3").put("factor", 8.0));
-        assertMentions(openFails(m), "config.json", "rope_scaling.low_freq_factor");
+        ModelLoadException e = openFailsWithConfig(ModelArch.LLAMA,
+                c -> c.putObject("rope_scaling").put("rope_type", "llama3").put("factor", 8.0));
+        assertMentions(e, "config.json", "rope_scaling.low_freq_factor");
     }
 
     @ParameterizedTest
     @EnumSource(ModelArch.class)
     void unsupportedActivationIsNamed(ModelArch arch) throws IOException {
-        Path m = tiny(arch);
         String key = gpt2(arch) ? "activation_function" : "hidden_act";
-        editJson(m.resolve("config.json"), c -> c.put(key, "relu"));
-        assertMentions(openFails(m), "config.json", key + " 'relu' is not supported");
+        ModelLoadException e = openFailsWithConfig(arch, c -> c.put(key, "relu"));
+        assertMentions(e, "config.json", key + " 'relu' is not supported");
     }
 
     // ---- weights ----

@@ -2,7 +2,6 @@ package dev.ferry.bench;
 
 import ai.djl.ndarray.NDManager;
 import dev.ferry.engine.api.LoadOptions;
-import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sched.BatchBuilder;
 import dev.ferry.engine.sched.KvManager;
@@ -144,7 +143,7 @@ public final class ForwardBenchmark {
         int[] prompt = randomTokens(runner, tokens, 7);
         double[] times = new double[repeats + 1];
         for (int r = 0; r <= repeats; r++) {
-            KvManager kv = new KvManager(new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false));
+            KvManager kv = KvManager.withoutPrefixCaching(runner.kvSpec());
             Sequence seq = new Sequence(prompt);
             allocateUncomputed(kv, seq);
             long t0 = System.nanoTime();
@@ -160,7 +159,7 @@ public final class ForwardBenchmark {
     /** Prefills {@code batch} sequences to {@code context} tokens, then times greedy decode steps. */
     static Decode decode(ModelRunner runner, int batch, int context, int steps) {
         int blockSize = runner.kvSpec().blockSize();
-        KvManager kv = new KvManager(new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false));
+        KvManager kv = KvManager.withoutPrefixCaching(runner.kvSpec());
         List<Sequence> seqs = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
             Sequence s = new Sequence(randomTokens(runner, context, i));

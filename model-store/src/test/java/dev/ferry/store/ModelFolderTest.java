@@ -136,6 +136,20 @@ class ModelFolderTest {
         return names;
     }
 
+    /** {@code text} as a ferry.properties on its own, outside any model folder, read. */
+    private ServingConfig readServingFile(String text) throws IOException {
+        Path file = dir.resolve("ferry.properties");
+        Files.writeString(file, text);
+        return ServingConfig.read(file);
+    }
+
+    /** Opening a tiny {@code arch} folder after {@code edit} changed its config.json fails: the failure. */
+    private ModelLoadException openFailsWithConfig(ModelArch arch, Consumer<ObjectNode> edit) throws IOException {
+        Path m = tiny(arch);
+        editJson(m.resolve("config.json"), edit);
+        return openFails(m);
+    }
+
     private static ModelLoadException openFails(Path model) {
         return assertThrows(ModelLoadException.class, () -> ModelFolder.open(model).close());
     }
@@ -241,27 +255,24 @@ class ModelFolderTest {
     @ParameterizedTest
     @EnumSource(ModelArch.class)
     void unknownArchitectureIsNamedWithTheSupportedOnes(ModelArch arch) throws IOException {
-        Path m = tiny(arch);
-        editJson(m.resolve("config.json"), c -> c.putArray("architectures").add("FooForCausalLM"));
-        assertMentions(openFails(m), "config.json", "FooForCausalLM", "not supported",
+        ModelLoadException e = openFailsWithConfig(arch, c -> c.putArray("architectures").add("FooForCausalLM"));
+        assertMentions(e, "config.json", "FooForCausalLM", "not supported",
                 "LlamaForCausalLM", "GPT2LMHeadModel");
     }
 
     @ParameterizedTest
     @EnumSource(ModelArch.class)
     void missingArchitecturesIsNamed(ModelArch arch) throws IOException {
-        Path m = tiny(arch);
-        editJson(m.resolve("config.json"), c -> c.remove("architectures"));
-        assertMentions(openFails(m), "config.json", "missing key 'architectures'");
+        ModelLoadException e = openFailsWithConfig(arch, c -> c.remove("architectures"));
+        assertMentions(e, "config.json", "missing key 'architectures'");
     }
 
     @ParameterizedTest
     @EnumSource(ModelArch.class)
     void missingHiddenSizeIsNamed(ModelArch arch) throws IOException {
-        Path m = tiny(arch);
         String key = gpt2(arch) ? "n_embd" : "hidden_size";
-        editJson(m.resolve("config.json"), c -> c.remove(key));
-        assertMentions(openFails(m), "config.json", "missing key '" + key + "'");
+        ModelLoadException e = openFailsWithConfig(arch, c -> c.remove(key));
+        assertMentions(e, "config.json", "missing key '" + key + "'");
     }
 
     @ParameterizedTest
@@ -278,34 +289,31 @@ class ModelFolderTest {
     @ParameterizedTest
     @EnumSource(value = ModelArch.class, names = {"LLAMA", "MISTRAL", "QWEN2"})
     void queryHeadsNotAMultipleOfKvHeadsIsRefused(ModelArch arch) throws IOException {
-        Path m = tiny(arch);
-        editJson(m.resolve("config.json"), c -> c.put("num_key_value_heads", 3));
-        assertMentions(openFails(m), "config.json", "num_attention_heads 4 is not a multiple of num_key_value_heads 3");
+        ModelLoadException e = openFailsWithConfig(arch, c -> c.put("num_key_value_heads", 3));
+        assertMentions(e, "config.json", "num_attention_heads 4 is not a multiple of num_key_value_heads 3");
     }
 
     @ParameterizedTest
     @EnumSource(value = ModelArch.class, names = {"LLAMA", "MISTRAL", "QWEN2"})
     void yarnRopeScalingIsRefused(ModelArch arch) throws IOException {
-        Path m = tiny(arch);
-        editJson(m.resolve("config.json"), c -> c.putObject("rope_scaling").put("rope_type", "yarn")
+        ModelLoadException e = openFailsWithConfig(arch, c -> c.putObject("rope_scaling").put("rope_type", "yarn")
                 .put("factor", 4.0).put("original_max_position_embeddings", 256));
-        assertMentions(openFails(m), "config.json", "rope_scaling.rope_type 'yarn' is not supported");
+        assertMentions(e, "config.json", "rope_scaling.rope_type 'yarn' is not supported");
     }
 
     @Test
     void llama3RopeScalingWithoutItsFactorsNamesTheMissingKey() throws IOException {
-        Path m = tiny(ModelArch.LLAMA);
-        editJson(m.resolve("config.json"), c -> c.putObject("rope_scaling").put("rope_type", "llama3").put("factor", 8.0));
-        assertMentions(openFails(m), "config.json", "rope_scaling.low_freq_factor");
+        ModelLoadException e = openFailsWithConfig(ModelArch.LLAMA,
+                c -> c.putObject("rope_scaling").put("rope_type", "llama3").put("factor", 8.0));
+        assertMentions(e, "config.json", "rope_scaling.low_freq_factor");
     }
 
     @ParameterizedTest
     @EnumSource(ModelArch.class)
     void unsupportedActivationIsNamed(ModelArch arch) throws IOException {
-        Path m = tiny(arch);
         String key = gpt2(arch) ? "activation_function" : "hidden_act";
-        editJson(m.resolve("config.json"), c -> c.put(key, "relu"));
-        assertMentions(openFails(m), "config.json", key + " 'relu' is not supported");
+        ModelLoadException e = openFailsWithConfig(arch, c -> c.put(key, "relu"));
+        assertMentions(e, "config.json", key + " 'relu' is not supported");
     }
 
     // ---- weights ----
@@ -598,9 +606,7 @@ class ModelFolderTest {
 
     @Test
     void servingFileMayGiveKvCacheAsAFractionAndLeaveTheRestUnset() throws IOException {
-        Path file = dir.resolve("ferry.properties");
-        Files.writeString(file, "kv-cache-memory=0.9\ntier=small\n");
-        ServingConfig s = ServingConfig.read(file);
+        ServingConfig s = readServingFile("kv-cache-memory=0.9\ntier=small\n");
         assertTrue(s.kvCacheMemory().isFraction());
         assertEquals(0.9, s.kvCacheMemory().fraction());
         assertEquals(ServingConfig.Tier.SMALL, s.tier());
@@ -611,9 +617,7 @@ class ModelFolderTest {
 
     @Test
     void servingFilePlacesReplicasOnDevicesWithAShareOfTheirKvBudget() throws IOException {
-        Path file = dir.resolve("ferry.properties");
-        Files.writeString(file, "device = gpu0, GPU(1),cuda:0\nreplicas = 2\nkv-cache-share = 0.25\n");
-        ServingConfig s = ServingConfig.read(file);
+        ServingConfig s = readServingFile("device = gpu0, GPU(1),cuda:0\nreplicas = 2\nkv-cache-share = 0.25\n");
         assertEquals(List.of("gpu0", "gpu1"), s.devices());
         assertEquals(2, s.replicas());
         assertEquals(0.25, s.kvCacheShare());
@@ -621,9 +625,8 @@ class ModelFolderTest {
 
     @Test
     void aKvShareAndAnOwnKvBudgetExcludeEachOther() throws IOException {
-        Path file = dir.resolve("ferry.properties");
-        Files.writeString(file, "kv-cache-memory = 1GiB\nkv-cache-share = 0.5\n");
-        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ServingConfig.read(file));
+        ModelLoadException e = assertThrows(ModelLoadException.class,
+                () -> readServingFile("kv-cache-memory = 1GiB\nkv-cache-share = 0.5\n"));
         assertMentions(e, "ferry.properties", "key 'kv-cache-share'", "kv-cache-memory");
     }
 

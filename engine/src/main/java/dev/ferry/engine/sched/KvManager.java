@@ -2,6 +2,7 @@ package dev.ferry.engine.sched;
 
 import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.kv.BlockManager.BlockKey;
+import dev.ferry.engine.kv.KvCacheSpec;
 
 /**
  * The KV cache as sequences see it: slots for the tokens a sequence is about to compute, the cached
@@ -16,6 +17,14 @@ public final class KvManager {
 
     public KvManager(BlockManager blocks) {
         this.blocks = blocks;
+    }
+
+    /**
+     * All of {@code spec}'s blocks, free, and no prefix caching: what a benchmark or test that drives
+     * the model step by step without a scheduler starts from.
+     */
+    public static KvManager withoutPrefixCaching(KvCacheSpec spec) {
+        return new KvManager(new BlockManager(spec.numBlocks(), spec.blockSize(), false));
     }
 
     public int blockSize() {

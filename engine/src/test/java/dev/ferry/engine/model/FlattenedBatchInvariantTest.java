@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.ferry.engine.api.LoadOptions;
-import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sched.BatchBuilder;
 import dev.ferry.engine.sched.KvManager;
@@ -127,7 +126,7 @@ class FlattenedBatchInvariantTest {
         Stepper(ModelRunner runner, List<Sequence> seqs) {
             this.runner = runner;
             this.seqs = seqs;
-            this.kv = new KvManager(new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false));
+            this.kv = KvManager.withoutPrefixCaching(runner.kvSpec());
             this.lastPromptLogits = new float[seqs.size()][];
         }
 

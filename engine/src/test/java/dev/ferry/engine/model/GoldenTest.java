@@ -10,7 +10,6 @@ import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.api.SamplingParams;
-import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sched.BatchBuilder;
 import dev.ferry.engine.sched.KvManager;
@@ -79,7 +78,7 @@ class GoldenTest {
 
     private static float[] prefillLogits(ModelRunner runner, int[] prompt) {
         Sequence seq = new Sequence(prompt);
-        KvManager kv = new KvManager(new BlockManager(runner.kvSpec().numBlocks(), runner.kvSpec().blockSize(), false));
+        KvManager kv = KvManager.withoutPrefixCaching(runner.kvSpec());
         assertTrue(kv.allocate(seq, prompt.length));
         try (NDManager step = runner.newStepManager()) {
             float[] out = runner.forward(new BatchBuilder(runner.kvSpec().blockSize()).add(seq, prompt.length).build(), step)

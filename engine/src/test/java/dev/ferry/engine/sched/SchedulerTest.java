@@ -18,6 +18,15 @@ class SchedulerTest {
         return new Sequence(arrival, p, arrival, prompt);
     }
 
+    /** A scheduler over {@code blocks}, with {@code queued} added in order. */
+    private static Scheduler scheduler(int maxSeqs, int maxTokens, BlockManager blocks, Sequence... queued) {
+        Scheduler s = new Scheduler(maxSeqs, maxTokens, new KvManager(blocks));
+        for (Sequence q : queued) {
+            s.add(q);
+        }
+        return s;
+    }
+
     /** Applies a plan the way the engine loop does: computes the tokens and samples one where a span ends. */
     private static void complete(Scheduler s, Scheduler.Plan plan) {
         s.update(plan);
@@ -31,12 +40,9 @@ class SchedulerTest {
 
     @Test
     void decodesGoFirstAndALongPromptIsChunkedIntoTheBudget() {
-        BlockManager bm = new BlockManager(64, 16, false);
-        Scheduler s = new Scheduler(8, 32, new KvManager(bm));
         Sequence a = seq(1, Priority.INTERACTIVE, 5);
         Sequence b = seq(2, Priority.INTERACTIVE, 5);
-        s.add(a);
-        s.add(b);
+        Scheduler s = scheduler(8, 32, new BlockManager(64, 16, false), a, b);
         complete(s, s.schedule()); // both prefilled
         Sequence longOne = seq(3, Priority.INTERACTIVE, 100);
         s.add(longOne);
@@ -54,15 +60,11 @@ class SchedulerTest {
 
     @Test
     void aPromptStartingLikeOneBeingPrefilledWaitsAStepAndSharesItsBlocks() {
-        BlockManager bm = new BlockManager(64, 4, true);
-        Scheduler s = new Scheduler(8, 64, new KvManager(bm));
         int[] prefix = {9, 8, 7, 6, 5, 4, 3, 2};
         Sequence first = new Sequence(1, Priority.INTERACTIVE, 1, concat(prefix, 100));
         Sequence second = new Sequence(2, Priority.INTERACTIVE, 2, concat(prefix, 200));
         Sequence unrelated = seq(3, Priority.INTERACTIVE, 9);
-        s.add(first);
-        s.add(second);
-        s.add(unrelated);
+        Scheduler s = scheduler(8, 64, new BlockManager(64, 4, true), first, second, unrelated);
         Scheduler.Plan p = s.schedule();
         assertEquals(2, p.scheduled().size(), "the second waits, the unrelated one runs");
         assertTrue(s.isWaiting(second));
@@ -82,25 +84,19 @@ class SchedulerTest {
 
     @Test
     void interactiveRequestsAreAdmittedBeforeBatchOnes() {
-        BlockManager bm = new BlockManager(64, 16, false);
-        Scheduler s = new Scheduler(1, 64, new KvManager(bm));
         Sequence batch = seq(1, Priority.BATCH, 4);
         Sequence interactive = seq(2, Priority.INTERACTIVE, 4);
-        s.add(batch);
-        s.add(interactive);
+        Scheduler s = scheduler(1, 64, new BlockManager(64, 16, false), batch, interactive);
         assertSame(interactive, s.schedule().scheduled().get(0).sequence());
     }
 
     @Test
     void fullPoolPreemptsLowestPriorityLatestArrivalAndItResumesFromScratch() {
         BlockManager bm = new BlockManager(4, 4, false); // 16 token slots
-        Scheduler s = new Scheduler(8, 64, new KvManager(bm));
         Sequence old = seq(1, Priority.BATCH, 4);
         Sequence interactive = seq(2, Priority.INTERACTIVE, 4);
         Sequence young = seq(3, Priority.BATCH, 4);
-        s.add(old);
-        s.add(interactive);
-        s.add(young);
+        Scheduler s = scheduler(8, 64, bm, old, interactive, young);
         complete(s, s.schedule()); // 3 of 4 blocks used; each sequence now has 5 tokens
         // Each decode needs a second block: interactive takes the last one, old needs one more.
         Scheduler.Plan p = s.schedule();
@@ -116,11 +112,9 @@ class SchedulerTest {
     @Test
     void finishTakesASequenceOutOfEitherQueueAndFreesItsBlocks() {
         BlockManager bm = new BlockManager(16, 4, true);
-        Scheduler s = new Scheduler(1, 64, new KvManager(bm));
         Sequence running = seq(1, Priority.INTERACTIVE, 9);
         Sequence waiting = seq(2, Priority.INTERACTIVE, 9);
-        s.add(running);
-        s.add(waiting);
+        Scheduler s = scheduler(1, 64, bm, running, waiting);
         complete(s, s.schedule()); // only one sequence per step: the second still waits
         assertEquals(3, bm.checkConsistency());
         assertEquals(1, s.stats().running());

@@ -5,45 +5,43 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.ferry.engine.kv.KvCache;
 import dev.ferry.engine.model.Attention;
+import dev.ferry.engine.model.DecoderLayer;
 import dev.ferry.engine.model.DecoderModel;
+import dev.ferry.engine.model.DecoderStack;
 import dev.ferry.engine.model.Embedding;
 import dev.ferry.engine.model.Gelu;
 import dev.ferry.engine.model.LayerNorm;
 import dev.ferry.engine.model.Linear;
 import dev.ferry.engine.model.StepInputs;
 import dev.ferry.store.config.DecoderConfig;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * GPT-2: learned absolute positions, pre-LayerNorm blocks, a plain MLP with the tanh form of GELU
  * ("gelu_new"), and Conv1D weights stored {@code [in, out]}. Built by {@link Gpt2Loader}.
  */
-public final class Gpt2Model implements DecoderModel {
+public final class Gpt2Model extends DecoderStack<Gpt2Model.Layer> {
 
-    record Layer(LayerNorm ln1, Linear qkv, Linear out, LayerNorm ln2, Linear fc, Linear proj) {}
+    record Layer(LayerNorm ln1, Linear qkv, Linear out, LayerNorm ln2, Linear fc, Linear proj)
+            implements DecoderLayer {
+        @Override
+        public List<Linear> linears() {
+            return List.of(qkv, out, fc, proj);
+        }
+    }
 
-    private final DecoderConfig config;
-    private final NDManager manager;
-    private final DataType dtype;
     private final Embedding tokenEmbed;     // [vocab, hidden]
     private final Embedding positionEmbed;  // [positions, hidden]
-    private final Layer[] layers;
     private final LayerNorm finalNorm;
-    private final Linear lmHead;
     private final Attention attention;
     private final Gelu gelu;
 
     Gpt2Model(DecoderConfig config, NDManager manager, DataType dtype, Embedding tokenEmbed, Embedding positionEmbed,
               Layer[] layers, LayerNorm finalNorm, Linear lmHead) {
-        this.config = config;
-        this.manager = manager;
-        this.dtype = dtype;
+        super(config, manager, dtype, layers, lmHead);
         this.tokenEmbed = tokenEmbed;
         this.positionEmbed = positionEmbed;
-        this.layers = layers;
         this.finalNorm = finalNorm;
-        this.lmHead = lmHead;
         this.attention = Attention.unrotated(config, dtype);
         this.gelu = new Gelu(dtype, manager);
     }
@@ -78,35 +76,7 @@ public final class Gpt2Model implements DecoderModel {
     }
 
     @Override
-    public DecoderConfig config() {
-        return config;
-    }
-
-    @Override
-    public DataType dtype() {
-        return dtype;
-    }
-
-    @Override
     public Integer slidingWindow() {
         return null;
-    }
-
-    @Override
-    public List<Linear> linears() {
-        List<Linear> out = new ArrayList<>();
-        for (Layer l : layers) {
-            out.add(l.qkv);
-            out.add(l.out);
-            out.add(l.fc);
-            out.add(l.proj);
-        }
-        out.add(lmHead);
-        return out;
-    }
-
-    @Override
-    public void close() {
-        manager.close();
     }
 }

@@ -5,7 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.ferry.engine.kv.KvCache;
 import dev.ferry.engine.model.Attention;
+import dev.ferry.engine.model.DecoderLayer;
 import dev.ferry.engine.model.DecoderModel;
+import dev.ferry.engine.model.DecoderStack;
 import dev.ferry.engine.model.Embedding;
 import dev.ferry.engine.model.Linear;
 import dev.ferry.engine.model.RmsNorm;
@@ -13,7 +15,6 @@ import dev.ferry.engine.model.RopeTables;
 import dev.ferry.engine.model.StepInputs;
 import dev.ferry.engine.model.SwiGlu;
 import dev.ferry.store.config.DecoderConfig;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -22,29 +23,26 @@ import java.util.List;
  * {@link LlamaLoader}; q/k/v and gate/up are fused so each runs as one matrix product over all
  * tokens of the step.
  */
-public final class LlamaModel implements DecoderModel {
+public final class LlamaModel extends DecoderStack<LlamaModel.Layer> {
 
-    record Layer(RmsNorm inputNorm, Linear qkv, Linear out, RmsNorm postNorm, Linear gateUp, Linear down) {}
+    record Layer(RmsNorm inputNorm, Linear qkv, Linear out, RmsNorm postNorm, Linear gateUp, Linear down)
+            implements DecoderLayer {
+        @Override
+        public List<Linear> linears() {
+            return List.of(qkv, out, gateUp, down);
+        }
+    }
 
-    private final DecoderConfig config;
-    private final NDManager manager;
-    private final DataType dtype;
     private final Embedding embedTokens;  // [vocab, hidden]
-    private final Layer[] layers;
     private final RmsNorm finalNorm;
-    private final Linear lmHead;
     private final Attention attention;
     private final SwiGlu swiGlu;
 
     LlamaModel(DecoderConfig config, NDManager manager, DataType dtype, Embedding embedTokens, Layer[] layers,
                RmsNorm finalNorm, Linear lmHead, RopeTables rope) {
-        this.config = config;
-        this.manager = manager;
-        this.dtype = dtype;
+        super(config, manager, dtype, layers, lmHead);
         this.embedTokens = embedTokens;
-        this.layers = layers;
         this.finalNorm = finalNorm;
-        this.lmHead = lmHead;
         this.attention = Attention.rotary(config, dtype, rope);
         this.swiGlu = new SwiGlu(config.intermediateSize());
     }
@@ -80,35 +78,7 @@ public final class LlamaModel implements DecoderModel {
     }
 
     @Override
-    public DecoderConfig config() {
-        return config;
-    }
-
-    @Override
-    public DataType dtype() {
-        return dtype;
-    }
-
-    @Override
     public Integer slidingWindow() {
         return config.slidingWindow();
-    }
-
-    @Override
-    public List<Linear> linears() {
-        List<Linear> out = new ArrayList<>();
-        for (Layer l : layers) {
-            out.add(l.qkv);
-            out.add(l.out);
-            out.add(l.gateUp);
-            out.add(l.down);
-        }
-        out.add(lmHead);
-        return out;
-    }
-
-    @Override
-    public void close() {
-        manager.close();
     }
 }

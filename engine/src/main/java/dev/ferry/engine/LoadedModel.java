@@ -17,9 +17,16 @@ import dev.ferry.store.safetensors.TensorDtype;
  */
 public final class LoadedModel implements AutoCloseable {
     private final ModelRunner runner;
+    // fixed once loaded; the server reads both for every request
+    private final ModelLimits limits;
+    private final KvPoolSize kvPool;
 
     private LoadedModel(ModelRunner runner) {
         this.runner = runner;
+        this.limits = new ModelLimits(runner.folder().name(), runner.folder().config().vocabSize(),
+                runner.maxModelLen());
+        var spec = runner.kvSpec();
+        this.kvPool = new KvPoolSize(spec.numBlocks(), spec.blockSize(), spec.totalBytes());
     }
 
     /**
@@ -62,12 +69,11 @@ public final class LoadedModel implements AutoCloseable {
 
     /** What a request must fit in to run on this model: the engine checks it again at submit. */
     public ModelLimits limits() {
-        return new ModelLimits(folder().name(), folder().config().vocabSize(), maxModelLen());
+        return limits;
     }
 
     public KvPoolSize kvPool() {
-        var spec = runner.kvSpec();
-        return new KvPoolSize(spec.numBlocks(), spec.blockSize(), spec.totalBytes());
+        return kvPool;
     }
 
     ModelRunner runner() {

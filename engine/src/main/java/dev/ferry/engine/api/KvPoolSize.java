@@ -7,10 +7,4 @@ package dev.ferry.engine.api;
  * @param blockSize token slots per block
  * @param totalBytes what the pool takes on its device, all layers' keys and values
  */
-public record KvPoolSize(int numBlocks, int blockSize, long totalBytes) {
-
-    /** Tokens the pool holds when full. */
-    public long tokens() {
-        return (long) numBlocks * blockSize;
-    }
-}
+public record KvPoolSize(int numBlocks, int blockSize, long totalBytes) {}

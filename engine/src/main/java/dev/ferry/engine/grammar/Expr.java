@@ -33,7 +33,10 @@ public sealed interface Expr {
 
     /**
      * A regular expression in the documented subset (docs/grammar-syntax.md), matched in full
-     * (anchored at both ends), compiled to a deterministic automaton within the limits.
+     * (anchored at both ends), compiled to a deterministic automaton within the limits. When
+     * {@code withinJsonString}, the characters a JSON string must escape ({@code "}, {@code \\} and
+     * U+0000 to U+001F) are taken out of every character the pattern can match, so the matched
+     * text can stand between quotes as it is.
      */
-    record Pattern(String regex) implements Expr {}
+    record Pattern(String regex, boolean withinJsonString) implements Expr {}
 }

@@ -15,6 +15,7 @@ import dev.ferry.engine.platform.OneShotThread;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sample.SampleResult;
 import dev.ferry.engine.sample.TokenHistory;
+import dev.ferry.engine.sample.TokenMasks;
 import dev.ferry.engine.step.ForwardBatch;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.create.ModelArch;
@@ -345,7 +346,7 @@ public final class EngineBenchmark {
 
         @Override
         public SampleResult execute(ForwardBatch batch, List<SamplingParams> params, int[] positions,
-                                    List<TokenHistory> histories) {
+                                    List<TokenHistory> histories, TokenMasks masks) {
             long start = System.nanoTime();
             if (lastEnd != 0 && params.size() == seqs && batch.numTokens() == seqs) {
                 micros.recordValue((start - lastEnd) / 1000);

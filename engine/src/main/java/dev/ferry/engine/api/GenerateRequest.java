@@ -11,10 +11,13 @@ import java.util.List;
  * @param stop strings that end generation when they appear in the text; the stop text is not emitted
  * @param ignoreEos keep generating past the model's eos ids
  * @param deadlineNanos {@link System#nanoTime()} after which the request ends with DEADLINE; 0 for none
+ * @param constraint what the output must match, or null for free text. Under a constraint the
+ *     model's end tokens are allowed only where the format may end, and end the output there even
+ *     with {@code ignoreEos}; the output also ends as soon as the format is complete.
  */
 public record GenerateRequest(String requestId, int[] promptIds, int maxTokens, SamplingParams sampling,
                               List<Integer> stopTokenIds, List<String> stop, boolean ignoreEos, Priority priority,
-                              long deadlineNanos) {
+                              long deadlineNanos, OutputConstraint constraint) {
 
     public GenerateRequest {
         if (promptIds == null || promptIds.length == 0) {
@@ -38,24 +41,29 @@ public record GenerateRequest(String requestId, int[] promptIds, int maxTokens, 
         }
     }
 
-    /** A request with defaults: no stops, interactive, no deadline. */
+    /** A request with defaults: no stops, interactive, no deadline, free text. */
     public static GenerateRequest of(int[] promptIds, int maxTokens, SamplingParams sampling) {
-        return new GenerateRequest(null, promptIds, maxTokens, sampling, List.of(), List.of(), false, null, 0);
+        return new GenerateRequest(null, promptIds, maxTokens, sampling, List.of(), List.of(), false, null, 0, null);
     }
 
     public GenerateRequest withPriority(Priority p) {
-        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignoreEos, p, deadlineNanos);
+        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignoreEos, p, deadlineNanos, constraint);
     }
 
     public GenerateRequest withDeadline(long nanos) {
-        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignoreEos, priority, nanos);
+        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignoreEos, priority, nanos, constraint);
     }
 
     public GenerateRequest withStop(List<String> strings, List<Integer> ids) {
-        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, ids, strings, ignoreEos, priority, deadlineNanos);
+        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, ids, strings, ignoreEos, priority, deadlineNanos, constraint);
     }
 
     public GenerateRequest withIgnoreEos(boolean ignore) {
-        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignore, priority, deadlineNanos);
+        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignore, priority, deadlineNanos, constraint);
+    }
+
+    public GenerateRequest withConstraint(OutputConstraint c) {
+        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignoreEos, priority,
+                deadlineNanos, c);
     }
 }

@@ -6,6 +6,7 @@ import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.metrics.EngineMetrics.Dist;
 import dev.ferry.engine.sample.SampleResult;
 import dev.ferry.engine.sample.TokenHistory;
+import dev.ferry.engine.sample.TokenMasks;
 import dev.ferry.engine.sched.BatchBuilder;
 import dev.ferry.engine.sched.Scheduled;
 import dev.ferry.engine.sched.Scheduler;
@@ -43,6 +44,7 @@ final class EngineLoop implements Runnable {
     private final EngineMetrics metrics;
     private final Set<Integer> eosIds;
     private final int maxModelLen;
+    private final TokenMasks masks = new TokenMasks();
     private Thread thread;
     private volatile boolean sleeping;
     private volatile boolean closing;
@@ -187,6 +189,7 @@ final class EngineLoop implements Runnable {
         List<RequestState> sampled = new ArrayList<>();
         int[] positions = new int[plan.scheduled().size()];
         int prefillTokens = 0;
+        masks.clear();
         for (Scheduled s : plan.scheduled()) {
             Sequence seq = s.sequence();
             if (seq.numComputed() < seq.promptLength()) {
@@ -201,6 +204,11 @@ final class EngineLoop implements Runnable {
             batch.add(seq, s.numTokens());
             if (seq.numComputed() + s.numTokens() == seq.length()) {
                 positions[sampled.size()] = seq.length();
+                if (r.format != null) {
+                    long start = System.nanoTime();
+                    masks.add(sampled.size(), r.format.allowedTokens());
+                    r.formatNanos = System.nanoTime() - start;
+                }
                 params.add(r.request.sampling());
                 histories.add(r.history);
                 sampled.add(r);
@@ -208,7 +216,7 @@ final class EngineLoop implements Runnable {
         }
         ForwardBatch fb = batch.build();
         try {
-            SampleResult result = executor.execute(fb, params, Arrays.copyOf(positions, params.size()), histories);
+            SampleResult result = executor.execute(fb, params, Arrays.copyOf(positions, params.size()), histories, masks);
             return new Executed(sampled, result, fb.numTokens(), prefillTokens);
         } catch (RuntimeException e) {
             LOG.error("step of {} tokens failed", fb.numTokens(), e);
@@ -261,7 +269,13 @@ final class EngineLoop implements Runnable {
         output.publish(OutputEvent.token(r, token, withLogprobs ? result.logprobs()[row] : Float.NaN,
                 withLogprobs ? result.topTokenIds()[row] : null, withLogprobs ? result.topLogprobs()[row] : null));
         FinishReason reason = null;
-        if ((!r.request.ignoreEos() && eosIds.contains(token)) || r.request.stopTokenIds().contains(token)) {
+        boolean eos = eosIds.contains(token);
+        if (r.format != null && !advanceFormat(r, token)) {
+            retire(r, FinishReason.ERROR, "token " + token + " was sampled outside the output format");
+            return;
+        }
+        if ((eos && (!r.request.ignoreEos() || r.format != null)) || r.request.stopTokenIds().contains(token)
+                || (r.format != null && r.format.isComplete())) {
             reason = FinishReason.STOP;
         } else if (seq.numGenerated() >= r.request.maxTokens() || seq.length() >= maxModelLen) {
             reason = FinishReason.LENGTH;
@@ -269,6 +283,14 @@ final class EngineLoop implements Runnable {
         if (reason != null) {
             retire(r, reason, null);
         }
+    }
+
+    /** Moves the request's format past its token; records the format's work for this sequence and step. */
+    private boolean advanceFormat(RequestState r, int token) {
+        long start = System.nanoTime();
+        boolean accepted = r.format.accept(token);
+        metrics.record(Dist.FORMAT_US, (r.formatNanos + System.nanoTime() - start) / 1000);
+        return accepted;
     }
 
     /** Takes the request's sequence out of the scheduler, which frees its blocks, and publishes its one finish. */

@@ -1,6 +1,7 @@
 package dev.ferry.engine.loop;
 
 import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.OutputConstraint;
 import dev.ferry.engine.api.RequestHandle;
 import dev.ferry.engine.sample.TokenCounts;
 import dev.ferry.engine.sched.Sequence;
@@ -17,6 +18,8 @@ final class RequestState implements RequestHandle {
     final long submitNanos;
     /** Token counts for penalties, or null when the request uses none. */
     final TokenCounts history;
+    /** Where the output stands in its structured-output format, or null for free text. */
+    final OutputConstraint.Cursor format;
     private final Runnable wakeLoop;
 
     volatile boolean cancelled;
@@ -28,6 +31,8 @@ final class RequestState implements RequestHandle {
     boolean scheduledOnce;
     int cachedPromptTokens;
     long lastTokenNanos;
+    /** Time spent on this step's mask, added to by the advance past its token. */
+    long formatNanos;
 
     RequestState(GenerateRequest request, Sequence sequence, OutputProcessor output, long submitNanos, Runnable wakeLoop) {
         this.request = request;
@@ -35,6 +40,7 @@ final class RequestState implements RequestHandle {
         this.output = output;
         this.submitNanos = submitNanos;
         this.wakeLoop = wakeLoop;
+        format = request.constraint() == null ? null : request.constraint().start();
         if (request.sampling().hasPenalties()) {
             history = new TokenCounts();
             history.addPrompt(request.promptIds());

@@ -7,6 +7,7 @@ import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sample.SampleResult;
 import dev.ferry.engine.sample.Sampler;
 import dev.ferry.engine.sample.TokenHistory;
+import dev.ferry.engine.sample.TokenMasks;
 import dev.ferry.engine.step.ForwardBatch;
 import java.util.List;
 
@@ -21,13 +22,13 @@ public final class RunnerExecutor implements StepExecutor {
 
     @Override
     public SampleResult execute(ForwardBatch batch, List<SamplingParams> params, int[] positions,
-                                List<TokenHistory> histories) {
+                                List<TokenHistory> histories, TokenMasks masks) {
         try (NDManager step = runner.newStepManager()) {
             NDArray logits = runner.forward(batch, step);
             if (params.isEmpty()) {
                 return new SampleResult(new int[0], new float[0], new int[0][], new float[0][]); // only non-final prompt chunks
             }
-            return sampler.sample(logits, params, positions, histories);
+            return sampler.sample(logits, params, positions, histories, masks);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.ferry.engine.loop;
 import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.sample.SampleResult;
 import dev.ferry.engine.sample.TokenHistory;
+import dev.ferry.engine.sample.TokenMasks;
 import dev.ferry.engine.step.ForwardBatch;
 import java.util.List;
 
@@ -16,6 +17,8 @@ public interface StepExecutor {
      * @param params one per sampled row, in batch order
      * @param positions the position each sampled token will take
      * @param histories per sampled row, the token history for penalties (null where none)
+     * @param masks the allowed tokens of the sampled rows under a structured-output constraint (empty when none is)
      */
-    SampleResult execute(ForwardBatch batch, List<SamplingParams> params, int[] positions, List<TokenHistory> histories);
+    SampleResult execute(ForwardBatch batch, List<SamplingParams> params, int[] positions, List<TokenHistory> histories,
+                         TokenMasks masks);
 }

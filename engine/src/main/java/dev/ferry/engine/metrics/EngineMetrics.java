@@ -30,7 +30,13 @@ public final class EngineMetrics {
         /** Tokens in a step. */
         BATCH_TOKENS,
         /** Sequences in a step. */
-        BATCH_SEQS
+        BATCH_SEQS,
+        /**
+         * Structured-output work of one constrained sequence in one step: finding its allowed
+         * tokens (a cache lookup, or a walk of the vocabulary the first time its state is seen)
+         * and moving its format past the sampled token.
+         */
+        FORMAT_US
     }
 
     private final Map<Dist, Recorder> recorders = new EnumMap<>(Dist.class);

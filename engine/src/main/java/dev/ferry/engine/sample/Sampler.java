@@ -30,7 +30,9 @@ import java.util.List;
  * argmax (its first maximum); beside them, only the sampled rows go through the sampling ops.
  *
  * <p>Log-probabilities are vLLM V1's default "raw_logprobs": log-softmax of the model's logits as
- * they come, before penalties, temperature and truncation.
+ * they come, before penalties, temperature and truncation, but after a structured-output mask
+ * ({@link TokenMasks}): a constrained row reports the distribution it was sampled from, and its
+ * top alternatives list only allowed tokens.
  */
 public final class Sampler {
     private static final NDIndex ALL = new NDIndex(":, :");
@@ -40,9 +42,9 @@ public final class Sampler {
     /** Token ids travel to the host as float32, exact below 2^24. */
     private static final long MAX_PACKED_VOCAB = 1L << 24;
 
-    /** {@link #sample(NDArray, List, int[], List)} with no token histories, returning only the tokens. */
+    /** {@link #sample(NDArray, List, int[], List, TokenMasks)} with no histories or masks, returning only the tokens. */
     public int[] sample(NDArray logits, List<SamplingParams> params, int[] positions) {
-        return sample(logits, params, positions, null).tokens();
+        return sample(logits, params, positions, null, null).tokens();
     }
 
     /**
@@ -50,9 +52,10 @@ public final class Sampler {
      * @param params one per row
      * @param positions the position each row's token will take (keys the seeded uniform)
      * @param histories one per row, null entries (or a null list) for rows without penalties
+     * @param masks the allowed tokens of the constrained rows, or null when none is
      */
     public SampleResult sample(NDArray logits, List<SamplingParams> params, int[] positions,
-            List<TokenHistory> histories) {
+            List<TokenHistory> histories, TokenMasks masks) {
         int rows = params.size();
         Shape shape = logits.getShape();
         if (shape.dimension() != 2 || shape.get(0) != rows || positions.length != rows
@@ -70,7 +73,8 @@ public final class Sampler {
             anyPenalty |= p.hasPenalties() && histories != null && histories.get(r) != null;
             anyLogprobs |= p.wantsLogprobs();
         }
-        if (!anyRandom && !anyPenalty && !anyLogprobs) {
+        boolean constrained = masks != null && !masks.isEmpty();
+        if (!anyRandom && !anyPenalty && !anyLogprobs && !constrained) {
             try (NDArray ids = logits.argMax(1)) {
                 return new SampleResult(toInts(ids.toLongArray()), nans(rows), empty(rows), emptyFloats(rows));
             }
@@ -78,6 +82,9 @@ public final class Sampler {
         try (NDManager scope = logits.getManager().newSubManager()) {
             // A view owned by the scope, so every temporary derived from it is freed on return.
             NDArray raw = logits.get(scope, ALL).toType(DataType.FLOAT32, false);
+            if (constrained) {
+                raw = masks.apply(raw);
+            }
             NDArray x = anyPenalty ? Penalties.apply(raw, params, histories) : raw;
             NDArray chosen = anyRandom ? choose(x, params, positions) : x.argMax(1);
             if (!anyLogprobs) {
@@ -195,7 +202,7 @@ public final class Sampler {
         for (int j = 0; j < n; j++) {
             int r = (int) asking[j];
             chosenLogprobs[r] = packed[rows + j];
-            int k = (int) Math.min(params.get(r).logprobs(), vocab);
+            int k = finiteCount(packed, valuesAt + j * top, (int) Math.min(params.get(r).logprobs(), vocab));
             topIds[r] = new int[k];
             topLogprobs[r] = Arrays.copyOfRange(packed, valuesAt + j * top, valuesAt + j * top + k);
             for (int t = 0; t < k; t++) {
@@ -203,6 +210,15 @@ public final class Sampler {
             }
         }
         return new SampleResult(tokens, chosenLogprobs, topIds, topLogprobs);
+    }
+
+    /** How many of the {@code k} descending values from {@code at} are finite: a masked row's top ends at its last allowed token. */
+    private static int finiteCount(float[] values, int at, int k) {
+        int n = 0;
+        while (n < k && values[at + n] != Float.NEGATIVE_INFINITY) {
+            n++;
+        }
+        return n;
     }
 
     private static int[] toInts(long[] ids) {

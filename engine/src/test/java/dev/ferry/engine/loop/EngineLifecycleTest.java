@@ -19,6 +19,7 @@ import dev.ferry.engine.api.TokenStream;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sample.SampleResult;
 import dev.ferry.engine.sample.TokenHistory;
+import dev.ferry.engine.sample.TokenMasks;
 import dev.ferry.engine.step.ForwardBatch;
 import dev.ferry.engine.testing.TinyModels;
 import dev.ferry.store.ModelFolder;
@@ -41,7 +42,7 @@ class EngineLifecycleTest {
 
         @Override
         public SampleResult execute(ForwardBatch batch, List<SamplingParams> params, int[] positions,
-                                    List<TokenHistory> histories) {
+                                    List<TokenHistory> histories, TokenMasks masks) {
             int[] tokens = new int[params.size()];
             for (int i = 0; i < tokens.length; i++) {
                 tokens[i] = 3 + random.nextInt(400);

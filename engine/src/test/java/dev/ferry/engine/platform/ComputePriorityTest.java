@@ -13,6 +13,7 @@ import dev.ferry.engine.api.TokenStream;
 import dev.ferry.engine.loop.StepExecutor;
 import dev.ferry.engine.sample.SampleResult;
 import dev.ferry.engine.sample.TokenHistory;
+import dev.ferry.engine.sample.TokenMasks;
 import dev.ferry.engine.step.ForwardBatch;
 import dev.ferry.engine.testing.TinyModels;
 import dev.ferry.store.ModelFolder;
@@ -34,7 +35,7 @@ class ComputePriorityTest {
 
         @Override
         public SampleResult execute(ForwardBatch batch, List<SamplingParams> params, int[] positions,
-                                    List<TokenHistory> histories) {
+                                    List<TokenHistory> histories, TokenMasks masks) {
             nice.set(currentNice());
             int n = params.size();
             return new SampleResult(new int[n], new float[n], new int[n][0], new float[n][0]);
@@ -55,7 +56,7 @@ class ComputePriorityTest {
             NiceRecordingExecutor executor = new NiceRecordingExecutor();
             try (Engine engine = Engine.start(executor, spec, EngineConfig.DEFAULTS.withComputeNice(computeNice))) {
                 TokenStream stream = engine.submit(new GenerateRequest("r", new int[] {5, 6, 7}, 2,
-                        SamplingParams.greedy(), List.of(), List.of(), true, Priority.INTERACTIVE, 0));
+                        SamplingParams.greedy(), List.of(), List.of(), true, Priority.INTERACTIVE, 0, null));
                 stream.await();
             }
             return executor.nice.get();

@@ -212,7 +212,7 @@ class SamplerTest {
         }
         assertTrue(changed > 0, "the fixture should move some argmaxes");
         try (NDManager m = NDManager.newBaseManager()) {
-            SampleResult res = sampler.sample(m.create(logits, new Shape(rows, VOCAB)), params, new int[rows], histories);
+            SampleResult res = sampler.sample(m.create(logits, new Shape(rows, VOCAB)), params, new int[rows], histories, null);
             assertArrayEquals(expected, res.tokens());
         }
     }
@@ -229,7 +229,7 @@ class SamplerTest {
                 int[] positions = new int[rows];
                 Arrays.fill(positions, 100 + step);
                 SampleResult res = sampler.sample(m.create(b.logits, new Shape(rows, VOCAB)), b.params, positions,
-                        b.histories());
+                        b.histories(), null);
                 for (int r = 0; r < rows; r++) {
                     assertEquals(b.hostDraw(r, positions[r]), res.tokens()[r], "row " + r + " " + b.params.get(r));
                 }
@@ -314,7 +314,7 @@ class SamplerTest {
         List<TokenHistory> histories = Arrays.asList(null, null, null, history(prompt, new int[0]), null);
         try (NDManager m = NDManager.newBaseManager()) {
             SampleResult res = sampler.sample(m.create(logits, new Shape(rows, VOCAB)), params, new int[] {1, 2, 3, 4, 5},
-                    histories);
+                    histories, null);
             for (int r = 0; r < rows; r++) {
                 float[] row = Arrays.copyOfRange(logits, r * VOCAB, (r + 1) * VOCAB);
                 double[] lp = HostSampler.logSoftmax(row);   // raw: before the penalty of row 3
@@ -343,7 +343,7 @@ class SamplerTest {
         float[] logits = randomLogits(rnd, 2 * VOCAB, 2);
         try (NDManager m = NDManager.newBaseManager()) {
             SampleResult res = sampler.sample(m.create(logits, new Shape(2, VOCAB)),
-                    List.of(SamplingParams.greedy().withLogprobs(3), SamplingParams.greedy()), new int[2], null);
+                    List.of(SamplingParams.greedy().withLogprobs(3), SamplingParams.greedy()), new int[2], null, null);
             float[] row = Arrays.copyOf(logits, VOCAB);
             double[] lp = HostSampler.logSoftmax(row);
             int best = HostSampler.argmax(toDouble(row));
@@ -364,11 +364,11 @@ class SamplerTest {
         int[] positions = rnd.ints(rows, 0, 1000).toArray();
         try (NDManager m = NDManager.newBaseManager()) {
             SampleResult together = sampler.sample(m.create(b.logits, new Shape(rows, VOCAB)), b.params, positions,
-                    b.histories());
+                    b.histories(), null);
             for (int r = 0; r < rows; r++) {
                 float[] row = Arrays.copyOfRange(b.logits, r * VOCAB, (r + 1) * VOCAB);
                 SampleResult alone = sampler.sample(m.create(row, new Shape(1, VOCAB)), List.of(b.params.get(r)),
-                        new int[] {positions[r]}, Arrays.asList(b.histories().get(r)));
+                        new int[] {positions[r]}, Arrays.asList(b.histories().get(r)), null);
                 String what = "row " + r + " " + b.params.get(r);
                 assertEquals(alone.tokens()[0], together.tokens()[r], what);
                 assertEquals(alone.logprobs()[0], together.logprobs()[r], 0f, what);
@@ -385,7 +385,7 @@ class SamplerTest {
             float[] logits = {1f, 3f, 3f, 0f, 2f, 2f, 1f, 2f, 1f, 1f, 1f, 1f};
             SampleResult res = sampler.sample(m.create(logits, new Shape(3, 4)),
                     List.of(SamplingParams.greedy(), SamplingParams.greedy(), SamplingParams.of(1, 0, 1, 1)),
-                    new int[3], null);
+                    new int[3], null, null);
             assertEquals(1, res.tokens()[0]);
             assertEquals(0, res.tokens()[1]);
         }
@@ -408,7 +408,7 @@ class SamplerTest {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray x = m.create(logits, new Shape(rows, VOCAB));
             int before = m.getManagedArrays().size();
-            SampleResult res = sampler.sample(x, params, new int[rows], histories);
+            SampleResult res = sampler.sample(x, params, new int[rows], histories, null);
             assertArrayEquals(expected, res.tokens());
             for (int r = 0; r < rows; r++) {
                 assertTrue(Float.isNaN(res.logprobs()[r]));
@@ -416,7 +416,7 @@ class SamplerTest {
             }
             assertEquals(before, m.getManagedArrays().size(), "the fast path closes its argmax");
             Batch b = randomBatch(rnd, rows);
-            sampler.sample(m.create(b.logits, new Shape(rows, VOCAB)), b.params, new int[rows], b.histories());
+            sampler.sample(m.create(b.logits, new Shape(rows, VOCAB)), b.params, new int[rows], b.histories(), null);
             assertEquals(before + 1, m.getManagedArrays().size(), "the full path frees its temporaries");
         }
     }
@@ -425,7 +425,7 @@ class SamplerTest {
     void singleRowKeepsItsShape() {
         try (NDManager m = NDManager.newBaseManager()) {
             SampleResult res = sampler.sample(m.create(new float[] {0f, 1f, 5f}, new Shape(1, 3)),
-                    List.of(SamplingParams.of(0.5, 2, 0.9, 1).withLogprobs(2)), new int[] {0}, null);
+                    List.of(SamplingParams.of(0.5, 2, 0.9, 1).withLogprobs(2)), new int[] {0}, null, null);
             assertEquals(2, res.tokens()[0]);
             assertArrayEquals(new int[] {2, 1}, res.topTokenIds()[0]);
         }
@@ -459,7 +459,7 @@ class SamplerTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> sampler.sample(m.create(new float[4], new Shape(1, 4)),
                             List.of(SamplingParams.greedy().withPresencePenalty(1)), new int[1],
-                            List.of(history(new int[0], new int[] {7}))));
+                            List.of(history(new int[0], new int[] {7})), null));
             assertTrue(e.getMessage().contains("token 7"), e.getMessage());
         }
     }

@@ -1,8 +1,8 @@
 package dev.ferry.store.create;
 
+import dev.ferry.store.tokenizer.ByteLevelAlphabet;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -30,36 +30,7 @@ final class ByteLevelBpe {
             "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
             Pattern.UNICODE_CHARACTER_CLASS); // \s as Unicode White_Space, as in the Rust regex engine
 
-    private static final String[] BYTE_TO_CHAR = new String[256];
-    private static final List<String> ALPHABET; // the 256 byte tokens in GPT-2's vocab order
-
-    static {
-        // bytes_to_unicode(): printable Latin-1 bytes stand for themselves, the other 68 map to U+0100..
-        List<Integer> order = new ArrayList<>();
-        for (int b = 0; b < 256; b++) {
-            if ((b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF)) {
-                order.add(b);
-                BYTE_TO_CHAR[b] = String.valueOf((char) b);
-            }
-        }
-        int n = 0;
-        for (int b = 0; b < 256; b++) {
-            if (BYTE_TO_CHAR[b] == null) {
-                order.add(b);
-                BYTE_TO_CHAR[b] = String.valueOf((char) (256 + n++));
-            }
-        }
-        List<String> alphabet = new ArrayList<>();
-        order.forEach(b -> alphabet.add(BYTE_TO_CHAR[b]));
-        ALPHABET = Collections.unmodifiableList(alphabet);
-    }
-
     private ByteLevelBpe() {
-    }
-
-    /** The 256 single-byte tokens, in the order GPT-2 numbers them. */
-    static List<String> alphabet() {
-        return ALPHABET;
     }
 
     /** GPT-2's pre-tokenization: the regex matches cover the text completely. */
@@ -76,7 +47,7 @@ final class ByteLevelBpe {
     static List<String> byteSymbols(String piece) {
         List<String> symbols = new ArrayList<>();
         for (byte b : piece.getBytes(StandardCharsets.UTF_8)) {
-            symbols.add(BYTE_TO_CHAR[b & 0xff]);
+            symbols.add(String.valueOf(ByteLevelAlphabet.charOf(b)));
         }
         return symbols;
     }

@@ -1,5 +1,6 @@
 package dev.ferry.store.create;
 
+import dev.ferry.store.tokenizer.ByteLevelAlphabet;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +36,7 @@ final class TokenizerJson {
         if (sp.placedFirst()) {
             sp.tokens().forEach(t -> vocab.put(t, vocab.size()));
         }
-        ByteLevelBpe.alphabet().forEach(ch -> vocab.put(ch, vocab.size()));
+        ByteLevelAlphabet.inVocabOrder().forEach(ch -> vocab.put(ch, vocab.size()));
         merges.forEach(m -> vocab.putIfAbsent(m.merged(), vocab.size())); // two merges may spell one token
         Map<String, Integer> specialIds = new LinkedHashMap<>();
         int nextId = vocab.size();

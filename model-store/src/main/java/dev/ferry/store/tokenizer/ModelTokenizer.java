@@ -21,11 +21,13 @@ public final class ModelTokenizer implements AutoCloseable {
     public static final String FILE = "tokenizer.json";
 
     private final HuggingFaceTokenizer tokenizer;
+    private final Path file;
     private final int size;
     private final Set<Integer> specialIds;
 
-    private ModelTokenizer(HuggingFaceTokenizer tokenizer, int size, Set<Integer> specialIds) {
+    private ModelTokenizer(HuggingFaceTokenizer tokenizer, Path file, int size, Set<Integer> specialIds) {
         this.tokenizer = tokenizer;
+        this.file = file;
         this.size = size;
         this.specialIds = specialIds;
     }
@@ -54,7 +56,7 @@ public final class ModelTokenizer implements AutoCloseable {
         try {
             HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(file,
                     Map.of("truncation", "false", "padding", "false", "addSpecialTokens", "true"));
-            return new ModelTokenizer(tok, size, Set.copyOf(special));
+            return new ModelTokenizer(tok, file, size, Set.copyOf(special));
         } catch (IOException | RuntimeException e) {
             throw new ModelLoadException(FILE + ": the tokenizers library rejected it: " + e.getMessage(), e);
         }
@@ -94,6 +96,14 @@ public final class ModelTokenizer implements AutoCloseable {
     /** One token on its own, special tokens included (the text of a logprobs alternative). */
     public String tokenText(int id) {
         return tokenizer.decode(new long[] {id}, false);
+    }
+
+    /**
+     * The bytes each id adds to the output text, null for special tokens and unused ids: what a
+     * grammar matches tokens by. Reads tokenizer.json again, so call it once and keep the result.
+     */
+    public byte[][] tokenBytes() {
+        return TokenBytes.read(JsonFiles.readObject(file), size, this::tokenText);
     }
 
     @Override

@@ -114,7 +114,7 @@ final class RequestsFile {
         }
         return new GenerateRequest(n.has("id") ? n.get("id").asText() : String.valueOf(index), prompt,
                 (int) integer(n, "max_tokens", defaultMaxTokens, where), s, stopIds, stop,
-                n.path("ignore_eos").asBoolean(false), priority, 0);
+                n.path("ignore_eos").asBoolean(false), priority, 0, null);
     }
 
     private static int[] ints(JsonNode a, String field, String where) {

@@ -53,7 +53,10 @@ public final class FerryMetrics implements MultiCollector {
             new Distribution(Dist.STEP_US, "ferry_step_duration_seconds", Unit.SECONDS, 1 / Snapshots.MICROS_PER_SECOND,
                     "One engine iteration that ran a step"),
             new Distribution(Dist.BATCH_TOKENS, "ferry_batch_tokens", null, 1, "Tokens in one step"),
-            new Distribution(Dist.BATCH_SEQS, "ferry_batch_sequences", null, 1, "Sequences in one step"));
+            new Distribution(Dist.BATCH_SEQS, "ferry_batch_sequences", null, 1, "Sequences in one step"),
+            new Distribution(Dist.FORMAT_US, "ferry_structured_output_step_seconds", Unit.SECONDS,
+                    1 / Snapshots.MICROS_PER_SECOND,
+                    "Structured-output work of one constrained sequence in one step (its token mask and its advance)"));
 
     private final ModelRegistry models;
     private final StreamStats streams;

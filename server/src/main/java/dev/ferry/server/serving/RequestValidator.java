@@ -34,7 +34,7 @@ final class RequestValidator {
         SamplingParams sampling = sampling(asked.sampling(), model.folder().generation());
         checkStops(asked, model.loaded().limits());
         return new GenerateRequest(requestId, prompt, maxTokens, sampling, asked.stopTokenIds(), asked.stop(),
-                asked.ignoreEos(), asked.priority(), asked.deadlineNanos());
+                asked.ignoreEos(), asked.priority(), asked.deadlineNanos(), null);
     }
 
     private static int maxTokens(Integer requested, int promptTokens, int context) {

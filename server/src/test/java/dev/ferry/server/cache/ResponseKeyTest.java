@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class ResponseKeyTest {
     static final SamplingParams SAMPLED = SamplingParams.of(0.8, 40, 0.9, 7);
     static final GenerateRequest BASE = new GenerateRequest("a", new int[] {1, 2, 3}, 16, SAMPLED, List.of(5),
-            List.of("x"), false, Priority.INTERACTIVE, 0);
+            List.of("x"), false, Priority.INTERACTIVE, 0, null);
 
     static ResponseKey key(GenerateRequest r) {
         return ResponseKey.of("hash", "f32", "cpu()", r);
@@ -22,13 +22,13 @@ class ResponseKeyTest {
 
     static GenerateRequest sampled(UnaryOperator<SamplingParams> change) {
         return new GenerateRequest("a", BASE.promptIds(), BASE.maxTokens(), change.apply(SAMPLED), BASE.stopTokenIds(),
-                BASE.stop(), false, null, 0);
+                BASE.stop(), false, null, 0, null);
     }
 
     @Test
     void requestIdPriorityAndDeadlineDoNotChangeTheKey() {
         GenerateRequest other = new GenerateRequest("b", new int[] {1, 2, 3}, 16, SAMPLED, List.of(5), List.of("x"),
-                false, Priority.BATCH, System.nanoTime());
+                false, Priority.BATCH, System.nanoTime(), null);
         assertEquals(key(BASE), key(other));
         assertEquals(key(BASE).redisKey(), key(other).redisKey());
     }
@@ -36,8 +36,8 @@ class ResponseKeyTest {
     @Test
     void everyFieldThatShapesTheAnswerChangesTheKey() {
         List<GenerateRequest> variants = List.of(
-                new GenerateRequest("a", new int[] {1, 2, 4}, 16, SAMPLED, List.of(5), List.of("x"), false, null, 0),
-                new GenerateRequest("a", BASE.promptIds(), 17, SAMPLED, List.of(5), List.of("x"), false, null, 0),
+                new GenerateRequest("a", new int[] {1, 2, 4}, 16, SAMPLED, List.of(5), List.of("x"), false, null, 0, null),
+                new GenerateRequest("a", BASE.promptIds(), 17, SAMPLED, List.of(5), List.of("x"), false, null, 0, null),
                 BASE.withStop(List.of("y"), List.of(5)),
                 BASE.withStop(List.of("x"), List.of(6)),
                 BASE.withIgnoreEos(true),

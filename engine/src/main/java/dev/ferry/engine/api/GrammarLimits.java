@@ -1,4 +1,4 @@
-package dev.ferry.engine.grammar;
+package dev.ferry.engine.api;
 
 /**
  * Bounds that keep a hostile schema or grammar from costing more than milliseconds and megabytes

@@ -22,7 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * A model store holding one tiny random Llama ("tiny", fixed seed, context 256) loaded on the CPU,
+ * A model store holding one tiny random Llama ("tiny", fixed seed, context 256 unless asked) loaded on the CPU,
  * and the serving context over it: what the server tests run against.
  */
 public final class ServingFixture implements AutoCloseable {
@@ -38,8 +38,17 @@ public final class ServingFixture implements AutoCloseable {
     });
 
     public ServingFixture(Path store, ApiKeys keys, ServingLimits limits, EngineConfig engine) throws IOException {
+        this(store, keys, limits, engine, tiny().maxPosition());
+    }
+
+    /**
+     * @param context the model's context length: structured output from random weights needs room,
+     *     as a JSON string ends only when a closing quote happens to be drawn
+     */
+    public ServingFixture(Path store, ApiKeys keys, ServingLimits limits, EngineConfig engine, int context)
+            throws IOException {
         this.store = store;
-        createTinyModel(store.resolve(MODEL));
+        create(tiny().withSeed(11).withMaxPosition(context), store.resolve(MODEL));
         registry = new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(), serving -> engine));
         registry.loadAll();
         ServerMetrics metrics = ServerMetrics.countingOnly();

@@ -43,6 +43,7 @@ final class LiveServer implements BeforeAllCallback, AfterAllCallback {
     private final ApiKeys keys;
     private final ServingLimits limits;
     private final EngineConfig engineConfig;
+    private final int context;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private Path store;
     private NettyTransport transport;
@@ -54,15 +55,21 @@ final class LiveServer implements BeforeAllCallback, AfterAllCallback {
     }
 
     LiveServer(ApiKeys keys, ServingLimits limits, EngineConfig engineConfig) {
+        this(keys, limits, engineConfig, 256);
+    }
+
+    /** @param context the tiny model's context length (256 unless a test needs long outputs) */
+    LiveServer(ApiKeys keys, ServingLimits limits, EngineConfig engineConfig, int context) {
         this.keys = keys;
         this.limits = limits;
         this.engineConfig = engineConfig;
+        this.context = context;
     }
 
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         store = Files.createTempDirectory("ferry-http-test");
-        fixture = new ServingFixture(store, keys, limits, engineConfig);
+        fixture = new ServingFixture(store, keys, limits, engineConfig, context);
         transport = new NettyTransport(2);
         server = HttpApiServer.start(fixture.context, transport, "127.0.0.1", 0);
     }

@@ -1,0 +1,76 @@
+package dev.ferry.engine.grammar;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The rules one compile produces. Anything referred to from two places becomes a rule, so a
+ * schema's grammar grows with the schema instead of doubling with each level of nesting, and a
+ * {@code $ref} becomes a rule so that recursion can refer back to it.
+ */
+final class JsonRuleTable {
+    private final Map<String, Expr> rules = new LinkedHashMap<>();
+    private final Set<String> reserved = new HashSet<>();
+
+    /** A fresh rule name from {@code hint}; define it before the compile ends. */
+    String reserve(String hint) {
+        String base = hint.replaceAll("[^A-Za-z0-9]+", "-").replaceAll("^-|-$", "");
+        if (base.isEmpty()) {
+            base = "rule";
+        }
+        String name = base;
+        for (int n = 2; !reserved.add(name); n++) {
+            name = base + "-" + n;
+        }
+        return name;
+    }
+
+    void define(String name, Expr expr) {
+        rules.put(name, expr);
+    }
+
+    /** {@code expr} itself when it is small, else a reference to a new rule holding it. */
+    Expr share(String hint, Expr expr) {
+        if (JsonExprs.isSmall(expr)) {
+            return expr;
+        }
+        String name = reserve(hint);
+        define(name, expr);
+        return new Expr.RuleRef(name);
+    }
+
+    /**
+     * The rules reachable from {@code root}: a branch that turned out unsatisfiable may have left
+     * rules behind that refer to a rule it never defined.
+     */
+    GrammarSpec spec(String root) {
+        Map<String, Expr> reachable = new LinkedHashMap<>();
+        Deque<String> pending = new ArrayDeque<>(List.of(root));
+        while (!pending.isEmpty()) {
+            String name = pending.pop();
+            if (!reachable.containsKey(name)) {
+                Expr expr = rules.get(name);
+                reachable.put(name, expr);
+                collectRefs(expr, pending);
+            }
+        }
+        return new GrammarSpec(reachable, root);
+    }
+
+    private static void collectRefs(Expr expr, Deque<String> into) {
+        if (expr instanceof Expr.RuleRef ref) {
+            into.push(ref.name());
+        } else if (expr instanceof Expr.Seq seq) {
+            seq.parts().forEach(part -> collectRefs(part, into));
+        } else if (expr instanceof Expr.Alt alt) {
+            alt.options().forEach(option -> collectRefs(option, into));
+        } else if (expr instanceof Expr.Repeat repeat) {
+            collectRefs(repeat.body(), into);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.ferry.engine.grammar;
+
+import dev.ferry.engine.api.OutputConstraint;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A {@link Grammar} bound to one model's {@link TokenVocabulary}: the format a request carries.
+ * The tokens allowed at a state are found by walking the vocabulary's byte trie along the
+ * grammar's transitions, skipping every subtree whose prefix the grammar refuses; the result is
+ * cached per state (up to {@link #MASK_CACHE_BYTES} of masks), so a state seen before costs one
+ * lookup. Safe for any number of threads; each sequence gets its own {@link GrammarMatcher}.
+ */
+public final class TokenGrammar implements OutputConstraint {
+
+    /** Memory the cached masks of one token grammar may take. */
+    static final long MASK_CACHE_BYTES = 32L << 20;
+
+    private final ParseStates states;
+    private final TokenVocabulary vocab;
+    private final List<String> ignored;
+    private final int[] classOf;
+    private final int maskWords;
+    private final int maxMasks;
+    private final ConcurrentHashMap<ParseState, long[]> masks = new ConcurrentHashMap<>();
+
+    /** @param ignored parts of the format that are not enforced, for a warning (see {@link #ignored()}) */
+    public TokenGrammar(Grammar grammar, TokenVocabulary vocab, List<String> ignored) {
+        this.states = grammar.states();
+        this.vocab = vocab;
+        this.ignored = List.copyOf(ignored);
+        this.classOf = states.classTable();
+        this.maskWords = (vocab.size() + 63) >>> 6;
+        this.maxMasks = (int) Math.max(16, MASK_CACHE_BYTES / (8L * Math.max(1, maskWords)));
+    }
+
+    @Override
+    public GrammarMatcher start() {
+        return new GrammarMatcher(this, states.start());
+    }
+
+    @Override
+    public List<String> ignored() {
+        return ignored;
+    }
+
+    /** The tokens allowed at {@code s}, with the end ids where it accepts; never empty. Not to be written to. */
+    long[] allowed(ParseState s) {
+        if (!s.isCached()) {
+            return computeMask(s);
+        }
+        long[] mask = masks.get(s);
+        if (mask == null) {
+            mask = computeMask(s);
+            if (masks.size() < maxMasks) {
+                long[] raced = masks.putIfAbsent(s, mask);
+                mask = raced != null ? raced : mask;
+            }
+        }
+        return mask;
+    }
+
+    /** The state after the text of {@code token}, or {@link ParseState#DEAD} if it is no text or not allowed. */
+    ParseState after(ParseState s, int token) {
+        byte[] text = vocab.textOf(token);
+        if (text == null) {
+            return ParseState.DEAD;
+        }
+        for (byte b : text) {
+            s = states.next(s, b & 0xFF);
+            if (s == ParseState.DEAD) {
+                break;
+            }
+        }
+        return s;
+    }
+
+    boolean isEnd(int token) {
+        return vocab.isEnd(token);
+    }
+
+    boolean isComplete(ParseState s) {
+        return states.isComplete(s);
+    }
+
+    private long[] computeMask(ParseState s) {
+        long[] mask = new long[maskWords];
+        boolean any = false;
+        TokenTrie trie = vocab.trie();
+        byte[] label = trie.label;
+        int[] depth = trie.depth;
+        int[] subtreeEnd = trie.subtreeEnd;
+        int[] tokenStart = trie.tokenStart;
+        int[] tokenIds = trie.tokenIds;
+        ParseState[] path = new ParseState[trie.maxDepth + 1];    // path[d]: the state after the node's first d bytes
+        path[0] = s;
+        int n = trie.nodeCount();
+        int i = 1;
+        while (i < n) {
+            int d = depth[i];
+            ParseState from = path[d - 1];
+            int b = label[i] & 0xFF;
+            ParseState to = from.next != null ? from.next[classOf[b]] : null;
+            if (to == null) {
+                to = states.next(from, b);
+            }
+            if (to == ParseState.DEAD) {
+                i = subtreeEnd[i];
+                continue;
+            }
+            path[d] = to;
+            for (int k = tokenStart[i], end = tokenStart[i + 1]; k < end; k++) {
+                int id = tokenIds[k];
+                mask[id >>> 6] |= 1L << id;
+                any = true;
+            }
+            i++;
+        }
+        if (s.accepting || !any) {
+            for (int id : vocab.endIds()) {
+                mask[id >>> 6] |= 1L << id;
+            }
+        }
+        return mask;
+    }
+}

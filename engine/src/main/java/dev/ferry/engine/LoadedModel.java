@@ -1,8 +1,14 @@
 package dev.ferry.engine;
 
+import dev.ferry.engine.api.GrammarLimits;
+import dev.ferry.engine.api.InvalidRequestException;
 import dev.ferry.engine.api.KvPoolSize;
 import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.api.ModelLimits;
+import dev.ferry.engine.api.OutputConstraint;
+import dev.ferry.engine.api.OutputFormat;
+import dev.ferry.engine.grammar.FormatCompiler;
+import dev.ferry.engine.grammar.TokenVocabulary;
 import dev.ferry.engine.runner.KvBudget;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.store.ModelFolder;
@@ -20,6 +26,8 @@ public final class LoadedModel implements AutoCloseable {
     // fixed once loaded; the server reads both for every request
     private final ModelLimits limits;
     private final KvPoolSize kvPool;
+    /** Built on the first structured-output request: reading every token's bytes takes a moment. */
+    private volatile TokenVocabulary vocabulary;
 
     private LoadedModel(ModelRunner runner) {
         this.runner = runner;
@@ -74,6 +82,30 @@ public final class LoadedModel implements AutoCloseable {
 
     public KvPoolSize kvPool() {
         return kvPool;
+    }
+
+    /**
+     * Compiles a structured-output format for this model's vocabulary: milliseconds for anything
+     * within {@code limits}, an {@link InvalidRequestException} naming the format's field and the
+     * part at fault otherwise. The result may be shared by every request that asks for the format.
+     */
+    public OutputConstraint constraint(OutputFormat format, GrammarLimits limits) {
+        return FormatCompiler.compile(format, vocabulary(), limits);
+    }
+
+    private TokenVocabulary vocabulary() {
+        TokenVocabulary v = vocabulary;
+        if (v == null) {
+            synchronized (this) {
+                v = vocabulary;
+                if (v == null) {
+                    v = new TokenVocabulary(runner.folder().tokenizer().tokenBytes(),
+                            runner.folder().eosTokenIds().stream().mapToInt(Integer::intValue).toArray());
+                    vocabulary = v;
+                }
+            }
+        }
+        return v;
     }
 
     ModelRunner runner() {

@@ -42,13 +42,13 @@ public final class ServingFixture implements AutoCloseable {
     }
 
     /**
-     * @param context the model's context length: structured output from random weights needs room,
-     *     as a JSON string ends only when a closing quote happens to be drawn
+     * @param contextLength the model's context length: structured output from random weights needs
+     *     room, as a JSON string ends only when a closing quote happens to be drawn
      */
-    public ServingFixture(Path store, ApiKeys keys, ServingLimits limits, EngineConfig engine, int context)
+    public ServingFixture(Path store, ApiKeys keys, ServingLimits limits, EngineConfig engine, int contextLength)
             throws IOException {
         this.store = store;
-        create(tiny().withSeed(11).withMaxPosition(context), store.resolve(MODEL));
+        create(tiny().withSeed(11).withMaxPosition(contextLength), store.resolve(MODEL));
         registry = new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(), serving -> engine));
         registry.loadAll();
         ServerMetrics metrics = ServerMetrics.countingOnly();

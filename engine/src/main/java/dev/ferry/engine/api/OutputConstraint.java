@@ -13,6 +13,9 @@ public interface OutputConstraint {
     /** A fresh position at the start of the output. */
     Cursor start();
 
+    /** The format it was compiled from: part of a response-cache key. */
+    OutputFormat format();
+
     /** Parts of the format that are not enforced (a non-strict schema's unsupported keywords), for a warning. */
     List<String> ignored();
 

@@ -1,5 +1,6 @@
 package dev.ferry.engine.grammar;
 
+import dev.ferry.engine.api.GrammarLimits;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

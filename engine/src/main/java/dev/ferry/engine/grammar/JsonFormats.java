@@ -16,7 +16,9 @@ final class JsonFormats {
     private static final String LEAP_YEAR = "([0-9][0-9](0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)";
     private static final String DATE = "([0-9]{4}-((0[13578]|1[02])-" + DAY_31 + "|(0[469]|11)-" + DAY_30 + "|02-" + DAY_28 + ")"
             + "|" + LEAP_YEAR + "-02-29)";
-    private static final String TIME = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?(Z|[-+]([01][0-9]|2[0-3]):[0-5][0-9])";
+    /** Offsets within ±18:00, the range java.time (and so validators on the JVM) accepts; RFC 3339 allows more. */
+    private static final String TIME = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?"
+            + "(Z|[-+](0[0-9]|1[0-7]):[0-5][0-9]|[-+]18:00)";
     private static final String HEX = "[0-9a-fA-F]";
     private static final String UUID = HEX + "{8}-" + HEX + "{4}-" + HEX + "{4}-" + HEX + "{4}-" + HEX + "{12}";
     private static final String LABEL = "[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?";

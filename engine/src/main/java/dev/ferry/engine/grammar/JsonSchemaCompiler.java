@@ -1,5 +1,6 @@
 package dev.ferry.engine.grammar;
 
+import dev.ferry.engine.api.GrammarLimits;
 import static dev.ferry.engine.grammar.JsonExprs.alt;
 import static dev.ferry.engine.grammar.JsonExprs.literal;
 

@@ -1,5 +1,6 @@
 package dev.ferry.engine.grammar;
 
+import dev.ferry.engine.api.GrammarLimits;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.ferry.engine.grammar.JsonNumbers.Bound;

@@ -1,5 +1,6 @@
 package dev.ferry.engine.grammar;
 
+import dev.ferry.engine.api.GrammarLimits;
 /**
  * Lowers an {@link Expr.Pattern}: the regular expression is parsed, built into a byte automaton,
  * made deterministic, and written as right-linear rules, one per automaton state: each edge is an

@@ -1,6 +1,7 @@
 package dev.ferry.engine.grammar;
 
 import dev.ferry.engine.api.OutputConstraint;
+import dev.ferry.engine.api.OutputFormat;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -19,16 +20,21 @@ public final class TokenGrammar implements OutputConstraint {
     private final ParseStates states;
     private final TokenVocabulary vocab;
     private final List<String> ignored;
+    private final OutputFormat format;
     private final int[] classOf;
     private final int maskWords;
     private final int maxMasks;
     private final ConcurrentHashMap<ParseState, long[]> masks = new ConcurrentHashMap<>();
 
-    /** @param ignored parts of the format that are not enforced, for a warning (see {@link #ignored()}) */
-    public TokenGrammar(Grammar grammar, TokenVocabulary vocab, List<String> ignored) {
+    /**
+     * @param ignored parts of the format that are not enforced, for a warning (see {@link #ignored()})
+     * @param format what the grammar was compiled from
+     */
+    public TokenGrammar(Grammar grammar, TokenVocabulary vocab, List<String> ignored, OutputFormat format) {
         this.states = grammar.states();
         this.vocab = vocab;
         this.ignored = List.copyOf(ignored);
+        this.format = format;
         this.classOf = states.classTable();
         this.maskWords = (vocab.size() + 63) >>> 6;
         this.maxMasks = (int) Math.max(16, MASK_CACHE_BYTES / (8L * Math.max(1, maskWords)));
@@ -42,6 +48,11 @@ public final class TokenGrammar implements OutputConstraint {
     @Override
     public List<String> ignored() {
         return ignored;
+    }
+
+    @Override
+    public OutputFormat format() {
+        return format;
     }
 
     /** The tokens allowed at {@code s}, with the end ids where it accepts; never empty. Not to be written to. */

@@ -1,5 +1,7 @@
 package dev.ferry.engine.grammar;
 
+import dev.ferry.engine.api.OutputFormat;
+import dev.ferry.engine.api.GrammarLimits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,7 +64,7 @@ class GbnfGrammarTest {
 
     /** Walks the grammar; each ended walk must pass {@code check}. Returns how many walks nested a bracket. */
     private static int checkWalks(Grammar g, java.util.function.Predicate<String> check) {
-        TokenGrammar tokens = new TokenGrammar(g, WALKER.vocab, List.of());
+        TokenGrammar tokens = new TokenGrammar(g, WALKER.vocab, List.of(), new OutputFormat.JsonObject("test"));
         Random rnd = new Random(7);
         int ended = 0;
         int nested = 0;

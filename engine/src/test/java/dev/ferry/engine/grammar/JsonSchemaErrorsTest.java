@@ -1,5 +1,6 @@
 package dev.ferry.engine.grammar;
 
+import dev.ferry.engine.api.GrammarLimits;
 import static dev.ferry.engine.grammar.JsonSchemaGrammarTest.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,7 @@
 package dev.ferry.engine.grammar;
 
+import dev.ferry.engine.api.OutputFormat;
+import dev.ferry.engine.api.GrammarLimits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,7 +55,7 @@ class RegexGenerationTest {
     void walksMatchJavaRegex(String regex) {
         Pattern java = Pattern.compile(regex, Pattern.UNIX_LINES);
         Grammar grammar = Grammar.compile(GrammarSpec.of(new Expr.Pattern(regex, false)), GrammarLimits.DEFAULTS);
-        TokenGrammar tokens = new TokenGrammar(grammar, WALKER.vocab, List.of());
+        TokenGrammar tokens = new TokenGrammar(grammar, WALKER.vocab, List.of(), new OutputFormat.Regex("regex", regex));
         Random rnd = new Random(regex.hashCode());
         List<String> texts = new ArrayList<>();
         for (int i = 0; i < 60; i++) {

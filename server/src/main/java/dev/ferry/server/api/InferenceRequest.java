@@ -1,5 +1,6 @@
 package dev.ferry.server.api;
 
+import dev.ferry.engine.api.OutputFormat;
 import dev.ferry.engine.api.Priority;
 import java.util.List;
 
@@ -15,11 +16,12 @@ import java.util.List;
  * @param transport the front end it came through (accounting, the request log); null from inside the process
  * @param allowFallback whether a route may serve it from another candidate when the chosen one
  *     cannot take it; null for the route's default
+ * @param format what the output must match (structured output); null for free text
  */
 public record InferenceRequest(String model, Prompt prompt, Integer maxTokens, SamplingOverrides sampling,
                                List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, Priority priority,
                                String tenant, String requestId, long deadlineNanos, Transport transport,
-                               Boolean allowFallback) {
+                               Boolean allowFallback, OutputFormat format) {
 
     public InferenceRequest {
         sampling = sampling == null ? SamplingOverrides.NONE : sampling;
@@ -33,7 +35,7 @@ public record InferenceRequest(String model, Prompt prompt, Integer maxTokens, S
                             List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, Priority priority,
                             String tenant, String requestId, long deadlineNanos, Transport transport) {
         this(model, prompt, maxTokens, sampling, stop, stopTokenIds, ignoreEos, priority, tenant, requestId,
-                deadlineNanos, transport, null);
+                deadlineNanos, transport, null, null);
     }
 
     /** A request made inside the process, through no front end, leaving fallback to the route's default. */
@@ -41,7 +43,7 @@ public record InferenceRequest(String model, Prompt prompt, Integer maxTokens, S
                             List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, Priority priority,
                             String tenant, String requestId, long deadlineNanos) {
         this(model, prompt, maxTokens, sampling, stop, stopTokenIds, ignoreEos, priority, tenant, requestId,
-                deadlineNanos, null, null);
+                deadlineNanos, null, null, null);
     }
 
     /**
@@ -57,7 +59,7 @@ public record InferenceRequest(String model, Prompt prompt, Integer maxTokens, S
     public InferenceRequest withTenant(String boundToKey, String fromHeader) {
         String t = !blank(boundToKey) ? boundToKey : !blank(tenant) ? tenant : fromHeader;
         return new InferenceRequest(model, prompt, maxTokens, sampling, stop, stopTokenIds, ignoreEos, priority, t,
-                requestId, deadlineNanos, transport, allowFallback);
+                requestId, deadlineNanos, transport, allowFallback, format);
     }
 
     private static boolean blank(String s) {

@@ -67,6 +67,8 @@ public final class ResponseKey {
             }
             writeInts(out, r.stopTokenIds().stream().mapToInt(Integer::intValue).distinct().sorted().toArray());
             out.writeBoolean(r.ignoreEos());
+            // the format as the client gave it: the same text compiles to the same constraint
+            writeString(out, r.constraint() == null ? "" : r.constraint().format().toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

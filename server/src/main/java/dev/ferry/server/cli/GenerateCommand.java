@@ -5,11 +5,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.engine.Engine;
 import dev.ferry.engine.LoadedModel;
 import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.GrammarLimits;
+import dev.ferry.engine.api.OutputFormat;
 import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.api.TokenStream;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.GenerationConfig;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,6 +89,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "keep generating past the model's eos tokens")
     boolean ignoreEos;
 
+    @Option(names = "--json-schema", paramLabel = "FILE", description = "constrain the output to this JSON Schema"
+            + " (strict: a keyword Ferry cannot enforce is refused); docs/json-schema.md")
+    Path jsonSchema;
+
     @Option(names = "--json", description = "print only JSON: one object (for --prompt/--prompt-ids), or one line "
             + "per request in input order (for --requests-file)")
     boolean json;
@@ -108,18 +116,24 @@ final class GenerateCommand implements Callable<Integer> {
              LoadedModel loaded = LoadedModel.load(folder, engine.toLoadOptions());
              Engine eng = Engine.start(loaded, engine.toEngineConfig(folder.serving()))) {
             if (input.requestsFile != null) {
-                runFile(eng, folder, out);
+                runFile(eng, folder, loaded, out);
             } else {
-                runOne(eng, folder, out);
+                runOne(eng, folder, loaded, out);
             }
         }
         return 0;
     }
 
-    private void runOne(Engine eng, ModelFolder folder, PrintWriter out) throws InterruptedException {
+    private OutputFormat.JsonSchema schemaFormat() throws IOException {
+        return new OutputFormat.JsonSchema("--json-schema " + jsonSchema, Files.readString(jsonSchema), true);
+    }
+
+    private void runOne(Engine eng, ModelFolder folder, LoadedModel loaded, PrintWriter out)
+            throws InterruptedException, IOException {
         int[] promptIds = input.ids != null ? input.ids : folder.tokenizer().encode(input.text, true);
         GenerateRequest request = GenerateRequest.of(promptIds, maxTokens, defaultSampling(folder.generation()))
-                .withIgnoreEos(ignoreEos);
+                .withIgnoreEos(ignoreEos).withConstraint(jsonSchema == null ? null
+                        : loaded.constraint(schemaFormat(), GrammarLimits.DEFAULTS));
         TokenStream stream = new TokenStream().onEachToken(t -> {
             if (!json && !t.text().isEmpty()) {
                 out.print(t.text());
@@ -137,9 +151,13 @@ final class GenerateCommand implements Callable<Integer> {
         failOnError(r, "request");
     }
 
-    private void runFile(Engine eng, ModelFolder folder, PrintWriter out) throws Exception {
-        List<GenerateRequest> requests = new RequestsFile(folder.tokenizer(), defaultSampling(folder.generation()), maxTokens)
-                .read(input.requestsFile);
+    private void runFile(Engine eng, ModelFolder folder, LoadedModel loaded, PrintWriter out) throws Exception {
+        if (jsonSchema != null) {
+            throw new IllegalArgumentException("--json-schema applies to --prompt/--prompt-ids; in --requests-file give"
+                    + " each line a response_format");
+        }
+        List<GenerateRequest> requests = new RequestsFile(folder.tokenizer(), defaultSampling(folder.generation()), maxTokens,
+                f -> loaded.constraint(f, GrammarLimits.DEFAULTS)).read(input.requestsFile);
         Semaphore inFlight = new Semaphore(Math.max(1, concurrency));
         List<TokenStream> streams = new ArrayList<>(requests.size());
         for (GenerateRequest r : requests) {
@@ -156,8 +174,12 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /** The same request for a server: unset sampling options take the served model's defaults there. */
-    private dev.ferry.api.v1.GenerateRequest remoteRequest() {
+    private dev.ferry.api.v1.GenerateRequest remoteRequest() throws IOException {
         var r = dev.ferry.api.v1.GenerateRequest.newBuilder().setMaxTokens(maxTokens).setIgnoreEos(ignoreEos);
+        if (jsonSchema != null) {
+            r.setFormat(dev.ferry.api.v1.OutputFormat.newBuilder().setJsonSchema(dev.ferry.api.v1.JsonSchemaFormat
+                    .newBuilder().setSchema(schemaFormat().schema()).setStrict(true)));
+        }
         if (model != null) {
             r.setModel(model);
         }

@@ -4,8 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.OutputConstraint;
+import dev.ferry.engine.api.OutputFormat;
 import dev.ferry.engine.api.Priority;
 import dev.ferry.engine.api.SamplingParams;
+import dev.ferry.server.api.ApiException;
+import dev.ferry.server.serving.FormatJson;
 import dev.ferry.store.tokenizer.ModelTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,6 +19,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Reads a JSON Lines file of requests for offline batch generation. Every line is validated before
@@ -24,16 +29,20 @@ final class RequestsFile {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> FIELDS = Set.of("prompt", "prompt_ids", "max_tokens", "temperature", "top_p",
             "top_k", "min_p", "seed", "stop", "stop_token_ids", "ignore_eos", "repetition_penalty", "presence_penalty",
-            "frequency_penalty", "logprobs", "priority", "id");
+            "frequency_penalty", "logprobs", "priority", "id", "response_format");
 
     private final ModelTokenizer tokenizer;
     private final SamplingParams defaults;
     private final int defaultMaxTokens;
+    private final Function<OutputFormat, OutputConstraint> formats;
 
-    RequestsFile(ModelTokenizer tokenizer, SamplingParams defaults, int defaultMaxTokens) {
+    /** @param formats compiles a line's {@code response_format} for the model */
+    RequestsFile(ModelTokenizer tokenizer, SamplingParams defaults, int defaultMaxTokens,
+                 Function<OutputFormat, OutputConstraint> formats) {
         this.tokenizer = tokenizer;
         this.defaults = defaults;
         this.defaultMaxTokens = defaultMaxTokens;
+        this.formats = formats;
     }
 
     List<GenerateRequest> read(Path file) throws IOException {
@@ -114,7 +123,17 @@ final class RequestsFile {
         }
         return new GenerateRequest(n.has("id") ? n.get("id").asText() : String.valueOf(index), prompt,
                 (int) integer(n, "max_tokens", defaultMaxTokens, where), s, stopIds, stop,
-                n.path("ignore_eos").asBoolean(false), priority, 0, null);
+                n.path("ignore_eos").asBoolean(false), priority, 0, constraint(n.get("response_format")));
+    }
+
+    /** The line's {@code response_format} (OpenAI's form), compiled; null for free text. */
+    private OutputConstraint constraint(JsonNode responseFormat) {
+        try {
+            OutputFormat format = FormatJson.read("response_format", responseFormat);
+            return format == null ? null : formats.apply(format);
+        } catch (ApiException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     private static int[] ints(JsonNode a, String field, String where) {

@@ -1,5 +1,6 @@
 package dev.ferry.server.cli;
 
+import dev.ferry.engine.api.GrammarLimits;
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.admission.AdmissionLimits;
 import dev.ferry.server.admission.TenantQuotas;
@@ -95,6 +96,19 @@ final class ServeCommand implements Callable<Integer> {
             description = "longest prompt in tokens (the model's context bounds it too; default ${DEFAULT-VALUE})")
     int maxPromptTokens;
 
+    @Option(names = "--format-max-bytes", defaultValue = "65536",
+            description = "largest structured-output schema, grammar or pattern, in bytes (default ${DEFAULT-VALUE})")
+    int formatMaxBytes;
+
+    @Option(names = "--format-max-depth", defaultValue = "64",
+            description = "deepest nesting of a structured-output schema or grammar (default ${DEFAULT-VALUE})")
+    int formatMaxDepth;
+
+    @Option(names = "--format-max-states", defaultValue = "50000",
+            description = "most grammar positions and pattern states one structured-output format may compile to"
+                    + " (default ${DEFAULT-VALUE})")
+    int formatMaxStates;
+
     @Option(names = "--shutdown-grace", defaultValue = "30s",
             description = "on SIGTERM, how long requests in flight may run before they are ended (default ${DEFAULT-VALUE})")
     String shutdownGrace;
@@ -142,7 +156,9 @@ final class ServeCommand implements Callable<Integer> {
                         .withComputeNice(engineNice),
                 admission, engine.toDevicePool());
         var options = new FerryServer.Options(host, grpcPort, httpPort, new ApiKeys(apiKeys, adminKeys),
-                new ServingLimits(maxRequestBytes, maxPromptTokens, ServingLimits.DEFAULTS.maxStopStrings()),
+                new ServingLimits(maxRequestBytes, maxPromptTokens, ServingLimits.DEFAULTS.maxStopStrings(),
+                        new GrammarLimits(formatMaxBytes, formatMaxDepth, formatMaxStates,
+                                GrammarLimits.DEFAULTS.maxRepeat(), GrammarLimits.DEFAULTS.maxStackDepth())),
                 FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, responseCache.toConfig(), tenantQuotas(store),
                 observability.toObservability());
         CountDownLatch stop = new CountDownLatch(1);

@@ -3,6 +3,7 @@ package dev.ferry.server.grpc;
 import dev.ferry.api.v1.ChatMessages;
 import dev.ferry.api.v1.GenerateRequest;
 import dev.ferry.api.v1.SamplingParams;
+import dev.ferry.engine.api.OutputFormat;
 import dev.ferry.engine.api.Priority;
 import dev.ferry.server.api.ApiException;
 import dev.ferry.server.api.InferenceRequest;
@@ -25,7 +26,24 @@ final class ProtoRequests {
         return new InferenceRequest(r.getModel(), prompt(r), r.hasMaxTokens() ? r.getMaxTokens() : null,
                 r.hasSampling() ? sampling(r.getSampling()) : null, r.getStopList(), r.getStopTokenIdsList(),
                 r.getIgnoreEos(), priority(r), r.getTenant(), r.getRequestId(), deadlineNanos, Transport.GRPC,
-                r.hasAllowFallback() ? r.getAllowFallback() : null);
+                r.hasAllowFallback() ? r.getAllowFallback() : null, r.hasFormat() ? format(r.getFormat()) : null);
+    }
+
+    private static OutputFormat format(dev.ferry.api.v1.OutputFormat f) {
+        return switch (f.getKindCase()) {
+            case JSON_OBJECT -> f.getJsonObject() ? new OutputFormat.JsonObject("format.json_object") : null;
+            case JSON_SCHEMA -> new OutputFormat.JsonSchema("format.json_schema.schema", f.getJsonSchema().getSchema(),
+                    f.getJsonSchema().getStrict());
+            case REGEX -> new OutputFormat.Regex("format.regex", f.getRegex());
+            case CHOICE -> {
+                if (f.getChoice().getOptionsCount() == 0) {
+                    throw ApiException.invalid("format.choice.options", "must list at least one option");
+                }
+                yield new OutputFormat.Choice("format.choice.options", f.getChoice().getOptionsList());
+            }
+            case GRAMMAR -> new OutputFormat.Grammar("format.grammar", f.getGrammar());
+            case KIND_NOT_SET -> null;
+        };
     }
 
     private static Prompt prompt(GenerateRequest r) {

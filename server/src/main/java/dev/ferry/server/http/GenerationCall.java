@@ -7,6 +7,7 @@ import dev.ferry.server.api.InferenceRequest;
 import dev.ferry.server.api.Prompt;
 import dev.ferry.server.api.SamplingOverrides;
 import dev.ferry.server.api.Transport;
+import dev.ferry.server.serving.FormatJson;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -34,6 +35,7 @@ record GenerationCall(InferenceRequest request, boolean stream, boolean includeU
     /** The shared fields and an endpoint's {@code own}. */
     static Set<String> fields(String... own) {
         Set<String> s = new HashSet<>(COMMON);
+        s.addAll(FormatJson.NAMES);
         s.addAll(List.of(own));
         return Set.copyOf(s);
     }
@@ -55,7 +57,7 @@ record GenerationCall(InferenceRequest request, boolean stream, boolean includeU
         boolean stream = f.bool("stream", false);
         InferenceRequest request = new InferenceRequest(f.string("model"), prompt, maxTokens, sampling,
                 f.strings("stop"), f.integers("stop_token_ids"), f.bool("ignore_eos", false), priority(f),
-                f.string("user"), requestId, 0, Transport.HTTP, f.bool("allow_fallback"));
+                f.string("user"), requestId, 0, Transport.HTTP, f.bool("allow_fallback"), FormatFields.read(f));
         return new GenerationCall(request, stream, includeUsage(f, stream));
     }
 

@@ -14,18 +14,20 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Turns a request with its tokenized prompt into the engine's request for one model: the one place
  * the fields other than the prompt are checked (max_tokens against the model's context, the
- * sampling values, the stops against the limits and the vocabulary), and where what the client left
- * out is filled from the model's generation_config.json, then the engine's defaults. A bad field is
- * an {@link ApiException} naming it.
+ * sampling values, the stops against the limits and the vocabulary, the output format compiled for
+ * the model), and where what the client left out is filled from the model's generation_config.json,
+ * then the engine's defaults. A bad field is an {@link ApiException} naming it.
  */
 final class RequestValidator {
     /** The engine's sampling defaults, for what neither the client nor the model sets. */
     private static final SamplingParams DEFAULTS = SamplingParams.greedy();
 
     private final ServingLimits limits;
+    private final CompiledFormats formats;
 
     RequestValidator(ServingLimits limits) {
         this.limits = limits;
+        this.formats = new CompiledFormats(limits.formats());
     }
 
     /** @param prompt the prompt's ids, already checked by {@link PromptTokenizer} */
@@ -34,7 +36,8 @@ final class RequestValidator {
         SamplingParams sampling = sampling(asked.sampling(), model.folder().generation());
         checkStops(asked, model.loaded().limits());
         return new GenerateRequest(requestId, prompt, maxTokens, sampling, asked.stopTokenIds(), asked.stop(),
-                asked.ignoreEos(), asked.priority(), asked.deadlineNanos(), null);
+                asked.ignoreEos(), asked.priority(), asked.deadlineNanos(),
+                formats.constraint(asked.format(), model.loaded()));
     }
 
     private static int maxTokens(Integer requested, int promptTokens, int context) {

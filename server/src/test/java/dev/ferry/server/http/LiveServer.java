@@ -43,7 +43,7 @@ final class LiveServer implements BeforeAllCallback, AfterAllCallback {
     private final ApiKeys keys;
     private final ServingLimits limits;
     private final EngineConfig engineConfig;
-    private final int context;
+    private final int contextLength;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private Path store;
     private NettyTransport transport;
@@ -58,18 +58,18 @@ final class LiveServer implements BeforeAllCallback, AfterAllCallback {
         this(keys, limits, engineConfig, 256);
     }
 
-    /** @param context the tiny model's context length (256 unless a test needs long outputs) */
-    LiveServer(ApiKeys keys, ServingLimits limits, EngineConfig engineConfig, int context) {
+    /** @param contextLength the tiny model's context length (256 unless a test needs long outputs) */
+    LiveServer(ApiKeys keys, ServingLimits limits, EngineConfig engineConfig, int contextLength) {
         this.keys = keys;
         this.limits = limits;
         this.engineConfig = engineConfig;
-        this.context = context;
+        this.contextLength = contextLength;
     }
 
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         store = Files.createTempDirectory("ferry-http-test");
-        fixture = new ServingFixture(store, keys, limits, engineConfig, context);
+        fixture = new ServingFixture(store, keys, limits, engineConfig, contextLength);
         transport = new NettyTransport(2);
         server = HttpApiServer.start(fixture.context, transport, "127.0.0.1", 0);
     }

@@ -1,5 +1,6 @@
 package dev.ferry.engine.grammar;
 
+import dev.ferry.engine.api.OutputFormat;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -15,6 +16,8 @@ import java.util.Random;
  * words, partial UTF-8 sequences) and one end token. The walk leans towards ending once it can.
  */
 final class Walker {
+    /** What a grammar built in a test stands for, where a {@link TokenGrammar} needs one. */
+    static final OutputFormat FORMAT = new OutputFormat.Grammar("test", "");
 
     final TokenVocabulary vocab;
     final byte[][] tokens;

@@ -304,11 +304,12 @@ final class JsonSchemaCompiler {
             }
         }
         if (strings.pattern() != null) {
-            if (regex == null) {
-                regex = JsonStrings.unanchored(strings.pattern());
-                shapedBy = "pattern";
-            } else {
+            if (regex != null) {
                 policy.unenforced(at, "pattern", "a pattern beside a format");
+            } else if (parses(at, strings.pattern())) {
+                // matched in full: a string the whole pattern matches is one JSON Schema's search finds it in
+                regex = strings.pattern();
+                shapedBy = "pattern";
             }
         }
         if (regex == null) {
@@ -321,6 +322,17 @@ final class JsonSchemaCompiler {
             policy.unenforced(at, "maxLength", "a length beside a " + shapedBy);
         }
         return JsonStrings.matching(regex);
+    }
+
+    /** Whether the grammar's regular expressions can express {@code pattern}; if not, the policy decides. */
+    private boolean parses(JsonSchemaAt at, String pattern) {
+        try {
+            RegexParser.parse(pattern, true, limits);
+            return true;
+        } catch (GrammarException e) {
+            policy.unenforced(at, "pattern", e.getMessage());
+            return false;
+        }
     }
 
     private Expr number(JsonSchemaConstraints schema, boolean integer) {

@@ -58,7 +58,7 @@ final class JsonSchemaCompiler {
         }
         List<JsonSchemaConstraints> alternatives = List.of(JsonSchemaConstraints.none(schema.first()));
         for (JsonSchemaAt member : schema.members()) {
-            alternatives = product(alternatives, flatten(member, depth + 1), member);
+            alternatives = product(alternatives, flatten(member, depth + 1), member, "allOf");
         }
         return alternatives(alternatives, schema.first(), depth);
     }
@@ -143,27 +143,33 @@ final class JsonSchemaCompiler {
     private List<JsonSchemaConstraints> flatten(JsonSchemaAt at, JsonSchemaReader.Read read, int depth) {
         List<JsonSchemaConstraints> result = List.of(read.constraints());
         if (read.ref() != null) {
-            result = product(result, flatten(resolve(at, read.ref()), depth + 1), at);
+            result = product(result, flatten(resolve(at, read.ref()), depth + 1), at, "$ref");
         }
         for (JsonSchemaAt member : read.allOf()) {
-            result = product(result, flatten(member, depth + 1), member);
+            result = product(result, flatten(member, depth + 1), member, "allOf");
         }
-        for (List<JsonSchemaAt> branches : List.of(read.anyOf(), read.oneOf())) {
-            if (!branches.isEmpty()) {
-                List<JsonSchemaConstraints> union = new ArrayList<>();
-                for (JsonSchemaAt branch : branches) {
-                    union.addAll(flatten(branch, depth + 1));
-                }
-                result = product(result, union, at);
-            }
+        result = withBranches(result, read.anyOf(), at, "anyOf", depth);
+        return withBranches(result, read.oneOf(), at, "oneOf", depth);
+    }
+
+    /** {@code result} merged with each of the branches in turn (none: {@code result} as it is). */
+    private List<JsonSchemaConstraints> withBranches(List<JsonSchemaConstraints> result, List<JsonSchemaAt> branches,
+                                                     JsonSchemaAt at, String keyword, int depth) {
+        if (branches.isEmpty()) {
+            return result;
         }
-        return result;
+        List<JsonSchemaConstraints> union = new ArrayList<>();
+        for (JsonSchemaAt branch : branches) {
+            union.addAll(flatten(branch, depth + 1));
+        }
+        return product(result, union, at, keyword);
     }
 
     /** Every pairing of an alternative of {@code a} with one of {@code b}, merged. */
-    private List<JsonSchemaConstraints> product(List<JsonSchemaConstraints> a, List<JsonSchemaConstraints> b, JsonSchemaAt at) {
+    private List<JsonSchemaConstraints> product(List<JsonSchemaConstraints> a, List<JsonSchemaConstraints> b,
+                                                JsonSchemaAt at, String keyword) {
         if ((long) a.size() * b.size() > limits.maxRepeat()) {
-            throw at.fault("anyOf", "merging it with the schemas beside it makes " + (long) a.size() * b.size()
+            throw at.fault(keyword, "merging it with the schemas beside it makes " + (long) a.size() * b.size()
                     + " alternatives, over the limit of " + limits.maxRepeat());
         }
         List<JsonSchemaConstraints> merged = new ArrayList<>();
@@ -206,7 +212,13 @@ final class JsonSchemaCompiler {
         if (!ref.startsWith("#")) {
             throw at.fault("$ref", ref + " is not local: only references into this schema (#/...) are supported");
         }
-        String pointer = URLDecoder.decode(ref.substring(1).replace("+", "%2B"), StandardCharsets.UTF_8);
+        String pointer;
+        try {
+            // the fragment is URI-encoded: %25 for '%', %22 for '"'...; a '+' is itself
+            pointer = URLDecoder.decode(ref.substring(1).replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw at.fault("$ref", ref + " is not a well-formed URI fragment");
+        }
         if (!pointer.isEmpty() && !pointer.startsWith("/")) {
             throw at.fault("$ref", ref + " names an anchor; only JSON pointers (#/$defs/name) are supported");
         }

@@ -27,11 +27,7 @@ final class JsonSchemaReader {
 
     /** A schema object: its own assertions and the combinators beside them (empty lists when absent). */
     record Read(JsonSchemaConstraints constraints, String ref, List<JsonSchemaAt> allOf,
-                List<JsonSchemaAt> anyOf, List<JsonSchemaAt> oneOf) {
-        boolean hasCombinators() {
-            return ref != null || !allOf.isEmpty() || !anyOf.isEmpty() || !oneOf.isEmpty();
-        }
-    }
+                List<JsonSchemaAt> anyOf, List<JsonSchemaAt> oneOf) {}
 
     private final GrammarLimits limits;
     private final JsonSchemaPolicy policy;

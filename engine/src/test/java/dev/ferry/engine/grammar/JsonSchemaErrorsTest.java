@@ -71,6 +71,7 @@ class JsonSchemaErrorsTest {
     @Test
     void references() {
         refused("{'$ref':'#/$defs/missing','$defs':{}}", "$ref at #", "#/$defs/missing");
+        refused("{'$ref':'#/$defs/a%20b','$defs':{'a b':{'type':'string','minLength':3,'maxLength':2}}}", "minLength at #/$defs/a b");
         refused("{'$ref':'https://example.com/schema.json'}", "$ref at #", "not local");
         refused("{'properties':{'a':{'$ref':'other.json#/x'}}}", "$ref at #/properties/a", "not local");
         refused("{'$ref':'#node'}", "$ref at #", "anchor");
@@ -78,6 +79,7 @@ class JsonSchemaErrorsTest {
         refused("{'$ref':'#/$defs/a','$defs':{'a':{'anyOf':[{'$ref':'#/$defs/a'},{'type':'null'}]}}}", "$ref at #/$defs/a/anyOf/0");
         refused("{'$defs':{'a':{'allOf':[{'$ref':'#/$defs/a'}],'type':'string'}},'$ref':'#/$defs/a'}", "schema at", "deeper than");
         refused("{'$ref':5}", "$ref at #");
+        refused("{'$ref':'#/%zz'}", "$ref at #", "well-formed");
     }
 
     @Test

@@ -356,18 +356,15 @@ final class JsonSchemaCompiler {
         if (!stepHolds) {
             policy.unenforced(at, "multipleOf", "not supported");
         }
-        if (JsonNumbers.isEmpty(numbers.lower(), numbers.upper())) {
-            throw at.unsatisfiable("minimum", "the lower bound " + numbers.lower().value()
-                    + " leaves no number up to the upper bound " + numbers.upper().value());
+        if (JsonNumbers.isEmpty(numbers.lower(), numbers.upper(), integer)) {
+            throw at.unsatisfiable("minimum", "no " + (integer ? "integer" : "number") + " lies between "
+                    + numbers.lower().value() + " and " + numbers.upper().value());
         }
         String regex = JsonNumbers.pattern(numbers.lower(), numbers.upper(), integer);
-        if (regex == null && integer) {
-            throw at.unsatisfiable("minimum", "no integer lies between the bounds");
-        }
         if (regex == null) {
-            policy.unenforced(at, "minimum", "no number of at most " + JsonNumbers.MAX_FRACTION_DIGITS
-                    + " fraction digits lies between the bounds");
-            regex = JsonNumbers.pattern(null, null, false);
+            policy.unenforced(at, "minimum", "the bounds leave no number of at most " + JsonNumbers.MAX_FRACTION_DIGITS
+                    + " fraction digits, or need more than " + JsonNumbers.MAX_BOUND_DIGITS + " integer digits");
+            regex = JsonNumbers.pattern(null, null, integer);
         }
         return new Expr.Pattern(regex, false);
     }

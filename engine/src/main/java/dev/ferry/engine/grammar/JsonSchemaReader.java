@@ -133,7 +133,7 @@ final class JsonSchemaReader {
     private JsonNumberRules numbers(JsonSchemaAt at) {
         Bound lower = bound(at, "minimum", "exclusiveMinimum", true);
         Bound upper = bound(at, "maximum", "exclusiveMaximum", false);
-        if (JsonNumbers.isEmpty(lower, upper)) {
+        if (JsonNumbers.isEmpty(lower, upper, false)) {
             throw at.fault("minimum", "unsatisfiable: " + lower.value() + " leaves no number up to the maximum " + upper.value());
         }
         BigDecimal multipleOf = number(at, "multipleOf");

@@ -51,7 +51,7 @@ class JsonNumbersTest {
             Bound lower = random.nextInt(5) == 0 ? null : bound(random);
             Bound upper = random.nextInt(5) == 0 ? null : bound(random);
             boolean integer = random.nextBoolean();
-            if (JsonNumbers.isEmpty(lower, upper)) {
+            if (JsonNumbers.isEmpty(lower, upper, integer)) {
                 continue;
             }
             String regex = JsonNumbers.pattern(lower, upper, integer);

@@ -98,6 +98,7 @@ class JsonSchemaErrorsTest {
                 new String[] {"{'type':'string','pattern':'a+','maxLength':3}", "maxLength at #"},
                 new String[] {"{'properties':{'p':{'type':'string','pattern':'(?=a)b'}}}", "pattern at #/properties/p"},
                 new String[] {"{'type':'number','minimum':0.0000001,'maximum':0.0000002}", "minimum at #"},
+                new String[] {"{'type':'integer','minimum':1e300}", "minimum at #"},
                 new String[] {"{'allOf':[{'pattern':'a'},{'pattern':'b'}]}", "pattern at #/allOf/1"})) {
             String message = refusal(keyword[0], true);
             assertTrue(message.contains(keyword[1]), message);

@@ -5,7 +5,8 @@ import java.util.Map;
 /**
  * Regular expressions for the string formats the grammar enforces. Each matches only valid
  * values (a date that exists, leap days included), though not every valid value: email is a
- * plain dot-atom address at a common top-level domain, a time has no leap second, and lengths
+ * plain dot-atom address at a common top-level domain, a time has no leap second and an offset
+ * under 18 hours, and lengths
  * stay within what validators check.
  */
 final class JsonFormats {
@@ -16,9 +17,8 @@ final class JsonFormats {
     private static final String LEAP_YEAR = "([0-9][0-9](0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)";
     private static final String DATE = "([0-9]{4}-((0[13578]|1[02])-" + DAY_31 + "|(0[469]|11)-" + DAY_30 + "|02-" + DAY_28 + ")"
             + "|" + LEAP_YEAR + "-02-29)";
-    /** Offsets within ±18:00, the range java.time (and so validators on the JVM) accepts; RFC 3339 allows more. */
-    private static final String TIME = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?"
-            + "(Z|[-+](0[0-9]|1[0-7]):[0-5][0-9]|[-+]18:00)";
+    /** Offsets stay below 18 hours, the range validators built on java.time accept (RFC 3339 allows up to 23:59). */
+    private static final String TIME = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?(Z|[-+](0[0-9]|1[0-7]):[0-5][0-9])";
     private static final String HEX = "[0-9a-fA-F]";
     private static final String UUID = HEX + "{8}-" + HEX + "{4}-" + HEX + "{4}-" + HEX + "{4}-" + HEX + "{12}";
     private static final String LABEL = "[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?";

@@ -9,8 +9,9 @@ import java.util.List;
 /**
  * Regular expressions for the JSON numbers (RFC 8259 section 6) between two bounds, exactly:
  * every number the pattern matches lies within the bounds, and every number within them that has
- * at most {@link #MAX_INTEGER_DIGITS} integer digits (or as many as a bound has) and at most
- * {@link #MAX_FRACTION_DIGITS} fraction digits is matched. The digit caps keep generation finite.
+ * at most {@link #MAX_INTEGER_DIGITS} integer digits ({@link #MAX_INTEGER_TYPE_DIGITS} for the
+ * integer type; or as many as a bound has) and at most {@link #MAX_FRACTION_DIGITS} fraction digits
+ * is matched. The digit caps keep generation finite.
  * Bounded numbers have no exponent; an unbounded number may have one of up to two digits.
  *
  * <p>A number is split by sign into magnitudes, and a magnitude interval into its integer parts:
@@ -19,7 +20,15 @@ import java.util.List;
  */
 final class JsonNumbers {
     static final int MAX_INTEGER_DIGITS = 15;
+    /**
+     * An unbounded {@code integer} fits a 32-bit int: typed clients map a schema's integer to Java's
+     * {@code int} (LangChain4j, Spring AI and openai-java all do for an {@code int} field), and a
+     * larger value fails their parse although it is valid JSON. A bound past it widens the cap.
+     */
+    static final int MAX_INTEGER_TYPE_DIGITS = 9;
     static final int MAX_FRACTION_DIGITS = 6;
+    /** The most integer digits a lower bound may force: the automaton of a longer range costs seconds to build. */
+    static final int MAX_BOUND_DIGITS = 40;
 
     private static final String ANY_FRACTION = "(\\.[0-9]{1," + MAX_FRACTION_DIGITS + "})?";
     private static final String EXPONENT = "([eE][-+]?[0-9]{1,2})?";
@@ -44,10 +53,15 @@ final class JsonNumbers {
 
     private JsonNumbers() {}
 
-    /** Whether no number at all lies between the bounds (as opposed to none the digit caps allow). */
-    static boolean isEmpty(Bound lower, Bound upper) {
+    /** Whether no number (or, when {@code integer}, no integer) lies between the bounds, whatever the digit caps. */
+    static boolean isEmpty(Bound lower, Bound upper, boolean integer) {
         if (lower == null || upper == null) {
             return false;
+        }
+        if (integer) {
+            BigInteger lowest = endpoint(lower.value, lower.exclusive, RoundingMode.CEILING, BigInteger.ONE);
+            BigInteger highest = endpoint(upper.value, upper.exclusive, RoundingMode.FLOOR, BigInteger.ONE.negate());
+            return lowest.compareTo(highest) > 0;
         }
         int order = lower.value.compareTo(upper.value);
         return order > 0 || order == 0 && (lower.exclusive || upper.exclusive);
@@ -55,7 +69,8 @@ final class JsonNumbers {
 
     /**
      * The numbers between {@code lower} and {@code upper} (each may be null), integers only when
-     * {@code integer}; null when the digit caps leave none of them.
+     * {@code integer}; null when the digit caps leave none of them, or a bound needs more than
+     * {@link #MAX_BOUND_DIGITS} integer digits.
      */
     static String pattern(Bound lower, Bound upper, boolean integer) {
         int fractionDigits = integer ? 0 : MAX_FRACTION_DIGITS;
@@ -84,10 +99,14 @@ final class JsonNumbers {
         }
     }
 
-    /** Non-negative numbers from {@code from} to {@code to} (null: up to the digit cap); null when none. */
+    /** Non-negative numbers from {@code from} to {@code to} (null: up to the digit cap); null when none can be written. */
     private static String magnitudes(Bound from, Bound to, int fractionDigits) {
         BigInteger first = from.value.setScale(0, RoundingMode.FLOOR).toBigIntegerExact();
-        BigInteger cap = BigInteger.TEN.pow(Math.max(MAX_INTEGER_DIGITS, first.toString().length())).subtract(BigInteger.ONE);
+        if (first.toString().length() > MAX_BOUND_DIGITS) {
+            return null;
+        }
+        int capDigits = fractionDigits == 0 ? MAX_INTEGER_TYPE_DIGITS : MAX_INTEGER_DIGITS;
+        BigInteger cap = BigInteger.TEN.pow(Math.max(capDigits, first.toString().length())).subtract(BigInteger.ONE);
         boolean capped = to == null || to.value.compareTo(new BigDecimal(cap.add(BigInteger.ONE))) >= 0;
         BigDecimal fromFraction = from.value.subtract(new BigDecimal(first));
         if (capped) {

@@ -25,6 +25,12 @@ final class JsonObjectLayout {
 
     /** @param extra one extra member (key and value), or null when none may be added */
     static Expr object(List<Member> members, Expr extra, JsonRuleTable rules, String hint) {
+        List<Member> sharedValues = new ArrayList<>();
+        for (Member member : members) {
+            // a value may stand twice (see allOptional), and many properties often share one schema
+            sharedValues.add(new Member(member.name(), rules.share(hint + "-" + member.name(), member.value()), member.required()));
+        }
+        members = sharedValues;
         int firstRequired = -1;
         for (int i = 0; i < members.size() && firstRequired < 0; i++) {
             firstRequired = members.get(i).required() ? i : -1;
@@ -56,11 +62,7 @@ final class JsonObjectLayout {
 
     private static Expr allOptional(List<Member> members, Expr extra, Expr extras, JsonRuleTable rules, String hint) {
         int n = members.size();
-        List<Expr> pairs = new ArrayList<>();
-        for (Member member : members) {
-            // each pair stands both as a first member and in the chain after an earlier one
-            pairs.add(pair(new Member(member.name(), rules.share(hint + "-" + member.name(), member.value()), false)));
-        }
+        List<Expr> pairs = members.stream().map(JsonObjectLayout::pair).toList();
         // after[i]: what may follow once a member before i has been written
         Expr[] after = new Expr[n + 1];
         after[n] = extras;

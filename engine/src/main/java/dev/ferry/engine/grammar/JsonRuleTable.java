@@ -2,11 +2,13 @@ package dev.ferry.engine.grammar;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The rules one compile produces. Anything referred to from two places becomes a rule, so a
@@ -14,12 +16,17 @@ import java.util.Set;
  * {@code $ref} becomes a rule so that recursion can refer back to it.
  */
 final class JsonRuleTable {
+    private static final Pattern NOT_NAME = Pattern.compile("[^A-Za-z0-9]+");
+    private static final Pattern EDGE_DASHES = Pattern.compile("^-|-$");
+
     private final Map<String, Expr> rules = new LinkedHashMap<>();
     private final Set<String> reserved = new HashSet<>();
+    /** Rules made by {@link #share}, by content: a thousand properties of one schema lower once. */
+    private final Map<Expr, Expr> shared = new HashMap<>();
 
     /** A fresh rule name from {@code hint}; define it before the compile ends. */
     String reserve(String hint) {
-        String base = hint.replaceAll("[^A-Za-z0-9]+", "-").replaceAll("^-|-$", "");
+        String base = EDGE_DASHES.matcher(NOT_NAME.matcher(hint).replaceAll("-")).replaceAll("");
         if (base.isEmpty()) {
             base = "rule";
         }
@@ -34,14 +41,16 @@ final class JsonRuleTable {
         rules.put(name, expr);
     }
 
-    /** {@code expr} itself when it is small, else a reference to a new rule holding it. */
+    /** {@code expr} itself when it is small, else a reference to the rule holding it (made on first use). */
     Expr share(String hint, Expr expr) {
         if (JsonExprs.isSmall(expr)) {
             return expr;
         }
-        String name = reserve(hint);
-        define(name, expr);
-        return new Expr.RuleRef(name);
+        return shared.computeIfAbsent(expr, e -> {
+            String name = reserve(hint);
+            define(name, e);
+            return new Expr.RuleRef(name);
+        });
     }
 
     /**

@@ -59,7 +59,7 @@ final class JsonSchemaCompiler {
         }
         List<JsonSchemaConstraints> alternatives = List.of(JsonSchemaConstraints.none(schema.first()));
         for (JsonSchemaAt member : schema.members()) {
-            alternatives = product(alternatives, flatten(member, depth + 1), member);
+            alternatives = product(alternatives, flatten(member, depth + 1), member, "allOf");
         }
         return alternatives(alternatives, schema.first(), depth);
     }
@@ -144,27 +144,33 @@ final class JsonSchemaCompiler {
     private List<JsonSchemaConstraints> flatten(JsonSchemaAt at, JsonSchemaReader.Read read, int depth) {
         List<JsonSchemaConstraints> result = List.of(read.constraints());
         if (read.ref() != null) {
-            result = product(result, flatten(resolve(at, read.ref()), depth + 1), at);
+            result = product(result, flatten(resolve(at, read.ref()), depth + 1), at, "$ref");
         }
         for (JsonSchemaAt member : read.allOf()) {
-            result = product(result, flatten(member, depth + 1), member);
+            result = product(result, flatten(member, depth + 1), member, "allOf");
         }
-        for (List<JsonSchemaAt> branches : List.of(read.anyOf(), read.oneOf())) {
-            if (!branches.isEmpty()) {
-                List<JsonSchemaConstraints> union = new ArrayList<>();
-                for (JsonSchemaAt branch : branches) {
-                    union.addAll(flatten(branch, depth + 1));
-                }
-                result = product(result, union, at);
-            }
+        result = withBranches(result, read.anyOf(), at, "anyOf", depth);
+        return withBranches(result, read.oneOf(), at, "oneOf", depth);
+    }
+
+    /** {@code result} merged with each of the branches in turn (none: {@code result} as it is). */
+    private List<JsonSchemaConstraints> withBranches(List<JsonSchemaConstraints> result, List<JsonSchemaAt> branches,
+                                                     JsonSchemaAt at, String keyword, int depth) {
+        if (branches.isEmpty()) {
+            return result;
         }
-        return result;
+        List<JsonSchemaConstraints> union = new ArrayList<>();
+        for (JsonSchemaAt branch : branches) {
+            union.addAll(flatten(branch, depth + 1));
+        }
+        return product(result, union, at, keyword);
     }
 
     /** Every pairing of an alternative of {@code a} with one of {@code b}, merged. */
-    private List<JsonSchemaConstraints> product(List<JsonSchemaConstraints> a, List<JsonSchemaConstraints> b, JsonSchemaAt at) {
+    private List<JsonSchemaConstraints> product(List<JsonSchemaConstraints> a, List<JsonSchemaConstraints> b,
+                                                JsonSchemaAt at, String keyword) {
         if ((long) a.size() * b.size() > limits.maxRepeat()) {
-            throw at.fault("anyOf", "merging it with the schemas beside it makes " + (long) a.size() * b.size()
+            throw at.fault(keyword, "merging it with the schemas beside it makes " + (long) a.size() * b.size()
                     + " alternatives, over the limit of " + limits.maxRepeat());
         }
         List<JsonSchemaConstraints> merged = new ArrayList<>();
@@ -207,7 +213,13 @@ final class JsonSchemaCompiler {
         if (!ref.startsWith("#")) {
             throw at.fault("$ref", ref + " is not local: only references into this schema (#/...) are supported");
         }
-        String pointer = URLDecoder.decode(ref.substring(1).replace("+", "%2B"), StandardCharsets.UTF_8);
+        String pointer;
+        try {
+            // the fragment is URI-encoded: %25 for '%', %22 for '"'...; a '+' is itself
+            pointer = URLDecoder.decode(ref.substring(1).replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw at.fault("$ref", ref + " is not a well-formed URI fragment");
+        }
         if (!pointer.isEmpty() && !pointer.startsWith("/")) {
             throw at.fault("$ref", ref + " names an anchor; only JSON pointers (#/$defs/name) are supported");
         }
@@ -305,11 +317,12 @@ final class JsonSchemaCompiler {
             }
         }
         if (strings.pattern() != null) {
-            if (regex == null) {
-                regex = JsonStrings.unanchored(strings.pattern());
-                shapedBy = "pattern";
-            } else {
+            if (regex != null) {
                 policy.unenforced(at, "pattern", "a pattern beside a format");
+            } else if (parses(at, strings.pattern())) {
+                // matched in full: a string the whole pattern matches is one JSON Schema's search finds it in
+                regex = strings.pattern();
+                shapedBy = "pattern";
             }
         }
         if (regex == null) {
@@ -324,6 +337,17 @@ final class JsonSchemaCompiler {
         return JsonStrings.matching(regex);
     }
 
+    /** Whether the grammar's regular expressions can express {@code pattern}; if not, the policy decides. */
+    private boolean parses(JsonSchemaAt at, String pattern) {
+        try {
+            RegexParser.parse(pattern, true, limits);
+            return true;
+        } catch (GrammarException e) {
+            policy.unenforced(at, "pattern", e.getMessage());
+            return false;
+        }
+    }
+
     private Expr number(JsonSchemaConstraints schema, boolean integer) {
         JsonSchemaAt at = schema.at();
         JsonNumberRules numbers = schema.numbers();
@@ -333,18 +357,15 @@ final class JsonSchemaCompiler {
         if (!stepHolds) {
             policy.unenforced(at, "multipleOf", "not supported");
         }
-        if (JsonNumbers.isEmpty(numbers.lower(), numbers.upper())) {
-            throw at.unsatisfiable("minimum", "the lower bound " + numbers.lower().value()
-                    + " leaves no number up to the upper bound " + numbers.upper().value());
+        if (JsonNumbers.isEmpty(numbers.lower(), numbers.upper(), integer)) {
+            throw at.unsatisfiable("minimum", "no " + (integer ? "integer" : "number") + " lies between "
+                    + numbers.lower().value() + " and " + numbers.upper().value());
         }
         String regex = JsonNumbers.pattern(numbers.lower(), numbers.upper(), integer);
-        if (regex == null && integer) {
-            throw at.unsatisfiable("minimum", "no integer lies between the bounds");
-        }
         if (regex == null) {
-            policy.unenforced(at, "minimum", "no number of at most " + JsonNumbers.MAX_FRACTION_DIGITS
-                    + " fraction digits lies between the bounds");
-            regex = JsonNumbers.pattern(null, null, false);
+            policy.unenforced(at, "minimum", "the bounds leave no number of at most " + JsonNumbers.MAX_FRACTION_DIGITS
+                    + " fraction digits, or need more than " + JsonNumbers.MAX_BOUND_DIGITS + " integer digits");
+            regex = JsonNumbers.pattern(null, null, integer);
         }
         return new Expr.Pattern(regex, false);
     }

@@ -28,11 +28,7 @@ final class JsonSchemaReader {
 
     /** A schema object: its own assertions and the combinators beside them (empty lists when absent). */
     record Read(JsonSchemaConstraints constraints, String ref, List<JsonSchemaAt> allOf,
-                List<JsonSchemaAt> anyOf, List<JsonSchemaAt> oneOf) {
-        boolean hasCombinators() {
-            return ref != null || !allOf.isEmpty() || !anyOf.isEmpty() || !oneOf.isEmpty();
-        }
-    }
+                List<JsonSchemaAt> anyOf, List<JsonSchemaAt> oneOf) {}
 
     private final GrammarLimits limits;
     private final JsonSchemaPolicy policy;
@@ -138,7 +134,7 @@ final class JsonSchemaReader {
     private JsonNumberRules numbers(JsonSchemaAt at) {
         Bound lower = bound(at, "minimum", "exclusiveMinimum", true);
         Bound upper = bound(at, "maximum", "exclusiveMaximum", false);
-        if (JsonNumbers.isEmpty(lower, upper)) {
+        if (JsonNumbers.isEmpty(lower, upper, false)) {
             throw at.fault("minimum", "unsatisfiable: " + lower.value() + " leaves no number up to the maximum " + upper.value());
         }
         BigDecimal multipleOf = number(at, "multipleOf");

@@ -42,21 +42,6 @@ final class JsonStrings {
         return quoted(new Expr.Pattern(regex, true));
     }
 
-    /**
-     * A JSON Schema pattern for a full match: JSON Schema searches for the pattern anywhere in the
-     * string, and a string the whole pattern matches is one such; a leading {@code ^} and trailing
-     * {@code $} only said so again.
-     */
-    static String unanchored(String pattern) {
-        String regex = pattern.startsWith("^") ? pattern.substring(1) : pattern;
-        int last = regex.length() - 1;
-        int backslashes = 0;
-        while (last - 1 - backslashes >= 0 && regex.charAt(last - 1 - backslashes) == '\\') {
-            backslashes++;
-        }
-        return last >= 0 && regex.charAt(last) == '$' && backslashes % 2 == 0 ? regex.substring(0, last) : regex;
-    }
-
     static Expr quoted(Expr content) {
         return seq(QUOTE, content, QUOTE);
     }

@@ -72,6 +72,7 @@ class JsonSchemaErrorsTest {
     @Test
     void references() {
         refused("{'$ref':'#/$defs/missing','$defs':{}}", "$ref at #", "#/$defs/missing");
+        refused("{'$ref':'#/$defs/a%20b','$defs':{'a b':{'type':'string','minLength':3,'maxLength':2}}}", "minLength at #/$defs/a b");
         refused("{'$ref':'https://example.com/schema.json'}", "$ref at #", "not local");
         refused("{'properties':{'a':{'$ref':'other.json#/x'}}}", "$ref at #/properties/a", "not local");
         refused("{'$ref':'#node'}", "$ref at #", "anchor");
@@ -79,6 +80,7 @@ class JsonSchemaErrorsTest {
         refused("{'$ref':'#/$defs/a','$defs':{'a':{'anyOf':[{'$ref':'#/$defs/a'},{'type':'null'}]}}}", "$ref at #/$defs/a/anyOf/0");
         refused("{'$defs':{'a':{'allOf':[{'$ref':'#/$defs/a'}],'type':'string'}},'$ref':'#/$defs/a'}", "schema at", "deeper than");
         refused("{'$ref':5}", "$ref at #");
+        refused("{'$ref':'#/%zz'}", "$ref at #", "well-formed");
     }
 
     @Test
@@ -95,7 +97,9 @@ class JsonSchemaErrorsTest {
                 new String[] {"{'type':'array','contains':{}}", "contains at #"},
                 new String[] {"{'type':'string','format':'iri'}", "format at #"},
                 new String[] {"{'type':'string','pattern':'a+','maxLength':3}", "maxLength at #"},
+                new String[] {"{'properties':{'p':{'type':'string','pattern':'(?=a)b'}}}", "pattern at #/properties/p"},
                 new String[] {"{'type':'number','minimum':0.0000001,'maximum':0.0000002}", "minimum at #"},
+                new String[] {"{'type':'integer','minimum':1e300}", "minimum at #"},
                 new String[] {"{'allOf':[{'pattern':'a'},{'pattern':'b'}]}", "pattern at #/allOf/1"})) {
             String message = refusal(keyword[0], true);
             assertTrue(message.contains(keyword[1]), message);

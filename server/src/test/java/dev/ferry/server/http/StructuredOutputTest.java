@@ -101,7 +101,7 @@ class StructuredOutputTest {
     static Stream<Arguments> hostileFormats() {
         String schemaField = "response_format.json_schema.schema";
         return Stream.of(
-                Arguments.of("deep nesting", schema(nested(200)), schemaField, "depth"),
+                Arguments.of("deep nesting", schema(nested(200)), schemaField, "nested deeper than the limit"),
                 Arguments.of("huge enum", schema(hugeEnum()), schemaField, "enum"),
                 Arguments.of("contradictory types", schema("{\"allOf\":[{\"type\":\"string\"},{\"type\":\"integer\"}]}"),
                         schemaField, "allOf"),

@@ -75,7 +75,7 @@ class JsonSchemaWalkTest {
             String text = Files.readString(file);
             JsonSchemaGrammar.Compiled compiled = JsonSchemaGrammar.compile(JSON.readTree(text), true, GrammarLimits.DEFAULTS);
             assertEquals(List.of(), compiled.ignored(), file.getFileName().toString());
-            TokenGrammar grammar = new TokenGrammar(Grammar.compile(compiled.spec(), GrammarLimits.DEFAULTS), walker.vocab, compiled.ignored());
+            TokenGrammar grammar = new TokenGrammar(Grammar.compile(compiled.spec(), GrammarLimits.DEFAULTS), walker.vocab, compiled.ignored(), Walker.FORMAT);
             Schema validator = VALIDATORS.getSchema(text, InputFormat.JSON);
             for (int seed = 0; seed < SEEDS; seed++) {
                 String output = walk(grammar, new Random(seed * 7919L + file.getFileName().hashCode()));

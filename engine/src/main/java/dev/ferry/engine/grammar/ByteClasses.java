@@ -57,17 +57,6 @@ final class ByteClasses {
         throw new IllegalArgumentException("no byte class " + c);
     }
 
-    /** Every byte of the classes {@code c} where {@code chosen[c]}, as a byte set. */
-    long[] bytesOf(boolean[] chosen) {
-        long[] bits = new long[4];
-        for (int b = 0; b < 256; b++) {
-            if (chosen[classOf[b]]) {
-                bits[b >>> 6] |= 1L << b;
-            }
-        }
-        return bits;
-    }
-
     /** The class of each byte, for lookups in a hot loop. */
     int[] table() {
         return classOf.clone();

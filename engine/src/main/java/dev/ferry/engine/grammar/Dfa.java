@@ -1,6 +1,5 @@
 package dev.ferry.engine.grammar;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -15,16 +14,17 @@ import java.util.Map;
  */
 final class Dfa {
 
-    /** Steps (state-set members visited, byte classes scanned) a construction may take: tens of milliseconds. */
-    static final int MAX_WORK = 16_000_000;
+    /**
+     * Steps (state-set members visited, hashed or scanned by byte class) a construction may take:
+     * about a hundred milliseconds at most, where legitimate patterns take well under a million.
+     */
+    static final int MAX_WORK = 8_000_000;
 
-    private final int stateCount;
     private final boolean[] accepting;
     private final int[][] edgeTargets;
     private final long[][][] edgeBytes;
 
-    private Dfa(int stateCount, boolean[] accepting, int[][] edgeTargets, long[][][] edgeBytes) {
-        this.stateCount = stateCount;
+    private Dfa(boolean[] accepting, int[][] edgeTargets, long[][][] edgeBytes) {
         this.accepting = accepting;
         this.edgeTargets = edgeTargets;
         this.edgeBytes = edgeBytes;
@@ -32,7 +32,7 @@ final class Dfa {
 
     /** The start state is 0; an automaton whose language is empty has no states. */
     int stateCount() {
-        return stateCount;
+        return accepting.length;
     }
 
     boolean accepting(int state) {
@@ -62,19 +62,29 @@ final class Dfa {
         private final int maxStates;
         private final int maxEdges;
         private final String label;
-        private final ByteClasses classes;
+        private final int classCount;
+        /** Per byte class: its bytes, four words. */
+        private final long[][] classBytes;
         /** Per NFA byte set: the byte classes it holds. */
         private final int[][] classesOfSet;
         private final List<int[]> subsets = new ArrayList<>();
         private final Map<Subset, Integer> index = new HashMap<>();
+        /** Per DFA state: its edges' targets, and for each edge the classes that take it (four words per edge). */
         private final List<int[]> targets = new ArrayList<>();
-        private final List<long[][]> classSets = new ArrayList<>();
+        private final List<long[]> edgeClasses = new ArrayList<>();
         private int edges;
         private long work;
         private final int[] mark;
         private int stamp;
         /** The closure's to-do list: each state pushes at most two others, after the seeds. */
         private final int[] stack;
+        /**
+         * The closure's kept states as bits, and the words it touched: reading the bits back in word
+         * order gives the subset sorted without sorting it.
+         */
+        private final long[] keptBits;
+        private final int[] touched;
+        private final IntList accepting = new IntList();
 
         Construction(Nfa nfa, int maxStates, int maxEdges, String label) {
             this.nfa = nfa;
@@ -82,24 +92,34 @@ final class Dfa {
             this.maxEdges = maxEdges;
             this.label = label;
             long[] words = nfa.byteSets();
-            this.classes = ByteClasses.of(words);
+            ByteClasses classes = ByteClasses.of(words);
+            this.classCount = classes.count();
+            this.classBytes = new long[classCount][4];
+            for (int b = 0; b < 256; b++) {
+                classBytes[classes.classOf(b)][b >>> 6] |= 1L << b;
+            }
             this.classesOfSet = new int[words.length / 4][];
             for (int s = 0; s < classesOfSet.length; s++) {
-                boolean[] has = new boolean[classes.count()];
-                for (int b = 0; b < 256; b++) {
-                    has[classes.classOf(b)] |= (words[4 * s + (b >>> 6)] & (1L << b)) != 0;
+                IntList has = new IntList();
+                for (int c = 0; c < classCount; c++) {
+                    long[] bytes = classBytes[c];
+                    if ((bytes[0] & words[4 * s] | bytes[1] & words[4 * s + 1] | bytes[2] & words[4 * s + 2] | bytes[3] & words[4 * s + 3]) != 0) {
+                        has.add(c);
+                    }
                 }
-                classesOfSet[s] = indexesOf(has);
+                classesOfSet[s] = has.toArray();
             }
             this.mark = new int[nfa.size()];
             this.stack = new int[3 * nfa.size() + 1];
+            this.keptBits = new long[(nfa.size() + 63) >>> 6];
+            this.touched = new int[keptBits.length];
         }
 
         Construction run() {
             intern(closure(new int[] {nfa.start()}, 1));
-            int k = classes.count();
-            int[][] seeds = new int[k][8];
-            int[] seedCount = new int[k];
+            int[][] seeds = new int[classCount][8];
+            int[] seedCount = new int[classCount];
+            int[] target = new int[classCount];
             for (int d = 0; d < subsets.size(); d++) {
                 Arrays.fill(seedCount, 0);
                 for (int s : subsets.get(d)) {
@@ -113,13 +133,12 @@ final class Dfa {
                         }
                         seeds[c][seedCount[c]++] = nfa.next(s);
                     }
-                    work += through.length;
+                    work += through.length + 1;
                 }
-                int[] target = new int[k];
-                for (int c = 0; c < k; c++) {
+                for (int c = 0; c < classCount; c++) {
                     target[c] = seedCount[c] == 0 ? -1 : intern(closure(seeds[c], seedCount[c]));
                 }
-                work += k;
+                work += classCount;
                 addEdges(target);
                 if (work > MAX_WORK) {
                     throw new GrammarException(label + ": needs more than " + MAX_WORK + " steps to build its automaton");
@@ -128,30 +147,39 @@ final class Dfa {
             return this;
         }
 
-        /** Groups the classes of one state by target: one edge per target. */
+        /** Groups one state's classes by target: one edge per target, in order of first class. */
         private void addEdges(int[] target) {
-            int[] distinct = Arrays.stream(target).filter(t -> t >= 0).distinct().toArray();
-            edges += distinct.length;
+            int[] distinct = new int[classCount];
+            long[] classes = new long[4 * classCount];
+            int n = 0;
+            for (int c = 0; c < classCount; c++) {
+                int t = target[c];
+                if (t < 0) {
+                    continue;
+                }
+                int e = 0;
+                while (e < n && distinct[e] != t) {
+                    e++;
+                }
+                work += e;    // the scan: a state's edges are few unless the pattern is hostile, and then this counts it
+                if (e == n) {
+                    distinct[n++] = t;
+                }
+                classes[4 * e + (c >>> 6)] |= 1L << c;
+            }
+            edges += n;
             if (edges > maxEdges) {
                 throw new GrammarException(label + ": needs more than " + maxEdges + " automaton edges");
             }
-            long[][] byEdge = new long[distinct.length][];
-            for (int e = 0; e < distinct.length; e++) {
-                boolean[] chosen = new boolean[target.length];
-                for (int c = 0; c < target.length; c++) {
-                    chosen[c] = target[c] == distinct[e];
-                }
-                byEdge[e] = classes.bytesOf(chosen);
-            }
-            targets.add(distinct);
-            classSets.add(byEdge);
+            targets.add(Arrays.copyOf(distinct, n));
+            edgeClasses.add(Arrays.copyOf(classes, 4 * n));
         }
 
-        /** The NFA states reachable from {@code seeds} without input, keeping those that consume or accept. */
+        /** The NFA states reachable from {@code seeds} without input, keeping those that consume or accept, sorted. */
         private int[] closure(int[] seeds, int n) {
             stamp++;
-            int[] kept = new int[8];
             int count = 0;
+            int words = 0;
             int top = 0;
             for (int i = 0; i < n; i++) {
                 stack[top++] = seeds[i];
@@ -164,21 +192,31 @@ final class Dfa {
                 mark[s] = stamp;
                 work++;
                 if (nfa.consumes(s) || s == nfa.accept()) {
-                    if (count == kept.length) {
-                        kept = Arrays.copyOf(kept, 2 * count);
+                    if (keptBits[s >>> 6] == 0) {
+                        touched[words++] = s >>> 6;
                     }
-                    kept[count++] = s;
+                    keptBits[s >>> 6] |= 1L << s;
+                    count++;
                 } else {
                     stack[top++] = nfa.alsoNext(s);
                     stack[top++] = nfa.next(s);
                 }
             }
-            int[] subset = Arrays.copyOf(kept, count);
-            Arrays.sort(subset);
+            Arrays.sort(touched, 0, words);
+            int[] subset = new int[count];
+            int i = 0;
+            for (int k = 0; k < words; k++) {
+                int w = touched[k];
+                for (long bits = keptBits[w]; bits != 0; bits &= bits - 1) {
+                    subset[i++] = 64 * w + Long.numberOfTrailingZeros(bits);
+                }
+                keptBits[w] = 0;
+            }
             return subset;
         }
 
         private int intern(int[] subset) {
+            work += subset.length;
             Subset key = new Subset(subset);
             Integer id = index.get(key);
             if (id != null) {
@@ -189,37 +227,50 @@ final class Dfa {
             }
             subsets.add(subset);
             index.put(key, subsets.size() - 1);
+            accepting.add(Arrays.binarySearch(subset, nfa.accept()) >= 0 ? 1 : 0);
             return subsets.size() - 1;
         }
 
         /** The automaton without the states that cannot reach acceptance, renumbered from 0 (the start). */
         Dfa live() {
             int n = subsets.size();
+            // incoming edges, as one array sliced per target
+            int[] firstSource = new int[n + 1];
+            for (int[] t : targets) {
+                for (int x : t) {
+                    firstSource[x + 1]++;
+                }
+            }
+            for (int d = 0; d < n; d++) {
+                firstSource[d + 1] += firstSource[d];
+            }
+            int[] sources = new int[firstSource[n]];
+            int[] filled = Arrays.copyOf(firstSource, n);
+            for (int d = 0; d < n; d++) {
+                for (int x : targets.get(d)) {
+                    sources[filled[x]++] = d;
+                }
+            }
             boolean[] alive = new boolean[n];
-            List<List<Integer>> sources = new ArrayList<>();
-            ArrayDeque<Integer> todo = new ArrayDeque<>();
+            int[] todo = new int[n];
+            int size = 0;
             for (int d = 0; d < n; d++) {
-                sources.add(new ArrayList<>());
-            }
-            for (int d = 0; d < n; d++) {
-                for (int t : targets.get(d)) {
-                    sources.get(t).add(d);
-                }
-                if (Arrays.binarySearch(subsets.get(d), nfa.accept()) >= 0) {
+                if (acceptsAt(d)) {
                     alive[d] = true;
-                    todo.add(d);
+                    todo[size++] = d;
                 }
             }
-            while (!todo.isEmpty()) {
-                for (int s : sources.get(todo.poll())) {
-                    if (!alive[s]) {
-                        alive[s] = true;
-                        todo.add(s);
+            while (size > 0) {
+                int d = todo[--size];
+                for (int i = firstSource[d]; i < firstSource[d + 1]; i++) {
+                    if (!alive[sources[i]]) {
+                        alive[sources[i]] = true;
+                        todo[size++] = sources[i];
                     }
                 }
             }
             if (!alive[0]) {
-                return new Dfa(0, new boolean[0], new int[0][], new long[0][][]);
+                return new Dfa(new boolean[0], new int[0][], new long[0][][]);
             }
             int[] renumber = new int[n];
             int live = 0;
@@ -230,40 +281,45 @@ final class Dfa {
             int[][] edgeTargets = new int[live][];
             long[][][] edgeBytes = new long[live][][];
             for (int d = 0; d < n; d++) {
-                if (!alive[d]) {
-                    continue;
+                if (alive[d]) {
+                    int r = renumber[d];
+                    accepting[r] = acceptsAt(d);
+                    liveEdges(targets.get(d), edgeClasses.get(d), alive, renumber, r, edgeTargets, edgeBytes);
                 }
-                int r = renumber[d];
-                accepting[r] = Arrays.binarySearch(subsets.get(d), nfa.accept()) >= 0;
-                int[] t = targets.get(d);
-                int kept = (int) Arrays.stream(t).filter(x -> alive[x]).count();
-                edgeTargets[r] = new int[kept];
-                edgeBytes[r] = new long[kept][];
-                int e = 0;
-                for (int i = 0; i < t.length; i++) {
-                    if (alive[t[i]]) {
-                        edgeTargets[r][e] = renumber[t[i]];
-                        edgeBytes[r][e++] = classSets.get(d)[i];
+            }
+            return new Dfa(accepting, edgeTargets, edgeBytes);
+        }
+
+        private void liveEdges(int[] t, long[] classes, boolean[] alive, int[] renumber, int r,
+                               int[][] edgeTargets, long[][][] edgeBytes) {
+            IntList kept = new IntList();
+            for (int e = 0; e < t.length; e++) {
+                if (alive[t[e]]) {
+                    kept.add(e);
+                }
+            }
+            edgeTargets[r] = new int[kept.size()];
+            edgeBytes[r] = new long[kept.size()][];
+            for (int i = 0; i < kept.size(); i++) {
+                int e = kept.get(i);
+                long[] bytes = new long[4];
+                for (int w = 0; w < 4; w++) {
+                    for (long bits = classes[4 * e + w]; bits != 0; bits &= bits - 1) {
+                        long[] cb = classBytes[64 * w + Long.numberOfTrailingZeros(bits)];
+                        bytes[0] |= cb[0];
+                        bytes[1] |= cb[1];
+                        bytes[2] |= cb[2];
+                        bytes[3] |= cb[3];
                     }
                 }
+                edgeTargets[r][i] = renumber[t[e]];
+                edgeBytes[r][i] = bytes;
             }
-            return new Dfa(live, accepting, edgeTargets, edgeBytes);
         }
-    }
 
-    private static int[] indexesOf(boolean[] has) {
-        int n = 0;
-        for (boolean h : has) {
-            n += h ? 1 : 0;
+        private boolean acceptsAt(int d) {
+            return accepting.get(d) != 0;
         }
-        int[] out = new int[n];
-        int i = 0;
-        for (int c = 0; c < has.length; c++) {
-            if (has[c]) {
-                out[i++] = c;
-            }
-        }
-        return out;
     }
 
     /** A set of NFA states (sorted) as a map key. */

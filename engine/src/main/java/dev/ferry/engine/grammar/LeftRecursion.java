@@ -35,26 +35,53 @@ final class LeftRecursion {
         }
     }
 
-    /** Which rules can match the empty string: a fixpoint over the alternatives. */
+    /**
+     * Which rules can match the empty string. An alternative is nullable once every rule it refers
+     * to is (and it holds no byte set); each rule found nullable counts down the alternatives that
+     * refer to it, so the work is linear in the positions.
+     */
     static boolean[] nullable(ByteRules rules) {
-        boolean[] nullable = new boolean[rules.ruleCount()];
-        boolean changed = true;
-        while (changed) {
-            changed = false;
-            for (int r = 0; r < rules.ruleCount(); r++) {
-                for (int a = 0; a < rules.alternativeCount(r) && !nullable[r]; a++) {
-                    int p = rules.alternativeStart(r, a);
-                    while (rules.isRule(p) && nullable[rules.ruleAt(p)]) {
-                        p++;
-                    }
-                    if (rules.isEnd(p)) {
-                        nullable[r] = true;
-                        changed = true;
-                    }
+        int n = rules.ruleCount();
+        IntList owner = new IntList();
+        IntList pending = new IntList();
+        IntList[] referrers = new IntList[n];
+        for (int r = 0; r < n; r++) {
+            referrers[r] = new IntList();
+        }
+        for (int r = 0; r < n; r++) {
+            for (int a = 0; a < rules.alternativeCount(r); a++) {
+                int alternative = owner.size();
+                int refs = 0;
+                int p = rules.alternativeStart(r, a);
+                for (; !rules.isEnd(p) && rules.isRule(p); p++) {
+                    referrers[rules.ruleAt(p)].add(alternative);
+                    refs++;
                 }
+                owner.add(r);
+                pending.add(rules.isEnd(p) ? refs : -1);    // -1: holds a byte set, never empty
+            }
+        }
+        boolean[] nullable = new boolean[n];
+        IntList found = new IntList();
+        int[] left = pending.toArray();
+        for (int alternative = 0; alternative < left.length; alternative++) {
+            markNullable(left[alternative], owner.get(alternative), nullable, found);
+        }
+        for (int i = 0; i < found.size(); i++) {
+            IntList uses = referrers[found.get(i)];
+            for (int k = 0; k < uses.size(); k++) {
+                int alternative = uses.get(k);
+                markNullable(--left[alternative], owner.get(alternative), nullable, found);
             }
         }
         return nullable;
+    }
+
+    private static void markNullable(int pendingRefs, int rule, boolean[] nullable, IntList found) {
+        if (pendingRefs == 0 && !nullable[rule]) {
+            nullable[rule] = true;
+            found.add(rule);
+        }
     }
 
     /** For each rule, the rules it may enter before consuming a byte. */

@@ -2,7 +2,10 @@ package dev.ferry.engine.grammar;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A Thompson automaton over bytes for a regular {@link Expr} (no rule references, no patterns):
@@ -20,6 +23,12 @@ final class Nfa {
     private int[] out2 = new int[64];
     private int size;
     private final ByteSetTable sets = new ByteSetTable();
+    /**
+     * Per class of the expression: the byte sets of its UTF-8 sequences, one array per sequence
+     * (the one-byte members merged into one sequence), worked out once however often a counted
+     * repetition copies the class.
+     */
+    private final Map<Expr.CharClass, int[][]> classSequences = new IdentityHashMap<>();
     private final int maxSize;
     private final String label;
     private final int accept;
@@ -107,7 +116,7 @@ final class Nfa {
             return s;
         }
         if (e instanceof Expr.CharClass c) {
-            return buildClass(CodePointSet.of(c, label), next);
+            return buildClass(c, next);
         }
         if (e instanceof Expr.Seq q) {
             int s = next;
@@ -136,29 +145,50 @@ final class Nfa {
         return s;
     }
 
-    private int buildClass(CodePointSet members, int next) {
+    private int buildClass(Expr.CharClass c, int next) {
+        // Sequences that end alike share their last states (a continuation byte, then next), so
+        // that the deterministic automaton does not tell apart paths that only differ before it.
+        Map<Long, Integer> shared = new HashMap<>();
         int s = NONE;
-        if (members.isEmpty() || members.lo(0) < 0x80) {
-            s = newState(sets.idOf(ByteBits.ofAscii(members)), next, NONE);
-        }
-        for (int[] seq : Utf8Sequences.of(members)) {
-            if (seq.length == 2) {
-                continue;    // one-byte members: the state above
-            }
+        for (int[] seq : classSequences.computeIfAbsent(c, this::sequencesOf)) {
             int t = next;
-            for (int i = seq.length - 2; i >= 0; i -= 2) {
-                t = newState(sets.idOf(ByteBits.range(seq[i], seq[i + 1])), t, NONE);
+            for (int i = seq.length - 1; i >= 0; i--) {
+                int target = t;
+                int byteSet = seq[i];
+                t = i == 0 ? newState(byteSet, target, NONE)
+                        : shared.computeIfAbsent(((long) byteSet << 32) | target, k -> newState(byteSet, target, NONE));
             }
             s = s == NONE ? t : split(t, s);
         }
         return s;
     }
 
+    private int[][] sequencesOf(Expr.CharClass c) {
+        CodePointSet members = CodePointSet.of(c, label);
+        List<int[]> sequences = Utf8Sequences.of(members);
+        int[][] out = new int[sequences.size() + 1][];
+        int n = 0;
+        if (members.isEmpty() || members.lo(0) < 0x80) {
+            out[n++] = new int[] {sets.idOf(ByteBits.ofAscii(members))};    // an empty class: a set that takes nothing
+        }
+        for (int[] seq : sequences) {
+            if (seq.length > 2) {
+                int[] ids = new int[seq.length / 2];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = sets.idOf(ByteBits.range(seq[2 * i], seq[2 * i + 1]));
+                }
+                out[n++] = ids;
+            }
+        }
+        return Arrays.copyOf(out, n);
+    }
+
     private int buildRepeat(Expr.Repeat r, int next) {
         int s;
         if (r.max() < 0) {
             int loop = split(NONE, next);
-            out1[loop] = build(r.body(), loop);
+            int body = build(r.body(), loop);    // may grow the arrays: assign after
+            out1[loop] = body;
             s = loop;
         } else {
             s = next;

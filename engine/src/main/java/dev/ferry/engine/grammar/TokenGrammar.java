@@ -1,6 +1,7 @@
 package dev.ferry.engine.grammar;
 
 import dev.ferry.engine.api.OutputConstraint;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -19,7 +20,8 @@ public final class TokenGrammar implements OutputConstraint {
     private final ParseStates states;
     private final TokenVocabulary vocab;
     private final List<String> ignored;
-    private final int[] classOf;
+    /** Per trie node: the grammar's byte class of the node's byte, so the walk reads one array instead of two. */
+    private final byte[] nodeClass;
     private final int maskWords;
     private final int maxMasks;
     private final ConcurrentHashMap<ParseState, long[]> masks = new ConcurrentHashMap<>();
@@ -29,8 +31,13 @@ public final class TokenGrammar implements OutputConstraint {
         this.states = grammar.states();
         this.vocab = vocab;
         this.ignored = List.copyOf(ignored);
-        this.classOf = states.classTable();
         this.maskWords = (vocab.size() + 63) >>> 6;
+        int[] classOf = states.classTable();
+        TokenTrie trie = vocab.trie();
+        this.nodeClass = new byte[trie.nodeCount()];
+        for (int i = 1; i < nodeClass.length; i++) {
+            nodeClass[i] = (byte) classOf[trie.label[i] & 0xFF];
+        }
         this.maxMasks = (int) Math.max(16, MASK_CACHE_BYTES / (8L * Math.max(1, maskWords)));
     }
 
@@ -84,14 +91,13 @@ public final class TokenGrammar implements OutputConstraint {
     }
 
     private long[] computeMask(ParseState s) {
-        long[] mask = new long[maskWords];
-        boolean any = false;
         TokenTrie trie = vocab.trie();
+        long[] mask = new long[((trie.noToken + 64) >>> 6)];    // one bit past the vocabulary: where nodes without a token write
         byte[] label = trie.label;
+        byte[] classes = nodeClass;
         int[] depth = trie.depth;
         int[] subtreeEnd = trie.subtreeEnd;
-        int[] tokenStart = trie.tokenStart;
-        int[] tokenIds = trie.tokenIds;
+        int[] endToken = trie.endToken;
         ParseState[] path = new ParseState[trie.maxDepth + 1];    // path[d]: the state after the node's first d bytes
         path[0] = s;
         int n = trie.nodeCount();
@@ -99,22 +105,30 @@ public final class TokenGrammar implements OutputConstraint {
         while (i < n) {
             int d = depth[i];
             ParseState from = path[d - 1];
-            int b = label[i] & 0xFF;
-            ParseState to = from.next != null ? from.next[classOf[b]] : null;
+            ParseState to = from.next != null ? from.next[classes[i] & 0xFF] : null;
             if (to == null) {
-                to = states.next(from, b);
+                to = states.next(from, label[i] & 0xFF);
             }
             if (to == ParseState.DEAD) {
                 i = subtreeEnd[i];
                 continue;
             }
             path[d] = to;
-            for (int k = tokenStart[i], end = tokenStart[i + 1]; k < end; k++) {
-                int id = tokenIds[k];
+            int id = endToken[i];
+            if (id < 0) {
+                for (int k = trie.tokenStart[i]; k < trie.tokenStart[i + 1]; k++) {
+                    mask[trie.tokenIds[k] >>> 6] |= 1L << trie.tokenIds[k];
+                }
+            } else {
                 mask[id >>> 6] |= 1L << id;
-                any = true;
             }
             i++;
+        }
+        mask[trie.noToken >>> 6] &= ~(1L << trie.noToken);
+        mask = Arrays.copyOf(mask, maskWords);
+        boolean any = false;
+        for (long w : mask) {
+            any |= w != 0;
         }
         if (s.accepting || !any) {
             for (int id : vocab.endIds()) {

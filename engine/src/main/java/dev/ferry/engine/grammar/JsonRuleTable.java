@@ -54,16 +54,18 @@ final class JsonRuleTable {
     }
 
     /**
-     * The rules reachable from {@code root}: a branch that turned out unsatisfiable may have left
-     * rules behind that refer to a rule it never defined.
+     * The rules that can finish ({@link JsonFiniteRules}) and are reachable from {@code root}: a
+     * branch that turned out unsatisfiable may have left rules behind that refer to a rule it never
+     * defined.
      */
     GrammarSpec spec(String root) {
+        Map<String, Expr> finite = JsonFiniteRules.of(rules, root);
         Map<String, Expr> reachable = new LinkedHashMap<>();
         Deque<String> pending = new ArrayDeque<>(List.of(root));
         while (!pending.isEmpty()) {
             String name = pending.pop();
             if (!reachable.containsKey(name)) {
-                Expr expr = rules.get(name);
+                Expr expr = finite.get(name);
                 reachable.put(name, expr);
                 collectRefs(expr, pending);
             }

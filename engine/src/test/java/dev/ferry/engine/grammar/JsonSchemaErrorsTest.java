@@ -80,6 +80,8 @@ class JsonSchemaErrorsTest {
         refused("{'$ref':'#/$defs/a','$defs':{'a':{'anyOf':[{'$ref':'#/$defs/a'},{'type':'null'}]}}}", "$ref at #/$defs/a/anyOf/0");
         refused("{'$defs':{'a':{'allOf':[{'$ref':'#/$defs/a'}],'type':'string'}},'$ref':'#/$defs/a'}", "schema at", "deeper than");
         refused("{'$ref':5}", "$ref at #");
+        refused("{'type':'object','properties':{'next':{'$ref':'#'}},'required':['next']}", "no value is finite");
+        refused("{'$defs':{'a':{'type':'array','items':{'$ref':'#/$defs/a'},'minItems':1}},'$ref':'#/$defs/a'}", "no value is finite");
         refused("{'$ref':'#/%zz'}", "$ref at #", "well-formed");
     }
 

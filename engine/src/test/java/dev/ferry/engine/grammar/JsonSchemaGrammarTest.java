@@ -250,6 +250,15 @@ class JsonSchemaGrammarTest {
     }
 
     @Test
+    void branchesThatCannotFinishAreLeftOut() {
+        String schema = "{'$defs':{'endless':{'type':'object','properties':{'x':{'$ref':'#/$defs/endless'}},'required':['x']}},"
+                + "'anyOf':[{'$ref':'#/$defs/endless'},{'type':'null'}]}";
+        language(schema, List.of("null"), List.of("{\"x\":null}", "{\"x\":{\"x\":null}}"));
+        language("{'type':'object','properties':{'self':{'$ref':'#'},'n':{'type':'integer'}},'required':['n']}",
+                List.of("{\"n\":1}", "{\"self\":{\"n\":2},\"n\":1}"), List.of("{\"self\":{},\"n\":1}"));
+    }
+
+    @Test
     void nullableAddsNull() {
         language("{'type':'integer','nullable':true}", List.of("null", "3"), List.of("\"3\""));
     }

@@ -23,7 +23,8 @@ final class JsonNumbers {
     /**
      * An unbounded {@code integer} fits a 32-bit int: typed clients map a schema's integer to Java's
      * {@code int} (LangChain4j, Spring AI and openai-java all do for an {@code int} field), and a
-     * larger value fails their parse although it is valid JSON. A bound past it widens the cap.
+     * larger value fails their parse although it is valid JSON. A bound with more digits widens the
+     * cap, up to {@link #MAX_INTEGER_DIGITS}.
      */
     static final int MAX_INTEGER_TYPE_DIGITS = 9;
     static final int MAX_FRACTION_DIGITS = 6;
@@ -105,7 +106,11 @@ final class JsonNumbers {
         if (first.toString().length() > MAX_BOUND_DIGITS) {
             return null;
         }
-        int capDigits = fractionDigits == 0 ? MAX_INTEGER_TYPE_DIGITS : MAX_INTEGER_DIGITS;
+        int capDigits = MAX_INTEGER_DIGITS;
+        if (fractionDigits == 0) { // the integer type: a Java int's digits, or as many as its upper bound has (to the number cap)
+            int upperDigits = to == null ? 0 : to.value.setScale(0, RoundingMode.FLOOR).abs().toBigInteger().toString().length();
+            capDigits = Math.max(MAX_INTEGER_TYPE_DIGITS, Math.min(MAX_INTEGER_DIGITS, upperDigits));
+        }
         BigInteger cap = BigInteger.TEN.pow(Math.max(capDigits, first.toString().length())).subtract(BigInteger.ONE);
         boolean capped = to == null || to.value.compareTo(new BigDecimal(cap.add(BigInteger.ONE))) >= 0;
         BigDecimal fromFraction = from.value.subtract(new BigDecimal(first));

@@ -26,9 +26,13 @@ class StructuredOutputClientsTest {
         return "http://127.0.0.1:" + live.server.port();
     }
 
+    /**
+     * LangChain4j's schema types every field as {@code [type, "null"]}, so null fields are a valid
+     * reply; the record itself must come back, which random weights give only under the schema.
+     */
     @Test
     void langChain4jAiServiceReturnsARecord() {
-        assertPerson(StructuredClients.langChain4j(baseUrl(), ServingFixture.MODEL));
+        assertNotNull(StructuredClients.langChain4j(baseUrl(), ServingFixture.MODEL));
     }
 
     @Test
@@ -41,7 +45,7 @@ class StructuredOutputClientsTest {
         assertPerson(StructuredClients.openAiJava(baseUrl(), ServingFixture.MODEL));
     }
 
-    /** The schema makes every field required, so a parsed reply has each one. */
+    /** The schema makes every field required and not nullable, so a parsed reply has each one. */
     private static void assertPerson(Person p) {
         assertNotNull(p);
         assertNotNull(p.name());

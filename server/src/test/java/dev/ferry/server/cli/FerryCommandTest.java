@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,6 +114,38 @@ class FerryCommandTest {
                 + "\"top_p\": 0.9, \"seed\": 3, \"ignore_eos\": true}");
         Run alone = ferry("generate", "--model", model.toString(), "--requests-file", single.toString(), "--json");
         assertEquals(json(lines.get(1)).get("token_ids"), json(alone.out().strip()).get("token_ids"));
+    }
+
+    @Test
+    void jsonSchemaHoldsTheOutputOfOneRequestAndOfRequestsFileLines() throws Exception {
+        String schema = "{\"type\":\"object\",\"properties\":{\"ok\":{\"type\":\"boolean\"},"
+                + "\"size\":{\"enum\":[\"s\",\"m\",\"l\"]}},\"required\":[\"ok\",\"size\"],\"additionalProperties\":false}";
+        Path schemaFile = dir.resolve("schema.json");
+        Files.writeString(schemaFile, schema);
+        Run one = ferry("generate", "--model", model.toString(), "--prompt", "Answer", "--max-tokens", "60",
+                "--temperature", "1", "--seed", "4", "--json-schema", schemaFile.toString(), "--json");
+        assertEquals(0, one.exit(), one.err());
+        JsonNode value = json(json(one.out()).get("text").asText());
+        assertTrue(value.get("ok").isBoolean() && List.of("s", "m", "l").contains(value.get("size").asText()), one.out());
+        assertEquals("stop", json(one.out()).get("finish_reason").asText());
+
+        Path file = dir.resolve("formats.jsonl");
+        Files.writeString(file, String.join("\n",
+                "{\"prompt\": \"A\", \"max_tokens\": 60, \"seed\": 1, \"response_format\": {\"type\": \"json_schema\","
+                        + " \"json_schema\": {\"name\": \"x\", \"schema\": " + schema + "}}}",
+                "{\"prompt\": \"B\", \"max_tokens\": 4, \"ignore_eos\": true, \"response_format\": {\"type\": \"text\"}}"));
+        Run lines = ferry("generate", "--model", model.toString(), "--requests-file", file.toString(), "--json");
+        assertEquals(0, lines.exit(), lines.err());
+        var out = lines.out().strip().lines().toList();
+        assertTrue(json(json(out.get(0)).get("text").asText()).get("ok").isBoolean(), out.get(0));
+        assertEquals(4, json(out.get(1)).get("token_ids").size());
+
+        Files.writeString(schemaFile, "{\"type\":\"array\",\"uniqueItems\":true}");
+        assertError(ferry("generate", "--model", model.toString(), "--prompt", "x", "--json-schema", schemaFile.toString()),
+                "uniqueItems");
+        Files.writeString(file, "{\"prompt\": \"A\", \"response_format\": {\"type\": \"yaml\"}}\n");
+        assertError(ferry("generate", "--model", model.toString(), "--requests-file", file.toString()),
+                "formats.jsonl line 1: response_format.type");
     }
 
     @Test

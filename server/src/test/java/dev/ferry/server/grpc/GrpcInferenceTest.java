@@ -8,14 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.api.v1.ChatMessage;
 import dev.ferry.api.v1.ChatMessages;
+import dev.ferry.api.v1.Choices;
 import dev.ferry.api.v1.CompleteResponse;
 import dev.ferry.api.v1.FinishReason;
 import dev.ferry.api.v1.GenerateRequest;
 import dev.ferry.api.v1.GenerateResponse;
 import dev.ferry.api.v1.GetModelRequest;
+import dev.ferry.api.v1.JsonSchemaFormat;
 import dev.ferry.api.v1.ListModelsRequest;
 import dev.ferry.api.v1.ModelInfo;
 import dev.ferry.api.v1.ModelState;
+import dev.ferry.api.v1.OutputFormat;
 import dev.ferry.api.v1.SamplingParams;
 import dev.ferry.api.v1.TokenIds;
 import dev.ferry.engine.api.TokenStream;
@@ -122,6 +125,37 @@ class GrpcInferenceTest {
         assertEquals(2, first.getTopCount());
         assertEquals(first.getTop(0).getTokenId(), first.getTokenId(), "greedy picks the most likely token");
         assertTrue(first.getLogprob() <= 0);
+    }
+
+    @Test
+    void outputFormatsHoldTheOutput() throws Exception {
+        String schema = "{\"type\":\"object\",\"properties\":{\"ok\":{\"type\":\"boolean\"},\"n\":{\"type\":\"integer\","
+                + "\"minimum\":1,\"maximum\":99},\"tag\":{\"enum\":[\"a\",\"b\"]}},\"required\":[\"ok\",\"n\",\"tag\"],"
+                + "\"additionalProperties\":false}";
+        CompleteResponse json = t.blocking().complete(greedy(200).setFormat(OutputFormat.newBuilder()
+                .setJsonSchema(JsonSchemaFormat.newBuilder().setSchema(schema).setStrict(true))).build());
+        assertEquals(FinishReason.FINISH_REASON_STOP, json.getFinish().getReason(), json.getText());
+        var value = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.getText());
+        assertTrue(value.get("ok").isBoolean() && value.get("n").asInt() >= 1 && value.get("n").asInt() <= 99
+                && List.of("a", "b").contains(value.get("tag").asText()) && value.size() == 3, json.getText());
+
+        CompleteResponse choice = t.blocking().complete(greedy(50).setFormat(OutputFormat.newBuilder()
+                .setChoice(Choices.newBuilder().addOptions("left").addOptions("right"))).build());
+        assertTrue(List.of("left", "right").contains(choice.getText()), choice.getText());
+        CompleteResponse regex = t.blocking().complete(greedy(50).setFormat(OutputFormat.newBuilder()
+                .setRegex("[A-Z]{2}-[0-9]{3}")).build());
+        assertTrue(regex.getText().matches("[A-Z]{2}-[0-9]{3}"), regex.getText());
+    }
+
+    @Test
+    void badFormatsAreRefusedNamingThePart() {
+        assertRefused(Status.Code.INVALID_ARGUMENT, "format.json_schema.schema", b -> b.setFormat(OutputFormat.newBuilder()
+                .setJsonSchema(JsonSchemaFormat.newBuilder().setSchema("{\"type\":\"integer\",\"minimum\":5,\"maximum\":1}"))));
+        assertRefused(Status.Code.INVALID_ARGUMENT, "format.regex", b -> b.setFormat(OutputFormat.newBuilder().setRegex("(a")));
+        assertRefused(Status.Code.INVALID_ARGUMENT, "format.grammar", b -> b.setFormat(OutputFormat.newBuilder()
+                .setGrammar("start ::= \"x\"")));
+        assertRefused(Status.Code.INVALID_ARGUMENT, "format.choice.options", b -> b.setFormat(OutputFormat.newBuilder()
+                .setChoice(Choices.getDefaultInstance())));
     }
 
     @Test

@@ -23,8 +23,9 @@ final class PatternRules {
                     ? ": matches no text that can stand unescaped inside a JSON string" : ": matches no text"));
         }
         int first = -1;
+        String name = owner + "#pattern";    // one name for all its rules: a large automaton keeps one string
         for (int s = 0; s < dfa.stateCount(); s++) {
-            int r = rules.newRule(owner + "#pattern" + s);
+            int r = rules.newRule(name);
             first = s == 0 ? r : first;
         }
         rules.chargeStates(dfa.stateCount(), first);

@@ -13,10 +13,6 @@ final class ByteBits {
         return bits;
     }
 
-    static boolean contains(long[] bits, int b) {
-        return (bits[b >>> 6] & (1L << b)) != 0;
-    }
-
     /** The one-byte members of {@code set} (every member when the set is ASCII), as bytes. */
     static long[] ofAscii(CodePointSet set) {
         long[] bits = new long[4];

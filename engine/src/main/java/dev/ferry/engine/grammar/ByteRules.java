@@ -47,10 +47,6 @@ final class ByteRules {
         return ruleNames[rule];
     }
 
-    int positionCount() {
-        return code.length;
-    }
-
     int alternativeCount(int rule) {
         return firstAlternative[rule + 1] - firstAlternative[rule];
     }
@@ -112,10 +108,6 @@ final class ByteRules {
             return names.size() - 1;
         }
 
-        String ruleName(int rule) {
-            return names.get(rule);
-        }
-
         static int ref(int rule) {
             return ~rule;
         }
@@ -136,6 +128,16 @@ final class ByteRules {
 
         void chargeStates(int states, int rule) {
             charge(states, rule);
+        }
+
+        /**
+         * Refuses now if an alternative still being built, of {@code pending} positions, would not
+         * fit: a long run of counted copies fails before it is all in memory.
+         */
+        void checkRoom(int pending, int rule) {
+            if (charged + pending > maxStates) {
+                charge(pending, rule);
+            }
         }
 
         private void charge(int n, int rule) {

@@ -25,14 +25,6 @@ final class ByteSetTable {
         return next;
     }
 
-    boolean contains(int id, int b) {
-        return (words[4 * id + (b >>> 6)] & (1L << b)) != 0;
-    }
-
-    int size() {
-        return ids.size();
-    }
-
     /** Set {@code id} is words {@code 4 * id .. 4 * id + 3}. */
     long[] words() {
         return Arrays.copyOf(words, 4 * ids.size());

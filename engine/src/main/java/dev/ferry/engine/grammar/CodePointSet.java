@@ -137,11 +137,6 @@ final class CodePointSet {
         return false;
     }
 
-    /** True when no member is in {@code other}. */
-    boolean isDisjoint(CodePointSet other) {
-        return minus(other).equals(this);
-    }
-
     boolean isEmpty() {
         return ranges.length == 0;
     }

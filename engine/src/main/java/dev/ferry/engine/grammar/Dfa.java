@@ -14,12 +14,6 @@ import java.util.Map;
  */
 final class Dfa {
 
-    /**
-     * Steps (state-set members visited, hashed or scanned by byte class) a construction may take:
-     * about a hundred milliseconds at most, where legitimate patterns take well under a million.
-     */
-    static final int MAX_WORK = 8_000_000;
-
     private final boolean[] accepting;
     private final int[][] edgeTargets;
     private final long[][][] edgeBytes;
@@ -52,8 +46,12 @@ final class Dfa {
         return edgeBytes[state][edge];
     }
 
-    static Dfa of(Nfa nfa, int maxStates, int maxEdges, String label) {
-        return new Construction(nfa, maxStates, maxEdges, label).run().live();
+    /**
+     * @param maxWork the steps (state-set members visited, hashed, or scanned by byte class) the
+     *     construction may take, so that its time is bounded however large its state sets grow
+     */
+    static Dfa of(Nfa nfa, int maxStates, int maxEdges, long maxWork, String label) {
+        return new Construction(nfa, maxStates, maxEdges, maxWork, label).run().live();
     }
 
     /** The subset construction's working state, dropped once the automaton is built. */
@@ -61,6 +59,7 @@ final class Dfa {
         private final Nfa nfa;
         private final int maxStates;
         private final int maxEdges;
+        private final long maxWork;
         private final String label;
         private final int classCount;
         /** Per byte class: its bytes, four words. */
@@ -86,10 +85,11 @@ final class Dfa {
         private final int[] touched;
         private final IntList accepting = new IntList();
 
-        Construction(Nfa nfa, int maxStates, int maxEdges, String label) {
+        Construction(Nfa nfa, int maxStates, int maxEdges, long maxWork, String label) {
             this.nfa = nfa;
             this.maxStates = maxStates;
             this.maxEdges = maxEdges;
+            this.maxWork = maxWork;
             this.label = label;
             long[] words = nfa.byteSets();
             ByteClasses classes = ByteClasses.of(words);
@@ -140,8 +140,8 @@ final class Dfa {
                 }
                 work += classCount;
                 addEdges(target);
-                if (work > MAX_WORK) {
-                    throw new GrammarException(label + ": needs more than " + MAX_WORK + " steps to build its automaton");
+                if (work > maxWork) {
+                    throw new GrammarException(label + ": needs more than " + maxWork + " steps to build its automaton");
                 }
             }
             return this;

@@ -56,7 +56,7 @@ final class Expansion {
         }
     }
 
-    /** Expands everything added; the stacks and acceptance it reached, unsorted and not interned. */
+    /** Expands everything added; the stacks (in canonical order) and acceptance it reached, not yet interned. */
     ParseState finish() {
         while (!todo.isEmpty()) {
             Frame item = todo.remove(todo.size() - 1);

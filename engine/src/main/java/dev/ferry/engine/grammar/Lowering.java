@@ -43,7 +43,7 @@ final class Lowering {
     }
 
     /** The root first, then the other rules by name: ids that do not depend on map order. */
-    static List<String> order(GrammarSpec spec) {
+    private static List<String> order(GrammarSpec spec) {
         List<String> names = new ArrayList<>(spec.rules().keySet());
         names.remove(spec.root());
         names.sort(null);
@@ -169,6 +169,7 @@ final class Lowering {
                     + " (GrammarLimits.maxRepeat)");
         }
         int unit = unit(r.body(), depth + 1);
+        rules.checkRoom(out.size() + min, userRules.get(current));
         for (int i = 0; i < min; i++) {
             out.add(unit);
         }
@@ -181,8 +182,9 @@ final class Lowering {
         } else if (max > min) {
             // (body (body (body)?)?)?: one optional rule per further copy, innermost first
             int next = -1;
+            String name = current + "#repeat";
             for (int i = min; i < max; i++) {
-                int optional = rules.newRule(current + "#repeat");
+                int optional = rules.newRule(name);
                 rules.addAlternative(optional, next < 0 ? new int[] {unit} : new int[] {unit, ByteRules.Builder.ref(next)});
                 rules.addAlternative(optional, new int[0]);
                 next = optional;

@@ -16,16 +16,18 @@ final class PatternRules {
         String label = RegexParser.describe(pattern.regex());
         Expr regular = RegexParser.parse(pattern.regex(), pattern.withinJsonString(), limits);
         // The NFA spells counted repetitions out, so it may be larger than the DFA it becomes; each
-        // bound keeps the build within milliseconds and megabytes.
+        // bound keeps the build within milliseconds and megabytes (with the defaults, a refusal
+        // comes within about a hundred milliseconds, where ordinary patterns take a few).
         Nfa nfa = Nfa.of(regular, 4 * limits.maxStates(), label);
-        Dfa dfa = Dfa.of(nfa, limits.maxStates(), 8 * limits.maxStates(), label);
+        Dfa dfa = Dfa.of(nfa, limits.maxStates(), 8 * limits.maxStates(), 160L * limits.maxStates(), label);
         if (dfa.stateCount() == 0) {
             throw new GrammarException(label + (pattern.withinJsonString()
                     ? ": matches no text that can stand unescaped inside a JSON string" : ": matches no text"));
         }
         int first = -1;
+        String name = owner + "#pattern";    // one name for all its rules: a large automaton keeps one string
         for (int s = 0; s < dfa.stateCount(); s++) {
-            int r = rules.newRule(owner + "#pattern" + s);
+            int r = rules.newRule(name);
             first = s == 0 ? r : first;
         }
         rules.chargeStates(dfa.stateCount(), first);

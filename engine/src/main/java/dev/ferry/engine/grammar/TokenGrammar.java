@@ -103,7 +103,7 @@ public final class TokenGrammar implements OutputConstraint {
 
     private long[] computeMask(ParseState s) {
         TokenTrie trie = vocab.trie();
-        long[] mask = new long[((trie.noToken + 64) >>> 6)];    // one bit past the vocabulary: where nodes without a token write
+        long[] mask = new long[(trie.noToken >>> 6) + 1];    // one bit past the vocabulary: where nodes without a token write
         byte[] label = trie.label;
         byte[] classes = nodeClass;
         int[] depth = trie.depth;
@@ -136,7 +136,9 @@ public final class TokenGrammar implements OutputConstraint {
             i++;
         }
         mask[trie.noToken >>> 6] &= ~(1L << trie.noToken);
-        mask = Arrays.copyOf(mask, maskWords);
+        if (mask.length > maskWords) {
+            mask = Arrays.copyOf(mask, maskWords);
+        }
         boolean any = false;
         for (long w : mask) {
             any |= w != 0;

@@ -180,6 +180,9 @@ class HostileGrammarTest {
         Grammar g = Grammar.compile(GbnfParser.parse("root ::= \"(\" root \")\" | \"x\""), shallow);
         assertTrue(g.matches("(((x)))"));
         assertFalse(g.matches("(".repeat(20) + "x" + ")".repeat(20)));
+        // right recursion and repetition are tail calls: they do not deepen the stack
+        Grammar right = Grammar.compile(GbnfParser.parse("root ::= \"a\" root | item* \"b\"\nitem ::= \"(\" [0-9]+ \")\""), shallow);
+        assertTrue(right.matches("a".repeat(5000) + "(1)(22)".repeat(1000) + "b"));
         assertTimeoutPreemptively(FAST, () -> {
             Grammar deep = Grammar.compile(GbnfParser.parse("root ::= \"(\" root \")\" | \"x\""), GrammarLimits.DEFAULTS);
             assertEquals(false, deep.matches("(".repeat(100_000)));

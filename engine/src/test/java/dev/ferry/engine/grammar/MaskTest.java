@@ -138,6 +138,36 @@ class MaskTest {
     }
 
     @Test
+    void statesPastTheInternCapStillMatchAndMask() {
+        // 2^16 automaton states: a long random walk reaches more distinct states than are interned
+        GrammarLimits roomy = new GrammarLimits(64 * 1024, 64, 100_000, 1000, 128);
+        String regex = "(a|b)*a(a|b){15}";
+        Grammar grammar = Grammar.compile(GrammarSpec.of(new Expr.Pattern(regex, false)), roomy);
+        byte[][] tokens = {{'a'}, {'b'}, {'c'}, {'a', 'b'}, {'b', 'a', 'a'}, null};
+        int[] ends = {5, 5};
+        TokenGrammar tg = new TokenGrammar(grammar, new TokenVocabulary(tokens, new int[] {5}), List.of());
+        ParseStates states = grammar.states();
+        Random rnd = new Random(4);
+        StringBuilder text = new StringBuilder();
+        ParseState s = states.start();
+        int uncached = 0;
+        for (int step = 0; step < 120_000; step++) {
+            char c = rnd.nextBoolean() ? 'a' : 'b';
+            text.append(c);
+            s = states.next(s, c);
+            // the language, said directly: a's and b's whose 16th character from the end is an a
+            assertEquals(step >= 15 && text.charAt(step - 15) == 'a', s.accepting);
+            if (!s.isCached()) {
+                uncached++;
+                if (uncached % 500 == 1) {
+                    assertArrayEquals(bruteForce(states, s, tokens, ends), tg.allowed(s));
+                }
+            }
+        }
+        assertTrue(uncached > 1000, "only " + uncached + " steps past the cap");
+    }
+
+    @Test
     void deadEndAllowsOnlyTheEndIds() {
         // after "a" the grammar needs a "q", which no token holds
         Grammar g = Grammar.compile(GrammarSpec.of(new Expr.Literal("aq")), GrammarLimits.DEFAULTS);

@@ -44,7 +44,8 @@ import org.HdrHistogram.Histogram;
  * <ol>
  *   <li>throughput: 32 concurrent streams on the small preset, sampled at temperature 1, half of
  *   them constrained by a 10-property schema, against the same 32 streams unconstrained, in turns
- *   in one process: output tokens/s while all 32 decode, and the engine's own record of the
+ *   in one process: output tokens/s over the same steps of both runs (every stream decoding, up to
+ *   where the first constrained object is complete), and the engine's own record of the
  *   structured-output work per constrained sequence and step;</li>
  *   <li>masks: that work, p50 and p99, for a 32k and a 150k vocabulary (the first 32,000 ranks of
  *   tiktoken's cl100k_base, the first 150,000 of o200k_base: real byte-level BPE vocabularies), with
@@ -102,35 +103,58 @@ public final class StructuredOutputBenchmark {
             int eos = folder.eosTokenIds().get(0);
             TokenVocabulary vocab = tiktoken("cl100k_base", runner.folder().config().vocabSize(), eos);
             OutputConstraint tenProperties = FormatCompiler.compile(schema(TEN_PROPERTIES), vocab, GrammarLimits.DEFAULTS);
-            run(runner, tokens, null, 1); // warm-up: first touch of the batch-32 step's buffers
+            run(runner, tokens, null, 1, null); // warm-up: first touch of the batch-32 step's buffers
             double[] free = new double[rounds];
             double[] constrained = new double[rounds];
+            int[] windows = new int[rounds];
             Histogram formatUs = new Histogram(3);
             int completed = 0;
             for (int r = 0; r < rounds; r++) {
-                free[r] = run(runner, tokens, null, 10 + r).decodeTokS;
-                Run c = run(runner, tokens, tenProperties, 10 + r);
-                constrained[r] = c.decodeTokS;
-                formatUs.add(c.formatUs);
-                completed += c.formatsCompleted;
+                List<Arrivals> f = run(runner, tokens, null, 10 + r, null);
+                List<Arrivals> c = run(runner, tokens, tenProperties, 10 + r, formatUs);
+                // the same steps of both runs: from every stream's FIRST_TOKEN-th token to the point
+                // where the first constrained output ends (a complete object ends its stream early)
+                int last = c.stream().mapToInt(Arrivals::count).min().orElseThrow();
+                windows[r] = last - FIRST_TOKEN;
+                free[r] = rate(f, FIRST_TOKEN, last);
+                constrained[r] = rate(c, FIRST_TOKEN, last);
+                completed += (int) c.stream().filter(a -> a.stopped).count();
             }
             results.put("throughput_streams", STREAMS);
             results.put("throughput_constrained_streams", STREAMS / 2);
             results.put("throughput_new_tokens", tokens);
+            results.put("throughput_window_steps", Arrays.stream(windows).boxed().toList());
             results.put("throughput_free_decode_tok_s", roundEach(free));
             results.put("throughput_half_constrained_decode_tok_s", roundEach(constrained));
-            results.put("throughput_constrained_over_free", ForwardBenchmark.round3(
-                    ForwardBenchmark.median(constrained) / ForwardBenchmark.median(free)));
+            double[] ratios = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                ratios[r] = constrained[r] / free[r];
+            }
+            results.put("throughput_constrained_over_free_by_round",
+                    Arrays.stream(ratios).map(ForwardBenchmark::round3).boxed().toList());
+            results.put("throughput_constrained_over_free", ForwardBenchmark.round3(ForwardBenchmark.median(ratios)));
             results.put("throughput_engine_format_us_p50", formatUs.getValueAtPercentile(50));
             results.put("throughput_engine_format_us_p99", formatUs.getValueAtPercentile(99));
             results.put("throughput_constrained_outputs_completed", completed + " of " + rounds * STREAMS / 2);
         }
     }
 
-    private record Run(double decodeTokS, Histogram formatUs, int formatsCompleted) {}
+    /** Generated tokens after which a stream is decoding, not waiting on its prompt. */
+    private static final int FIRST_TOKEN = 2;
 
-    /** 32 streams, every other one under {@code format} when given; the decode rate while all 32 run. */
-    private static Run run(ModelRunner runner, int tokens, OutputConstraint format, long seed) throws InterruptedException {
+    /** Tokens per second of all streams between each one's {@code from}-th and {@code to}-th token. */
+    private static double rate(List<Arrivals> streams, int from, int to) {
+        long start = streams.stream().mapToLong(a -> a.at(from)).max().orElseThrow();
+        long end = streams.stream().mapToLong(a -> a.at(to)).max().orElseThrow();
+        return streams.size() * (double) (to - from) / ((end - start) / 1e9);
+    }
+
+    /**
+     * 32 streams, every other one under {@code format} when given, through a fresh engine; the
+     * engine's structured-output work is added to {@code formatUs} when given.
+     */
+    private static List<Arrivals> run(ModelRunner runner, int tokens, OutputConstraint format, long seed,
+                                      Histogram formatUs) throws InterruptedException {
         try (Engine engine = Engine.start(runner, EngineConfig.DEFAULTS)) {
             CountDownLatch done = new CountDownLatch(STREAMS);
             List<Arrivals> streams = new ArrayList<>();
@@ -147,12 +171,10 @@ public final class StructuredOutputBenchmark {
                 engine.submit(i % 2 == 1 && format != null ? req.withConstraint(format) : req, a);
             }
             done.await();
-            long allDecoding = streams.stream().mapToLong(Arrivals::first).max().orElseThrow();
-            long firstDone = streams.stream().mapToLong(Arrivals::last).min().orElseThrow();
-            long inWindow = streams.stream().mapToLong(a -> a.countIn(allDecoding, firstDone)).sum();
-            int completed = (int) streams.stream().filter(a -> a.stopped).count();
-            return new Run(inWindow / ((firstDone - allDecoding) / 1e9),
-                    engine.metrics().snapshot().histogram(EngineMetrics.Dist.FORMAT_US), completed);
+            if (formatUs != null) {
+                formatUs.add(engine.metrics().snapshot().histogram(EngineMetrics.Dist.FORMAT_US));
+            }
+            return streams;
         }
     }
 
@@ -177,16 +199,13 @@ public final class StructuredOutputBenchmark {
             done.countDown();
         }
 
-        synchronized long first() {
-            return times.get(0);
+        /** When the {@code n}-th token (1-based) arrived. */
+        synchronized long at(int n) {
+            return times.get(n - 1);
         }
 
-        synchronized long last() {
-            return times.get(times.size() - 1);
-        }
-
-        synchronized long countIn(long from, long to) {
-            return times.stream().filter(t -> t > from && t <= to).count();
+        synchronized int count() {
+            return times.size();
         }
     }
 

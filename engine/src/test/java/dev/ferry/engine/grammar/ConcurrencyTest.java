@@ -1,5 +1,6 @@
 package dev.ferry.engine.grammar;
 
+import dev.ferry.engine.api.GrammarLimits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,7 +23,7 @@ class ConcurrencyTest {
         Walker walker = Walker.standard();
         GrammarSpec spec = GbnfParser.parse(GbnfGrammarTest.JSON);
         // the reference: walks, and the mask before each token, on a grammar no other thread touches
-        TokenGrammar alone = new TokenGrammar(Grammar.compile(spec, GrammarLimits.DEFAULTS), walker.vocab, List.of());
+        TokenGrammar alone = new TokenGrammar(Grammar.compile(spec, GrammarLimits.DEFAULTS), walker.vocab, List.of(), Walker.FORMAT);
         Random rnd = new Random(9);
         List<int[]> walks = new ArrayList<>();
         List<List<long[]>> expected = new ArrayList<>();
@@ -47,7 +48,7 @@ class ConcurrencyTest {
         }
 
         for (int round = 0; round < 5; round++) {
-            TokenGrammar shared = new TokenGrammar(Grammar.compile(spec, GrammarLimits.DEFAULTS), walker.vocab, List.of());
+            TokenGrammar shared = new TokenGrammar(Grammar.compile(spec, GrammarLimits.DEFAULTS), walker.vocab, List.of(), Walker.FORMAT);
             int threads = 4;
             CountDownLatch go = new CountDownLatch(1);
             ExecutorService pool = Executors.newFixedThreadPool(threads);

@@ -145,7 +145,7 @@ class MaskTest {
         Grammar grammar = Grammar.compile(GrammarSpec.of(new Expr.Pattern(regex, false)), roomy);
         byte[][] tokens = {{'a'}, {'b'}, {'c'}, {'a', 'b'}, {'b', 'a', 'a'}, null};
         int[] ends = {5, 5};
-        TokenGrammar tg = new TokenGrammar(grammar, new TokenVocabulary(tokens, new int[] {5}), List.of());
+        TokenGrammar tg = new TokenGrammar(grammar, new TokenVocabulary(tokens, new int[] {5}), List.of(), Walker.FORMAT);
         ParseStates states = grammar.states();
         Random rnd = new Random(4);
         StringBuilder text = new StringBuilder();

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.engine.api.EngineConfig;
+import dev.ferry.server.metrics.LogCapture;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ServingLimits;
 import java.net.http.HttpResponse;
@@ -74,6 +76,51 @@ class StructuredOutputTest {
         JsonNode r = choice(live.post("/v1/completions", "{\"prompt\": \"Code:\", \"max_tokens\": 50, \"seed\": 3,"
                 + " \"temperature\": 1.0, \"structured_outputs\": {\"regex\": \"" + regex + "\"}}"));
         assertTrue(Pattern.matches(regex, r.get("text").asText()), r.toString());
+    }
+
+    /** Not strict: a keyword Ferry cannot enforce is ignored, logged once with the pointer, and the rest holds. */
+    @Test
+    void nonStrictSchemaIgnoresWhatItCannotEnforceWithAWarning() throws Exception {
+        String schema = "{\"type\":\"array\",\"items\":{\"enum\":[1,2,3]},\"maxItems\":4,\"uniqueItems\":true}";
+        try (LogCapture log = LogCapture.of("dev.ferry.server.serving.CompiledFormats")) {
+            JsonNode c = choice(live.post("/v1/chat/completions", chat("\"response_format\": {\"type\": \"json_schema\","
+                    + " \"json_schema\": {\"name\": \"ids\", \"strict\": false, \"schema\": " + schema + "}}")));
+            JsonNode out = LiveServer.JSON.readTree(c.get("message").get("content").asText());
+            assertTrue(out.isArray() && out.size() <= 4, out.toString());
+            out.forEach(v -> assertTrue(List.of(1, 2, 3).contains(v.asInt()), out.toString()));
+            assertTrue(log.messages(Level.WARN).stream().anyMatch(m -> m.contains("uniqueItems")), log.messages(Level.WARN).toString());
+        }
+    }
+
+    @Test
+    void maxTokensMidObjectEndsWithLengthAndThePartialText() throws Exception {
+        JsonNode c = choice(live.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}],"
+                + " \"max_tokens\": 3, \"response_format\": {\"type\": \"json_object\"}}"));
+        assertEquals("length", c.get("finish_reason").asText());
+        assertTrue(c.get("message").get("content").asText().startsWith("{"), c.toString());
+    }
+
+    @Test
+    void stopStringsAndLogprobsWorkUnderAFormat() throws Exception {
+        JsonNode stopped = choice(live.post("/v1/completions", "{\"prompt\": \"Go\", \"max_tokens\": 60, \"seed\": 5,"
+                + " \"temperature\": 1.0, \"guided_regex\": \"[ab]{40}\", \"stop\": [\"b\"]}"));
+        assertEquals("stop", stopped.get("finish_reason").asText(), stopped.toString());
+        assertTrue(stopped.get("text").asText().matches("a*"), "the text ends before the first b: " + stopped);
+
+        JsonNode c = choice(live.post("/v1/completions", "{\"prompt\": \"Pick\", \"max_tokens\": 20, \"logprobs\": 5,"
+                + " \"guided_choice\": [\"yes\", \"no\"]}"));
+        String text = c.get("text").asText();
+        assertTrue(List.of("yes", "no").contains(text), c.toString());
+        // the alternatives of the first token are the allowed ones only: beginnings of "yes" or "no"
+        JsonNode top = c.get("logprobs").get("top_logprobs").get(0);
+        assertTrue(top.size() >= 1, c.toString());
+        double mass = 0;
+        for (var it = top.fields(); it.hasNext(); ) {
+            var e = it.next();
+            assertTrue("yes".startsWith(e.getKey()) || "no".startsWith(e.getKey()), "alternative " + e.getKey());
+            mass += Math.exp(e.getValue().asDouble());
+        }
+        assertTrue(mass <= 1 + 1e-4, "logprobs are of the constrained distribution: " + mass);
     }
 
     @Test

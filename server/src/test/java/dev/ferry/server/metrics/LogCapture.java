@@ -8,7 +8,7 @@ import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /** What one logger logs while the capture is open. */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
     private final Logger logger;
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
@@ -18,16 +18,16 @@ final class LogCapture implements AutoCloseable {
         logger.addAppender(appender);
     }
 
-    static LogCapture of(String loggerName) {
+    public static LogCapture of(String loggerName) {
         return new LogCapture(loggerName);
     }
 
-    static LogCapture of(Class<?> type) {
+    public static LogCapture of(Class<?> type) {
         return new LogCapture(type.getName());
     }
 
     /** The messages logged at {@code level}, formatted, in order. */
-    List<String> messages(Level level) {
+    public List<String> messages(Level level) {
         synchronized (appender) { // appends hold the appender's lock
             return appender.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage)
                     .toList();

@@ -2,15 +2,13 @@ package dev.ferry.bench;
 
 import dev.ferry.engine.Engine;
 import dev.ferry.engine.api.EngineConfig;
-import dev.ferry.engine.api.Finish;
+import dev.ferry.engine.api.FinishReason;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.GrammarLimits;
 import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.api.OutputConstraint;
 import dev.ferry.engine.api.OutputFormat;
 import dev.ferry.engine.api.SamplingParams;
-import dev.ferry.engine.api.TokenEvent;
-import dev.ferry.engine.api.TokenSink;
 import dev.ferry.engine.grammar.FormatCompiler;
 import dev.ferry.engine.grammar.TokenVocabulary;
 import dev.ferry.engine.metrics.EngineMetrics;
@@ -110,15 +108,15 @@ public final class StructuredOutputBenchmark {
             Histogram formatUs = new Histogram(3);
             int completed = 0;
             for (int r = 0; r < rounds; r++) {
-                List<Arrivals> f = run(runner, tokens, null, 10 + r, null);
-                List<Arrivals> c = run(runner, tokens, tenProperties, 10 + r, formatUs);
+                List<TokenTimeline> f = run(runner, tokens, null, 10 + r, null);
+                List<TokenTimeline> c = run(runner, tokens, tenProperties, 10 + r, formatUs);
                 // the same steps of both runs: from every stream's FIRST_TOKEN-th token to the point
                 // where the first constrained output ends (a complete object ends its stream early)
-                int last = c.stream().mapToInt(Arrivals::count).min().orElseThrow();
+                int last = c.stream().mapToInt(t -> t.count).min().orElseThrow();
                 windows[r] = last - FIRST_TOKEN;
                 free[r] = rate(f, FIRST_TOKEN, last);
                 constrained[r] = rate(c, FIRST_TOKEN, last);
-                completed += (int) c.stream().filter(a -> a.stopped).count();
+                completed += (int) c.stream().filter(t -> t.finish.reason() == FinishReason.STOP).count();
             }
             results.put("throughput_streams", STREAMS);
             results.put("throughput_constrained_streams", STREAMS / 2);
@@ -143,9 +141,9 @@ public final class StructuredOutputBenchmark {
     private static final int FIRST_TOKEN = 2;
 
     /** Tokens per second of all streams between each one's {@code from}-th and {@code to}-th token. */
-    private static double rate(List<Arrivals> streams, int from, int to) {
-        long start = streams.stream().mapToLong(a -> a.at(from)).max().orElseThrow();
-        long end = streams.stream().mapToLong(a -> a.at(to)).max().orElseThrow();
+    private static double rate(List<TokenTimeline> streams, int from, int to) {
+        long start = streams.stream().mapToLong(t -> t.tokens[from - 1]).max().orElseThrow();
+        long end = streams.stream().mapToLong(t -> t.tokens[to - 1]).max().orElseThrow();
         return streams.size() * (double) (to - from) / ((end - start) / 1e9);
     }
 
@@ -153,18 +151,18 @@ public final class StructuredOutputBenchmark {
      * 32 streams, every other one under {@code format} when given, through a fresh engine; the
      * engine's structured-output work is added to {@code formatUs} when given.
      */
-    private static List<Arrivals> run(ModelRunner runner, int tokens, OutputConstraint format, long seed,
+    private static List<TokenTimeline> run(ModelRunner runner, int tokens, OutputConstraint format, long seed,
                                       Histogram formatUs) throws InterruptedException {
         try (Engine engine = Engine.start(runner, EngineConfig.DEFAULTS)) {
             CountDownLatch done = new CountDownLatch(STREAMS);
-            List<Arrivals> streams = new ArrayList<>();
+            List<TokenTimeline> streams = new ArrayList<>();
             SplittableRandom rnd = new SplittableRandom(seed);
             for (int i = 0; i < STREAMS; i++) {
                 int[] prompt = new int[PROMPT];
                 for (int j = 0; j < PROMPT; j++) {
                     prompt[j] = 3 + rnd.nextInt(600);
                 }
-                Arrivals a = new Arrivals(done);
+                TokenTimeline a = new TokenTimeline(System.nanoTime(), tokens, done);
                 streams.add(a);
                 GenerateRequest req = GenerateRequest.of(prompt, tokens, SamplingParams.of(1.0, 0, 1, seed * 100 + i))
                         .withIgnoreEos(true);
@@ -175,37 +173,6 @@ public final class StructuredOutputBenchmark {
                 formatUs.add(engine.metrics().snapshot().histogram(EngineMetrics.Dist.FORMAT_US));
             }
             return streams;
-        }
-    }
-
-    /** Token arrival times of one stream, and whether it ended on its own (a complete format) rather than by length. */
-    private static final class Arrivals implements TokenSink {
-        private final List<Long> times = new ArrayList<>();
-        private final CountDownLatch done;
-        volatile boolean stopped;
-
-        Arrivals(CountDownLatch done) {
-            this.done = done;
-        }
-
-        @Override
-        public synchronized void onToken(TokenEvent token) {
-            times.add(System.nanoTime());
-        }
-
-        @Override
-        public void onFinish(Finish f) {
-            stopped = f.reason() == dev.ferry.engine.api.FinishReason.STOP;
-            done.countDown();
-        }
-
-        /** When the {@code n}-th token (1-based) arrived. */
-        synchronized long at(int n) {
-            return times.get(n - 1);
-        }
-
-        synchronized int count() {
-            return times.size();
         }
     }
 

@@ -96,6 +96,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "longest prompt in tokens (the model's context bounds it too; default ${DEFAULT-VALUE})")
     int maxPromptTokens;
 
+    @Option(names = "--strict-fields", description = "refuse request fields the API does not know (HTTP 400 naming"
+            + " them) instead of ignoring them and listing them in the x-ferry-ignored-fields response header")
+    boolean strictFields;
+
     @Option(names = "--format-max-bytes", defaultValue = "65536",
             description = "largest structured-output schema, grammar or pattern, in bytes (default ${DEFAULT-VALUE})")
     int formatMaxBytes;
@@ -158,7 +162,7 @@ final class ServeCommand implements Callable<Integer> {
         var options = new FerryServer.Options(host, grpcPort, httpPort, new ApiKeys(apiKeys, adminKeys),
                 new ServingLimits(maxRequestBytes, maxPromptTokens, ServingLimits.DEFAULTS.maxStopStrings(),
                         new GrammarLimits(formatMaxBytes, formatMaxDepth, formatMaxStates,
-                                GrammarLimits.DEFAULTS.maxRepeat(), GrammarLimits.DEFAULTS.maxStackDepth())),
+                                GrammarLimits.DEFAULTS.maxRepeat(), GrammarLimits.DEFAULTS.maxStackDepth()), strictFields),
                 FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, responseCache.toConfig(), tenantQuotas(store),
                 observability.toObservability());
         CountDownLatch stop = new CountDownLatch(1);

@@ -21,18 +21,32 @@ import java.util.function.IntFunction;
 final class ChatApi implements GenerationApi {
     private static final Set<String> FIELDS = GenerationCall.fields("messages", "max_tokens", "max_completion_tokens",
             "logprobs", "top_logprobs");
-    private static final Map<String, Fields.NoOp> NO_OPS = GenerationCall.noOps(Map.of());
+    private static final Map<String, Fields.NoOp> NO_OPS = GenerationCall.noOps(Map.of(
+            "tool_choice", new Fields.NoOp(n -> n.isTextual() && n.textValue().equals("none"), "\"none\" (no tools)"),
+            "modalities", new Fields.NoOp(n -> n.isArray() && n.size() == 1 && "text".equals(n.get(0).asText()),
+                    "[\"text\"]")));
+    /** Accepted and ignored in chat: without tools there are no parallel calls; thinking is the template's. */
+    private static final Set<String> IGNORED = GenerationCall.ignored("parallel_tool_calls", "reasoning_effort");
+    private static final Map<String, String> REFUSED = Map.of(
+            "tools", "tool calling is not supported yet; send no tools",
+            "functions", "function calling is not supported; send no functions",
+            "function_call", "function calling is not supported; send no function_call",
+            "audio", "audio output is not supported",
+            "web_search_options", "web search is not supported");
 
     @Override
     public GenerationCall read(Fields f, String requestId) {
-        f.allowOnly(FIELDS, NO_OPS);
+        f.allowOnly(FIELDS, IGNORED, NO_OPS, REFUSED);
         Integer maxTokens = f.integer("max_completion_tokens"); // the newer name wins, as with OpenAI
+        String maxTokensField = "max_completion_tokens";
         if (maxTokens == null) {
             maxTokens = f.integer("max_tokens");
+            maxTokensField = "max_tokens";
         }
         Prompt prompt = new Prompt.Chat(messages(f.node("messages")), true);
-        return GenerationCall.read(f, prompt, maxTokens, logprobs(f), requestId);
+        return GenerationCall.read(f, prompt, maxTokens, maxTokensField, logprobs(f), requestId);
     }
+
 
     private static List<Prompt.ChatMessage> messages(JsonNode n) {
         if (n == null) {

@@ -21,12 +21,14 @@ final class CompletionsApi implements GenerationApi {
             "echo", new Fields.NoOp(n -> n.isBoolean() && !n.booleanValue(), "echo = false"),
             "suffix", new Fields.NoOp(n -> n.isTextual() && n.textValue().isEmpty(), "an empty suffix")));
 
+    private static final Set<String> IGNORED = GenerationCall.ignored();
+
     @Override
     public GenerationCall read(Fields f, String requestId) {
-        f.allowOnly(FIELDS, NO_OPS);
+        f.allowOnly(FIELDS, IGNORED, NO_OPS, Map.of());
         Integer maxTokens = f.integer("max_tokens");
         return GenerationCall.read(f, prompt(f.node("prompt")), maxTokens != null ? maxTokens : DEFAULT_MAX_TOKENS,
-                f.integer("logprobs"), requestId);
+                "max_tokens", f.integer("logprobs"), requestId);
     }
 
     /** A string or token ids; a batch holding one of those is that prompt (clients send either). */

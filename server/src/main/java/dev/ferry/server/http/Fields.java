@@ -24,12 +24,22 @@ final class Fields {
     record NoOp(Predicate<JsonNode> accepts, String value) {}
 
     private final JsonNode body;
+    private final boolean strict;
+    /** The fields {@link #allowOnly} let through without knowing them (not strict), in body order. */
+    private final List<String> unknown = new ArrayList<>();
 
-    private Fields(JsonNode body) {
+    private Fields(JsonNode body, boolean strict) {
         this.body = body;
+        this.strict = strict;
     }
 
+    /** A body whose unknown fields are ignored (and listed by {@link #unknownFields()}). */
     static Fields parse(ByteBuf content) {
+        return parse(content, false);
+    }
+
+    /** @param strict refuse an unknown field instead of ignoring it */
+    static Fields parse(ByteBuf content, boolean strict) {
         if (!content.isReadable()) {
             throw ApiException.of(ApiStatus.INVALID_ARGUMENT, "the request body is empty; send a JSON object");
         }
@@ -44,14 +54,19 @@ final class Fields {
         if (node == null || !node.isObject()) {
             throw ApiException.of(ApiStatus.INVALID_ARGUMENT, "the request body must be a JSON object");
         }
-        return new Fields(node);
+        return new Fields(node, strict);
     }
 
     /**
-     * Refuses a field outside {@code supported} and {@code noOps}, and a no-op field set to anything
-     * but its harmless value: a silently ignored setting would make the client believe it took effect.
+     * Checks every field against the endpoint's policy: {@code supported} ones are applied;
+     * {@code ignored} ones are known to change nothing here and pass; a no-op field set to anything
+     * but its harmless value, and a {@code refused} one, are refused, since a silently dropped setting
+     * would make the client believe it took effect. A field the endpoint does not know is refused
+     * when strict, else let through and listed by {@link #unknownFields()}.
+     *
+     * @param refused a reason for each known field this server does not implement
      */
-    void allowOnly(Set<String> supported, Map<String, NoOp> noOps) {
+    void allowOnly(Set<String> supported, Set<String> ignored, Map<String, NoOp> noOps, Map<String, String> refused) {
         for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> f = it.next();
             String name = f.getKey();
@@ -61,10 +76,20 @@ final class Fields {
                     throw ApiException.invalid(name, "this server supports only " + noOp.value() + ", got "
                             + abbreviate(f.getValue().toString()));
                 }
-            } else if (!supported.contains(name)) {
-                throw ApiException.invalid(name, "is not a field of this endpoint");
+            } else if (refused.containsKey(name) && !f.getValue().isNull()) {
+                throw ApiException.invalid(name, refused.get(name));
+            } else if (!supported.contains(name) && !ignored.contains(name) && !refused.containsKey(name)) {
+                if (strict) {
+                    throw ApiException.invalid(name, "is not a field of this endpoint");
+                }
+                unknown.add(name);
             }
         }
+    }
+
+    /** The unknown fields let through, in body order. */
+    List<String> unknownFields() {
+        return List.copyOf(unknown);
     }
 
     /** The raw node, or null when absent or null. */

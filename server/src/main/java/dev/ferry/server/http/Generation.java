@@ -9,6 +9,7 @@ import dev.ferry.server.serving.PreparedRequest;
 import dev.ferry.server.stream.StreamPump;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import java.util.List;
 import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,20 +54,20 @@ final class Generation {
         try {
             GenerationCall call;
             try {
-                call = api.read(Fields.parse(body), requestId);
+                call = api.read(Fields.parse(body, server.inference().limits().strictFields()), requestId);
             } catch (ApiException e) {
                 server.inference().refused(Transport.HTTP, requestId, e);
                 throw e;
             } finally {
                 body.release();
             }
-            PreparedRequest prepared = server.inference().prepare(call.request().withTenant(keyTenant, headerTenant));
+            PreparedRequest prepared = prepare(call);
             Output out = call.stream() ? new SseStream(channel, call.includeUsage()) : new Collected(channel);
             StreamPump p = new StreamPump(channel.eventLoop(), out, prepared.logprobs(), server.streams());
             Admitted a = prepared.start(p);
             // after the start: a routed request that fell back is decoded by its fallback's tokenizer
             IntFunction<String> tokenText = a.logprobs() ? prepared.tokenizer()::tokenText : id -> "";
-            channel.eventLoop().execute(() -> start(a, p, out, tokenText));
+            channel.eventLoop().execute(() -> start(a, p, out, tokenText, call.unknownFields()));
         } catch (ApiException e) {
             channel.writeAndFlush(HttpResponses.error(channel.alloc(), e, requestId));
         } catch (Throwable e) { // a bug, or a broken library: the client still gets an answer
@@ -76,15 +77,31 @@ final class Generation {
         }
     }
 
-    /** @param tokenText token texts for logprobs, from the serving model's tokenizer */
-    private void start(Admitted a, StreamPump p, Output out, IntFunction<String> tokenText) {
+    /** Prepares the call; an error about the token limit names the field the client used for it. */
+    private PreparedRequest prepare(GenerationCall call) {
+        try {
+            return server.inference().prepare(call.request().withTenant(keyTenant, headerTenant));
+        } catch (ApiException e) {
+            if ("max_tokens".equals(e.field()) && !call.maxTokensField().equals("max_tokens")) {
+                throw ApiException.invalid(call.maxTokensField(),
+                        e.getMessage().replaceFirst("^max_tokens", call.maxTokensField()));
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * @param tokenText token texts for logprobs, from the serving model's tokenizer
+     * @param unknownFields request fields ignored as unknown, named in a response header
+     */
+    private void start(Admitted a, StreamPump p, Output out, IntFunction<String> tokenText, List<String> unknownFields) {
         admitted = a;
         pump = p;
         if (gone) { // the client left while its request was being prepared
             clientGone();
             return;
         }
-        out.open(new ResponseJson(api, a, System.currentTimeMillis() / 1000, tokenText));
+        out.open(new ResponseJson(api, a, System.currentTimeMillis() / 1000, tokenText, unknownFields));
         p.onReady();
     }
 

@@ -19,8 +19,12 @@ import java.util.Set;
  * the client wants the answer delivered.
  *
  * @param includeUsage send a usage chunk before the end of a stream ({@code stream_options.include_usage})
+ * @param maxTokensField the name the client gave the token limit ({@code max_tokens} or
+ *     {@code max_completion_tokens}), which an error about it names
+ * @param unknownFields fields the server did not know and ignored, for the {@code x-ferry-ignored-fields} header
  */
-record GenerationCall(InferenceRequest request, boolean stream, boolean includeUsage) {
+record GenerationCall(InferenceRequest request, boolean stream, boolean includeUsage, String maxTokensField,
+                      List<String> unknownFields) {
 
     /** The fields both endpoints share, with vLLM's sampling extensions. */
     private static final Set<String> COMMON = Set.of("model", "temperature", "top_p", "top_k", "min_p", "seed", "stop",
@@ -32,11 +36,25 @@ record GenerationCall(InferenceRequest request, boolean stream, boolean includeU
             "n", new Fields.NoOp(n -> n.isIntegralNumber() && n.intValue() == 1, "n = 1"),
             "logit_bias", new Fields.NoOp(n -> n.isObject() && n.isEmpty(), "an empty logit_bias"));
 
+    /**
+     * Fields clients send that change nothing in what this server generates, accepted at any value
+     * (docs/openai-fields.md says why for each).
+     */
+    private static final Set<String> IGNORED = Set.of("store", "metadata", "service_tier", "prediction");
+
     /** The shared fields and an endpoint's {@code own}. */
     static Set<String> fields(String... own) {
-        Set<String> s = new HashSet<>(COMMON);
-        s.addAll(FormatJson.NAMES);
-        s.addAll(List.of(own));
+        return plus(plus(COMMON, FormatJson.NAMES), List.of(own));
+    }
+
+    /** The fields every endpoint accepts and ignores, and an endpoint's {@code own}. */
+    static Set<String> ignored(String... own) {
+        return plus(IGNORED, List.of(own));
+    }
+
+    private static Set<String> plus(Set<String> set, List<String> more) {
+        Set<String> s = new HashSet<>(set);
+        s.addAll(more);
         return Set.copyOf(s);
     }
 
@@ -47,8 +65,13 @@ record GenerationCall(InferenceRequest request, boolean stream, boolean includeU
         return Map.copyOf(m);
     }
 
-    /** Reads the shared fields around the endpoint's own prompt, length and logprobs fields. */
-    static GenerationCall read(Fields f, Prompt prompt, Integer maxTokens, Integer logprobs, String requestId) {
+    /**
+     * Reads the shared fields around the endpoint's own prompt, length and logprobs fields.
+     *
+     * @param maxTokensField the name the client gave {@code maxTokens}
+     */
+    static GenerationCall read(Fields f, Prompt prompt, Integer maxTokens, String maxTokensField, Integer logprobs,
+                               String requestId) {
         Integer topK = f.integer("top_k");
         SamplingOverrides sampling = new SamplingOverrides(f.number("temperature"),
                 topK != null && topK == -1 ? Integer.valueOf(0) : topK, // vLLM spells "keep all" as -1, Ferry as 0
@@ -58,7 +81,7 @@ record GenerationCall(InferenceRequest request, boolean stream, boolean includeU
         InferenceRequest request = new InferenceRequest(f.string("model"), prompt, maxTokens, sampling,
                 f.strings("stop"), f.integers("stop_token_ids"), f.bool("ignore_eos", false), priority(f),
                 f.string("user"), requestId, 0, Transport.HTTP, f.bool("allow_fallback"), FormatFields.read(f));
-        return new GenerationCall(request, stream, includeUsage(f, stream));
+        return new GenerationCall(request, stream, includeUsage(f, stream), maxTokensField, f.unknownFields());
     }
 
     private static Priority priority(Fields f) {

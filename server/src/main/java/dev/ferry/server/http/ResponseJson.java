@@ -19,6 +19,7 @@ final class ResponseJson {
     static final String MODEL = "x-ferry-model";
     static final String ROUTE = "x-ferry-route";
     static final String ROUTE_REASON = "x-ferry-route-reason";
+    static final String IGNORED_FIELDS = "x-ferry-ignored-fields";
 
     private final GenerationApi api;
     private final Admitted admitted;
@@ -26,18 +27,22 @@ final class ResponseJson {
     private final String id;
     private final long created;
     private final IntFunction<String> tokenText;
+    private final List<String> unknownFields;
     /** Characters of completion text written so far: where the next token's text starts. */
     private int textOffset;
 
     /**
      * @param tokenText token texts for logprobs, used only when the client asked for them
+     * @param unknownFields request fields ignored as unknown, listed in a header
      */
-    ResponseJson(GenerationApi api, Admitted admitted, long created, IntFunction<String> tokenText) {
+    ResponseJson(GenerationApi api, Admitted admitted, long created, IntFunction<String> tokenText,
+                 List<String> unknownFields) {
         this.api = api;
         this.admitted = admitted;
         this.id = api.idPrefix() + admitted.requestId();
         this.created = created;
         this.tokenText = tokenText;
+        this.unknownFields = unknownFields;
     }
 
     String requestId() {
@@ -53,6 +58,9 @@ final class ResponseJson {
                 .set(ROUTE_REASON, ascii(admitted.routeReason()));
         if (!admitted.route().isEmpty()) {
             h.set(ROUTE, admitted.route());
+        }
+        if (!unknownFields.isEmpty()) {
+            h.set(IGNORED_FIELDS, ascii(String.join(", ", unknownFields)));
         }
     }
 

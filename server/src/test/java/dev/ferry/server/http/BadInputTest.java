@@ -35,7 +35,6 @@ class BadInputTest {
                 Arguments.of(completions, "{\"prompt\": \"Hi\", \"n\": 2}", "n"),
                 Arguments.of(completions, "{\"prompt\": \"Hi\", \"best_of\": 3}", "best_of"),
                 Arguments.of(completions, "{\"prompt\": \"Hi\", \"echo\": true}", "echo"),
-                Arguments.of(completions, "{\"prompt\": \"Hi\", \"max_tokenz\": 5}", "max_tokenz"),
                 Arguments.of(completions, "{\"prompt\": \"Hi\", \"priority\": \"urgent\"}", "priority"),
                 Arguments.of(completions, "{\"prompt\": \"Hi\", \"stop\": [\"\"]}", "stop"),
                 Arguments.of(completions, "{\"prompt\": \"Hi\", \"logprobs\": 21}", "logprobs"),

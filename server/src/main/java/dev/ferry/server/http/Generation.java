@@ -67,7 +67,8 @@ final class Generation {
             Admitted a = prepared.start(p);
             // after the start: a routed request that fell back is decoded by its fallback's tokenizer
             IntFunction<String> tokenText = a.logprobs() ? prepared.tokenizer()::tokenText : id -> "";
-            channel.eventLoop().execute(() -> start(a, p, out, tokenText, call.unknownFields()));
+            List<String> unenforced = prepared.unenforcedFormatParts();
+            channel.eventLoop().execute(() -> start(a, p, out, tokenText, call.unknownFields(), unenforced));
         } catch (ApiException e) {
             channel.writeAndFlush(HttpResponses.error(channel.alloc(), e, requestId));
         } catch (Throwable e) { // a bug, or a broken library: the client still gets an answer
@@ -93,15 +94,17 @@ final class Generation {
     /**
      * @param tokenText token texts for logprobs, from the serving model's tokenizer
      * @param unknownFields request fields ignored as unknown, named in a response header
+     * @param unenforced parts of a non-strict output format that are not enforced, named in a response header
      */
-    private void start(Admitted a, StreamPump p, Output out, IntFunction<String> tokenText, List<String> unknownFields) {
+    private void start(Admitted a, StreamPump p, Output out, IntFunction<String> tokenText, List<String> unknownFields,
+                       List<String> unenforced) {
         admitted = a;
         pump = p;
         if (gone) { // the client left while its request was being prepared
             clientGone();
             return;
         }
-        out.open(new ResponseJson(api, a, System.currentTimeMillis() / 1000, tokenText, unknownFields));
+        out.open(new ResponseJson(api, a, System.currentTimeMillis() / 1000, tokenText, unknownFields, unenforced));
         p.onReady();
     }
 

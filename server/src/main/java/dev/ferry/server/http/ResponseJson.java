@@ -20,6 +20,7 @@ final class ResponseJson {
     static final String ROUTE = "x-ferry-route";
     static final String ROUTE_REASON = "x-ferry-route-reason";
     static final String IGNORED_FIELDS = "x-ferry-ignored-fields";
+    static final String UNENFORCED_FORMAT = "x-ferry-unenforced-format";
 
     private final GenerationApi api;
     private final Admitted admitted;
@@ -28,21 +29,24 @@ final class ResponseJson {
     private final long created;
     private final IntFunction<String> tokenText;
     private final List<String> unknownFields;
+    private final List<String> unenforcedFormat;
     /** Characters of completion text written so far: where the next token's text starts. */
     private int textOffset;
 
     /**
      * @param tokenText token texts for logprobs, used only when the client asked for them
      * @param unknownFields request fields ignored as unknown, listed in a header
+     * @param unenforcedFormat parts of a non-strict output format that are not enforced, listed in a header
      */
     ResponseJson(GenerationApi api, Admitted admitted, long created, IntFunction<String> tokenText,
-                 List<String> unknownFields) {
+                 List<String> unknownFields, List<String> unenforcedFormat) {
         this.api = api;
         this.admitted = admitted;
         this.id = api.idPrefix() + admitted.requestId();
         this.created = created;
         this.tokenText = tokenText;
         this.unknownFields = unknownFields;
+        this.unenforcedFormat = unenforcedFormat;
     }
 
     String requestId() {
@@ -61,6 +65,9 @@ final class ResponseJson {
         }
         if (!unknownFields.isEmpty()) {
             h.set(IGNORED_FIELDS, ascii(String.join(", ", unknownFields)));
+        }
+        if (!unenforcedFormat.isEmpty()) {
+            h.set(UNENFORCED_FORMAT, ascii(String.join("; ", unenforcedFormat)));
         }
     }
 

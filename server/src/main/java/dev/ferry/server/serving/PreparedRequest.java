@@ -1,6 +1,7 @@
 package dev.ferry.server.serving;
 
 import dev.ferry.engine.api.GenerateRequest;
+import java.util.List;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.api.Admitted;
 import dev.ferry.server.api.InferenceRequest;
@@ -97,6 +98,12 @@ public final class PreparedRequest {
     /** Decodes the alternatives of a logprobs answer. */
     public ModelTokenizer tokenizer() {
         return model.instance().folder().tokenizer();
+    }
+
+    /** The parts of the request's output format that are not enforced (a non-strict schema's keywords). */
+    public List<String> unenforcedFormatParts() {
+        GenerateRequest r = request;
+        return r.constraint() == null ? List.of() : r.constraint().ignored();
     }
 
     ServedModel servedModel() {

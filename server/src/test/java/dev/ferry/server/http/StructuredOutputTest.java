@@ -78,13 +78,19 @@ class StructuredOutputTest {
         assertTrue(Pattern.matches(regex, r.get("text").asText()), r.toString());
     }
 
-    /** Not strict: a keyword Ferry cannot enforce is ignored, logged once with the pointer, and the rest holds. */
+    /**
+     * Not strict: a keyword Ferry cannot enforce is ignored, named in the x-ferry-unenforced-format
+     * header and logged once with its pointer, and the rest holds.
+     */
     @Test
     void nonStrictSchemaIgnoresWhatItCannotEnforceWithAWarning() throws Exception {
         String schema = "{\"type\":\"array\",\"items\":{\"enum\":[1,2,3]},\"maxItems\":4,\"uniqueItems\":true}";
         try (LogCapture log = LogCapture.of("dev.ferry.server.serving.CompiledFormats")) {
-            JsonNode c = choice(live.post("/v1/chat/completions", chat("\"response_format\": {\"type\": \"json_schema\","
-                    + " \"json_schema\": {\"name\": \"ids\", \"strict\": false, \"schema\": " + schema + "}}")));
+            HttpResponse<String> r = live.post("/v1/chat/completions", chat("\"response_format\": {\"type\": \"json_schema\","
+                    + " \"json_schema\": {\"name\": \"ids\", \"strict\": false, \"schema\": " + schema + "}}"));
+            assertTrue(r.headers().firstValue(ResponseJson.UNENFORCED_FORMAT).orElse("").contains("uniqueItems"),
+                    r.headers().toString());
+            JsonNode c = choice(r);
             JsonNode out = LiveServer.JSON.readTree(c.get("message").get("content").asText());
             assertTrue(out.isArray() && out.size() <= 4, out.toString());
             out.forEach(v -> assertTrue(List.of(1, 2, 3).contains(v.asInt()), out.toString()));

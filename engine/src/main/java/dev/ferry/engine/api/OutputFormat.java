@@ -35,4 +35,20 @@ public sealed interface OutputFormat {
 
     /** A grammar in Ferry's GBNF-like syntax. */
     record Grammar(String field, String text) implements OutputFormat {}
+
+    /**
+     * One to {@code maxItems} JSON values of a schema, written between {@code prefix} and
+     * {@code suffix} and joined by {@code separator}: the shape of a model family's tool calls
+     * (Hermes' {@code <tool_call>...</tool_call>}, Mistral's {@code [TOOL_CALLS][...]}).
+     *
+     * @param itemSchema each value's JSON Schema, as JSON text (not strict: what it cannot enforce is ignored)
+     */
+    record JsonSequence(String field, String itemSchema, String prefix, String separator, String suffix, int maxItems)
+            implements OutputFormat {
+        public JsonSequence {
+            if (maxItems < 1) {
+                throw new IllegalArgumentException("maxItems must be at least 1, got " + maxItems);
+            }
+        }
+    }
 }

@@ -8,7 +8,9 @@ import dev.ferry.engine.api.InvalidRequestException;
 import dev.ferry.engine.api.OutputConstraint;
 import dev.ferry.engine.api.OutputFormat;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Compiles a request's {@link OutputFormat} for one vocabulary: its front end (JSON Schema, GBNF,
@@ -35,6 +37,10 @@ public final class FormatCompiler {
             } else if (format instanceof OutputFormat.Regex r) {
                 checkSize(r.pattern(), limits);
                 spec = GrammarSpec.of(new Expr.Pattern(r.pattern(), false));
+            } else if (format instanceof OutputFormat.JsonSequence q) {
+                JsonSchemaGrammar.Compiled c = JsonSchemaGrammar.compile(parse(q.itemSchema(), limits), false, limits);
+                spec = sequence(c.spec(), q);
+                ignored = c.ignored();
             } else if (format instanceof OutputFormat.Choice c) {
                 checkSize(String.join("", c.options()), limits);
                 spec = JsonSchemaGrammar.choices(c.options());
@@ -47,6 +53,19 @@ public final class FormatCompiler {
         } catch (GrammarException e) {
             throw new InvalidRequestException(format.field(), format.field() + ": " + e.getMessage());
         }
+    }
+
+    /** {@code prefix item (separator item){0,max-1} suffix} around the item grammar, under a root of its own. */
+    private static GrammarSpec sequence(GrammarSpec item, OutputFormat.JsonSequence q) {
+        Map<String, Expr> rules = new HashMap<>(item.rules());
+        String root = "sequence";
+        while (rules.containsKey(root)) {
+            root = "_" + root;
+        }
+        Expr one = new Expr.RuleRef(item.root());
+        Expr more = new Expr.Repeat(new Expr.Seq(List.of(new Expr.Literal(q.separator()), one)), 0, q.maxItems() - 1);
+        rules.put(root, new Expr.Seq(List.of(new Expr.Literal(q.prefix()), one, more, new Expr.Literal(q.suffix()))));
+        return new GrammarSpec(rules, root);
     }
 
     private static JsonNode parse(String schema, GrammarLimits limits) {

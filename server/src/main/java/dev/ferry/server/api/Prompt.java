@@ -15,8 +15,42 @@ public sealed interface Prompt {
     /** Token ids, used as given. */
     record TokenIds(int[] ids) implements Prompt {}
 
-    /** Chat messages, rendered with the model's chat template and then encoded. */
-    record Chat(List<ChatMessage> messages, boolean addGenerationPrompt) implements Prompt {}
+    /**
+     * Chat messages, rendered with the model's chat template and then encoded.
+     *
+     * @param tools the functions the model may call, handed to the template as its {@code tools}
+     * @param toolChoice how it may call them; NONE when there are no tools
+     */
+    record Chat(List<ChatMessage> messages, boolean addGenerationPrompt, List<Tool> tools, ToolChoice toolChoice)
+            implements Prompt {
+        public Chat {
+            tools = tools == null ? List.of() : List.copyOf(tools);
+            toolChoice = toolChoice == null ? new ToolChoice(ToolChoice.Mode.NONE, null, false) : toolChoice;
+        }
 
-    record ChatMessage(String role, String content) {}
+        public Chat(List<ChatMessage> messages, boolean addGenerationPrompt) {
+            this(messages, addGenerationPrompt, List.of(), null);
+        }
+    }
+
+    /**
+     * @param content null for an assistant message that only calls tools
+     * @param toolCalls the calls an assistant message made (OpenAI's {@code tool_calls})
+     * @param toolCallId for a {@code tool} message: the call it answers
+     */
+    record ChatMessage(String role, String content, List<ToolCall> toolCalls, String toolCallId) {
+        public ChatMessage {
+            toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
+        }
+
+        public ChatMessage(String role, String content) {
+            this(role, content, List.of(), null);
+        }
+    }
+
+    /** A function the model may call: its JSON Schema parameters as JSON text. */
+    record Tool(String name, String description, String parametersJson) {}
+
+    /** A call an assistant message made: its arguments as JSON text. */
+    record ToolCall(String id, String name, String argumentsJson) {}
 }

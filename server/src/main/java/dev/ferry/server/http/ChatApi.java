@@ -20,16 +20,14 @@ import java.util.function.IntFunction;
  */
 final class ChatApi implements GenerationApi {
     private static final Set<String> FIELDS = GenerationCall.fields("messages", "max_tokens", "max_completion_tokens",
-            "logprobs", "top_logprobs");
+            "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls");
     private static final Map<String, Fields.NoOp> NO_OPS = GenerationCall.noOps(Map.of(
-            "tool_choice", new Fields.NoOp(n -> n.isTextual() && n.textValue().equals("none"), "\"none\" (no tools)"),
             "modalities", new Fields.NoOp(n -> n.isArray() && n.size() == 1 && "text".equals(n.get(0).asText()),
                     "[\"text\"]")));
-    /** Accepted and ignored in chat: without tools there are no parallel calls; thinking is the template's. */
-    private static final Set<String> IGNORED = GenerationCall.ignored("parallel_tool_calls", "reasoning_effort");
+    /** Accepted and ignored in chat: thinking is whatever the model's template does. */
+    private static final Set<String> IGNORED = GenerationCall.ignored("reasoning_effort");
     private static final Map<String, String> REFUSED = Map.of(
-            "tools", "tool calling is not supported yet; send no tools",
-            "functions", "function calling is not supported; send no functions",
+            "functions", "the legacy function calling is not supported; send tools",
             "function_call", "function calling is not supported; send no function_call",
             "audio", "audio output is not supported",
             "web_search_options", "web search is not supported");
@@ -43,7 +41,9 @@ final class ChatApi implements GenerationApi {
             maxTokens = f.integer("max_tokens");
             maxTokensField = "max_tokens";
         }
-        Prompt prompt = new Prompt.Chat(messages(f.node("messages")), true);
+        List<Prompt.Tool> tools = ToolFields.tools(f.node("tools"));
+        Prompt prompt = new Prompt.Chat(messages(f.node("messages")), true, tools,
+                ToolFields.choice(f.node("tool_choice"), f.bool("parallel_tool_calls", true), tools));
         return GenerationCall.read(f, prompt, maxTokens, maxTokensField, logprobs(f), requestId);
     }
 
@@ -66,7 +66,9 @@ final class ChatApi implements GenerationApi {
             if (role != null && !role.isNull() && !role.isTextual()) {
                 throw Fields.wrongType(field + ".role", "a string", role);
             }
-            out.add(new Prompt.ChatMessage(role == null ? null : role.textValue(), content(m.get("content"), field)));
+            out.add(new Prompt.ChatMessage(role == null ? null : role.textValue(), content(m.get("content"), field),
+                    ToolFields.calls(m.get("tool_calls"), field + ".tool_calls"),
+                    ToolFields.callId(m.get("tool_call_id"), field + ".tool_call_id")));
         }
         return out;
     }

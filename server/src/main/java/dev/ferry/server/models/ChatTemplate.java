@@ -1,5 +1,7 @@
 package dev.ferry.server.models;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.interpret.RenderResult;
@@ -7,6 +9,7 @@ import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import dev.ferry.server.api.ApiException;
 import dev.ferry.server.api.Prompt;
+import dev.ferry.server.tools.ToolParserFamily;
 import dev.ferry.store.config.TokenizerConfig;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,6 +26,7 @@ public final class ChatTemplate {
     /** The rendered prompt, and whether the tokenizer should still add its special tokens (BOS). */
     public record Rendered(String text, boolean addSpecialTokens) {}
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final JinjavaConfig CONFIG = JinjavaConfig.newBuilder()
             .withTrimBlocks(true)
             .withLstripBlocks(true)
@@ -42,21 +46,42 @@ public final class ChatTemplate {
         }
     }
 
+    /**
+     * The syntax this model writes tool calls in: the one its template uses, else Hermes' (the
+     * common default of open models' templates).
+     */
+    public ToolParserFamily toolCallSyntax() {
+        ToolParserFamily detected = template == null ? null : ToolParserFamily.detect(template);
+        return detected != null ? detected : ToolParserFamily.HERMES;
+    }
+
     public static ChatTemplate of(TokenizerConfig config) {
         return new ChatTemplate(config.chatTemplate(), config);
     }
 
     /** Renders {@code messages}; a template that rejects them fails with INVALID_ARGUMENT on "messages". */
     public Rendered render(List<Prompt.ChatMessage> messages, boolean addGenerationPrompt) {
+        return render(messages, addGenerationPrompt, List.of());
+    }
+
+    /**
+     * Renders {@code messages} with the {@code tools} the model may call, as transformers passes
+     * them: OpenAI's {@code {"type": "function", "function": {name, description, parameters}}}
+     * objects, and each assistant message's {@code tool_calls} with their arguments as objects.
+     */
+    public Rendered render(List<Prompt.ChatMessage> messages, boolean addGenerationPrompt, List<Prompt.Tool> tools) {
         if (template == null) {
-            return new Rendered(plain(messages, addGenerationPrompt), true);
+            return new Rendered(plain(messages, addGenerationPrompt, tools), true);
         }
         List<Map<String, Object>> list = new ArrayList<>(messages.size());
         for (Prompt.ChatMessage m : messages) {
-            list.add(Map.of("role", m.role(), "content", m.content()));
+            list.add(message(m));
         }
         Map<String, Object> vars = new HashMap<>();
         vars.put("messages", list);
+        if (!tools.isEmpty()) { // templates test `tools` for being defined, not for being empty
+            vars.put("tools", tools.stream().map(ChatTemplate::tool).toList());
+        }
         vars.put("add_generation_prompt", addGenerationPrompt);
         vars.put("bos_token", tokens.bosToken() == null ? "" : tokens.bosToken());
         vars.put("eos_token", tokens.eosToken() == null ? "" : tokens.eosToken());
@@ -69,10 +94,50 @@ public final class ChatTemplate {
         return new Rendered(result.getOutput(), false);
     }
 
-    private static String plain(List<Prompt.ChatMessage> messages, boolean addGenerationPrompt) {
+    private static Map<String, Object> message(Prompt.ChatMessage m) {
+        Map<String, Object> out = new HashMap<>(); // content may be null: Map.of refuses nulls
+        out.put("role", m.role());
+        out.put("content", m.content());
+        if (!m.toolCalls().isEmpty()) {
+            out.put("tool_calls", m.toolCalls().stream().map(c -> Map.of("id", c.id(), "type", "function",
+                    "function", Map.of("name", c.name(), "arguments", parse(c.argumentsJson())))).toList());
+        }
+        if (m.toolCallId() != null) {
+            out.put("tool_call_id", m.toolCallId());
+        }
+        return out;
+    }
+
+    private static Map<String, Object> tool(Prompt.Tool t) {
+        Map<String, Object> function = new HashMap<>();
+        function.put("name", t.name());
+        if (t.description() != null) {
+            function.put("description", t.description());
+        }
+        function.put("parameters", parse(t.parametersJson()));
+        return Map.of("type", "function", "function", function);
+    }
+
+    /** JSON text as the maps and lists a template reads (and its tojson filter writes back). */
+    private static Object parse(String json) {
+        try {
+            return JSON.readValue(json, Object.class);
+        } catch (JsonProcessingException e) {
+            throw ApiException.invalid("messages", "holds JSON that does not parse: " + e.getOriginalMessage());
+        }
+    }
+
+    private static String plain(List<Prompt.ChatMessage> messages, boolean addGenerationPrompt, List<Prompt.Tool> tools) {
         StringBuilder sb = new StringBuilder();
+        for (Prompt.Tool t : tools) {
+            sb.append("tool: ").append(t.name()).append(' ').append(t.parametersJson()).append('\n');
+        }
         for (Prompt.ChatMessage m : messages) {
-            sb.append(m.role()).append(": ").append(m.content()).append('\n');
+            sb.append(m.role()).append(": ").append(m.content() == null ? "" : m.content());
+            for (Prompt.ToolCall c : m.toolCalls()) {
+                sb.append(" call ").append(c.name()).append(' ').append(c.argumentsJson());
+            }
+            sb.append('\n');
         }
         if (addGenerationPrompt) {
             sb.append("assistant:");

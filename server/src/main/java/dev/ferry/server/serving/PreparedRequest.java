@@ -1,15 +1,18 @@
 package dev.ferry.server.serving;
 
 import dev.ferry.engine.api.GenerateRequest;
-import java.util.List;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.api.Admitted;
 import dev.ferry.server.api.InferenceRequest;
+import dev.ferry.server.api.Prompt;
 import dev.ferry.server.api.RequestOutcome;
+import dev.ferry.server.api.ToolChoice;
 import dev.ferry.server.api.Transport;
 import dev.ferry.server.models.ServedModel;
 import dev.ferry.server.routing.RouteAttempts;
+import dev.ferry.server.tools.ToolCallParser;
 import dev.ferry.store.tokenizer.ModelTokenizer;
+import java.util.List;
 
 /**
  * A validated, tokenized request and the model it is for, not yet started: what a transport needs
@@ -98,6 +101,18 @@ public final class PreparedRequest {
     /** Decodes the alternatives of a logprobs answer. */
     public ModelTokenizer tokenizer() {
         return model.instance().folder().tokenizer();
+    }
+
+    /**
+     * How to read tool calls out of the answer: the serving model's call syntax when the request
+     * gave tools and lets the model call them; null when the answer is text only.
+     */
+    public ToolCallParser toolCalls() {
+        if (asked.prompt() instanceof Prompt.Chat chat && !chat.tools().isEmpty()
+                && chat.toolChoice().mode() != ToolChoice.Mode.NONE) {
+            return model.instance().chatTemplate().toolCallSyntax();
+        }
+        return null;
     }
 
     /** The parts of the request's output format that are not enforced (a non-strict schema's keywords). */

@@ -44,7 +44,7 @@ final class PromptTokenizer {
         } else {
             Prompt.Chat c = (Prompt.Chat) prompt;
             checkMessages(c.messages());
-            ChatTemplate.Rendered r = model.chatTemplate().render(c.messages(), c.addGenerationPrompt());
+            ChatTemplate.Rendered r = model.chatTemplate().render(c.messages(), c.addGenerationPrompt(), c.tools());
             checkChars(r.text().length(), "messages");
             ids = tokenizer.encode(r.text(), r.addSpecialTokens());
         }
@@ -94,7 +94,7 @@ final class PromptTokenizer {
                 throw ApiException.invalid("messages[" + i + "].role", "must be one of " + ROLES + ", got '"
                         + msg.role() + "'");
             }
-            if (msg.content() == null) {
+            if (msg.content() == null && msg.toolCalls().isEmpty()) { // an assistant's tool calls may stand alone
                 throw ApiException.invalid("messages[" + i + "].content", "is required");
             }
         }

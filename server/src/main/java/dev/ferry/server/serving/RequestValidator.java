@@ -3,11 +3,14 @@ package dev.ferry.server.serving;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.InvalidRequestException;
 import dev.ferry.engine.api.ModelLimits;
+import dev.ferry.engine.api.OutputFormat;
 import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.server.api.ApiException;
 import dev.ferry.server.api.InferenceRequest;
+import dev.ferry.server.api.Prompt;
 import dev.ferry.server.api.SamplingOverrides;
 import dev.ferry.server.models.ServedModel;
+import dev.ferry.server.tools.ToolCallFormat;
 import dev.ferry.store.config.GenerationConfig;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -37,7 +40,19 @@ final class RequestValidator {
         checkStops(asked, model.loaded().limits());
         return new GenerateRequest(requestId, prompt, maxTokens, sampling, asked.stopTokenIds(), asked.stop(),
                 asked.ignoreEos(), asked.priority(), asked.deadlineNanos(),
-                formats.constraint(asked.format(), model.loaded()));
+                formats.constraint(outputFormat(asked, model), model.loaded()));
+    }
+
+    /** The format the client asked for, or the model's call syntax when its tool choice requires calls. */
+    private static OutputFormat outputFormat(InferenceRequest asked, ServedModel.Instance model) {
+        if (asked.prompt() instanceof Prompt.Chat chat && chat.toolChoice().enforced()) {
+            if (asked.format() != null) {
+                throw ApiException.invalid(asked.format().field(), "cannot be combined with tool_choice "
+                        + chat.toolChoice().mode().name().toLowerCase(java.util.Locale.ROOT) + ": the answer is tool calls");
+            }
+            return ToolCallFormat.of(model.chatTemplate().toolCallSyntax(), chat.tools(), chat.toolChoice());
+        }
+        return asked.format();
     }
 
     private static int maxTokens(Integer requested, int promptTokens, int context) {

@@ -131,13 +131,19 @@ final class ChatApi implements GenerationApi {
     }
 
     @Override
-    public void writeContent(JsonGenerator g, Part part, String text) throws IOException {
+    public void writeContent(JsonGenerator g, Part part, String text, ToolCallsJson calls) throws IOException {
         g.writeObjectFieldStart(part == Part.WHOLE ? "message" : "delta");
         if (part != Part.DELTA) {
             g.writeStringField("role", "assistant");
         }
-        if (part != Part.DELTA || !text.isEmpty()) {
+        boolean withCalls = calls != null && !calls.isEmpty();
+        if (part == Part.WHOLE && withCalls && text.isEmpty()) {
+            g.writeNullField("content"); // OpenAI's message that only calls tools
+        } else if (part != Part.DELTA || !text.isEmpty()) {
             g.writeStringField("content", text);
+        }
+        if (withCalls) {
+            calls.write(g);
         }
         g.writeEndObject();
     }

@@ -68,7 +68,7 @@ final class CompletionsApi implements GenerationApi {
     }
 
     @Override
-    public void writeContent(JsonGenerator g, Part part, String text) throws IOException {
+    public void writeContent(JsonGenerator g, Part part, String text, ToolCallsJson calls) throws IOException {
         g.writeStringField("text", text);
     }
 

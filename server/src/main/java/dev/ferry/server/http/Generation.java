@@ -7,6 +7,7 @@ import dev.ferry.server.api.Transport;
 import dev.ferry.server.net.ServerContext;
 import dev.ferry.server.serving.PreparedRequest;
 import dev.ferry.server.stream.StreamPump;
+import dev.ferry.server.tools.ToolCallParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.util.List;
@@ -68,7 +69,8 @@ final class Generation {
             // after the start: a routed request that fell back is decoded by its fallback's tokenizer
             IntFunction<String> tokenText = a.logprobs() ? prepared.tokenizer()::tokenText : id -> "";
             List<String> unenforced = prepared.unenforcedFormatParts();
-            channel.eventLoop().execute(() -> start(a, p, out, tokenText, call.unknownFields(), unenforced));
+            ToolCallParser toolCalls = prepared.toolCalls();
+            channel.eventLoop().execute(() -> start(a, p, out, tokenText, call.unknownFields(), unenforced, toolCalls));
         } catch (ApiException e) {
             channel.writeAndFlush(HttpResponses.error(channel.alloc(), e, requestId));
         } catch (Throwable e) { // a bug, or a broken library: the client still gets an answer
@@ -95,16 +97,18 @@ final class Generation {
      * @param tokenText token texts for logprobs, from the serving model's tokenizer
      * @param unknownFields request fields ignored as unknown, named in a response header
      * @param unenforced parts of a non-strict output format that are not enforced, named in a response header
+     * @param toolCalls how to read tool calls out of the answer, or null for text only
      */
     private void start(Admitted a, StreamPump p, Output out, IntFunction<String> tokenText, List<String> unknownFields,
-                       List<String> unenforced) {
+                       List<String> unenforced, ToolCallParser toolCalls) {
         admitted = a;
         pump = p;
         if (gone) { // the client left while its request was being prepared
             clientGone();
             return;
         }
-        out.open(new ResponseJson(api, a, System.currentTimeMillis() / 1000, tokenText, unknownFields, unenforced));
+        out.open(new ResponseJson(api, a, System.currentTimeMillis() / 1000, tokenText, unknownFields, unenforced,
+                toolCalls));
         p.onReady();
     }
 

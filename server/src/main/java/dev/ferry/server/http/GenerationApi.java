@@ -33,8 +33,11 @@ interface GenerationApi {
     /** Whether a stream opens with a {@link Part#ROLE} chunk. */
     boolean announcesRole();
 
-    /** Writes the content field of choice 0 ("text", "delta" or "message"). */
-    void writeContent(JsonGenerator g, Part part, String text) throws IOException;
+    /**
+     * Writes the content field of choice 0 ("text", "delta" or "message"), with the tool calls in it
+     * when there are any (chat only).
+     */
+    void writeContent(JsonGenerator g, Part part, String text, ToolCallsJson calls) throws IOException;
 
     /**
      * Writes the value of choice 0's "logprobs" for {@code events}.

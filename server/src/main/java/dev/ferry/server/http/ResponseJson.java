@@ -5,9 +5,14 @@ import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.Usage;
 import dev.ferry.server.api.Admitted;
 import dev.ferry.server.http.GenerationApi.Part;
+import dev.ferry.server.tools.Delta;
+import dev.ferry.server.tools.ParsedOutput;
+import dev.ferry.server.tools.StreamingToolCalls;
+import dev.ferry.server.tools.ToolCallParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
 
@@ -30,6 +35,10 @@ final class ResponseJson {
     private final IntFunction<String> tokenText;
     private final List<String> unknownFields;
     private final List<String> unenforcedFormat;
+    /** Reads tool calls out of the text; null when the answer is text only. */
+    private final ToolCallParser toolCalls;
+    private StreamingToolCalls streamedCalls;
+    private boolean calledTools;
     /** Characters of completion text written so far: where the next token's text starts. */
     private int textOffset;
 
@@ -37,9 +46,10 @@ final class ResponseJson {
      * @param tokenText token texts for logprobs, used only when the client asked for them
      * @param unknownFields request fields ignored as unknown, listed in a header
      * @param unenforcedFormat parts of a non-strict output format that are not enforced, listed in a header
+     * @param toolCalls how to read tool calls out of the text, or null when the answer is text only
      */
     ResponseJson(GenerationApi api, Admitted admitted, long created, IntFunction<String> tokenText,
-                 List<String> unknownFields, List<String> unenforcedFormat) {
+                 List<String> unknownFields, List<String> unenforcedFormat, ToolCallParser toolCalls) {
         this.api = api;
         this.admitted = admitted;
         this.id = api.idPrefix() + admitted.requestId();
@@ -47,6 +57,7 @@ final class ResponseJson {
         this.tokenText = tokenText;
         this.unknownFields = unknownFields;
         this.unenforcedFormat = unenforcedFormat;
+        this.toolCalls = toolCalls;
     }
 
     String requestId() {
@@ -87,13 +98,46 @@ final class ResponseJson {
 
     /** A stream chunk with choice 0's new text; {@code finishReason} is null until the last one. */
     void chunk(ByteBuf out, Part part, String text, List<TokenEvent> events, String finishReason) {
+        if (toolCalls == null || part == Part.ROLE) {
+            writeChunk(out, part, text, text, null, events, finishReason);
+            return;
+        }
+        if (streamedCalls == null) {
+            streamedCalls = toolCalls.streaming();
+        }
+        List<Delta> deltas = new ArrayList<>(streamedCalls.add(text));
+        if (finishReason != null) {
+            deltas.addAll(streamedCalls.finish());
+        }
+        StringBuilder content = new StringBuilder();
+        List<Delta> fragments = new ArrayList<>();
+        for (Delta d : deltas) {
+            if (d.isContent()) {
+                content.append(d.content());
+            } else {
+                fragments.add(d);
+            }
+        }
+        calledTools |= !fragments.isEmpty();
+        writeChunk(out, part, content.toString(), text, ToolCallsJson.fragments(fragments), events,
+                finishReason(finishReason));
+    }
+
+    /** @param generated the text generated since the last chunk (what logprobs offsets count) */
+    private void writeChunk(ByteBuf out, Part part, String content, String generated, ToolCallsJson calls,
+                            List<TokenEvent> events, String finishReason) {
         Json.write(out, g -> {
             head(g, true);
             g.writeArrayFieldStart("choices");
-            choice(g, part, text, events, finishReason);
+            choice(g, part, content, generated, calls, events, finishReason);
             g.writeEndArray();
             g.writeEndObject();
         });
+    }
+
+    /** OpenAI's reason for an answer that called tools: "tool_calls" where it would say "stop". */
+    private String finishReason(String reason) {
+        return calledTools && "stop".equals(reason) ? "tool_calls" : reason;
     }
 
     /** The chunk that carries the usage, with no choices (OpenAI's {@code include_usage}). */
@@ -109,10 +153,14 @@ final class ResponseJson {
 
     /** A whole, non-streamed response. */
     void whole(ByteBuf out, String text, List<TokenEvent> events, String finishReason, Usage usage) {
+        ParsedOutput parsed = toolCalls == null ? null : toolCalls.parse(text);
+        calledTools = parsed != null && !parsed.calls().isEmpty();
+        String content = parsed == null ? text : parsed.content();
+        ToolCallsJson calls = parsed == null ? null : ToolCallsJson.whole(parsed.calls());
         Json.write(out, g -> {
             head(g, false);
             g.writeArrayFieldStart("choices");
-            choice(g, Part.WHOLE, text, events, finishReason);
+            choice(g, Part.WHOLE, content, text, calls, events, finishReason(finishReason));
             g.writeEndArray();
             usage(g, usage);
             g.writeEndObject();
@@ -127,11 +175,15 @@ final class ResponseJson {
         g.writeStringField("model", admitted.model());
     }
 
-    private void choice(JsonGenerator g, Part part, String text, List<TokenEvent> events, String finishReason)
-            throws IOException {
+    /**
+     * @param content the text to show as content (the generated text less its tool calls)
+     * @param generated the text generated, which logprobs offsets count
+     */
+    private void choice(JsonGenerator g, Part part, String content, String generated, ToolCallsJson calls,
+                        List<TokenEvent> events, String finishReason) throws IOException {
         g.writeStartObject();
         g.writeNumberField("index", 0);
-        api.writeContent(g, part, text);
+        api.writeContent(g, part, content, calls);
         g.writeFieldName("logprobs");
         if (admitted.logprobs() && part != Part.ROLE) {
             api.writeLogprobs(g, events, tokenText, textOffset);
@@ -140,7 +192,7 @@ final class ResponseJson {
         }
         g.writeStringField("finish_reason", finishReason);
         g.writeEndObject();
-        textOffset += text.length();
+        textOffset += generated.length();
     }
 
     private static void usage(JsonGenerator g, Usage u) throws IOException {

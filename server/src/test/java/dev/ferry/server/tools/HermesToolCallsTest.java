@@ -72,6 +72,22 @@ class HermesToolCallsTest {
     }
 
     @Test
+    void aTrailingCommaIsNotValidJson() {
+        String text = "<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": 1,}}</tool_call>";
+        ParsedOutput out = HERMES.parse(text);
+        assertEquals(text, out.content());
+        assertEquals(1, out.warnings().size());
+    }
+
+    @Test
+    void streamingNeverSplitsASurrogatePairInContent() {
+        StreamingToolCalls stream = HERMES.streaming();
+        String globe = "🌍";
+        assertEquals(List.of(Delta.content("a")), stream.add("a" + globe.charAt(0)));
+        assertEquals(List.of(Delta.content(globe)), stream.add(globe.substring(1)));
+    }
+
+    @Test
     void aCallWithoutANameStaysContent() {
         String text = "<tool_call>{\"arguments\": {\"city\": \"Paris\"}}</tool_call>";
         ParsedOutput out = HERMES.parse(text);

@@ -31,14 +31,10 @@ final class JsonCallsReader implements CallBlockReader {
         return closed ? Step.ENDED : Step.MORE;
     }
 
-    /** Whether any of the value has come, beyond whitespace. */
-    boolean opened() {
-        return opened;
-    }
-
+    /** An array of complete calls that the output ended before its ']' still counts, like a missing closing tag. */
     @Override
     public void finish() throws MalformedCall {
-        if (!closed) {
+        if (!opened || call != null) {
             throw new MalformedCall("cut off by the end of the output");
         }
     }

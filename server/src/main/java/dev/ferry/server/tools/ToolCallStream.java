@@ -92,8 +92,10 @@ final class ToolCallStream implements StreamingToolCalls {
             openBlock(held.length() - marker.length());
             return;
         }
-        int undecided = markerStartEndingHeld();
-        int decided = held.length() - undecided;
+        int decided = held.length() - markerStartEndingHeld();
+        if (decided > 0 && Character.isHighSurrogate(held.charAt(decided - 1))) {
+            decided--; // half an emoji cannot be encoded on its own in the response's UTF-8
+        }
         if (segmentHasText || !held.substring(0, decided).isBlank()) {
             sendContent(held.substring(0, decided));
             held.delete(0, decided);

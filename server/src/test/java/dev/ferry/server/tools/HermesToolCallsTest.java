@@ -72,6 +72,22 @@ class HermesToolCallsTest {
     }
 
     @Test
+    void aTrailingCommaIsNotValidJson() {
+        String text = "<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": 1,}}</tool_call>";
+        ParsedOutput out = HERMES.parse(text);
+        assertEquals(text, out.content());
+        assertEquals(1, out.warnings().size());
+    }
+
+    @Test
+    void streamingNeverSplitsASurrogatePairInContent() {
+        StreamingToolCalls stream = HERMES.streaming();
+        String globe = "🌍";
+        assertEquals(List.of(Delta.content("a")), stream.add("a" + globe.charAt(0)));
+        assertEquals(List.of(Delta.content(globe)), stream.add(globe.substring(1)));
+    }
+
+    @Test
     void aCallWithoutANameStaysContent() {
         String text = "<tool_call>{\"arguments\": {\"city\": \"Paris\"}}</tool_call>";
         ParsedOutput out = HERMES.parse(text);
@@ -146,7 +162,8 @@ class HermesToolCallsTest {
         StreamingToolCalls stream = HERMES.streaming();
         assertEquals(List.of(Delta.content("a ")), stream.add("a <tool"));
         assertEquals(List.of(Delta.content("<tools>")), stream.add("s>"));
-        assertEquals(List.of(Delta.content("<to")), stream.add("<to").isEmpty() ? stream.finish() : List.of());
+        assertEquals(List.of(), stream.add("<to"));
+        assertEquals(List.of(Delta.content("<to")), stream.finish());
     }
 
     @Test

@@ -63,10 +63,10 @@ class FieldPolicyTest {
 
     @Test
     void knownFeaturesThisServerLacksAreRefusedNamingTheField() throws Exception {
-        assertEquals("tools", error(live.post(CHAT, "{" + MESSAGES + ", \"tools\": [{\"type\": \"function\","
-                + " \"function\": {\"name\": \"f\", \"parameters\": {}}}]}")).get("param").asText());
-        assertEquals("tool_choice", error(live.post(CHAT, "{" + MESSAGES + ", \"tool_choice\": \"auto\"}"))
+        assertEquals("functions", error(live.post(CHAT, "{" + MESSAGES + ", \"functions\": [{\"name\": \"f\"}]}"))
                 .get("param").asText());
+        assertEquals("tool_choice", error(live.post(CHAT, "{" + MESSAGES + ", \"tool_choice\": \"auto\"}"))
+                .get("param").asText(), "a tool choice needs tools");
         assertEquals("n", error(live.post(CHAT, "{" + MESSAGES + ", \"n\": 2}")).get("param").asText());
         assertEquals("audio", error(live.post(CHAT, "{" + MESSAGES + ", \"audio\": {\"voice\": \"x\"}}"))
                 .get("param").asText());

@@ -100,8 +100,12 @@ class StructuredOutputTest {
 
     @Test
     void maxTokensMidObjectEndsWithLengthAndThePartialText() throws Exception {
+        // the shortest valid answer is longer than 3 tokens
+        String schema = "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":40}},"
+                + "\"required\":[\"name\"]}";
         JsonNode c = choice(live.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}],"
-                + " \"max_tokens\": 3, \"response_format\": {\"type\": \"json_object\"}}"));
+                + " \"max_tokens\": 3, \"response_format\": {\"type\": \"json_schema\", \"json_schema\":"
+                + " {\"name\": \"n\", \"schema\": " + schema + "}}}"));
         assertEquals("length", c.get("finish_reason").asText());
         assertTrue(c.get("message").get("content").asText().startsWith("{"), c.toString());
     }

@@ -3,6 +3,7 @@ package dev.ferry.server.http;
 import dev.ferry.server.api.Admitted;
 import dev.ferry.server.api.ApiException;
 import dev.ferry.server.api.ApiStatus;
+import dev.ferry.server.api.CacheOutcome;
 import dev.ferry.server.api.Transport;
 import dev.ferry.server.net.ServerContext;
 import dev.ferry.server.serving.PreparedRequest;
@@ -66,7 +67,9 @@ final class Generation {
             Admitted a = prepared.start(p);
             // after the start: a routed request that fell back is decoded by its fallback's tokenizer
             IntFunction<String> tokenText = a.logprobs() ? prepared.tokenizer()::tokenText : id -> "";
-            channel.eventLoop().execute(() -> start(a, p, out, tokenText));
+            // the response's head says whether the cache answers, so it waits for the lookup; nothing
+            // streams before the lookup is over anyway (in-process it is, a Redis one is on its way)
+            a.cache().thenAccept(cache -> channel.eventLoop().execute(() -> start(a, p, out, tokenText, cache)));
         } catch (ApiException e) {
             channel.writeAndFlush(HttpResponses.error(channel.alloc(), e, requestId));
         } catch (Throwable e) { // a bug, or a broken library: the client still gets an answer
@@ -76,15 +79,18 @@ final class Generation {
         }
     }
 
-    /** @param tokenText token texts for logprobs, from the serving model's tokenizer */
-    private void start(Admitted a, StreamPump p, Output out, IntFunction<String> tokenText) {
+    /**
+     * @param tokenText token texts for logprobs, from the serving model's tokenizer
+     * @param cache what the response cache made of the request
+     */
+    private void start(Admitted a, StreamPump p, Output out, IntFunction<String> tokenText, CacheOutcome cache) {
         admitted = a;
         pump = p;
         if (gone) { // the client left while its request was being prepared
             clientGone();
             return;
         }
-        out.open(new ResponseJson(api, a, System.currentTimeMillis() / 1000, tokenText));
+        out.open(new ResponseJson(api, a, System.currentTimeMillis() / 1000, tokenText, cache));
         p.onReady();
     }
 

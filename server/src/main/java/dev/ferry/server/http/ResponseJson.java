@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.Usage;
 import dev.ferry.server.api.Admitted;
+import dev.ferry.server.api.CacheOutcome;
 import dev.ferry.server.http.GenerationApi.Part;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -19,6 +20,10 @@ final class ResponseJson {
     static final String MODEL = "x-ferry-model";
     static final String ROUTE = "x-ferry-route";
     static final String ROUTE_REASON = "x-ferry-route-reason";
+    /** "hit" or "miss" while the server has a response cache. */
+    static final String CACHE = "x-ferry-cache";
+    /** Ours in OpenAI's usage object: the SDKs keep unknown fields as additional properties. */
+    static final String CACHE_HIT = "response_cache_hit";
 
     private final GenerationApi api;
     private final Admitted admitted;
@@ -26,18 +31,22 @@ final class ResponseJson {
     private final String id;
     private final long created;
     private final IntFunction<String> tokenText;
+    private final CacheOutcome cache;
     /** Characters of completion text written so far: where the next token's text starts. */
     private int textOffset;
 
     /**
      * @param tokenText token texts for logprobs, used only when the client asked for them
+     * @param cache what the response cache made of the request
      */
-    ResponseJson(GenerationApi api, Admitted admitted, long created, IntFunction<String> tokenText) {
+    ResponseJson(GenerationApi api, Admitted admitted, long created, IntFunction<String> tokenText,
+                 CacheOutcome cache) {
         this.api = api;
         this.admitted = admitted;
         this.id = api.idPrefix() + admitted.requestId();
         this.created = created;
         this.tokenText = tokenText;
+        this.cache = cache;
     }
 
     String requestId() {
@@ -45,14 +54,17 @@ final class ResponseJson {
     }
 
     /**
-     * The request id and which model served the request and why, as headers: OpenAI clients ignore
-     * them, and they reach a client before the first token.
+     * The request id, which model served the request and why, and whether the response cache
+     * answered, as headers: OpenAI clients ignore them, and they reach a client before the first token.
      */
     void headers(HttpHeaders h) {
         h.set(HttpResponses.REQUEST_ID, admitted.requestId()).set(MODEL, admitted.model())
                 .set(ROUTE_REASON, ascii(admitted.routeReason()));
         if (!admitted.route().isEmpty()) {
             h.set(ROUTE, admitted.route());
+        }
+        if (cache != CacheOutcome.OFF) {
+            h.set(CACHE, cache == CacheOutcome.HIT ? "hit" : "miss");
         }
     }
 
@@ -128,7 +140,7 @@ final class ResponseJson {
         textOffset += text.length();
     }
 
-    private static void usage(JsonGenerator g, Usage u) throws IOException {
+    private void usage(JsonGenerator g, Usage u) throws IOException {
         g.writeObjectFieldStart("usage");
         g.writeNumberField("prompt_tokens", u.promptTokens());
         g.writeNumberField("completion_tokens", u.completionTokens());
@@ -136,6 +148,9 @@ final class ResponseJson {
         g.writeObjectFieldStart("prompt_tokens_details");
         g.writeNumberField("cached_tokens", u.cachedPromptTokens());
         g.writeEndObject();
+        if (cache != CacheOutcome.OFF) {
+            g.writeBooleanField(CACHE_HIT, cache == CacheOutcome.HIT);
+        }
         g.writeEndObject();
     }
 }

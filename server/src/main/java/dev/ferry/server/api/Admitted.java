@@ -1,6 +1,7 @@
 package dev.ferry.server.api;
 
 import dev.ferry.engine.api.RequestHandle;
+import java.util.concurrent.CompletionStage;
 
 /**
  * A request the engine took: cancel it through {@code handle}.
@@ -9,6 +10,8 @@ import dev.ferry.engine.api.RequestHandle;
  * @param route the route the request named; empty when it named a model or an alias
  * @param routeReason why {@code model} serves it
  * @param logprobs whether the client asked for log-probabilities
+ * @param cache whether the answer comes from the response cache: complete at once, unless the
+ *     in-process cache missed and Redis has yet to answer
  */
 public record Admitted(String requestId, String model, String route, String routeReason, RequestHandle handle,
-                       int promptTokens, boolean logprobs) {}
+                       int promptTokens, boolean logprobs, CompletionStage<CacheOutcome> cache) {}

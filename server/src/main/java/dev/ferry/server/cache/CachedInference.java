@@ -3,8 +3,10 @@ package dev.ferry.server.cache;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.RequestHandle;
 import dev.ferry.engine.api.TokenSink;
+import dev.ferry.server.api.CacheOutcome;
 import dev.ferry.server.models.ServedModel;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 /**
@@ -24,6 +26,9 @@ public final class CachedInference {
             return true;
         }
     };
+
+    /** A request started through the cache, and whether it is a hit: known at once unless Redis is asked. */
+    public record Started(RequestHandle handle, CompletionStage<CacheOutcome> outcome) {}
 
     private final ResponseCache cache;
 
@@ -46,17 +51,19 @@ public final class CachedInference {
      * @param generate runs the request on the engine, keeping its answer in the recording it is
      *     given; failing as {@link dev.ferry.server.serving.PreparedRequest#start} does
      */
-    public RequestHandle start(ServedModel.Instance model, GenerateRequest request, TokenSink sink,
-                               Function<ResponseRecording, RequestHandle> generate) {
+    public Started start(ServedModel.Instance model, GenerateRequest request, TokenSink sink,
+                         Function<ResponseRecording, RequestHandle> generate) {
         ResponseKey key = ResponseKey.of(model.folder().contentHash(), model.loaded().dtype().torchName(),
                 model.loaded().device(), request);
         CompletableFuture<CachedResponse> lookup = cache.get(key);
+        CompletionStage<CacheOutcome> outcome =
+                lookup.thenApply(hit -> hit == null ? CacheOutcome.MISS : CacheOutcome.HIT);
         if (lookup.isDone()) {
-            return answer(lookup.join(), key, request, sink, generate);
+            return new Started(answer(lookup.join(), key, request, sink, generate), outcome);
         }
         PendingRequest pending = new PendingRequest(sink, request.promptIds().length);
         lookup.thenAccept(hit -> pending.resolve(s -> answer(hit, key, request, s, generate)));
-        return pending;
+        return new Started(pending, outcome);
     }
 
     private RequestHandle answer(CachedResponse hit, ResponseKey key, GenerateRequest request, TokenSink sink,

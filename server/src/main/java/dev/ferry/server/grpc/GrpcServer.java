@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The gRPC server: {@code ferry.v1.Inference}, {@code ferry.v1.Models}, {@code ferry.v1.Routing} behind API-key checks,
- * standard {@code grpc.health.v1.Health} (overall as "" and per model name) and server reflection
+ * standard {@code grpc.health.v1.Health} (overall as "": SERVING while any model serves and the server
+ * is not draining; per model name: SERVING while that model does) and server reflection
  * (v1 and v1alpha, so grpcurl works unchanged), on the shared Netty event loops.
  */
 public final class GrpcServer implements AutoCloseable {
@@ -74,7 +75,7 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     private void reportOverall() {
-        boolean serving = ctx.registry().isReady() && !ctx.inference().isDraining();
+        boolean serving = ctx.registry().anyServing() && !ctx.inference().isDraining();
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
                 serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
     }

@@ -3,6 +3,7 @@ package dev.ferry.server.http;
 import dev.ferry.server.api.Admitted;
 import dev.ferry.server.api.ApiException;
 import dev.ferry.server.api.ApiStatus;
+import dev.ferry.server.api.CacheOutcome;
 import dev.ferry.server.api.Transport;
 import dev.ferry.server.net.ServerContext;
 import dev.ferry.server.serving.PreparedRequest;
@@ -70,7 +71,10 @@ final class Generation {
             IntFunction<String> tokenText = a.logprobs() ? prepared.tokenizer()::tokenText : id -> "";
             List<String> unenforced = prepared.unenforcedFormatParts();
             ToolCallParser toolCalls = prepared.toolCalls();
-            channel.eventLoop().execute(() -> start(a, p, out, tokenText, call.unknownFields(), unenforced, toolCalls));
+            // the response's head says whether the cache answers, so it waits for the lookup; nothing
+            // streams before the lookup is over anyway (in-process it is, a Redis one is on its way)
+            a.cache().thenAccept(cache -> channel.eventLoop().execute(() -> start(a, p, out, tokenText,
+                    new ResponseNotes(call.unknownFields(), unenforced, cache), toolCalls)));
         } catch (ApiException e) {
             channel.writeAndFlush(HttpResponses.error(channel.alloc(), e, requestId));
         } catch (Throwable e) { // a bug, or a broken library: the client still gets an answer
@@ -95,20 +99,18 @@ final class Generation {
 
     /**
      * @param tokenText token texts for logprobs, from the serving model's tokenizer
-     * @param unknownFields request fields ignored as unknown, named in a response header
-     * @param unenforced parts of a non-strict output format that are not enforced, named in a response header
+     * @param notes what the response's headers say about the request besides its answer
      * @param toolCalls how to read tool calls out of the answer, or null for text only
      */
-    private void start(Admitted a, StreamPump p, Output out, IntFunction<String> tokenText, List<String> unknownFields,
-                       List<String> unenforced, ToolCallParser toolCalls) {
+    private void start(Admitted a, StreamPump p, Output out, IntFunction<String> tokenText, ResponseNotes notes,
+                       ToolCallParser toolCalls) {
         admitted = a;
         pump = p;
         if (gone) { // the client left while its request was being prepared
             clientGone();
             return;
         }
-        out.open(new ResponseJson(api, a, System.currentTimeMillis() / 1000, tokenText, unknownFields, unenforced,
-                toolCalls));
+        out.open(new ResponseJson(api, a, System.currentTimeMillis() / 1000, tokenText, notes, toolCalls));
         p.onReady();
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.Usage;
 import dev.ferry.server.api.Admitted;
+import dev.ferry.server.api.CacheOutcome;
 import dev.ferry.server.http.GenerationApi.Part;
 import dev.ferry.server.tools.Delta;
 import dev.ferry.server.tools.ParsedOutput;
@@ -24,8 +25,8 @@ final class ResponseJson {
     static final String MODEL = "x-ferry-model";
     static final String ROUTE = "x-ferry-route";
     static final String ROUTE_REASON = "x-ferry-route-reason";
-    static final String IGNORED_FIELDS = "x-ferry-ignored-fields";
-    static final String UNENFORCED_FORMAT = "x-ferry-unenforced-format";
+    /** Ours in OpenAI's usage object: the SDKs keep unknown fields as additional properties. */
+    static final String CACHE_HIT = "response_cache_hit";
 
     private final GenerationApi api;
     private final Admitted admitted;
@@ -33,8 +34,7 @@ final class ResponseJson {
     private final String id;
     private final long created;
     private final IntFunction<String> tokenText;
-    private final List<String> unknownFields;
-    private final List<String> unenforcedFormat;
+    private final ResponseNotes notes;
     /** Reads tool calls out of the text; null when the answer is text only. */
     private final ToolCallParser toolCalls;
     private StreamingToolCalls streamedCalls;
@@ -44,19 +44,17 @@ final class ResponseJson {
 
     /**
      * @param tokenText token texts for logprobs, used only when the client asked for them
-     * @param unknownFields request fields ignored as unknown, listed in a header
-     * @param unenforcedFormat parts of a non-strict output format that are not enforced, listed in a header
+     * @param notes what the response's headers say about the request besides its answer
      * @param toolCalls how to read tool calls out of the text, or null when the answer is text only
      */
     ResponseJson(GenerationApi api, Admitted admitted, long created, IntFunction<String> tokenText,
-                 List<String> unknownFields, List<String> unenforcedFormat, ToolCallParser toolCalls) {
+                 ResponseNotes notes, ToolCallParser toolCalls) {
         this.api = api;
         this.admitted = admitted;
         this.id = api.idPrefix() + admitted.requestId();
         this.created = created;
         this.tokenText = tokenText;
-        this.unknownFields = unknownFields;
-        this.unenforcedFormat = unenforcedFormat;
+        this.notes = notes;
         this.toolCalls = toolCalls;
     }
 
@@ -65,8 +63,8 @@ final class ResponseJson {
     }
 
     /**
-     * The request id and which model served the request and why, as headers: OpenAI clients ignore
-     * them, and they reach a client before the first token.
+     * The request id, which model served the request and why, and the {@link ResponseNotes}, as
+     * headers: OpenAI clients ignore them, and they reach a client before the first token.
      */
     void headers(HttpHeaders h) {
         h.set(HttpResponses.REQUEST_ID, admitted.requestId()).set(MODEL, admitted.model())
@@ -74,16 +72,11 @@ final class ResponseJson {
         if (!admitted.route().isEmpty()) {
             h.set(ROUTE, admitted.route());
         }
-        if (!unknownFields.isEmpty()) {
-            h.set(IGNORED_FIELDS, ascii(String.join(", ", unknownFields)));
-        }
-        if (!unenforcedFormat.isEmpty()) {
-            h.set(UNENFORCED_FORMAT, ascii(String.join("; ", unenforcedFormat)));
-        }
+        notes.writeTo(h);
     }
 
     /** Header values are ISO-8859-1 without control characters; a reason quoting an error may hold anything. */
-    private static String ascii(String s) {
+    static String ascii(String s) {
         StringBuilder sb = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -195,7 +188,7 @@ final class ResponseJson {
         textOffset += generated.length();
     }
 
-    private static void usage(JsonGenerator g, Usage u) throws IOException {
+    private void usage(JsonGenerator g, Usage u) throws IOException {
         g.writeObjectFieldStart("usage");
         g.writeNumberField("prompt_tokens", u.promptTokens());
         g.writeNumberField("completion_tokens", u.completionTokens());
@@ -203,6 +196,9 @@ final class ResponseJson {
         g.writeObjectFieldStart("prompt_tokens_details");
         g.writeNumberField("cached_tokens", u.cachedPromptTokens());
         g.writeEndObject();
+        if (notes.cache() != CacheOutcome.OFF) {
+            g.writeBooleanField(CACHE_HIT, notes.cache() == CacheOutcome.HIT);
+        }
         g.writeEndObject();
     }
 }

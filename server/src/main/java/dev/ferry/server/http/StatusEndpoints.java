@@ -26,10 +26,14 @@ final class StatusEndpoints {
         respond(ctx, HttpResponseStatus.OK, Map.of("status", "ok"));
     }
 
-    /** 200 when every model has loaded (at least one) and the server is not draining; 503 otherwise. */
+    /**
+     * 200 while any model serves and the server is not draining; 503 when none can (none loaded
+     * yet, all failed) or while draining. Each model's own state, loading or failed included, is in
+     * the body: one model being added must not pull a replica that serves the others.
+     */
     void ready(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean draining = server.inference().isDraining();
-        boolean ready = !draining && server.registry().isReady();
+        boolean ready = !draining && server.registry().anyServing();
         Map<String, Object> models = new LinkedHashMap<>();
         for (ServedModel m : server.registry().list()) {
             Map<String, Object> state = new LinkedHashMap<>();

@@ -238,10 +238,12 @@ public final class ModelRegistry implements AutoCloseable {
         return out;
     }
 
-    /** True when at least one model is loaded and none is still loading. */
-    public boolean isReady() {
-        return models.values().stream().anyMatch(ServedModel::isReady)
-                && models.values().stream().noneMatch(m -> m.state() == ServedModel.State.LOADING);
+    /**
+     * True while at least one model serves. Readiness follows this, not "every model loaded": a
+     * model being added (or one that failed) must not take the others out of a balancer's rotation.
+     */
+    public boolean anyServing() {
+        return models.values().stream().anyMatch(ServedModel::isReady);
     }
 
     private List<String> names() {

@@ -8,11 +8,13 @@ import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.admission.AdmissionGate;
 import dev.ferry.server.api.Admitted;
 import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.CacheOutcome;
 import dev.ferry.server.api.RequestListener;
 import dev.ferry.server.cache.CachedInference;
 import dev.ferry.server.cache.ResponseRecording;
 import dev.ferry.server.models.ServedModel;
 import dev.ferry.server.routing.RouteAttempts;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Starts prepared requests: each through its {@link TrackingSink}, from the response cache when it
@@ -40,12 +42,12 @@ final class RequestStarter {
         while (true) {
             ApiException refusal;
             try {
-                RequestHandle handle = attempt(prepared, tracking);
+                CachedInference.Started started = attempt(prepared, tracking);
                 if (route != null) {
                     route.served(prepared.model());
                 }
                 return new Admitted(prepared.requestId(), prepared.model(), prepared.route(), prepared.routeReason(),
-                        handle, prepared.promptTokens(), prepared.logprobs());
+                        started.handle(), prepared.promptTokens(), prepared.logprobs(), started.outcome());
             } catch (ApiException e) {
                 refusal = e;
             }
@@ -63,14 +65,15 @@ final class RequestStarter {
     }
 
     /** One try on the request's current model. */
-    private RequestHandle attempt(PreparedRequest prepared, TrackingSink tracking) {
+    private CachedInference.Started attempt(PreparedRequest prepared, TrackingSink tracking) {
         ServedModel.Instance replica = prepared.servedModel().leastLoaded();
         GenerateRequest request = prepared.engineRequest();
         String tenant = prepared.tenant();
         if (cached != null && prepared.cacheable()) {
             return cached.start(replica, request, tracking, recording -> run(replica, request, tenant, tracking, recording));
         }
-        return run(replica, request, tenant, tracking, null);
+        return new CachedInference.Started(run(replica, request, tenant, tracking, null),
+                CompletableFuture.completedStage(cached == null ? CacheOutcome.OFF : CacheOutcome.MISS));
     }
 
     /** @param recording keeps the answer for the response cache; null when it is not to be cached */

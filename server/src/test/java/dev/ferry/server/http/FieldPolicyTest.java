@@ -41,7 +41,7 @@ class FieldPolicyTest {
                 + " \"tool_choice\": \"none\", \"modalities\": [\"text\"], \"response_format\": {\"type\": \"text\"},"
                 + " \"n\": 1, \"user\": \"u1\"}");
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals(Optional.empty(), r.headers().firstValue(ResponseJson.IGNORED_FIELDS));
+        assertEquals(Optional.empty(), r.headers().firstValue(ResponseNotes.IGNORED_FIELDS));
         HttpResponse<String> c = live.post("/v1/completions", "{\"prompt\": \"Hi\", \"max_tokens\": 2, \"store\": false,"
                 + " \"metadata\": {}, \"service_tier\": \"default\"}");
         assertEquals(200, c.statusCode(), c.body());
@@ -51,9 +51,9 @@ class FieldPolicyTest {
     void unknownFieldsAreIgnoredAndNamedInAHeaderUnlessStrict() throws Exception {
         HttpResponse<String> r = live.post(CHAT, "{" + MESSAGES + ", \"max_tokenz\": 5, \"x_custom\": {\"a\": 1}}");
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals("max_tokenz, x_custom", r.headers().firstValue(ResponseJson.IGNORED_FIELDS).orElse(""));
+        assertEquals("max_tokenz, x_custom", r.headers().firstValue(ResponseNotes.IGNORED_FIELDS).orElse(""));
         HttpResponse<String> stream = live.post(CHAT, "{" + MESSAGES + ", \"stream\": true, \"x_custom\": 1}");
-        assertEquals("x_custom", stream.headers().firstValue(ResponseJson.IGNORED_FIELDS).orElse(""));
+        assertEquals("x_custom", stream.headers().firstValue(ResponseNotes.IGNORED_FIELDS).orElse(""));
 
         JsonNode e = error(strict.post(CHAT, "{" + MESSAGES + ", \"max_tokenz\": 5}"));
         assertEquals("max_tokenz", e.get("param").asText());

@@ -62,6 +62,8 @@ class OpenAiApiTest {
         assertEquals(0, usage.get("choices").size());
         assertEquals(expected.tokenIds().length, usage.get("usage").get("completion_tokens").asInt());
         assertEquals(TOKENS, expected.tokenIds().length);
+        assertTrue(r.headers().firstValue(ResponseNotes.CACHE).isEmpty(), "no response cache, nothing to say about it");
+        assertTrue(usage.get("usage").path(ResponseJson.CACHE_HIT).isMissingNode(), usage.toString());
     }
 
     @Test

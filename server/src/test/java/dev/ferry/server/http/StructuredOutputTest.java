@@ -88,7 +88,7 @@ class StructuredOutputTest {
         try (LogCapture log = LogCapture.of("dev.ferry.server.serving.CompiledFormats")) {
             HttpResponse<String> r = live.post("/v1/chat/completions", chat("\"response_format\": {\"type\": \"json_schema\","
                     + " \"json_schema\": {\"name\": \"ids\", \"strict\": false, \"schema\": " + schema + "}}"));
-            assertTrue(r.headers().firstValue(ResponseJson.UNENFORCED_FORMAT).orElse("").contains("uniqueItems"),
+            assertTrue(r.headers().firstValue(ResponseNotes.UNENFORCED_FORMAT).orElse("").contains("uniqueItems"),
                     r.headers().toString());
             JsonNode c = choice(r);
             JsonNode out = LiveServer.JSON.readTree(c.get("message").get("content").asText());

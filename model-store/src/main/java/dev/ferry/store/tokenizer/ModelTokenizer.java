@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -79,6 +80,14 @@ public final class ModelTokenizer implements AutoCloseable {
             out[i] = (int) ids[i];
         }
         return out;
+    }
+
+    /**
+     * The tokens {@link #encode} makes of {@code text}, as the vocabulary spells them ("▁Hello",
+     * "Ġworld": transformers' convert_ids_to_tokens), for clients inspecting a tokenization.
+     */
+    public List<String> tokenStrings(String text, boolean addSpecialTokens) {
+        return List.of(tokenizer.encode(text, addSpecialTokens, false).getTokens());
     }
 
     public String decode(int[] ids, int from, int to, boolean skipSpecialTokens) {

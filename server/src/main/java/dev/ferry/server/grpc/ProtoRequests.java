@@ -55,7 +55,7 @@ final class ProtoRequests {
         };
     }
 
-    private static Prompt chat(ChatMessages c) {
+    static Prompt chat(ChatMessages c) {
         List<Prompt.ChatMessage> messages = c.getMessagesList().stream()
                 .map(m -> new Prompt.ChatMessage(m.getRole(), m.getContent())).toList();
         return new Prompt.Chat(messages, !c.hasAddGenerationPrompt() || c.getAddGenerationPrompt());

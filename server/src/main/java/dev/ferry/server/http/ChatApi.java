@@ -47,8 +47,7 @@ final class ChatApi implements GenerationApi {
         return GenerationCall.read(f, prompt, maxTokens, maxTokensField, logprobs(f), requestId);
     }
 
-
-    private static List<Prompt.ChatMessage> messages(JsonNode n) {
+    static List<Prompt.ChatMessage> messages(JsonNode n) {
         if (n == null) {
             throw ApiException.invalid("messages", "is required");
         }

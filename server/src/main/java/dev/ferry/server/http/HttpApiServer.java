@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP side of the server: the OpenAI-compatible API ({@code /v1/completions},
- * {@code /v1/chat/completions}, {@code /v1/models}), prefix keys ({@code /v1/route}), {@code /health}, {@code /ready} and
+ * {@code /v1/chat/completions}, {@code /v1/models}), prefix keys ({@code /v1/route}), vLLM's {@code /tokenize} and
+ * {@code /detokenize}, {@code /health}, {@code /ready} and
  * {@code /metrics}, on the shared Netty event loops. Each connection's pipeline, in order:
  * HTTP codec, keep-alive, request counting, body size limit, one request at a time, generation
  * lifecycle events, routing.
@@ -59,6 +60,7 @@ public final class HttpApiServer implements AutoCloseable {
                 .labelNames("path", "status").register(metrics);
 
         StatusEndpoints status = new StatusEndpoints(server);
+        TokenEndpoints tokens = new TokenEndpoints(server.inference().tokenization(), prep);
         PathDispatcher dispatcher = new PathDispatcher(Map.of(
                 "/health", new Binding(HttpMethod.GET, false, status::health),
                 "/ready", new Binding(HttpMethod.GET, false, status::ready),
@@ -69,7 +71,9 @@ public final class HttpApiServer implements AutoCloseable {
                 "/v1/chat/completions", new Binding(HttpMethod.POST, true,
                         new GenerationEndpoint(server, prep, new ChatApi())),
                 "/v1/route", new Binding(HttpMethod.POST, true,
-                        new RouteEndpoint(new PrefixRouter(server.inference()), prep))),
+                        new RouteEndpoint(new PrefixRouter(server.inference()), prep)),
+                "/tokenize", new Binding(HttpMethod.POST, true, tokens::tokenize),
+                "/detokenize", new Binding(HttpMethod.POST, true, tokens::detokenize)),
                 server.keys(), server.inference());
         InFlight inFlight = new InFlight();
         int maxBodyBytes = server.inference().limits().maxRequestBytes();

@@ -36,6 +36,7 @@ public final class Inference {
     private final RequestStarter starter;
     private final RequestListener listener;
     private final Routing routing;
+    private final Tokenization tokenization;
     private volatile boolean draining;
 
     public Inference(ModelRegistry registry, ServingLimits limits) {
@@ -70,6 +71,7 @@ public final class Inference {
         CachedInference cached = responses == null ? null : new CachedInference(responses);
         this.starter = new RequestStarter(new AdmissionGate(quotas), cached, listener);
         this.routing = new Routing(registry, new Router());
+        this.tokenization = new Tokenization(registry, routing, prompts);
         if (cached != null) {
             registry.onChange(cached::fingerprint);
         }
@@ -86,6 +88,11 @@ public final class Inference {
     /** The store's routes and the counts of their decisions. */
     public Routing routing() {
         return routing;
+    }
+
+    /** Prompts to token ids and back, without generating. */
+    public Tokenization tokenization() {
+        return tokenization;
     }
 
     /** From now on new requests are refused with UNAVAILABLE; those in flight continue. */
@@ -151,12 +158,7 @@ public final class Inference {
      */
     private PreparedRequest prepare(InferenceRequest request, ServedModel model, String id, String why,
                                     long startNanos, Function<ServedModel.Instance, int[]> tokens) {
-        if (!model.isReady()) {
-            // a loading model will be there soon; a failed or unloaded one only after an operator acts
-            throw ApiException.unavailable("model '" + model.name() + "' is " + model.state().name().toLowerCase()
-                    + (model.error() != null ? ": " + model.error() : ""),
-                    model.state() == ServedModel.State.LOADING ? 5 : 0);
-        }
+        refuseUnlessReady(model);
         ServedModel.Instance m = model.instance();
         int[] prompt = tokens.apply(m);
         prompts.checkLength(request.prompt(), prompt, model);
@@ -164,6 +166,16 @@ public final class Inference {
         // a seed the server made up would never repeat, so only greedy and client-seeded requests are cacheable
         boolean cacheable = g.sampling().isGreedy() || request.sampling().seed() != null;
         return new PreparedRequest(model, g, cacheable, request, startNanos, why, starter);
+    }
+
+    /** UNAVAILABLE unless {@code model} is ready to serve, with a retry hint while it loads. */
+    static void refuseUnlessReady(ServedModel model) {
+        if (!model.isReady()) {
+            // a loading model will be there soon; a failed or unloaded one only after an operator acts
+            throw ApiException.unavailable("model '" + model.name() + "' is " + model.state().name().toLowerCase()
+                    + (model.error() != null ? ": " + model.error() : ""),
+                    model.state() == ServedModel.State.LOADING ? 5 : 0);
+        }
     }
 
     private static String blankToNull(String s) {

@@ -5,7 +5,6 @@ import dev.ferry.server.api.ApiException;
 import dev.ferry.server.api.Prompt;
 import dev.ferry.server.models.ChatTemplate;
 import dev.ferry.server.models.ServedModel;
-import dev.ferry.store.tokenizer.ModelTokenizer;
 import java.util.List;
 import java.util.Set;
 
@@ -31,22 +30,15 @@ final class PromptTokenizer {
         if (prompt == null) {
             throw ApiException.invalid("prompt", "is required (text, token ids or chat messages)");
         }
-        ModelTokenizer tokenizer = model.folder().tokenizer();
         int[] ids;
-        if (prompt instanceof Prompt.Text t) {
-            if (t.text() == null || t.text().isEmpty()) {
-                throw ApiException.invalid("prompt", "is empty");
-            }
-            checkChars(t.text().length(), "prompt");
-            ids = tokenizer.encode(t.text(), true);
-        } else if (prompt instanceof Prompt.TokenIds t) {
+        if (prompt instanceof Prompt.TokenIds t) {
             ids = t.ids();
         } else {
-            Prompt.Chat c = (Prompt.Chat) prompt;
-            checkMessages(c.messages());
-            ChatTemplate.Rendered r = model.chatTemplate().render(c.messages(), c.addGenerationPrompt(), c.tools());
-            checkChars(r.text().length(), "messages");
-            ids = tokenizer.encode(r.text(), r.addSpecialTokens());
+            if (prompt instanceof Prompt.Text t && (t.text() == null || t.text().isEmpty())) {
+                throw ApiException.invalid("prompt", "is empty");
+            }
+            ChatTemplate.Rendered r = render(prompt, model);
+            ids = model.folder().tokenizer().encode(r.text(), r.addSpecialTokens());
         }
         if (ids.length == 0) {
             throw ApiException.invalid(prompt.field(), "is empty");
@@ -57,6 +49,25 @@ final class PromptTokenizer {
             throw ApiException.invalid(e);
         }
         return ids;
+    }
+
+    /**
+     * The text a text or chat prompt encodes to, and whether its tokenizer adds special tokens (BOS):
+     * always for text; for chat, unless the model's template writes them itself.
+     */
+    ChatTemplate.Rendered render(Prompt prompt, ServedModel.Instance model) {
+        if (prompt instanceof Prompt.Text t) {
+            if (t.text() == null) {
+                throw ApiException.invalid("prompt", "is required");
+            }
+            checkChars(t.text().length(), "prompt");
+            return new ChatTemplate.Rendered(t.text(), true);
+        }
+        Prompt.Chat c = (Prompt.Chat) prompt;
+        checkMessages(c.messages());
+        ChatTemplate.Rendered r = model.chatTemplate().render(c.messages(), c.addGenerationPrompt(), c.tools());
+        checkChars(r.text().length(), "messages");
+        return r;
     }
 
     /**

@@ -36,7 +36,7 @@ final class TokenEndpoints {
     /** {"model", "prompt" or "messages", ...} to {"count", "max_model_len", "tokens"[, "token_strs"]}. */
     void tokenize(ChannelHandlerContext ctx, FullHttpRequest request) {
         serve(ctx, request, f -> {
-            f.allowOnly(TOKENIZE_FIELDS, Map.of());
+            f.allowOnly(TOKENIZE_FIELDS, Set.of(), Map.of(), Map.of());
             Tokenization.Tokens t = tokenization.tokenize(f.string("model"), prompt(f), f.bool("add_special_tokens"),
                     f.bool("return_token_strs", false));
             return g -> {
@@ -56,7 +56,7 @@ final class TokenEndpoints {
     /** {"model", "tokens"} to {"prompt"}. */
     void detokenize(ChannelHandlerContext ctx, FullHttpRequest request) {
         serve(ctx, request, f -> {
-            f.allowOnly(DETOKENIZE_FIELDS, Map.of());
+            f.allowOnly(DETOKENIZE_FIELDS, Set.of(), Map.of(), Map.of());
             List<Integer> tokens = f.integers("tokens");
             if (tokens == null) {
                 throw ApiException.invalid("tokens", "is required");
@@ -94,7 +94,7 @@ final class TokenEndpoints {
             try {
                 Fields fields;
                 try {
-                    fields = Fields.parse(body);
+                    fields = Fields.parse(body, true); // not an OpenAI route: a misspelt field is an error
                 } finally {
                     body.release();
                 }

@@ -90,7 +90,7 @@ class ServerMetricsTest {
         Map<String, Double> before = t.scrape();
 
         assertEquals(400, t.post("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": -1}").statusCode());
-        assertEquals(400, t.post("/v1/completions", "{\"prompt\": \"x\", \"colour\": \"blue\"}").statusCode());
+        assertEquals(400, t.post("/v1/completions", "{\"prompt\": \"x\", \"best_of\": 3}").statusCode());
         assertEquals(404, t.post("/v1/completions", "{\"model\": \"nope\", \"prompt\": \"x\"}").statusCode());
         assertStatus(Status.Code.INVALID_ARGUMENT, request("x", 4).setMaxTokens(0).build());
         assertStatus(Status.Code.INVALID_ARGUMENT, request("x", 4).clearText().build()); // refused while reading the call
@@ -99,7 +99,7 @@ class ServerMetricsTest {
         Map<String, Double> after = t.scrape();
         assertEquals(2, after.get(invalidTiny) - before.getOrDefault(invalidTiny, 0.0), "max_tokens on both transports");
         assertEquals(2, after.get(invalidUnknown) - before.getOrDefault(invalidUnknown, 0.0),
-                "an unknown HTTP field and a gRPC call without a prompt");
+                "a refused HTTP field and a gRPC call without a prompt");
         assertEquals(2, after.get(notFound) - before.getOrDefault(notFound, 0.0), "an unknown model on both transports");
         // the refusal time is measured from validation on: refusals while reading a call have none
         String timedTiny = "ferry_request_refusal_seconds_count{" + TINY + "}";

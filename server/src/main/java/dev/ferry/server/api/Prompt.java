@@ -1,6 +1,7 @@
 package dev.ferry.server.api;
 
 import java.util.List;
+import java.util.regex.Pattern;
 
 /** The three ways a request gives its prompt. */
 public sealed interface Prompt {
@@ -49,7 +50,16 @@ public sealed interface Prompt {
     }
 
     /** A function the model may call: its JSON Schema parameters as JSON text. */
-    record Tool(String name, String description, String parametersJson) {}
+    record Tool(String name, String description, String parametersJson) {
+        /** The parameters of a tool that gives none: an empty object. */
+        public static final String NO_PARAMETERS = "{\"type\":\"object\",\"properties\":{}}";
+        /** OpenAI's rule for function names. */
+        private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_-]{1,64}");
+
+        public static boolean isValidName(String name) {
+            return name != null && NAME.matcher(name).matches();
+        }
+    }
 
     /** A call an assistant message made: its arguments as JSON text. */
     record ToolCall(String id, String name, String argumentsJson) {}

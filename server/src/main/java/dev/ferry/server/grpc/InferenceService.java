@@ -3,6 +3,7 @@ package dev.ferry.server.grpc;
 import dev.ferry.api.v1.CompleteResponse;
 import dev.ferry.api.v1.GenerateRequest;
 import dev.ferry.api.v1.GenerateResponse;
+import dev.ferry.api.v1.ToolCallDelta;
 import dev.ferry.api.v1.InferenceGrpc;
 import dev.ferry.engine.api.Finish;
 import dev.ferry.engine.api.FinishReason;
@@ -17,6 +18,11 @@ import dev.ferry.server.net.ServerContext;
 import dev.ferry.server.serving.PreparedRequest;
 import dev.ferry.server.stream.Chunk;
 import dev.ferry.server.stream.StreamPump;
+import dev.ferry.server.tools.Delta;
+import dev.ferry.server.tools.ParsedOutput;
+import dev.ferry.server.tools.StreamingToolCalls;
+import dev.ferry.server.tools.ToolCall;
+import dev.ferry.server.tools.ToolCallParser;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -124,10 +130,38 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
     private static final class GenerateStream implements StreamPump.Target {
         private final ServerCallStreamObserver<GenerateResponse> call;
         private final PreparedRequest prepared;
+        /** Splits the answer into text and tool calls as it streams; null when it is text only. */
+        private final StreamingToolCalls toolCalls;
+        private boolean calledTools;
 
         GenerateStream(ServerCallStreamObserver<GenerateResponse> call, PreparedRequest prepared) {
             this.call = call;
             this.prepared = prepared;
+            ToolCallParser parser = prepared.toolCalls();
+            this.toolCalls = parser == null ? null : parser.streaming();
+        }
+
+        /** The message's text, and its tool call pieces, for {@code text} (and the end of the stream when {@code last}). */
+        private GenerateResponse.Builder content(String text, boolean last) {
+            GenerateResponse.Builder b = GenerateResponse.newBuilder().setRequestId(prepared.requestId());
+            if (toolCalls == null) {
+                return b.setText(text);
+            }
+            List<Delta> deltas = new ArrayList<>(toolCalls.add(text));
+            if (last) {
+                deltas.addAll(toolCalls.finish());
+            }
+            StringBuilder content = new StringBuilder();
+            for (Delta d : deltas) {
+                if (d.isContent()) {
+                    content.append(d.content());
+                } else {
+                    calledTools = true;
+                    b.addToolCalls(ToolCallDelta.newBuilder().setIndex(d.index()).setId(nonNull(d.id()))
+                            .setName(nonNull(d.name())).setArgumentsFragment(d.argumentsFragment()));
+                }
+            }
+            return b.setText(content.toString());
         }
 
         @Override
@@ -137,8 +171,7 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
 
         @Override
         public void send(Chunk chunk) {
-            GenerateResponse.Builder b = GenerateResponse.newBuilder().setRequestId(prepared.requestId())
-                    .setText(chunk.text());
+            GenerateResponse.Builder b = content(chunk.text(), false);
             for (int id : chunk.tokenIds()) {
                 b.addTokenIds(id);
             }
@@ -157,8 +190,8 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
                 call.onError(failure(f).asRuntimeException());
                 return;
             }
-            call.onNext(GenerateResponse.newBuilder().setRequestId(prepared.requestId()).setText(f.text())
-                    .setFinish(ProtoResponses.finish(f, prepared)).build());
+            GenerateResponse.Builder last = content(f.text(), true);
+            call.onNext(last.setFinish(ProtoResponses.finish(f, prepared, calledTools)).build());
             call.onCompleted();
         }
     }
@@ -194,10 +227,23 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
                 call.onError(failure(f).asRuntimeException());
                 return;
             }
-            call.onNext(answer.setRequestId(prepared.requestId()).setText(text + f.text())
+            String whole = text + f.text();
+            ToolCallParser parser = prepared.toolCalls();
+            ParsedOutput parsed = parser == null ? null : parser.parse(whole);
+            if (parsed != null) {
+                for (ToolCall c : parsed.calls()) {
+                    answer.addToolCalls(dev.ferry.api.v1.ToolCall.newBuilder().setId(c.id()).setName(c.name())
+                            .setArgumentsJson(c.argumentsJson()));
+                }
+            }
+            call.onNext(answer.setRequestId(prepared.requestId()).setText(parsed == null ? whole : parsed.content())
                     .addAllLogprobs(ProtoResponses.logprobs(logprobs, prepared.tokenizer()))
-                    .setFinish(ProtoResponses.finish(f, prepared)).build());
+                    .setFinish(ProtoResponses.finish(f, prepared, parsed != null && !parsed.calls().isEmpty())).build());
             call.onCompleted();
         }
+    }
+
+    private static String nonNull(String s) {
+        return s == null ? "" : s;
     }
 }

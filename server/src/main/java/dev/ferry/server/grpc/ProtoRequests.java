@@ -47,18 +47,33 @@ final class ProtoRequests {
     }
 
     private static Prompt prompt(GenerateRequest r) {
+        if (r.getPromptCase() != GenerateRequest.PromptCase.CHAT && (r.getToolsCount() > 0 || r.hasToolChoice())) {
+            throw ApiException.invalid(r.getToolsCount() > 0 ? "tools" : "tool_choice", "needs a chat prompt");
+        }
         return switch (r.getPromptCase()) {
             case TEXT -> new Prompt.Text(r.getText());
             case TOKEN_IDS -> new Prompt.TokenIds(r.getTokenIds().getIdsList().stream().mapToInt(Integer::intValue).toArray());
-            case CHAT -> chat(r.getChat());
+            case CHAT -> {
+                List<Prompt.Tool> tools = ProtoTools.tools(r.getToolsList());
+                yield new Prompt.Chat(messages(r.getChat()), !r.getChat().hasAddGenerationPrompt()
+                        || r.getChat().getAddGenerationPrompt(), tools,
+                        ProtoTools.choice(r.hasToolChoice() ? r.getToolChoice() : null, tools));
+            }
             case PROMPT_NOT_SET -> throw ApiException.invalid("prompt", "is required: set text, token_ids or chat");
         };
     }
 
     static Prompt chat(ChatMessages c) {
-        List<Prompt.ChatMessage> messages = c.getMessagesList().stream()
-                .map(m -> new Prompt.ChatMessage(m.getRole(), m.getContent())).toList();
-        return new Prompt.Chat(messages, !c.hasAddGenerationPrompt() || c.getAddGenerationPrompt());
+        return new Prompt.Chat(messages(c), !c.hasAddGenerationPrompt() || c.getAddGenerationPrompt());
+    }
+
+    private static List<Prompt.ChatMessage> messages(ChatMessages c) {
+        return c.getMessagesList().stream().map(m -> new Prompt.ChatMessage(m.getRole(),
+                // proto3 has no null: an assistant message that only calls tools has empty content
+                m.getContent().isEmpty() && m.getToolCallsCount() > 0 ? null : m.getContent(),
+                m.getToolCallsList().stream().map(t -> new Prompt.ToolCall(t.getId(), t.getName(),
+                        t.getArgumentsJson().isEmpty() ? "{}" : t.getArgumentsJson())).toList(),
+                m.getToolCallId().isEmpty() ? null : m.getToolCallId())).toList();
     }
 
     private static SamplingOverrides sampling(SamplingParams s) {

@@ -30,8 +30,11 @@ final class ProtoResponses {
         return out;
     }
 
-    static Finish finish(dev.ferry.engine.api.Finish f, PreparedRequest served) {
-        Finish.Builder b = Finish.newBuilder().setReason(reason(f.reason())).setModel(served.model())
+    /** @param calledTools the answer called tools: its STOP reads TOOL_CALLS, as OpenAI's "tool_calls" */
+    static Finish finish(dev.ferry.engine.api.Finish f, PreparedRequest served, boolean calledTools) {
+        FinishReason reason = calledTools && f.reason() == dev.ferry.engine.api.FinishReason.STOP
+                ? FinishReason.FINISH_REASON_TOOL_CALLS : reason(f.reason());
+        Finish.Builder b = Finish.newBuilder().setReason(reason).setModel(served.model())
                 .setRoute(served.route()).setRouteReason(served.routeReason())
                 .setUsage(Usage.newBuilder().setPromptTokens(f.usage().promptTokens())
                         .setCachedPromptTokens(f.usage().cachedPromptTokens())

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The tool-calling fields of a chat request, in OpenAI's shapes: {@code tools}, {@code tool_choice},
@@ -16,9 +15,6 @@ import java.util.regex.Pattern;
  * {@code tool_call_id}. A bad value is refused naming its field.
  */
 final class ToolFields {
-    /** OpenAI's rule for function names. */
-    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_-]{1,64}");
-    private static final String NO_PARAMETERS = "{\"type\":\"object\",\"properties\":{}}";
 
     private ToolFields() {
     }
@@ -53,7 +49,7 @@ final class ToolFields {
             }
             JsonNode description = fn.get("description");
             out.add(new Prompt.Tool(name, description == null || description.isNull() ? null : description.asText(),
-                    params == null || params.isNull() ? NO_PARAMETERS : params.toString()));
+                    params == null || params.isNull() ? Prompt.Tool.NO_PARAMETERS : params.toString()));
         }
         return out;
     }
@@ -121,7 +117,7 @@ final class ToolFields {
     }
 
     private static String name(JsonNode n, String field) {
-        if (n == null || !n.isTextual() || !NAME.matcher(n.textValue()).matches()) {
+        if (n == null || !n.isTextual() || !Prompt.Tool.isValidName(n.textValue())) {
             throw ApiException.invalid(field, "must be a function name of 1 to 64 letters, digits, _ or -");
         }
         return n.textValue();

@@ -21,6 +21,8 @@ import dev.ferry.api.v1.ModelState;
 import dev.ferry.api.v1.OutputFormat;
 import dev.ferry.api.v1.SamplingParams;
 import dev.ferry.api.v1.TokenIds;
+import dev.ferry.api.v1.Tool;
+import dev.ferry.api.v1.ToolChoice;
 import dev.ferry.engine.api.TokenStream;
 import dev.ferry.server.ServingFixture;
 import io.grpc.Status;
@@ -145,6 +147,72 @@ class GrpcInferenceTest {
         CompleteResponse regex = t.blocking().complete(greedy(50).setFormat(OutputFormat.newBuilder()
                 .setRegex("[A-Z]{2}-[0-9]{3}")).build());
         assertTrue(regex.getText().matches("[A-Z]{2}-[0-9]{3}"), regex.getText());
+    }
+
+    private static final String PICK_PARAMETERS = "{\"type\":\"object\",\"properties\":{\"size\":{\"enum\":[\"s\",\"m\",\"l\"]},"
+            + "\"n\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":9}},\"required\":[\"size\",\"n\"],\"additionalProperties\":false}";
+
+    /** A chat asking for one call of "pick", sampled with a seed. */
+    private static GenerateRequest.Builder pickRequest() {
+        return greedy(170).setChat(ChatMessages.newBuilder().addMessages(ChatMessage.newBuilder().setRole("user")
+                        .setContent("pick one")))
+                .setSampling(SamplingParams.newBuilder().setTemperature(1).setSeed(9))
+                .addTools(Tool.newBuilder().setName("pick").setDescription("picks a size").setParametersJson(PICK_PARAMETERS))
+                .setToolChoice(ToolChoice.newBuilder().setMode(ToolChoice.Mode.MODE_REQUIRED).setParallel(false));
+    }
+
+    private static void assertPickArguments(String json) throws Exception {
+        var args = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+        assertTrue(List.of("s", "m", "l").contains(args.get("size").asText()) && args.get("n").asInt() >= 1
+                && args.get("n").asInt() <= 9 && args.size() == 2, json);
+    }
+
+    @Test
+    void requiredToolCallsComeBackWholeAndStreamedAndTheNextTurnRuns() throws Exception {
+        CompleteResponse whole = t.blocking().complete(pickRequest().build());
+        assertEquals(FinishReason.FINISH_REASON_TOOL_CALLS, whole.getFinish().getReason(), whole.toString());
+        assertEquals(1, whole.getToolCallsCount());
+        dev.ferry.api.v1.ToolCall call = whole.getToolCalls(0);
+        assertEquals("pick", call.getName());
+        assertTrue(call.getId().startsWith("call_"), call.getId());
+        assertPickArguments(call.getArgumentsJson());
+
+        StringBuilder arguments = new StringBuilder();
+        String id = null;
+        GenerateResponse last = null;
+        for (Iterator<GenerateResponse> it = t.blocking().generate(pickRequest().build()); it.hasNext(); ) {
+            last = it.next();
+            for (var d : last.getToolCallsList()) {
+                assertEquals(0, d.getIndex());
+                if (!d.getId().isEmpty()) {
+                    assertEquals(null, id, "the id comes once");
+                    id = d.getId();
+                    assertEquals("pick", d.getName());
+                }
+                arguments.append(d.getArgumentsFragment());
+            }
+        }
+        assertEquals(FinishReason.FINISH_REASON_TOOL_CALLS, last.getFinish().getReason());
+        assertTrue(id != null && id.startsWith("call_"), String.valueOf(id));
+        assertPickArguments(arguments.toString());
+
+        CompleteResponse next = t.blocking().complete(greedy(5).setChat(ChatMessages.newBuilder()
+                        .addMessages(ChatMessage.newBuilder().setRole("user").setContent("pick one"))
+                        .addMessages(ChatMessage.newBuilder().setRole("assistant").addToolCalls(call))
+                        .addMessages(ChatMessage.newBuilder().setRole("tool").setToolCallId(call.getId()).setContent("ok")))
+                .addTools(Tool.newBuilder().setName("pick").setParametersJson(PICK_PARAMETERS)).build());
+        assertEquals(5, next.getFinish().getUsage().getCompletionTokens(), "the second turn runs");
+    }
+
+    @Test
+    void badToolFieldsAreRefusedNamingThem() {
+        assertRefused(Status.Code.INVALID_ARGUMENT, "tools", b -> b.addTools(Tool.newBuilder().setName("f")));
+        assertRefused(Status.Code.INVALID_ARGUMENT, "tools[0].name", b -> b.setChat(ChatMessages.newBuilder()
+                .addMessages(ChatMessage.newBuilder().setRole("user").setContent("x"))).addTools(Tool.newBuilder().setName("bad name")));
+        assertRefused(Status.Code.INVALID_ARGUMENT, "tool_choice.function", b -> b.setChat(ChatMessages.newBuilder()
+                        .addMessages(ChatMessage.newBuilder().setRole("user").setContent("x")))
+                .addTools(Tool.newBuilder().setName("f"))
+                .setToolChoice(ToolChoice.newBuilder().setMode(ToolChoice.Mode.MODE_FUNCTION).setFunction("g")));
     }
 
     @Test

@@ -165,10 +165,12 @@ class ToolCallingClientsTest {
         SpringTools tools = new SpringTools();
         ToolCallback[] callbacks = ToolCallbacks.from(tools);
 
-        Prompt first = new Prompt(new UserMessage("What is the weather in Paris, and what is 2 + 3?"),
-                OpenAiChatOptions.builder().toolCallbacks(callbacks).toolChoice("required").parallelToolCalls(false)
-                        .internalToolExecutionEnabled(false).build());
-        org.springframework.ai.chat.model.ChatResponse r1 = client.prompt(first).call().chatResponse();
+        String question = "What is the weather in Paris, and what is 2 + 3?";
+        // the fluent form: ChatClient turns the @Tool object into the request's tool callbacks
+        org.springframework.ai.chat.model.ChatResponse r1 = client.prompt().user(question).tools(tools)
+                .options(OpenAiChatOptions.builder().toolChoice("required").parallelToolCalls(false)
+                        .internalToolExecutionEnabled(false).build())
+                .call().chatResponse();
         assertNotNull(r1);
         assertTrue(r1.hasToolCalls(), "required: the answer is a tool call");
         assertEquals("TOOL_CALLS", r1.getResult().getMetadata().getFinishReason().toUpperCase());
@@ -176,6 +178,8 @@ class ToolCallingClientsTest {
         assertEquals(1, calls.size(), "parallel_tool_calls false: one call");
         assertTrue(tools.calls.isEmpty(), "internal tool execution is off: nothing ran yet");
 
+        // the prompt that was sent, for the manager: its instructions start the history, its callbacks run the call
+        Prompt first = new Prompt(new UserMessage(question), OpenAiChatOptions.builder().toolCallbacks(callbacks).build());
         List<Message> history = ToolCallingManager.builder().build().executeToolCalls(first, r1).conversationHistory();
         assertEquals(1, tools.calls.size(), "ToolCallingManager ran the called method: " + tools.calls);
         assertRan(tools.calls);

@@ -73,7 +73,11 @@ public final class TokenMasks {
         if (count == totalRows && inOrder()) {
             return NDArrays.where(mask, x, blocked);
         }
-        NDArray which = m.create(Arrays.copyOf(rows, count)).toType(DataType.INT64, false);
+        long[] ids = new long[count]; // int64 as it is created: no conversion op on the device
+        for (int i = 0; i < count; i++) {
+            ids[i] = rows[i];
+        }
+        NDArray which = m.create(ids);
         NDIndex index = new NDIndex("{}", which);
         x.set(index, NDArrays.where(mask, x.get(index), blocked));
         return x;

@@ -22,7 +22,7 @@ class JsonSchemaCompileTimeTest {
 
     @Test
     void theTestSchemasCompileQuickly() throws Exception {
-        List<Path> files = JsonSchemaWalkTest.schemaFiles();
+        List<Path> files = SchemaValidation.schemaFiles();
         List<JsonNode> schemas = new ArrayList<>();
         for (Path file : files) {
             schemas.add(JSON.readTree(Files.readString(file)));

@@ -10,11 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.Error;
 import com.networknt.schema.InputFormat;
 import com.networknt.schema.Schema;
-import com.networknt.schema.SchemaRegistry;
-import com.networknt.schema.SchemaRegistryConfig;
-import com.networknt.schema.SpecificationVersion;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +19,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -40,8 +35,6 @@ class JsonSchemaWalkTest {
     private static final Set<String> CLOSERS = Set.of("\"", "}", "]", "\"}");
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    private static final SchemaRegistry VALIDATORS = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
-            registry -> registry.schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build()));
 
     private static Walker walker;
     private static List<Integer> closers;
@@ -57,17 +50,9 @@ class JsonSchemaWalkTest {
         }
     }
 
-    /** The schemas under test/resources/schemas, by file name. */
-    static List<Path> schemaFiles() throws IOException, URISyntaxException {
-        Path folder = Path.of(JsonSchemaWalkTest.class.getResource("/schemas").toURI());
-        try (Stream<Path> files = Files.list(folder)) {
-            return files.filter(f -> f.toString().endsWith(".json")).sorted().toList();
-        }
-    }
-
     @Test
     void everyWalkOfEverySchemaValidates() throws Exception {
-        List<Path> files = schemaFiles();
+        List<Path> files = SchemaValidation.schemaFiles();
         assertTrue(files.size() >= 40, "schemas: " + files.size());
         List<String> failures = new ArrayList<>();
         int walks = 0;
@@ -76,7 +61,7 @@ class JsonSchemaWalkTest {
             JsonSchemaGrammar.Compiled compiled = JsonSchemaGrammar.compile(JSON.readTree(text), true, GrammarLimits.DEFAULTS);
             assertEquals(List.of(), compiled.ignored(), file.getFileName().toString());
             TokenGrammar grammar = new TokenGrammar(Grammar.compile(compiled.spec(), GrammarLimits.DEFAULTS), walker.vocab, compiled.ignored(), Walker.FORMAT);
-            Schema validator = VALIDATORS.getSchema(text, InputFormat.JSON);
+            Schema validator = SchemaValidation.validator(text);
             for (int seed = 0; seed < SEEDS; seed++) {
                 String output = walk(grammar, new Random(seed * 7919L + file.getFileName().hashCode()));
                 walks++;

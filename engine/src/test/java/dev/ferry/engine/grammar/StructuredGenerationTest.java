@@ -32,7 +32,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,15 +60,13 @@ class StructuredGenerationTest {
     private static List<Path> schemaFiles;
 
     @BeforeAll
-    static void createModel() throws IOException {
+    static void createModel() throws IOException, URISyntaxException {
         Path model = dir.resolve("tiny");
         new ModelCreator(new PrintStream(OutputStream.nullOutputStream()))
                 .create(ModelPreset.TINY.spec(ModelArch.LLAMA).withSeed(5).withMaxPosition(2048), model);
         folder = ModelFolder.open(model);
         sentencePiece = ModelTokenizer.open(resource("tokenizers").resolve("metaspace-tokenizer.json"));
-        try (Stream<Path> s = Files.list(resource("schemas"))) {
-            schemaFiles = s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
-        }
+        schemaFiles = SchemaValidation.schemaFiles();
         assertTrue(schemaFiles.size() >= 40, "the property needs at least 40 schemas, found " + schemaFiles.size());
     }
 

@@ -20,7 +20,7 @@ import dev.ferry.server.stream.Chunk;
 import dev.ferry.server.stream.StreamPump;
 import dev.ferry.server.tools.Delta;
 import dev.ferry.server.tools.ParsedOutput;
-import dev.ferry.server.tools.StreamingToolCalls;
+import dev.ferry.server.tools.StreamedAnswer;
 import dev.ferry.server.tools.ToolCall;
 import dev.ferry.server.tools.ToolCallParser;
 import io.grpc.Context;
@@ -131,37 +131,27 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
         private final ServerCallStreamObserver<GenerateResponse> call;
         private final PreparedRequest prepared;
         /** Splits the answer into text and tool calls as it streams; null when it is text only. */
-        private final StreamingToolCalls toolCalls;
-        private boolean calledTools;
+        private final StreamedAnswer answer;
 
         GenerateStream(ServerCallStreamObserver<GenerateResponse> call, PreparedRequest prepared) {
             this.call = call;
             this.prepared = prepared;
             ToolCallParser parser = prepared.toolCalls();
-            this.toolCalls = parser == null ? null : parser.streaming();
+            this.answer = parser == null ? null : new StreamedAnswer(parser);
         }
 
         /** The message's text, and its tool call pieces, for {@code text} (and the end of the stream when {@code last}). */
         private GenerateResponse.Builder content(String text, boolean last) {
             GenerateResponse.Builder b = GenerateResponse.newBuilder().setRequestId(prepared.requestId());
-            if (toolCalls == null) {
+            if (answer == null) {
                 return b.setText(text);
             }
-            List<Delta> deltas = new ArrayList<>(toolCalls.add(text));
-            if (last) {
-                deltas.addAll(toolCalls.finish());
+            StreamedAnswer.Piece piece = answer.next(text, last);
+            for (Delta d : piece.calls()) {
+                b.addToolCalls(ToolCallDelta.newBuilder().setIndex(d.index()).setId(nonNull(d.id()))
+                        .setName(nonNull(d.name())).setArgumentsFragment(d.argumentsFragment()));
             }
-            StringBuilder content = new StringBuilder();
-            for (Delta d : deltas) {
-                if (d.isContent()) {
-                    content.append(d.content());
-                } else {
-                    calledTools = true;
-                    b.addToolCalls(ToolCallDelta.newBuilder().setIndex(d.index()).setId(nonNull(d.id()))
-                            .setName(nonNull(d.name())).setArgumentsFragment(d.argumentsFragment()));
-                }
-            }
-            return b.setText(content.toString());
+            return b.setText(piece.content());
         }
 
         @Override
@@ -191,7 +181,7 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
                 return;
             }
             GenerateResponse.Builder last = content(f.text(), true);
-            call.onNext(last.setFinish(ProtoResponses.finish(f, prepared, calledTools)).build());
+            call.onNext(last.setFinish(ProtoResponses.finish(f, prepared, answer != null && answer.calledTools())).build());
             call.onCompleted();
         }
     }

@@ -49,23 +49,13 @@ final class ProtoTools {
     static ToolChoice choice(dev.ferry.api.v1.ToolChoice choice, List<Prompt.Tool> tools) {
         boolean parallel = choice == null || !choice.hasParallel() || choice.getParallel();
         ToolChoice.Mode mode = switch (choice == null ? dev.ferry.api.v1.ToolChoice.Mode.MODE_UNSPECIFIED : choice.getMode()) {
-            case MODE_UNSPECIFIED -> tools.isEmpty() ? ToolChoice.Mode.NONE : ToolChoice.Mode.AUTO;
+            case MODE_UNSPECIFIED -> null;
             case MODE_NONE -> ToolChoice.Mode.NONE;
             case MODE_AUTO -> ToolChoice.Mode.AUTO;
             case MODE_REQUIRED -> ToolChoice.Mode.REQUIRED;
             case MODE_FUNCTION -> ToolChoice.Mode.FUNCTION;
             case UNRECOGNIZED -> throw ApiException.invalid("tool_choice.mode", "unknown value " + choice.getModeValue());
         };
-        if (mode != ToolChoice.Mode.NONE && tools.isEmpty()) {
-            throw ApiException.invalid("tool_choice", "needs tools to choose from");
-        }
-        if (mode == ToolChoice.Mode.FUNCTION) {
-            String name = choice.getFunction();
-            if (tools.stream().noneMatch(t -> t.name().equals(name))) {
-                throw ApiException.invalid("tool_choice.function", "\"" + name + "\" is not one of the tools");
-            }
-            return new ToolChoice(mode, name, false);
-        }
-        return new ToolChoice(mode, null, parallel);
+        return ToolChoice.of(mode, choice == null ? null : choice.getFunction(), parallel, tools, "tool_choice.function");
     }
 }

@@ -6,14 +6,12 @@ import dev.ferry.engine.api.Usage;
 import dev.ferry.server.api.Admitted;
 import dev.ferry.server.api.CacheOutcome;
 import dev.ferry.server.http.GenerationApi.Part;
-import dev.ferry.server.tools.Delta;
 import dev.ferry.server.tools.ParsedOutput;
-import dev.ferry.server.tools.StreamingToolCalls;
+import dev.ferry.server.tools.StreamedAnswer;
 import dev.ferry.server.tools.ToolCallParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
 
@@ -37,7 +35,7 @@ final class ResponseJson {
     private final ResponseNotes notes;
     /** Reads tool calls out of the text; null when the answer is text only. */
     private final ToolCallParser toolCalls;
-    private StreamingToolCalls streamedCalls;
+    private StreamedAnswer streamed;
     private boolean calledTools;
     /** Characters of completion text written so far: where the next token's text starts. */
     private int textOffset;
@@ -95,24 +93,12 @@ final class ResponseJson {
             writeChunk(out, part, text, text, null, events, finishReason);
             return;
         }
-        if (streamedCalls == null) {
-            streamedCalls = toolCalls.streaming();
+        if (streamed == null) {
+            streamed = new StreamedAnswer(toolCalls);
         }
-        List<Delta> deltas = new ArrayList<>(streamedCalls.add(text));
-        if (finishReason != null) {
-            deltas.addAll(streamedCalls.finish());
-        }
-        StringBuilder content = new StringBuilder();
-        List<Delta> fragments = new ArrayList<>();
-        for (Delta d : deltas) {
-            if (d.isContent()) {
-                content.append(d.content());
-            } else {
-                fragments.add(d);
-            }
-        }
-        calledTools |= !fragments.isEmpty();
-        writeChunk(out, part, content.toString(), text, ToolCallsJson.fragments(fragments), events,
+        StreamedAnswer.Piece piece = streamed.next(text, finishReason != null);
+        calledTools = streamed.calledTools();
+        writeChunk(out, part, piece.content(), text, ToolCallsJson.fragments(piece.calls()), events,
                 finishReason(finishReason));
     }
 

@@ -60,30 +60,23 @@ final class ToolFields {
      */
     static ToolChoice choice(JsonNode n, boolean parallel, List<Prompt.Tool> tools) {
         if (n == null || n.isNull()) {
-            return new ToolChoice(tools.isEmpty() ? ToolChoice.Mode.NONE : ToolChoice.Mode.AUTO, null, parallel);
+            return ToolChoice.of(null, null, parallel, tools, null);
         }
-        ToolChoice choice;
         if (n.isTextual()) {
-            choice = switch (n.textValue()) {
-                case "none" -> new ToolChoice(ToolChoice.Mode.NONE, null, parallel);
-                case "auto" -> new ToolChoice(ToolChoice.Mode.AUTO, null, parallel);
-                case "required" -> new ToolChoice(ToolChoice.Mode.REQUIRED, null, parallel);
+            ToolChoice.Mode mode = switch (n.textValue()) {
+                case "none" -> ToolChoice.Mode.NONE;
+                case "auto" -> ToolChoice.Mode.AUTO;
+                case "required" -> ToolChoice.Mode.REQUIRED;
                 default -> throw ApiException.invalid("tool_choice",
                         "must be \"none\", \"auto\", \"required\" or a function, got \"" + n.textValue() + "\"");
             };
-        } else if (n.isObject() && "function".equals(n.path("type").asText())) {
+            return ToolChoice.of(mode, null, parallel, tools, null);
+        }
+        if (n.isObject() && "function".equals(n.path("type").asText())) {
             String name = name(n.path("function").get("name"), "tool_choice.function.name");
-            if (tools.stream().noneMatch(t -> t.name().equals(name))) {
-                throw ApiException.invalid("tool_choice.function.name", "\"" + name + "\" is not one of the tools");
-            }
-            choice = new ToolChoice(ToolChoice.Mode.FUNCTION, name, false);
-        } else {
-            throw Fields.wrongType("tool_choice", "\"none\", \"auto\", \"required\" or {type: \"function\", function: {name}}", n);
+            return ToolChoice.of(ToolChoice.Mode.FUNCTION, name, parallel, tools, "tool_choice.function.name");
         }
-        if (choice.mode() != ToolChoice.Mode.NONE && tools.isEmpty()) {
-            throw ApiException.invalid("tool_choice", "needs tools to choose from");
-        }
-        return choice;
+        throw Fields.wrongType("tool_choice", "\"none\", \"auto\", \"required\" or {type: \"function\", function: {name}}", n);
     }
 
     /** An assistant message's {@code [{id, type: "function", function: {name, arguments}}]}. */

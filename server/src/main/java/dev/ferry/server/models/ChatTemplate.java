@@ -35,10 +35,13 @@ public final class ChatTemplate {
     private final String template;
     private final TokenizerConfig tokens;
     private final Jinjava jinjava;
+    private final ToolParserFamily toolCallSyntax;
 
     private ChatTemplate(String template, TokenizerConfig tokens) {
         this.template = template;
         this.tokens = tokens;
+        ToolParserFamily detected = template == null ? null : ToolParserFamily.detect(template);
+        this.toolCallSyntax = detected != null ? detected : ToolParserFamily.HERMES;
         this.jinjava = template == null ? null : new Jinjava(CONFIG);
         if (jinjava != null) {
             jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
@@ -51,8 +54,7 @@ public final class ChatTemplate {
      * common default of open models' templates).
      */
     public ToolParserFamily toolCallSyntax() {
-        ToolParserFamily detected = template == null ? null : ToolParserFamily.detect(template);
-        return detected != null ? detected : ToolParserFamily.HERMES;
+        return toolCallSyntax;
     }
 
     public static ChatTemplate of(TokenizerConfig config) {

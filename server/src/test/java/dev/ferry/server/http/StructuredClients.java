@@ -10,16 +10,12 @@ import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.service.AiServices;
 import java.time.Duration;
 import java.util.List;
-import org.springframework.ai.chat.client.AdvisorParams;
-import org.springframework.ai.chat.client.ChatClient;
-import org.springframework.ai.openai.OpenAiChatOptions;
-import org.springframework.ai.openai.api.OpenAiApi;
-import org.springframework.retry.support.RetryTemplate;
 
 /**
- * Each client library's own structured-output call, as its documentation shows it, against an
- * OpenAI-compatible base URL ({@code http://host:port}, without {@code /v1}): each asks for a
- * {@link Person} and so sends {@code response_format} of type {@code json_schema}. Sampled at
+ * LangChain4j's and openai-java's own structured-output calls, as their documentation shows them,
+ * given the server's root URL ({@code http://host:port}; each appends {@code /v1}): each asks for a
+ * {@link Person} and so sends {@code response_format} of type {@code json_schema}. Spring AI's,
+ * which needs Spring Boot 4, is in the clients module. Sampled at
  * temperature 1 with a seed, so a run repeats and a string of the random-weight model ends when a
  * closing quote is drawn (greedy could repeat one token inside a string for ever); no max tokens,
  * so the server lets the output run to the model's context.
@@ -53,26 +49,6 @@ final class StructuredClients {
                 .timeout(Duration.ofSeconds(60)).maxRetries(0)
                 .build();
         return AiServices.create(PersonExtractor.class, chat).describe(PROMPT);
-    }
-
-    /**
-     * Spring AI 1.1 without Spring Boot: OpenAiApi, OpenAiChatModel and ChatClient made by hand.
-     * ENABLE_NATIVE_STRUCTURED_OUTPUT makes entity() set the schema on the request's OpenAiChatOptions
-     * (sent as response_format json_schema, strict) instead of appending format instructions to the
-     * prompt; it takes effect only when the prompt's options are OpenAiChatOptions, which the model's
-     * default options make them.
-     */
-    static Person springAi(String baseUrl, String model) {
-        OpenAiApi api = OpenAiApi.builder().baseUrl(baseUrl).apiKey(KEY).build();
-        org.springframework.ai.openai.OpenAiChatModel chat = org.springframework.ai.openai.OpenAiChatModel.builder()
-                .openAiApi(api)
-                .defaultOptions(OpenAiChatOptions.builder().model(model).temperature(1.0).seed(SEED).build())
-                // one try: the default template retries for minutes on a transient error
-                .retryTemplate(RetryTemplate.builder().maxAttempts(1).build())
-                .build();
-        return ChatClient.create(chat).prompt().user(PROMPT)
-                .advisors(AdvisorParams.ENABLE_NATIVE_STRUCTURED_OUTPUT)
-                .call().entity(Person.class);
     }
 
     /**

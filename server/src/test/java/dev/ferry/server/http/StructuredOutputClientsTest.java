@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The structured-output calls of the common Java client libraries, unchanged, against the server:
+ * The structured-output calls of LangChain4j and openai-java, unchanged, against the server (Spring
+ * AI's is in the clients module):
  * each sends {@code response_format} json_schema and parses the reply into a record. The model's
  * weights are random, so only the shape is checked: the grammar keeps the JSON valid for the schema,
  * and the client's own parse is the check.
@@ -33,11 +34,6 @@ class StructuredOutputClientsTest {
     @Test
     void langChain4jAiServiceReturnsARecord() {
         assertNotNull(StructuredClients.langChain4j(baseUrl(), ServingFixture.MODEL));
-    }
-
-    @Test
-    void springAiChatClientEntityWithNativeStructuredOutput() {
-        assertPerson(StructuredClients.springAi(baseUrl(), ServingFixture.MODEL));
     }
 
     @Test

@@ -9,7 +9,6 @@ import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.server.ServingFixture;
 import dev.ferry.server.http.ToolClients.Assistant;
 import dev.ferry.server.http.ToolClients.Lc4jTools;
-import dev.ferry.server.http.ToolClients.SpringTools;
 import dev.ferry.server.http.ToolClients.StreamingAssistant;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ServingLimits;
@@ -29,25 +28,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.springframework.ai.chat.client.ChatClient;
-import org.springframework.ai.chat.messages.AssistantMessage;
-import org.springframework.ai.chat.messages.Message;
-import org.springframework.ai.chat.messages.ToolResponseMessage;
-import org.springframework.ai.chat.messages.UserMessage;
-import org.springframework.ai.chat.prompt.Prompt;
-import org.springframework.ai.model.tool.ToolCallingManager;
-import org.springframework.ai.openai.OpenAiChatOptions;
-import org.springframework.ai.openai.api.OpenAiApi;
-import org.springframework.ai.support.ToolCallbacks;
-import org.springframework.ai.tool.ToolCallback;
-import org.springframework.retry.support.RetryTemplate;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Tool calling through the common Java client libraries' own loops, unchanged, against a
- * random-weight model: the first round is tool_choice "required" so the server's constrained decoder
- * forces a call whose arguments fit the tool's schema; the client parses them, runs the Java method,
- * sends the result back as a tool message, and the next round ("none") ends the conversation.
+ * Tool calling through LangChain4j's own loop (AiServices), unchanged, against a random-weight
+ * model: the first round is tool_choice "required" so the server's constrained decoder forces a call
+ * whose arguments fit the tool's schema; the client parses them, runs the Java method, sends the
+ * result back as a tool message, and the next round ("none") ends the conversation. Spring AI's loop,
+ * on Spring Boot 4, is tested against a {@code ferry serve} process in the clients module.
  */
 class ToolCallingClientsTest {
     @RegisterExtension
@@ -144,54 +132,5 @@ class ToolCallingClientsTest {
             assertTrue(e.request().name().equals("weather") || e.request().name().equals("add"), e.request().name());
             assertNotNull(e.result());
         }
-    }
-
-    /**
-     * Spring AI's documented user-controlled tool execution: with internal tool execution off,
-     * ChatClient returns the model's tool calls; ToolCallingManager runs the @Tool method and builds
-     * the history (user, assistant with calls, tool response) that the second call sends back. Only
-     * the first call is "required"; its own internal loop would send "required" on every round.
-     */
-    @Test
-    void springAiChatClientUserControlledToolExecution() {
-        OpenAiApi api = OpenAiApi.builder().baseUrl(baseUrl()).apiKey("none").build();
-        org.springframework.ai.openai.OpenAiChatModel chatModel = org.springframework.ai.openai.OpenAiChatModel.builder()
-                .openAiApi(api)
-                .defaultOptions(OpenAiChatOptions.builder().model(ServingFixture.MODEL).temperature(1.0)
-                        .seed(ToolClients.SEED).build())
-                .retryTemplate(RetryTemplate.builder().maxAttempts(1).build())
-                .build();
-        ChatClient client = ChatClient.create(chatModel);
-        SpringTools tools = new SpringTools();
-        ToolCallback[] callbacks = ToolCallbacks.from(tools);
-
-        String question = "What is the weather in Paris, and what is 2 + 3?";
-        // the fluent form: ChatClient turns the @Tool object into the request's tool callbacks
-        org.springframework.ai.chat.model.ChatResponse r1 = client.prompt().user(question).tools(tools)
-                .options(OpenAiChatOptions.builder().toolChoice("required").parallelToolCalls(false)
-                        .internalToolExecutionEnabled(false).build())
-                .call().chatResponse();
-        assertNotNull(r1);
-        assertTrue(r1.hasToolCalls(), "required: the answer is a tool call");
-        assertEquals("TOOL_CALLS", r1.getResult().getMetadata().getFinishReason().toUpperCase());
-        List<AssistantMessage.ToolCall> calls = r1.getResult().getOutput().getToolCalls();
-        assertEquals(1, calls.size(), "parallel_tool_calls false: one call");
-        assertTrue(tools.calls.isEmpty(), "internal tool execution is off: nothing ran yet");
-
-        // the prompt that was sent, for the manager: its instructions start the history, its callbacks run the call
-        Prompt first = new Prompt(new UserMessage(question), OpenAiChatOptions.builder().toolCallbacks(callbacks).build());
-        List<Message> history = ToolCallingManager.builder().build().executeToolCalls(first, r1).conversationHistory();
-        assertEquals(1, tools.calls.size(), "ToolCallingManager ran the called method: " + tools.calls);
-        assertRan(tools.calls);
-        assertTrue(tools.calls.get(0).startsWith(calls.get(0).name() + "("), calls + " ran as " + tools.calls);
-        assertTrue(history.get(history.size() - 1) instanceof ToolResponseMessage, history.toString());
-
-        Prompt second = new Prompt(history, OpenAiChatOptions.builder().toolCallbacks(callbacks).toolChoice("none")
-                .maxTokens(ToolClients.FINAL_TURN_TOKENS).internalToolExecutionEnabled(false).build());
-        org.springframework.ai.chat.model.ChatResponse r2 = client.prompt(second).call().chatResponse();
-        assertNotNull(r2);
-        assertFalse(r2.hasToolCalls(), "none: the second turn answers in text");
-        assertNotNull(r2.getResult().getOutput().getText());
-        assertEquals(1, tools.calls.size());
     }
 }

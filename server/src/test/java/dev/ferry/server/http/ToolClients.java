@@ -42,23 +42,6 @@ final class ToolClients {
         }
     }
 
-    /** Spring AI tools, declared with its own annotation. */
-    static final class SpringTools {
-        final List<String> calls = new CopyOnWriteArrayList<>();
-
-        @org.springframework.ai.tool.annotation.Tool(description = "Current weather in a city")
-        String weather(String city) {
-            calls.add("weather(" + city + ")");
-            return "sunny, 21 C in " + city;
-        }
-
-        @org.springframework.ai.tool.annotation.Tool(description = "Sum of two integers")
-        int add(int a, int b) {
-            calls.add("add(" + a + "," + b + ")");
-            return a + b;
-        }
-    }
-
     /** What a LangChain4j AI service interface looks like; the method's argument is the user message. */
     interface Assistant {
         String chat(String userMessage);

@@ -18,6 +18,7 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
+import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.StreamingResponseHandler;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
@@ -72,7 +73,7 @@ class DefaultRequestBodiesTest {
     @Test
     void langChain4jChat() {
         ChatResponse r = OpenAiChatModel.builder().baseUrl(proxy.url() + "/v1").apiKey(API_KEY).modelName(MODEL).build()
-                .chat(dev.langchain4j.data.message.UserMessage.from(PROMPT));
+                .chat(UserMessage.from(PROMPT));
         assertNotNull(r.aiMessage().text());
         RequestBodySnapshots.assertMatches(DefaultCall.LANGCHAIN4J_CHAT, proxy.drain());
     }

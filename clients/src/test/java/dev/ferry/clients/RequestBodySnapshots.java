@@ -46,7 +46,12 @@ final class RequestBodySnapshots {
         assertEquals(call.path, e.path(), call.snapshot);
         assertTrue(e.status() / 100 == 2, call.snapshot + " answered " + e.status() + " to " + sent);
         assertEquals(Optional.empty(), e.ignoredFields(), call.snapshot + ": the server ignored fields it does not know");
-        Set<String> now = fieldPaths(e.body());
+        assertSameFields(call, sent);
+    }
+
+    /** {@code body} has the fields of {@code call}'s snapshot, or the failure names those added and dropped. */
+    static void assertSameFields(DefaultCall call, String body) {
+        Set<String> now = fieldPaths(body);
         Set<String> pinned = fieldPaths(snapshot(call));
         if (!now.equals(pinned)) {
             Set<String> added = new TreeSet<>(now);
@@ -55,7 +60,7 @@ final class RequestBodySnapshots {
             dropped.removeAll(now);
             fail(call.snapshot + " now sends " + added + " and no longer sends " + dropped + " (snapshot request-bodies/"
                     + call.snapshot + ".json). If the server handles that (docs/openai-fields.md), take "
-                    + SENT.resolve(call.snapshot + ".json") + " as the new snapshot:\n" + sent);
+                    + SENT.resolve(call.snapshot + ".json") + " as the new snapshot:\n" + body);
         }
     }
 
@@ -74,7 +79,7 @@ final class RequestBodySnapshots {
     }
 
     /** Each field as a path: {@code stream_options.include_usage}, {@code messages[].role}. */
-    static Set<String> fieldPaths(String json) {
+    private static Set<String> fieldPaths(String json) {
         Set<String> out = new TreeSet<>();
         try {
             collect(JSON.readTree(json), "", out);

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -39,6 +40,12 @@ class SpringAiDefaultRequestBodiesTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A failed test may leave its request unread; each test checks only its own. */
+    @BeforeEach
+    void forgetEarlierRequests() {
+        proxy.drain();
     }
 
     @AfterAll

@@ -11,9 +11,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -37,7 +37,7 @@ final class RecordingProxy implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final HttpClient upstream = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    private final List<Exchange> exchanges = new CopyOnWriteArrayList<>();
+    private final List<Exchange> exchanges = new ArrayList<>();
 
     /** @param target the server's root URL, {@code http://host:port} */
     RecordingProxy(String target) throws IOException {
@@ -54,10 +54,14 @@ final class RecordingProxy implements AutoCloseable {
     }
 
     /** Everything recorded since the last call, oldest first, and forgets it. */
-    List<Exchange> drain() {
+    synchronized List<Exchange> drain() {
         List<Exchange> out = List.copyOf(exchanges);
-        exchanges.removeAll(out);
+        exchanges.clear();
         return out;
+    }
+
+    private synchronized void record(Exchange e) {
+        exchanges.add(e);
     }
 
     private void forward(HttpExchange in) throws IOException {
@@ -74,7 +78,7 @@ final class RecordingProxy implements AutoCloseable {
             }
             HttpResponse<InputStream> answer = upstream.send(out.build(), HttpResponse.BodyHandlers.ofInputStream());
             Optional<String> ignored = answer.headers().firstValue(IGNORED_FIELDS);
-            exchanges.add(new Exchange(in.getRequestMethod(), in.getRequestURI().getPath(),
+            record(new Exchange(in.getRequestMethod(), in.getRequestURI().getPath(),
                     new String(body, StandardCharsets.UTF_8), answer.statusCode(), ignored));
             answer.headers().firstValue("content-type").ifPresent(v -> in.getResponseHeaders().set("content-type", v));
             ignored.ifPresent(v -> in.getResponseHeaders().set(IGNORED_FIELDS, v));

@@ -98,9 +98,7 @@ public final class LoadedEncoder implements AutoCloseable {
      *     {@link #maxInputTokens()} or an id outside the vocabulary
      */
     public synchronized float[][] embed(List<int[]> tokenIds) {
-        for (int i = 0; i < tokenIds.size(); i++) {
-            check(i, tokenIds.get(i));
-        }
+        validate(tokenIds);
         if (tokenIds.isEmpty()) {
             return new float[0][];
         }
@@ -114,6 +112,17 @@ public final class LoadedEncoder implements AutoCloseable {
                 out[r] = Arrays.copyOfRange(flat, r * dim, (r + 1) * dim);
             }
             return out;
+        }
+    }
+
+    /**
+     * Checks inputs before they are queued, so that a bad one fails its own request and not a batch.
+     *
+     * @throws InvalidRequestException naming {@code input[i]}, as {@link #embed} would
+     */
+    public void validate(List<int[]> tokenIds) {
+        for (int i = 0; i < tokenIds.size(); i++) {
+            check(i, tokenIds.get(i));
         }
     }
 

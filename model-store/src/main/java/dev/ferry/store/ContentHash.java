@@ -15,7 +15,8 @@ import java.util.zip.CRC32C;
 
 /**
  * A fingerprint of what a model folder computes: every file that shapes its outputs (weights,
- * config, tokenizer, generation and chat settings), by name, size and content. ferry.properties
+ * config, tokenizer, generation and chat settings, an encoder's {@code 1_Pooling/config.json}), by
+ * name, size and content. ferry.properties
  * is left out, since it holds serving settings; what of it changes outputs (dtype, device) is part
  * of the caller's cache key. Weights are read once with CRC32C (several GB/s with the CPU's
  * instruction), and the per-file checksums are combined with SHA-256.
@@ -40,7 +41,7 @@ public final class ContentHash {
                         size += n;
                     }
                 }
-                sha.update((file.getFileName() + "\0" + size + "\0" + crc.getValue() + "\n").getBytes(StandardCharsets.UTF_8));
+                sha.update((dir.relativize(file) + "\0" + size + "\0" + crc.getValue() + "\n").getBytes(StandardCharsets.UTF_8));
             }
             return HexFormat.of().formatHex(sha.digest(), 0, 16);
         } catch (IOException e) {
@@ -50,9 +51,10 @@ public final class ContentHash {
         }
     }
 
+    /** The folder's files and those of its subfolders (sentence-transformers keeps module settings there). */
     private static List<Path> files(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().equals(SERVING_FILE))
+        try (Stream<Path> s = Files.walk(dir, 2)) {
+            return s.filter(Files::isRegularFile).filter(p -> !p.equals(dir.resolve(SERVING_FILE)))
                     .sorted().toList();
         }
     }

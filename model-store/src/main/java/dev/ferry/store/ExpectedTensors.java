@@ -2,6 +2,7 @@ package dev.ferry.store;
 
 import dev.ferry.store.config.Architecture;
 import dev.ferry.store.config.DecoderConfig;
+import dev.ferry.store.config.EncoderConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -21,6 +22,44 @@ public final class ExpectedTensors {
 
     public static Map<String, Spec> of(DecoderConfig c) {
         return c.architecture() == Architecture.GPT2 ? gpt2(c) : llama(c);
+    }
+
+    /**
+     * A BERT-family encoder's tensors, unprefixed as {@code BertModel} and sentence-transformers save
+     * them (a task-head checkpoint adds {@link dev.ferry.store.config.Architecture#checkpointPrefix}).
+     * The pooler is not listed: sentence embeddings never use it.
+     */
+    public static Map<String, Spec> of(EncoderConfig c) {
+        long h = c.hiddenSize();
+        long inter = c.intermediateSize();
+        Map<String, Spec> s = new LinkedHashMap<>();
+        put(s, "embeddings.word_embeddings.weight", Kind.WEIGHT, c.vocabSize(), h);
+        put(s, "embeddings.position_embeddings.weight", Kind.WEIGHT, c.maxPositions(), h);
+        put(s, "embeddings.token_type_embeddings.weight", Kind.WEIGHT, c.typeVocabSize(), h);
+        layerNorm(s, "embeddings.LayerNorm", h);
+        for (int i = 0; i < c.numLayers(); i++) {
+            String p = "encoder.layer." + i + ".";
+            for (String proj : new String[] {"query", "key", "value"}) {
+                dense(s, p + "attention.self." + proj, h, h);
+            }
+            dense(s, p + "attention.output.dense", h, h);
+            layerNorm(s, p + "attention.output.LayerNorm", h);
+            dense(s, p + "intermediate.dense", h, inter);
+            dense(s, p + "output.dense", inter, h);
+            layerNorm(s, p + "output.LayerNorm", h);
+        }
+        return s;
+    }
+
+    /** nn.Linear: weight {@code [out, in]} and bias. */
+    private static void dense(Map<String, Spec> s, String name, long in, long out) {
+        put(s, name + ".weight", Kind.WEIGHT, out, in);
+        put(s, name + ".bias", Kind.BIAS, out);
+    }
+
+    private static void layerNorm(Map<String, Spec> s, String name, long h) {
+        put(s, name + ".weight", Kind.NORM, h);
+        put(s, name + ".bias", Kind.BIAS, h);
     }
 
     private static Map<String, Spec> llama(DecoderConfig c) {

@@ -1,10 +1,13 @@
 package dev.ferry.store;
 
 import dev.ferry.store.config.Architecture;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.store.config.DecoderConfig;
+import dev.ferry.store.config.EncoderConfig;
 import dev.ferry.store.config.GenerationConfig;
 import dev.ferry.store.config.HfConfigParser;
 import dev.ferry.store.config.JsonFiles;
+import dev.ferry.store.config.SentenceModules;
 import dev.ferry.store.config.ServingConfig;
 import dev.ferry.store.config.TokenizerConfig;
 import dev.ferry.store.safetensors.TensorInfo;
@@ -25,13 +28,20 @@ import org.slf4j.LoggerFactory;
  * A validated model folder: config, weights table, tokenizer and optional serving files. Opening
  * checks everything that can be checked without running the model, so that a broken folder fails
  * here with a message naming the file, key or tensor rather than later inside a forward pass.
+ * A folder holds a decoder ({@link #config}) or an encoder ({@link #encoderConfig} and its
+ * sentence-transformers {@link #sentenceModules}); {@link #kind} says which.
  */
 public final class ModelFolder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelFolder.class);
     private static final Set<String> FLOAT_DTYPES = Set.of("F32", "F16", "BF16", "F64");
 
     private final Path path;
+    private final Architecture architecture;
+    /** Null for an encoder. */
     private final DecoderConfig config;
+    /** Both null for a decoder. */
+    private final EncoderConfig encoderConfig;
+    private final SentenceModules sentenceModules;
     private final GenerationConfig generation;
     private final TokenizerConfig tokenizerConfig;
     private final ServingConfig serving;
@@ -39,10 +49,14 @@ public final class ModelFolder implements AutoCloseable {
     private final ModelTokenizer tokenizer;
     private volatile String contentHash;
 
-    private ModelFolder(Path path, DecoderConfig config, GenerationConfig generation, TokenizerConfig tokenizerConfig,
+    private ModelFolder(Path path, Architecture architecture, DecoderConfig config, EncoderConfig encoderConfig,
+                        SentenceModules sentenceModules, GenerationConfig generation, TokenizerConfig tokenizerConfig,
                         ServingConfig serving, WeightIndex weights, ModelTokenizer tokenizer) {
         this.path = path;
+        this.architecture = architecture;
         this.config = config;
+        this.encoderConfig = encoderConfig;
+        this.sentenceModules = sentenceModules;
         this.generation = generation;
         this.tokenizerConfig = tokenizerConfig;
         this.serving = serving;
@@ -58,9 +72,15 @@ public final class ModelFolder implements AutoCloseable {
         if (!Files.isRegularFile(configFile)) {
             throw new ModelLoadException(dir.getFileName() + ": missing config.json");
         }
-        DecoderConfig config = HfConfigParser.parse(JsonFiles.readObject(configFile));
+        ObjectNode json = JsonFiles.readObject(configFile);
+        Architecture arch = HfConfigParser.architecture(json);
+        boolean encoder = arch.kind() == ModelKind.ENCODER;
+        DecoderConfig config = encoder ? null : HfConfigParser.parse(json);
+        EncoderConfig encoderConfig = encoder ? HfConfigParser.parseEncoder(json) : null;
+        int vocabSize = encoder ? encoderConfig.vocabSize() : config.vocabSize();
         WeightIndex weights = WeightIndex.open(dir);
-        checkTensors(config, weights);
+        checkTensors(arch, encoder ? ExpectedTensors.of(encoderConfig) : ExpectedTensors.of(config), weights);
+        SentenceModules sentence = encoder ? SentenceModules.read(dir, encoderConfig.hiddenSize()) : null;
         Path tokFile = dir.resolve(ModelTokenizer.FILE);
         if (!Files.isRegularFile(tokFile)) {
             throw new ModelLoadException(dir.getFileName() + ": missing " + ModelTokenizer.FILE);
@@ -75,16 +95,17 @@ public final class ModelFolder implements AutoCloseable {
                 ? ServingConfig.read(dir.resolve(ServingConfig.FILE)) : ServingConfig.defaults();
         ModelTokenizer tokenizer = ModelTokenizer.open(tokFile);
         try {
-            if (tokenizer.size() > config.vocabSize()) {
+            if (tokenizer.size() > vocabSize) {
                 throw new ModelLoadException(ModelTokenizer.FILE + ": has " + tokenizer.size()
-                        + " tokens but config.json vocab_size is " + config.vocabSize());
+                        + " tokens but config.json vocab_size is " + vocabSize);
             }
-            ModelFolder folder = new ModelFolder(dir, config, gen, tokCfg, serving, weights, tokenizer);
+            ModelFolder folder = new ModelFolder(dir, arch, config, encoderConfig, sentence, gen, tokCfg, serving,
+                    weights, tokenizer);
             for (int id : folder.eosTokenIds()) {
-                if (id < 0 || id >= config.vocabSize()) {
+                if (id < 0 || id >= vocabSize) {
                     throw new ModelLoadException((gen.eosTokenIds().isEmpty() ? "config.json" : "generation_config.json")
                             + ": eos_token_id " + id + " is outside the vocabulary (vocab_size "
-                            + config.vocabSize() + ")");
+                            + vocabSize + ")");
                 }
             }
             return folder;
@@ -99,10 +120,9 @@ public final class ModelFolder implements AutoCloseable {
     }
 
     /** Every expected tensor present, float-typed, with the shape config.json implies. */
-    private static void checkTensors(DecoderConfig config, WeightIndex weights) {
-        Map<String, ExpectedTensors.Spec> expected = ExpectedTensors.of(config);
+    private static void checkTensors(Architecture arch, Map<String, ExpectedTensors.Spec> expected, WeightIndex weights) {
         for (Map.Entry<String, ExpectedTensors.Spec> e : expected.entrySet()) {
-            TensorInfo t = resolve(weights, e.getKey());
+            TensorInfo t = resolve(weights, arch, e.getKey());
             if (t == null) {
                 throw new ModelLoadException(weights.listingFile() + ": missing tensor " + e.getKey());
             }
@@ -116,22 +136,31 @@ public final class ModelFolder implements AutoCloseable {
             }
         }
         List<String> unused = new ArrayList<>();
+        String prefix = arch.checkpointPrefix();
         for (String name : weights.tensors().keySet()) {
-            if (!expected.containsKey(name) && !expected.containsKey("transformer." + name)) {
+            boolean prefixed = prefix != null && name.startsWith(prefix)
+                    && expected.containsKey(name.substring(prefix.length()));
+            if (!expected.containsKey(name) && !expected.containsKey("transformer." + name) && !prefixed) {
                 unused.add(name);
             }
         }
         if (!unused.isEmpty()) {
-            LOG.warn("{} tensors are not used by {}: {}", unused.size(), config.architecture().hfClass(),
+            LOG.warn("{} tensors are not used by {}: {}", unused.size(), arch.hfClass(),
                     unused.size() > 5 ? unused.subList(0, 5) + " ..." : unused);
         }
     }
 
-    /** Old GPT-2 checkpoints store transformer tensors without the "transformer." prefix. */
-    private static TensorInfo resolve(WeightIndex weights, String name) {
+    /**
+     * Old GPT-2 checkpoints store transformer tensors without the "transformer." prefix; encoders
+     * saved with a task head store theirs under its prefix ("bert.").
+     */
+    private static TensorInfo resolve(WeightIndex weights, Architecture arch, String name) {
         TensorInfo t = weights.get(name);
         if (t == null && name.startsWith("transformer.")) {
             t = weights.get(name.substring("transformer.".length()));
+        }
+        if (t == null && arch.checkpointPrefix() != null) {
+            t = weights.get(arch.checkpointPrefix() + name);
         }
         return t;
     }
@@ -148,15 +177,18 @@ public final class ModelFolder implements AutoCloseable {
 
     /** The stored tensor for an expected Hugging Face name. */
     public TensorInfo tensor(String name) {
-        TensorInfo t = resolve(weights, name);
+        TensorInfo t = resolve(weights, architecture, name);
         if (t == null) {
             throw new ModelLoadException(weights.listingFile() + ": missing tensor " + name);
         }
         return t;
     }
 
-    /** Ids that end generation: generation_config.json's, else config.json's. */
+    /** Ids that end generation: generation_config.json's, else config.json's; none for an encoder. */
     public List<Integer> eosTokenIds() {
+        if (config == null) {
+            return List.of();
+        }
         Set<Integer> ids = new LinkedHashSet<>(generation.eosTokenIds().isEmpty()
                 ? config.eosTokenIds() : generation.eosTokenIds());
         return List.copyOf(ids);
@@ -170,12 +202,35 @@ public final class ModelFolder implements AutoCloseable {
         return path;
     }
 
+    public ModelKind kind() {
+        return architecture.kind();
+    }
+
+    /** The decoder's config. */
     public DecoderConfig config() {
+        if (config == null) {
+            throw new IllegalStateException(name() + " is an encoder (" + architecture.hfClass()
+                    + "): it computes embeddings, not tokens");
+        }
         return config;
     }
 
+    /** The encoder's config. */
+    public EncoderConfig encoderConfig() {
+        if (encoderConfig == null) {
+            throw new IllegalStateException(name() + " is a decoder (" + architecture.hfClass() + "), not an encoder");
+        }
+        return encoderConfig;
+    }
+
+    /** An encoder's pooling and normalization (sentence-transformers' modules). */
+    public SentenceModules sentenceModules() {
+        encoderConfig();
+        return sentenceModules;
+    }
+
     public Architecture architecture() {
-        return config.architecture();
+        return architecture;
     }
 
     public GenerationConfig generation() {

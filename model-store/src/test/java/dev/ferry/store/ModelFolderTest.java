@@ -178,7 +178,7 @@ class ModelFolderTest {
     // ---- a good folder ----
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void tinyModelOfEachArchOpensWithEveryExpectedTensor(ModelArch arch) throws IOException {
         try (ModelFolder m = ModelFolder.open(tiny(arch))) {
             assertEquals(arch.architecture(), m.architecture());
@@ -196,7 +196,7 @@ class ModelFolderTest {
     // ---- missing files ----
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void missingConfigJsonIsNamed(ModelArch arch) throws IOException {
         Path m = tiny(arch);
         Files.delete(m.resolve("config.json"));
@@ -204,7 +204,7 @@ class ModelFolderTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void missingTokenizerJsonIsNamed(ModelArch arch) throws IOException {
         Path m = tiny(arch);
         Files.delete(m.resolve("tokenizer.json"));
@@ -212,7 +212,7 @@ class ModelFolderTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void folderWithoutWeightsNamesBothAcceptedLayouts(ModelArch arch) throws IOException {
         Path m = tiny(arch);
         Files.delete(m.resolve("model.safetensors"));
@@ -235,7 +235,7 @@ class ModelFolderTest {
     // ---- config.json ----
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void invalidJsonInConfigGivesTheLineItBreaksOn(ModelArch arch) throws IOException {
         Path m = tiny(arch);
         List<String> lines = new ArrayList<>(Files.readAllLines(m.resolve("config.json")));
@@ -253,7 +253,7 @@ class ModelFolderTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void unknownArchitectureIsNamedWithTheSupportedOnes(ModelArch arch) throws IOException {
         ModelLoadException e = openFailsWithConfig(arch, c -> c.putArray("architectures").add("FooForCausalLM"));
         assertMentions(e, "config.json", "FooForCausalLM", "not supported",
@@ -261,14 +261,14 @@ class ModelFolderTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void missingArchitecturesIsNamed(ModelArch arch) throws IOException {
         ModelLoadException e = openFailsWithConfig(arch, c -> c.remove("architectures"));
         assertMentions(e, "config.json", "missing key 'architectures'");
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void missingHiddenSizeIsNamed(ModelArch arch) throws IOException {
         String key = gpt2(arch) ? "n_embd" : "hidden_size";
         ModelLoadException e = openFailsWithConfig(arch, c -> c.remove(key));
@@ -276,7 +276,7 @@ class ModelFolderTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void nonPositiveSizeIsRefusedWithItsValue(ModelArch arch) throws IOException {
         Path m = tiny(arch);
         String key = gpt2(arch) ? "n_layer" : "num_hidden_layers";
@@ -309,7 +309,7 @@ class ModelFolderTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void unsupportedActivationIsNamed(ModelArch arch) throws IOException {
         String key = gpt2(arch) ? "activation_function" : "hidden_act";
         ModelLoadException e = openFailsWithConfig(arch, c -> c.put(key, "relu"));
@@ -319,7 +319,7 @@ class ModelFolderTest {
     // ---- weights ----
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void tensorMissingFromWeightsIsNamed(ModelArch arch) throws IOException {
         Path m = tiny(arch);
         String name = twoNorms(arch)[1];
@@ -328,7 +328,7 @@ class ModelFolderTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void shapeMismatchNamesTensorAndBothShapes(ModelArch arch) throws IOException {
         Path m = tiny(arch);
         String name = mlpInputWeight(arch);
@@ -356,7 +356,7 @@ class ModelFolderTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void integerWeightIsRefusedWithItsDtype(ModelArch arch) throws IOException {
         Path m = tiny(arch);
         String name = mlpInputWeight(arch);
@@ -387,7 +387,7 @@ class ModelFolderTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void truncatedWeightsFileSaysTruncatedAndNamesTheCutTensor(ModelArch arch) throws IOException {
         Path m = tiny(arch);
         Path file = m.resolve("model.safetensors");
@@ -410,7 +410,7 @@ class ModelFolderTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void corruptHeaderLengthIsRefused(ModelArch arch) throws IOException {
         Path m = tiny(arch);
         Path file = m.resolve("model.safetensors");
@@ -431,7 +431,7 @@ class ModelFolderTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void overlappingDataOffsetsNameBothTensors(ModelArch arch) throws IOException {
         Path m = tiny(arch);
         String[] norms = twoNorms(arch);
@@ -453,7 +453,7 @@ class ModelFolderTest {
     // ---- sharded checkpoints ----
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void twoShardCheckpointOpensWithEveryTensorFromItsShard(ModelArch arch) throws IOException {
         Path m = tiny(arch);
         var original = new SafetensorsTestReader(m.resolve("model.safetensors"));
@@ -518,7 +518,7 @@ class ModelFolderTest {
     // ---- tokenizer.json ----
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void tokenizerTheLibraryRejectsIsNamed(ModelArch arch) throws IOException {
         Path m = tiny(arch);
         // a merge of a token the vocabulary lacks: valid JSON that the BPE model cannot be built from
@@ -537,7 +537,7 @@ class ModelFolderTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void tokenizerWithMoreIdsThanVocabSizeIsRefused(ModelArch arch) throws IOException {
         Path m = tiny(arch);
         editJson(m.resolve("tokenizer.json"), t -> ((ArrayNode) t.get("added_tokens")).addObject()
@@ -633,7 +633,7 @@ class ModelFolderTest {
     // ---- end of sequence ----
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void generationConfigEosMayBeAListOrOneId(ModelArch arch) throws IOException {
         Path m = tiny(arch);
         editJson(m.resolve("generation_config.json"), g -> g.putArray("eos_token_id").add(7).add(9).add(7));
@@ -666,7 +666,7 @@ class ModelFolderTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void eosOutsideVocabularyIsRefused(ModelArch arch) throws IOException {
         Path m = tiny(arch);
         editJson(m.resolve("generation_config.json"), g -> g.putArray("eos_token_id").add(3).add(9999));
@@ -686,7 +686,7 @@ class ModelFolderTest {
     // ---- half precision ----
 
     static Stream<Arguments> halfPrecisionCheckpoints() {
-        return Stream.of(ModelArch.values()).flatMap(a -> Stream.of(Arguments.of(a, TensorDtype.F16),
+        return Stream.of(ModelArch.decoders()).flatMap(a -> Stream.of(Arguments.of(a, TensorDtype.F16),
                 Arguments.of(a, TensorDtype.BF16)));
     }
 

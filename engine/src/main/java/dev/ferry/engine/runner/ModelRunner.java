@@ -16,6 +16,7 @@ import dev.ferry.engine.platform.NativeAllocator;
 import dev.ferry.engine.platform.OneShotThread;
 import dev.ferry.engine.step.ForwardBatch;
 import dev.ferry.store.ModelFolder;
+import dev.ferry.store.ModelKind;
 import dev.ferry.store.config.ServingConfig;
 import dev.ferry.store.safetensors.TensorDtype;
 import org.slf4j.Logger;
@@ -52,14 +53,14 @@ public final class ModelRunner implements AutoCloseable {
     }
 
     private static ModelRunner loadHere(ModelFolder folder, LoadOptions options) {
+        if (folder.kind() != ModelKind.DECODER) {
+            throw Models.encoder(folder);
+        }
         ServingConfig serving = folder.serving();
-        String deviceName = options.device() != null ? options.device()
-                : !serving.devices().isEmpty() ? serving.devices().get(0) : "cpu";
-        Device device = Devices.parse(deviceName);
-        TensorDtype requested = options.dtype() != null ? options.dtype()
-                : serving.dtype() != null ? serving.dtype()
-                : device.isGpu() ? TensorDtype.F16 : TensorDtype.F32;
-        Precision precision = precision(requested, device);
+        RunTarget target = RunTarget.of(options, serving);
+        Device device = target.device();
+        TensorDtype requested = target.requested();
+        Precision precision = target.precision();
         DataType dtype = precision.activations();
         int maxLen = options.maxModelLen() != null ? options.maxModelLen()
                 : serving.maxModelLen() != null ? serving.maxModelLen() : folder.config().maxPositions();

@@ -18,6 +18,13 @@ public final class Models {
         return switch (folder.architecture()) {
             case LLAMA, MISTRAL, QWEN2 -> LlamaLoader.load(folder, manager, precision, maxPositions);
             case GPT2 -> Gpt2Loader.load(folder, manager, precision);
+            case BERT, XLM_ROBERTA -> throw encoder(folder);
         };
+    }
+
+    /** Refuses an encoder folder where a decoder is needed: the server loads those through LoadedEncoder. */
+    public static IllegalArgumentException encoder(ModelFolder folder) {
+        return new IllegalArgumentException(folder.name() + " is an encoder (" + folder.architecture().hfClass()
+                + "): it computes embeddings, load it with LoadedEncoder");
     }
 }

@@ -1,29 +1,51 @@
 package dev.ferry.store.config;
 
+import dev.ferry.store.ModelKind;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Collectors;
 
-/** The Hugging Face architectures Ferry implements natively, by their {@code architectures} class name. */
+/**
+ * The Hugging Face architectures Ferry implements natively, by their {@code architectures} class
+ * name, with the kind of model each is. An encoder's checkpoint may store its tensors under the
+ * task head's prefix ({@code bert.} in {@code BertForMaskedLM}); {@link #checkpointPrefix} names it.
+ */
 public enum Architecture {
-    LLAMA("LlamaForCausalLM"),
-    MISTRAL("MistralForCausalLM"),
-    QWEN2("Qwen2ForCausalLM"),
-    GPT2("GPT2LMHeadModel");
+    LLAMA(ModelKind.DECODER, null, "LlamaForCausalLM"),
+    MISTRAL(ModelKind.DECODER, null, "MistralForCausalLM"),
+    QWEN2(ModelKind.DECODER, null, "Qwen2ForCausalLM"),
+    GPT2(ModelKind.DECODER, null, "GPT2LMHeadModel"),
+    BERT(ModelKind.ENCODER, "bert.", "BertModel", "BertForMaskedLM"),
+    XLM_ROBERTA(ModelKind.ENCODER, "roberta.", "XLMRobertaModel");
 
-    private final String hfClass;
+    private final ModelKind kind;
+    private final String checkpointPrefix;
+    private final List<String> hfClasses;
 
-    Architecture(String hfClass) {
-        this.hfClass = hfClass;
+    Architecture(ModelKind kind, String checkpointPrefix, String... hfClasses) {
+        this.kind = kind;
+        this.checkpointPrefix = checkpointPrefix;
+        this.hfClasses = List.of(hfClasses);
     }
 
+    /** The class name Ferry writes and reports for this architecture. */
     public String hfClass() {
-        return hfClass;
+        return hfClasses.get(0);
+    }
+
+    public ModelKind kind() {
+        return kind;
+    }
+
+    /** The prefix an encoder's tensors may carry in a checkpoint saved with a task head; null for decoders. */
+    public String checkpointPrefix() {
+        return checkpointPrefix;
     }
 
     /** The architecture for a class name in config.json's {@code architectures}, or null. */
     public static Architecture fromHfClass(String name) {
         for (Architecture a : values()) {
-            if (a.hfClass.equals(name)) {
+            if (a.hfClasses.contains(name)) {
                 return a;
             }
         }
@@ -31,6 +53,6 @@ public enum Architecture {
     }
 
     public static String supportedClasses() {
-        return Arrays.stream(values()).map(Architecture::hfClass).collect(Collectors.joining(", "));
+        return Arrays.stream(values()).flatMap(a -> a.hfClasses.stream()).collect(Collectors.joining(", "));
     }
 }

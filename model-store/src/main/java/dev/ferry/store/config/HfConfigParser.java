@@ -2,15 +2,16 @@ package dev.ferry.store.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.store.ModelKind;
 import dev.ferry.store.ModelLoadException;
 import dev.ferry.store.safetensors.TensorDtype;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns a Hugging Face {@code config.json} into a {@link DecoderConfig}, refusing anything Ferry would
- * compute differently from transformers (unknown rope scaling, MLP biases, other activations) with a
- * message that names the key.
+ * Turns a Hugging Face {@code config.json} into a {@link DecoderConfig} or an {@link EncoderConfig},
+ * refusing anything Ferry would compute differently from transformers (unknown rope scaling, MLP
+ * biases, other activations, relative positions) with a message that names the key.
  */
 public final class HfConfigParser {
     private static final String FILE = "config.json";
@@ -21,13 +22,67 @@ public final class HfConfigParser {
         this.json = json;
     }
 
+    /** The architecture config.json names: which parse to call, {@link #parse} or {@link #parseEncoder}. */
+    public static Architecture architecture(ObjectNode json) {
+        return new HfConfigParser(json).architecture();
+    }
+
     public static DecoderConfig parse(ObjectNode json) {
         return new HfConfigParser(json).parse();
     }
 
+    public static EncoderConfig parseEncoder(ObjectNode json) {
+        return new HfConfigParser(json).encoder();
+    }
+
     private DecoderConfig parse() {
-        Architecture arch = architecture();
+        Architecture arch = requireKind(ModelKind.DECODER);
         return arch == Architecture.GPT2 ? gpt2() : llamaFamily(arch);
+    }
+
+    private Architecture requireKind(ModelKind kind) {
+        Architecture arch = architecture();
+        if (arch.kind() != kind) {
+            throw error("architectures " + arch.hfClass() + " is " + (arch.kind() == ModelKind.ENCODER
+                    ? "an encoder, not a decoder" : "a decoder, not an encoder"));
+        }
+        return arch;
+    }
+
+    private EncoderConfig encoder() {
+        Architecture arch = requireKind(ModelKind.ENCODER);
+        int hidden = positiveInt("hidden_size");
+        int heads = positiveInt("num_attention_heads");
+        if (hidden % heads != 0) {
+            throw error("hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads);
+        }
+        String act = json.path("hidden_act").asText("gelu");
+        if (!act.equals("gelu")) {
+            throw error("hidden_act '" + act + "' is not supported (expected gelu, the exact erf form)");
+        }
+        String positions = json.path("position_embedding_type").asText("absolute");
+        if (!positions.equals("absolute")) {
+            throw error("position_embedding_type '" + positions + "' is not supported (expected absolute)");
+        }
+        if (json.path("is_decoder").asBoolean(false)) {
+            throw error("is_decoder true is not supported for " + arch.hfClass());
+        }
+        boolean xlmr = arch == Architecture.XLM_ROBERTA;
+        int pad = json.hasNonNull("pad_token_id") ? nonNegativeInt("pad_token_id") : xlmr ? 1 : 0;
+        int maxPositions = positiveInt("max_position_embeddings");
+        int offset = xlmr ? pad + 1 : 0; // RoBERTa numbers positions from padding_idx + 1
+        if (maxPositions <= offset) {
+            throw error("max_position_embeddings " + maxPositions + " leaves no position after pad_token_id " + pad);
+        }
+        int vocab = positiveInt("vocab_size");
+        if (pad >= vocab) {
+            throw error("pad_token_id " + pad + " is outside the vocabulary (vocab_size " + vocab + ")");
+        }
+        return new EncoderConfig(arch, hidden, positiveInt("num_hidden_layers"), heads,
+                positiveInt("intermediate_size"), vocab, maxPositions,
+                json.hasNonNull("type_vocab_size") ? positiveInt("type_vocab_size") : 2,
+                json.hasNonNull("layer_norm_eps") ? positiveDouble("layer_norm_eps") : 1e-12,
+                pad, offset, torchDtype());
     }
 
     private Architecture architecture() {
@@ -153,6 +208,14 @@ public final class HfConfigParser {
         }
         if (!v.isIntegralNumber() || v.asLong() <= 0 || v.asLong() > Integer.MAX_VALUE) {
             throw error("key '" + key + "' must be a positive integer, got " + v);
+        }
+        return v.asInt();
+    }
+
+    private int nonNegativeInt(String key) {
+        JsonNode v = json.get(key);
+        if (!v.isIntegralNumber() || v.asLong() < 0 || v.asLong() > Integer.MAX_VALUE) {
+            throw error("key '" + key + "' must be a non-negative integer, got " + v);
         }
         return v.asInt();
     }

@@ -3,6 +3,7 @@ package dev.ferry.store.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.store.ModelLoadException;
 import java.io.IOException;
@@ -21,10 +22,30 @@ public final class JsonFiles {
 
     /** Reads a JSON object; the error names the file and the line where the JSON breaks. */
     public static ObjectNode readObject(Path file) {
-        String name = file.getFileName().toString();
-        JsonNode node;
+        return readObject(file, file.getFileName().toString());
+    }
+
+    /** Like {@link #readObject(Path)}, naming the file {@code name} in errors (a path inside the model folder). */
+    public static ObjectNode readObject(Path file, String name) {
+        JsonNode node = read(file, name);
+        if (node == null || !node.isObject()) {
+            throw new ModelLoadException(name + ": expected a JSON object at the top level");
+        }
+        return (ObjectNode) node;
+    }
+
+    /** Reads a JSON array (sentence-transformers' modules.json). */
+    public static ArrayNode readArray(Path file, String name) {
+        JsonNode node = read(file, name);
+        if (node == null || !node.isArray()) {
+            throw new ModelLoadException(name + ": expected a JSON array at the top level");
+        }
+        return (ArrayNode) node;
+    }
+
+    private static JsonNode read(Path file, String name) {
         try {
-            node = MAPPER.readTree(file.toFile());
+            return MAPPER.readTree(file.toFile());
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
             throw new ModelLoadException(name + ": invalid JSON" + (loc == null ? "" : " at line " + loc.getLineNr()
@@ -32,10 +53,6 @@ public final class JsonFiles {
         } catch (IOException e) {
             throw new ModelLoadException(name + ": cannot be read: " + e.getMessage(), e);
         }
-        if (node == null || !node.isObject()) {
-            throw new ModelLoadException(name + ": expected a JSON object at the top level");
-        }
-        return (ObjectNode) node;
     }
 
     public static boolean exists(Path file) {

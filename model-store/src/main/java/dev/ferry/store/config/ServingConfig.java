@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
  * @param devices where the model's replicas may run ("gpu0,gpu1"); empty for wherever the server places them
  * @param replicas how many instances of the model to load, each with its own engine loop
  * @param kvCacheShare the fraction of its device's KV budget each replica takes
+ * @param encoderBatching an encoder's batching (its keys' defaults when unset); decoders ignore it
  */
 public record ServingConfig(
         TensorDtype dtype,
@@ -35,7 +36,8 @@ public record ServingConfig(
         Integer maxNumSeqs,
         Integer maxNumBatchedTokens,
         Integer blockSize,
-        SloConfig slo) {
+        SloConfig slo,
+        EncoderBatchConfig encoderBatching) {
 
     public static final String FILE = "ferry.properties";
     private static final Pattern DEVICE = Pattern.compile("cpu|gpu\\d+|gpu\\(\\d+\\)|cuda:\\d+");
@@ -43,11 +45,15 @@ public record ServingConfig(
             "max-model-len", "kv-cache-memory", "kv-cache-share", "replicas", "max-num-seqs", "max-num-batched-tokens",
             "block-size"));
 
+    static {
+        KEYS.addAll(EncoderBatchConfig.KEYS);
+    }
+
     public enum Tier { SMALL, LARGE }
 
     public static ServingConfig defaults() {
         return new ServingConfig(null, List.of(), List.of(), null, null, null, null, null, null, null, null,
-                SloConfig.NONE);
+                SloConfig.NONE, EncoderBatchConfig.defaults());
     }
 
     public static ServingConfig read(Path file) {
@@ -67,7 +73,7 @@ public record ServingConfig(
         }
         return new ServingConfig(dtype(p), devices(p), aliases(p), tier(p), positive(p, "max-model-len"),
                 memory(p), share(p), positive(p, "replicas"), positive(p, "max-num-seqs"),
-                positive(p, "max-num-batched-tokens"), positive(p, "block-size"), slo(p));
+                positive(p, "max-num-batched-tokens"), positive(p, "block-size"), slo(p), encoderBatching(p));
     }
 
     /**
@@ -189,6 +195,14 @@ public record ServingConfig(
             return n;
         } catch (NumberFormatException e) {
             throw error(key, "must be a positive integer, got '" + v + "'");
+        }
+    }
+
+    private static EncoderBatchConfig encoderBatching(Properties p) {
+        try {
+            return EncoderBatchConfig.parse(p);
+        } catch (IllegalArgumentException e) {
+            throw new ModelLoadException(FILE + ": key '" + e.getMessage().replaceFirst(": ", "': "), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.ferry.store.create;
 
+import dev.ferry.store.config.EncoderConfig;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,9 @@ final class HfConfigJson {
     }
 
     static Map<String, Object> config(ModelSpec s, TokenIds ids) {
+        if (s.arch().isEncoder()) {
+            return encoder(s, ids);
+        }
         Map<String, Object> c = new HashMap<>();
         c.put("bos_token_id", ids.bos());
         c.put("eos_token_id", ids.eos());
@@ -107,6 +111,38 @@ final class HfConfigJson {
         if (!s.tieWordEmbeddings()) { // GPT2Config's default is tied, and HF omits defaults it did not change
             c.put("tie_word_embeddings", false);
         }
+    }
+
+    /** BertConfig's and XLMRobertaConfig's keys; RoBERTa's also name its bos and eos ids. */
+    private static Map<String, Object> encoder(ModelSpec s, TokenIds ids) {
+        EncoderConfig e = s.encoderConfig();
+        boolean xlmr = s.arch() == ModelArch.XLM_ROBERTA;
+        Map<String, Object> c = new HashMap<>();
+        c.put("architectures", List.of(e.architecture().hfClass()));
+        c.put("model_type", s.arch().cliName());
+        c.put("attention_probs_dropout_prob", 0.1);
+        c.put("classifier_dropout", null);
+        c.put("hidden_act", "gelu");
+        c.put("hidden_dropout_prob", 0.1);
+        c.put("hidden_size", e.hiddenSize());
+        c.put("initializer_range", s.std());
+        c.put("intermediate_size", e.intermediateSize());
+        c.put("layer_norm_eps", e.normEps());
+        c.put("max_position_embeddings", e.maxPositions());
+        c.put("num_attention_heads", e.numHeads());
+        c.put("num_hidden_layers", e.numLayers());
+        c.put("pad_token_id", ids.pad());
+        c.put("position_embedding_type", "absolute");
+        c.put("torch_dtype", s.dtype().torchName());
+        c.put("transformers_version", TRANSFORMERS_VERSION);
+        c.put("type_vocab_size", e.typeVocabSize());
+        c.put("use_cache", true);
+        c.put("vocab_size", e.vocabSize());
+        if (xlmr) {
+            c.put("bos_token_id", ids.bos());
+            c.put("eos_token_id", ids.eos());
+        }
+        return c;
     }
 
     /** Llama 3.1/3.2's long-context RoPE frequency scaling. */

@@ -1,8 +1,11 @@
 package dev.ferry.store.create;
 
+import dev.ferry.store.ModelKind;
 import dev.ferry.store.config.Architecture;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
  * The model families {@code ferry model create} can write, with the defaults Hugging Face uses for
@@ -18,7 +21,12 @@ public enum ModelArch {
             List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>"),
             "<|endoftext|>", "<|endoftext|>", List.of("<|im_end|>", "<|endoftext|>"), false, false)),
     GPT2(Architecture.GPT2, "gpt2", 0.0, 1e-5, true, new SpecialTokens(
-            List.of("<|endoftext|>"), "<|endoftext|>", "<|endoftext|>", List.of("<|endoftext|>"), false, false));
+            List.of("<|endoftext|>"), "<|endoftext|>", "<|endoftext|>", List.of("<|endoftext|>"), false, false)),
+    // encoders: bos and configEos are the tokens every input is wrapped in ([CLS] ... [SEP], <s> ... </s>)
+    BERT(Architecture.BERT, "bert", 0.0, 1e-12, false, new SpecialTokens(
+            List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"), "[CLS]", "[SEP]", List.of(), true, true)),
+    XLM_ROBERTA(Architecture.XLM_ROBERTA, "xlm-roberta", 0.0, 1e-5, false, new SpecialTokens(
+            List.of("<s>", "<pad>", "</s>", "<unk>", "<mask>"), "<s>", "</s>", List.of(), true, true));
 
     /**
      * A family's special tokens. {@code configEos} goes to config.json, {@code generationEos} to
@@ -74,7 +82,17 @@ public enum ModelArch {
     }
 
     public boolean hasRope() {
-        return this != GPT2;
+        return this != GPT2 && !isEncoder();
+    }
+
+    /** A sentence-embedding encoder (BERT, XLM-RoBERTa) rather than a causal decoder. */
+    public boolean isEncoder() {
+        return architecture.kind() == ModelKind.ENCODER;
+    }
+
+    /** The causal decoder families, in declaration order. */
+    public static ModelArch[] decoders() {
+        return Arrays.stream(values()).filter(a -> !a.isEncoder()).toArray(ModelArch[]::new);
     }
 
     public static ModelArch fromName(String name) {
@@ -83,6 +101,7 @@ public enum ModelArch {
                 return a;
             }
         }
-        throw new IllegalArgumentException("unknown architecture '" + name + "' (expected llama, mistral, qwen2 or gpt2)");
+        throw new IllegalArgumentException("unknown architecture '" + name + "' (expected "
+                + Arrays.stream(values()).map(ModelArch::cliName).collect(Collectors.joining(", ")) + ")");
     }
 }

@@ -9,7 +9,9 @@ import java.nio.file.Path;
 /**
  * Creates a complete Hugging Face-format model folder with deterministic random weights (like
  * vLLM's {@code --load-format dummy}): config.json, generation_config.json, tokenizer.json,
- * tokenizer_config.json and model.safetensors. Same spec, same seed: byte-identical files.
+ * tokenizer_config.json and model.safetensors; an encoder gets config.json, tokenizer.json, its
+ * sentence-transformers files ({@link SentenceFiles}) and model.safetensors. Same spec, same seed:
+ * byte-identical files.
  */
 public final class ModelCreator {
     /** What was written; {@link #toString()} is the one-line report the CLI prints. */
@@ -33,15 +35,21 @@ public final class ModelCreator {
 
     public Summary create(ModelSpec spec, Path outDir) throws IOException {
         long t0 = System.nanoTime();
-        TokenizerJson.Built tok = TokenizerJson.build(spec.arch(), spec.vocab(), spec.maxMerges());
+        boolean encoder = spec.arch().isEncoder();
+        TokenizerJson.Built tok = encoder ? EncoderTokenizerJson.build(spec.arch(), spec.vocab())
+                : TokenizerJson.build(spec.arch(), spec.vocab(), spec.maxMerges());
         if (tok.size() > spec.vocab()) {
             throw new IllegalStateException("tokenizer uses " + tok.size() + " ids but vocab is " + spec.vocab());
         }
         Files.createDirectories(outDir);
         write(outDir.resolve("config.json"), HfConfigJson.configText(spec, tok.ids()));
-        write(outDir.resolve("generation_config.json"), HfConfigJson.generationConfigText(tok.ids()));
         write(outDir.resolve("tokenizer.json"), tok.text());
-        write(outDir.resolve("tokenizer_config.json"), TokenizerConfigJson.text(spec, tok.specialIds()));
+        if (encoder) {
+            SentenceFiles.write(spec, outDir);
+        } else {
+            write(outDir.resolve("generation_config.json"), HfConfigJson.generationConfigText(tok.ids()));
+            write(outDir.resolve("tokenizer_config.json"), TokenizerConfigJson.text(spec, tok.specialIds()));
+        }
         long bytes = DummyWeights.write(spec, outDir.resolve("model.safetensors"), progress);
         return new Summary(outDir, spec, parameterCount(spec), tok.size(), bytes, (System.nanoTime() - t0) / 1_000_000);
     }

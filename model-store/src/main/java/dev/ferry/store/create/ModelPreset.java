@@ -15,6 +15,8 @@ public enum ModelPreset {
     SMALL("small", 768, 12, 12, 4, 2048, 32000, 2048, 0.02, false, false, TensorDtype.F32),
     ONE_B("1b", 2048, 16, 32, 8, 8192, 128256, 131072, 0.02, true, true, TensorDtype.BF16);
 
+    private static final int MAX_ENCODER_POSITIONS = 512;
+
     private final String cliName;
     private final int hidden;
     private final int layers;
@@ -50,12 +52,19 @@ public enum ModelPreset {
         return cliName;
     }
 
-    /** The preset's spec for {@code arch}, seed 0 and the preset's default dtype. */
+    /**
+     * The preset's spec for {@code arch}, seed 0 and the preset's default dtype. Encoders come in
+     * tiny and small, with BERT's 512 positions at most.
+     */
     public ModelSpec spec(ModelArch arch) {
         boolean gpt2 = arch == ModelArch.GPT2;
+        if (arch.isEncoder() && this == ONE_B) {
+            throw new IllegalArgumentException("preset 1b is for decoders; " + arch.cliName() + " comes in tiny or small");
+        }
         double ropeTheta = llama3Rope ? 500000.0 : arch.defaultRopeTheta();
-        return new ModelSpec(arch, hidden, layers, heads, gpt2 ? heads : kvHeads, hidden / heads,
-                gpt2 && this == TINY ? 4 * hidden : intermediate, vocab, maxPosition, ropeTheta,
+        return new ModelSpec(arch, hidden, layers, heads, gpt2 || arch.isEncoder() ? heads : kvHeads, hidden / heads,
+                gpt2 && this == TINY ? 4 * hidden : intermediate, vocab,
+                arch.isEncoder() ? Math.min(maxPosition, MAX_ENCODER_POSITIONS) : maxPosition, ropeTheta,
                 llama3Rope && arch == ModelArch.LLAMA, arch.defaultNormEps(),
                 tied != null ? tied : arch.defaultTiedEmbeddings(), std, 0.1, dtype, 0, 1000);
     }

@@ -2,6 +2,7 @@ package dev.ferry.store.create;
 
 import dev.ferry.store.config.Activation;
 import dev.ferry.store.config.DecoderConfig;
+import dev.ferry.store.config.EncoderConfig;
 import dev.ferry.store.config.RopeScaling;
 import dev.ferry.store.safetensors.TensorDtype;
 import java.util.List;
@@ -49,12 +50,13 @@ public record ModelSpec(
         if (arch.hasRope() && headDim % 2 != 0) {
             throw new IllegalArgumentException("head_dim must be even for RoPE, got " + headDim);
         }
-        if ((arch == ModelArch.QWEN2 || arch == ModelArch.GPT2) && headDim * heads != hidden) {
+        boolean plainHeads = arch == ModelArch.GPT2 || arch.isEncoder();
+        if ((arch == ModelArch.QWEN2 || plainHeads) && headDim * heads != hidden) {
             throw new IllegalArgumentException(arch.cliName() + " requires head_dim * heads == hidden, got "
                     + headDim + " * " + heads + " != " + hidden);
         }
-        if (arch == ModelArch.GPT2 && (kvHeads != heads || llama3RopeScaling)) {
-            throw new IllegalArgumentException("gpt2 has neither grouped KV heads nor RoPE scaling");
+        if (plainHeads && (kvHeads != heads || llama3RopeScaling)) {
+            throw new IllegalArgumentException(arch.cliName() + " has neither grouped KV heads nor RoPE scaling");
         }
         if (!(std > 0) || !(normNoise >= 0)) {
             throw new IllegalArgumentException("std must be > 0 and norm noise >= 0");
@@ -63,6 +65,9 @@ public record ModelSpec(
 
     /** The config a loader reads back from the written config.json (token ids aside). */
     public DecoderConfig decoderConfig() {
+        if (arch.isEncoder()) {
+            throw new IllegalStateException(arch.cliName() + " is an encoder: see encoderConfig()");
+        }
         RopeScaling scaling = llama3RopeScaling
                 ? new RopeScaling(RopeScaling.Type.LLAMA3, 32.0, 1.0, 4.0, 8192) : null;
         boolean gpt2 = arch == ModelArch.GPT2;
@@ -70,6 +75,21 @@ public record ModelSpec(
                 maxPosition, normEps, gpt2 ? 0 : ropeTheta, scaling, tieWordEmbeddings,
                 gpt2 || arch == ModelArch.QWEN2, gpt2, null, gpt2 ? Activation.GELU_TANH : Activation.SILU, false,
                 null, List.of(), dtype);
+    }
+
+    /**
+     * The config a loader reads back for an encoder; {@code maxPosition} is the longest input, so
+     * XLM-RoBERTa's table has two more rows (its positions start after the padding id, as HF's 514).
+     */
+    public EncoderConfig encoderConfig() {
+        if (!arch.isEncoder()) {
+            throw new IllegalStateException(arch.cliName() + " is a decoder: see decoderConfig()");
+        }
+        boolean xlmr = arch == ModelArch.XLM_ROBERTA;
+        int pad = arch.specials().tokens().indexOf(xlmr ? "<pad>" : "[PAD]");
+        int offset = xlmr ? pad + 1 : 0;
+        return new EncoderConfig(arch.architecture(), hidden, layers, heads, intermediate, vocab, maxPosition + offset,
+                xlmr ? 1 : 2, normEps, pad, offset, dtype);
     }
 
     public ModelSpec withSeed(long newSeed) {

@@ -66,7 +66,7 @@ final class TokenizerJson {
         return new Built(json, size, specialIds, ids);
     }
 
-    private static List<Object> addedTokens(Map<String, Integer> specialIds) {
+    static List<Object> addedTokens(Map<String, Integer> specialIds) {
         List<Object> added = new ArrayList<>();
         specialIds.forEach((content, id) -> {
             Map<String, Object> t = new LinkedHashMap<>();
@@ -116,11 +116,11 @@ final class TokenizerJson {
         return seq;
     }
 
-    private static Map<String, Object> special(String id, int typeId) {
+    static Map<String, Object> special(String id, int typeId) {
         return Map.of("SpecialToken", idAndType(id, typeId));
     }
 
-    private static Map<String, Object> sequence(String id, int typeId) {
+    static Map<String, Object> sequence(String id, int typeId) {
         return Map.of("Sequence", idAndType(id, typeId));
     }
 

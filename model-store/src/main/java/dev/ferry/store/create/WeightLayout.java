@@ -27,7 +27,9 @@ final class WeightLayout {
 
     static List<Tensor> of(ModelSpec s) {
         List<Tensor> t = new ArrayList<>();
-        for (Map.Entry<String, ExpectedTensors.Spec> e : ExpectedTensors.of(s.decoderConfig()).entrySet()) {
+        Map<String, ExpectedTensors.Spec> expected = s.arch().isEncoder()
+                ? ExpectedTensors.of(s.encoderConfig()) : ExpectedTensors.of(s.decoderConfig());
+        for (Map.Entry<String, ExpectedTensors.Spec> e : expected.entrySet()) {
             t.add(new Tensor(e.getKey(), e.getValue().shape(), e.getValue().kind()));
         }
         t.sort(Comparator.comparing(Tensor::name));

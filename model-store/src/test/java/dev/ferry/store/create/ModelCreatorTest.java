@@ -41,7 +41,7 @@ class ModelCreatorTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void tinyModelMatchesGoldenFilesAndStaysUnderOneMegabyte(ModelArch arch) throws Exception {
         Path out = create(ModelPreset.TINY.spec(arch), "m");
         GoldenTinyFiles.Files golden = GoldenTinyFiles.of(arch);
@@ -56,7 +56,7 @@ class ModelCreatorTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void weightsUseHuggingFaceNamesAndLayouts(ModelArch arch) throws IOException {
         ModelSpec spec = ModelPreset.TINY.spec(arch);
         var st = new SafetensorsTestReader(create(spec, "m").resolve("model.safetensors"));
@@ -148,7 +148,7 @@ class ModelCreatorTest {
         ModelSpec small = ModelPreset.SMALL.spec(ModelArch.LLAMA);
         assertEquals(124_668_672L, ModelCreator.parameterCount(small)); // ~125M, untied
         assertEquals(TensorDtype.F32, small.dtype());
-        for (ModelArch arch : ModelArch.values()) {
+        for (ModelArch arch : ModelArch.decoders()) {
             assertFalse(ModelPreset.SMALL.spec(arch).tieWordEmbeddings(), arch + " small must be untied");
             assertTrue(ModelPreset.ONE_B.spec(arch).tieWordEmbeddings(), arch + " 1b must be tied");
         }

@@ -39,7 +39,7 @@ class TokenizerJsonTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void encodeDecodeRoundTripsInHuggingFaceTokenizers(ModelArch arch) throws IOException {
         int bos = TokenizerJson.build(arch, 512, 1000).ids().bos();
         try (HuggingFaceTokenizer tok = load(arch)) {

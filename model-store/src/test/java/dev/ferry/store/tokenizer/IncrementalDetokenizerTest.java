@@ -51,7 +51,7 @@ class IncrementalDetokenizerTest {
     @BeforeAll
     static void createTinyModels() throws IOException {
         var creator = new ModelCreator(new PrintStream(OutputStream.nullOutputStream()));
-        for (ModelArch arch : ModelArch.values()) {
+        for (ModelArch arch : ModelArch.decoders()) {
             Path m = dir.resolve(arch.cliName());
             creator.create(ModelPreset.TINY.spec(arch), m);
             MODELS.put(arch, ModelFolder.open(m));
@@ -87,7 +87,7 @@ class IncrementalDetokenizerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void deltasConcatenateToTheFullDecodeWithoutHalfCharacters(ModelArch arch) {
         ModelTokenizer tok = MODELS.get(arch).tokenizer();
         for (String text : TEXTS) {
@@ -103,7 +103,7 @@ class IncrementalDetokenizerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void characterSplitAcrossTokensIsHeldBackUntilComplete(ModelArch arch) {
         ModelTokenizer tok = MODELS.get(arch).tokenizer();
         int[] ids = tok.encode("👨‍👩‍👧‍👦", false);
@@ -115,7 +115,7 @@ class IncrementalDetokenizerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void specialTokensProduceNoText(ModelArch arch) {
         ModelFolder model = MODELS.get(arch);
         ModelTokenizer tok = model.tokenizer();
@@ -135,7 +135,7 @@ class IncrementalDetokenizerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ModelArch.class)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void randomIdsNeverThrowAndConcatenateToTheFullDecode(ModelArch arch) {
         ModelTokenizer tok = MODELS.get(arch).tokenizer();
         Random random = new Random(arch.ordinal());

@@ -34,7 +34,7 @@ final class ModelCommand implements Runnable {
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Write a Hugging Face-format model folder with deterministic random weights.")
     static final class Create implements Callable<Integer> {
-        @Option(names = "--arch", required = true, description = "llama, mistral, qwen2 or gpt2")
+        @Option(names = "--arch", required = true, description = "llama, mistral, qwen2, gpt2 (decoders), bert or xlm-roberta (sentence-embedding encoders)")
         String arch;
 
         @Option(names = "--preset", required = true, description = "tiny (tests), small (CPU benchmarks, ~125M), "

@@ -43,7 +43,7 @@ public final class Gpt2Model extends DecoderStack<Gpt2Model.Layer> {
         this.positionEmbed = positionEmbed;
         this.finalNorm = finalNorm;
         this.attention = Attention.unrotated(config, dtype);
-        this.gelu = new Gelu(dtype, manager);
+        this.gelu = Gelu.tanh(dtype, manager);
     }
 
     @Override

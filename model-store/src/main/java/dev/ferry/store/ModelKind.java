@@ -1,0 +1,7 @@
+package dev.ferry.store;
+
+/** What a model folder serves: generation (a causal decoder) or embeddings (a bidirectional encoder). */
+public enum ModelKind {
+    DECODER,
+    ENCODER
+}

@@ -1,0 +1,48 @@
+package dev.ferry.store.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.store.ModelLoadException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+/** The encoder batcher's ferry.properties keys: read into ServingConfig, errors naming the key. */
+class EncoderBatchConfigTest {
+
+    private static ServingConfig parse(String key, String value) {
+        Properties p = new Properties();
+        p.setProperty(key, value);
+        return ServingConfig.parse(p);
+    }
+
+    @Test
+    void keysOverrideTheDefaults() {
+        Properties p = new Properties();
+        p.setProperty("max-queue-delay", "2ms");
+        p.setProperty("preferred-batch-sizes", "32, 8,16");
+        p.setProperty("max-batch-tokens", "4096");
+        p.setProperty("group-by-length", "false");
+        EncoderBatchConfig c = ServingConfig.parse(p).encoderBatching();
+        assertEquals(Duration.ofMillis(2), c.maxQueueDelay());
+        assertEquals(List.of(8, 16, 32), c.preferredBatchSizes());
+        assertEquals(32, c.maxBatchSize());
+        assertEquals(4096, c.maxBatchTokens());
+        assertFalse(c.groupByLength());
+        assertEquals(EncoderBatchConfig.defaults(), ServingConfig.defaults().encoderBatching());
+        assertTrue(ServingConfig.defaults().encoderBatching().groupByLength());
+    }
+
+    @Test
+    void badValuesNameTheKey() {
+        for (String[] kv : new String[][] {{"max-queue-delay", "5"}, {"preferred-batch-sizes", "8,0"},
+                {"preferred-batch-sizes", ","}, {"max-batch-tokens", "-1"}, {"group-by-length", "yes"}}) {
+            ModelLoadException e = assertThrows(ModelLoadException.class, () -> parse(kv[0], kv[1]));
+            assertTrue(e.getMessage().startsWith("ferry.properties: key '" + kv[0] + "': "), e.getMessage());
+        }
+    }
+}

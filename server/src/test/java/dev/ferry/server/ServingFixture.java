@@ -10,6 +10,7 @@ import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.Inference;
 import dev.ferry.server.serving.ServingLimits;
 import dev.ferry.server.stream.StreamStats;
+import dev.ferry.store.create.ChatStyle;
 import dev.ferry.store.create.ModelArch;
 import dev.ferry.store.create.ModelCreator;
 import dev.ferry.store.create.ModelPreset;
@@ -47,8 +48,15 @@ public final class ServingFixture implements AutoCloseable {
      */
     public ServingFixture(Path store, ApiKeys keys, ServingLimits limits, EngineConfig engine, int contextLength)
             throws IOException {
+        this(store, keys, limits, engine, contextLength, ChatStyle.FAMILY);
+    }
+
+    /** @param chat the tiny model's chat template: REASONING for a model that thinks */
+    public ServingFixture(Path store, ApiKeys keys, ServingLimits limits, EngineConfig engine, int contextLength,
+                          ChatStyle chat) throws IOException {
         this.store = store;
-        create(tiny().withSeed(11).withMaxPosition(contextLength), store.resolve(MODEL));
+        new ModelCreator(new PrintStream(OutputStream.nullOutputStream()))
+                .create(tiny().withSeed(11).withMaxPosition(contextLength), chat, store.resolve(MODEL));
         registry = new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(), serving -> engine));
         registry.loadAll();
         ServerMetrics metrics = ServerMetrics.countingOnly();

@@ -14,10 +14,13 @@ import java.util.List;
  * @param constraint what the output must match, or null for free text. Under a constraint the
  *     model's end tokens are allowed only where the format may end, and end the output there even
  *     with {@code ignoreEos}; the output also ends as soon as the format is complete.
+ * @param thinking the model's thinking markers and this request's thinking budget, or null for a
+ *     model that does not think (or an answer that must not): its reasoning tokens are counted in
+ *     {@link Usage#reasoningTokens()}. Not with a constraint, which shapes the whole output.
  */
 public record GenerateRequest(String requestId, int[] promptIds, int maxTokens, SamplingParams sampling,
                               List<Integer> stopTokenIds, List<String> stop, boolean ignoreEos, Priority priority,
-                              long deadlineNanos, OutputConstraint constraint) {
+                              long deadlineNanos, OutputConstraint constraint, Thinking thinking) {
 
     public GenerateRequest {
         if (promptIds == null || promptIds.length == 0) {
@@ -39,6 +42,17 @@ public record GenerateRequest(String requestId, int[] promptIds, int maxTokens, 
         if (priority == null) {
             priority = Priority.INTERACTIVE;
         }
+        if (constraint != null && thinking != null) {
+            throw new IllegalArgumentException("a request under an output format does not think: give no thinking");
+        }
+    }
+
+    /** A request without thinking. */
+    public GenerateRequest(String requestId, int[] promptIds, int maxTokens, SamplingParams sampling,
+                           List<Integer> stopTokenIds, List<String> stop, boolean ignoreEos, Priority priority,
+                           long deadlineNanos, OutputConstraint constraint) {
+        this(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignoreEos, priority, deadlineNanos,
+                constraint, null);
     }
 
     /** A request with defaults: no stops, interactive, no deadline, free text. */
@@ -47,23 +61,28 @@ public record GenerateRequest(String requestId, int[] promptIds, int maxTokens, 
     }
 
     public GenerateRequest withPriority(Priority p) {
-        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignoreEos, p, deadlineNanos, constraint);
+        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignoreEos, p, deadlineNanos, constraint, thinking);
     }
 
     public GenerateRequest withDeadline(long nanos) {
-        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignoreEos, priority, nanos, constraint);
+        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignoreEos, priority, nanos, constraint, thinking);
     }
 
     public GenerateRequest withStop(List<String> strings, List<Integer> ids) {
-        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, ids, strings, ignoreEos, priority, deadlineNanos, constraint);
+        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, ids, strings, ignoreEos, priority, deadlineNanos, constraint, thinking);
     }
 
     public GenerateRequest withIgnoreEos(boolean ignore) {
-        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignore, priority, deadlineNanos, constraint);
+        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignore, priority, deadlineNanos, constraint, thinking);
     }
 
     public GenerateRequest withConstraint(OutputConstraint c) {
         return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignoreEos, priority,
-                deadlineNanos, c);
+                deadlineNanos, c, thinking);
+    }
+
+    public GenerateRequest withThinking(Thinking t) {
+        return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignoreEos, priority,
+                deadlineNanos, constraint, t);
     }
 }

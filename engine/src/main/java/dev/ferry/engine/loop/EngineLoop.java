@@ -204,7 +204,10 @@ final class EngineLoop implements Runnable {
             batch.add(seq, s.numTokens());
             if (seq.numComputed() + s.numTokens() == seq.length()) {
                 positions[sampled.size()] = seq.length();
-                if (r.format != null) {
+                long[] forced = r.thinking == null ? null : r.thinking.forcedToken();
+                if (forced != null) {
+                    masks.add(sampled.size(), forced);
+                } else if (r.format != null) {
                     long start = System.nanoTime();
                     masks.add(sampled.size(), r.format.allowedTokens());
                     r.formatNanos = System.nanoTime() - start;
@@ -266,8 +269,10 @@ final class EngineLoop implements Runnable {
         }
         r.lastTokenNanos = now;
         boolean withLogprobs = r.request.sampling().logprobs() >= 0;
+        boolean thought = r.thinking != null && r.thinking.accept(token);
         output.publish(OutputEvent.token(r, token, withLogprobs ? result.logprobs()[row] : Float.NaN,
-                withLogprobs ? result.topTokenIds()[row] : null, withLogprobs ? result.topLogprobs()[row] : null));
+                withLogprobs ? result.topTokenIds()[row] : null, withLogprobs ? result.topLogprobs()[row] : null,
+                thought));
         FinishReason reason = null;
         boolean eos = eosIds.contains(token);
         if (r.format != null && !advanceFormat(r, token)) {

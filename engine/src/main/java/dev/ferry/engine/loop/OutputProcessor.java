@@ -22,6 +22,7 @@ final class OutputProcessor {
     private final StringBuilder pending = new StringBuilder();
     private final int promptTokens;
     private int emittedTokens;
+    private int reasoningTokens;
     private boolean finished;
 
     OutputProcessor(TokenSink sink, ModelTokenizer tokenizer, List<String> stops, int promptTokens) {
@@ -31,12 +32,20 @@ final class OutputProcessor {
         this.promptTokens = promptTokens;
     }
 
-    /** Returns true when a stop string ended the request (the engine should retire it). */
-    boolean onToken(int tokenId, float logprob, int[] topIds, float[] topLogprobs, int cachedPromptTokens) {
+    /**
+     * Returns true when a stop string ended the request (the engine should retire it).
+     *
+     * @param reasoning whether the token was thought, for the usage's reasoning tokens
+     */
+    boolean onToken(int tokenId, float logprob, int[] topIds, float[] topLogprobs, boolean reasoning,
+                    int cachedPromptTokens) {
         if (finished) {
             return false;
         }
         emittedTokens++;
+        if (reasoning) {
+            reasoningTokens++;
+        }
         pending.append(detokenizer.add(tokenId));
         int stopAt = firstStop();
         if (stopAt >= 0) {
@@ -67,7 +76,7 @@ final class OutputProcessor {
         finished = true;
         String rest = pending.toString();
         pending.setLength(0);
-        sink.onFinish(new Finish(reason, new Usage(promptTokens, cachedPromptTokens, emittedTokens), rest, error));
+        sink.onFinish(new Finish(reason, new Usage(promptTokens, cachedPromptTokens, emittedTokens, reasoningTokens), rest, error));
     }
 
     /** Index in {@code pending} of the earliest stop string, or -1. */

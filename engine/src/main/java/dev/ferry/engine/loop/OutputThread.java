@@ -72,7 +72,8 @@ final class OutputThread implements Runnable {
         RequestState r = e.request();
         OutputProcessor out = r.output;
         if (e.finish() == null) {
-            if (out.onToken(e.tokenId(), e.logprob(), e.topIds(), e.topLogprobs(), r.cachedPromptTokens)) {
+            if (out.onToken(e.tokenId(), e.logprob(), e.topIds(), e.topLogprobs(), e.reasoning(),
+                    r.cachedPromptTokens)) {
                 r.stopRequested = true; // a stop string: the loop retires the sequence next iteration
                 r.done = true;
             }

@@ -20,6 +20,8 @@ final class RequestState implements RequestHandle {
     final TokenCounts history;
     /** Where the output stands in its structured-output format, or null for free text. */
     final OutputConstraint.Cursor format;
+    /** Where the output stands in its thinking, or null for a request that does not think. */
+    final ThinkingState thinking;
     private final Runnable wakeLoop;
 
     volatile boolean cancelled;
@@ -41,6 +43,7 @@ final class RequestState implements RequestHandle {
         this.submitNanos = submitNanos;
         this.wakeLoop = wakeLoop;
         format = request.constraint() == null ? null : request.constraint().start();
+        thinking = request.thinking() == null ? null : new ThinkingState(request.thinking(), request.promptIds());
         if (request.sampling().hasPenalties()) {
             history = new TokenCounts();
             history.addPrompt(request.promptIds());

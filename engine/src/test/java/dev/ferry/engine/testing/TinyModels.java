@@ -2,6 +2,7 @@ package dev.ferry.engine.testing;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.store.config.JsonFiles;
+import dev.ferry.store.create.ChatStyle;
 import dev.ferry.store.create.ModelArch;
 import dev.ferry.store.create.ModelCreator;
 import dev.ferry.store.create.ModelPreset;
@@ -33,10 +34,20 @@ public final class TinyModels {
     }
 
     public static synchronized Path create(String name, ModelSpec spec) {
+        return create(name, spec, ChatStyle.FAMILY);
+    }
+
+    /** A tiny Qwen2 with a thinking chat template and {@code <think>}, {@code </think>} as added tokens. */
+    public static synchronized Path reasoning(long seed) {
+        return create("qwen2-reasoning-" + seed, ModelPreset.fromName("tiny").spec(ModelArch.QWEN2).withSeed(seed),
+                ChatStyle.REASONING);
+    }
+
+    private static Path create(String name, ModelSpec spec, ChatStyle chat) {
         Path dir = ROOT.resolve(name);
         if (!Files.isRegularFile(dir.resolve("model.safetensors"))) {
             try {
-                new ModelCreator(new PrintStream(OutputStream.nullOutputStream())).create(spec, dir);
+                new ModelCreator(new PrintStream(OutputStream.nullOutputStream())).create(spec, chat, dir);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

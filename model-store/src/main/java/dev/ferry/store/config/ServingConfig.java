@@ -23,6 +23,11 @@ import java.util.regex.Pattern;
  * @param replicas how many instances of the model to load, each with its own engine loop
  * @param kvCacheShare the fraction of its device's KV budget each replica takes
  * @param encoderBatching an encoder's batching (its keys' defaults when unset); decoders ignore it
+ * @param toolParser the syntax the model writes tool calls in ({@code tool-parser=hermes}), over
+ *     the one its chat template shows; the server checks the name
+ * @param reasoningParser how the model marks its thinking ({@code reasoning-parser=think|none}),
+ *     over what its chat template shows; the server checks the name
+ * @param reasoningBudgets thinking tokens per {@code reasoning_effort} ({@code reasoning-budget.low=256})
  */
 public record ServingConfig(
         TensorDtype dtype,
@@ -37,13 +42,16 @@ public record ServingConfig(
         Integer maxNumBatchedTokens,
         Integer blockSize,
         SloConfig slo,
-        EncoderBatchConfig encoderBatching) {
+        EncoderBatchConfig encoderBatching,
+        String toolParser,
+        String reasoningParser,
+        ReasoningBudgets reasoningBudgets) {
 
     public static final String FILE = "ferry.properties";
     private static final Pattern DEVICE = Pattern.compile("cpu|gpu\\d+|gpu\\(\\d+\\)|cuda:\\d+");
     private static final Set<String> KEYS = new TreeSet<>(Arrays.asList("dtype", "device", "aliases", "tier",
             "max-model-len", "kv-cache-memory", "kv-cache-share", "replicas", "max-num-seqs", "max-num-batched-tokens",
-            "block-size"));
+            "block-size", "tool-parser", "reasoning-parser"));
 
     static {
         KEYS.addAll(EncoderBatchConfig.KEYS);
@@ -53,7 +61,7 @@ public record ServingConfig(
 
     public static ServingConfig defaults() {
         return new ServingConfig(null, List.of(), List.of(), null, null, null, null, null, null, null, null,
-                SloConfig.NONE, EncoderBatchConfig.defaults());
+                SloConfig.NONE, EncoderBatchConfig.defaults(), null, null, ReasoningBudgets.DEFAULTS);
     }
 
     public static ServingConfig read(Path file) {
@@ -62,9 +70,10 @@ public record ServingConfig(
 
     public static ServingConfig parse(Properties p) {
         for (String key : p.stringPropertyNames()) {
-            if (!KEYS.contains(key) && !key.startsWith(SloConfig.PREFIX)) {
+            if (!KEYS.contains(key) && !key.startsWith(SloConfig.PREFIX) && !key.startsWith(ReasoningBudgets.PREFIX)) {
                 throw error(key, "unknown key (known keys: " + String.join(", ", KEYS) + ", "
-                        + SloConfig.PREFIX + "<latency>.p<percentile>, " + SloConfig.PREFIX + "window)");
+                        + SloConfig.PREFIX + "<latency>.p<percentile>, " + SloConfig.PREFIX + "window, "
+                        + ReasoningBudgets.PREFIX + "<effort>)");
             }
         }
         if (p.getProperty("kv-cache-memory") != null && p.getProperty("kv-cache-share") != null) {
@@ -73,7 +82,16 @@ public record ServingConfig(
         }
         return new ServingConfig(dtype(p), devices(p), aliases(p), tier(p), positive(p, "max-model-len"),
                 memory(p), share(p), positive(p, "replicas"), positive(p, "max-num-seqs"),
-                positive(p, "max-num-batched-tokens"), positive(p, "block-size"), slo(p), encoderBatching(p));
+                positive(p, "max-num-batched-tokens"), positive(p, "block-size"), slo(p), encoderBatching(p),
+                name(p, "tool-parser"), name(p, "reasoning-parser"), budgets(p));
+    }
+
+    /**
+     * The error for a key whose value a reader outside this class refused (the parser names the
+     * server knows): it names the file and the key, as this class's own errors do.
+     */
+    public static ModelLoadException invalid(String key, String what) {
+        return error(key, what);
     }
 
     /**
@@ -206,14 +224,31 @@ public record ServingConfig(
         }
     }
 
+    private static String name(Properties p, String key) {
+        String v = p.getProperty(key);
+        return v == null ? null : v.trim();
+    }
+
     private static SloConfig slo(Properties p) {
-        Map<String, String> entries = new HashMap<>();
-        p.stringPropertyNames().forEach(k -> entries.put(k, p.getProperty(k)));
         try {
-            return SloConfig.parse(entries);
+            return SloConfig.parse(entries(p));
         } catch (IllegalArgumentException e) {
             throw new ModelLoadException(FILE + ": " + e.getMessage(), e);
         }
+    }
+
+    private static ReasoningBudgets budgets(Properties p) {
+        try {
+            return ReasoningBudgets.parse(entries(p));
+        } catch (IllegalArgumentException e) {
+            throw new ModelLoadException(FILE + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, String> entries(Properties p) {
+        Map<String, String> entries = new HashMap<>();
+        p.stringPropertyNames().forEach(k -> entries.put(k, p.getProperty(k)));
+        return entries;
     }
 
     private static ModelLoadException error(String key, String what) {

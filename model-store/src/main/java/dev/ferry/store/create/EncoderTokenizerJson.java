@@ -52,7 +52,7 @@ final class EncoderTokenizerJson {
         json.put("version", "1.0");
         json.put("truncation", null);
         json.put("padding", null);
-        json.put("added_tokens", TokenizerJson.addedTokens(specialIds));
+        json.put("added_tokens", TokenizerJson.addedTokens(specialIds, Map.of()));
         String cls = sp.bos();
         String sep = sp.configEos();
         if (wordPiece) {
@@ -72,7 +72,7 @@ final class EncoderTokenizerJson {
         int size = specialIds.size() + pieces.size() + words.size();
         int pad = specialIds.get(sp.tokens().get(wordPiece ? 0 : 1));
         TokenIds ids = new TokenIds(specialIds.get(cls), specialIds.get(sep), List.of(), pad);
-        return new TokenizerJson.Built(json, size, specialIds, ids);
+        return new TokenizerJson.Built(json, size, specialIds, Map.of(), ids);
     }
 
     /** Words of the training text (lower-cased for WordPiece, which lower-cases its input), with their counts. */

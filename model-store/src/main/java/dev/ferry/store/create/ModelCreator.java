@@ -34,10 +34,15 @@ public final class ModelCreator {
     }
 
     public Summary create(ModelSpec spec, Path outDir) throws IOException {
+        return create(spec, ChatStyle.FAMILY, outDir);
+    }
+
+    /** @param chat the chat template to write, and the added tokens it needs */
+    public Summary create(ModelSpec spec, ChatStyle chat, Path outDir) throws IOException {
         long t0 = System.nanoTime();
         boolean encoder = spec.arch().isEncoder();
         TokenizerJson.Built tok = encoder ? EncoderTokenizerJson.build(spec.arch(), spec.vocab())
-                : TokenizerJson.build(spec.arch(), spec.vocab(), spec.maxMerges());
+                : TokenizerJson.build(spec.arch(), spec.vocab(), spec.maxMerges(), chat.plainTokens());
         if (tok.size() > spec.vocab()) {
             throw new IllegalStateException("tokenizer uses " + tok.size() + " ids but vocab is " + spec.vocab());
         }
@@ -48,7 +53,8 @@ public final class ModelCreator {
             SentenceFiles.write(spec, outDir);
         } else {
             write(outDir.resolve("generation_config.json"), HfConfigJson.generationConfigText(tok.ids()));
-            write(outDir.resolve("tokenizer_config.json"), TokenizerConfigJson.text(spec, tok.specialIds()));
+            write(outDir.resolve("tokenizer_config.json"), TokenizerConfigJson.text(spec, chat, tok.specialIds(),
+                    tok.plainIds()));
         }
         long bytes = DummyWeights.write(spec, outDir.resolve("model.safetensors"), progress);
         return new Summary(outDir, spec, parameterCount(spec), tok.size(), bytes, (System.nanoTime() - t0) / 1_000_000);

@@ -13,8 +13,12 @@ import java.util.Map;
  * Key order follows what tokenizers serializes (the file is not key-sorted).
  */
 final class TokenizerJson {
-    /** The JSON tree, the number of ids it uses (max id + 1) and the ids of its special tokens. */
-    record Built(Map<String, Object> json, int size, Map<String, Integer> specialIds, TokenIds ids) {
+    /**
+     * The JSON tree, the number of ids it uses (max id + 1), the ids of its special tokens and of its
+     * plain added tokens (a chat style's, such as {@code <think>}).
+     */
+    record Built(Map<String, Object> json, int size, Map<String, Integer> specialIds, Map<String, Integer> plainIds,
+                 TokenIds ids) {
         String text() {
             return PythonJson.write(json, false);
         }
@@ -24,10 +28,16 @@ final class TokenizerJson {
     }
 
     static Built build(ModelArch arch, int vocabSize, int maxMerges) {
+        return build(arch, vocabSize, maxMerges, List.of());
+    }
+
+    /** @param plainTokens added tokens that are not special (kept whole by encoding, kept in the text by decoding) */
+    static Built build(ModelArch arch, int vocabSize, int maxMerges, List<String> plainTokens) {
         ModelArch.SpecialTokens sp = arch.specials();
-        int free = vocabSize - 256 - sp.tokens().size();
+        int added = sp.tokens().size() + plainTokens.size();
+        int free = vocabSize - 256 - added;
         if (free < 0) {
-            throw new IllegalArgumentException("vocab must be >= " + (256 + sp.tokens().size()) + " for "
+            throw new IllegalArgumentException("vocab must be >= " + (256 + added) + " for "
                     + arch.cliName() + ", got " + vocabSize);
         }
         List<ByteLevelBpe.Merge> merges = ByteLevelBpe.train(TrainingCorpus.TEXT, Math.min(maxMerges, free));
@@ -43,17 +53,26 @@ final class TokenizerJson {
         for (String t : sp.tokens()) {
             specialIds.put(t, vocab.containsKey(t) ? vocab.get(t) : nextId++);
         }
+        Map<String, Integer> plainIds = new LinkedHashMap<>();
+        for (String t : plainTokens) {
+            plainIds.put(t, nextId++);
+        }
         if (arch == ModelArch.GPT2) { // GPT-2 (like Mistral) keeps its special tokens in the model vocab too
             vocab.putAll(specialIds);
         }
-        int size = Math.max(vocab.values().stream().mapToInt(i -> i).max().orElse(-1),
-                specialIds.values().stream().mapToInt(i -> i).max().orElse(-1)) + 1;
+        int size = nextId;
+        for (int id : vocab.values()) {
+            size = Math.max(size, id + 1);
+        }
+        for (int id : specialIds.values()) {
+            size = Math.max(size, id + 1);
+        }
 
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("version", "1.0");
         json.put("truncation", null);
         json.put("padding", null);
-        json.put("added_tokens", addedTokens(specialIds));
+        json.put("added_tokens", addedTokens(specialIds, plainIds));
         json.put("normalizer", null);
         json.put("pre_tokenizer", byteLevel(false, true));
         json.put("post_processor", postProcessor(arch, specialIds));
@@ -63,23 +82,26 @@ final class TokenizerJson {
         List<Integer> genEos = sp.generationEos().stream().map(specialIds::get).toList();
         Integer pad = arch == ModelArch.QWEN2 ? specialIds.get("<|endoftext|>") : null;
         TokenIds ids = new TokenIds(specialIds.get(sp.bos()), specialIds.get(sp.configEos()), genEos, pad);
-        return new Built(json, size, specialIds, ids);
+        return new Built(json, size, specialIds, plainIds, ids);
     }
 
-    static List<Object> addedTokens(Map<String, Integer> specialIds) {
+    static List<Object> addedTokens(Map<String, Integer> specialIds, Map<String, Integer> plainIds) {
         List<Object> added = new ArrayList<>();
-        specialIds.forEach((content, id) -> {
-            Map<String, Object> t = new LinkedHashMap<>();
-            t.put("id", id);
-            t.put("content", content);
-            t.put("single_word", false);
-            t.put("lstrip", false);
-            t.put("rstrip", false);
-            t.put("normalized", false);
-            t.put("special", true);
-            added.add(t);
-        });
+        specialIds.forEach((content, id) -> added.add(addedToken(id, content, true)));
+        plainIds.forEach((content, id) -> added.add(addedToken(id, content, false)));
         return added;
+    }
+
+    private static Map<String, Object> addedToken(int id, String content, boolean special) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("id", id);
+        t.put("content", content);
+        t.put("single_word", false);
+        t.put("lstrip", false);
+        t.put("rstrip", false);
+        t.put("normalized", false);
+        t.put("special", special);
+        return t;
     }
 
     private static Map<String, Object> byteLevel(boolean addPrefixSpace, boolean trimOffsets) {

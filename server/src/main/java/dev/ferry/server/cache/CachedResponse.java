@@ -14,9 +14,10 @@ import java.util.List;
  * @param logprobs whether the token events carry log-probabilities (the request asked for them)
  * @param reason STOP or LENGTH: only finished answers are worth repeating
  * @param finishText text the finish carried (held back until the end)
+ * @param reasoningTokens the completion tokens spent thinking
  */
 public record CachedResponse(List<TokenEvent> tokens, boolean logprobs, FinishReason reason, String finishText,
-                             int promptTokens, int completionTokens) {
+                             int promptTokens, int completionTokens, int reasoningTokens) {
 
     public CachedResponse {
         if (reason != FinishReason.STOP && reason != FinishReason.LENGTH) {
@@ -30,7 +31,7 @@ public record CachedResponse(List<TokenEvent> tokens, boolean logprobs, FinishRe
         for (TokenEvent t : tokens) {
             sink.onToken(t);
         }
-        sink.onFinish(new Finish(reason, new Usage(promptTokens, promptTokens, completionTokens, true), finishText,
+        sink.onFinish(new Finish(reason, new Usage(promptTokens, promptTokens, completionTokens, reasoningTokens, true), finishText,
                 null));
     }
 

@@ -76,6 +76,6 @@ public final class PendingRequest implements RequestHandle {
     }
 
     private void finish(FinishReason reason, String error) {
-        sink.onFinish(new Finish(reason, new Usage(promptTokens, 0, 0), "", error));
+        sink.onFinish(new Finish(reason, new Usage(promptTokens, 0, 0, 0), "", error));
     }
 }

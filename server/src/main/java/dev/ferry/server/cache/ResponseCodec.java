@@ -16,7 +16,7 @@ import java.util.List;
  * so instances of different releases can share one Redis.
  */
 final class ResponseCodec {
-    static final byte VERSION = 1;
+    static final byte VERSION = 2;
     private static final int LOGPROBS = 1;
 
     private ResponseCodec() {
@@ -29,6 +29,7 @@ final class ResponseCodec {
         out.write(r.reason() == FinishReason.STOP ? 0 : 1);
         writeVarint(out, r.promptTokens());
         writeVarint(out, r.completionTokens());
+        writeVarint(out, r.reasoningTokens());
         writeVarint(out, r.tokens().size());
         for (TokenEvent t : r.tokens()) {
             writeVarint(out, t.tokenId());
@@ -57,6 +58,7 @@ final class ResponseCodec {
             FinishReason reason = in.get() == 0 ? FinishReason.STOP : FinishReason.LENGTH;
             int promptTokens = readVarint(in);
             int completionTokens = readVarint(in);
+            int reasoningTokens = readVarint(in);
             int n = readVarint(in);
             List<TokenEvent> tokens = new ArrayList<>(Math.min(n, in.remaining()));
             for (int k = 0; k < n; k++) {
@@ -64,7 +66,7 @@ final class ResponseCodec {
                         null, null));
             }
             CachedResponse r = new CachedResponse(tokens, logprobs, reason, readString(in), promptTokens,
-                    completionTokens);
+                    completionTokens, reasoningTokens);
             if (in.hasRemaining()) {
                 throw new IllegalArgumentException(in.remaining() + " bytes after the end");
             }

@@ -20,7 +20,7 @@ import java.util.List;
  */
 public final class ResponseKey {
     /** Bump the version when the encoding changes, so old entries in a shared Redis are never read. */
-    static final String REDIS_PREFIX = "ferry:rc:v1:";
+    static final String REDIS_PREFIX = "ferry:rc:v2:";
 
     private final byte[] digest;
     private final int hash;
@@ -69,6 +69,8 @@ public final class ResponseKey {
             out.writeBoolean(r.ignoreEos());
             // the format as the client gave it: the same text compiles to the same constraint
             writeString(out, r.constraint() == null ? "" : r.constraint().format().toString());
+            // the thinking budget decides where the engine closes the thinking (-1: the model does not think)
+            out.writeInt(r.thinking() == null ? -1 : r.thinking().budget());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -35,7 +35,7 @@ public final class ResponseRecording implements TokenSink {
     public void onFinish(Finish f) {
         if (f.reason() == FinishReason.STOP || f.reason() == FinishReason.LENGTH) {
             cache.put(key, new CachedResponse(tokens, logprobs, f.reason(), f.text(), f.usage().promptTokens(),
-                    f.usage().completionTokens()));
+                    f.usage().completionTokens(), f.usage().reasoningTokens()));
         }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.DecoderConfig;
+import dev.ferry.store.create.ChatStyle;
 import dev.ferry.store.create.ModelArch;
 import dev.ferry.store.create.ModelCreator;
 import dev.ferry.store.create.ModelPreset;
@@ -50,6 +51,10 @@ final class ModelCommand implements Runnable {
         @Option(names = "--out", required = true, description = "folder to write")
         Path out;
 
+        @Option(names = "--chat-template", defaultValue = "family", description = "family (the arch's own format) or "
+                + "reasoning (Qwen3-like ChatML that thinks in <think>...</think>, with enable_thinking and tools)")
+        String chatTemplate;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -59,7 +64,7 @@ final class ModelCommand implements Runnable {
             if (dtype != null) {
                 s = s.withDtype(TensorDtype.fromUserName(dtype));
             }
-            ModelCreator.Summary summary = new ModelCreator(System.err).create(s, out);
+            ModelCreator.Summary summary = new ModelCreator(System.err).create(s, ChatStyle.fromName(chatTemplate), out);
             spec.commandLine().getOut().println(summary);
             return 0;
         }

@@ -10,6 +10,9 @@ import dev.ferry.engine.api.FinishReason;
 import dev.ferry.engine.api.RequestHandle;
 import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.TokenSink;
+import dev.ferry.server.answer.Answer;
+import dev.ferry.server.answer.AnswerParser;
+import dev.ferry.server.answer.StreamedAnswer;
 import dev.ferry.server.api.Admitted;
 import dev.ferry.server.api.ApiException;
 import dev.ferry.server.api.InferenceRequest;
@@ -19,10 +22,7 @@ import dev.ferry.server.serving.PreparedRequest;
 import dev.ferry.server.stream.Chunk;
 import dev.ferry.server.stream.StreamPump;
 import dev.ferry.server.tools.Delta;
-import dev.ferry.server.tools.ParsedOutput;
-import dev.ferry.server.tools.StreamedAnswer;
 import dev.ferry.server.tools.ToolCall;
-import dev.ferry.server.tools.ToolCallParser;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -130,23 +130,27 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
     private static final class GenerateStream implements StreamPump.Target {
         private final ServerCallStreamObserver<GenerateResponse> call;
         private final PreparedRequest prepared;
-        /** Splits the answer into text and tool calls as it streams; null when it is text only. */
+        /** Splits the answer into thinking, text and tool calls as it streams; null when it is text only. */
         private final StreamedAnswer answer;
 
         GenerateStream(ServerCallStreamObserver<GenerateResponse> call, PreparedRequest prepared) {
             this.call = call;
             this.prepared = prepared;
-            ToolCallParser parser = prepared.toolCalls();
-            this.answer = parser == null ? null : new StreamedAnswer(parser);
+            AnswerParser parser = prepared.answer();
+            this.answer = parser == null ? null : parser.stream();
         }
 
-        /** The message's text, and its tool call pieces, for {@code text} (and the end of the stream when {@code last}). */
+        /**
+         * The message's thinking, text and tool call pieces for {@code text} (and the end of the
+         * stream when {@code last}).
+         */
         private GenerateResponse.Builder content(String text, boolean last) {
             GenerateResponse.Builder b = GenerateResponse.newBuilder().setRequestId(prepared.requestId());
             if (answer == null) {
                 return b.setText(text);
             }
             StreamedAnswer.Piece piece = answer.next(text, last);
+            b.setReasoning(piece.reasoning());
             for (Delta d : piece.calls()) {
                 b.addToolCalls(ToolCallDelta.newBuilder().setIndex(d.index()).setId(nonNull(d.id()))
                         .setName(nonNull(d.name())).setArgumentsFragment(d.argumentsFragment()));
@@ -218,12 +222,15 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
                 return;
             }
             String whole = text + f.text();
-            ToolCallParser parser = prepared.toolCalls();
-            ParsedOutput parsed = parser == null ? null : parser.parse(whole);
+            AnswerParser parser = prepared.answer();
+            Answer parsed = parser == null ? null : parser.parse(whole);
             if (parsed != null) {
                 for (ToolCall c : parsed.calls()) {
                     answer.addToolCalls(dev.ferry.api.v1.ToolCall.newBuilder().setId(c.id()).setName(c.name())
                             .setArgumentsJson(c.argumentsJson()));
+                }
+                if (parsed.reasoning() != null) {
+                    answer.setReasoning(parsed.reasoning());
                 }
             }
             call.onNext(answer.setRequestId(prepared.requestId()).setText(parsed == null ? whole : parsed.content())

@@ -1,5 +1,7 @@
 package dev.ferry.server.grpc;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.api.v1.ChatMessages;
 import dev.ferry.api.v1.GenerateRequest;
 import dev.ferry.api.v1.SamplingParams;
@@ -10,12 +12,15 @@ import dev.ferry.server.api.InferenceRequest;
 import dev.ferry.server.api.Prompt;
 import dev.ferry.server.api.SamplingOverrides;
 import dev.ferry.server.api.Transport;
+import dev.ferry.store.config.ReasoningEffort;
 import io.grpc.Deadline;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Reads a {@code ferry.v1.GenerateRequest} into the serving core's request; unknown enum values are refused. */
 final class ProtoRequests {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private ProtoRequests() {
     }
 
@@ -50,6 +55,11 @@ final class ProtoRequests {
         if (r.getPromptCase() != GenerateRequest.PromptCase.CHAT && (r.getToolsCount() > 0 || r.hasToolChoice())) {
             throw ApiException.invalid(r.getToolsCount() > 0 ? "tools" : "tool_choice", "needs a chat prompt");
         }
+        if (r.getPromptCase() != GenerateRequest.PromptCase.CHAT && (!r.getChatTemplateKwargsJson().isEmpty()
+                || r.getReasoningEffortValue() != 0 || r.hasThinkingTokenBudget())) {
+            throw ApiException.invalid(!r.getChatTemplateKwargsJson().isEmpty() ? "chat_template_kwargs_json"
+                    : r.hasThinkingTokenBudget() ? "thinking_token_budget" : "reasoning_effort", "needs a chat prompt");
+        }
         return switch (r.getPromptCase()) {
             case TEXT -> new Prompt.Text(r.getText());
             case TOKEN_IDS -> new Prompt.TokenIds(r.getTokenIds().getIdsList().stream().mapToInt(Integer::intValue).toArray());
@@ -57,9 +67,39 @@ final class ProtoRequests {
                 List<Prompt.Tool> tools = ProtoTools.tools(r.getToolsList());
                 yield new Prompt.Chat(messages(r.getChat()), !r.getChat().hasAddGenerationPrompt()
                         || r.getChat().getAddGenerationPrompt(), tools,
-                        ProtoTools.choice(r.hasToolChoice() ? r.getToolChoice() : null, tools));
+                        ProtoTools.choice(r.hasToolChoice() ? r.getToolChoice() : null, tools),
+                        templateKwargs(r.getChatTemplateKwargsJson()), effort(r),
+                        r.hasThinkingTokenBudget() ? r.getThinkingTokenBudget() : null);
             }
             case PROMPT_NOT_SET -> throw ApiException.invalid("prompt", "is required: set text, token_ids or chat");
+        };
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> templateKwargs(String json) {
+        if (json.isEmpty()) {
+            return Map.of();
+        }
+        try {
+            Object value = JSON.readValue(json, Object.class);
+            if (value instanceof Map<?, ?> map) {
+                return (Map<String, Object>) map;
+            }
+        } catch (JsonProcessingException e) {
+            throw ApiException.invalid("chat_template_kwargs_json", "is not JSON: " + e.getOriginalMessage());
+        }
+        throw ApiException.invalid("chat_template_kwargs_json", "must be a JSON object of template variables");
+    }
+
+    private static ReasoningEffort effort(GenerateRequest r) {
+        return switch (r.getReasoningEffort()) {
+            case REASONING_EFFORT_UNSPECIFIED -> null;
+            case REASONING_EFFORT_NONE -> ReasoningEffort.NONE;
+            case REASONING_EFFORT_MINIMAL -> ReasoningEffort.MINIMAL;
+            case REASONING_EFFORT_LOW -> ReasoningEffort.LOW;
+            case REASONING_EFFORT_MEDIUM -> ReasoningEffort.MEDIUM;
+            case REASONING_EFFORT_HIGH -> ReasoningEffort.HIGH;
+            case UNRECOGNIZED -> throw ApiException.invalid("reasoning_effort", "unknown value " + r.getReasoningEffortValue());
         };
     }
 

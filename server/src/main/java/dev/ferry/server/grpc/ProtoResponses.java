@@ -39,6 +39,7 @@ final class ProtoResponses {
                 .setUsage(Usage.newBuilder().setPromptTokens(f.usage().promptTokens())
                         .setCachedPromptTokens(f.usage().cachedPromptTokens())
                         .setCompletionTokens(f.usage().completionTokens())
+                        .setReasoningTokens(f.usage().reasoningTokens())
                         .setCached(f.usage().cached()));
         if (f.error() != null) {
             b.setError(f.error());

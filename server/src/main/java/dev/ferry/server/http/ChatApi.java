@@ -20,12 +20,12 @@ import java.util.function.IntFunction;
  */
 final class ChatApi implements GenerationApi {
     private static final Set<String> FIELDS = GenerationCall.fields("messages", "max_tokens", "max_completion_tokens",
-            "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls");
+            "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls", "chat_template_kwargs",
+            "reasoning_effort", "thinking_token_budget");
     private static final Map<String, Fields.NoOp> NO_OPS = GenerationCall.noOps(Map.of(
             "modalities", new Fields.NoOp(n -> n.isArray() && n.size() == 1 && "text".equals(n.get(0).asText()),
                     "[\"text\"]")));
-    /** Accepted and ignored in chat: thinking is whatever the model's template does. */
-    private static final Set<String> IGNORED = GenerationCall.ignored("reasoning_effort");
+    private static final Set<String> IGNORED = GenerationCall.ignored();
     private static final Map<String, String> REFUSED = Map.of(
             "functions", "the legacy function calling is not supported; send tools",
             "function_call", "function calling is not supported; send no function_call",
@@ -43,7 +43,9 @@ final class ChatApi implements GenerationApi {
         }
         List<Prompt.Tool> tools = ToolFields.tools(f.node("tools"));
         Prompt prompt = new Prompt.Chat(messages(f.node("messages")), true, tools,
-                ToolFields.choice(f.node("tool_choice"), f.bool("parallel_tool_calls", true), tools));
+                ToolFields.choice(f.node("tool_choice"), f.bool("parallel_tool_calls", true), tools),
+                ReasoningFields.templateKwargs(f.node("chat_template_kwargs")),
+                ReasoningFields.effort(f.string("reasoning_effort")), f.integer("thinking_token_budget"));
         return GenerationCall.read(f, prompt, maxTokens, maxTokensField, logprobs(f), requestId);
     }
 
@@ -130,10 +132,15 @@ final class ChatApi implements GenerationApi {
     }
 
     @Override
-    public void writeContent(JsonGenerator g, Part part, String text, ToolCallsJson calls) throws IOException {
+    public void writeContent(JsonGenerator g, Part part, String reasoning, String text, ToolCallsJson calls)
+            throws IOException {
         g.writeObjectFieldStart(part == Part.WHOLE ? "message" : "delta");
         if (part != Part.DELTA) {
             g.writeStringField("role", "assistant");
+        }
+        if (reasoning != null) { // both names: DeepSeek's API and vLLM's older one say reasoning_content, newer ones reasoning
+            g.writeStringField("reasoning_content", reasoning);
+            g.writeStringField("reasoning", reasoning);
         }
         boolean withCalls = calls != null && !calls.isEmpty();
         if (part == Part.WHOLE && withCalls && text.isEmpty()) {

@@ -68,7 +68,8 @@ final class CompletionsApi implements GenerationApi {
     }
 
     @Override
-    public void writeContent(JsonGenerator g, Part part, String text, ToolCallsJson calls) throws IOException {
+    public void writeContent(JsonGenerator g, Part part, String reasoning, String text, ToolCallsJson calls)
+            throws IOException {
         g.writeStringField("text", text);
     }
 

@@ -1,5 +1,6 @@
 package dev.ferry.server.http;
 
+import dev.ferry.server.answer.AnswerParser;
 import dev.ferry.server.api.Admitted;
 import dev.ferry.server.api.ApiException;
 import dev.ferry.server.api.ApiStatus;
@@ -8,7 +9,6 @@ import dev.ferry.server.api.Transport;
 import dev.ferry.server.net.ServerContext;
 import dev.ferry.server.serving.PreparedRequest;
 import dev.ferry.server.stream.StreamPump;
-import dev.ferry.server.tools.ToolCallParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.util.List;
@@ -70,11 +70,11 @@ final class Generation {
             // after the start: a routed request that fell back is decoded by its fallback's tokenizer
             IntFunction<String> tokenText = a.logprobs() ? prepared.tokenizer()::tokenText : id -> "";
             List<String> unenforced = prepared.unenforcedFormatParts();
-            ToolCallParser toolCalls = prepared.toolCalls();
+            AnswerParser answer = prepared.answer();
             // the response's head says whether the cache answers, so it waits for the lookup; nothing
             // streams before the lookup is over anyway (in-process it is, a Redis one is on its way)
             a.cache().thenAccept(cache -> channel.eventLoop().execute(() -> start(a, p, out, tokenText,
-                    new ResponseNotes(call.unknownFields(), unenforced, cache), toolCalls)));
+                    new ResponseNotes(call.unknownFields(), unenforced, cache), answer)));
         } catch (ApiException e) {
             channel.writeAndFlush(HttpResponses.error(channel.alloc(), e, requestId));
         } catch (Throwable e) { // a bug, or a broken library: the client still gets an answer
@@ -100,17 +100,17 @@ final class Generation {
     /**
      * @param tokenText token texts for logprobs, from the serving model's tokenizer
      * @param notes what the response's headers say about the request besides its answer
-     * @param toolCalls how to read tool calls out of the answer, or null for text only
+     * @param answer how to read thinking and tool calls out of the answer, or null for text only
      */
     private void start(Admitted a, StreamPump p, Output out, IntFunction<String> tokenText, ResponseNotes notes,
-                       ToolCallParser toolCalls) {
+                       AnswerParser answer) {
         admitted = a;
         pump = p;
         if (gone) { // the client left while its request was being prepared
             clientGone();
             return;
         }
-        out.open(new ResponseJson(api, a, System.currentTimeMillis() / 1000, tokenText, notes, toolCalls));
+        out.open(new ResponseJson(api, a, System.currentTimeMillis() / 1000, tokenText, notes, answer));
         p.onReady();
     }
 

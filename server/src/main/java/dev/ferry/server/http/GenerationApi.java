@@ -34,10 +34,12 @@ interface GenerationApi {
     boolean announcesRole();
 
     /**
-     * Writes the content field of choice 0 ("text", "delta" or "message"), with the tool calls in it
-     * when there are any (chat only).
+     * Writes the content field of choice 0 ("text", "delta" or "message"), with the thinking and the
+     * tool calls in it when there are any (chat only).
+     *
+     * @param reasoning the thinking text, or null for none
      */
-    void writeContent(JsonGenerator g, Part part, String text, ToolCallsJson calls) throws IOException;
+    void writeContent(JsonGenerator g, Part part, String reasoning, String text, ToolCallsJson calls) throws IOException;
 
     /**
      * Writes the value of choice 0's "logprobs" for {@code events}.

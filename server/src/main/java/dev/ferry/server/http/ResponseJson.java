@@ -3,12 +3,12 @@ package dev.ferry.server.http;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.Usage;
+import dev.ferry.server.answer.Answer;
+import dev.ferry.server.answer.AnswerParser;
+import dev.ferry.server.answer.StreamedAnswer;
 import dev.ferry.server.api.Admitted;
 import dev.ferry.server.api.CacheOutcome;
 import dev.ferry.server.http.GenerationApi.Part;
-import dev.ferry.server.tools.ParsedOutput;
-import dev.ferry.server.tools.StreamedAnswer;
-import dev.ferry.server.tools.ToolCallParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
@@ -33,8 +33,8 @@ final class ResponseJson {
     private final long created;
     private final IntFunction<String> tokenText;
     private final ResponseNotes notes;
-    /** Reads tool calls out of the text; null when the answer is text only. */
-    private final ToolCallParser toolCalls;
+    /** Reads thinking and tool calls out of the text; null when the answer is text only. */
+    private final AnswerParser answer;
     private StreamedAnswer streamed;
     private boolean calledTools;
     /** Characters of completion text written so far: where the next token's text starts. */
@@ -43,17 +43,17 @@ final class ResponseJson {
     /**
      * @param tokenText token texts for logprobs, used only when the client asked for them
      * @param notes what the response's headers say about the request besides its answer
-     * @param toolCalls how to read tool calls out of the text, or null when the answer is text only
+     * @param answer how to read thinking and tool calls out of the text, or null when the answer is text only
      */
     ResponseJson(GenerationApi api, Admitted admitted, long created, IntFunction<String> tokenText,
-                 ResponseNotes notes, ToolCallParser toolCalls) {
+                 ResponseNotes notes, AnswerParser answer) {
         this.api = api;
         this.admitted = admitted;
         this.id = api.idPrefix() + admitted.requestId();
         this.created = created;
         this.tokenText = tokenText;
         this.notes = notes;
-        this.toolCalls = toolCalls;
+        this.answer = answer;
     }
 
     String requestId() {
@@ -89,26 +89,29 @@ final class ResponseJson {
 
     /** A stream chunk with choice 0's new text; {@code finishReason} is null until the last one. */
     void chunk(ByteBuf out, Part part, String text, List<TokenEvent> events, String finishReason) {
-        if (toolCalls == null || part == Part.ROLE) {
-            writeChunk(out, part, text, text, null, events, finishReason);
+        if (answer == null || part == Part.ROLE) {
+            writeChunk(out, part, null, text, text, null, events, finishReason);
             return;
         }
         if (streamed == null) {
-            streamed = new StreamedAnswer(toolCalls);
+            streamed = answer.stream();
         }
         StreamedAnswer.Piece piece = streamed.next(text, finishReason != null);
         calledTools = streamed.calledTools();
-        writeChunk(out, part, piece.content(), text, ToolCallsJson.fragments(piece.calls()), events,
-                finishReason(finishReason));
+        writeChunk(out, part, piece.reasoning().isEmpty() ? null : piece.reasoning(), piece.content(), text,
+                ToolCallsJson.fragments(piece.calls()), events, finishReason(finishReason));
     }
 
-    /** @param generated the text generated since the last chunk (what logprobs offsets count) */
-    private void writeChunk(ByteBuf out, Part part, String content, String generated, ToolCallsJson calls,
-                            List<TokenEvent> events, String finishReason) {
+    /**
+     * @param reasoning the thinking in this chunk, or null for none
+     * @param generated the text generated since the last chunk (what logprobs offsets count)
+     */
+    private void writeChunk(ByteBuf out, Part part, String reasoning, String content, String generated,
+                            ToolCallsJson calls, List<TokenEvent> events, String finishReason) {
         Json.write(out, g -> {
             head(g, true);
             g.writeArrayFieldStart("choices");
-            choice(g, part, content, generated, calls, events, finishReason);
+            choice(g, part, reasoning, content, generated, calls, events, finishReason);
             g.writeEndArray();
             g.writeEndObject();
         });
@@ -132,14 +135,15 @@ final class ResponseJson {
 
     /** A whole, non-streamed response. */
     void whole(ByteBuf out, String text, List<TokenEvent> events, String finishReason, Usage usage) {
-        ParsedOutput parsed = toolCalls == null ? null : toolCalls.parse(text);
+        Answer parsed = answer == null ? null : answer.parse(text);
         calledTools = parsed != null && !parsed.calls().isEmpty();
         String content = parsed == null ? text : parsed.content();
+        String reasoning = parsed == null ? null : parsed.reasoning();
         ToolCallsJson calls = parsed == null ? null : ToolCallsJson.whole(parsed.calls());
         Json.write(out, g -> {
             head(g, false);
             g.writeArrayFieldStart("choices");
-            choice(g, Part.WHOLE, content, text, calls, events, finishReason(finishReason));
+            choice(g, Part.WHOLE, reasoning, content, text, calls, events, finishReason(finishReason));
             g.writeEndArray();
             usage(g, usage);
             g.writeEndObject();
@@ -155,14 +159,15 @@ final class ResponseJson {
     }
 
     /**
-     * @param content the text to show as content (the generated text less its tool calls)
+     * @param reasoning the thinking to show, or null for none
+     * @param content the text to show as content (the generated text less its thinking and tool calls)
      * @param generated the text generated, which logprobs offsets count
      */
-    private void choice(JsonGenerator g, Part part, String content, String generated, ToolCallsJson calls,
-                        List<TokenEvent> events, String finishReason) throws IOException {
+    private void choice(JsonGenerator g, Part part, String reasoning, String content, String generated,
+                        ToolCallsJson calls, List<TokenEvent> events, String finishReason) throws IOException {
         g.writeStartObject();
         g.writeNumberField("index", 0);
-        api.writeContent(g, part, content, calls);
+        api.writeContent(g, part, reasoning, content, calls);
         g.writeFieldName("logprobs");
         if (admitted.logprobs() && part != Part.ROLE) {
             api.writeLogprobs(g, events, tokenText, textOffset);
@@ -181,6 +186,9 @@ final class ResponseJson {
         g.writeNumberField("total_tokens", u.promptTokens() + u.completionTokens());
         g.writeObjectFieldStart("prompt_tokens_details");
         g.writeNumberField("cached_tokens", u.cachedPromptTokens());
+        g.writeEndObject();
+        g.writeObjectFieldStart("completion_tokens_details");
+        g.writeNumberField("reasoning_tokens", u.reasoningTokens());
         g.writeEndObject();
         if (notes.cache() != CacheOutcome.OFF) {
             g.writeBooleanField(CACHE_HIT, notes.cache() == CacheOutcome.HIT);

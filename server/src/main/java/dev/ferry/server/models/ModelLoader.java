@@ -65,7 +65,7 @@ public final class ModelLoader {
             folder = ModelFolder.open(dir);
             List<String> places = devices.reserve(name, folder.serving());
             EngineConfig config = engineConfig.apply(folder.serving());
-            ChatTemplate template = ChatTemplate.of(folder.tokenizerConfig());
+            ChatTemplate template = ChatTemplate.of(folder.tokenizerConfig(), folder.serving(), folder.tokenizer());
             for (int i = 0; i < places.size(); i++) {
                 LoadOptions options = loadOptions.withDevice(places.get(i))
                         .withKvCacheCeiling(devices.ceiling(name, i));

@@ -2,12 +2,15 @@ package dev.ferry.server.serving;
 
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.TokenSink;
+import dev.ferry.server.answer.AnswerParser;
+import dev.ferry.server.answer.ReasoningParser;
 import dev.ferry.server.api.Admitted;
 import dev.ferry.server.api.InferenceRequest;
 import dev.ferry.server.api.Prompt;
 import dev.ferry.server.api.RequestOutcome;
 import dev.ferry.server.api.ToolChoice;
 import dev.ferry.server.api.Transport;
+import dev.ferry.server.models.ChatTemplate;
 import dev.ferry.server.models.ServedModel;
 import dev.ferry.server.routing.RouteAttempts;
 import dev.ferry.server.tools.ToolCallParser;
@@ -104,15 +107,17 @@ public final class PreparedRequest {
     }
 
     /**
-     * How to read tool calls out of the answer: the serving model's call syntax when the request
-     * gave tools and lets the model call them; null when the answer is text only.
+     * How to read the answer: its thinking when the serving model thinks here (a chat answer not
+     * under an output format), its tool calls when the request gave tools and lets the model call
+     * them; null when the answer is text only.
      */
-    public ToolCallParser toolCalls() {
-        if (asked.prompt() instanceof Prompt.Chat chat && !chat.tools().isEmpty()
-                && chat.toolChoice().mode() != ToolChoice.Mode.NONE) {
-            return model.instance().chatTemplate().toolCallSyntax();
-        }
-        return null;
+    public AnswerParser answer() {
+        GenerateRequest r = request;
+        ChatTemplate template = model.instance().chatTemplate();
+        ToolCallParser calls = asked.prompt() instanceof Prompt.Chat chat && !chat.tools().isEmpty()
+                && chat.toolChoice().mode() != ToolChoice.Mode.NONE ? template.toolCallSyntax() : null;
+        return r.thinking() == null ? AnswerParser.of(ReasoningParser.NONE, false, calls)
+                : AnswerParser.of(template.reasoningParser(), r.thinking().startsInside(r.promptIds()), calls);
     }
 
     /** The parts of the request's output format that are not enforced (a non-strict schema's keywords). */

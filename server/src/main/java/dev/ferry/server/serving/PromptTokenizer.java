@@ -65,7 +65,8 @@ final class PromptTokenizer {
         }
         Prompt.Chat c = (Prompt.Chat) prompt;
         checkMessages(c.messages());
-        ChatTemplate.Rendered r = model.chatTemplate().render(c.messages(), c.addGenerationPrompt(), c.tools());
+        ChatTemplate.Rendered r = model.chatTemplate().render(c.messages(), c.addGenerationPrompt(), c.tools(),
+                c.templateVariables());
         checkChars(r.text().length(), "messages");
         return r;
     }

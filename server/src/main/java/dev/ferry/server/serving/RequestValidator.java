@@ -3,8 +3,10 @@ package dev.ferry.server.serving;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.InvalidRequestException;
 import dev.ferry.engine.api.ModelLimits;
+import dev.ferry.engine.api.OutputConstraint;
 import dev.ferry.engine.api.OutputFormat;
 import dev.ferry.engine.api.SamplingParams;
+import dev.ferry.engine.api.Thinking;
 import dev.ferry.server.api.ApiException;
 import dev.ferry.server.api.InferenceRequest;
 import dev.ferry.server.api.Prompt;
@@ -38,9 +40,31 @@ final class RequestValidator {
         int maxTokens = maxTokens(asked.maxTokens(), prompt.length, model.loaded().maxModelLen());
         SamplingParams sampling = sampling(asked.sampling(), model.folder().generation());
         checkStops(asked, model.loaded().limits());
+        OutputConstraint constraint = formats.constraint(outputFormat(asked, model), model.loaded());
         return new GenerateRequest(requestId, prompt, maxTokens, sampling, asked.stopTokenIds(), asked.stop(),
-                asked.ignoreEos(), asked.priority(), asked.deadlineNanos(),
-                formats.constraint(outputFormat(asked, model), model.loaded()));
+                asked.ignoreEos(), asked.priority(), asked.deadlineNanos(), constraint,
+                constraint == null ? thinking(asked.prompt(), model) : null);
+    }
+
+    /**
+     * The model's thinking markers and the request's budget: its {@code thinking_token_budget}, else
+     * 0 when it switched thinking off (so a template that ignores the switch still answers at once),
+     * else its effort's budget from the model's ferry.properties, else none. Null for a model that
+     * does not think and for prompts that are not chat (the completions endpoint returns text as is);
+     * an answer under an output format does not think either (the format shapes all of it).
+     */
+    private static Thinking thinking(Prompt prompt, ServedModel.Instance model) {
+        if (!(prompt instanceof Prompt.Chat chat)) {
+            return null;
+        }
+        int budget = chat.thinkingBudget() != null ? chat.thinkingBudget()
+                : chat.thinkingOff() ? 0
+                : chat.reasoningEffort() != null ? model.folder().serving().reasoningBudgets().tokens(chat.reasoningEffort())
+                : Thinking.UNBOUNDED;
+        if (budget < 0) {
+            throw ApiException.invalid("thinking_token_budget", "must be >= 0, got " + budget);
+        }
+        return model.chatTemplate().thinking(budget);
     }
 
     /** The format the client asked for, or the model's call syntax when its tool choice requires calls. */

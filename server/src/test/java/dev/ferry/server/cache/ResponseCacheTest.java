@@ -28,7 +28,7 @@ class ResponseCacheTest {
     static void answer(TokenSink sink, FinishReason reason) {
         sink.onToken(new TokenEvent(5, "he", Float.NaN, null, null));
         sink.onToken(new TokenEvent(6, "llo", Float.NaN, null, null));
-        sink.onFinish(new Finish(reason, new Usage(1, 0, 2), "!", reason == FinishReason.ERROR ? "boom" : null));
+        sink.onFinish(new Finish(reason, new Usage(1, 0, 2, 0), "!", reason == FinishReason.ERROR ? "boom" : null));
     }
 
     /** Tells {@code recording} each event beside {@code client}, as a request's tracking sink does. */
@@ -62,7 +62,7 @@ class ResponseCacheTest {
             TokenStream.Result r = again.await();
             assertEquals("hello!", r.text());
             assertEquals(FinishReason.LENGTH, r.finish().reason());
-            assertEquals(new Usage(1, 1, 2, true), r.finish().usage());
+            assertEquals(new Usage(1, 1, 2, 0, true), r.finish().usage());
             assertEquals(new ResponseCache.Stats(1, 0, 1, 1, 0, false, cache.stats().l1Bytes()), cache.stats());
         }
     }

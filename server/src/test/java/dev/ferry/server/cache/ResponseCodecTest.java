@@ -23,7 +23,7 @@ class ResponseCodecTest {
                     ? new TokenEvent(i * 1000, text, -0.25f * i, new int[] {i, 70000}, new float[] {-0.1f, -3.5f})
                     : new TokenEvent(i * 1000, text, Float.NaN, null, null));
         }
-        return new CachedResponse(tokens, logprobs, FinishReason.LENGTH, "tail", 12, n);
+        return new CachedResponse(tokens, logprobs, FinishReason.LENGTH, "tail", 12, n, n / 2);
     }
 
     static void assertSame(CachedResponse expected, CachedResponse actual) {
@@ -50,7 +50,7 @@ class ResponseCodecTest {
             CachedResponse r = answer(64, logprobs);
             assertSame(r, ResponseCodec.decode(ResponseCodec.encode(r)));
         }
-        CachedResponse empty = new CachedResponse(List.of(), false, FinishReason.STOP, "", 3, 0);
+        CachedResponse empty = new CachedResponse(List.of(), false, FinishReason.STOP, "", 3, 0, 0);
         assertSame(empty, ResponseCodec.decode(ResponseCodec.encode(empty)));
     }
 

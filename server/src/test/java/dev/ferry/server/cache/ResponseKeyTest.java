@@ -86,6 +86,6 @@ class ResponseKeyTest {
     @Test
     void redisKeyIsVersionedAndHex() {
         String k = key(BASE).redisKey();
-        assertTrue(k.matches("ferry:rc:v1:[0-9a-f]{64}"), k);
+        assertTrue(k.matches("ferry:rc:v2:[0-9a-f]{64}"), k);
     }
 }

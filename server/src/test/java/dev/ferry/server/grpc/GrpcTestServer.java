@@ -27,7 +27,18 @@ final class GrpcTestServer implements AutoCloseable {
 
     GrpcTestServer(Path store, ApiKeys keys, ServingLimits limits, EngineConfig engine, int streamBufferBytes,
                    ResponseCacheConfig responseCache) throws IOException {
-        fixture = new ServingFixture(store, keys, limits, engine);
+        this(new ServingFixture(store, keys, limits, engine), keys, limits, streamBufferBytes, responseCache);
+    }
+
+    /** A server over {@code fixture}, with default limits and no response cache. */
+    GrpcTestServer(ServingFixture fixture) throws IOException {
+        this(fixture, ApiKeys.none(), ServingLimits.DEFAULTS, FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES,
+                ResponseCacheConfig.DISABLED);
+    }
+
+    private GrpcTestServer(ServingFixture fixture, ApiKeys keys, ServingLimits limits, int streamBufferBytes,
+                           ResponseCacheConfig responseCache) throws IOException {
+        this.fixture = fixture;
         server = FerryServer.start(fixture.registry,
                 new FerryServer.Options("127.0.0.1", 0, 0, keys, limits, streamBufferBytes, responseCache));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();

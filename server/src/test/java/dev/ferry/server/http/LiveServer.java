@@ -17,6 +17,7 @@ import dev.ferry.server.models.ServedModel;
 import dev.ferry.server.net.NettyTransport;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ServingLimits;
+import dev.ferry.store.create.ChatStyle;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -44,6 +45,7 @@ final class LiveServer implements BeforeAllCallback, AfterAllCallback {
     private final ServingLimits limits;
     private final EngineConfig engineConfig;
     private final int contextLength;
+    private final ChatStyle chat;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private Path store;
     private NettyTransport transport;
@@ -60,16 +62,22 @@ final class LiveServer implements BeforeAllCallback, AfterAllCallback {
 
     /** @param contextLength the tiny model's context length (256 unless a test needs long outputs) */
     LiveServer(ApiKeys keys, ServingLimits limits, EngineConfig engineConfig, int contextLength) {
+        this(keys, limits, engineConfig, contextLength, ChatStyle.FAMILY);
+    }
+
+    /** @param chat the tiny model's chat template: REASONING for a model that thinks */
+    LiveServer(ApiKeys keys, ServingLimits limits, EngineConfig engineConfig, int contextLength, ChatStyle chat) {
         this.keys = keys;
         this.limits = limits;
         this.engineConfig = engineConfig;
         this.contextLength = contextLength;
+        this.chat = chat;
     }
 
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         store = Files.createTempDirectory("ferry-http-test");
-        fixture = new ServingFixture(store, keys, limits, engineConfig, contextLength);
+        fixture = new ServingFixture(store, keys, limits, engineConfig, contextLength, chat);
         transport = new NettyTransport(2);
         server = HttpApiServer.start(fixture.context, transport, "127.0.0.1", 0);
     }

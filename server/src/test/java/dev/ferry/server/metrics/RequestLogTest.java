@@ -92,7 +92,7 @@ class RequestLogTest {
     @Test
     void aRoutedRequestNamesItsRoute() throws Exception {
         JsonNode line = JSON.readTree(new RequestLog().line(new RequestOutcome.Finished("r-1", "default", "small", "auto",
-                Transport.GRPC, new Finish(FinishReason.LENGTH, new Usage(4, 0, 2), "", null), 1000, 2000)));
+                Transport.GRPC, new Finish(FinishReason.LENGTH, new Usage(4, 0, 2, 0), "", null), 1000, 2000)));
         assertEquals("small", line.get("model").asText());
         assertEquals("auto", line.get("route").asText());
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.engine.Engine;
 import dev.ferry.engine.api.EngineConfig;
+import dev.ferry.engine.api.EngineSpec;
 import dev.ferry.engine.api.FinishReason;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.LoadOptions;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -106,6 +108,21 @@ class ChoicesTest {
             }
             assertArrayEquals(r.get(0).tokenIds(), engine.submit(sampled(8)).await().tokenIds(),
                     "choice 0 samples as the request alone would");
+        }
+    }
+
+    @Test
+    void aChoiceThatFailsEndsTheOthers() throws Exception {
+        EngineSpec spec = new EngineSpec("failing", folder.tokenizer(), 40, BLOCK, 256, 512, Set.of(510));
+        StepExecutor lostDevice = (batch, params, positions, histories, masks) -> {
+            throw new IllegalStateException("device lost");
+        };
+        try (Engine engine = Engine.start(lostDevice, spec, EngineConfig.DEFAULTS)) {
+            List<TokenStream.Result> r = await(submit(engine, sampled(8), 3));
+            assertEquals(List.of(FinishReason.ERROR, FinishReason.CANCELLED, FinishReason.CANCELLED),
+                    r.stream().map(x -> x.finish().reason()).toList(), "the first fails prefilling; the held ones end too");
+            assertTrue(r.get(0).finish().error().contains("device lost"), r.get(0).finish().error());
+            awaitNoBlocksUsed(engine);
         }
     }
 

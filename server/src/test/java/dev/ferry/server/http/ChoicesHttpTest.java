@@ -69,10 +69,14 @@ class ChoicesHttpTest {
                 "and each repeats under the request's seed");
 
         JsonNode completions = json(live.post("/v1/completions",
-                "{\"prompt\": \"Once\", \"max_tokens\": 4, \"n\": 2, \"ignore_eos\": true}"));
-        assertEquals(List.of(0, 1), IntStream.range(0, 2)
-                .mapToObj(i -> completions.at("/choices/" + i + "/index").asInt()).toList());
+                "{\"prompt\": \"Once\", \"max_tokens\": 4, \"n\": 2, \"ignore_eos\": true, \"logprobs\": 1}"));
         assertEquals(8, completions.at("/usage/completion_tokens").asInt());
+        for (int i = 0; i < 2; i++) {
+            JsonNode c = completions.get("choices").get(i);
+            assertEquals(i, c.get("index").asInt());
+            assertEquals(4, c.at("/logprobs/tokens").size(), "each choice has its own logprobs");
+            assertEquals(0, c.at("/logprobs/text_offset/0").asInt(), "counted in its own text");
+        }
     }
 
     @Test

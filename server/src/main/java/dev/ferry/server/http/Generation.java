@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One generation request on one connection. The body is read, prepared (validated, tokenized) and
  * started on the prep pool, off the event loop; from then on everything happens on the connection's
- * event loop: the pump drains tokens into the {@link Output} while the socket is writable, and a client
- * that leaves first gets its request cancelled in the engine.
+ * event loop: a pump per choice drains its tokens into the {@link Output} while the socket is
+ * writable, and a client that leaves first gets its request (every choice) cancelled in the engine.
  */
 final class Generation {
     private static final Logger LOG = LoggerFactory.getLogger(Generation.class);

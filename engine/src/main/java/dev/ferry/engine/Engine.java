@@ -13,6 +13,7 @@ import dev.ferry.engine.loop.StepExecutor;
 import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.runner.ModelRunner;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -51,7 +52,19 @@ public final class Engine implements AutoCloseable {
      * request the model cannot run, and with {@link EngineOverloadedException} when the queue is full.
      */
     public RequestHandle submit(GenerateRequest request, TokenSink sink) {
-        return runtime.submit(request, sink);
+        return runtime.submit(request, List.of(sink));
+    }
+
+    /**
+     * Queues a request for several samples of its prompt (OpenAI's {@code n}), one per sink: choice
+     * {@code i} samples with {@code request.sampling().forChoice(i)}, and its sink receives its
+     * tokens and one finish. The prompt is computed once: the other choices wait until the first
+     * one's full prompt blocks are in the prefix cache (when prefix caching is on) and share them.
+     * A choice that ends other than by STOP or LENGTH cancels the others; the handle cancels all.
+     * Fails as {@link #submit(GenerateRequest, TokenSink)} does, for all choices at once.
+     */
+    public RequestHandle submit(GenerateRequest request, List<? extends TokenSink> choices) {
+        return runtime.submit(request, choices);
     }
 
     /** Submits and returns a blocking stream of the request's events. */

@@ -76,6 +76,11 @@ public record GenerateRequest(String requestId, int[] promptIds, int maxTokens, 
         return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignore, priority, deadlineNanos, constraint, thinking);
     }
 
+    public GenerateRequest withSampling(SamplingParams s) {
+        return new GenerateRequest(requestId, promptIds, maxTokens, s, stopTokenIds, stop, ignoreEos, priority,
+                deadlineNanos, constraint);
+    }
+
     public GenerateRequest withConstraint(OutputConstraint c) {
         return new GenerateRequest(requestId, promptIds, maxTokens, sampling, stopTokenIds, stop, ignoreEos, priority,
                 deadlineNanos, c, thinking);

@@ -118,6 +118,15 @@ public record SamplingParams(
     }
 
     /**
+     * The sampling of choice {@code index} of a request that asks for several (OpenAI's {@code n}):
+     * choice 0 samples as the request alone would; every other one draws from its own seed, mixed
+     * from the request's and its index, so the choices differ and each repeats under the same seed.
+     */
+    public SamplingParams forChoice(int index) {
+        return index == 0 ? this : withSeed(mix(seed + index * 0x9E3779B97F4A7C15L));
+    }
+
+    /**
      * The uniform number in [0, 1) that picks the token at {@code position}: a hash of (seed,
      * position), so a sequence preempted and recomputed draws the same numbers again.
      */

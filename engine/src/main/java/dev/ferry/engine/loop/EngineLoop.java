@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 final class EngineLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineLoop.class);
 
-    private final MpscArrayQueue<RequestState> incoming;
+    private final MpscArrayQueue<RequestGroup> incoming;
     private final Map<Sequence, RequestState> requests = new IdentityHashMap<>();
     private final StepExecutor executor;
     private final Scheduler scheduler;
@@ -51,7 +51,7 @@ final class EngineLoop implements Runnable {
     private volatile long drainDeadline;
     private volatile String failure;
 
-    EngineLoop(MpscArrayQueue<RequestState> incoming, StepExecutor executor, Scheduler scheduler,
+    EngineLoop(MpscArrayQueue<RequestGroup> incoming, StepExecutor executor, Scheduler scheduler,
                OutputThread output, EngineMetrics metrics, Set<Integer> eosIds, int maxModelLen) {
         this.incoming = incoming;
         this.executor = executor;
@@ -116,10 +116,14 @@ final class EngineLoop implements Runnable {
     }
 
     private void takeIncoming() {
-        RequestState r;
-        while ((r = incoming.poll()) != null) {
-            scheduler.add(r.sequence);
-            requests.put(r.sequence, r);
+        RequestGroup g;
+        while ((g = incoming.poll()) != null) {
+            List<Sequence> choices = new ArrayList<>(g.choices().size());
+            for (RequestState r : g.choices()) {
+                choices.add(r.sequence);
+                requests.put(r.sequence, r);
+            }
+            scheduler.add(choices);
         }
     }
 
@@ -307,6 +311,9 @@ final class EngineLoop implements Runnable {
         metrics.rates().completed();
         metrics.record(Dist.E2E_US, (System.nanoTime() - r.submitNanos) / 1000);
         output.publish(OutputEvent.finish(r, reason, error));
+        if (reason != FinishReason.STOP && reason != FinishReason.LENGTH) {
+            r.group.cancel(); // the request failed as a whole: its other choices end too
+        }
     }
 
     /** Nothing fits although the pool is as free as it gets: the head request can never run. */
@@ -324,9 +331,11 @@ final class EngineLoop implements Runnable {
             output.publish(OutputEvent.finish(r, FinishReason.ERROR, message));
         }
         requests.clear();
-        RequestState r;
-        while ((r = incoming.poll()) != null) {
-            output.publish(OutputEvent.finish(r, FinishReason.ERROR, message));
+        RequestGroup g;
+        while ((g = incoming.poll()) != null) {
+            for (RequestState r : g.choices()) {
+                output.publish(OutputEvent.finish(r, FinishReason.ERROR, message));
+            }
         }
     }
 

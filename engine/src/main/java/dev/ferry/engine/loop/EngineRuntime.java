@@ -14,6 +14,7 @@ import dev.ferry.engine.sched.KvManager;
 import dev.ferry.engine.sched.Scheduler;
 import dev.ferry.engine.sched.Sequence;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jctools.queues.MpscArrayQueue;
@@ -26,7 +27,7 @@ import org.jctools.queues.MpscArrayQueue;
 public final class EngineRuntime {
     private final EngineSpec spec;
     private final ModelLimits limits;
-    private final MpscArrayQueue<RequestState> incoming;
+    private final MpscArrayQueue<RequestGroup> incoming;
     private final EngineLoop loop;
     private final OutputThread output;
     private final Thread loopThread;
@@ -61,16 +62,23 @@ public final class EngineRuntime {
         return rt;
     }
 
-    public RequestHandle submit(GenerateRequest request, TokenSink sink) {
+    /**
+     * Queues {@code request} with one choice per sink (see {@link dev.ferry.engine.Engine#submit(GenerateRequest,
+     * List)}); the handle cancels them all.
+     */
+    public RequestHandle submit(GenerateRequest request, List<? extends TokenSink> choices) {
+        if (choices.isEmpty()) {
+            throw new IllegalArgumentException("a request needs at least one choice");
+        }
         submitting.incrementAndGet();
         try {
-            return offer(request, sink);
+            return offer(request, choices);
         } finally {
             submitting.decrementAndGet();
         }
     }
 
-    private RequestHandle offer(GenerateRequest request, TokenSink sink) {
+    private RequestHandle offer(GenerateRequest request, List<? extends TokenSink> choices) {
         if (!accepting) {
             throw new IllegalStateException("engine " + spec.name() + " is shutting down");
         }
@@ -78,16 +86,22 @@ public final class EngineRuntime {
             throw new IllegalStateException("engine " + spec.name() + " stopped after an internal error: " + loop.failure());
         }
         validate(request);
-        long arrival = arrivals.incrementAndGet();
-        Sequence seq = new Sequence(arrival, request.priority(), arrival, request.promptIds());
-        OutputProcessor out = new OutputProcessor(sink, spec.tokenizer(), request.stop(), request.promptIds().length);
-        RequestState r = new RequestState(request, seq, out, System.nanoTime(), loop::wake);
-        if (!incoming.offer(r)) {
+        long now = System.nanoTime();
+        RequestGroup group = new RequestGroup(choices.size());
+        for (int i = 0; i < choices.size(); i++) {
+            long arrival = arrivals.incrementAndGet();
+            Sequence seq = new Sequence(arrival, request.priority(), arrival, request.promptIds());
+            OutputProcessor out = new OutputProcessor(choices.get(i), spec.tokenizer(), request.stop(),
+                    request.promptIds().length);
+            GenerateRequest choice = request.withSampling(request.sampling().forChoice(i));
+            group.add(new RequestState(choice, group, seq, out, now, loop::wake));
+        }
+        if (!incoming.offer(group)) {
             throw new EngineOverloadedException("engine " + spec.name() + ": request queue is full ("
                     + incoming.capacity() + " waiting)");
         }
         loop.wake();
-        return r;
+        return group;
     }
 
     /**

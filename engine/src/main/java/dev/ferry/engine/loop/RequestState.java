@@ -7,12 +7,14 @@ import dev.ferry.engine.sample.TokenCounts;
 import dev.ferry.engine.sched.Sequence;
 
 /**
- * One submitted request inside the engine. The caller thread only sets flags; on the engine loop's
- * thread the scheduler owns the sequence and the loop the timing fields; the output thread owns the
- * {@link OutputProcessor}.
+ * One choice of a submitted request inside the engine (a request has one unless it asks for
+ * several). The caller thread only sets flags; on the engine loop's thread the scheduler owns the
+ * sequence and the loop the timing fields; the output thread owns the {@link OutputProcessor}.
  */
 final class RequestState implements RequestHandle {
     final GenerateRequest request;
+    /** The request's choices, this one among them. */
+    final RequestGroup group;
     final Sequence sequence;
     final OutputProcessor output;
     final long submitNanos;
@@ -36,8 +38,11 @@ final class RequestState implements RequestHandle {
     /** Time spent on this step's mask, added to by the advance past its token. */
     long formatNanos;
 
-    RequestState(GenerateRequest request, Sequence sequence, OutputProcessor output, long submitNanos, Runnable wakeLoop) {
+    /** @param request the choice's own request: its sampling is the choice's */
+    RequestState(GenerateRequest request, RequestGroup group, Sequence sequence, OutputProcessor output,
+                 long submitNanos, Runnable wakeLoop) {
         this.request = request;
+        this.group = group;
         this.sequence = sequence;
         this.output = output;
         this.submitNanos = submitNanos;

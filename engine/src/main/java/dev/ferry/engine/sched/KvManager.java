@@ -66,6 +66,15 @@ public final class KvManager {
         return shared.length * blockSize();
     }
 
+    /**
+     * Prompt tokens of {@code seq} that another sequence of the same prompt can take from the cache
+     * once {@code seq} computed them: its full blocks short of the last prompt token, which
+     * {@link #takeCachedPrefix} always leaves to compute.
+     */
+    int shareablePromptTokens(Sequence seq) {
+        return (seq.promptLength() - 1) / blockSize() * blockSize();
+    }
+
     /** After a step computed more of {@code seq}: registers its newly full blocks in the prefix cache. */
     public void commitFullBlocks(Sequence seq) {
         seq.setKeyedBlocks(blocks.commitFullBlocks(seq.blockTable(), seq.tokenArray(), seq.numComputed(),

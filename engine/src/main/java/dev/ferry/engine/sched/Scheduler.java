@@ -4,7 +4,9 @@ import dev.ferry.engine.kv.BlockManager.BlockKey;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 
@@ -24,6 +26,12 @@ import java.util.Set;
  * first so only the uncached rest is computed. A waiting sequence whose first block matches one
  * still being prefilled waits a step, to share it instead of recomputing it.
  *
+ * <p>The choices of one request (several samples of one prompt, as vLLM's parallel sampling) are
+ * added together: the first is queued like any sequence, the others are held back until its
+ * prompt's full blocks are computed and cached, then queue and take them from the prefix cache,
+ * computing only the prompt's last, partial block. The prompt is prefilled once however long it
+ * is, where the first-block rule alone would let a chunked prompt's later chunks be computed twice.
+ *
  * <p>When a running sequence needs a block and none is left, the lowest-priority, latest-arrived
  * running sequence is preempted: its blocks are released (full ones stay in the prefix cache) and
  * it waits again, to be recomputed from its tokens, generated ones included.
@@ -40,6 +48,8 @@ public final class Scheduler {
     private final List<Sequence> running = new ArrayList<>();
     /** Sequences holding no blocks (new or preempted), in {@link #WAITING_ORDER}. */
     private final PriorityQueue<Sequence> waiting = new PriorityQueue<>(WAITING_ORDER);
+    /** Choices held back until the first choice of their request (the key) has its prompt blocks cached. */
+    private final Map<Sequence, List<Sequence>> held = new IdentityHashMap<>();
 
     public Scheduler(int maxNumSeqs, int maxNumBatchedTokens, KvManager kv) {
         this.maxNumSeqs = maxNumSeqs;
@@ -61,6 +71,21 @@ public final class Scheduler {
     /** Queues a new sequence; it holds no blocks until it is admitted. */
     public void add(Sequence seq) {
         waiting.add(seq);
+    }
+
+    /**
+     * Queues the choices of one request, sequences of one prompt: the first now, the others once
+     * the first's full prompt blocks are cached (at once when there are none to share).
+     */
+    public void add(List<Sequence> choices) {
+        Sequence first = choices.get(0);
+        add(first);
+        List<Sequence> others = choices.subList(1, choices.size());
+        if (!others.isEmpty() && kv.prefixCaching() && kv.shareablePromptTokens(first) > 0) {
+            held.put(first, new ArrayList<>(others));
+        } else {
+            waiting.addAll(others);
+        }
     }
 
     /** Decides the next step, reserving the slots its tokens need; preempted sequences wait again. */
@@ -95,19 +120,41 @@ public final class Scheduler {
         for (Scheduled s : plan.scheduled()) {
             s.sequence().markComputed(s.numTokens());
             kv.commitFullBlocks(s.sequence());
+            if (!held.isEmpty() && s.sequence().numComputed() >= kv.shareablePromptTokens(s.sequence())) {
+                release(s.sequence());
+            }
+        }
+    }
+
+    /** The choices held back for {@code first}, if any, queue now. */
+    private void release(Sequence first) {
+        List<Sequence> others = held.remove(first);
+        if (others != null) {
+            waiting.addAll(others);
         }
     }
 
     /** Retires {@code seq} (finished, cancelled, failed) from whichever queue holds it, and frees its blocks. */
     public void finish(Sequence seq) {
-        if (!running.remove(seq) && !waiting.remove(seq)) {
+        release(seq); // a first choice leaving before its prompt is cached: the others compute it themselves
+        if (!running.remove(seq) && !waiting.remove(seq) && !unhold(seq)) {
             throw new IllegalArgumentException("sequence " + seq.id() + " is not scheduled here");
         }
         kv.free(seq);
     }
 
+    /** Takes {@code seq} out of the held choices; false if it is not among them. */
+    private boolean unhold(Sequence seq) {
+        for (List<Sequence> others : held.values()) {
+            if (others.remove(seq)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public boolean hasUnfinished() {
-        return !running.isEmpty() || !waiting.isEmpty();
+        return !running.isEmpty() || !waiting.isEmpty() || !held.isEmpty();
     }
 
     public int numRunning() {
@@ -124,13 +171,22 @@ public final class Scheduler {
         return waiting.contains(seq);
     }
 
+    /** Whether {@code seq} is a choice held back until its request's first choice has its prompt cached; for tests. */
+    boolean isHeld(Sequence seq) {
+        return held.values().stream().anyMatch(others -> others.contains(seq));
+    }
+
     /** Tokens per KV block: how the planned sequences' block tables map positions to slots. */
     public int blockSize() {
         return kv.blockSize();
     }
 
     public Stats stats() {
-        return new Stats(running.size(), waiting.size(), kv.numUsedBlocks(), kv.numBlocks(), kv.prefixQueriedTokens(),
+        int numHeld = 0;
+        for (List<Sequence> others : held.values()) {
+            numHeld += others.size();
+        }
+        return new Stats(running.size(), waiting.size() + numHeld, kv.numUsedBlocks(), kv.numBlocks(), kv.prefixQueriedTokens(),
                 kv.prefixHitTokens());
     }
 

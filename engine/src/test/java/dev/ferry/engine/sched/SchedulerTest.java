@@ -1,5 +1,6 @@
 package dev.ferry.engine.sched;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.engine.api.Priority;
 import dev.ferry.engine.kv.BlockManager;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SchedulerTest {
@@ -74,6 +78,68 @@ class SchedulerTest {
         Scheduled admitted = next.scheduled().stream().filter(x -> x.sequence() == second).findFirst().orElseThrow();
         assertEquals(8, second.numComputed(), "both prefix blocks came from the cache");
         assertEquals(1, admitted.numTokens());
+    }
+
+    /** {@code n} sequences of one prompt, as the engine makes for a request's choices. */
+    private static List<Sequence> choices(int n, int[] prompt) {
+        List<Sequence> out = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            out.add(new Sequence(i, Priority.INTERACTIVE, i, prompt));
+        }
+        return out;
+    }
+
+    @Test
+    void choicesOfOnePromptPrefillItOnceAndShareItsFullBlocks() {
+        BlockManager bm = new BlockManager(64, 4, true);
+        int[] prompt = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}; // two full blocks and two tokens
+        List<Sequence> c = choices(4, prompt);
+        Scheduler s = scheduler(8, 7, bm); // 7 tokens a step: the prompt takes two chunks
+        s.add(c);
+        Scheduler.Plan p = s.schedule();
+        assertEquals(List.of(c.get(0)), p.scheduled().stream().map(Scheduled::sequence).toList());
+        assertTrue(s.isHeld(c.get(1)) && s.isHeld(c.get(3)));
+        assertEquals(3, s.stats().waiting(), "held choices count as waiting");
+        complete(s, p);
+        p = s.schedule();
+        assertEquals(1, p.scheduled().size(), "the first chunk filled one block of two: the others still wait");
+        complete(s, p); // the prompt is computed, its two full blocks cached
+        p = s.schedule();
+        assertEquals(4, p.scheduled().size());
+        for (Sequence other : c.subList(1, 4)) {
+            assertEquals(8, other.numComputed(), "both full blocks from the cache");
+            assertArrayEquals(Arrays.copyOf(c.get(0).blockTable(), 2), Arrays.copyOf(other.blockTable(), 2));
+        }
+        assertEquals(3 + 3, bm.checkConsistency(), "the first's 3 blocks, then one own tail block per other choice");
+        assertEquals(3 * 8, s.stats().prefixHitTokens());
+        c.forEach(s::finish);
+        assertEquals(0, bm.checkConsistency());
+        assertTrue(!s.hasUnfinished());
+    }
+
+    @Test
+    void choicesLeftHeldWhenTheFirstEndsQueueOrRetireCleanly() {
+        BlockManager bm = new BlockManager(64, 4, true);
+        List<Sequence> c = choices(3, new int[] {1, 2, 3, 4, 5, 6});
+        Scheduler s = scheduler(8, 64, bm);
+        s.add(c);
+        s.schedule(); // the first takes its blocks
+        s.finish(c.get(2)); // a held choice retires (its request was cancelled)
+        s.finish(c.get(0)); // the first leaves before its prompt is cached: the second computes it itself
+        assertTrue(s.isWaiting(c.get(1)));
+        Scheduler.Plan p = s.schedule();
+        assertEquals(6, p.scheduled().get(0).numTokens());
+        s.finish(c.get(1));
+        assertEquals(0, bm.checkConsistency());
+        assertTrue(!s.hasUnfinished());
+    }
+
+    @Test
+    void withoutPrefixCachingChoicesQueueTogether() {
+        List<Sequence> c = choices(3, new int[] {1, 2, 3, 4, 5, 6});
+        Scheduler s = scheduler(8, 64, new BlockManager(64, 4, false));
+        s.add(c);
+        assertEquals(3, s.schedule().scheduled().size());
     }
 
     private static int[] concat(int[] a, int b) {

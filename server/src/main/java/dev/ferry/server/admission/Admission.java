@@ -30,17 +30,19 @@ public final class Admission {
     public final class Ticket {
         private final int promptTokens;
         private final Priority priority;
+        private final int sequences;
         private final AtomicBoolean open = new AtomicBoolean(true);
 
-        private Ticket(int promptTokens, Priority priority) {
+        private Ticket(int promptTokens, Priority priority, int sequences) {
             this.promptTokens = promptTokens;
             this.priority = priority;
+            this.sequences = sequences;
         }
 
         /** The request no longer waits (first token, finish, or refusal further on). Idempotent. */
         public void started() {
             if (open.get() && open.compareAndSet(true, false)) { // a plain read once started: called per token
-                waiting.decrementAndGet();
+                waiting.addAndGet(-sequences);
                 waitingTokens.addAndGet(-promptTokens);
                 if (priority == Priority.INTERACTIVE) {
                     waitingInteractiveTokens.addAndGet(-promptTokens);
@@ -49,13 +51,20 @@ public final class Admission {
         }
     }
 
+    /** Admits or refuses a request of one sequence; see {@link #admit(int, Priority, long, int)}. */
+    public Ticket admit(int promptTokens, Priority priority, long deadlineNanos) {
+        return admit(promptTokens, priority, deadlineNanos, 1);
+    }
+
     /**
      * Admits or refuses.
      *
      * @param deadlineNanos {@link System#nanoTime()} by which the request must finish; 0 for none
+     * @param sequences the request's choices: each waits for a sequence slot like a request of its
+     *     own, while their shared prompt is prefilled once and counts once
      * @throws AdmissionRejected with the reason and a retry hint
      */
-    public Ticket admit(int promptTokens, Priority priority, long deadlineNanos) {
+    public Ticket admit(int promptTokens, Priority priority, long deadlineNanos, int sequences) {
         boolean batch = priority == Priority.BATCH;
         int maxWaiting = batch ? limits.maxWaitingBatch() : limits.maxWaitingInteractive();
         long maxTokens = batch ? limits.maxWaitingPromptTokens() / 2 : limits.maxWaitingPromptTokens();
@@ -77,21 +86,21 @@ public final class Admission {
                     + " ms exceeds the server's bound of " + millis(limits.maxFirstTokenNanos()) + " ms",
                     millis(estimate - limits.maxFirstTokenNanos()));
         }
-        if (waiting.incrementAndGet() > maxWaiting) {
-            waiting.decrementAndGet();
+        if (waiting.addAndGet(sequences) > maxWaiting) {
+            waiting.addAndGet(-sequences);
             throw new AdmissionRejected(RejectReason.QUEUE_FULL, maxWaiting + " " + (batch ? "" : "interactive ")
                     + "requests are already waiting", retryHintMillis());
         }
-        if (waitingTokens.addAndGet(promptTokens) > maxTokens && waiting.get() > 1) {
+        if (waitingTokens.addAndGet(promptTokens) > maxTokens && waiting.get() > sequences) {
             waitingTokens.addAndGet(-promptTokens);
-            waiting.decrementAndGet();
+            waiting.addAndGet(-sequences);
             throw new AdmissionRejected(RejectReason.WAITING_TOKENS, "more than " + maxTokens
                     + " prompt tokens are already waiting", retryHintMillis());
         }
         if (!batch) {
             waitingInteractiveTokens.addAndGet(promptTokens);
         }
-        return new Ticket(promptTokens, priority);
+        return new Ticket(promptTokens, priority, sequences);
     }
 
     /**

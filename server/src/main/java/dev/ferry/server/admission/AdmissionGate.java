@@ -18,18 +18,22 @@ public final class AdmissionGate {
         this.quotas = quotas;
     }
 
-    /** Charges the tenant and admits the request to {@code admission}'s waiting requests, or refuses it. */
-    public Pass admit(Admission admission, GenerateRequest request, String tenant) {
+    /**
+     * Charges the tenant and admits the request to {@code admission}'s waiting requests, or refuses it.
+     *
+     * @param choices samples of the prompt the request asks for: each may generate max_tokens
+     */
+    public Pass admit(Admission admission, GenerateRequest request, int choices, String tenant) {
         String who = RequestOutcome.tenant(tenant);
-        long cost = (long) request.promptIds().length + request.maxTokens();
+        long cost = (long) request.promptIds().length + (long) choices * request.maxTokens();
         try {
             quotas.acquire(who, cost);
         } catch (AdmissionRejected e) {
             throw refusal(e);
         }
         try {
-            return new Pass(admission.admit(request.promptIds().length, request.priority(), request.deadlineNanos()),
-                    who, cost);
+            return new Pass(admission.admit(request.promptIds().length, request.priority(), request.deadlineNanos(),
+                    choices), who, cost);
         } catch (AdmissionRejected e) {
             quotas.refund(who, cost); // refused (perhaps to fall back elsewhere): the tenant pays only for what runs
             throw refusal(e);

@@ -17,17 +17,30 @@ import java.util.List;
  * @param allowFallback whether a route may serve it from another candidate when the chosen one
  *     cannot take it; null for the route's default
  * @param format what the output must match (structured output); null for free text
+ * @param choices how many samples of the prompt to answer with (OpenAI's {@code n}); null for one
  */
 public record InferenceRequest(String model, Prompt prompt, Integer maxTokens, SamplingOverrides sampling,
                                List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, Priority priority,
                                String tenant, String requestId, long deadlineNanos, Transport transport,
-                               Boolean allowFallback, OutputFormat format) {
+                               Boolean allowFallback, OutputFormat format, Integer choices) {
+
+    /** The most choices a request may ask for: each is a sequence in the engine, generating max_tokens. */
+    public static final int MAX_CHOICES = 16;
 
     public InferenceRequest {
         sampling = sampling == null ? SamplingOverrides.NONE : sampling;
         stop = stop == null ? List.of() : List.copyOf(stop);
         stopTokenIds = stopTokenIds == null ? List.of() : List.copyOf(stopTokenIds);
         priority = priority == null ? Priority.INTERACTIVE : priority;
+    }
+
+    /** One choice. */
+    public InferenceRequest(String model, Prompt prompt, Integer maxTokens, SamplingOverrides sampling,
+                            List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, Priority priority,
+                            String tenant, String requestId, long deadlineNanos, Transport transport,
+                            Boolean allowFallback, OutputFormat format) {
+        this(model, prompt, maxTokens, sampling, stop, stopTokenIds, ignoreEos, priority, tenant, requestId,
+                deadlineNanos, transport, allowFallback, format, null);
     }
 
     /** Leaving fallback to the route's default. */
@@ -59,7 +72,7 @@ public record InferenceRequest(String model, Prompt prompt, Integer maxTokens, S
     public InferenceRequest withTenant(String boundToKey, String fromHeader) {
         String t = !blank(boundToKey) ? boundToKey : !blank(tenant) ? tenant : fromHeader;
         return new InferenceRequest(model, prompt, maxTokens, sampling, stop, stopTokenIds, ignoreEos, priority, t,
-                requestId, deadlineNanos, transport, allowFallback, format);
+                requestId, deadlineNanos, transport, allowFallback, format, choices);
     }
 
     private static boolean blank(String s) {

@@ -11,6 +11,7 @@ import dev.ferry.server.serving.PreparedRequest;
 import dev.ferry.server.stream.StreamPump;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
 import org.slf4j.Logger;
@@ -19,8 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One generation request on one connection. The body is read, prepared (validated, tokenized) and
  * started on the prep pool, off the event loop; from then on everything happens on the connection's
- * event loop: the pump drains tokens into the {@link Output} while the socket is writable, and a client
- * that leaves first gets its request cancelled in the engine.
+ * event loop: a pump per choice drains its tokens into the {@link Output} while the socket is
+ * writable, and a client that leaves first gets its request (every choice) cancelled in the engine.
  */
 final class Generation {
     private static final Logger LOG = LoggerFactory.getLogger(Generation.class);
@@ -32,7 +33,8 @@ final class Generation {
     private final String keyTenant;
     private final String headerTenant;
     // Event loop only, set once the engine took the request.
-    private StreamPump pump;
+    /** One per choice. */
+    private List<StreamPump> pumps;
     private Admitted admitted;
     private boolean gone;
 
@@ -64,8 +66,13 @@ final class Generation {
                 body.release();
             }
             PreparedRequest prepared = prepare(call);
-            Output out = call.stream() ? new SseStream(channel, call.includeUsage()) : new Collected(channel);
-            StreamPump p = new StreamPump(channel.eventLoop(), out, prepared.logprobs(), server.streams());
+            int choices = prepared.choices();
+            Output out = call.stream() ? new SseStream(channel, call.includeUsage(), choices)
+                    : new Collected(channel, choices);
+            List<StreamPump> p = new ArrayList<>(choices);
+            for (int i = 0; i < choices; i++) {
+                p.add(new StreamPump(channel.eventLoop(), out.choice(i), prepared.logprobs(), server.streams()));
+            }
             Admitted a = prepared.start(p);
             // after the start: a routed request that fell back is decoded by its fallback's tokenizer
             IntFunction<String> tokenText = a.logprobs() ? prepared.tokenizer()::tokenText : id -> "";
@@ -74,7 +81,7 @@ final class Generation {
             // the response's head says whether the cache answers, so it waits for the lookup; nothing
             // streams before the lookup is over anyway (in-process it is, a Redis one is on its way)
             a.cache().thenAccept(cache -> channel.eventLoop().execute(() -> start(a, p, out, tokenText,
-                    new ResponseNotes(call.unknownFields(), unenforced, cache), answer)));
+                    new ResponseNotes(call.unknownFields(), unenforced, cache), answer, choices)));
         } catch (ApiException e) {
             channel.writeAndFlush(HttpResponses.error(channel.alloc(), e, requestId));
         } catch (Throwable e) { // a bug, or a broken library: the client still gets an answer
@@ -101,32 +108,33 @@ final class Generation {
      * @param tokenText token texts for logprobs, from the serving model's tokenizer
      * @param notes what the response's headers say about the request besides its answer
      * @param answer how to read thinking and tool calls out of the answer, or null for text only
+     * @param choices how many choices the answer has
      */
-    private void start(Admitted a, StreamPump p, Output out, IntFunction<String> tokenText, ResponseNotes notes,
-                       AnswerParser answer) {
+    private void start(Admitted a, List<StreamPump> p, Output out, IntFunction<String> tokenText, ResponseNotes notes,
+                       AnswerParser answer, int choices) {
         admitted = a;
-        pump = p;
+        pumps = p;
         if (gone) { // the client left while its request was being prepared
             clientGone();
             return;
         }
-        out.open(new ResponseJson(api, a, System.currentTimeMillis() / 1000, tokenText, notes, answer));
-        p.onReady();
+        out.open(new ResponseJson(api, a, System.currentTimeMillis() / 1000, tokenText, notes, answer, choices));
+        p.forEach(StreamPump::onReady);
     }
 
-    /** The connection closed: drop what is pending and free the request's place in the engine. */
+    /** The connection closed: drop what is pending and free the request's place in the engine (every choice's). */
     void clientGone() {
         gone = true;
         if (admitted != null) {
-            pump.abandon();
+            pumps.forEach(StreamPump::abandon);
             admitted.handle().cancel();
         }
     }
 
     /** The socket drained below its low-water mark. */
     void writable() {
-        if (pump != null) {
-            pump.onReady();
+        if (pumps != null) {
+            pumps.forEach(StreamPump::onReady);
         }
     }
 }

@@ -8,7 +8,7 @@ import java.util.function.IntFunction;
 
 /**
  * What differs between /v1/completions and /v1/chat/completions: the request's fields, and how a
- * response spells its one choice. Everything else (submission, streaming, usage, errors) is shared.
+ * response spells a choice. Everything else (submission, streaming, usage, errors) is shared.
  */
 interface GenerationApi {
     /** Which piece of a choice is being written. */
@@ -34,7 +34,7 @@ interface GenerationApi {
     boolean announcesRole();
 
     /**
-     * Writes the content field of choice 0 ("text", "delta" or "message"), with the thinking and the
+     * Writes the content field of a choice ("text", "delta" or "message"), with the thinking and the
      * tool calls in it when there are any (chat only).
      *
      * @param reasoning the thinking text, or null for none
@@ -42,7 +42,7 @@ interface GenerationApi {
     void writeContent(JsonGenerator g, Part part, String reasoning, String text, ToolCallsJson calls) throws IOException;
 
     /**
-     * Writes the value of choice 0's "logprobs" for {@code events}.
+     * Writes the value of a choice's "logprobs" for {@code events}.
      *
      * @param tokenText a token id's text
      * @param textOffset characters of the completion before the first event's text

@@ -29,11 +29,10 @@ record GenerationCall(InferenceRequest request, boolean stream, boolean includeU
     /** The fields both endpoints share, with vLLM's sampling extensions. */
     private static final Set<String> COMMON = Set.of("model", "temperature", "top_p", "top_k", "min_p", "seed", "stop",
             "stop_token_ids", "ignore_eos", "repetition_penalty", "presence_penalty", "frequency_penalty", "priority",
-            "user", "stream", "stream_options", "allow_fallback");
+            "user", "stream", "stream_options", "allow_fallback", "n");
 
     /** Fields OpenAI clients commonly send at values that ask for nothing. */
     private static final Map<String, Fields.NoOp> COMMON_NO_OPS = Map.of(
-            "n", new Fields.NoOp(n -> n.isIntegralNumber() && n.intValue() == 1, "n = 1"),
             "logit_bias", new Fields.NoOp(n -> n.isObject() && n.isEmpty(), "an empty logit_bias"));
 
     /**
@@ -80,7 +79,8 @@ record GenerationCall(InferenceRequest request, boolean stream, boolean includeU
         boolean stream = f.bool("stream", false);
         InferenceRequest request = new InferenceRequest(f.string("model"), prompt, maxTokens, sampling,
                 f.strings("stop"), f.integers("stop_token_ids"), f.bool("ignore_eos", false), priority(f),
-                f.string("user"), requestId, 0, Transport.HTTP, f.bool("allow_fallback"), FormatFields.read(f));
+                f.string("user"), requestId, 0, Transport.HTTP, f.bool("allow_fallback"), FormatFields.read(f),
+                f.integer("n"));
         return new GenerationCall(request, stream, includeUsage(f, stream), maxTokensField, f.unknownFields());
     }
 

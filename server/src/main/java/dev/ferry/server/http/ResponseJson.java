@@ -12,6 +12,7 @@ import dev.ferry.server.http.GenerationApi.Part;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
 
@@ -35,18 +36,27 @@ final class ResponseJson {
     private final ResponseNotes notes;
     /** Reads thinking and tool calls out of the text; null when the answer is text only. */
     private final AnswerParser answer;
-    private StreamedAnswer streamed;
-    private boolean calledTools;
-    /** Characters of completion text written so far: where the next token's text starts. */
-    private int textOffset;
+    private final List<ChoiceState> choices;
+
+    /** One choice's whole answer: its text, its tokens' events when logprobs were asked, how it ended. */
+    record ChoiceText(String text, List<TokenEvent> events, String finishReason) {}
+
+    /** What a choice's next chunk depends on: its tool calls so far, and where its text stands. */
+    private static final class ChoiceState {
+        StreamedAnswer streamed;
+        boolean calledTools;
+        /** Characters of completion text written so far: where the next token's text starts. */
+        int textOffset;
+    }
 
     /**
      * @param tokenText token texts for logprobs, used only when the client asked for them
      * @param notes what the response's headers say about the request besides its answer
      * @param answer how to read thinking and tool calls out of the text, or null when the answer is text only
+     * @param choices how many choices the answer has
      */
     ResponseJson(GenerationApi api, Admitted admitted, long created, IntFunction<String> tokenText,
-                 ResponseNotes notes, AnswerParser answer) {
+                 ResponseNotes notes, AnswerParser answer, int choices) {
         this.api = api;
         this.admitted = admitted;
         this.id = api.idPrefix() + admitted.requestId();
@@ -54,6 +64,10 @@ final class ResponseJson {
         this.tokenText = tokenText;
         this.notes = notes;
         this.answer = answer;
+        this.choices = new ArrayList<>(choices);
+        for (int i = 0; i < choices; i++) {
+            this.choices.add(new ChoiceState());
+        }
     }
 
     String requestId() {
@@ -87,39 +101,40 @@ final class ResponseJson {
         return api.announcesRole();
     }
 
-    /** A stream chunk with choice 0's new text; {@code finishReason} is null until the last one. */
-    void chunk(ByteBuf out, Part part, String text, List<TokenEvent> events, String finishReason) {
+    /** A stream chunk with choice {@code index}'s new text; {@code finishReason} is null until its last one. */
+    void chunk(ByteBuf out, int index, Part part, String text, List<TokenEvent> events, String finishReason) {
+        ChoiceState c = choices.get(index);
         if (answer == null || part == Part.ROLE) {
-            writeChunk(out, part, null, text, text, null, events, finishReason);
+            writeChunk(out, index, part, null, text, text, null, events, finishReason);
             return;
         }
-        if (streamed == null) {
-            streamed = answer.stream();
+        if (c.streamed == null) {
+            c.streamed = answer.stream();
         }
-        StreamedAnswer.Piece piece = streamed.next(text, finishReason != null);
-        calledTools = streamed.calledTools();
-        writeChunk(out, part, piece.reasoning().isEmpty() ? null : piece.reasoning(), piece.content(), text,
-                ToolCallsJson.fragments(piece.calls()), events, finishReason(finishReason));
+        StreamedAnswer.Piece piece = c.streamed.next(text, finishReason != null);
+        c.calledTools = c.streamed.calledTools();
+        writeChunk(out, index, part, piece.reasoning().isEmpty() ? null : piece.reasoning(), piece.content(), text,
+                ToolCallsJson.fragments(piece.calls()), events, finishReason(c, finishReason));
     }
 
     /**
      * @param reasoning the thinking in this chunk, or null for none
      * @param generated the text generated since the last chunk (what logprobs offsets count)
      */
-    private void writeChunk(ByteBuf out, Part part, String reasoning, String content, String generated,
+    private void writeChunk(ByteBuf out, int index, Part part, String reasoning, String content, String generated,
                             ToolCallsJson calls, List<TokenEvent> events, String finishReason) {
         Json.write(out, g -> {
             head(g, true);
             g.writeArrayFieldStart("choices");
-            choice(g, part, reasoning, content, generated, calls, events, finishReason);
+            choice(g, index, part, reasoning, content, generated, calls, events, finishReason);
             g.writeEndArray();
             g.writeEndObject();
         });
     }
 
     /** OpenAI's reason for an answer that called tools: "tool_calls" where it would say "stop". */
-    private String finishReason(String reason) {
-        return calledTools && "stop".equals(reason) ? "tool_calls" : reason;
+    private static String finishReason(ChoiceState c, String reason) {
+        return c.calledTools && "stop".equals(reason) ? "tool_calls" : reason;
     }
 
     /** The chunk that carries the usage, with no choices (OpenAI's {@code include_usage}). */
@@ -133,21 +148,29 @@ final class ResponseJson {
         });
     }
 
-    /** A whole, non-streamed response. */
-    void whole(ByteBuf out, String text, List<TokenEvent> events, String finishReason, Usage usage) {
-        Answer parsed = answer == null ? null : answer.parse(text);
-        calledTools = parsed != null && !parsed.calls().isEmpty();
-        String content = parsed == null ? text : parsed.content();
-        String reasoning = parsed == null ? null : parsed.reasoning();
-        ToolCallsJson calls = parsed == null ? null : ToolCallsJson.whole(parsed.calls());
+    /** A whole, non-streamed response with every choice's answer, in choice order. */
+    void whole(ByteBuf out, List<ChoiceText> answers, Usage usage) {
         Json.write(out, g -> {
             head(g, false);
             g.writeArrayFieldStart("choices");
-            choice(g, Part.WHOLE, reasoning, content, text, calls, events, finishReason(finishReason));
+            for (int i = 0; i < answers.size(); i++) {
+                wholeChoice(g, i, answers.get(i));
+            }
             g.writeEndArray();
             usage(g, usage);
             g.writeEndObject();
         });
+    }
+
+    private void wholeChoice(JsonGenerator g, int index, ChoiceText a) throws IOException {
+        ChoiceState c = choices.get(index);
+        Answer parsed = answer == null ? null : answer.parse(a.text());
+        c.calledTools = parsed != null && !parsed.calls().isEmpty();
+        String content = parsed == null ? a.text() : parsed.content();
+        String reasoning = parsed == null ? null : parsed.reasoning();
+        ToolCallsJson calls = parsed == null ? null : ToolCallsJson.whole(parsed.calls());
+        choice(g, index, Part.WHOLE, reasoning, content, a.text(), calls, a.events(),
+                finishReason(c, a.finishReason()));
     }
 
     private void head(JsonGenerator g, boolean chunk) throws IOException {
@@ -163,20 +186,21 @@ final class ResponseJson {
      * @param content the text to show as content (the generated text less its thinking and tool calls)
      * @param generated the text generated, which logprobs offsets count
      */
-    private void choice(JsonGenerator g, Part part, String reasoning, String content, String generated,
+    private void choice(JsonGenerator g, int index, Part part, String reasoning, String content, String generated,
                         ToolCallsJson calls, List<TokenEvent> events, String finishReason) throws IOException {
+        ChoiceState c = choices.get(index);
         g.writeStartObject();
-        g.writeNumberField("index", 0);
+        g.writeNumberField("index", index);
         api.writeContent(g, part, reasoning, content, calls);
         g.writeFieldName("logprobs");
         if (admitted.logprobs() && part != Part.ROLE) {
-            api.writeLogprobs(g, events, tokenText, textOffset);
+            api.writeLogprobs(g, events, tokenText, c.textOffset);
         } else {
             g.writeNull();
         }
         g.writeStringField("finish_reason", finishReason);
         g.writeEndObject();
-        textOffset += generated.length();
+        c.textOffset += generated.length();
     }
 
     private void usage(JsonGenerator g, Usage u) throws IOException {

@@ -2,6 +2,7 @@ package dev.ferry.server.http;
 
 import dev.ferry.engine.api.Finish;
 import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.ChoiceFinishes;
 import dev.ferry.server.http.GenerationApi.Part;
 import dev.ferry.server.stream.Chunk;
 import io.netty.buffer.ByteBuf;
@@ -21,8 +22,9 @@ import java.util.function.Consumer;
 
 /**
  * A generation streamed as Server-Sent Events in a chunked response: one {@code data: {chunk}}
- * event per message the pump hands over, a last chunk with the finish reason, the usage chunk when
- * asked, then {@code data: [DONE]}. A generation that fails after the headers went out ends with a
+ * event per message a choice's pump hands over, each choice's last chunk with its finish reason,
+ * then, once every choice finished, the usage chunk when asked and {@code data: [DONE]}. A
+ * generation that fails after the headers went out (any of its choices) ends with a
  * {@code data: {"error": ...}} event instead, as OpenAI's streams do.
  */
 final class SseStream implements Output {
@@ -32,11 +34,15 @@ final class SseStream implements Output {
 
     private final Channel channel;
     private final boolean includeUsage;
+    private final int choices;
+    private final ChoiceFinishes finishes;
     private ResponseJson json;
 
-    SseStream(Channel channel, boolean includeUsage) {
+    SseStream(Channel channel, boolean includeUsage, int choices) {
         this.channel = channel;
         this.includeUsage = includeUsage;
+        this.choices = choices;
+        this.finishes = new ChoiceFinishes(choices);
     }
 
     @Override
@@ -49,8 +55,12 @@ final class SseStream implements Output {
         HttpUtil.setTransferEncodingChunked(head, true);
         channel.write(head);
         if (json.announcesRole()) {
-            channel.write(new DefaultHttpContent(event(channel.alloc().buffer(),
-                    b -> json.chunk(b, Part.ROLE, "", List.of(), null))));
+            ByteBuf roles = channel.alloc().buffer();
+            for (int i = 0; i < choices; i++) {
+                int index = i;
+                event(roles, b -> json.chunk(b, index, Part.ROLE, "", List.of(), null));
+            }
+            channel.write(new DefaultHttpContent(roles));
         }
         channel.flush();
     }
@@ -62,22 +72,35 @@ final class SseStream implements Output {
     }
 
     @Override
-    public void send(Chunk chunk) {
+    public void send(int index, Chunk chunk) {
         if (chunk.text().isEmpty() && chunk.withLogprobs().isEmpty()) {
             return; // tokens whose text is held back (a partial character, a possible stop string) say nothing yet
         }
         channel.writeAndFlush(new DefaultHttpContent(event(channel.alloc().buffer(),
-                b -> json.chunk(b, Part.DELTA, chunk.text(), chunk.withLogprobs(), null))));
+                b -> json.chunk(b, index, Part.DELTA, chunk.text(), chunk.withLogprobs(), null))));
     }
 
     @Override
-    public void finish(Finish finish) {
+    public void finish(int index, Finish finish) {
+        boolean last = finishes.add(index, finish);
         ByteBuf buf = channel.alloc().buffer();
-        ApiException failure = Output.failure(finish);
+        if (Output.failure(finish) == null) {
+            event(buf, b -> json.chunk(b, index, Part.DELTA, finish.text(), List.of(), finish.reason().wireName()));
+        }
+        if (!last) {
+            if (buf.isReadable()) {
+                channel.writeAndFlush(new DefaultHttpContent(buf));
+            } else {
+                buf.release(); // a failed choice says nothing until the request's error at the end
+            }
+            return;
+        }
+        // every choice finished: the usage and [DONE], or the error that ended the request
+        Finish all = finishes.combined();
+        ApiException failure = Output.failure(all);
         if (failure == null) {
-            event(buf, b -> json.chunk(b, Part.DELTA, finish.text(), List.of(), finish.reason().wireName()));
             if (includeUsage) {
-                event(buf, b -> json.usageChunk(b, finish.usage()));
+                event(buf, b -> json.usageChunk(b, all.usage()));
             }
         } else {
             event(buf, b -> Json.write(b, g -> HttpResponses.writeError(g, failure.status(), failure.getMessage(),

@@ -163,9 +163,11 @@ public final class Inference {
         int[] prompt = tokens.apply(m);
         prompts.checkLength(request.prompt(), prompt, model);
         GenerateRequest g = validator.engineRequest(request, id, prompt, m);
-        // a seed the server made up would never repeat, so only greedy and client-seeded requests are cacheable
-        boolean cacheable = g.sampling().isGreedy() || request.sampling().seed() != null;
-        return new PreparedRequest(model, g, cacheable, request, startNanos, why, starter);
+        int choices = RequestValidator.choices(request);
+        // a seed the server made up would never repeat, so only greedy and client-seeded requests are
+        // cacheable; the cache keeps one answer per request, so only those of one choice
+        boolean cacheable = choices == 1 && (g.sampling().isGreedy() || request.sampling().seed() != null);
+        return new PreparedRequest(model, g, cacheable, request, choices, startNanos, why, starter);
     }
 
     /** UNAVAILABLE unless {@code model} is ready to serve, with a retry hint while it loads. */

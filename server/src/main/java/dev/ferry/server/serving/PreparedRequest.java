@@ -29,6 +29,7 @@ public final class PreparedRequest {
     private volatile GenerateRequest request;
     private volatile boolean cacheable;
     private final InferenceRequest asked;
+    private final int choices;
     private final long startNanos;
     private final String why;
     private final RequestStarter starter;
@@ -36,15 +37,17 @@ public final class PreparedRequest {
 
     /**
      * @param cacheable whether the answer depends on the request alone (greedy, or seeded by the client)
+     * @param choices how many samples of the prompt to answer with (OpenAI's n), checked
      * @param startNanos when validation began: the start of the request's latencies
      * @param why how the request came to this model, when no route brought it
      */
     PreparedRequest(ServedModel model, GenerateRequest request, boolean cacheable, InferenceRequest asked,
-                    long startNanos, String why, RequestStarter starter) {
+                    int choices, long startNanos, String why, RequestStarter starter) {
         this.model = model;
         this.request = request;
         this.cacheable = cacheable;
         this.asked = asked;
+        this.choices = choices;
         this.startNanos = startNanos;
         this.why = why;
         this.starter = starter;
@@ -62,7 +65,22 @@ public final class PreparedRequest {
      * next candidate first, if it allows fallback.
      */
     public Admitted start(TokenSink sink) {
-        return starter.start(this, sink);
+        return starter.start(this, List.of(sink));
+    }
+
+    /**
+     * Starts a request for several choices (OpenAI's n), one sink per choice, in choice order:
+     * each receives its choice's tokens and one finish; the handle cancels them all. It counts as
+     * that many sequences in admission control and in the tenant's quota, and is never answered from
+     * the response cache. Otherwise as {@link #start(TokenSink)}.
+     */
+    public Admitted start(List<? extends TokenSink> sinks) {
+        return starter.start(this, sinks);
+    }
+
+    /** How many choices the answer has. */
+    public int choices() {
+        return choices;
     }
 
     public String model() {

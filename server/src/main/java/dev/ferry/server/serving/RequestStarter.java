@@ -14,6 +14,7 @@ import dev.ferry.server.cache.CachedInference;
 import dev.ferry.server.cache.ResponseRecording;
 import dev.ferry.server.models.ServedModel;
 import dev.ferry.server.routing.RouteAttempts;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -35,9 +36,13 @@ final class RequestStarter {
         this.listener = listener;
     }
 
-    /** See {@link PreparedRequest#start}. */
-    Admitted start(PreparedRequest prepared, TokenSink sink) {
-        TrackingSink tracking = new TrackingSink(sink, listener, prepared);
+    /** See {@link PreparedRequest#start(List)}. */
+    Admitted start(PreparedRequest prepared, List<? extends TokenSink> choices) {
+        if (choices.size() != prepared.choices()) {
+            throw new IllegalArgumentException("the request asks for " + prepared.choices() + " choices, not "
+                    + choices.size());
+        }
+        TrackingSink tracking = new TrackingSink(choices, listener, prepared);
         RouteAttempts<PreparedRequest> route = prepared.routeAttempts();
         while (true) {
             ApiException refusal;
@@ -69,8 +74,9 @@ final class RequestStarter {
         ServedModel.Instance replica = prepared.servedModel().leastLoaded();
         GenerateRequest request = prepared.engineRequest();
         String tenant = prepared.tenant();
-        if (cached != null && prepared.cacheable()) {
-            return cached.start(replica, request, tracking, recording -> run(replica, request, tenant, tracking, recording));
+        if (cached != null && prepared.cacheable()) { // one choice: a cacheable request has no more
+            return cached.start(replica, request, tracking.choices().get(0),
+                    recording -> run(replica, request, tenant, tracking, recording));
         }
         return new CachedInference.Started(run(replica, request, tenant, tracking, null),
                 CompletableFuture.completedStage(cached == null ? CacheOutcome.OFF : CacheOutcome.MISS));
@@ -79,10 +85,11 @@ final class RequestStarter {
     /** @param recording keeps the answer for the response cache; null when it is not to be cached */
     private RequestHandle run(ServedModel.Instance replica, GenerateRequest request, String tenant,
                               TrackingSink tracking, ResponseRecording recording) {
-        AdmissionGate.Pass pass = gate.admit(replica.admission(), request, tenant);
+        List<TokenSink> choices = tracking.choices();
+        AdmissionGate.Pass pass = gate.admit(replica.admission(), request, choices.size(), tenant);
         tracking.runsOn(replica, pass, recording);
         try {
-            return replica.engine().submit(request, tracking);
+            return replica.engine().submit(request, choices);
         } catch (RuntimeException e) {
             tracking.notRun();
             throw refusal(e);

@@ -79,6 +79,18 @@ final class RequestValidator {
         return asked.format();
     }
 
+    /** How many choices the request asks for (OpenAI's n): one unless it says, at most {@code MAX_CHOICES}. */
+    static int choices(InferenceRequest asked) {
+        Integer n = asked.choices();
+        if (n == null) {
+            return 1;
+        }
+        if (n < 1 || n > InferenceRequest.MAX_CHOICES) {
+            throw ApiException.invalid("n", "must be in [1, " + InferenceRequest.MAX_CHOICES + "], got " + n);
+        }
+        return n;
+    }
+
     private static int maxTokens(Integer requested, int promptTokens, int context) {
         int room = context - promptTokens;
         if (requested == null) {

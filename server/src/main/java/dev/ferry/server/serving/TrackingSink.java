@@ -5,20 +5,26 @@ import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.admission.AdmissionGate;
 import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.ChoiceFinishes;
 import dev.ferry.server.api.RequestListener;
 import dev.ferry.server.api.RequestOutcome;
 import dev.ferry.server.cache.ResponseRecording;
 import dev.ferry.server.models.ServedModel;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * One request's bookkeeping, in the one sink between its engine (or the response cache) and the
- * transport's sink: it counts the request in flight on its replica, ends its wait in admission
- * control at the first token, keeps its answer for the response cache when it is cacheable and
- * missed, measures it, and tells the listener how it ended, once. All of it is done before the
- * client hears the finish, so a client that has its answer finds it in the metrics and the cache.
+ * One request's bookkeeping, in the sinks between its engine (or the response cache) and the
+ * transport's, one per choice: it counts the request in flight on its replica, ends its wait
+ * in admission control at the first token, keeps its answer for the response cache when it is
+ * cacheable and missed, measures it, and tells the listener how it ended, once, when its last
+ * choice finished. All of it is done before the client hears that last finish, so a client that
+ * has its answer finds it in the metrics and the cache.
  */
-final class TrackingSink implements TokenSink {
-    private final TokenSink client;
+final class TrackingSink {
+    private final List<? extends TokenSink> clients;
+    private final List<TokenSink> choices;
+    private final ChoiceFinishes finishes;
     private final RequestListener listener;
     private final PreparedRequest request;
     // Set by the attempt that runs before its engine has the request (the engine's queue publishes
@@ -26,12 +32,24 @@ final class TrackingSink implements TokenSink {
     private ServedModel.Instance replica;
     private AdmissionGate.Pass pass;
     private ResponseRecording recording;
-    private long firstTokenNanos;
+    private volatile long firstTokenNanos;
 
-    TrackingSink(TokenSink client, RequestListener listener, PreparedRequest request) {
-        this.client = client;
+    /** @param clients the transport's sink of each choice, in choice order */
+    TrackingSink(List<? extends TokenSink> clients, RequestListener listener, PreparedRequest request) {
+        this.clients = clients;
         this.listener = listener;
         this.request = request;
+        this.finishes = new ChoiceFinishes(clients.size());
+        List<TokenSink> c = new ArrayList<>(clients.size());
+        for (int i = 0; i < clients.size(); i++) {
+            c.add(new Choice(i));
+        }
+        this.choices = List.copyOf(c);
+    }
+
+    /** The sinks to run the request into, one per choice. */
+    List<TokenSink> choices() {
+        return choices;
     }
 
     /**
@@ -62,8 +80,7 @@ final class TrackingSink implements TokenSink {
                 System.nanoTime() - request.startNanos()));
     }
 
-    @Override
-    public void onToken(TokenEvent token) {
+    private void onToken(int choice, TokenEvent token) {
         if (firstTokenNanos == 0) {
             firstTokenNanos = System.nanoTime();
             if (pass != null) {
@@ -73,11 +90,15 @@ final class TrackingSink implements TokenSink {
         if (recording != null) {
             recording.onToken(token);
         }
-        client.onToken(token);
+        clients.get(choice).onToken(token);
     }
 
-    @Override
-    public void onFinish(Finish finish) {
+    private void onFinish(int choice, Finish finish) {
+        if (!finishes.add(choice, finish)) {
+            clients.get(choice).onFinish(finish);
+            return;
+        }
+        Finish all = finishes.combined();
         try {
             if (pass != null) {
                 pass.started();
@@ -86,14 +107,33 @@ final class TrackingSink implements TokenSink {
                 replica.leave();
             }
             if (recording != null) {
-                recording.onFinish(finish);
+                recording.onFinish(all);
             }
         } finally {
             long now = System.nanoTime();
             listener.ended(new RequestOutcome.Finished(request.requestId(), request.tenant(), request.model(),
-                    request.routeOrNull(), request.transport(), finish,
+                    request.routeOrNull(), request.transport(), all,
                     firstTokenNanos == 0 ? -1 : firstTokenNanos - request.startNanos(), now - request.startNanos()));
-            client.onFinish(finish);
+            clients.get(choice).onFinish(finish);
+        }
+    }
+
+    /** One choice's events, into the request's bookkeeping and on to the client's sink for it. */
+    private final class Choice implements TokenSink {
+        private final int index;
+
+        Choice(int index) {
+            this.index = index;
+        }
+
+        @Override
+        public void onToken(TokenEvent token) {
+            TrackingSink.this.onToken(index, token);
+        }
+
+        @Override
+        public void onFinish(Finish finish) {
+            TrackingSink.this.onFinish(index, finish);
         }
     }
 }

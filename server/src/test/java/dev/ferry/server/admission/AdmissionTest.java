@@ -15,6 +15,20 @@ class AdmissionTest {
     static final AdmissionLimits LIMITS = new AdmissionLimits(4, 2, 1000, true);
 
     @Test
+    void aRequestForSeveralChoicesWaitsAsThatManySequencesWithItsPromptOnce() {
+        Admission a = new Admission(LIMITS, new StepRates());
+        Admission.Ticket three = a.admit(100, Priority.INTERACTIVE, 0, 3);
+        assertEquals(3, a.waiting());
+        assertEquals(100, a.waitingPromptTokens(), "the choices share one prefill");
+        assertEquals(RejectReason.QUEUE_FULL, assertThrows(AdmissionRejected.class,
+                () -> a.admit(10, Priority.INTERACTIVE, 0, 2)).reason(), "3 + 2 is past the bound of 4");
+        assertEquals(3, a.waiting(), "a refusal takes back what it counted");
+        three.started();
+        assertEquals(0, a.waiting());
+        a.admit(10, Priority.INTERACTIVE, 0, 4);
+    }
+
+    @Test
     void batchIsShedBeforeInteractive() {
         Admission a = new Admission(LIMITS, new StepRates());
         a.admit(10, Priority.BATCH, 0);

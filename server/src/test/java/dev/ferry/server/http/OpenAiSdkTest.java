@@ -10,8 +10,10 @@ import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.UnauthorizedException;
+import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionChoice;
 import com.openai.models.completions.CompletionCreateParams;
@@ -21,7 +23,9 @@ import dev.ferry.engine.api.TokenStream;
 import dev.ferry.server.ServingFixture;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ServingLimits;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,6 +88,48 @@ class OpenAiSdkTest {
             });
         }
         assertEquals(expected.text(), text.toString());
+    }
+
+    @Test
+    void twoGreedyChoicesEachEqualTheEngineRun() throws Exception {
+        TokenStream.Result expected = live.greedyChat("Hi", TOKENS);
+        ChatCompletion c = client.chat().completions().create(ChatCompletionCreateParams.builder()
+                .model(ServingFixture.MODEL).addUserMessage("Hi").maxCompletionTokens(TOKENS).temperature(0.0).n(2)
+                .putAdditionalBodyProperty("ignore_eos", JsonValue.from(true))
+                .build()).validate();
+        assertEquals(List.of(0L, 1L), c.choices().stream().map(ChatCompletion.Choice::index).toList());
+        for (ChatCompletion.Choice choice : c.choices()) {
+            assertEquals(expected.text(), choice.message().content().orElseThrow());
+            assertEquals(ChatCompletion.Choice.FinishReason.LENGTH, choice.finishReason());
+        }
+        assertEquals(2 * TOKENS, c.usage().orElseThrow().completionTokens());
+    }
+
+    @Test
+    void twoStreamedChoicesArriveByIndexWithOneUsage() throws Exception {
+        TokenStream.Result expected = live.greedyChat("Hi", TOKENS);
+        ChatCompletionCreateParams params = ChatCompletionCreateParams.builder()
+                .model(ServingFixture.MODEL).addUserMessage("Hi").maxCompletionTokens(TOKENS).temperature(0.0).n(2)
+                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+                .putAdditionalBodyProperty("ignore_eos", JsonValue.from(true))
+                .build();
+        List<StringBuilder> texts = List.of(new StringBuilder(), new StringBuilder());
+        List<String> finishes = new ArrayList<>();
+        List<Long> usage = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+            stream.stream().forEach(chunk -> {
+                chunk.validate();
+                chunk.usage().ifPresent(u -> usage.add(u.completionTokens()));
+                chunk.choices().forEach(choice -> {
+                    choice.delta().content().ifPresent(texts.get((int) choice.index())::append);
+                    choice.finishReason().ifPresent(r -> finishes.add(choice.index() + ":" + r.asString()));
+                });
+            });
+        }
+        assertEquals(List.of(expected.text(), expected.text()), texts.stream().map(StringBuilder::toString).toList());
+        assertEquals(Set.of("0:length", "1:length"), Set.copyOf(finishes));
+        assertEquals(2, finishes.size(), "each choice ends once");
+        assertEquals(List.of(2L * TOKENS), usage);
     }
 
     @Test

@@ -105,6 +105,17 @@ class ResponseCacheHttpTest {
     }
 
     @Test
+    void aRequestForSeveralChoicesIsNeverCached() throws Exception {
+        String body = """
+                {"prompt": "Twice over", "max_tokens": 4, "temperature": 0, "n": 2}""";
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> r = post("/v1/completions", body);
+            assertEquals("miss", cacheHeader(r));
+            assertEquals(2, LiveServer.json(r).get("choices").size());
+        }
+    }
+
+    @Test
     void theOpenAiSdkAcceptsTheUsageFieldAndKeepsIt() {
         CompletionCreateParams params = CompletionCreateParams.builder().model(ServingFixture.MODEL)
                 .prompt("Through the SDK").maxTokens(8).temperature(0.0)

@@ -78,7 +78,7 @@ public record GenerateRequest(String requestId, int[] promptIds, int maxTokens, 
 
     public GenerateRequest withSampling(SamplingParams s) {
         return new GenerateRequest(requestId, promptIds, maxTokens, s, stopTokenIds, stop, ignoreEos, priority,
-                deadlineNanos, constraint);
+                deadlineNanos, constraint, thinking);
     }
 
     public GenerateRequest withConstraint(OutputConstraint c) {

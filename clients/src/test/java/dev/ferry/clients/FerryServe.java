@@ -6,7 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -14,13 +17,27 @@ import java.util.regex.Pattern;
 /**
  * The module's one {@code ferry serve}: the packaged server run as its own process, as a user runs
  * it, so none of its classes or dependencies share this JVM with the clients. It listens on free
- * loopback ports over a fresh {@code FERRY_HOME}, where it creates the demo model on its first run.
+ * loopback ports over a fresh {@code FERRY_HOME}, whose store holds the {@link #MODELS}.
  * Started on first use and stopped when the test JVM exits; its output stays in
  * {@code target/ferry-serve.log}.
  */
 final class FerryServe {
     static final String MODEL = "demo";
+    /**
+     * A thinking model: the demo's weights under a Qwen3-like template whose generation prompt opens
+     * {@code <think>}; they never close the thinking themselves, so a thinking budget is what does.
+     */
+    static final String REASONING_MODEL = "demo-reasoning";
     static final String API_KEY = "sk-ferry-test";
+
+    /**
+     * The store's models, each the {@code ferry model create} arguments but {@code --out}. A store
+     * that holds a model gets no demo from {@code ferry serve}, so the demo is here too, made as
+     * serve makes it.
+     */
+    private static final Map<String, List<String>> MODELS = Map.of(
+            MODEL, List.of("--arch", "llama", "--preset", "tiny"),
+            REASONING_MODEL, List.of("--arch", "llama", "--preset", "tiny", "--chat-template", "reasoning"));
 
     private static final Path JAR = Path.of("..", "server", "target", "ferry-server.jar");
     private static final Path LOG = Path.of("target", "ferry-serve.log");
@@ -63,10 +80,9 @@ final class FerryServe {
         }
         Path home = Files.createTempDirectory("ferry-clients-home");
         Files.createDirectories(LOG.getParent());
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "--add-modules", "jdk.incubator.vector", "-jar", JAR.toString(),
-                "serve", "--host", "127.0.0.1", "--http-port", "0", "--grpc-port", "0",
-                "--max-model-len", "4096", "--api-key", API_KEY, "--request-log")
+        createModels(home.resolve("model-store"));
+        ProcessBuilder pb = new ProcessBuilder(ferry("serve", "--host", "127.0.0.1", "--http-port", "0", "--grpc-port", "0",
+                "--max-model-len", "4096", "--api-key", API_KEY, "--request-log"))
                 .redirectErrorStream(true).redirectOutput(LOG.toFile());
         pb.environment().put("FERRY_HOME", home.toString());
         pb.environment().put("MALLOC_ARENA_MAX", "1"); // as ./ferry runs it
@@ -75,6 +91,35 @@ final class FerryServe {
         Matcher ports = awaitLine(p, LISTENING, deadline);
         awaitLine(p, READY, deadline);
         return new FerryServe(p, Integer.parseInt(ports.group(2)));
+    }
+
+    /** Runs {@code ferry model create} for each of {@link #MODELS}, all at once; each logs to target/. */
+    private static void createModels(Path store) throws IOException, InterruptedException {
+        Map<String, Process> running = new HashMap<>();
+        for (Map.Entry<String, List<String>> m : MODELS.entrySet()) {
+            List<String> args = new ArrayList<>(List.of("model", "create", "--out", store.resolve(m.getKey()).toString()));
+            args.addAll(m.getValue());
+            running.put(m.getKey(), new ProcessBuilder(ferry(args.toArray(String[]::new))).redirectErrorStream(true)
+                    .redirectOutput(modelLog(m.getKey()).toFile()).start());
+        }
+        for (Map.Entry<String, Process> p : running.entrySet()) {
+            if (p.getValue().waitFor() != 0) {
+                throw new IllegalStateException("ferry model create for " + p.getKey() + " failed; its output ("
+                        + modelLog(p.getKey()).toAbsolutePath() + "):\n" + Files.readString(modelLog(p.getKey())));
+            }
+        }
+    }
+
+    private static Path modelLog(String model) {
+        return LOG.resolveSibling("ferry-model-create-" + model + ".log");
+    }
+
+    /** The packaged server's command line, as ./ferry runs it. */
+    private static List<String> ferry(String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "--add-modules", "jdk.incubator.vector", "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        return command;
     }
 
     private static Matcher awaitLine(Process p, Pattern pattern, long deadline) throws IOException, InterruptedException {

@@ -16,7 +16,8 @@ import java.util.List;
  *     with {@code ignoreEos}; the output also ends as soon as the format is complete.
  * @param thinking the model's thinking markers and this request's thinking budget, or null for a
  *     model that does not think (or an answer that must not): its reasoning tokens are counted in
- *     {@link Usage#reasoningTokens()}. Not with a constraint, which shapes the whole output.
+ *     {@link Usage#reasoningTokens()}. With a constraint, the constraint shapes only the answer
+ *     after the thinking.
  */
 public record GenerateRequest(String requestId, int[] promptIds, int maxTokens, SamplingParams sampling,
                               List<Integer> stopTokenIds, List<String> stop, boolean ignoreEos, Priority priority,
@@ -41,9 +42,6 @@ public record GenerateRequest(String requestId, int[] promptIds, int maxTokens, 
         }
         if (priority == null) {
             priority = Priority.INTERACTIVE;
-        }
-        if (constraint != null && thinking != null) {
-            throw new IllegalArgumentException("a request under an output format does not think: give no thinking");
         }
     }
 

@@ -208,13 +208,9 @@ final class EngineLoop implements Runnable {
             batch.add(seq, s.numTokens());
             if (seq.numComputed() + s.numTokens() == seq.length()) {
                 positions[sampled.size()] = seq.length();
-                long[] forced = r.thinking == null ? null : r.thinking.forcedToken();
-                if (forced != null) {
-                    masks.add(sampled.size(), forced);
-                } else if (r.format != null) {
-                    long start = System.nanoTime();
-                    masks.add(sampled.size(), r.format.allowedTokens());
-                    r.formatNanos = System.nanoTime() - start;
+                long[] mask = mask(r);
+                if (mask != null) {
+                    masks.add(sampled.size(), mask);
                 }
                 params.add(r.request.sampling());
                 histories.add(r.history);
@@ -258,6 +254,25 @@ final class EngineLoop implements Runnable {
                 s.prefixHitTokens());
     }
 
+    /**
+     * What the request's next token may be, as a bitset over token ids, or null when it is free: the
+     * thinking's forced close, the output format's allowed tokens once the answer has begun (or, on
+     * the first token, those and the opening of thinking).
+     */
+    private long[] mask(RequestState r) {
+        if (r.thinking != null && !r.thinking.answering()) {
+            return r.format == null ? r.thinking.forcedToken() : r.thinking.maskBeforeFormat(formatMask(r));
+        }
+        return r.format == null ? null : formatMask(r);
+    }
+
+    private long[] formatMask(RequestState r) {
+        long start = System.nanoTime();
+        long[] allowed = r.format.allowedTokens();
+        r.formatNanos = System.nanoTime() - start;
+        return allowed;
+    }
+
     /** A sampled token: record it, stream it, and retire the sequence if it is done. */
     private void accept(RequestState r, SampleResult result, int row, long now) {
         Sequence seq = r.sequence;
@@ -279,12 +294,14 @@ final class EngineLoop implements Runnable {
                 thought));
         FinishReason reason = null;
         boolean eos = eosIds.contains(token);
-        if (r.format != null && !advanceFormat(r, token)) {
+        // an output format shapes the answer only: the thinking before it, markers included, is free
+        boolean formatted = r.format != null && !thought && (r.thinking == null || r.thinking.answering());
+        if (formatted && !advanceFormat(r, token)) {
             retire(r, FinishReason.ERROR, "token " + token + " was sampled outside the output format");
             return;
         }
         if ((eos && (!r.request.ignoreEos() || r.format != null)) || r.request.stopTokenIds().contains(token)
-                || (r.format != null && r.format.isComplete())) {
+                || (formatted && r.format.isComplete())) {
             reason = FinishReason.STOP;
         } else if (seq.numGenerated() >= r.request.maxTokens() || seq.length() >= maxModelLen) {
             reason = FinishReason.LENGTH;

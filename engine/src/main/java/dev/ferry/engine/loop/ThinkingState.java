@@ -1,6 +1,7 @@
 package dev.ferry.engine.loop;
 
 import dev.ferry.engine.api.Thinking;
+import java.util.Arrays;
 
 /**
  * Where one sequence stands in its thinking, on the engine loop's thread: waiting for the model to
@@ -27,12 +28,38 @@ final class ThinkingState {
 
     /** The one token the next step must sample, as a bitset over token ids, or null when it is free. */
     long[] forcedToken() {
-        if (phase != Phase.CLOSING) {
-            return null;
-        }
-        int id = thinking.close()[matched];
+        return phase == Phase.CLOSING ? only(thinking.close()[matched]) : null;
+    }
+
+    /**
+     * The next step's mask when the answer must follow an output format ({@code answerMask}, the
+     * format's allowed tokens at its start): thinking runs free, a spent budget forces the close, and
+     * the first token may either open thinking or begin the answer. Null once the answer has begun,
+     * where the format's own mask applies; a null result otherwise means the token is free.
+     */
+    long[] maskBeforeFormat(long[] answerMask) {
+        return switch (phase) {
+            case OPENING -> matched > 0 ? only(thinking.open()[matched]) : with(answerMask, thinking.open()[0]);
+            case THINKING -> null;
+            case CLOSING -> forcedToken();
+            case ANSWERING -> throw new IllegalStateException("the answer has begun: its format's mask applies");
+        };
+    }
+
+    /** Whether the answer has begun: the tokens from here on are the answer's, which an output format shapes. */
+    boolean answering() {
+        return phase == Phase.ANSWERING;
+    }
+
+    private static long[] only(int id) {
         long[] bits = new long[(id >>> 6) + 1]; // shorter than the vocabulary: the ids past it are disallowed
         bits[id >>> 6] = 1L << (id & 63);
+        return bits;
+    }
+
+    private static long[] with(long[] mask, int id) {
+        long[] bits = Arrays.copyOf(mask, Math.max(mask.length, (id >>> 6) + 1));
+        bits[id >>> 6] |= 1L << (id & 63);
         return bits;
     }
 

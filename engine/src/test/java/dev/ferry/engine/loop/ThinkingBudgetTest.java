@@ -5,16 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.engine.Engine;
 import dev.ferry.engine.api.EngineConfig;
+import dev.ferry.engine.api.FinishReason;
 import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.GrammarLimits;
 import dev.ferry.engine.api.LoadOptions;
+import dev.ferry.engine.api.OutputConstraint;
+import dev.ferry.engine.api.OutputFormat;
 import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.api.Thinking;
 import dev.ferry.engine.api.TokenStream;
+import dev.ferry.engine.grammar.FormatCompiler;
+import dev.ferry.engine.grammar.TokenVocabulary;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.testing.TinyModels;
 import dev.ferry.store.ModelFolder;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +30,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Thinking budgets through the real engine and a random-weight thinking model, which never closes
  * its thinking by itself: the budget is what ends it, in greedy and sampled rows, alone or batched
- * beside rows that think longer or not at all; usage counts the thought tokens.
+ * beside rows that think longer or not at all; usage counts the thought tokens. An output format
+ * shapes only the answer that follows the thinking.
  */
 class ThinkingBudgetTest {
     static ModelFolder folder;
@@ -99,6 +107,30 @@ class ThinkingBudgetTest {
         // nothing is forced: the output thinks only if the model itself opens with <think>
         int reasoning = r.tokenIds()[0] != open ? 0 : Math.min(r.tokenIds().length, 2 + 1 + 1);
         assertEquals(reasoning, r.finish().usage().reasoningTokens(), r.text());
+    }
+
+    @Test
+    void anOutputFormatShapesOnlyTheAnswerAfterTheThinking() throws Exception {
+        TokenVocabulary vocab = new TokenVocabulary(Arrays.copyOf(folder.tokenizer().tokenBytes(),
+                folder.config().vocabSize()), folder.eosTokenIds().stream().mapToInt(Integer::intValue).toArray());
+        OutputConstraint word = FormatCompiler.compile(new OutputFormat.Regex("regex", "[a-z]{3,12}!"), vocab,
+                GrammarLimits.DEFAULTS);
+        for (SamplingParams sampling : List.of(SamplingParams.greedy(), SamplingParams.of(1.0, 0, 1.0, 3))) {
+            // R1 style: the prompt opened the thinking, so the output thinks first, then answers in the format
+            TokenStream.Result inside = engine.submit(thinking("Name a colour.<think>", 4, sampling)
+                    .withConstraint(word)).await(Duration.ofSeconds(30));
+            assertEquals(close, inside.tokenIds()[4], "four thought tokens, then the close, all free of the format");
+            assertEquals(5, inside.finish().usage().reasoningTokens());
+            String answer = inside.text().substring(inside.text().indexOf("</think>") + "</think>".length());
+            assertTrue(answer.matches("[a-z]{3,12}!"), answer);
+            assertEquals(FinishReason.STOP, inside.finish().reason(), "the answer ends where the format is complete");
+            // Qwen3 style: the first token either opens the thinking or begins the formatted answer
+            TokenStream.Result before = engine.submit(thinking("Name a colour.", 4, sampling)
+                    .withConstraint(word)).await(Duration.ofSeconds(30));
+            String text = before.text();
+            String tail = before.tokenIds()[0] == open ? text.substring(text.indexOf("</think>") + "</think>".length()) : text;
+            assertTrue(tail.matches("[a-z]{3,12}!"), text);
+        }
     }
 
     private static int indexOf(int[] ids, int token) {

@@ -125,9 +125,9 @@ public final class PreparedRequest {
     }
 
     /**
-     * How to read the answer: its thinking when the serving model thinks here (a chat answer not
-     * under an output format), its tool calls when the request gave tools and lets the model call
-     * them; null when the answer is text only.
+     * How to read the answer: its thinking when the serving model thinks here (a chat answer), its
+     * tool calls when the request gave tools and lets the model call them; null when the answer is
+     * text only.
      */
     public AnswerParser answer() {
         GenerateRequest r = request;

@@ -42,16 +42,16 @@ final class RequestValidator {
         checkStops(asked, model.loaded().limits());
         OutputConstraint constraint = formats.constraint(outputFormat(asked, model), model.loaded());
         return new GenerateRequest(requestId, prompt, maxTokens, sampling, asked.stopTokenIds(), asked.stop(),
-                asked.ignoreEos(), asked.priority(), asked.deadlineNanos(), constraint,
-                constraint == null ? thinking(asked.prompt(), model) : null);
+                asked.ignoreEos(), asked.priority(), asked.deadlineNanos(), constraint, thinking(asked.prompt(), model));
     }
 
     /**
      * The model's thinking markers and the request's budget: its {@code thinking_token_budget}, else
      * 0 when it switched thinking off (so a template that ignores the switch still answers at once),
      * else its effort's budget from the model's ferry.properties, else none. Null for a model that
-     * does not think and for prompts that are not chat (the completions endpoint returns text as is);
-     * an answer under an output format does not think either (the format shapes all of it).
+     * does not think and for prompts that are not chat (the completions endpoint returns text as is).
+     * An output format shapes the answer after the thinking, as vLLM's structured outputs do with a
+     * reasoning parser.
      */
     private static Thinking thinking(Prompt prompt, ServedModel.Instance model) {
         if (!(prompt instanceof Prompt.Chat chat)) {

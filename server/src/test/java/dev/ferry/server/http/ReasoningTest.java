@@ -88,6 +88,31 @@ class ReasoningTest {
     }
 
     @Test
+    void aRequiredToolCallAndASchemaShapeTheAnswerAfterTheThinking() throws Exception {
+        String tool = ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":"
+                + "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\",\"maxLength\":8}},"
+                + "\"required\":[\"city\"],\"additionalProperties\":false}}}],\"tool_choice\":\"required\","
+                + "\"parallel_tool_calls\":false,\"thinking_token_budget\":4";
+        JsonNode called = LiveServer.json(live.post("/v1/chat/completions", body(tool).replace("\"max_tokens\":20",
+                "\"max_tokens\":200")));
+        JsonNode message = called.at("/choices/0/message");
+        assertFalse(message.path("reasoning_content").asText().isEmpty(), called.toString());
+        assertEquals(5, called.at("/usage/completion_tokens_details/reasoning_tokens").asInt());
+        assertEquals("tool_calls", called.at("/choices/0/finish_reason").asText(), called.toString());
+        assertEquals("get_weather", message.at("/tool_calls/0/function/name").asText());
+        assertTrue(LiveServer.JSON.readTree(message.at("/tool_calls/0/function/arguments").asText()).has("city"));
+
+        String schema = ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"a\",\"strict\":true,"
+                + "\"schema\":{\"type\":\"object\",\"properties\":{\"ok\":{\"type\":\"boolean\"}},\"required\":[\"ok\"],"
+                + "\"additionalProperties\":false}}},\"thinking_token_budget\":4";
+        JsonNode shaped = LiveServer.json(live.post("/v1/chat/completions", body(schema).replace("\"max_tokens\":20",
+                "\"max_tokens\":100")));
+        assertFalse(shaped.at("/choices/0/message/reasoning_content").asText().isEmpty(), shaped.toString());
+        assertEquals("stop", shaped.at("/choices/0/finish_reason").asText(), shaped.toString());
+        assertTrue(LiveServer.JSON.readTree(shaped.at("/choices/0/message/content").asText()).get("ok").isBoolean());
+    }
+
+    @Test
     void thinkingSwitchedOffAnswersAtOnce() throws Exception {
         for (String off : List.of(",\"chat_template_kwargs\":{\"enable_thinking\":false}", ",\"reasoning_effort\":\"none\"")) {
             JsonNode r = LiveServer.json(live.post("/v1/chat/completions", body(off)));

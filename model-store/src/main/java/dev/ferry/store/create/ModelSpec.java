@@ -69,12 +69,12 @@ public record ModelSpec(
             throw new IllegalStateException(arch.cliName() + " is an encoder: see encoderConfig()");
         }
         RopeScaling scaling = llama3RopeScaling
-                ? new RopeScaling(RopeScaling.Type.LLAMA3, 32.0, 1.0, 4.0, 8192) : null;
+                ? RopeScaling.llama3(32.0, 1.0, 4.0, 8192) : null;
         boolean gpt2 = arch == ModelArch.GPT2;
         return new DecoderConfig(arch.architecture(), hidden, layers, heads, kvHeads, headDim, intermediate, vocab,
                 maxPosition, normEps, gpt2 ? 0 : ropeTheta, scaling, tieWordEmbeddings,
                 gpt2 || arch == ModelArch.QWEN2, gpt2, null, gpt2 ? Activation.GELU_TANH : Activation.SILU, false,
-                null, List.of(), dtype);
+                null, List.of(), dtype, false, headDim, headDim, List.of(), 0, null);
     }
 
     /**

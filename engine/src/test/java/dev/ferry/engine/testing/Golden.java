@@ -18,6 +18,7 @@ public final class Golden {
      * F16 checkpoints, untied GPT-2 with a non-default MLP width.
      */
     public static final List<String> MODELS = List.of("llama-tiny", "qwen2-tiny", "mistral-tiny", "gpt2-tiny",
+            "qwen3-tiny", "gemma3-tiny", "phi3-tiny",
             "mistral-window4", "llama-rope-llama3-bias-hd24", "qwen2-bf16-untied", "gpt2-f16-untied-inner100");
 
     /** One reference case: a prompt (text when it was encoded by the reference tokenizer), its greedy tokens, last logits. */

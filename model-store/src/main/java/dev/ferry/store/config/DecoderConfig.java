@@ -68,6 +68,35 @@ public record DecoderConfig(
         return slidingWindow != null && slidingLayers.contains(true) && slidingLayers.contains(false);
     }
 
+    /** The computations in use beyond a plain Llama block, named for people ({@code ferry model inspect}). */
+    public List<String> features() {
+        List<String> f = new java.util.ArrayList<>();
+        if (qkNorm) {
+            f.add("q/k norm");
+        }
+        if (slidingWindow != null) {
+            long sliding = slidingLayers.isEmpty() ? numLayers : slidingLayers.stream().filter(b -> b).count();
+            f.add("sliding window " + slidingWindow + " on " + sliding + " of " + numLayers + " layers");
+        }
+        if (localRopeTheta > 0) {
+            f.add("local rope base " + localRopeTheta);
+        }
+        if (ropeScaling != null) {
+            f.add(switch (ropeScaling.type()) {
+                case LINEAR -> "linear rope scaling " + ropeScaling.factor();
+                case LLAMA3 -> "llama3 rope scaling";
+                case LONGROPE -> "longrope (long factors past " + ropeScaling.originalMaxPositions() + " tokens)";
+            });
+        }
+        if (rotaryDim != headDim) {
+            f.add("partial rotary " + rotaryDim + "/" + headDim);
+        }
+        if (finalLogitSoftcap != null) {
+            f.add("final logit softcap " + finalLogitSoftcap);
+        }
+        return f;
+    }
+
     /** Bytes of K and V cache one token occupies across all layers at the given element size. */
     public long kvBytesPerToken(int elementBytes) {
         return 2L * numLayers * numKvHeads * headDim * elementBytes;

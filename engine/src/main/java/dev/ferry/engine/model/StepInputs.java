@@ -29,7 +29,8 @@ public final class StepInputs {
     /** The batch's sequences, in token order. */
     final List<SequenceSpan> spans;
 
-    private StepInputs(NDManager manager, NDArray tokenIds, NDArray positions, NDIndex kvWrite, NDArray logitRows, int[] hostPositions, int[] hostSlots,
+    private StepInputs(NDManager manager, NDArray tokenIds, NDArray positions, NDIndex kvWrite, NDArray logitRows,
+                       int[] hostPositions, int[] hostSlots,
                        List<SequenceSpan> spans) {
         this.manager = manager;
         this.tokenIds = tokenIds;

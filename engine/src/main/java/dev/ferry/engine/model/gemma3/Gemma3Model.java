@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import dev.ferry.engine.kv.KvCache;
 import dev.ferry.engine.model.Attention;
 import dev.ferry.engine.model.DecoderLayer;
@@ -64,7 +65,7 @@ public final class Gemma3Model extends DecoderStack<Gemma3Model.Layer> {
         gates = new NDIndex(":, :" + inter);
         ups = new NDIndex(":, " + inter + ":");
         softcap = config.finalLogitSoftcap() == null ? null
-                : manager.full(new ai.djl.ndarray.types.Shape(), config.finalLogitSoftcap().floatValue(), DataType.FLOAT32);
+                : manager.full(new Shape(), config.finalLogitSoftcap().floatValue(), DataType.FLOAT32);
     }
 
     @Override

@@ -120,21 +120,26 @@ else
 fi
 
 # --- golden tests ---------------------------------------------------------------------------
-# GoldenTest has either one method per dtype (fp32..., fp16...), or one method steered by
-# ferry.test.dtype: run each dtype's own method where there is one, the whole class otherwise.
+# GoldenTest has either methods per dtype (fp32..., fp16...: fp32 alone and fp32 batched with prefix
+# caching and preemption, every golden case of every architecture, Qwen3, Gemma 3 and Phi-3
+# included), or one method steered by ferry.test.dtype: run each dtype's own methods where there
+# are some, the whole class otherwise.
 GOLDEN_CLASS=dev.ferry.engine.model.GoldenTest
 GOLDEN_FILE=$(ls "$PKG"/test/classes/*/dev/ferry/engine/model/GoldenTest.class 2>/dev/null | head -1)
-golden_selector() {
-  local m
-  m=$([[ -n $GOLDEN_FILE ]] && grep -aoE "$1[A-Za-z0-9_]*" "$GOLDEN_FILE" | sort -u | head -1)
-  if [[ -n $m ]]; then echo "--select-method=$GOLDEN_CLASS#$m(java.lang.String)"; else echo "--select-class=$GOLDEN_CLASS"; fi
+golden_selector() {  # one selector a line
+  local ms m
+  ms=$([[ -n $GOLDEN_FILE ]] && grep -aoE "$1[A-Za-z0-9_]*" "$GOLDEN_FILE" | sort -u)
+  if [[ -z $ms ]]; then echo "--select-class=$GOLDEN_CLASS"; return; fi
+  for m in $ms; do echo "--select-method=$GOLDEN_CLASS#$m(java.lang.String)"; done
 }
+mapfile -t GOLDEN_FP32 < <(golden_selector fp32)
+mapfile -t GOLDEN_FP16 < <(golden_selector fp16)
 JUNIT_ARGS=(execute --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests)
 run_step golden-fp32 150 env FERRY_JAVA_OPTS="-Xss4m -Dferry.test.device=$DEVICE -Dferry.test.dtype=f32 \
--Dferry.golden.tolerance=1e-4 -Dferry.golden.tokens=16" "${RUN[@]}" --junit "${JUNIT_ARGS[@]}" "$(golden_selector fp32)"
+-Dferry.golden.tolerance=1e-4 -Dferry.golden.tokens=16" "${RUN[@]}" --junit "${JUNIT_ARGS[@]}" "${GOLDEN_FP32[@]}"
 run_step golden-fp16 150 env FERRY_JAVA_OPTS="-Xss4m -Dferry.test.device=$DEVICE -Dferry.test.dtype=f16 \
 -Dferry.golden.tolerance=$F16_TOL -Dferry.golden.f16.tolerance=$F16_TOL -Dferry.golden.tokens=8" \
-  "${RUN[@]}" --junit "${JUNIT_ARGS[@]}" "$(golden_selector fp16)"
+  "${RUN[@]}" --junit "${JUNIT_ARGS[@]}" "${GOLDEN_FP16[@]}"
 
 # --- the model ------------------------------------------------------------------------------
 if [[ -n $CREATE_PID ]]; then

@@ -7,6 +7,8 @@ import dev.ferry.engine.api.RequestHandle;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.engine.api.TokenStream;
 import dev.ferry.engine.kv.BlockManager;
+import dev.ferry.engine.kv.KvVariants;
+import dev.ferry.engine.sched.KvManager;
 import dev.ferry.engine.loop.EngineRuntime;
 import dev.ferry.engine.loop.RunnerExecutor;
 import dev.ferry.engine.loop.StepExecutor;
@@ -38,13 +40,18 @@ public final class Engine implements AutoCloseable {
         var spec = new EngineSpec(runner.folder().name(), runner.folder().tokenizer(), runner.kvSpec().numBlocks(),
                 runner.kvSpec().blockSize(), runner.maxModelLen(), runner.folder().config().vocabSize(),
                 Set.copyOf(runner.folder().eosTokenIds()));
-        return start(new RunnerExecutor(runner), spec, config);
+        return start(new RunnerExecutor(runner), spec, config, KvVariants.of(runner.folder().config()));
     }
 
     /** Starts a loop over any step executor (benchmarks measure the loop itself with a stub). */
     public static Engine start(StepExecutor executor, EngineSpec spec, EngineConfig config) {
+        return start(executor, spec, config, KvVariants.SINGLE);
+    }
+
+    /** @param variants which keys a sequence of a given length caches (a LongRoPE model has two sets) */
+    private static Engine start(StepExecutor executor, EngineSpec spec, EngineConfig config, KvVariants variants) {
         BlockManager blocks = new BlockManager(spec.numBlocks(), spec.blockSize(), config.prefixCaching());
-        return new Engine(EngineRuntime.start(executor, spec, config, blocks));
+        return new Engine(EngineRuntime.start(executor, spec, config, new KvManager(blocks, variants)));
     }
 
     /**

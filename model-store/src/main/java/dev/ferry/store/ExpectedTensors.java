@@ -62,20 +62,35 @@ public final class ExpectedTensors {
         put(s, name + ".bias", Kind.BIAS, h);
     }
 
+    /** Llama and the families written like it: Mistral, Qwen2/3, Phi-3 (fused projections), Gemma 3. */
     private static Map<String, Spec> llama(DecoderConfig c) {
         long h = c.hiddenSize();
         long q = (long) c.numHeads() * c.headDim();
         long kv = (long) c.numKvHeads() * c.headDim();
         long inter = c.intermediateSize();
+        boolean phi3 = c.architecture() == Architecture.PHI3;         // fused q/k/v and gate/up
+        boolean gemma = c.architecture() == Architecture.GEMMA3;      // norms after attention and MLP too
         Map<String, Spec> s = new LinkedHashMap<>();
         put(s, "model.embed_tokens.weight", Kind.WEIGHT, c.vocabSize(), h);
         for (int i = 0; i < c.numLayers(); i++) {
             String p = "model.layers." + i + ".";
             put(s, p + "input_layernorm.weight", Kind.NORM, h);
             put(s, p + "post_attention_layernorm.weight", Kind.NORM, h);
-            put(s, p + "self_attn.q_proj.weight", Kind.WEIGHT, q, h);
-            put(s, p + "self_attn.k_proj.weight", Kind.WEIGHT, kv, h);
-            put(s, p + "self_attn.v_proj.weight", Kind.WEIGHT, kv, h);
+            if (gemma) {
+                put(s, p + "pre_feedforward_layernorm.weight", Kind.NORM, h);
+                put(s, p + "post_feedforward_layernorm.weight", Kind.NORM, h);
+            }
+            if (c.qkNorm()) {
+                put(s, p + "self_attn.q_norm.weight", Kind.NORM, c.headDim());
+                put(s, p + "self_attn.k_norm.weight", Kind.NORM, c.headDim());
+            }
+            if (phi3) {
+                put(s, p + "self_attn.qkv_proj.weight", Kind.WEIGHT, q + 2 * kv, h);
+            } else {
+                put(s, p + "self_attn.q_proj.weight", Kind.WEIGHT, q, h);
+                put(s, p + "self_attn.k_proj.weight", Kind.WEIGHT, kv, h);
+                put(s, p + "self_attn.v_proj.weight", Kind.WEIGHT, kv, h);
+            }
             if (c.qkvBias()) {
                 put(s, p + "self_attn.q_proj.bias", Kind.BIAS, q);
                 put(s, p + "self_attn.k_proj.bias", Kind.BIAS, kv);
@@ -85,8 +100,12 @@ public final class ExpectedTensors {
             if (c.outputBias()) {
                 put(s, p + "self_attn.o_proj.bias", Kind.BIAS, h);
             }
-            put(s, p + "mlp.gate_proj.weight", Kind.WEIGHT, inter, h);
-            put(s, p + "mlp.up_proj.weight", Kind.WEIGHT, inter, h);
+            if (phi3) {
+                put(s, p + "mlp.gate_up_proj.weight", Kind.WEIGHT, 2 * inter, h);
+            } else {
+                put(s, p + "mlp.gate_proj.weight", Kind.WEIGHT, inter, h);
+                put(s, p + "mlp.up_proj.weight", Kind.WEIGHT, inter, h);
+            }
             put(s, p + "mlp.down_proj.weight", Kind.WEIGHT, h, inter);
         }
         put(s, "model.norm.weight", Kind.NORM, h);

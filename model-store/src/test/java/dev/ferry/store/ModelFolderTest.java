@@ -166,7 +166,8 @@ class ModelFolderTest {
 
     /** A 2-D weight with unequal dimensions, so its transpose is a different shape of the same size. */
     private static String mlpInputWeight(ModelArch arch) {
-        return gpt2(arch) ? "transformer.h.1.mlp.c_fc.weight" : "model.layers.1.mlp.up_proj.weight";
+        return gpt2(arch) ? "transformer.h.1.mlp.c_fc.weight"
+                : arch == ModelArch.PHI3 ? "model.layers.1.mlp.gate_up_proj.weight" : "model.layers.1.mlp.up_proj.weight";
     }
 
     /** Two tensors of one shape ([hidden]) in the same file. */
@@ -311,7 +312,7 @@ class ModelFolderTest {
     @ParameterizedTest
     @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
     void unsupportedActivationIsNamed(ModelArch arch) throws IOException {
-        String key = gpt2(arch) ? "activation_function" : "hidden_act";
+        String key = gpt2(arch) ? "activation_function" : arch == ModelArch.GEMMA3 ? "hidden_activation" : "hidden_act";
         ModelLoadException e = openFailsWithConfig(arch, c -> c.put(key, "relu"));
         assertMentions(e, "config.json", key + " 'relu' is not supported");
     }
@@ -340,6 +341,18 @@ class ModelFolderTest {
         });
         assertMentions(openFails(m), "model.safetensors: tensor " + name + " has shape " + Arrays.toString(transposed)
                 + ", config.json implies " + Arrays.toString(shape));
+    }
+
+    @Test
+    void mixtureOfExpertsAndVisionTowersAreRefusedByTheirKey() throws IOException {
+        assertMentions(openFailsWithConfig(ModelArch.QWEN3, c -> c.put("num_experts", 128)),
+                "config.json", "key 'num_experts' (128): mixture-of-experts models are not supported");
+        assertMentions(openFailsWithConfig(ModelArch.GEMMA3, c -> c.putObject("vision_config").put("hidden_size", 8)),
+                "config.json", "key 'vision_config': multimodal models are not supported");
+        assertMentions(openFailsWithConfig(ModelArch.LLAMA, c -> c.putObject("rope_scaling").put("type", "dynamic")),
+                "config.json", "rope_scaling.rope_type 'dynamic' is not supported");
+        assertMentions(openFailsWithConfig(ModelArch.PHI3, c -> ((ObjectNode) c.get("rope_scaling")).putArray("long_factor")),
+                "config.json", "'rope_scaling.long_factor' must list 8 factors (rotary dim / 2)");
     }
 
     @Test

@@ -20,6 +20,14 @@ public final class BlockManager {
     /** Key of the empty prefix, the parent of every sequence's first block. */
     public static final BlockKey ROOT = new BlockKey(0x6A09E667F3BCC908L, 0xBB67AE8584CAA73BL);
 
+    /**
+     * The key a variant's prefixes descend from: {@link #ROOT} for variant 0, so blocks computed in
+     * one variant ({@link KvVariants}) are never found by a sequence of another.
+     */
+    public static BlockKey root(int variant) {
+        return variant == 0 ? ROOT : ROOT.child(new int[] {-variant}, 0, 1);
+    }
+
     /** 128 bits of a prefix's content: a collision would silently serve another prompt's KV. */
     public record BlockKey(long hi, long lo) {
         public BlockKey child(int[] tokens, int from, int blockSize) {
@@ -113,15 +121,17 @@ public final class BlockManager {
      * Takes the cached blocks that hold a prefix of {@code tokens}, at most {@code maxTokens} tokens
      * (so at least the last prompt token is still computed and yields logits). Returns the shared
      * blocks in order; their keys are appended to {@code keys}.
+     *
+     * @param root the key the prefix descends from, {@link #root}
      */
-    public int[] acquirePrefix(int[] tokens, int maxTokens, BlockKey[] keys) {
+    public int[] acquirePrefix(int[] tokens, int maxTokens, BlockKey[] keys, BlockKey root) {
         int full = Math.max(0, maxTokens) / blockSize;
         queriedTokens += Math.max(0, maxTokens);
         if (!prefixCaching || full == 0) {
             return new int[0];
         }
         int[] out = new int[full];
-        BlockKey key = ROOT;
+        BlockKey key = root;
         int n = 0;
         while (n < full) {
             key = key.child(tokens, n * blockSize, blockSize);
@@ -161,13 +171,14 @@ public final class BlockManager {
      * the sequence's tokens and the keys of its earlier blocks. Returns how many blocks now have
      * keys. A block whose content is already cached elsewhere stays private to this sequence.
      */
-    public int commitFullBlocks(int[] table, int[] tokens, int computedTokens, BlockKey[] keys, int from) {
+    public int commitFullBlocks(int[] table, int[] tokens, int computedTokens, BlockKey[] keys, int from,
+                                BlockKey root) {
         if (!prefixCaching) {
             return from;
         }
         int full = Math.min(computedTokens / blockSize, table.length);
         for (int i = from; i < full; i++) {
-            BlockKey parent = i == 0 ? ROOT : keys[i - 1];
+            BlockKey parent = i == 0 ? root : keys[i - 1];
             BlockKey key = parent.child(tokens, i * blockSize, blockSize);
             keys[i] = key;
             int block = table[i];

@@ -7,7 +7,6 @@ import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.ModelLimits;
 import dev.ferry.engine.api.RequestHandle;
 import dev.ferry.engine.api.TokenSink;
-import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.platform.ComputePriority;
 import dev.ferry.engine.sched.KvManager;
@@ -37,14 +36,14 @@ public final class EngineRuntime {
     private final AtomicInteger submitting = new AtomicInteger();
     private volatile boolean accepting = true;
 
-    private EngineRuntime(StepExecutor executor, EngineSpec spec, EngineConfig config, BlockManager blocks) {
+    private EngineRuntime(StepExecutor executor, EngineSpec spec, EngineConfig config, KvManager kv) {
         this.spec = spec;
         this.limits = spec.limits();
         metrics.rates().capacity(config.maxNumSeqs());
         incoming = new MpscArrayQueue<>(config.maxQueuedRequests());
         output = new OutputThread("ferry-output-" + spec.name());
         loop = new EngineLoop(incoming, executor,
-                new Scheduler(config.maxNumSeqs(), config.maxNumBatchedTokens(), new KvManager(blocks)), output, metrics,
+                new Scheduler(config.maxNumSeqs(), config.maxNumBatchedTokens(), kv), output, metrics,
                 spec.eosTokenIds(), spec.maxModelLen());
         int nice = config.computeNice();
         loopThread = new Thread(() -> {
@@ -55,8 +54,8 @@ public final class EngineRuntime {
         loop.attach(loopThread);
     }
 
-    public static EngineRuntime start(StepExecutor executor, EngineSpec spec, EngineConfig config, BlockManager blocks) {
-        EngineRuntime rt = new EngineRuntime(executor, spec, config, blocks);
+    public static EngineRuntime start(StepExecutor executor, EngineSpec spec, EngineConfig config, KvManager kv) {
+        EngineRuntime rt = new EngineRuntime(executor, spec, config, kv);
         rt.output.start();
         rt.loopThread.start();
         return rt;

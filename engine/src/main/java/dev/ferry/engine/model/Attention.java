@@ -21,6 +21,8 @@ import dev.ferry.store.config.DecoderConfig;
  */
 public final class Attention {
     private final DataType dtype;
+    /** Null when every earlier key is visible; else how many positions a query sees, its own included. */
+    private final Integer slidingWindow;
     /** Null where positions are learned and added to the embeddings (GPT-2): keys are cached as they come. */
     private final RopeTables rope;
     private final HostRopeWrite hostRope;
@@ -37,6 +39,7 @@ public final class Attention {
         int kvHeads = c.numKvHeads();
         int headDim = c.headDim();
         this.dtype = dtype;
+        this.slidingWindow = slidingWindow;
         this.rope = rope;
         this.hostRope = rope == null ? null : new HostRopeWrite(rope, heads, kvHeads, headDim);
         this.paged = new PagedAttention(heads, kvHeads, headDim);
@@ -50,6 +53,14 @@ public final class Attention {
     /** Attention whose queries and keys are rotated by {@code rope}, within the config's sliding window if any. */
     public static Attention rotary(DecoderConfig c, DataType dtype, RopeTables rope) {
         return new Attention(c, dtype, rope, c.slidingWindow());
+    }
+
+    /**
+     * Attention rotated by {@code rope} within {@code window} (null for none): one of the layer types
+     * of a model whose layers differ in both (Gemma 3's sliding and global layers).
+     */
+    public static Attention rotary(DecoderConfig c, DataType dtype, RopeTables rope, Integer window) {
+        return new Attention(c, dtype, rope, window);
     }
 
     /** Attention over the whole context without rotation: positions were added to the embeddings. */
@@ -70,14 +81,17 @@ public final class Attention {
         private final NDArray[] cosSin;
         /** What each token reads where attention runs in Java; else null. */
         private final HostAttention.StepKeys hostKeys;
+        /** The batched groups and masks where attention runs through libtorch; else null. */
+        private final AttentionPlan plan;
 
         private Step(StepInputs in, KvCache kv, float[][][] hostCosSin, NDArray[] cosSin,
-                     HostAttention.StepKeys hostKeys) {
+                     HostAttention.StepKeys hostKeys, AttentionPlan plan) {
             this.in = in;
             this.kv = kv;
             this.hostCosSin = hostCosSin;
             this.cosSin = cosSin;
             this.hostKeys = hostKeys;
+            this.plan = plan;
         }
 
         /** Whether this step runs the Java kernels that need the Vector API (attention, and {@link SwiGlu}'s). */
@@ -94,10 +108,11 @@ public final class Attention {
     /** Chooses where this step's attention runs, from its token count, the dtype and the KV pool. */
     public Step prepare(StepInputs in, KvCache kv) {
         boolean ropeOnHost = rope != null && HostRopeWrite.applies(in.numTokens, dtype, kv);
-        float[][][] hostCosSin = ropeOnHost ? hostRope.tables(in.hostPositions) : null;
-        NDArray[] cosSin = rope != null && !ropeOnHost ? rope.gather(in.positions) : null;
+        float[][][] hostCosSin = ropeOnHost ? hostRope.tables(rope.rows(in)) : null;
+        NDArray[] cosSin = rope != null && !ropeOnHost ? rope.gather(in) : null;
         HostAttention.StepKeys keys = HostAttention.applies(in.numTokens, dtype, kv) ? host.keys(in.spans, kv) : null;
-        return new Step(in, kv, hostCosSin, cosSin, keys);
+        AttentionPlan plan = keys != null ? null : AttentionPlan.build(in.spans, kv, slidingWindow, dtype, in.manager);
+        return new Step(in, kv, hostCosSin, cosSin, keys, plan);
     }
 
     /**
@@ -109,7 +124,7 @@ public final class Attention {
         if (step.hostKeys != null) {
             return host.forward(layer, qkv, step.hostKeys, step.kv, step.in.manager);
         }
-        return paged.forward(layer, rotated.get(step.in.manager, queries), step.in.attention, step.kv);
+        return paged.forward(layer, rotated.get(step.in.manager, queries), step.plan, step.kv);
     }
 
     /**

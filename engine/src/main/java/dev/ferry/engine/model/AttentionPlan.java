@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.ferry.engine.kv.KvCache;
 import dev.ferry.engine.kv.SlidingWindow;
-import dev.ferry.engine.step.ForwardBatch;
 import dev.ferry.engine.step.SequenceSpan;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,10 +45,9 @@ public final class AttentionPlan {
     /**
      * @param slidingWindow null, or the window: a query at position p sees keys in (p - window, p]
      */
-    public static AttentionPlan build(ForwardBatch batch, KvCache kv, Integer slidingWindow, DataType dtype,
+    public static AttentionPlan build(List<SequenceSpan> seqs, KvCache kv, Integer slidingWindow, DataType dtype,
                                       NDManager step) {
         List<Group> groups = new ArrayList<>();
-        List<SequenceSpan> seqs = batch.sequences();
         int i = 0;
         while (i < seqs.size()) {
             int j = i + 1;

@@ -17,9 +17,6 @@ public interface DecoderModel extends AutoCloseable {
     /** Dtype of activations and of the KV cache. */
     DataType dtype();
 
-    /** Mistral's sliding window, or null when attention sees the whole context. */
-    Integer slidingWindow();
-
     /** Logits {@code [sampled rows, vocab]} in float32, owned by the step's manager. */
     NDArray forward(StepInputs in, KvCache kv);
 

@@ -106,6 +106,23 @@ public final class HostTensor {
         return this;
     }
 
+    /** Adds {@code value} to every element: Gemma stores its norms' scales as offsets from 1. */
+    public HostTensor plus(double value) {
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (float) (data[i] + value);
+        }
+        return this;
+    }
+
+    /** Repeats a 1-D tensor as {@code rows} rows of a 2-D one. */
+    public HostTensor repeatAsRows(int rows) {
+        float[] out = new float[rows * data.length];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(data, 0, out, r * data.length, data.length);
+        }
+        return new HostTensor(out, new long[] {rows, data.length});
+    }
+
     public long[] shape() {
         return shape;
     }

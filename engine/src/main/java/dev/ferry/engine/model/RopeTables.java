@@ -7,66 +7,114 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.ferry.engine.model.cpu.HostRope;
+import dev.ferry.engine.step.SequenceSpan;
 import dev.ferry.store.config.DecoderConfig;
+import dev.ferry.store.config.RopeScaling;
 
 /**
  * Rotary position embedding in Hugging Face's rotate_half layout: element i pairs with element
- * i + d/2. Angles are computed in float64 (as the reference implementation does) and stored per
- * position. rotate_half is a signed permutation, applied as one small matrix product
- * ({@code x @ R}, exact: R holds only 0 and ±1), so rotating q and k together is four ops:
- * {@code x * cos + (x @ R) * sin}.
+ * i + r/2 within the first r dims of a head (r = the rotary dim: all of it, or Phi-3's partial
+ * share; the rest pass through as cos 1, sin 0). Angles are computed in float64 (as the reference
+ * implementation does) and stored per row. rotate_half is a signed permutation, applied as one small
+ * matrix product ({@code x @ R}, exact: R holds only 0 and ±1), so rotating q and k together is
+ * four ops: {@code x * cos + (x @ R) * sin}.
+ *
+ * <p>LongRoPE rotates a sequence with one of two factor sets, chosen by the sequence's length; the
+ * tables hold both, the long set's rows after the short set's, so a token's row is its position
+ * plus {@code positions} when its sequence is long ({@link #rows}).
  */
 public final class RopeTables implements HostRope {
-    private final NDArray cos;      // [positions, headDim]
-    private final NDArray sin;      // [positions, headDim]
-    private final NDArray rotation; // [headDim, headDim]: x @ rotation == rotate_half(x)
+    private final NDArray cos;      // [variants * positions, headDim]
+    private final NDArray sin;      // [variants * positions, headDim]
+    private final NDArray rotation; // [headDim, headDim]: x @ rotation == rotate_half(x) on the rotary dims
     private final int headDim;
-    /** Inverse frequencies, after scaling: the device tables and the host rows both come from them. */
-    private final double[] inverseFrequencies;
+    private final int rotaryDim;
+    private final int positions;
+    private final RopeScaling scaling;
+    private final double attentionFactor;
+    /** Inverse frequencies per variant, after scaling: the device tables and the host rows both come from them. */
+    private final double[][] inverseFrequencies;
 
+    /** The tables of a model whose layers all rotate alike: the config's base, scaling and rotary dim. */
     public RopeTables(DecoderConfig c, int positions, DataType dtype, NDManager manager) {
-        headDim = c.headDim();
-        int half = headDim / 2;
+        this(c.headDim(), c.rotaryDim(), c.ropeTheta(), c.ropeScaling(), positions, dtype, manager);
+    }
+
+    /** @param scaling null for plain RoPE */
+    public RopeTables(int headDim, int rotaryDim, double theta, RopeScaling scaling, int positions, DataType dtype,
+                      NDManager manager) {
+        this.headDim = headDim;
+        this.rotaryDim = rotaryDim;
+        this.positions = positions;
+        this.scaling = scaling;
+        int half = rotaryDim / 2;
         double[] inv = new double[half];
         for (int i = 0; i < half; i++) {
-            inv[i] = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / headDim);
+            inv[i] = 1.0 / Math.pow(theta, (2.0 * i) / rotaryDim);
         }
-        if (c.ropeScaling() != null) {
-            inv = c.ropeScaling().apply(inv);
+        int variants = scaling == null ? 1 : scaling.variants();
+        inverseFrequencies = new double[variants][];
+        for (int v = 0; v < variants; v++) {
+            inverseFrequencies[v] = scaling == null ? inv : scaling.apply(inv, v);
         }
-        inverseFrequencies = inv;
-        double[] cosData = new double[positions * headDim];
-        double[] sinData = new double[positions * headDim];
-        for (int p = 0; p < positions; p++) {
-            angles(p, cosData, sinData, p * headDim);
+        attentionFactor = scaling == null ? 1 : scaling.attentionFactor();
+        int rows = variants * positions;
+        double[] cosData = new double[rows * headDim];
+        double[] sinData = new double[rows * headDim];
+        for (int row = 0; row < rows; row++) {
+            angles(row, cosData, sinData, row * headDim);
         }
-        cos = manager.create(cosData, new Shape(positions, headDim)).toType(dtype, false);
-        sin = manager.create(sinData, new Shape(positions, headDim)).toType(dtype, false);
+        cos = manager.create(cosData, new Shape(rows, headDim)).toType(dtype, false);
+        sin = manager.create(sinData, new Shape(rows, headDim)).toType(dtype, false);
         double[] r = new double[headDim * headDim];
         for (int j = 0; j < half; j++) {
-            r[(j + half) * headDim + j] = -1; // out[j] = -x[j + d/2]
-            r[j * headDim + j + half] = 1;    // out[j + d/2] = x[j]
+            r[(j + half) * headDim + j] = -1; // out[j] = -x[j + r/2]
+            r[j * headDim + j + half] = 1;    // out[j + r/2] = x[j]
         }
         rotation = manager.create(r, new Shape(headDim, headDim)).toType(dtype, false);
     }
 
+    /**
+     * Each token's table row: its position, in the long set's rows where LongRoPE's sequence is long
+     * (by the whole sequence's length, as transformers decides it for every position at once).
+     */
+    int[] rows(StepInputs in) {
+        if (inverseFrequencies.length == 1) {
+            return in.hostPositions;
+        }
+        int[] rows = in.hostPositions.clone();
+        for (SequenceSpan s : in.spans) {
+            if (scaling.longContext(s.sequenceLength())) {
+                for (int t = s.queryStart(); t < s.queryStart() + s.queryLen(); t++) {
+                    rows[t] += positions;
+                }
+            }
+        }
+        return rows;
+    }
+
     /** The step's per-token tables, {@code [tokens, 1, headDim]} each, gathered once for all layers. */
-    NDArray[] gather(NDArray positions) {
-        NDArray c = JniUtils.embedding((PtNDArray) positions, (PtNDArray) cos, false);
-        NDArray s = JniUtils.embedding((PtNDArray) positions, (PtNDArray) sin, false);
-        long t = positions.getShape().get(0);
+    NDArray[] gather(StepInputs in) {
+        return gather(inverseFrequencies.length == 1 ? in.positions : in.manager.create(toLong(rows(in))));
+    }
+
+    /** The tables of the given rows ({@code [T]} int64, see {@link #rows}), {@code [T, 1, headDim]} each. */
+    NDArray[] gather(NDArray rows) {
+        NDArray c = JniUtils.embedding((PtNDArray) rows, (PtNDArray) cos, false);
+        NDArray s = JniUtils.embedding((PtNDArray) rows, (PtNDArray) sin, false);
+        long t = rows.getShape().get(0);
         return new NDArray[] {c.reshape(t, 1, headDim), s.reshape(t, 1, headDim)};
     }
 
     /**
-     * The cos (index 0) and sin (1) rows of one position, the same float values as the device
-     * tables hold (each computed in double, then rounded once).
+     * The cos (index 0) and sin (1) rows of one table row (see {@link #rows}), the same float values
+     * as the device tables hold (each computed in double, then rounded once).
      */
     @Override
-    public float[][] hostRows(int position) {
+    public float[][] hostRows(int row) {
         double[] cos = new double[headDim];
         double[] sin = new double[headDim];
-        angles(position, cos, sin, 0);
+        angles(row, cos, sin, 0);
         float[][] cs = new float[2][headDim];
         for (int i = 0; i < headDim; i++) {
             cs[0][i] = (float) cos[i];
@@ -75,24 +123,31 @@ public final class RopeTables implements HostRope {
         return cs;
     }
 
-    /** cos and sin of one position's angles, in rotate_half's layout, at {@code offset} of each array. */
-    private void angles(int position, double[] cos, double[] sin, int offset) {
-        int half = headDim / 2;
+    /** cos and sin of one row's angles, in rotate_half's layout, at {@code offset} of each array. */
+    private void angles(int row, double[] cos, double[] sin, int offset) {
+        int half = rotaryDim / 2;
+        double[] inv = inverseFrequencies[row / positions];
+        int position = row % positions;
         for (int i = 0; i < half; i++) {
-            double angle = position * inverseFrequencies[i];
-            cos[offset + i] = cos[offset + half + i] = Math.cos(angle);
-            sin[offset + i] = sin[offset + half + i] = Math.sin(angle);
+            double angle = position * inv[i];
+            cos[offset + i] = cos[offset + half + i] = attentionFactor * Math.cos(angle);
+            sin[offset + i] = sin[offset + half + i] = attentionFactor * Math.sin(angle);
+        }
+        for (int i = rotaryDim; i < headDim; i++) {
+            cos[offset + i] = 1; // dims past the rotary ones pass through
+            sin[offset + i] = 0;
         }
     }
 
     /**
      * Rotates {@code heads} heads of {@code x} in place from {@code offset}, with rows from {@link
      * #hostRows}: {@code x * cos + rotate_half(x) * sin} in the float operations and order of {@link
-     * #apply}, so the result is the same bit for bit.
+     * #apply}, so the result is the same bit for bit (dims past the rotary ones come out as they went in
+     * there too: times 1, plus 0).
      */
     @Override
     public void rotateOnHost(float[] x, int offset, int heads, float[][] cosSin) {
-        int half = headDim / 2;
+        int half = rotaryDim / 2;
         float[] cos = cosSin[0];
         float[] sin = cosSin[1];
         for (int h = 0; h < heads; h++) {
@@ -110,5 +165,13 @@ public final class RopeTables implements HostRope {
     NDArray apply(NDArray x, NDArray[] cosSin) {
         NDArray rotated = x.matMul(rotation);
         return x.mul(cosSin[0]).addi(rotated.muli(cosSin[1]));
+    }
+
+    private static long[] toLong(int[] a) {
+        long[] out = new long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i];
+        }
+        return out;
     }
 }

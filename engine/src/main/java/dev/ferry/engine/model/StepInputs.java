@@ -3,7 +3,6 @@ package dev.ferry.engine.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.ferry.engine.kv.KvCache;
@@ -13,14 +12,14 @@ import java.util.List;
 
 /**
  * A step's inputs on the device, uploaded once and shared by every layer: token ids, positions,
- * the KV rows to write, the attention plan, and which rows feed the LM head.
+ * the KV rows to write, and which rows feed the LM head. (Each {@link Attention} plans its own
+ * step from the spans: layers of one model may see different windows.)
  */
 public final class StepInputs {
     final NDManager manager;
     final NDArray tokenIds;
     final NDArray positions;
     final NDIndex kvWrite;
-    final AttentionPlan attention;
     /** Token rows whose logits are wanted, or null when every token's are (a pure decode step). */
     final NDArray logitRows;
     final int numTokens;
@@ -30,14 +29,13 @@ public final class StepInputs {
     /** The batch's sequences, in token order. */
     final List<SequenceSpan> spans;
 
-    private StepInputs(NDManager manager, NDArray tokenIds, NDArray positions, NDIndex kvWrite,
-                       AttentionPlan attention, NDArray logitRows, int[] hostPositions, int[] hostSlots,
+    private StepInputs(NDManager manager, NDArray tokenIds, NDArray positions, NDIndex kvWrite, NDArray logitRows,
+                       int[] hostPositions, int[] hostSlots,
                        List<SequenceSpan> spans) {
         this.manager = manager;
         this.tokenIds = tokenIds;
         this.positions = positions;
         this.kvWrite = kvWrite;
-        this.attention = attention;
         this.logitRows = logitRows;
         this.numTokens = hostPositions.length;
         this.hostPositions = hostPositions;
@@ -45,8 +43,7 @@ public final class StepInputs {
         this.spans = spans;
     }
 
-    public static StepInputs upload(ForwardBatch batch, KvCache kv, Integer slidingWindow, DataType dtype,
-                                    NDManager step) {
+    public static StepInputs upload(ForwardBatch batch, KvCache kv, NDManager step) {
         int rows = batch.numLogitRows();
         NDArray logitRows = null;
         if (rows != batch.numTokens()) {
@@ -60,8 +57,7 @@ public final class StepInputs {
             logitRows = step.create(idx);
         }
         return new StepInputs(step, step.create(toLong(batch.tokenIds())), step.create(toLong(batch.positions())),
-                kv.writeIndex(batch.slots(), step), AttentionPlan.build(batch, kv, slidingWindow, dtype, step),
-                logitRows, batch.positions(), batch.slots(), batch.sequences());
+                kv.writeIndex(batch.slots(), step), logitRows, batch.positions(), batch.slots(), batch.sequences());
     }
 
     /** Tokens in the step. */

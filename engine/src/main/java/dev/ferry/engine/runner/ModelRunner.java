@@ -125,7 +125,7 @@ public final class ModelRunner implements AutoCloseable {
     /** Runs one flattened forward step; logits {@code [rows, vocab]} float32 live in {@code step}. */
     public NDArray forward(ForwardBatch batch, NDManager step) {
         try (SmallStepThreads threads = SmallStepThreads.forStep(batch.numTokens(), device())) {
-            StepInputs in = StepInputs.upload(batch, kv, model.slidingWindow(), model.dtype(), step);
+            StepInputs in = StepInputs.upload(batch, kv, step);
             return model.forward(in, kv);
         }
     }

@@ -3,6 +3,7 @@ package dev.ferry.engine.runner;
 import ai.djl.ndarray.NDManager;
 import dev.ferry.engine.model.DecoderModel;
 import dev.ferry.engine.model.Precision;
+import dev.ferry.engine.model.gemma3.Gemma3Loader;
 import dev.ferry.engine.model.gpt2.Gpt2Loader;
 import dev.ferry.engine.model.llama.LlamaLoader;
 import dev.ferry.store.ModelFolder;
@@ -16,8 +17,9 @@ public final class Models {
      */
     public static DecoderModel load(ModelFolder folder, NDManager manager, Precision precision, int maxPositions) {
         return switch (folder.architecture()) {
-            case LLAMA, MISTRAL, QWEN2 -> LlamaLoader.load(folder, manager, precision, maxPositions);
+            case LLAMA, MISTRAL, QWEN2, QWEN3, PHI3 -> LlamaLoader.load(folder, manager, precision, maxPositions);
             case GPT2 -> Gpt2Loader.load(folder, manager, precision);
+            case GEMMA3 -> Gemma3Loader.load(folder, manager, precision, maxPositions);
             case BERT, XLM_ROBERTA -> throw encoder(folder);
         };
     }

@@ -3,6 +3,7 @@ package dev.ferry.engine.sched;
 import dev.ferry.engine.kv.BlockManager;
 import dev.ferry.engine.kv.BlockManager.BlockKey;
 import dev.ferry.engine.kv.KvCacheSpec;
+import dev.ferry.engine.kv.KvVariants;
 
 /**
  * The KV cache as sequences see it: slots for the tokens a sequence is about to compute, the cached
@@ -14,9 +15,16 @@ import dev.ferry.engine.kv.KvCacheSpec;
  */
 public final class KvManager {
     private final BlockManager blocks;
+    private final KvVariants variants;
 
     public KvManager(BlockManager blocks) {
+        this(blocks, KvVariants.SINGLE);
+    }
+
+    /** @param variants which keys a sequence of a given length caches (LongRoPE's two sets) */
+    public KvManager(BlockManager blocks, KvVariants variants) {
         this.blocks = blocks;
+        this.variants = variants;
     }
 
     /**
@@ -40,6 +48,9 @@ public final class KvManager {
      * false, having taken nothing, when too few blocks are available.
      */
     public boolean allocate(Sequence seq, int numTokens) {
+        if (seq.numComputed() == 0) {
+            seq.setKvVariant(variants.of(seq.length()));
+        }
         int[] table = blocks.ensureCapacity(seq.blockTable(), seq.numComputed() + numTokens);
         if (table == null) {
             return false;
@@ -57,7 +68,9 @@ public final class KvManager {
         if (seq.blockTable().length != 0 || seq.numComputed() != 0) {
             throw new IllegalStateException("sequence " + seq.id() + " already holds blocks");
         }
-        int[] shared = blocks.acquirePrefix(seq.tokenArray(), seq.length() - 1, seq.keys(seq.length() / blockSize()));
+        seq.setKvVariant(variants.of(seq.length()));
+        int[] shared = blocks.acquirePrefix(seq.tokenArray(), seq.length() - 1, seq.keys(seq.length() / blockSize()),
+                BlockManager.root(seq.kvVariant()));
         if (shared.length > 0) {
             seq.setBlockTable(shared);
             seq.setKeyedBlocks(shared.length);
@@ -78,7 +91,24 @@ public final class KvManager {
     /** After a step computed more of {@code seq}: registers its newly full blocks in the prefix cache. */
     public void commitFullBlocks(Sequence seq) {
         seq.setKeyedBlocks(blocks.commitFullBlocks(seq.blockTable(), seq.tokenArray(), seq.numComputed(),
-                seq.keys(seq.blockTable().length), seq.keyedBlocks()));
+                seq.keys(seq.blockTable().length), seq.keyedBlocks(), BlockManager.root(seq.kvVariant())));
+    }
+
+    /**
+     * Whether {@code seq} has grown into another variant than the one its cached keys were computed
+     * in (a LongRoPE sequence past original_max_position_embeddings): they must be computed again.
+     */
+    boolean stale(Sequence seq) {
+        return seq.numComputed() > 0 && variants.of(seq.length()) != seq.kvVariant();
+    }
+
+    /**
+     * Drops {@code seq}'s stale KV and takes what the prefix cache holds of its tokens in its new
+     * variant: the rest is computed again, generated tokens included, as after a preemption.
+     */
+    void recompute(Sequence seq) {
+        free(seq);
+        takeCachedPrefix(seq);
     }
 
     /**
@@ -97,7 +127,7 @@ public final class KvManager {
      */
     BlockKey firstBlockKeyToCompute(Sequence seq) {
         return seq.keyedBlocks() == 0 && seq.length() > blockSize()
-                ? BlockManager.ROOT.child(seq.tokenArray(), 0, blockSize()) : null;
+                ? BlockManager.root(variants.of(seq.length())).child(seq.tokenArray(), 0, blockSize()) : null;
     }
 
     int numBlocks() {

@@ -34,7 +34,9 @@ import java.util.Set;
  *
  * <p>When a running sequence needs a block and none is left, the lowest-priority, latest-arrived
  * running sequence is preempted: its blocks are released (full ones stay in the prefix cache) and
- * it waits again, to be recomputed from its tokens, generated ones included.
+ * it waits again, to be recomputed from its tokens, generated ones included. A running sequence
+ * whose cached keys went stale as it grew (LongRoPE past its original context, {@link
+ * dev.ferry.engine.kv.KvVariants}) is recomputed the same way, in place, in the next step.
  */
 public final class Scheduler {
     /** Waiting order: priority class, then arrival. */
@@ -91,6 +93,11 @@ public final class Scheduler {
     /** Decides the next step, reserving the slots its tokens need; preempted sequences wait again. */
     public Plan schedule() {
         PlanBuilder plan = new PlanBuilder();
+        for (Sequence seq : running) {
+            if (kv.stale(seq)) {
+                kv.recompute(seq); // its prefill below computes it again, as the reference does at that length
+            }
+        }
         // Decodes first, then the remaining prompt chunks of running sequences.
         List<Sequence> snapshot = List.copyOf(running);
         for (boolean decodePass : new boolean[] {true, false}) {

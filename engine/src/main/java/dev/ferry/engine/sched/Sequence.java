@@ -22,6 +22,8 @@ public final class Sequence {
     private int[] blockTable = new int[0];
     private BlockKey[] keys = new BlockKey[0];
     private int keyedBlocks;
+    /** The {@link dev.ferry.engine.kv.KvVariants variant} its cached keys were computed in. */
+    private int kvVariant;
 
     /** A sequence outside any engine (tests, benchmarks): id 0, interactive. */
     public Sequence(int[] prompt) {
@@ -122,6 +124,14 @@ public final class Sequence {
 
     void setKeyedBlocks(int n) {
         keyedBlocks = n;
+    }
+
+    int kvVariant() {
+        return kvVariant;
+    }
+
+    void setKvVariant(int variant) {
+        kvVariant = variant;
     }
 
     /** Preemption by recompute: the KV is dropped; every token, generated ones included, is computed again. */

@@ -9,11 +9,17 @@ package dev.ferry.engine.step;
  *     (so the span covers positions {@code contextLen - queryLen .. contextLen - 1})
  * @param blockTable the KV blocks holding the sequence's tokens, in order
  * @param needsLogits whether the last token of the span is sampled (false for a non-final prefill chunk)
+ * @param sequenceLength the sequence's tokens, prompt and generated, computed or not: LongRoPE picks
+ *     its factors for every position by it
  */
-public record SequenceSpan(int queryStart, int queryLen, int contextLen, int[] blockTable, boolean needsLogits) {
+public record SequenceSpan(int queryStart, int queryLen, int contextLen, int[] blockTable, boolean needsLogits,
+                           int sequenceLength) {
     public SequenceSpan {
         if (queryLen <= 0 || contextLen < queryLen) {
             throw new IllegalArgumentException("span needs 0 < queryLen <= contextLen, got " + queryLen + ", " + contextLen);
+        }
+        if (sequenceLength < contextLen) {
+            throw new IllegalArgumentException("a sequence of " + sequenceLength + " tokens cannot cache " + contextLen);
         }
     }
 

@@ -17,7 +17,12 @@ import dev.ferry.engine.sched.Sequence;
 import dev.ferry.engine.testing.Golden;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.safetensors.TensorDtype;
+import dev.ferry.engine.api.TokenStream;
+import dev.ferry.engine.metrics.EngineMetrics;
+import dev.ferry.store.config.MemoryBudget;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -28,10 +33,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  * a stated tolerance and the first 8 greedy tokens must be equal: later ones may legitimately
  * flip where the reference's top two logits nearly tie. The device and the fp16 tolerance come
  * from system properties (ferry.test.device, ferry.golden.f16.tolerance) so the same test checks
- * the GPU path.
+ * the GPU path. The greedy tokens must also hold when every case runs at once, several times over,
+ * in one engine whose KV pool is too small for them all: batched together, sharing cached prompt
+ * blocks, and recomputed after preemption (an engine serves one model, so "batched" means with
+ * the model's other cases).
  */
 class GoldenTest {
     private static final String DEVICE = System.getProperty("ferry.test.device", "cpu");
+    /** How many times each case is submitted in the batched run: repeats share cached prompt blocks. */
+    private static final int BATCH_COPIES = 3;
     private static final double F16_TOLERANCE = Double.parseDouble(System.getProperty("ferry.golden.f16.tolerance", "2e-3"));
 
     static Iterable<String> models() {
@@ -48,6 +58,35 @@ class GoldenTest {
     @MethodSource("models")
     void fp16StaysCloseToReference(String name) throws InterruptedException {
         check(name, TensorDtype.F16, F16_TOLERANCE, 8);
+    }
+
+    @ParameterizedTest
+    @MethodSource("models")
+    void fp32BatchedWithPrefixCachingAndPreemption(String name) throws InterruptedException {
+        List<Golden.Case> cases = Golden.cases(name);
+        int longest = cases.stream().mapToInt(c -> c.promptIds().length + c.greedyIds().length).max().orElseThrow();
+        int maxLen = 16 * ((longest + 15) / 16);
+        try (ModelFolder folder = ModelFolder.open(Golden.modelDir(name));
+             ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults().withDevice(DEVICE)
+                     .withDtype(TensorDtype.F32).withMaxModelLen(maxLen).withBlockSize(16)
+                     .withKvCacheMemory(MemoryBudget.ofBytes(2L * maxLen * folder.config().kvBytesPerToken(4))));
+             Engine engine = Engine.start(runner, EngineConfig.DEFAULTS.withPrefixCaching(true))) {
+            List<TokenStream> streams = new ArrayList<>();
+            for (int copy = 0; copy < BATCH_COPIES; copy++) {
+                for (Golden.Case c : cases) {
+                    streams.add(engine.submit(GenerateRequest.of(c.promptIds(), c.greedyIds().length,
+                            SamplingParams.greedy()).withIgnoreEos(true)));
+                }
+            }
+            for (int i = 0; i < streams.size(); i++) {
+                Golden.Case c = cases.get(i % cases.size());
+                assertArrayEquals(c.greedyIds(), streams.get(i).await().tokenIds(),
+                        name + " batched greedy tokens for prompt " + Arrays.toString(c.promptIds()));
+            }
+            EngineMetrics.Snapshot m = engine.metrics().snapshot();
+            assertTrue(m.preemptions() > 0, name + ": a pool of two sequences must preempt " + streams.size());
+            assertTrue(m.prefixHitTokens() > 0, name + ": repeated prompts must hit the prefix cache");
+        }
     }
 
     private static void check(String name, TensorDtype dtype, double tolerance, int tokens) throws InterruptedException {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.ferry.engine.testing.Golden;
 import dev.ferry.engine.testing.TinyModels;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.DecoderConfig;
@@ -23,15 +24,18 @@ class RopeOnHostTest {
 
     static Stream<Arguments> models() {
         return Stream.of(
-                Arguments.of("llama", TinyModels.create("llama", 11)),
+                Arguments.of("llama", TinyModels.create("llama", 11), 0),
                 Arguments.of("llama with llama3 rope scaling", TinyModels.create("llama-rope-scaled",
-                        ModelPreset.fromName("tiny").spec(ModelArch.LLAMA).withSeed(15).withLlama3RopeScaling(true))));
+                        ModelPreset.fromName("tiny").spec(ModelArch.LLAMA).withSeed(15).withLlama3RopeScaling(true)), 0),
+                // partial rotary dims and LongRoPE's attention factor, short factors then long (rows past 128)
+                Arguments.of("phi3 short factors", Golden.modelDir("phi3-tiny"), 0),
+                Arguments.of("phi3 long factors", Golden.modelDir("phi3-tiny"), 128));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("models")
-    void hostRotationIsBitForBitTheDeviceRotation(String name, Path dir) throws Exception {
-        int[] positions = {0, 1, 17, 95};
+    void hostRotationIsBitForBitTheDeviceRotation(String name, Path dir, int rowOffset) throws Exception {
+        int[] positions = Arrays.stream(new int[] {0, 1, 17, 95}).map(p -> p + rowOffset).toArray();
         int heads = 5;
         try (ModelFolder folder = ModelFolder.open(dir); NDManager m = NDManager.newBaseManager()) {
             DecoderConfig c = folder.config();

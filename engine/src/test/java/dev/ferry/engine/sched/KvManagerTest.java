@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.engine.kv.BlockManager;
+import dev.ferry.engine.kv.KvVariants;
 import org.junit.jupiter.api.Test;
 
 class KvManagerTest {
@@ -119,5 +120,27 @@ class KvManagerTest {
         assertEquals(kv.firstBlockKeyToCompute(a), kv.firstBlockKeyToCompute(b));
         assertNotEquals(kv.firstBlockKeyToCompute(a), kv.firstBlockKeyToCompute(seq(6, 2)));
         assertNull(kv.firstBlockKeyToCompute(seq(4, 1)), "a prompt of exactly one block computes that block itself");
+    }
+
+    @Test
+    void longRopeSequenceIsRecomputedWhenItCrossesTheOriginalContextAndCachesPerVariant() {
+        BlockManager bm = new BlockManager(16, BS, true);
+        KvVariants longPast8 = length -> length > 8 ? 1 : 0;
+        KvManager kv = new KvManager(bm, longPast8);
+        Sequence a = seq(8, 1);
+        compute(kv, a);
+        assertFalse(kv.stale(a), "8 tokens rotate with the short factors");
+        a.append(7);
+        assertTrue(kv.stale(a), "at 9 tokens every key must be rotated with the long factors");
+        kv.recompute(a);
+        assertEquals(0, a.numComputed(), "the short blocks are not the long variant's: nothing is taken");
+        compute(kv, a);
+        assertFalse(kv.stale(a));
+
+        Sequence shortTwin = seq(8, 1);
+        assertEquals(4, kv.takeCachedPrefix(shortTwin), "a short sequence takes the short blocks");
+        Sequence longTwin = new Sequence(java.util.Arrays.copyOf(a.tokenArray(), a.length()));
+        assertEquals(8, kv.takeCachedPrefix(longTwin), "a long one takes the long blocks");
+        assertEquals(bm.checkConsistency(), bm.numUsed());
     }
 }

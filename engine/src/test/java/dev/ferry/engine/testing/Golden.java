@@ -15,10 +15,16 @@ public final class Golden {
     /**
      * The shared set, plus cases made with shared/oracle for what it lacks (extra-cases-spec.json):
      * Mistral's sliding window, llama3 rope scaling with attention biases and head_dim 24, BF16 and
-     * F16 checkpoints, untied GPT-2 with a non-default MLP width.
+     * F16 checkpoints, untied GPT-2 with a non-default MLP width; Qwen3 with head_dim 48 and one KV
+     * head; Gemma 3 (F16) with a window of 3 under 13- and 29-token prompts, every other layer global,
+     * both soft-caps set (the attention one inert, as in transformers); Phi-3 with half its dims
+     * rotated and LongRoPE switching at 16 tokens: mid-generation for its 12-token prompt, before the
+     * first for its 40-token one.
      */
     public static final List<String> MODELS = List.of("llama-tiny", "qwen2-tiny", "mistral-tiny", "gpt2-tiny",
-            "mistral-window4", "llama-rope-llama3-bias-hd24", "qwen2-bf16-untied", "gpt2-f16-untied-inner100");
+            "qwen3-tiny", "gemma3-tiny", "phi3-tiny",
+            "mistral-window4", "llama-rope-llama3-bias-hd24", "qwen2-bf16-untied", "gpt2-f16-untied-inner100",
+            "qwen3-hd48-gqa4", "gemma3-window3-f16-caps", "phi3-longrope-switch16");
 
     /** One reference case: a prompt (text when it was encoded by the reference tokenizer), its greedy tokens, last logits. */
     public record Case(String promptText, int[] promptIds, int[] greedyIds, double[] greedyMargins, double[] lastLogits) {}

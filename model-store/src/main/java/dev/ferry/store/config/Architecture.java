@@ -14,6 +14,9 @@ public enum Architecture {
     LLAMA(ModelKind.DECODER, null, "LlamaForCausalLM"),
     MISTRAL(ModelKind.DECODER, null, "MistralForCausalLM"),
     QWEN2(ModelKind.DECODER, null, "Qwen2ForCausalLM"),
+    QWEN3(ModelKind.DECODER, null, "Qwen3ForCausalLM"),
+    PHI3(ModelKind.DECODER, null, "Phi3ForCausalLM"),
+    GEMMA3(ModelKind.DECODER, null, "Gemma3ForCausalLM"),
     GPT2(ModelKind.DECODER, null, "GPT2LMHeadModel"),
     BERT(ModelKind.ENCODER, "bert.", "BertModel", "BertForMaskedLM"),
     XLM_ROBERTA(ModelKind.ENCODER, "roberta.", "XLMRobertaModel");

@@ -50,10 +50,10 @@ final class DummyWeights {
         return Files.size(file);
     }
 
-    /** Norm scales are 1 + normNoise * N(0,1); weights and biases std * N(0,1). */
+    /** Norm scales are 1 + normNoise * N(0,1) (Gemma stores the offset from 1); weights and biases std * N(0,1). */
     static GaussianSource source(ModelSpec spec, WeightLayout.Tensor t) {
         return t.kind() == ExpectedTensors.Kind.NORM
-                ? new GaussianSource(spec.seed(), t.name(), 1.0, spec.normNoise())
+                ? new GaussianSource(spec.seed(), t.name(), spec.arch().normsStoreOffsets() ? 0.0 : 1.0, spec.normNoise())
                 : new GaussianSource(spec.seed(), t.name(), 0.0, spec.std());
     }
 }

@@ -1,6 +1,8 @@
 package dev.ferry.store.create;
 
+import dev.ferry.store.config.DecoderConfig;
 import dev.ferry.store.config.EncoderConfig;
+import dev.ferry.store.config.RopeScaling;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,6 +83,44 @@ final class HfConfigJson {
                 c.put("use_sliding_window", false);
                 c.put("sliding_window", s.maxPosition());
                 c.put("max_window_layers", s.layers());
+            }
+            case QWEN3 -> { // per-head q/k norms are implied by the family
+                c.put("architectures", List.of("Qwen3ForCausalLM"));
+                c.put("model_type", "qwen3");
+                c.put("attention_bias", false);
+                c.put("head_dim", s.headDim());
+                c.put("use_sliding_window", false);
+                c.put("sliding_window", null);
+                c.put("max_window_layers", s.layers());
+            }
+            case PHI3 -> { // fused qkv_proj and gate_up_proj are implied by the family
+                RopeScaling r = s.ropeScaling();
+                c.put("architectures", List.of("Phi3ForCausalLM"));
+                c.put("model_type", "phi3");
+                c.put("attention_bias", false);
+                c.put("original_max_position_embeddings", r.originalMaxPositions());
+                c.put("partial_rotary_factor", 1.0);
+                c.put("sliding_window", s.slidingWindow());
+                c.put("rope_scaling", Map.of("type", "longrope", "short_factor", r.shortFactor(),
+                        "long_factor", r.longFactor()));
+            }
+            case GEMMA3 -> { // (1 + w) norms, four a layer, q/k norms and the embed scale are implied by the family
+                DecoderConfig d = s.decoderConfig();
+                c.remove("hidden_act");
+                c.put("architectures", List.of("Gemma3ForCausalLM"));
+                c.put("model_type", "gemma3_text");
+                c.put("hidden_activation", "gelu_pytorch_tanh");
+                c.put("head_dim", s.headDim());
+                c.put("query_pre_attn_scalar", s.headDim());
+                c.put("sliding_window", s.slidingWindow());
+                c.put("_sliding_window_pattern", ModelSpec.GEMMA_SLIDING_PATTERN);
+                c.put("layer_types", d.slidingLayers().stream()
+                        .map(sl -> sl ? "sliding_attention" : "full_attention").toList());
+                c.put("rope_local_base_freq", d.localRopeTheta());
+                c.put("attn_logit_softcapping", null);
+                c.put("final_logit_softcapping", null);
+                c.put("attention_bias", false);
+                c.put("use_bidirectional_attention", false);
             }
             default -> throw new IllegalStateException("unhandled arch " + s.arch());
         }

@@ -20,6 +20,15 @@ public enum ModelArch {
     QWEN2(Architecture.QWEN2, "qwen2", 1000000.0, 1e-6, true, new SpecialTokens(
             List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>"),
             "<|endoftext|>", "<|endoftext|>", List.of("<|im_end|>", "<|endoftext|>"), false, false)),
+    QWEN3(Architecture.QWEN3, "qwen3", 1000000.0, 1e-6, true, new SpecialTokens(
+            List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>"),
+            "<|endoftext|>", "<|endoftext|>", List.of("<|im_end|>", "<|endoftext|>"), false, false)),
+    PHI3(Architecture.PHI3, "phi3", 10000.0, 1e-5, false, new SpecialTokens(
+            List.of("<|endoftext|>", "<|system|>", "<|user|>", "<|assistant|>", "<|end|>"),
+            "<|endoftext|>", "<|endoftext|>", List.of("<|endoftext|>", "<|end|>"), false, false)),
+    GEMMA3(Architecture.GEMMA3, "gemma3", 1000000.0, 1e-6, true, new SpecialTokens(
+            List.of("<pad>", "<eos>", "<bos>", "<start_of_turn>", "<end_of_turn>"),
+            "<bos>", "<eos>", List.of("<eos>", "<end_of_turn>"), true, true)),
     GPT2(Architecture.GPT2, "gpt2", 0.0, 1e-5, true, new SpecialTokens(
             List.of("<|endoftext|>"), "<|endoftext|>", "<|endoftext|>", List.of("<|endoftext|>"), false, false)),
     // encoders: bos and configEos are the tokens every input is wrapped in ([CLS] ... [SEP], <s> ... </s>)
@@ -79,6 +88,11 @@ public enum ModelArch {
 
     public SpecialTokens specials() {
         return specials;
+    }
+
+    /** Whether norms store their scale as an offset from 1 (Gemma's {@code 1 + w}), so they start near 0. */
+    public boolean normsStoreOffsets() {
+        return this == GEMMA3;
     }
 
     public boolean hasRope() {

@@ -51,7 +51,7 @@ public record ModelSpec(
             throw new IllegalArgumentException("head_dim must be even for RoPE, got " + headDim);
         }
         boolean plainHeads = arch == ModelArch.GPT2 || arch.isEncoder();
-        if ((arch == ModelArch.QWEN2 || plainHeads) && headDim * heads != hidden) {
+        if ((arch == ModelArch.QWEN2 || arch == ModelArch.PHI3 || plainHeads) && headDim * heads != hidden) {
             throw new IllegalArgumentException(arch.cliName() + " requires head_dim * heads == hidden, got "
                     + headDim + " * " + heads + " != " + hidden);
         }
@@ -63,18 +63,56 @@ public record ModelSpec(
         }
     }
 
+    /** Phi-3's created models rotate with LongRoPE past an eighth of their positions (Phi-3.5's 4096 of 131072 is a 32nd). */
+    public static final int LONGROPE_FACTOR = 8;
+    /** Gemma 3's created models: five sliding layers, then a global one, as the released checkpoints. */
+    public static final int GEMMA_SLIDING_PATTERN = 6;
+
     /** The config a loader reads back from the written config.json (token ids aside). */
     public DecoderConfig decoderConfig() {
         if (arch.isEncoder()) {
             throw new IllegalStateException(arch.cliName() + " is an encoder: see encoderConfig()");
         }
-        RopeScaling scaling = llama3RopeScaling
-                ? new RopeScaling(RopeScaling.Type.LLAMA3, 32.0, 1.0, 4.0, 8192) : null;
         boolean gpt2 = arch == ModelArch.GPT2;
+        boolean gemma = arch == ModelArch.GEMMA3;
+        List<Boolean> sliding = new java.util.ArrayList<>();
+        for (int i = 0; gemma && i < layers; i++) {
+            sliding.add((i + 1) % GEMMA_SLIDING_PATTERN != 0);
+        }
         return new DecoderConfig(arch.architecture(), hidden, layers, heads, kvHeads, headDim, intermediate, vocab,
-                maxPosition, normEps, gpt2 ? 0 : ropeTheta, scaling, tieWordEmbeddings,
-                gpt2 || arch == ModelArch.QWEN2, gpt2, null, gpt2 ? Activation.GELU_TANH : Activation.SILU, false,
-                null, List.of(), dtype);
+                maxPosition, normEps, gpt2 ? 0 : ropeTheta, ropeScaling(), tieWordEmbeddings,
+                gpt2 || arch == ModelArch.QWEN2, gpt2, slidingWindow(),
+                gpt2 || gemma ? Activation.GELU_TANH : Activation.SILU, false, null, List.of(), dtype,
+                arch == ModelArch.QWEN3 || gemma, headDim, headDim, sliding, gemma ? 10000.0 : 0, null);
+    }
+
+    /** The rope_scaling written: llama3 where asked, LongRoPE for Phi-3 (short factors 1, long ones up to the factor). */
+    RopeScaling ropeScaling() {
+        if (arch == ModelArch.PHI3) {
+            int n = headDim / 2;
+            List<Double> shortFactors = new java.util.ArrayList<>();
+            List<Double> longFactors = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                shortFactors.add(1.0);
+                longFactors.add(1.0 + (LONGROPE_FACTOR - 1.0) * i / Math.max(1, n - 1));
+            }
+            return RopeScaling.longRope(shortFactors, longFactors, originalMaxPositions(), maxPosition, null);
+        }
+        return llama3RopeScaling ? RopeScaling.llama3(32.0, 1.0, 4.0, 8192) : null;
+    }
+
+    /** Phi-3's original_max_position_embeddings. */
+    int originalMaxPositions() {
+        return Math.max(1, maxPosition / LONGROPE_FACTOR);
+    }
+
+    /** Gemma 3's window (512 in the released checkpoints, at most half the positions here); Phi-3's twice its positions. */
+    Integer slidingWindow() {
+        return switch (arch) {
+            case GEMMA3 -> Math.max(1, Math.min(512, maxPosition / 2));
+            case PHI3 -> 2 * maxPosition;
+            default -> null;
+        };
     }
 
     /**

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.store.ModelFolder;
+import dev.ferry.store.config.DecoderConfig;
 import dev.ferry.store.safetensors.HalfFloats;
 import dev.ferry.store.safetensors.SafetensorsTestReader;
 import dev.ferry.store.safetensors.TensorDtype;
@@ -41,7 +43,8 @@ class ModelCreatorTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA", "QWEN3", "PHI3", "GEMMA3"},
+            mode = EnumSource.Mode.EXCLUDE)
     void tinyModelMatchesGoldenFilesAndStaysUnderOneMegabyte(ModelArch arch) throws Exception {
         Path out = create(ModelPreset.TINY.spec(arch), "m");
         GoldenTinyFiles.Files golden = GoldenTinyFiles.of(arch);
@@ -56,7 +59,8 @@ class ModelCreatorTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA"}, mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(value = ModelArch.class, names = {"BERT", "XLM_ROBERTA", "QWEN3", "PHI3", "GEMMA3"},
+            mode = EnumSource.Mode.EXCLUDE)
     void weightsUseHuggingFaceNamesAndLayouts(ModelArch arch) throws IOException {
         ModelSpec spec = ModelPreset.TINY.spec(arch);
         var st = new SafetensorsTestReader(create(spec, "m").resolve("model.safetensors"));
@@ -140,6 +144,23 @@ class ModelCreatorTest {
                 assertEquals(HalfFloats.halfToFloat(HalfFloats.floatToHalf(exact[i])), half[i], name);
                 assertEquals(HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(exact[i])), brain[i], name);
             }
+        }
+    }
+
+    /** The newer families (no golden files of their own): the folder loads back as the spec's config. */
+    @ParameterizedTest
+    @EnumSource(value = ModelArch.class, names = {"QWEN3", "PHI3", "GEMMA3"})
+    void newerFamiliesLoadBackAsTheirSpec(ModelArch arch) throws IOException {
+        ModelSpec spec = ModelPreset.TINY.spec(arch);
+        try (ModelFolder folder = ModelFolder.open(create(spec, "m"))) {
+            DecoderConfig c = folder.config();
+            DecoderConfig expected = spec.decoderConfig();
+            assertEquals(expected, new DecoderConfig(c.architecture(), c.hiddenSize(), c.numLayers(), c.numHeads(),
+                    c.numKvHeads(), c.headDim(), c.intermediateSize(), c.vocabSize(), c.maxPositions(), c.normEps(),
+                    c.ropeTheta(), c.ropeScaling(), c.tieWordEmbeddings(), c.qkvBias(), c.outputBias(),
+                    c.slidingWindow(), c.activation(), c.attentionScaleByLayer(), null, List.of(), c.torchDtype(),
+                    c.qkNorm(), c.attentionScalar(), c.rotaryDim(), c.slidingLayers(), c.localRopeTheta(),
+                    c.finalLogitSoftcap()));
         }
     }
 

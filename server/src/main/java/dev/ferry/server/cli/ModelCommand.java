@@ -35,7 +35,7 @@ final class ModelCommand implements Runnable {
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Write a Hugging Face-format model folder with deterministic random weights.")
     static final class Create implements Callable<Integer> {
-        @Option(names = "--arch", required = true, description = "llama, mistral, qwen2, gpt2 (decoders), bert or xlm-roberta (sentence-embedding encoders)")
+        @Option(names = "--arch", required = true, description = "llama, mistral, qwen2, qwen3, phi3, gemma3, gpt2 (decoders), bert or xlm-roberta (sentence-embedding encoders)")
         String arch;
 
         @Option(names = "--preset", required = true, description = "tiny (tests), small (CPU benchmarks, ~125M), "
@@ -106,6 +106,7 @@ final class ModelCommand implements Runnable {
                 o.put("tokenizer_size", folder.tokenizer().size());
                 o.put("max_positions", c.maxPositions());
                 o.put("tied_embeddings", c.tieWordEmbeddings());
+                o.put("features", c.features().isEmpty() ? "none" : String.join(", ", c.features()));
                 o.put("kv_bytes_per_token_f32", c.kvBytesPerToken(4));
                 o.put("kv_bytes_per_token_f16", c.kvBytesPerToken(2));
                 var eos = o.putArray("eos_token_ids");

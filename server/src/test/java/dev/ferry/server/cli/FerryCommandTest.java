@@ -10,6 +10,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,6 +60,22 @@ class FerryCommandTest {
         assertEquals(512, o.get("tokenizer_size").asInt());
         assertEquals(2L * 2 * 2 * 16 * 4, o.get("kv_bytes_per_token_f32").asLong()); // K+V, 2 layers, 2 KV heads, dim 16
         assertTrue(o.get("parameters").asLong() > 100_000);
+    }
+
+    @Test
+    void createdNewerFamiliesInspectWithTheirFeatures() {
+        Map<String, String> expected = Map.of(
+                "qwen3", "q/k norm",
+                "gemma3", "q/k norm, sliding window 128 on 2 of 2 layers, local rope base 10000.0",
+                "phi3", "sliding window 512 on 2 of 2 layers, longrope (long factors past 32 tokens)");
+        for (var e : expected.entrySet()) {
+            Path out = dir.resolve("created-" + e.getKey());
+            Run c = ferry("model", "create", "--arch", e.getKey(), "--preset", "tiny", "--out", out.toString());
+            assertEquals(0, c.exit(), c.err());
+            Run r = ferry("model", "inspect", "--json", out.toString());
+            assertEquals(0, r.exit(), r.err());
+            assertEquals(e.getValue(), json(r.out()).get("features").asText(), e.getKey());
+        }
     }
 
     @Test

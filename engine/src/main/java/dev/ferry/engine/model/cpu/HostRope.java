@@ -7,8 +7,8 @@ package dev.ferry.engine.model.cpu;
  */
 public interface HostRope {
 
-    /** The cos (index 0) and sin (1) rows of one position. */
-    float[][] hostRows(int position);
+    /** The cos (index 0) and sin (1) rows of one table row: a position (LongRoPE's long set follows the short one). */
+    float[][] hostRows(int row);
 
     /** Rotates {@code heads} heads of {@code x} in place from {@code offset}, with rows from {@link #hostRows}. */
     void rotateOnHost(float[] x, int offset, int heads, float[][] cosSin);

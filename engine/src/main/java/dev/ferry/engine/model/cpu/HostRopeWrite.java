@@ -38,11 +38,11 @@ public final class HostRopeWrite {
                 && pool.size() * Float.BYTES <= Integer.MAX_VALUE;
     }
 
-    /** Each token's cos and sin rows, computed once per step for all layers. */
-    public float[][][] tables(int[] positions) {
-        float[][][] out = new float[positions.length][][];
-        for (int t = 0; t < positions.length; t++) {
-            out[t] = rope.hostRows(positions[t]);
+    /** Each token's cos and sin rows, computed once per step for all layers, from each token's table row. */
+    public float[][][] tables(int[] rows) {
+        float[][][] out = new float[rows.length][][];
+        for (int t = 0; t < rows.length; t++) {
+            out[t] = rope.hostRows(rows[t]);
         }
         return out;
     }

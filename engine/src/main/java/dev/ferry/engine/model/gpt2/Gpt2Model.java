@@ -74,9 +74,4 @@ public final class Gpt2Model extends DecoderStack<Gpt2Model.Layer> {
             attention.warmUp();
         }
     }
-
-    @Override
-    public Integer slidingWindow() {
-        return null;
-    }
 }

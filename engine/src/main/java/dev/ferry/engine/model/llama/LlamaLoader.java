@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.ferry.engine.model.Embedding;
+import dev.ferry.engine.model.HeadNorm;
 import dev.ferry.engine.model.HostTensor;
 import dev.ferry.engine.model.Linear;
 import dev.ferry.engine.model.Precision;
@@ -11,13 +12,15 @@ import dev.ferry.engine.model.RmsNorm;
 import dev.ferry.engine.model.RopeTables;
 import dev.ferry.engine.model.WeightReader;
 import dev.ferry.store.ModelFolder;
+import dev.ferry.store.config.Architecture;
 import dev.ferry.store.config.DecoderConfig;
 
 /**
  * Builds a {@link LlamaModel} from Hugging Face tensor names. Three rewrites save ops in every
- * step without changing the function: q/k/v and gate/up are fused into single matrices; each
- * RMSNorm's weight is folded into the columns of the matrix it feeds ({@code (x̂ ⊙ w) Wᵀ = x̂ (W
- * diag w)ᵀ}); and the attention scale {@code 1/sqrt(headDim)} is folded into the query rows.
+ * step without changing the function: q/k/v and gate/up are fused into single matrices (Phi-3
+ * stores them fused already); each RMSNorm's weight is folded into the columns of the matrix it
+ * feeds ({@code (x̂ ⊙ w) Wᵀ = x̂ (W diag w)ᵀ}); and the attention scale {@code 1/sqrt(headDim)} is
+ * folded into the query rows, or, where queries are normed per head (Qwen3), into the query norm.
  */
 public final class LlamaLoader {
     private LlamaLoader() {}
@@ -29,20 +32,21 @@ public final class LlamaLoader {
         NDArray embed = r.loadMatrix("model.embed_tokens.weight");
         LlamaModel.Layer[] layers = new LlamaModel.Layer[c.numLayers()];
         long qRows = (long) c.numHeads() * c.headDim();
-        double scale = 1.0 / Math.sqrt(c.headDim());
+        double scale = 1.0 / Math.sqrt(c.attentionScalar());
+        double rowScale = c.qkNorm() ? 1 : scale;
         for (int i = 0; i < layers.length; i++) {
             String p = "model.layers." + i + ".";
             String a = p + "self_attn.";
-            NDArray qkvW = r.uploadMatrix(HostTensor.concatRows(r.host(a + "q_proj.weight"), r.host(a + "k_proj.weight"),
-                    r.host(a + "v_proj.weight")).scaleRows(0, qRows, scale).scaleColumnsBy(r.host(p + "input_layernorm.weight")));
+            NDArray qkvW = r.uploadMatrix(qkv(r, c, a).scaleRows(0, qRows, rowScale)
+                    .scaleColumnsBy(r.host(p + "input_layernorm.weight")));
             NDArray qkvB = !c.qkvBias() ? null : r.upload(HostTensor.concatRows(r.host(a + "q_proj.bias"),
-                    r.host(a + "k_proj.bias"), r.host(a + "v_proj.bias")).scaleRows(0, qRows, scale));
+                    r.host(a + "k_proj.bias"), r.host(a + "v_proj.bias")).scaleRows(0, qRows, rowScale));
             NDArray outB = c.outputBias() ? r.load(a + "o_proj.bias") : null;
-            NDArray gateUp = r.uploadMatrix(HostTensor.concatRows(r.host(p + "mlp.gate_proj.weight"),
-                    r.host(p + "mlp.up_proj.weight")).scaleColumnsBy(r.host(p + "post_attention_layernorm.weight")));
+            NDArray gateUp = r.uploadMatrix(gateUp(r, c, p).scaleColumnsBy(r.host(p + "post_attention_layernorm.weight")));
             layers[i] = new LlamaModel.Layer(
                     new RmsNorm(null, c.normEps(), dtype, manager),
                     Linear.fromOutIn(qkvW, qkvB, precision),
+                    c.qkNorm() ? HeadNorm.load(r, a, c, scale, 0, dtype, manager) : null,
                     Linear.fromOutIn(r.loadMatrix(a + "o_proj.weight"), outB, precision),
                     new RmsNorm(null, c.normEps(), dtype, manager),
                     Linear.fromOutIn(gateUp, null, precision),
@@ -55,5 +59,22 @@ public final class LlamaLoader {
                         null, precision);
         return new LlamaModel(c, manager, dtype, new Embedding(embed, dtype), layers, finalNorm, lmHead,
                 new RopeTables(c, maxPositions, dtype, manager));
+    }
+
+    /** The rows of q, k and v, in that order: Phi-3's {@code qkv_proj} holds them so already. */
+    private static HostTensor qkv(WeightReader r, DecoderConfig c, String attention) {
+        if (c.architecture() == Architecture.PHI3) {
+            return r.host(attention + "qkv_proj.weight");
+        }
+        return HostTensor.concatRows(r.host(attention + "q_proj.weight"), r.host(attention + "k_proj.weight"),
+                r.host(attention + "v_proj.weight"));
+    }
+
+    /** The rows of gate then up: Phi-3's {@code gate_up_proj} holds them so already. */
+    private static HostTensor gateUp(WeightReader r, DecoderConfig c, String layer) {
+        if (c.architecture() == Architecture.PHI3) {
+            return r.host(layer + "mlp.gate_up_proj.weight");
+        }
+        return HostTensor.concatRows(r.host(layer + "mlp.gate_proj.weight"), r.host(layer + "mlp.up_proj.weight"));
     }
 }

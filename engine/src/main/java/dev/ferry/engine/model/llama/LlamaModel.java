@@ -9,6 +9,7 @@ import dev.ferry.engine.model.DecoderLayer;
 import dev.ferry.engine.model.DecoderModel;
 import dev.ferry.engine.model.DecoderStack;
 import dev.ferry.engine.model.Embedding;
+import dev.ferry.engine.model.HeadNorm;
 import dev.ferry.engine.model.Linear;
 import dev.ferry.engine.model.RmsNorm;
 import dev.ferry.engine.model.RopeTables;
@@ -18,14 +19,16 @@ import dev.ferry.store.config.DecoderConfig;
 import java.util.List;
 
 /**
- * Llama, Mistral and Qwen2 (they differ only in config switches: GQA, rope scaling, QKV bias,
- * sliding window, tied embeddings), written in the order of the paper. Weights are built by
- * {@link LlamaLoader}; q/k/v and gate/up are fused so each runs as one matrix product over all
- * tokens of the step.
+ * Llama, Mistral, Qwen2, Qwen3 and Phi-3 (they differ only in config switches: GQA, rope scaling
+ * including LongRoPE, partial rotary dims, QKV bias, per-head q/k norms, sliding window, tied
+ * embeddings), written in the order of the paper. Weights are built by {@link LlamaLoader}; q/k/v
+ * and gate/up are fused so each runs as one matrix product over all tokens of the step.
  */
 public final class LlamaModel extends DecoderStack<LlamaModel.Layer> {
 
-    record Layer(RmsNorm inputNorm, Linear qkv, Linear out, RmsNorm postNorm, Linear gateUp, Linear down)
+    /** @param qkNorm the per-head norms of q and k before RoPE (Qwen3), or null */
+    record Layer(RmsNorm inputNorm, Linear qkv, HeadNorm qkNorm, Linear out, RmsNorm postNorm, Linear gateUp,
+                 Linear down)
             implements DecoderLayer {
         @Override
         public List<Linear> linears() {
@@ -59,6 +62,9 @@ public final class LlamaModel extends DecoderStack<LlamaModel.Layer> {
             Layer layer = layers[l];
             NDArray qkv = layer.qkv.apply(x, layer.inputNorm)          // rmsNorm(x) Wqkv
                     .reshape(t, h + 2L * kvh, d);                      // [T, H + 2KV, D]
+            if (layer.qkNorm != null) {
+                qkv = layer.qkNorm.apply(qkv, in);                     // rmsNorm per head of q and k
+            }
             NDArray attn = attention.forward(l, qkv, step);            // rope, k and v cached, attention: [T, H * D]
             layer.out.addTo(attn, x);                                  // x += attn Wo
             NDArray gateUp = layer.gateUp.apply(x, layer.postNorm);    // rmsNorm(x) [Wgate; Wup]: [T, 2 * inter]
@@ -75,10 +81,5 @@ public final class LlamaModel extends DecoderStack<LlamaModel.Layer> {
             attention.warmUp();
             swiGlu.warmUp();
         }
-    }
-
-    @Override
-    public Integer slidingWindow() {
-        return config.slidingWindow();
     }
 }

@@ -56,7 +56,7 @@ class HostAttentionTest {
                 for (int j = 0; j < table.length; j++) {
                     table[j] = free.remove(free.size() - 1);
                 }
-                spans.add(new SequenceSpan(tokens, s[0], s[1], table, true));
+                spans.add(new SequenceSpan(tokens, s[0], s[1], table, true, s[1]));
                 tokens += s[0];
             }
             ForwardBatch batch = new ForwardBatch(new int[tokens], new int[tokens], new int[tokens], spans);
@@ -64,7 +64,7 @@ class HostAttentionTest {
             NDArray qkv = m.randomNormal(new Shape(tokens, heads + 2L * kvHeads, headDim));
             NDArray q = qkv.get(new NDIndex(":, :" + heads));
             float[] expected = new PagedAttention(heads, kvHeads, headDim)
-                    .forward(0, q, AttentionPlan.build(batch, kv, window, DataType.FLOAT32, m), kv).toFloatArray();
+                    .forward(0, q, AttentionPlan.build(batch.sequences(), kv, window, DataType.FLOAT32, m), kv).toFloatArray();
             HostAttention host = new HostAttention(heads, kvHeads, headDim, window);
             float[] got = host.forward(0, qkv, host.keys(spans, kv), kv, m).toFloatArray();
 

@@ -1,46 +1,27 @@
 package dev.ferry.server.embed;
 
-import dev.ferry.engine.LoadedEncoder;
-import dev.ferry.engine.api.InvalidRequestException;
 import dev.ferry.server.api.ApiException;
-import dev.ferry.server.api.EmbeddingInput;
 import dev.ferry.server.api.EmbeddingRequest;
-import dev.ferry.server.cache.CachedEmbedding;
 import dev.ferry.server.cache.EmbeddingCache;
-import dev.ferry.server.cache.EmbeddingKey;
 import dev.ferry.server.models.ServedModel;
 import dev.ferry.server.serving.Inference;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The transport-neutral door to the embedding models, the same for HTTP, gRPC and their tests:
- * resolves the model a request names, checks its inputs (each refusal names {@code input[i]}),
- * answers the inputs it has seen before from the {@link EmbeddingCache} and queues only the others
- * on the model's batcher, then cuts the vectors to the size asked for.
+ * The transport-neutral door to the server's embedding models, the same for HTTP and gRPC:
+ * resolves the model a request names (refusing a generator, an unready model, a draining server)
+ * and runs the request through the {@link EmbeddingPipeline} with the server's embedding cache.
  */
 public final class Embeddings {
-    /** Inputs one request may hold, as OpenAI allows. */
-    public static final int MAX_INPUTS = 2048;
-
-    /**
-     * @param vectors one per input, in order
-     * @param promptTokens the inputs' tokens as embedded (after truncation), cached ones included
-     * @param cachedInputs how many inputs came from the cache
-     */
-    public record Result(String model, List<float[]> vectors, int promptTokens, int cachedInputs) {}
-
-    /** One input on its way: its cache key, and its ids unless the cache answers it. */
-    private record Input(EmbeddingKey key, int[] ids, int inputTokens) {}
-
     private final Inference inference;
     private final EmbeddingCache cache;
+    private final EmbeddingPipeline pipeline;
 
     /** @param cache vectors of inputs seen before; null for none */
     public Embeddings(Inference inference, EmbeddingCache cache) {
         this.inference = inference;
         this.cache = cache;
+        this.pipeline = new EmbeddingPipeline(cache);
         if (cache != null) {
             // the fingerprint is read once the model is ready, off the request path
             inference.registry().onChange(m -> {
@@ -57,112 +38,20 @@ public final class Embeddings {
     }
 
     /**
-     * Embeds the request's inputs. Bad input, an unknown or unready model, and a draining server are
+     * Embeds the request's inputs. Bad input, an unknown or unready model and a draining server are
      * refused at once with an {@link ApiException}; a full batcher queue fails the future with one
      * (RESOURCE_EXHAUSTED).
      */
-    public CompletableFuture<Result> embed(EmbeddingRequest request) {
+    public CompletableFuture<EmbeddingResult> embed(EmbeddingRequest request) {
         if (inference.isDraining()) {
             throw ApiException.unavailable("the server is shutting down; retry on another instance");
         }
         ServedModel model = inference.registry().resolve(request.model());
-        Embedder embedder = embedderOf(model);
-        List<EmbeddingInput> inputs = checkCount(request.inputs());
-        int dimensions = embedder.dimensions(request.dimensions());
-        LoadedEncoder encoder = embedder.encoder();
-        EmbeddingKey.Scope scope = new EmbeddingKey.Scope(embedder.folder().contentHash(), encoder.dtype().torchName(),
-                encoder.device(), encoder.pooling().name(), encoder.normalizes(), dimensions);
-        List<EmbeddingKey> keys = inputs.stream().map(scope::of).toList();
-        CachedEmbedding[] found = cache == null ? new CachedEmbedding[inputs.size()] : cache.getLocal(keys);
-        Input[] prepared = new Input[inputs.size()];
-        for (int i = 0; i < prepared.length; i++) {
-            boolean usableHit = found[i] != null && (request.truncate() || found[i].inputTokens() <= encoder.maxInputTokens());
-            // a hit on an input too long for this request is refused as that input itself would be
-            prepared[i] = usableHit ? new Input(keys.get(i), null, found[i].inputTokens())
-                    : tokens(encoder, i, inputs.get(i), keys.get(i), request.truncate());
-            if (!usableHit) {
-                found[i] = null;
-            }
-        }
-        CompletableFuture<Void> shared = cache == null ? CompletableFuture.completedFuture(null)
-                : cache.fillShared(keys, found);
-        return shared.thenCompose(v -> compute(model.name(), embedder, prepared, found, dimensions, request.truncate()));
-    }
-
-    /** Runs the inputs nothing cached, then assembles every vector in order. */
-    private CompletableFuture<Result> compute(String model, Embedder embedder, Input[] inputs, CachedEmbedding[] found,
-                                              int dimensions, boolean truncate) {
-        List<Integer> missing = new ArrayList<>();
-        List<int[]> ids = new ArrayList<>();
-        for (int i = 0; i < inputs.length; i++) {
-            if (found[i] == null) {
-                missing.add(i);
-                ids.add(inputs[i].ids());
-            }
-        }
-        CompletableFuture<float[][]> computed = ids.isEmpty() ? CompletableFuture.completedFuture(new float[0][])
-                : embedder.embed(ids);
-        int maxTokens = embedder.encoder().maxInputTokens();
-        return computed.thenApply(vectors -> {
-            float[][] out = new float[inputs.length][];
-            for (int j = 0; j < vectors.length; j++) {
-                int i = missing.get(j);
-                out[i] = Matryoshka.cut(vectors[j], dimensions, embedder.encoder().normalizes());
-                if (cache != null) {
-                    cache.put(inputs[i].key(), new CachedEmbedding(out[i], inputs[i].inputTokens()));
-                }
-            }
-            int tokens = 0;
-            for (int i = 0; i < inputs.length; i++) {
-                if (out[i] == null) {
-                    out[i] = found[i].vector();
-                }
-                tokens += truncate ? Math.min(inputs[i].inputTokens(), maxTokens) : inputs[i].inputTokens();
-            }
-            return new Result(model, List.of(out), tokens, inputs.length - missing.size());
-        });
-    }
-
-    /** The input's ids, cut to the model's maximum when the request allows it, checked as the batcher would. */
-    private static Input tokens(LoadedEncoder encoder, int index, EmbeddingInput input, EmbeddingKey key,
-                                boolean truncate) {
-        int[] ids;
-        if (input instanceof EmbeddingInput.Text t) {
-            if (t.text().isEmpty()) {
-                throw ApiException.invalid("input", "input[" + index + "]: is an empty string; embed at least one "
-                        + "character");
-            }
-            ids = encoder.encode(t.text());
-        } else {
-            ids = ((EmbeddingInput.Ids) input).ids();
-        }
-        int[] embedded = truncate ? encoder.truncate(ids) : ids;
-        try {
-            encoder.validate(index, embedded);
-        } catch (InvalidRequestException e) {
-            throw ApiException.invalid(e);
-        }
-        return new Input(key, embedded, ids.length);
-    }
-
-    private static List<EmbeddingInput> checkCount(List<EmbeddingInput> inputs) {
-        if (inputs.isEmpty()) {
-            throw ApiException.invalid("input", "is an empty list; send at least one input");
-        }
-        if (inputs.size() > MAX_INPUTS) {
-            throw ApiException.invalid("input", "holds " + inputs.size() + " inputs; one request takes at most "
-                    + MAX_INPUTS + ", so send them in smaller requests");
-        }
-        return inputs;
-    }
-
-    /** The model's embedder: UNAVAILABLE while it is not ready, a bad request naming {@code model} for a generator. */
-    static Embedder embedderOf(ServedModel model) {
         Inference.refuseUnlessReady(model);
         if (!model.servesEmbeddings()) {
             throw ApiException.invalid("model", "'" + model.name() + "' is a text-generation model, not an "
                     + "embedding model; name one that serves /v1/embeddings");
         }
-        return model.embedder();
+        return pipeline.embed(model.name(), model.embedder(), request);
     }
 }

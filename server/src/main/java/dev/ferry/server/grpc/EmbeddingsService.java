@@ -8,6 +8,7 @@ import dev.ferry.api.v1.EmbeddingsGrpc;
 import dev.ferry.server.api.ApiException;
 import dev.ferry.server.api.EmbeddingInput;
 import dev.ferry.server.api.EmbeddingRequest;
+import dev.ferry.server.embed.EmbeddingResult;
 import dev.ferry.server.embed.Embeddings;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -59,7 +60,7 @@ final class EmbeddingsService extends EmbeddingsGrpc.EmbeddingsImplBase {
         return out;
     }
 
-    private static EmbedResponse response(Embeddings.Result result) {
+    private static EmbedResponse response(EmbeddingResult result) {
         EmbedResponse.Builder b = EmbedResponse.newBuilder().setModel(result.model())
                 .setPromptTokens(result.promptTokens()).setCachedInputs(result.cachedInputs());
         for (float[] v : result.vectors()) {

@@ -7,6 +7,7 @@ import dev.ferry.server.api.ApiStatus;
 import dev.ferry.server.api.CacheOutcome;
 import dev.ferry.server.api.EmbeddingInput;
 import dev.ferry.server.api.EmbeddingRequest;
+import dev.ferry.server.embed.EmbeddingResult;
 import dev.ferry.server.embed.Embeddings;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -140,7 +141,7 @@ final class EmbeddingsEndpoint implements Endpoint {
         throw ApiException.invalid("encoding_format", "must be \"float\" or \"base64\", got \"" + format + "\"");
     }
 
-    private static FullHttpResponse answer(Channel channel, Embeddings.Result result, boolean base64,
+    private static FullHttpResponse answer(Channel channel, EmbeddingResult result, boolean base64,
                                            ResponseNotes notes, String requestId) {
         FullHttpResponse r = HttpResponses.json(HttpResponseStatus.OK, Json.write(channel.alloc().buffer(),
                 g -> write(g, result, base64)));
@@ -151,7 +152,7 @@ final class EmbeddingsEndpoint implements Endpoint {
         return r;
     }
 
-    private static void write(JsonGenerator g, Embeddings.Result result, boolean base64) throws IOException {
+    private static void write(JsonGenerator g, EmbeddingResult result, boolean base64) throws IOException {
         g.writeStartObject();
         g.writeStringField("object", "list");
         g.writeArrayFieldStart("data");

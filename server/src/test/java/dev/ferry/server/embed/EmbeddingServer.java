@@ -52,8 +52,15 @@ final class EmbeddingServer implements AutoCloseable {
     private ManagedChannel channel;
 
     EmbeddingServer(Path store, EmbeddingCacheConfig cache) throws IOException {
+        this(createStore(store), cache, true);
+    }
+
+    /** Over a store already made (or to be made of the embedding models alone, when {@code made} is false). */
+    private EmbeddingServer(Path store, EmbeddingCacheConfig cache, boolean made) throws IOException {
         this.store = store;
-        createStore(store);
+        if (!made) {
+            createBert(store.resolve(BERT));
+        }
         registry = new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(), serving -> EngineConfig.DEFAULTS));
         server = FerryServer.start(registry, new FerryServer.Options("127.0.0.1", 0, 0, ApiKeys.none(),
                 ServingLimits.DEFAULTS, FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES,
@@ -61,12 +68,18 @@ final class EmbeddingServer implements AutoCloseable {
         server.loadModels();
     }
 
+    /** A server whose store holds the tiny BERT alone (the cache tests need no generator). */
+    static EmbeddingServer bertOnly(Path store, EmbeddingCacheConfig cache) throws IOException {
+        return new EmbeddingServer(store, cache, false);
+    }
+
     /** The tiny Llama, a tiny BERT, and the BERT again with {@code matryoshka-dimensions=16,32}. */
-    static void createStore(Path store) throws IOException {
+    static Path createStore(Path store) throws IOException {
         ServingFixture.createTinyModel(store.resolve(ServingFixture.MODEL));
         createBert(store.resolve(BERT));
         createBert(store.resolve(MRL));
         Files.writeString(store.resolve(MRL).resolve("ferry.properties"), "matryoshka-dimensions=16,32\n");
+        return store;
     }
 
     static void createBert(Path dir) throws IOException {

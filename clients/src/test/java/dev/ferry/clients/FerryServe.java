@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -14,12 +15,16 @@ import java.util.regex.Pattern;
 /**
  * The module's one {@code ferry serve}: the packaged server run as its own process, as a user runs
  * it, so none of its classes or dependencies share this JVM with the clients. It listens on free
- * loopback ports over a fresh {@code FERRY_HOME}, where it creates the demo model on its first run.
+ * loopback ports over a fresh {@code FERRY_HOME}, whose store holds the demo model (the tiny Llama
+ * {@code ferry serve} creates in an empty store) and a tiny BERT embedding model, both made with
+ * {@code ferry model create}.
  * Started on first use and stopped when the test JVM exits; its output stays in
  * {@code target/ferry-serve.log}.
  */
 final class FerryServe {
     static final String MODEL = "demo";
+    /** A tiny BERT embedding model beside the demo model, for the embedding clients. */
+    static final String EMBEDDING_MODEL = "bert";
     static final String API_KEY = "sk-ferry-test";
 
     private static final Path JAR = Path.of("..", "server", "target", "ferry-server.jar");
@@ -63,10 +68,11 @@ final class FerryServe {
         }
         Path home = Files.createTempDirectory("ferry-clients-home");
         Files.createDirectories(LOG.getParent());
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "--add-modules", "jdk.incubator.vector", "-jar", JAR.toString(),
-                "serve", "--host", "127.0.0.1", "--http-port", "0", "--grpc-port", "0",
-                "--max-model-len", "4096", "--api-key", API_KEY, "--request-log")
+        Path store = home.resolve("model-store");
+        createModel("llama", store.resolve(MODEL));
+        createModel("bert", store.resolve(EMBEDDING_MODEL));
+        ProcessBuilder pb = new ProcessBuilder(ferry("serve", "--host", "127.0.0.1", "--http-port", "0",
+                "--grpc-port", "0", "--max-model-len", "4096", "--api-key", API_KEY, "--request-log"))
                 .redirectErrorStream(true).redirectOutput(LOG.toFile());
         pb.environment().put("FERRY_HOME", home.toString());
         pb.environment().put("MALLOC_ARENA_MAX", "1"); // as ./ferry runs it
@@ -75,6 +81,24 @@ final class FerryServe {
         Matcher ports = awaitLine(p, LISTENING, deadline);
         awaitLine(p, READY, deadline);
         return new FerryServe(p, Integer.parseInt(ports.group(2)));
+    }
+
+    /** {@code ferry model create --preset tiny}, with the seed ferry serve gives its demo model. */
+    private static void createModel(String arch, Path out) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(ferry("model", "create", "--arch", arch, "--preset", "tiny", "--out", out.toString()))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(LOG.toFile())).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException("ferry model create --arch " + arch + " failed; see " + LOG.toAbsolutePath());
+        }
+    }
+
+    /** The packaged server's command line, with the JVM flags ./ferry gives it. */
+    private static List<String> ferry(String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "--add-modules", "jdk.incubator.vector", "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        return command;
     }
 
     private static Matcher awaitLine(Process p, Pattern pattern, long deadline) throws IOException, InterruptedException {

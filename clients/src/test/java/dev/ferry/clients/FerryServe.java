@@ -28,6 +28,8 @@ final class FerryServe {
      * {@code <think>}; they never close the thinking themselves, so a thinking budget is what does.
      */
     static final String REASONING_MODEL = "demo-reasoning";
+    /** A tiny BERT embedding model beside the demo model, for the embedding clients. */
+    static final String EMBEDDING_MODEL = "bert";
     static final String API_KEY = "sk-ferry-test";
 
     /**
@@ -37,7 +39,8 @@ final class FerryServe {
      */
     private static final Map<String, List<String>> MODELS = Map.of(
             MODEL, List.of("--arch", "llama", "--preset", "tiny"),
-            REASONING_MODEL, List.of("--arch", "llama", "--preset", "tiny", "--chat-template", "reasoning"));
+            REASONING_MODEL, List.of("--arch", "llama", "--preset", "tiny", "--chat-template", "reasoning"),
+            EMBEDDING_MODEL, List.of("--arch", "bert", "--preset", "tiny"));
 
     private static final Path JAR = Path.of("..", "server", "target", "ferry-server.jar");
     private static final Path LOG = Path.of("target", "ferry-serve.log");

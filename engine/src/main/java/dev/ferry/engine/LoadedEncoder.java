@@ -122,11 +122,17 @@ public final class LoadedEncoder implements AutoCloseable {
      */
     public void validate(List<int[]> tokenIds) {
         for (int i = 0; i < tokenIds.size(); i++) {
-            check(i, tokenIds.get(i));
+            validate(i, tokenIds.get(i));
         }
     }
 
-    private void check(int index, int[] ids) {
+    /**
+     * Checks one input of a client's list, named by its place there, for callers that queue only
+     * some of the list (the rest answered from a cache).
+     *
+     * @throws InvalidRequestException naming {@code input[index]}
+     */
+    public void validate(int index, int[] ids) {
         String field = "input[" + index + "]";
         if (ids.length == 0) {
             throw new InvalidRequestException("input", field + ": empty input (it needs at least one token)");

@@ -115,6 +115,18 @@ public final class ModelFolder implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether {@code dir} holds a decoder or an encoder, read from its config.json alone, for a caller
+     * that must know before paying for {@link #open} (placing a model's KV cache, say).
+     */
+    public static ModelKind kindOf(Path dir) {
+        Path configFile = dir.resolve("config.json");
+        if (!Files.isRegularFile(configFile)) {
+            throw new ModelLoadException(dir.getFileName() + ": missing config.json");
+        }
+        return HfConfigParser.architecture(JsonFiles.readObject(configFile)).kind();
+    }
+
     private static boolean optional(Path file) {
         return Files.isRegularFile(file);
     }

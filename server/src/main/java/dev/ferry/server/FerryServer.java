@@ -1,8 +1,11 @@
 package dev.ferry.server;
 
 import dev.ferry.server.admission.TenantQuotas;
+import dev.ferry.server.cache.EmbeddingCache;
+import dev.ferry.server.cache.EmbeddingCacheConfig;
 import dev.ferry.server.cache.ResponseCache;
 import dev.ferry.server.cache.ResponseCacheConfig;
+import dev.ferry.server.embed.Embeddings;
 import dev.ferry.server.grpc.GrpcServer;
 import dev.ferry.server.http.HttpApiServer;
 import dev.ferry.server.metrics.Observability;
@@ -48,11 +51,20 @@ public final class FerryServer implements AutoCloseable {
      * @param responseCache how deterministic answers are reused
      * @param quotas token budgets per tenant
      * @param observability the request log and server-wide SLOs
+     * @param embeddingCache how embeddings of repeated inputs are reused
      */
     public record Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
                           int streamBufferBytes, ResponseCacheConfig responseCache, TenantQuotas quotas,
-                          Observability observability) {
+                          Observability observability, EmbeddingCacheConfig embeddingCache) {
         public static final int DEFAULT_STREAM_BUFFER_BYTES = 32 * 1024;
+
+        /** With the default embedding cache, sharing the response cache's Redis. */
+        public Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
+                       int streamBufferBytes, ResponseCacheConfig responseCache, TenantQuotas quotas,
+                       Observability observability) {
+            this(host, grpcPort, httpPort, keys, limits, streamBufferBytes, responseCache, quotas, observability,
+                    EmbeddingCacheConfig.DEFAULTS.withRedis(responseCache.redisUrl()));
+        }
 
         /** Without a request log or server-wide SLOs. */
         public Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
@@ -82,6 +94,7 @@ public final class FerryServer implements AutoCloseable {
     private final GrpcServer grpc;
     private final HttpApiServer http;
     private final ResponseCache responses;
+    private final EmbeddingCache embeddingCache;
     private final ServerMetrics metrics;
 
     private FerryServer(ModelRegistry registry, Options options) throws IOException {
@@ -93,9 +106,11 @@ public final class FerryServer implements AutoCloseable {
         // gRPC callbacks (validation, tokenization, chat templates) on a fixed pool: no thread per call under load
         this.grpcExecutor = Executors.newFixedThreadPool(Math.max(2, cores), daemon("ferry-grpc"));
         this.responses = options.responseCache().enabled() ? ResponseCache.open(options.responseCache()) : null;
+        this.embeddingCache = options.embeddingCache().enabled() ? EmbeddingCache.open(options.embeddingCache()) : null;
         this.metrics = ServerMetrics.start(registry, options.observability(), responses);
-        this.context = new ServerContext(new Inference(registry, options.limits(), responses, options.quotas(), metrics),
-                options.keys(), new StreamStats(), streamExecutor, metrics);
+        Inference inference = new Inference(registry, options.limits(), responses, options.quotas(), metrics);
+        this.context = new ServerContext(inference, options.keys(), new StreamStats(), streamExecutor, metrics,
+                new Embeddings(inference, embeddingCache));
         GrpcServer g = null;
         try {
             g = GrpcServer.start(context, transport, new InetSocketAddress(options.host(), options.grpcPort()),
@@ -181,6 +196,9 @@ public final class FerryServer implements AutoCloseable {
     private void closeResponseCache() {
         if (responses != null) {
             responses.close();
+        }
+        if (embeddingCache != null) {
+            embeddingCache.close();
         }
     }
 

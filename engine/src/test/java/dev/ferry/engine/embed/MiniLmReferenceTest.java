@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.ferry.engine.LoadedEncoder;
 import dev.ferry.engine.api.LoadOptions;
-import dev.ferry.engine.testing.MiniLmFolder;
+import dev.ferry.store.onnx.MiniLmFolder;
 import dev.ferry.store.ModelFolder;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.langchain4j.model.embedding.onnx.OnnxEmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.PoolingMode;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
@@ -107,7 +105,7 @@ class MiniLmReferenceTest {
     static void load() throws IOException {
         folder = ModelFolder.open(MiniLmFolder.write(dir.resolve("all-MiniLM-L6-v2")));
         ferry = LoadedEncoder.load(folder, LoadOptions.defaults());
-        Path tokenizer = untruncatedTokenizer(dir.resolve("all-MiniLM-L6-v2/tokenizer.json"), dir.resolve("reference.json"));
+        Path tokenizer = MiniLmFolder.untruncatedTokenizer(dir.resolve("all-MiniLM-L6-v2/tokenizer.json"), dir.resolve("reference.json"));
         // as OnnxBertBiEncoder opens it: padding off
         langchain4jTokenizer = HuggingFaceTokenizer.newInstance(tokenizer, Map.of("padding", "false"));
         OnnxEmbeddingModel onnx = new OnnxEmbeddingModel(MiniLmFolder.extractOnnx(dir.resolve("model.onnx")),
@@ -118,15 +116,6 @@ class MiniLmReferenceTest {
             ids.add(referenceIds(text));
             reference.add(onnx.embed(text).content().vector());
         }
-    }
-
-    private static Path untruncatedTokenizer(Path from, Path to) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode tok = (ObjectNode) json.readTree(from.toFile());
-        tok.putNull("truncation");
-        tok.putNull("padding");
-        json.writeValue(to.toFile(), tok);
-        return to;
     }
 
     @AfterAll

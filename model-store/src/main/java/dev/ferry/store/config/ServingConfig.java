@@ -28,6 +28,9 @@ import java.util.regex.Pattern;
  * @param reasoningParser how the model marks its thinking ({@code reasoning-parser=think|none}),
  *     over what its chat template shows; the server checks the name
  * @param reasoningBudgets thinking tokens per {@code reasoning_effort} ({@code reasoning-budget.low=256})
+ * @param matryoshkaDimensions the shorter embedding sizes an encoder was trained to be cut to
+ *     (Matryoshka representation learning), which a request's {@code dimensions} may ask for;
+ *     empty when only the full size is served
  */
 public record ServingConfig(
         TensorDtype dtype,
@@ -45,13 +48,14 @@ public record ServingConfig(
         EncoderBatchConfig encoderBatching,
         String toolParser,
         String reasoningParser,
-        ReasoningBudgets reasoningBudgets) {
+        ReasoningBudgets reasoningBudgets,
+        List<Integer> matryoshkaDimensions) {
 
     public static final String FILE = "ferry.properties";
     private static final Pattern DEVICE = Pattern.compile("cpu|gpu\\d+|gpu\\(\\d+\\)|cuda:\\d+");
     private static final Set<String> KEYS = new TreeSet<>(Arrays.asList("dtype", "device", "aliases", "tier",
             "max-model-len", "kv-cache-memory", "kv-cache-share", "replicas", "max-num-seqs", "max-num-batched-tokens",
-            "block-size", "tool-parser", "reasoning-parser"));
+            "block-size", "tool-parser", "reasoning-parser", "matryoshka-dimensions"));
 
     static {
         KEYS.addAll(EncoderBatchConfig.KEYS);
@@ -61,7 +65,7 @@ public record ServingConfig(
 
     public static ServingConfig defaults() {
         return new ServingConfig(null, List.of(), List.of(), null, null, null, null, null, null, null, null,
-                SloConfig.NONE, EncoderBatchConfig.defaults(), null, null, ReasoningBudgets.DEFAULTS);
+                SloConfig.NONE, EncoderBatchConfig.defaults(), null, null, ReasoningBudgets.DEFAULTS, List.of());
     }
 
     public static ServingConfig read(Path file) {
@@ -83,7 +87,7 @@ public record ServingConfig(
         return new ServingConfig(dtype(p), devices(p), aliases(p), tier(p), positive(p, "max-model-len"),
                 memory(p), share(p), positive(p, "replicas"), positive(p, "max-num-seqs"),
                 positive(p, "max-num-batched-tokens"), positive(p, "block-size"), slo(p), encoderBatching(p),
-                name(p, "tool-parser"), name(p, "reasoning-parser"), budgets(p));
+                name(p, "tool-parser"), name(p, "reasoning-parser"), budgets(p), matryoshkaDimensions(p));
     }
 
     /**
@@ -214,6 +218,33 @@ public record ServingConfig(
         } catch (NumberFormatException e) {
             throw error(key, "must be a positive integer, got '" + v + "'");
         }
+    }
+
+    /** Positive sizes, e.g. "64,128,256", sorted; whether they fit the model is checked once it loads. */
+    private static List<Integer> matryoshkaDimensions(Properties p) {
+        String v = p.getProperty("matryoshka-dimensions");
+        if (v == null) {
+            return List.of();
+        }
+        TreeSet<Integer> sizes = new TreeSet<>();
+        for (String s : v.split(",")) {
+            if (!s.isBlank()) {
+                try {
+                    int n = Integer.parseInt(s.trim());
+                    if (n > 0) {
+                        sizes.add(n);
+                        continue;
+                    }
+                } catch (NumberFormatException e) {
+                    // reported below
+                }
+                throw error("matryoshka-dimensions", "'" + s.trim() + "' is not a positive size (expected e.g. 64,128,256)");
+            }
+        }
+        if (sizes.isEmpty()) {
+            throw error("matryoshka-dimensions", "names no size (expected e.g. 64,128,256)");
+        }
+        return List.copyOf(sizes);
     }
 
     private static EncoderBatchConfig encoderBatching(Properties p) {

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
-/** The encoder batcher's ferry.properties keys: read into ServingConfig, errors naming the key. */
+/** An encoder's ferry.properties keys (batcher, Matryoshka sizes): read into ServingConfig, errors naming the key. */
 class EncoderBatchConfigTest {
 
     private static ServingConfig parse(String key, String value) {
@@ -40,9 +40,16 @@ class EncoderBatchConfigTest {
     @Test
     void badValuesNameTheKey() {
         for (String[] kv : new String[][] {{"max-queue-delay", "5"}, {"preferred-batch-sizes", "8,0"},
-                {"preferred-batch-sizes", ","}, {"max-batch-tokens", "-1"}, {"group-by-length", "yes"}}) {
+                {"preferred-batch-sizes", ","}, {"max-batch-tokens", "-1"}, {"group-by-length", "yes"},
+                {"matryoshka-dimensions", "64,x"}, {"matryoshka-dimensions", "0"}, {"matryoshka-dimensions", " , "}}) {
             ModelLoadException e = assertThrows(ModelLoadException.class, () -> parse(kv[0], kv[1]));
             assertTrue(e.getMessage().startsWith("ferry.properties: key '" + kv[0] + "': "), e.getMessage());
         }
+    }
+
+    @Test
+    void matryoshkaDimensionsAreSortedSizesAndNoneByDefault() {
+        assertEquals(List.of(64, 128, 256), parse("matryoshka-dimensions", "256, 64,128,64").matryoshkaDimensions());
+        assertEquals(List.of(), ServingConfig.defaults().matryoshkaDimensions());
     }
 }

@@ -1,5 +1,6 @@
 package dev.ferry.server.api;
 
+import dev.ferry.engine.api.EngineOverloadedException;
 import dev.ferry.engine.api.InvalidRequestException;
 
 /**
@@ -27,6 +28,23 @@ public final class ApiException extends RuntimeException {
     /** The engine's refusal of a field, as the API answers it. */
     public static ApiException invalid(InvalidRequestException e) {
         return invalid(e.field(), e.getMessage());
+    }
+
+    /**
+     * An engine's refusal as the API answers it: overload is shed load, a bad field is bad input, a
+     * stopped engine is unavailable; anything else is a bug and goes on as it is.
+     */
+    public static RuntimeException ofEngineRefusal(RuntimeException e, int retryAfterSeconds) {
+        if (e instanceof EngineOverloadedException) {
+            return exhausted(e.getMessage(), retryAfterSeconds);
+        }
+        if (e instanceof InvalidRequestException invalid) {
+            return invalid(invalid);
+        }
+        if (e instanceof IllegalStateException) { // shutting down, or stopped after an internal error
+            return unavailable(e.getMessage());
+        }
+        return e;
     }
 
     public static ApiException notFound(String message) {

@@ -41,7 +41,7 @@ public final class CachedInference {
      * loaded weights are still those on disk.
      */
     public void fingerprint(ServedModel model) {
-        if (model.isReady()) {
+        if (model.servesGeneration()) {
             model.instance().folder().contentHash();
         }
     }

@@ -12,8 +12,11 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +77,15 @@ final class RedisLink implements AutoCloseable {
     /** A command succeeded: Redis is (back) up. */
     void succeeded() {
         markUp();
+    }
+
+    /** Why a command failed, for {@link #failed}: a timeout says how long it was given. */
+    static String describe(Throwable e, Duration timeout) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof TimeoutException) {
+            return "no reply within " + timeout.toMillis() + " ms";
+        }
+        return cause instanceof ClosedChannelException ? "connection closed" : cause.toString();
     }
 
     boolean isUp() {

@@ -2,12 +2,9 @@ package dev.ferry.server.cache;
 
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +37,7 @@ final class RedisResponseCache implements AutoCloseable {
                 .orTimeout(GET_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 .handle((bytes, e) -> {
                     if (e != null) {
-                        link.failed(describe(e));
+                        link.failed(RedisLink.describe(e, GET_TIMEOUT));
                         return null;
                     }
                     link.succeeded();
@@ -55,7 +52,7 @@ final class RedisResponseCache implements AutoCloseable {
             redis.set(key.redisKey(), ResponseCodec.encode(value), SetArgs.Builder.px(ttlMillis))
                     .whenComplete((ok, e) -> {
                         if (e != null) {
-                            link.failed(describe(e));
+                            link.failed(RedisLink.describe(e, GET_TIMEOUT));
                         }
                     });
         }
@@ -69,13 +66,6 @@ final class RedisResponseCache implements AutoCloseable {
         return link.errors();
     }
 
-    private static String describe(Throwable e) {
-        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        if (cause instanceof TimeoutException) {
-            return "no reply within " + GET_TIMEOUT.toMillis() + " ms";
-        }
-        return cause instanceof ClosedChannelException ? "connection closed" : cause.toString();
-    }
 
     private static CachedResponse decode(ResponseKey key, byte[] bytes) {
         try {

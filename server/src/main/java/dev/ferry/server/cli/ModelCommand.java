@@ -3,8 +3,11 @@ package dev.ferry.server.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.store.ModelFolder;
+import dev.ferry.store.ModelKind;
 import dev.ferry.store.config.DecoderConfig;
 import dev.ferry.store.create.ChatStyle;
+import dev.ferry.store.config.EncoderConfig;
+import dev.ferry.store.config.SentenceModules;
 import dev.ferry.store.create.ModelArch;
 import dev.ferry.store.create.ModelCreator;
 import dev.ferry.store.create.ModelPreset;
@@ -71,7 +74,8 @@ final class ModelCommand implements Runnable {
     }
 
     @Command(name = "inspect", mixinStandardHelpOptions = true,
-            description = "Validate a model folder and print its architecture, size and KV cost.")
+            description = "Validate a model folder and print its architecture and size, and a generator's KV cost or an "
+                    + "embedding model's pooling and dimensions.")
     static final class Inspect implements Callable<Integer> {
         @Parameters(index = "0", description = "model folder")
         Path dir;
@@ -85,32 +89,23 @@ final class ModelCommand implements Runnable {
         @Override
         public Integer call() {
             try (ModelFolder folder = ModelFolder.open(dir)) {
-                DecoderConfig c = folder.config();
                 TreeMap<String, Long> dtypes = new TreeMap<>();
                 for (TensorInfo t : folder.weights().tensors().values()) {
                     dtypes.merge(t.dtype().tag(), t.numel(), Long::sum);
                 }
                 ObjectNode o = new ObjectMapper().createObjectNode();
                 o.put("name", folder.name());
-                o.put("architecture", c.architecture().hfClass());
+                o.put("architecture", folder.architecture().hfClass());
+                o.put("kind", folder.kind() == ModelKind.ENCODER ? "embedding" : "generation");
                 o.put("parameters", folder.weights().totalParameters());
                 o.put("stored_dtype", String.join("+", dtypes.keySet()));
                 o.put("weights_bytes", folder.weights().totalBytes());
-                o.put("hidden_size", c.hiddenSize());
-                o.put("layers", c.numLayers());
-                o.put("heads", c.numHeads());
-                o.put("kv_heads", c.numKvHeads());
-                o.put("head_dim", c.headDim());
-                o.put("intermediate_size", c.intermediateSize());
-                o.put("vocab_size", c.vocabSize());
                 o.put("tokenizer_size", folder.tokenizer().size());
-                o.put("max_positions", c.maxPositions());
-                o.put("tied_embeddings", c.tieWordEmbeddings());
-                o.put("features", c.features().isEmpty() ? "none" : String.join(", ", c.features()));
-                o.put("kv_bytes_per_token_f32", c.kvBytesPerToken(4));
-                o.put("kv_bytes_per_token_f16", c.kvBytesPerToken(2));
-                var eos = o.putArray("eos_token_ids");
-                folder.eosTokenIds().forEach(eos::add);
+                if (folder.kind() == ModelKind.ENCODER) {
+                    describeEncoder(o, folder);
+                } else {
+                    describeDecoder(o, folder);
+                }
                 PrintWriter w = spec.commandLine().getOut();
                 if (json) {
                     w.println(o.toPrettyString());
@@ -120,6 +115,41 @@ final class ModelCommand implements Runnable {
                 }
                 return 0;
             }
+        }
+
+        private static void describeDecoder(ObjectNode o, ModelFolder folder) {
+            DecoderConfig c = folder.config();
+            o.put("hidden_size", c.hiddenSize());
+            o.put("layers", c.numLayers());
+            o.put("heads", c.numHeads());
+            o.put("kv_heads", c.numKvHeads());
+            o.put("head_dim", c.headDim());
+            o.put("intermediate_size", c.intermediateSize());
+            o.put("vocab_size", c.vocabSize());
+            o.put("max_positions", c.maxPositions());
+            o.put("tied_embeddings", c.tieWordEmbeddings());
+            o.put("features", c.features().isEmpty() ? "none" : String.join(", ", c.features()));
+            o.put("kv_bytes_per_token_f32", c.kvBytesPerToken(4));
+            o.put("kv_bytes_per_token_f16", c.kvBytesPerToken(2));
+            var eos = o.putArray("eos_token_ids");
+            folder.eosTokenIds().forEach(eos::add);
+        }
+
+        private static void describeEncoder(ObjectNode o, ModelFolder folder) {
+            EncoderConfig c = folder.encoderConfig();
+            SentenceModules modules = folder.sentenceModules();
+            o.put("hidden_size", c.hiddenSize());
+            o.put("layers", c.numLayers());
+            o.put("heads", c.numHeads());
+            o.put("intermediate_size", c.intermediateSize());
+            o.put("vocab_size", c.vocabSize());
+            o.put("max_input_tokens", modules.maxSeqLength() == null ? c.maxTokens()
+                    : Math.min(c.maxTokens(), modules.maxSeqLength()));
+            o.put("dimensions", c.hiddenSize());
+            o.put("pooling", modules.pooling().name().toLowerCase());
+            o.put("normalize", modules.normalize());
+            var sizes = o.putArray("matryoshka_dimensions");
+            folder.serving().matryoshkaDimensions().forEach(sizes::add);
         }
     }
 }

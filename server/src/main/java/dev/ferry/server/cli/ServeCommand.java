@@ -129,6 +129,9 @@ final class ServeCommand implements Callable<Integer> {
     ResponseCacheOptions responseCache;
 
     @Mixin
+    EmbeddingCacheOptions embeddingCache;
+
+    @Mixin
     ObservabilityOptions observability;
 
     @CommandLine.Spec
@@ -164,7 +167,7 @@ final class ServeCommand implements Callable<Integer> {
                         new GrammarLimits(formatMaxBytes, formatMaxDepth, formatMaxStates,
                                 GrammarLimits.DEFAULTS.maxRepeat(), GrammarLimits.DEFAULTS.maxStackDepth()), strictFields),
                 FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, responseCache.toConfig(), tenantQuotas(store),
-                observability.toObservability());
+                observability.toObservability(), embeddingCache.toConfig(responseCache.redis));
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());

@@ -17,7 +17,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gRPC server: {@code ferry.v1.Inference}, {@code ferry.v1.Models}, {@code ferry.v1.Routing} behind API-key checks,
+ * The gRPC server: {@code ferry.v1.Inference}, {@code ferry.v1.Embeddings}, {@code ferry.v1.Models},
+ * {@code ferry.v1.Routing}, {@code ferry.v1.Tokenizer} behind API-key checks,
  * standard {@code grpc.health.v1.Health} (overall as "": SERVING while any model serves and the server
  * is not draining; per model name: SERVING while that model does) and server reflection
  * (v1 and v1alpha, so grpcurl works unchanged), on the shared Netty event loops.
@@ -41,6 +42,7 @@ public final class GrpcServer implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(new ModelsService(ctx.registry(), adminExecutor), auth))
                 .addService(ServerInterceptors.intercept(new RoutingService(new PrefixRouter(ctx.inference())), auth))
                 .addService(ServerInterceptors.intercept(new TokenizerService(ctx.inference().tokenization()), auth))
+                .addService(ServerInterceptors.intercept(new EmbeddingsService(ctx.embeddings()), auth))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(ProtoReflectionService.newInstance())

@@ -9,6 +9,7 @@ import dev.ferry.api.v1.ModelLimits;
 import dev.ferry.api.v1.ModelState;
 import dev.ferry.api.v1.ModelsGrpc;
 import dev.ferry.api.v1.UnloadModelRequest;
+import dev.ferry.engine.LoadedEncoder;
 import dev.ferry.server.api.ApiException;
 import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.models.ServedModel;
@@ -81,13 +82,20 @@ final class ModelsService extends ModelsGrpc.ModelsImplBase {
         ServedModel.Instance i = m.instance();
         if (i != null) {
             var kv = i.loaded().kvPool();
-            b.setArchitecture(i.folder().architecture().name().toLowerCase())
+            b.setKind("generation").setArchitecture(i.folder().architecture().name().toLowerCase())
                     .setDtype(i.loaded().dtype().name().toLowerCase())
                     .setDevice(String.join(",", m.replicas().stream().map(r -> r.loaded().device()).toList()))
                     .setLimits(ModelLimits.newBuilder().setMaxModelLen(i.loaded().maxModelLen())
                             .setMaxNumSeqs(i.config().maxNumSeqs()).setMaxNumBatchedTokens(i.config().maxNumBatchedTokens())
                             .setKvCacheBlocks(kv.numBlocks()).setBlockSize(kv.blockSize())
                             .setVocabSize(i.folder().config().vocabSize()));
+        }
+        if (m.embedder() != null) {
+            LoadedEncoder e = m.embedder().encoder();
+            b.setKind("embedding").setArchitecture(e.folder().architecture().name().toLowerCase())
+                    .setDtype(e.dtype().name().toLowerCase()).setDevice(e.device()).setDimensions(e.dimensions())
+                    .setLimits(ModelLimits.newBuilder().setMaxModelLen(e.maxInputTokens())
+                            .setVocabSize(e.folder().encoderConfig().vocabSize()));
         }
         return b.build();
     }

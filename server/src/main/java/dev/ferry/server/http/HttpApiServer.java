@@ -2,6 +2,7 @@ package dev.ferry.server.http;
 
 import dev.ferry.server.affinity.PrefixRouter;
 import dev.ferry.server.http.PathDispatcher.Binding;
+import dev.ferry.server.metrics.EmbeddingMetricsCollector;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.RouteMetrics;
 import dev.ferry.server.net.NettyTransport;
@@ -27,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP side of the server: the OpenAI-compatible API ({@code /v1/completions},
- * {@code /v1/chat/completions}, {@code /v1/models}), prefix keys ({@code /v1/route}), vLLM's {@code /tokenize} and
+ * {@code /v1/chat/completions}, {@code /v1/embeddings}, {@code /v1/models}), prefix keys ({@code /v1/route}), vLLM's {@code /tokenize} and
  * {@code /detokenize}, {@code /health}, {@code /ready} and
  * {@code /metrics}, on the shared Netty event loops. Each connection's pipeline, in order:
  * HTTP codec, keep-alive, request counting, body size limit, one request at a time, generation
@@ -56,6 +57,7 @@ public final class HttpApiServer implements AutoCloseable {
         metrics.register(new FerryMetrics(server.registry(), server.streams()));
         metrics.register(server.metrics());
         metrics.register(new RouteMetrics(server.inference().routing().stats()));
+        metrics.register(new EmbeddingMetricsCollector(server.registry(), server.embeddings()));
         Counter requests = Counter.builder().name("ferry_http_requests").help("HTTP requests answered, by path and status")
                 .labelNames("path", "status").register(metrics);
 
@@ -70,6 +72,8 @@ public final class HttpApiServer implements AutoCloseable {
                         new GenerationEndpoint(server, prep, new CompletionsApi())),
                 "/v1/chat/completions", new Binding(HttpMethod.POST, true,
                         new GenerationEndpoint(server, prep, new ChatApi())),
+                "/v1/embeddings", new Binding(HttpMethod.POST, true, new EmbeddingsEndpoint(server.embeddings(), prep,
+                        server.inference().limits().strictFields())),
                 "/v1/route", new Binding(HttpMethod.POST, true,
                         new RouteEndpoint(new PrefixRouter(server.inference()), prep)),
                 "/tokenize", new Binding(HttpMethod.POST, true, tokens::tokenize),

@@ -70,7 +70,7 @@ public final class FerryMetrics implements MultiCollector {
     public MetricSnapshots collect() {
         Map<String, EngineMetrics.Snapshot> engines = new LinkedHashMap<>();
         for (ServedModel m : models.list()) {
-            if (m.isReady()) {
+            if (m.servesGeneration()) {
                 engines.put(m.name(), EngineMetrics.Snapshot.sum(m.replicas().stream()
                         .map(r -> r.engine().metrics().snapshot()).toList()));
             }

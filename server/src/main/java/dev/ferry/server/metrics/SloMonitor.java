@@ -71,7 +71,7 @@ public final class SloMonitor implements AutoCloseable {
     void tick() {
         Set<String> seen = new HashSet<>();
         for (ServedModel m : registry.list()) {
-            if (!m.isReady()) {
+            if (!m.servesGeneration()) {
                 continue;
             }
             SloConfig config = m.instance().folder().serving().slo().over(defaults);

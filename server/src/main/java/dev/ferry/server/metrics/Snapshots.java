@@ -7,6 +7,10 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapsho
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.Quantile;
+import io.prometheus.metrics.model.snapshots.Quantiles;
+import io.prometheus.metrics.model.snapshots.SummarySnapshot;
+import io.prometheus.metrics.model.snapshots.SummarySnapshot.SummaryDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.util.Map;
@@ -46,4 +50,23 @@ final class Snapshots {
         return b.build();
     }
 
+    /**
+     * @param values recorded values per label set, scaled by {@code scale} into the exported unit
+     * @param quantiles NaN while a histogram is empty, as Prometheus' own clients report it
+     */
+    static MetricSnapshot summary(String name, String help, Map<Labels, Histogram> values, double scale,
+                                  double[] quantiles) {
+        SummarySnapshot.Builder b = SummarySnapshot.builder().name(name).help(help);
+        values.forEach((labels, h) -> {
+            long count = h.getTotalCount();
+            Quantiles.Builder q = Quantiles.builder();
+            for (double quantile : quantiles) {
+                q.quantile(new Quantile(quantile, count == 0 ? Double.NaN : h.getValueAtPercentile(quantile * 100) * scale));
+            }
+            // HdrHistogram keeps no exact sum; its mean is within 0.1%
+            b.dataPoint(SummaryDataPointSnapshot.builder().labels(labels).count(count).sum(h.getMean() * count * scale)
+                    .quantiles(q.build()).build());
+        });
+        return b.build();
+    }
 }

@@ -6,7 +6,9 @@ import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.server.admission.Admission;
 import dev.ferry.server.admission.AdmissionLimits;
+import dev.ferry.server.embed.Embedder;
 import dev.ferry.store.ModelFolder;
+import dev.ferry.store.ModelKind;
 import dev.ferry.store.config.MemoryBudget;
 import dev.ferry.store.config.ServingConfig;
 import java.nio.file.Path;
@@ -16,8 +18,10 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Opens a model folder, places its replicas on the pool's devices, loads each with its slice of the
- * device's KV budget and starts its engine loop.
+ * Opens a model folder and loads what its kind serves: a generator's replicas placed on the pool's
+ * devices, each with its slice of the device's KV budget and its engine loop; or an embedding
+ * model's encoder and batcher, on the device its ferry.properties (else the load options) name,
+ * which holds no KV cache and so takes no part in the split.
  */
 public final class ModelLoader {
     private final LoadOptions loadOptions;
@@ -51,18 +55,32 @@ public final class ModelLoader {
         this.devices = devices;
     }
 
-    /** Places a model's replicas before any model loads, so that the even KV split counts it. */
-    void reserve(String name, ServingConfig config) {
-        devices.reserve(name, config);
+    /** Places a generator's replicas before any model loads, so that the even KV split counts it. */
+    void reserve(Path dir, ServingConfig config) {
+        if (ModelFolder.kindOf(dir) == ModelKind.DECODER) {
+            devices.reserve(dir.getFileName().toString(), config);
+        }
     }
 
-    /** Fails with a message naming the file, key or tensor at fault; nothing stays allocated or placed then. */
-    List<ServedModel.Instance> load(Path dir) {
+    /**
+     * The model of folder {@code dir}, ready to serve. Fails with a message naming the file, key or
+     * tensor at fault; nothing stays allocated or placed then.
+     */
+    ServedModel load(Path dir) {
         String name = dir.getFileName().toString();
-        List<ServedModel.Instance> loaded = new ArrayList<>();
-        ModelFolder folder = null;
+        ModelFolder folder = ModelFolder.open(dir);
         try {
-            folder = ModelFolder.open(dir);
+            return folder.kind() == ModelKind.ENCODER ? ServedModel.ready(name, Embedder.start(folder, loadOptions))
+                    : ServedModel.ready(name, replicas(name, folder));
+        } catch (RuntimeException e) {
+            folder.close();
+            throw e;
+        }
+    }
+
+    private List<ServedModel.Instance> replicas(String name, ModelFolder folder) {
+        List<ServedModel.Instance> loaded = new ArrayList<>();
+        try {
             List<String> places = devices.reserve(name, folder.serving());
             EngineConfig config = engineConfig.apply(folder.serving());
             ChatTemplate template = ChatTemplate.of(folder.tokenizerConfig(), folder.serving(), folder.tokenizer());
@@ -77,9 +95,6 @@ public final class ModelLoader {
         } catch (RuntimeException e) {
             loaded.forEach(r -> r.close(Duration.ZERO));
             release(name);
-            if (folder != null) {
-                folder.close();
-            }
             throw e;
         }
     }

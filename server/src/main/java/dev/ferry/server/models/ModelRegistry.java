@@ -80,7 +80,7 @@ public final class ModelRegistry implements AutoCloseable {
             update(ServedModel.loading(n, config != null ? config.tier() : null));
             if (config != null) {
                 try {
-                    loader.reserve(n, config);
+                    loader.reserve(store.resolve(n), config);
                 } catch (RuntimeException e) {
                     // its load fails the same way and reports why
                 }
@@ -119,7 +119,7 @@ public final class ModelRegistry implements AutoCloseable {
         Tier tier = config != null ? config.tier() : current != null ? current.tier() : null;
         update(ServedModel.loading(name, tier));
         try {
-            ServedModel ready = ServedModel.ready(name, loader.load(dir));
+            ServedModel ready = loader.load(dir);
             update(ready);
             return ready;
         } catch (RuntimeException e) {

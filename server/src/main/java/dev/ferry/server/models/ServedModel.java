@@ -4,6 +4,7 @@ import dev.ferry.engine.Engine;
 import dev.ferry.engine.LoadedModel;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.server.admission.Admission;
+import dev.ferry.server.embed.Embedder;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.ServingConfig.Tier;
 import java.time.Duration;
@@ -12,10 +13,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One model of the store as the server sees it at a moment: its state, its tier when known (the
- * router needs it even while the model is unloaded) and, when ready or draining, its loaded
- * replicas. Immutable; the registry swaps in a new one on every state change.
+ * router needs it even while the model is unloaded) and, when ready or draining, what is loaded:
+ * a generator's replicas, or an embedding model's {@link Embedder} (never both). Immutable; the
+ * registry swaps in a new one on every state change.
+ *
+ * @param replicas a generator's loaded replicas; empty for an embedding model
+ * @param embedder an embedding model's encoder and batcher; null for a generator or while nothing is loaded
  */
-public record ServedModel(String name, State state, String error, Tier tier, List<Instance> replicas) {
+public record ServedModel(String name, State state, String error, Tier tier, List<Instance> replicas,
+                          Embedder embedder) {
 
     /** DRAINING: unloading, so no new requests, while those in flight finish. */
     public enum State { LOADING, READY, DRAINING, FAILED, UNLOADED }
@@ -103,23 +109,27 @@ public record ServedModel(String name, State state, String error, Tier tier, Lis
     }
 
     static ServedModel loading(String name, Tier tier) {
-        return new ServedModel(name, State.LOADING, null, tier, List.of());
+        return new ServedModel(name, State.LOADING, null, tier, List.of(), null);
     }
 
     static ServedModel ready(String name, List<Instance> replicas) {
-        return new ServedModel(name, State.READY, null, replicas.get(0).folder().serving().tier(), replicas);
+        return new ServedModel(name, State.READY, null, replicas.get(0).folder().serving().tier(), replicas, null);
+    }
+
+    static ServedModel ready(String name, Embedder embedder) {
+        return new ServedModel(name, State.READY, null, embedder.folder().serving().tier(), List.of(), embedder);
     }
 
     static ServedModel failed(String name, Tier tier, String error) {
-        return new ServedModel(name, State.FAILED, error, tier, List.of());
+        return new ServedModel(name, State.FAILED, error, tier, List.of(), null);
     }
 
     ServedModel draining() {
-        return new ServedModel(name, State.DRAINING, null, tier, replicas);
+        return new ServedModel(name, State.DRAINING, null, tier, replicas, embedder);
     }
 
     ServedModel unloaded() {
-        return new ServedModel(name, State.UNLOADED, null, tier, List.of());
+        return new ServedModel(name, State.UNLOADED, null, tier, List.of(), null);
     }
 
     /** The first replica, for what the replicas share (folder, tokenizer, limits); null when none is loaded. */
@@ -139,26 +149,46 @@ public record ServedModel(String name, State state, String error, Tier tier, Lis
     }
 
     public List<String> aliases() {
-        return replicas.isEmpty() ? List.of() : instance().folder().serving().aliases();
+        ModelFolder folder = folder();
+        return folder == null ? List.of() : folder.serving().aliases();
     }
 
     public boolean isReady() {
         return state == State.READY;
     }
 
+    /** Ready, and a generator: what completions, chat, tokenizing and routes need. */
+    public boolean servesGeneration() {
+        return isReady() && embedder == null;
+    }
+
+    /** Ready, and an embedding model: what embeddings need. */
+    public boolean servesEmbeddings() {
+        return isReady() && embedder != null;
+    }
+
+    /** The loaded folder, whichever kind; null when nothing is loaded. */
+    private ModelFolder folder() {
+        return embedder != null ? embedder.folder() : replicas.isEmpty() ? null : instance().folder();
+    }
+
     /**
-     * Stops every replica, all draining toward one deadline so that N replicas take {@code drain},
-     * not N times it, and closes the shared folder.
+     * Stops every replica (or the embedder), all draining toward one deadline so that N replicas
+     * take {@code drain}, not N times it, and closes the shared folder.
      */
     void close(Duration drain) {
         long deadline = System.nanoTime() + drain.toNanos();
+        ModelFolder folder = folder();
         try {
             for (Instance r : replicas) {
                 r.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
+            if (embedder != null) {
+                embedder.close(drain);
+            }
         } finally {
-            if (!replicas.isEmpty()) {
-                instance().folder().close();
+            if (folder != null) {
+                folder.close();
             }
         }
     }

@@ -67,7 +67,7 @@ public final class Routing {
     public <P> P prepare(RouteConfig route, InferenceRequest request, ToIntFunction<ServedModel.Instance> countTokens,
                          BiFunction<ServedModel, RouteAttempts<P>, P> prepare) {
         ServedModel counter = route.candidates().stream().map(registry::find)
-                .filter(m -> m != null && m.isReady()).findFirst().orElse(null);
+                .filter(m -> m != null && m.servesGeneration()).findFirst().orElse(null);
         if (counter == null) {
             stats.record(route.name(), route.candidates().get(0), RouteStats.Outcome.REJECTED);
             throw ApiException.unavailable("route '" + route.name() + "': no candidate is ready ("

@@ -158,7 +158,7 @@ public final class Inference {
      */
     private PreparedRequest prepare(InferenceRequest request, ServedModel model, String id, String why,
                                     long startNanos, Function<ServedModel.Instance, int[]> tokens) {
-        refuseUnlessReady(model);
+        refuseUnlessGenerates(model);
         ServedModel.Instance m = model.instance();
         int[] prompt = tokens.apply(m);
         prompts.checkLength(request.prompt(), prompt, model);
@@ -171,12 +171,21 @@ public final class Inference {
     }
 
     /** UNAVAILABLE unless {@code model} is ready to serve, with a retry hint while it loads. */
-    static void refuseUnlessReady(ServedModel model) {
+    public static void refuseUnlessReady(ServedModel model) {
         if (!model.isReady()) {
             // a loading model will be there soon; a failed or unloaded one only after an operator acts
             throw ApiException.unavailable("model '" + model.name() + "' is " + model.state().name().toLowerCase()
                     + (model.error() != null ? ": " + model.error() : ""),
                     model.state() == ServedModel.State.LOADING ? 5 : 0);
+        }
+    }
+
+    /** As {@link #refuseUnlessReady}, and a bad request naming {@code model} when it is an embedding model. */
+    static void refuseUnlessGenerates(ServedModel model) {
+        refuseUnlessReady(model);
+        if (!model.servesGeneration()) {
+            throw ApiException.invalid("model", "'" + model.name() + "' is an embedding model: it serves "
+                    + "/v1/embeddings, not text generation");
         }
     }
 

@@ -1,8 +1,6 @@
 package dev.ferry.server.serving;
 
-import dev.ferry.engine.api.EngineOverloadedException;
 import dev.ferry.engine.api.GenerateRequest;
-import dev.ferry.engine.api.InvalidRequestException;
 import dev.ferry.engine.api.RequestHandle;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.admission.AdmissionGate;
@@ -96,17 +94,8 @@ final class RequestStarter {
         }
     }
 
-    /** The engine's refusals as the API answers them; anything else is a bug and goes on as it is. */
+    /** The engine's refusals as the API answers them. */
     private static RuntimeException refusal(RuntimeException e) {
-        if (e instanceof EngineOverloadedException) {
-            return ApiException.exhausted(e.getMessage(), RETRY_AFTER_SECONDS);
-        }
-        if (e instanceof InvalidRequestException invalid) {
-            return ApiException.invalid(invalid);
-        }
-        if (e instanceof IllegalStateException) { // shutting down, or stopped after an internal error
-            return ApiException.unavailable(e.getMessage());
-        }
-        return e;
+        return ApiException.ofEngineRefusal(e, RETRY_AFTER_SECONDS);
     }
 }

@@ -72,7 +72,7 @@ public final class Tokenization {
                     + route.candidates());
         }
         ServedModel m = registry.resolve(model);
-        Inference.refuseUnlessReady(m);
+        Inference.refuseUnlessGenerates(m);
         return m.instance();
     }
 }

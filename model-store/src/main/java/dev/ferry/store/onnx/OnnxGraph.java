@@ -1,4 +1,4 @@
-package dev.ferry.engine.testing;
+package dev.ferry.store.onnx;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;

@@ -1,0 +1,273 @@
+package dev.ferry.bench;
+
+import dev.ferry.engine.api.EngineConfig;
+import dev.ferry.engine.api.LoadOptions;
+import dev.ferry.engine.metrics.EmbeddingMetrics;
+import dev.ferry.server.FerryServer;
+import dev.ferry.server.admission.TenantQuotas;
+import dev.ferry.server.cache.EmbeddingCacheConfig;
+import dev.ferry.server.cache.ResponseCacheConfig;
+import dev.ferry.server.metrics.Observability;
+import dev.ferry.server.models.ModelLoader;
+import dev.ferry.server.models.ModelRegistry;
+import dev.ferry.server.serving.ApiKeys;
+import dev.ferry.server.serving.ServingLimits;
+import dev.ferry.store.onnx.MiniLmFolder;
+import dev.ferry.store.tokenizer.ModelTokenizer;
+import dev.langchain4j.model.embedding.onnx.OnnxEmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.PoolingMode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Ferry's embeddings against LangChain4j's in-process onnxruntime model, on the CPU, one JVM, one
+ * run: sentence-transformers/all-MiniLM-L6-v2 converted from LangChain4j's jar
+ * ({@link MiniLmFolder}), texts of 8 to 256 tokens. Throughput of {@code ferry serve}'s
+ * {@code /v1/embeddings} under {@code --clients} concurrent HTTP clients (one text per request, as
+ * a RAG ingester sends them) against {@code OnnxEmbeddingModel.embed} called from as many threads on
+ * the same texts; the padding fraction with and without length grouping; latency at a light load
+ * (one client) against the batcher's {@code max-queue-delay}; the latency of a cache hit.
+ *
+ * <pre>
+ * java -cp ... dev.ferry.bench.EmbeddingsBenchmark [--texts 1024] [--clients 32] [--light 200]
+ *     [--max-queue-delay 5ms] [--preferred-batch-sizes 8,16,32] [--cpu "lscpu's model name"] [--out results.json]
+ * </pre>
+ */
+public final class EmbeddingsBenchmark {
+    private static final String GROUPED = "minilm";
+    private static final String UNGROUPED = "minilm-ungrouped";
+    /** Words of ordinary English prose; a text is a random run of them cut to its token budget. */
+    private static final String[] WORDS = ("the ferry crossed a river at dawn while passengers read about "
+            + "weather markets engines languages history music gardens travel science and small towns where "
+            + "people build boats bridges roads schools libraries with care patience skill every season brings "
+            + "new questions answers stories from old friends distant cities quiet harbours busy stations").split(" ");
+
+    private final int textCount;
+    private final int clients;
+    private final int lightRequests;
+    private final String maxQueueDelay;
+    private final String preferredBatchSizes;
+    private final String cpu;
+    private final Map<String, Object> results = new LinkedHashMap<>();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private EmbeddingsBenchmark(Map<String, String> args) {
+        textCount = Integer.parseInt(args.getOrDefault("texts", "1024"));
+        clients = Integer.parseInt(args.getOrDefault("clients", "32"));
+        lightRequests = Integer.parseInt(args.getOrDefault("light", "200"));
+        maxQueueDelay = args.getOrDefault("max-queue-delay", "5ms");
+        preferredBatchSizes = args.getOrDefault("preferred-batch-sizes", "8,16,32");
+        cpu = args.getOrDefault("cpu", "unknown");
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Map<String, String> args = Args.parse(argv);
+        new EmbeddingsBenchmark(args).run(args.get("out"));
+    }
+
+    private void run(String out) throws Exception {
+        Path work = Files.createTempDirectory("ferry-bench-embeddings");
+        Path store = Files.createDirectories(work.resolve("store"));
+        Path folder = MiniLmFolder.write(store.resolve(GROUPED));
+        Files.writeString(folder.resolve("ferry.properties"), batching(true));
+        Path ungrouped = Files.createDirectories(store.resolve(UNGROUPED));
+        try (var files = Files.list(folder)) {
+            for (Path f : files.toList()) {
+                if (!f.getFileName().toString().equals("ferry.properties")) {
+                    Files.createSymbolicLink(ungrouped.resolve(f.getFileName()), f);
+                }
+            }
+        }
+        Files.writeString(ungrouped.resolve("ferry.properties"), batching(false));
+
+        results.put("cpu", cpu);
+        results.put("cores", Runtime.getRuntime().availableProcessors());
+        results.put("model", "sentence-transformers/all-MiniLM-L6-v2 (fp32, from LangChain4j's ONNX jar)");
+        results.put("clients", clients);
+        results.put("max_queue_delay", maxQueueDelay);
+        results.put("preferred_batch_sizes", preferredBatchSizes);
+
+        // phases get texts of their own: the embedding cache must not answer what is being measured
+        List<String> texts;
+        try (ModelTokenizer tokenizer = ModelTokenizer.open(folder.resolve(ModelTokenizer.FILE))) {
+            texts = texts(tokenizer, 4 * textCount + lightRequests, 8, 256);
+            results.put("text_tokens_mean", texts.stream().mapToInt(t -> tokenizer.encode(t, true).length).average()
+                    .orElse(0));
+        }
+        results.put("texts", textCount);
+
+        OnnxEmbeddingModel onnx = new OnnxEmbeddingModel(MiniLmFolder.extractOnnx(work.resolve("model.onnx")),
+                MiniLmFolder.untruncatedTokenizer(folder.resolve("tokenizer.json"), work.resolve("tokenizer.json")),
+                PoolingMode.MEAN);
+        ModelRegistry registry = new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(),
+                s -> EngineConfig.DEFAULTS));
+        FerryServer server = FerryServer.start(registry, new FerryServer.Options("127.0.0.1", 0, 0, ApiKeys.none(),
+                ServingLimits.DEFAULTS, FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, ResponseCacheConfig.DISABLED,
+                TenantQuotas.unlimited(), Observability.DEFAULTS, EmbeddingCacheConfig.DEFAULTS));
+        try {
+            server.loadModels();
+            String url = "http://127.0.0.1:" + server.httpPort() + "/v1/embeddings";
+            List<String> warm = texts.subList(0, Math.min(256, textCount));
+            concurrently(warm.size(), i -> onnx.embed(warm.get(i)));
+            concurrently(warm.size(), i -> post(url, GROUPED, warm.get(i)));
+            concurrently(warm.size(), i -> post(url, UNGROUPED, warm.get(i)));
+
+            List<String> onnxTexts = texts.subList(textCount, 2 * textCount);
+            double onnxRate = rate(() -> concurrently(textCount, i -> onnx.embed(onnxTexts.get(i))));
+            List<String> ferryTexts = texts.subList(2 * textCount, 3 * textCount);
+            EmbeddingMetrics.Snapshot before = metrics(registry, GROUPED);
+            double ferryRate = rate(() -> concurrently(textCount, i -> post(url, GROUPED, ferryTexts.get(i))));
+            EmbeddingMetrics.Snapshot grouped = metrics(registry, GROUPED);
+            List<String> ungroupedTexts = texts.subList(3 * textCount, 4 * textCount);
+            EmbeddingMetrics.Snapshot ungroupedBefore = metrics(registry, UNGROUPED);
+            double ungroupedRate = rate(() -> concurrently(textCount, i -> post(url, UNGROUPED, ungroupedTexts.get(i))));
+            EmbeddingMetrics.Snapshot ungroupedAfter = metrics(registry, UNGROUPED);
+
+            results.put("onnxruntime_embeddings_per_s", round(onnxRate));
+            results.put("ferry_embeddings_per_s", round(ferryRate));
+            results.put("ferry_over_onnxruntime", round(ferryRate / onnxRate));
+            results.put("ferry_mean_batch_size", round((grouped.embeddings() - before.embeddings())
+                    / (double) (grouped.batches() - before.batches())));
+            results.put("padding_fraction_grouped", round(padding(before, grouped)));
+            results.put("padding_fraction_ungrouped", round(padding(ungroupedBefore, ungroupedAfter)));
+            results.put("ferry_ungrouped_embeddings_per_s", round(ungroupedRate));
+
+            List<String> lightTexts = texts.subList(4 * textCount, 4 * textCount + lightRequests);
+            Histogram light = new Histogram(3);
+            for (String t : lightTexts) {
+                light.recordValue(timed(() -> post(url, GROUPED, t)));
+            }
+            Histogram onnxLight = new Histogram(3);
+            for (String t : lightTexts) {
+                onnxLight.recordValue(timed(() -> onnx.embed(t)));
+            }
+            report("light_load_ferry", light);
+            report("light_load_onnxruntime", onnxLight);
+            Histogram hits = new Histogram(3);
+            for (String t : lightTexts) {
+                hits.recordValue(timed(() -> post(url, GROUPED, t)));
+            }
+            report("cache_hit", hits);
+        } finally {
+            server.close();
+        }
+        Report.print(results, out);
+    }
+
+    private String batching(boolean group) {
+        return "max-queue-delay=" + maxQueueDelay + "\npreferred-batch-sizes=" + preferredBatchSizes
+                + "\ngroup-by-length=" + group + "\n";
+    }
+
+    /**
+     * Texts of random words whose token counts (special tokens included) are spread evenly over
+     * [{@code min}, {@code max}], each one different, in a shuffled but repeatable order.
+     */
+    static List<String> texts(ModelTokenizer tokenizer, int count, int min, int max) {
+        SplittableRandom random = new SplittableRandom(42);
+        List<String> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int target = min + random.nextInt(max - min + 1);
+            StringBuilder text = new StringBuilder("text ").append(i);
+            while (tokenizer.encode(text.toString(), true).length < target) {
+                text.append(' ').append(WORDS[random.nextInt(WORDS.length)]);
+            }
+            out.add(text.toString());
+        }
+        return out;
+    }
+
+    private void post(String url, String model, String text) {
+        String body = "{\"model\":\"" + model + "\",\"input\":" + quote(text) + "}";
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+                    .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("HTTP " + r.statusCode() + ": " + r.body());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String quote(String text) {
+        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    /** Runs {@code work(0..n-1)} on {@link #clients} threads, each taking the next index until none is left. */
+    private void concurrently(int n, IntConsumer work) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        AtomicInteger next = new AtomicInteger();
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                done.add(pool.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                        work.accept(i);
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private interface Work {
+        void run() throws Exception;
+    }
+
+    /** Inputs per second of {@code textCount} inputs. */
+    private double rate(Work work) throws Exception {
+        long t0 = System.nanoTime();
+        work.run();
+        return textCount / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static long timed(Work work) throws Exception {
+        long t0 = System.nanoTime();
+        work.run();
+        return (System.nanoTime() - t0) / 1000;
+    }
+
+    private static EmbeddingMetrics.Snapshot metrics(ModelRegistry registry, String model) {
+        return registry.get(model).embedder().batcher().metrics().snapshot();
+    }
+
+    private static double padding(EmbeddingMetrics.Snapshot before, EmbeddingMetrics.Snapshot after) {
+        long slots = after.tokenSlots() - before.tokenSlots();
+        return slots == 0 ? 0 : 1 - (double) (after.realTokens() - before.realTokens()) / slots;
+    }
+
+    private void report(String name, Histogram us) {
+        results.put(name + "_p50_ms", round(us.getValueAtPercentile(50) / 1000.0));
+        results.put(name + "_p99_ms", round(us.getValueAtPercentile(99) / 1000.0));
+    }
+
+    private static double round(double x) {
+        return Math.round(x * 100) / 100.0;
+    }
+}

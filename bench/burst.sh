@@ -28,27 +28,25 @@ HTTP_PORT=${FERRY_BURST_HTTP_PORT:-18080}
 GRPC_PORT=${FERRY_BURST_GRPC_PORT:-15051}
 STORE=$(mktemp -d)
 
-pin() {  # pin CPUS CMD...: CMD on those CPUs, or as it is when CPUS is empty
-  local cpus=$1
-  shift
-  if [[ -n $cpus ]]; then taskset -c "$cpus" "$@"; else "$@"; fi
-}
-ferry() {  # the command line, from ./ferry or from a package's launcher
-  if [[ -n ${FERRY_PKG:-} ]]; then
-    if [[ $1 == bench ]]; then shift; bash "$FERRY_PKG/run-on-gpu.sh" dev.ferry.bench.load.BenchCommand "$@"
-    else bash "$FERRY_PKG/run-on-gpu.sh" dev.ferry.server.cli.FerryCommand "$@"; fi
-  else
-    "$ROOT/ferry" "$@"
-  fi
-}
+if [[ -n ${FERRY_PKG:-} ]]; then  # a package's launcher, which execs java like ./ferry
+  SERVE=(bash "$FERRY_PKG/run-on-gpu.sh" dev.ferry.server.cli.FerryCommand)
+  BENCH=(bash "$FERRY_PKG/run-on-gpu.sh" dev.ferry.bench.load.BenchCommand)
+else
+  SERVE=("$ROOT/ferry")
+  BENCH=("$ROOT/ferry" bench)
+fi
+PIN_SERVER=()
+PIN_CLIENT=()
+[[ -n ${FERRY_BURST_SERVER_CPUS:-} ]] && PIN_SERVER=(taskset -c "$FERRY_BURST_SERVER_CPUS")
+[[ -n ${FERRY_BURST_CLIENT_CPUS:-} ]] && PIN_CLIENT=(taskset -c "$FERRY_BURST_CLIENT_CPUS")
 
 { lscpu | grep -E '^(Model name|CPU\(s\)|Thread|Core)'; echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"; } >"$OUT/machine.txt"
-ferry model create --arch llama --preset tiny --out "$STORE/tiny" >/dev/null
+"${SERVE[@]}" model create --arch llama --preset tiny --out "$STORE/tiny" >/dev/null
 # shellcheck disable=SC2086
-pin "${FERRY_BURST_SERVER_CPUS:-}" ferry serve --model-store "$STORE" --host 127.0.0.1 --http-port "$HTTP_PORT" \
+"${PIN_SERVER[@]}" "${SERVE[@]}" serve --model-store "$STORE" --host 127.0.0.1 --http-port "$HTTP_PORT" \
   --grpc-port "$GRPC_PORT" --max-queue 8 --max-num-seqs 4 --no-watch-store ${FERRY_BURST_SERVER_ARGS:-} \
   >"$OUT/server.log" 2>&1 &
-SERVER=$!
+SERVER=$!  # java itself: taskset and the launchers exec it
 trap 'kill $SERVER 2>/dev/null; rm -rf "$STORE"' EXIT
 for _ in $(seq 120); do
   curl -fs "localhost:$HTTP_PORT/ready" >/dev/null && break
@@ -60,7 +58,7 @@ for proto in $PROTOCOLS; do
   port=$([[ $proto == http ]] && echo "$HTTP_PORT" || echo "$GRPC_PORT")
   for n in $SIZES; do
     echo "== $proto burst of $n, $ROUNDS rounds"
-    pin "${FERRY_BURST_CLIENT_CPUS:-}" ferry bench --target "$proto://127.0.0.1:$port" --model tiny --burst "$n" \
+    "${PIN_CLIENT[@]}" "${BENCH[@]}" --target "$proto://127.0.0.1:$port" --model tiny --burst "$n" \
       --rounds "$ROUNDS" --prompt-tokens 128 --output-tokens 64 --metrics-url "http://127.0.0.1:$HTTP_PORT/metrics" \
       --drain-timeout 120s --out "$OUT/$proto-$n.json" | grep -vE '^(TTFT|ITL|send lag|throughput|goodput) '
     kill -0 $SERVER 2>/dev/null || { echo "burst: the server is gone; see $OUT/server.log" >&2; exit 1; }

@@ -12,6 +12,9 @@
 #   golden-fp16    the same in fp16
 #   ferry-bench    dev.ferry.bench.GpuBenchmark                        -> $OUT/ferry-gpu.json
 #   hf-reference   bench/gpu/hf_reference.py (transformers, same model) -> $OUT/hf-reference.json
+#   cpu-burst      bench/burst.sh on the CPU (tiny model, --max-queue 8 --max-num-seqs 4), bursts of 300
+#                  and 1000 over HTTP and gRPC, server pinned to CPUs 0-7 and the load generator to
+#                  8-15 with taskset                                  -> $OUT/burst/{http,grpc}-N.json
 # then a comparison table on stdout. Everything is logged to $OUT/checks.log; step results and the
 # golden errors go to $OUT/summary.json.
 #
@@ -27,6 +30,7 @@
 #   FERRY_CHECKS_BENCH_ARGS extra GpuBenchmark arguments (e.g. "--batches 1,64 --e2e 32")
 #   FERRY_CHECKS_HF_ARGS    extra hf_reference.py arguments
 #   FERRY_CHECKS_SKIP       steps to leave out, e.g. "golden-fp16 hf-reference"
+#   FERRY_CHECKS_BURST_CPUS server and load generator CPU lists for cpu-burst (default "0-7 8-15")
 #   FERRY_PYTHON            python with torch and transformers (default python3)
 set -uo pipefail
 
@@ -172,6 +176,11 @@ else
   record ferry-bench skipped 0 0
   record hf-reference skipped 0 0
 fi
+
+# --- the burst on the CPU: refusals in milliseconds, the server alive after -----------------
+read -r BURST_SERVER_CPUS BURST_CLIENT_CPUS <<<"${FERRY_CHECKS_BURST_CPUS:-0-7 8-15}"
+run_step cpu-burst 150 env FERRY_PKG="$PKG" FERRY_BURST_ROUNDS=2 FERRY_BURST_SERVER_CPUS="$BURST_SERVER_CPUS" \
+  FERRY_BURST_CLIENT_CPUS="$BURST_CLIENT_CPUS" FERRY_BURST_SERVER_ARGS="--device cpu" bash bench/burst.sh "$OUT/burst"
 
 # --- summary and comparison -----------------------------------------------------------------
 printf '%s\n' "${STEPS[@]}" >"$WORK/steps.txt"

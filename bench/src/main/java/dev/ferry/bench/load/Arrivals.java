@@ -8,6 +8,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * When the driver sends the next request. Open loop: on Poisson arrival times fixed in advance,
  * whatever the server is doing. Closed loop: when one of {@code concurrency} users has its answer.
+ * Burst: at once, back to back.
  */
 sealed interface Arrivals {
 
@@ -66,6 +67,22 @@ sealed interface Arrivals {
         @Override
         public void ended() {
             idleUsers.release();
+        }
+    }
+
+    /**
+     * Every request due now: the driver sends them back to back without waiting. Each is due when
+     * it is handed to the client, so a request's latency is its own round trip and not the time the
+     * driver took to send the ones before it (the driver's own pace shows in the run's send span).
+     */
+    final class Burst implements Arrivals {
+        @Override
+        public long awaitNext(long deadline) {
+            return System.nanoTime();
+        }
+
+        @Override
+        public void ended() {
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.ferry.bench.load;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +35,18 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--concurrency", description = "closed loop: this many users, each waiting for its answer")
     Integer concurrency;
+
+    @Option(names = "--burst", description = "send this many requests at once, wait for every answer, and report "
+            + "the refusals' latency at the client beside the server's own (scraped from --metrics-url)")
+    Integer burst;
+
+    @Option(names = "--rounds", defaultValue = "1", description = "with --burst: bursts to send, one after another's "
+            + "answers (default ${DEFAULT-VALUE})")
+    int rounds;
+
+    @Option(names = "--metrics-url", description = "the server's /metrics, for its refusal times and /health beside "
+            + "it (default: the target's for an http:// target)")
+    URI metricsUrl;
 
     @Option(names = "--sweep", split = ",", description = "open-loop rates to run one after another, e.g. 1,2,4,8")
     List<Double> sweep;
@@ -133,6 +146,13 @@ public final class BenchCommand implements Callable<Integer> {
         if (sweep != null && (rate != null || concurrency != null || baseline != null)) {
             throw new IllegalArgumentException("--sweep runs its own rates; it takes no --rate, --concurrency or --baseline");
         }
+        if (burst != null && (sweep != null || rate != null || concurrency != null || baseline != null)) {
+            throw new IllegalArgumentException("--burst is a load shape of its own; it takes no --sweep, --rate, "
+                    + "--concurrency or --baseline");
+        }
+        if (rounds < 1) {
+            throw new IllegalArgumentException("--rounds: expected at least 1, got " + rounds);
+        }
         if (plot != null && sweep == null) {
             throw new IllegalArgumentException("--plot draws a sweep; give --sweep");
         }
@@ -146,6 +166,13 @@ public final class BenchCommand implements Callable<Integer> {
         }
         double allowed = Flags.fraction("--max-regression", maxRegression);
         long firstSeed = seed != null ? seed : ThreadLocalRandom.current().nextLong();
+        if (burst != null) {
+            LoadPlan plan = LoadPlan.burst(burst, drainTimeout, firstSeed);
+            try (LoadClient client = t.client(model, temperature, apiKey)) {
+                runBurst(t, client, plan);
+                return 0;
+            }
+        }
         if (sweep == null) {
             plan(rate, concurrency, firstSeed); // refuses a missing, doubled or empty load shape before connecting
         } else {
@@ -162,7 +189,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     private LoadPlan plan(Double rate, Integer concurrency, long seed) {
         Duration measured = duration == null && requests == null ? Duration.ofSeconds(30) : duration;
-        return new LoadPlan(rate, concurrency, warmup, measured, requests, drainTimeout, seed);
+        return new LoadPlan(rate, concurrency, null, warmup, measured, requests, drainTimeout, seed);
     }
 
     private int runOnce(Target t, LoadClient client, LoadPlan plan, LoadResult base, double allowed) throws Exception {
@@ -177,6 +204,17 @@ public final class BenchCommand implements Callable<Integer> {
         Comparison c = Comparison.of(base, result, allowed);
         c.print(console(), allowed);
         return c.regressions().isEmpty() ? 0 : REGRESSED;
+    }
+
+    private void runBurst(Target t, LoadClient client, LoadPlan plan) throws Exception {
+        URI metrics = metricsUrl != null ? metricsUrl
+                : t.scheme().equals("http") ? URI.create(t + "/metrics") : null;
+        BurstBench bench = new BurstBench(client, this::workload,
+                seed -> burstSetup(t, plan.burst(), seed), metrics);
+        List<BurstBench.Round> done = bench.run(rounds, plan, console());
+        if (out != null) {
+            ResultsJson.write(out, done);
+        }
     }
 
     private void runSweep(Target t, LoadClient client, long firstSeed) throws Exception {
@@ -203,11 +241,19 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private LoadResult measure(Target t, LoadClient client, LoadPlan plan) throws InterruptedException {
-        Workload workload = new Workload(promptLengths, outputLengths, sharedPrefix, maxTokenId, plan.seed());
         Slo slo = new Slo(sloTtft, sloItl);
-        Measurements m = new LoadGenerator(client, workload, plan).run(slo);
-        return m.result(new LoadResult.Setup(t.toString(), model, plan.rate(), plan.concurrency(), promptTokens,
+        Measurements m = new LoadGenerator(client, workload(plan.seed()), plan).run(slo);
+        return m.result(new LoadResult.Setup(t.toString(), model, plan.rate(), plan.concurrency(), null, promptTokens,
                 outputTokens, sharedPrefix, plan.seed(), slo.ttftMs(), slo.itlMs()));
+    }
+
+    private Workload workload(long seed) {
+        return new Workload(promptLengths, outputLengths, sharedPrefix, maxTokenId, seed);
+    }
+
+    private LoadResult.Setup burstSetup(Target t, int burst, long seed) {
+        return new LoadResult.Setup(t.toString(), model, null, null, burst, promptTokens, outputTokens, sharedPrefix,
+                seed, null, null);
     }
 
     private PrintWriter console() {

@@ -23,8 +23,9 @@ record LoadResult(Setup setup, double measuredSeconds, long sent, long finished,
      *
      * @param rate offered Poisson rate in requests per second; null in a closed loop
      * @param concurrency users of a closed loop; null in an open loop
+     * @param burst requests sent at once in a burst; null otherwise
      */
-    record Setup(String target, String model, Double rate, Integer concurrency, String promptTokens,
+    record Setup(String target, String model, Double rate, Integer concurrency, Integer burst, String promptTokens,
                  String outputTokens, double sharedPrefix, long seed, Double sloTtftMs,
                  Double sloItlMs) {}
 }

@@ -47,7 +47,8 @@ final class ResultTable {
 
     private static String load(LoadResult.Setup s) {
         return s.rate() != null ? String.format("open loop, Poisson %.3f req/s", s.rate())
-                : "closed loop, " + s.concurrency() + " concurrent";
+                : s.concurrency() != null ? "closed loop, " + s.concurrency() + " concurrent"
+                : "burst of " + s.burst() + " requests at once";
     }
 
     private static String slo(LoadResult.Setup s) {

@@ -119,6 +119,26 @@ class BenchCommandEndToEndTest {
         assertTrue(run.console().contains("p95 TTFT"), run.console());
     }
 
+    @Test
+    void burstAnswersEveryRequestAndReportsTheServersSide() throws Exception {
+        Path out = dir.resolve("burst.json");
+        Run run = bench("--target", "http://127.0.0.1:" + server.httpPort(), "--burst", "20", "--rounds", "2",
+                "--prompt-tokens", "16", "--output-tokens", String.valueOf(OUTPUT), "--out", out.toString());
+        assertEquals(0, run.exit(), run.console());
+        var rounds = new ObjectMapper().readTree(out.toFile());
+        assertEquals(2, rounds.size());
+        for (var round : rounds) {
+            var client = round.get("client");
+            assertEquals(20, client.get("sent").asLong());
+            assertEquals(20, client.get("finished").asLong() + client.get("rejected").asLong(), run.console());
+            assertEquals(20, client.get("setup").get("burst").asInt());
+            assertEquals(client.get("rejected").asLong(), round.get("server").get("count").asLong(),
+                    "the server timed each refusal the client saw");
+            assertEquals(200, round.get("health_after").asInt());
+        }
+        assertTrue(run.console().contains("burst of 20 requests at once"), run.console());
+    }
+
     private static void openLoop(String target, String file) throws Exception {
         Path out = dir.resolve(file);
         Run run = bench("--target", target, "--rate", "10", "--duration", "2s", "--warmup", "300ms",

@@ -29,7 +29,7 @@ class CrossingTest {
     }
 
     private static LoadResult point(double rate, double p95) {
-        LoadResult.Setup s = new LoadResult.Setup("grpc://h:1", "m", rate, null, "128", "64", 0, 1, 1000.0, null);
+        LoadResult.Setup s = new LoadResult.Setup("grpc://h:1", "m", rate, null, null, "128", "64", 0, 1, 1000.0, null);
         Percentiles ttft = new Percentiles(10, p95 / 2, p95 * 0.9, p95, p95 * 1.2, p95 / 2, p95 * 2);
         return new LoadResult(s, 10, 10, 10, 0, 0, 0, 0, Map.of(), 640, rate, rate * 64, rate, ttft, Percentiles.NONE,
                 ttft, Percentiles.NONE, Percentiles.NONE);

@@ -88,8 +88,7 @@ public final class Admission {
         }
         if (waiting.addAndGet(sequences) > maxWaiting) {
             waiting.addAndGet(-sequences);
-            throw new AdmissionRejected(RejectReason.QUEUE_FULL, maxWaiting + " " + (batch ? "" : "interactive ")
-                    + "requests are already waiting", retryHintMillis());
+            throw queueFull(batch, maxWaiting);
         }
         if (waitingTokens.addAndGet(promptTokens) > maxTokens && waiting.get() > sequences) {
             waitingTokens.addAndGet(-promptTokens);
@@ -101,6 +100,25 @@ public final class Admission {
             waitingInteractiveTokens.addAndGet(promptTokens);
         }
         return new Ticket(promptTokens, priority, sequences);
+    }
+
+    /**
+     * Refuses, counting nothing, a request that {@link #admit} would refuse now for a full queue
+     * whatever its prompt, so a front end can refuse it before rendering and tokenizing the prompt.
+     * Only an estimate under concurrent admissions: a request it lets through is still decided by
+     * {@link #admit}, and one it refuses might have found a place freed meanwhile, as a moment later.
+     */
+    public void refuseIfFull(Priority priority, int sequences) {
+        boolean batch = priority == Priority.BATCH;
+        int maxWaiting = batch ? limits.maxWaitingBatch() : limits.maxWaitingInteractive();
+        if (waiting.get() + sequences > maxWaiting) {
+            throw queueFull(batch, maxWaiting);
+        }
+    }
+
+    private AdmissionRejected queueFull(boolean batch, int maxWaiting) {
+        return new AdmissionRejected(RejectReason.QUEUE_FULL, maxWaiting + " " + (batch ? "" : "interactive ")
+                + "requests are already waiting", retryHintMillis());
     }
 
     /**

@@ -1,8 +1,10 @@
 package dev.ferry.server.admission;
 
 import dev.ferry.engine.api.GenerateRequest;
+import dev.ferry.engine.api.Priority;
 import dev.ferry.server.api.ApiException;
 import dev.ferry.server.api.RequestOutcome;
+import java.util.List;
 
 /**
  * The last check before a request reaches an engine: the tenant's token quota (prompt plus
@@ -36,6 +38,36 @@ public final class AdmissionGate {
                     choices), who, cost);
         } catch (AdmissionRejected e) {
             quotas.refund(who, cost); // refused (perhaps to fall back elsewhere): the tenant pays only for what runs
+            throw refusal(e);
+        }
+    }
+
+    /**
+     * Refuses, charging and counting nothing, a request that {@link #admit} would refuse whatever
+     * its prompt: its tenant's bucket holds less than the least it can cost, or every replica's queue
+     * of its class is full. Asked before the prompt is rendered and tokenized, so a burst beyond the
+     * bounds costs the server little more than reading the requests; {@link #admit} still decides for
+     * the requests it lets through. The refusal is the one admit would give.
+     *
+     * @param replicas the admission control of each replica of the request's model
+     * @param leastCost the fewest tokens the request can be charged (see {@code RequestHead.leastCost})
+     */
+    public void refuseEarly(List<Admission> replicas, Priority priority, int choices, long leastCost, String tenant) {
+        try {
+            quotas.refuseIfShort(RequestOutcome.tenant(tenant), leastCost);
+            AdmissionRejected full = null;
+            for (Admission a : replicas) {
+                try {
+                    a.refuseIfFull(priority, choices);
+                    return; // a replica has room
+                } catch (AdmissionRejected e) {
+                    full = e;
+                }
+            }
+            if (full != null) {
+                throw full;
+            }
+        } catch (AdmissionRejected e) {
             throw refusal(e);
         }
     }

@@ -54,18 +54,47 @@ public final class TenantQuotas {
         if (limits == null) {
             return;
         }
+        refuseBeyondBurst(tenant, limits, tokens);
+        String key = perTenant.containsKey(tenant) || buckets.containsKey(tenant) || buckets.size() < MAX_BUCKETS
+                ? tenant : OTHER;
+        long waitMillis = buckets.computeIfAbsent(key, k -> new Bucket(limits)).take(tokens);
+        if (waitMillis > 0) {
+            throw overQuota(tenant, limits, waitMillis);
+        }
+    }
+
+    /**
+     * Refuses, charging nothing, when the tenant's bucket holds fewer than {@code tokens} now (or
+     * could never hold them): a request that costs at least that would be refused by {@link #acquire}.
+     * An estimate, as the bucket may refill or be charged meanwhile; {@link #acquire} decides.
+     */
+    public void refuseIfShort(String tenant, long tokens) {
+        Limits limits = perTenant.getOrDefault(tenant, defaults);
+        if (limits == null) {
+            return;
+        }
+        refuseBeyondBurst(tenant, limits, tokens);
+        Bucket b = buckets.get(tenant);
+        if (b == null && !perTenant.containsKey(tenant) && buckets.size() >= MAX_BUCKETS) {
+            b = buckets.get(OTHER); // where acquire would charge it
+        }
+        long waitMillis = b == null ? 0 : b.waitFor(tokens); // no bucket yet: a full one
+        if (waitMillis > 0) {
+            throw overQuota(tenant, limits, waitMillis);
+        }
+    }
+
+    private static void refuseBeyondBurst(String tenant, Limits limits, long tokens) {
         if (tokens > limits.burst()) {
             throw new AdmissionRejected(RejectReason.TENANT_QUOTA, "the request needs " + tokens
                     + " tokens (prompt plus max_tokens), more than tenant '" + tenant + "' may spend at once ("
                     + (long) limits.burst() + ")", 0);
         }
-        String key = perTenant.containsKey(tenant) || buckets.containsKey(tenant) || buckets.size() < MAX_BUCKETS
-                ? tenant : OTHER;
-        long waitMillis = buckets.computeIfAbsent(key, k -> new Bucket(limits)).take(tokens);
-        if (waitMillis > 0) {
-            throw new AdmissionRejected(RejectReason.TENANT_QUOTA, "tenant '" + tenant + "' is over its quota of "
-                    + (long) limits.tokensPerSecond() + " tokens/s", waitMillis);
-        }
+    }
+
+    private static AdmissionRejected overQuota(String tenant, Limits limits, long waitMillis) {
+        return new AdmissionRejected(RejectReason.TENANT_QUOTA, "tenant '" + tenant + "' is over its quota of "
+                + (long) limits.tokensPerSecond() + " tokens/s", waitMillis);
     }
 
     /** One tenant's bucket; a lock per tenant is uncontended unless that tenant floods. */
@@ -81,14 +110,19 @@ public final class TenantQuotas {
 
         /** Takes the tokens and gives 0, or gives the milliseconds until they would be there. */
         synchronized long take(long n) {
+            long wait = waitFor(n);
+            if (wait == 0) {
+                tokens -= n;
+            }
+            return wait;
+        }
+
+        /** 0 when the bucket holds {@code n} tokens now, else the milliseconds until it would. */
+        synchronized long waitFor(long n) {
             long now = System.nanoTime();
             tokens = Math.min(limits.burst(), tokens + (now - lastNanos) / 1e9 * limits.tokensPerSecond());
             lastNanos = now;
-            if (tokens >= n) {
-                tokens -= n;
-                return 0;
-            }
-            return Math.max(1, (long) Math.ceil((n - tokens) / limits.tokensPerSecond() * 1000));
+            return tokens >= n ? 0 : Math.max(1, (long) Math.ceil((n - tokens) / limits.tokensPerSecond() * 1000));
         }
 
         synchronized void give(long n) {

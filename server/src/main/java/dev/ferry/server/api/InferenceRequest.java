@@ -75,6 +75,13 @@ public record InferenceRequest(String model, Prompt prompt, Integer maxTokens, S
                 requestId, deadlineNanos, transport, allowFallback, format, choices);
     }
 
+    /** What the request says of itself before its prompt is read (see {@link RequestHead}). */
+    public RequestHead head() {
+        int n = choices == null ? 1 : choices;
+        return new RequestHead(model, priority, n, maxTokens, tenant,
+                RequestHead.mayBeCached(n, sampling.temperature(), sampling.seed()), requestId, transport);
+    }
+
     private static boolean blank(String s) {
         return s == null || s.isBlank();
     }

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -169,6 +170,10 @@ final class ServeCommand implements Callable<Integer> {
                 FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, responseCache.toConfig(), tenantQuotas(store),
                 observability.toObservability(), embeddingCache.toConfig(responseCache.redis));
         CountDownLatch stop = new CountDownLatch(1);
+        // Every thread but main is a daemon and main only waits for a signal, so no thread's death
+        // ends the process; without this it would go to stderr alone, outside the server's log.
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> LoggerFactory.getLogger(ServeCommand.class)
+                .error("thread {} ended with an uncaught exception; the server goes on", t.getName(), e));
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         ModelRegistry registry = new ModelRegistry(store, loader, grace);

@@ -5,6 +5,7 @@ import dev.ferry.server.admission.AdmissionGate;
 import dev.ferry.server.admission.TenantQuotas;
 import dev.ferry.server.api.ApiException;
 import dev.ferry.server.api.InferenceRequest;
+import dev.ferry.server.api.RequestHead;
 import dev.ferry.server.api.RequestListener;
 import dev.ferry.server.api.RequestOutcome;
 import dev.ferry.server.api.Transport;
@@ -34,6 +35,7 @@ public final class Inference {
     private final PromptTokenizer prompts;
     private final RequestValidator validator;
     private final RequestStarter starter;
+    private final EarlyRefusal early;
     private final RequestListener listener;
     private final Routing routing;
     private final Tokenization tokenization;
@@ -69,7 +71,9 @@ public final class Inference {
         this.prompts = new PromptTokenizer(limits);
         this.validator = new RequestValidator(limits);
         CachedInference cached = responses == null ? null : new CachedInference(responses);
-        this.starter = new RequestStarter(new AdmissionGate(quotas), cached, listener);
+        AdmissionGate gate = new AdmissionGate(quotas);
+        this.starter = new RequestStarter(gate, cached, listener);
+        this.early = new EarlyRefusal(gate, cached != null);
         this.routing = new Routing(registry, new Router());
         this.tokenization = new Tokenization(registry, routing, prompts);
         if (cached != null) {
@@ -146,6 +150,31 @@ public final class Inference {
         }
     }
 
+    /**
+     * Refuses a request that admission control would refuse whatever its prompt (its model's queue
+     * for its class is full, its tenant's bucket short), from what its head says, so a front end can
+     * answer it before parsing the rest; the refusal is counted and told to the listener as
+     * {@link #prepare}'s would be. Returns when the head cannot tell (a route, a name that is no
+     * model, a model not ready): {@link #prepare} then decides, and checks again itself.
+     */
+    public void refuseEarly(RequestHead head) {
+        long startNanos = System.nanoTime();
+        if (draining || head.model() == null || head.model().isEmpty()) {
+            return;
+        }
+        ServedModel model = registry.find(head.model()); // a model or alias wins over a route of that name
+        if (model == null) {
+            return;
+        }
+        try {
+            early.check(model, head);
+        } catch (ApiException e) {
+            listener.ended(new RequestOutcome.Refused(blankToNull(head.requestId()), RequestOutcome.tenant(head.tenant()),
+                    model.name(), null, head.transport(), e.status(), e.getMessage(), System.nanoTime() - startNanos));
+            throw e;
+        }
+    }
+
     /** A refusal a front end made before the request reached {@link #prepare} (authentication, parsing). */
     public void refused(Transport transport, String requestId, ApiException e) {
         listener.ended(new RequestOutcome.Refused(blankToNull(requestId), RequestOutcome.DEFAULT_TENANT, null, null,
@@ -159,6 +188,7 @@ public final class Inference {
     private PreparedRequest prepare(InferenceRequest request, ServedModel model, String id, String why,
                                     long startNanos, Function<ServedModel.Instance, int[]> tokens) {
         refuseUnlessGenerates(model);
+        early.check(model, request.head()); // before the expensive part: rendering and tokenizing
         ServedModel.Instance m = model.instance();
         int[] prompt = tokens.apply(m);
         prompts.checkLength(request.prompt(), prompt, model);

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Burst benchmark (issue 24): `ferry serve` on the tiny preset with --max-queue 8 --max-num-seqs 4,
+# then `ferry bench --burst N` (N requests at once from one process, 128-token prompts, 64-token
+# outputs) over HTTP and gRPC: admitted/refused/other counts, refusal latency p50/p99 at the client
+# beside the server's ferry_request_refusal_seconds, and whether /health answers after each burst.
+# The server is checked alive (and serving: one more request) at the end.
+#
+#   bench/burst.sh [OUT_DIR]            results: OUT_DIR/{http,grpc}-N.json, machine.txt, server.log
+#
+# environment:
+#   FERRY_BURST_SIZES      bursts to send (default "300 1000")
+#   FERRY_BURST_ROUNDS     bursts of each size, one after another's answers (default 3)
+#   FERRY_BURST_PROTOCOLS  default "http grpc"
+#   FERRY_BURST_SERVER_CPUS, FERRY_BURST_CLIENT_CPUS  taskset CPU lists to pin the server and the load
+#                          generator apart (default: unpinned, as on a 2-core machine)
+#   FERRY_BURST_SERVER_ARGS  extra `ferry serve` arguments
+#   FERRY_PKG              run from a bench/gpu/package.sh package (no Java here) instead of ./ferry
+#   FERRY_BURST_HTTP_PORT, FERRY_BURST_GRPC_PORT  default 18080, 15051
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+OUT=${1:-$ROOT/bench/results/burst-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT"
+SIZES=${FERRY_BURST_SIZES:-300 1000}
+ROUNDS=${FERRY_BURST_ROUNDS:-3}
+PROTOCOLS=${FERRY_BURST_PROTOCOLS:-http grpc}
+HTTP_PORT=${FERRY_BURST_HTTP_PORT:-18080}
+GRPC_PORT=${FERRY_BURST_GRPC_PORT:-15051}
+STORE=$(mktemp -d)
+
+if [[ -n ${FERRY_PKG:-} ]]; then  # a package's launcher, which execs java like ./ferry
+  SERVE=(bash "$FERRY_PKG/run-on-gpu.sh" dev.ferry.server.cli.FerryCommand)
+  BENCH=(bash "$FERRY_PKG/run-on-gpu.sh" dev.ferry.bench.load.BenchCommand)
+else
+  SERVE=("$ROOT/ferry")
+  BENCH=("$ROOT/ferry" bench)
+fi
+PIN_SERVER=()
+PIN_CLIENT=()
+[[ -n ${FERRY_BURST_SERVER_CPUS:-} ]] && PIN_SERVER=(taskset -c "$FERRY_BURST_SERVER_CPUS")
+[[ -n ${FERRY_BURST_CLIENT_CPUS:-} ]] && PIN_CLIENT=(taskset -c "$FERRY_BURST_CLIENT_CPUS")
+
+{ lscpu | grep -E '^(Model name|CPU\(s\)|Thread|Core)'; echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"; } >"$OUT/machine.txt"
+"${SERVE[@]}" model create --arch llama --preset tiny --out "$STORE/tiny" >/dev/null
+# shellcheck disable=SC2086
+"${PIN_SERVER[@]}" "${SERVE[@]}" serve --model-store "$STORE" --host 127.0.0.1 --http-port "$HTTP_PORT" \
+  --grpc-port "$GRPC_PORT" --max-queue 8 --max-num-seqs 4 --no-watch-store ${FERRY_BURST_SERVER_ARGS:-} \
+  >"$OUT/server.log" 2>&1 &
+SERVER=$!  # java itself: taskset and the launchers exec it
+trap 'kill $SERVER 2>/dev/null; rm -rf "$STORE"' EXIT
+for _ in $(seq 120); do
+  curl -fs "localhost:$HTTP_PORT/ready" >/dev/null && break
+  kill -0 $SERVER 2>/dev/null || { echo "burst: the server did not start; see $OUT/server.log" >&2; exit 1; }
+  sleep 0.5
+done
+
+for proto in $PROTOCOLS; do
+  port=$([[ $proto == http ]] && echo "$HTTP_PORT" || echo "$GRPC_PORT")
+  for n in $SIZES; do
+    echo "== $proto burst of $n, $ROUNDS rounds"
+    "${PIN_CLIENT[@]}" "${BENCH[@]}" --target "$proto://127.0.0.1:$port" --model tiny --burst "$n" \
+      --rounds "$ROUNDS" --prompt-tokens 128 --output-tokens 64 --metrics-url "http://127.0.0.1:$HTTP_PORT/metrics" \
+      --drain-timeout 120s --out "$OUT/$proto-$n.json" | grep -vE '^(TTFT|ITL|send lag|throughput|goodput) '
+    kill -0 $SERVER 2>/dev/null || { echo "burst: the server is gone; see $OUT/server.log" >&2; exit 1; }
+  done
+done
+echo "== after the bursts: /health $(curl -s -o /dev/null -w '%{http_code}' "localhost:$HTTP_PORT/health"), one more request:"
+curl -fsS "localhost:$HTTP_PORT/v1/completions" -H 'content-type: application/json' \
+  -d '{"model":"tiny","prompt":[1,2,3],"max_tokens":4}' | head -c 300
+echo
+echo "results in $OUT"

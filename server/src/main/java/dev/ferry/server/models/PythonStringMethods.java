@@ -15,6 +15,8 @@ import jinjava.javax.el.ELResolver;
  * a regex and drops trailing empty parts). Other calls fall through to the next resolver.
  */
 final class PythonStringMethods extends ELResolver {
+    /** What {@link #call} returns for a method it does not know, so the next resolver tries. */
+    private static final Object NO_SUCH_METHOD = new Object();
 
     @Override
     public Object invoke(ELContext context, Object base, Object method, Class<?>[] types, Object[] params) {
@@ -28,8 +30,6 @@ final class PythonStringMethods extends ELResolver {
         }
         return result == NO_SUCH_METHOD ? null : result;
     }
-
-    private static final Object NO_SUCH_METHOD = new Object();
 
     private static Object call(String s, String name, Object[] p) {
         return switch (name + "/" + p.length) {

@@ -10,6 +10,8 @@
 #                  from the start, while the golden tests use the GPU
 #   golden-fp32    engine GoldenTest (the real JUnit class, through the JUnit console) on the device in fp32
 #   golden-fp16    the same in fp16
+#   bf16-probe     dev.ferry.bench.Bf16Probe: whether the package's DJL JNI holds and computes bfloat16
+#                  arrays on the device (each op in its own JVM: an abort is a result) -> $OUT/bf16-probe.json
 #   ferry-bench    dev.ferry.bench.GpuBenchmark                        -> $OUT/ferry-gpu.json
 #   hf-reference   bench/gpu/hf_reference.py (transformers, same model) -> $OUT/hf-reference.json
 #   cpu-burst      bench/burst.sh on the CPU (tiny model, --max-queue 8 --max-num-seqs 4), bursts of 300
@@ -144,6 +146,9 @@ run_step golden-fp32 150 env FERRY_JAVA_OPTS="-Xss4m -Dferry.test.device=$DEVICE
 run_step golden-fp16 150 env FERRY_JAVA_OPTS="-Xss4m -Dferry.test.device=$DEVICE -Dferry.test.dtype=f16 \
 -Dferry.golden.tolerance=$F16_TOL -Dferry.golden.f16.tolerance=$F16_TOL -Dferry.golden.tokens=8" \
   "${RUN[@]}" --junit "${JUNIT_ARGS[@]}" "${GOLDEN_FP16[@]}"
+
+# --- bf16 -----------------------------------------------------------------------------------
+run_step bf16-probe 120 "${RUN[@]}" dev.ferry.bench.Bf16Probe --device "$DEVICE" --out "$OUT/bf16-probe.json"
 
 # --- the model ------------------------------------------------------------------------------
 if [[ -n $CREATE_PID ]]; then

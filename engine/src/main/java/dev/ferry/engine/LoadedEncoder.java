@@ -65,7 +65,7 @@ public final class LoadedEncoder implements AutoCloseable {
     }
 
     private static LoadedEncoder loadHere(ModelFolder folder, LoadOptions options) {
-        RunTarget target = RunTarget.of(options, folder.serving());
+        RunTarget target = RunTarget.of(options, folder.serving(), folder.architecture());
         EncoderConfig c = folder.encoderConfig();
         SentenceModules modules = folder.sentenceModules();
         int maxTokens = c.maxTokens();

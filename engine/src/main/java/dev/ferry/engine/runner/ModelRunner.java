@@ -57,7 +57,7 @@ public final class ModelRunner implements AutoCloseable {
             throw Models.encoder(folder);
         }
         ServingConfig serving = folder.serving();
-        RunTarget target = RunTarget.of(options, serving);
+        RunTarget target = RunTarget.of(options, serving, folder.architecture());
         Device device = target.device();
         TensorDtype requested = target.requested();
         Precision precision = target.precision();
@@ -111,8 +111,9 @@ public final class ModelRunner implements AutoCloseable {
             case F16 -> device.isGpu() ? Precision.uniform(DataType.FLOAT16)
                     : new Precision(DataType.FLOAT32, DataType.FLOAT16);
             case F64 -> Precision.uniform(DataType.FLOAT64);
-            case BF16 -> throw new IllegalArgumentException("dtype bf16 is not supported yet: DJL 0.35.1 aborts the JVM "
-                    + "on any bfloat16 array. Use f16 or f32 (BF16 checkpoints are converted on load)");
+            case BF16 -> throw new IllegalArgumentException("dtype bf16 is not supported yet: DJL's JNI (0.35.1 and "
+                    + "0.36.0 alike) aborts the JVM on any bfloat16 array. Use f16 or f32 (BF16 checkpoints are "
+                    + "converted on load)");
             default -> throw new IllegalArgumentException("dtype " + dtype.torchName() + " cannot run a model");
         };
     }

@@ -3,24 +3,50 @@ package dev.ferry.engine.runner;
 import ai.djl.Device;
 import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.model.Precision;
+import dev.ferry.store.config.Architecture;
 import dev.ferry.store.config.ServingConfig;
 import dev.ferry.store.safetensors.TensorDtype;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where a model runs and in which dtypes, as decided for every kind of model alike: the load
- * options, else the folder's {@code ferry.properties}, else the CPU in fp32 (fp16 on a GPU).
+ * options, else the folder's {@code ferry.properties}, else the CPU in fp32 (fp16 on a GPU, but
+ * fp32 for a family whose activations overflow fp16).
  *
  * @param requested the dtype asked for (fp16 on a CPU still computes activations in fp32)
  */
 public record RunTarget(Device device, TensorDtype requested, Precision precision) {
+    private static final Logger LOG = LoggerFactory.getLogger(RunTarget.class);
 
-    public static RunTarget of(LoadOptions options, ServingConfig serving) {
+    public static RunTarget of(LoadOptions options, ServingConfig serving, Architecture architecture) {
         String deviceName = options.device() != null ? options.device()
                 : !serving.devices().isEmpty() ? serving.devices().get(0) : "cpu";
         Device device = Devices.parse(deviceName);
-        TensorDtype requested = options.dtype() != null ? options.dtype()
-                : serving.dtype() != null ? serving.dtype()
-                : device.isGpu() ? TensorDtype.F16 : TensorDtype.F32;
+        TensorDtype requested = dtype(options.dtype() != null ? options.dtype() : serving.dtype(), architecture, device);
         return new RunTarget(device, requested, ModelRunner.precision(requested, device));
+    }
+
+    /**
+     * The dtype a model runs in: the one asked for (null: none), else the device's default. fp16
+     * activations (fp16 on a GPU) of a family known to overflow them are logged: a warning when
+     * asked for, and the default becomes fp32.
+     */
+    static TensorDtype dtype(TensorDtype asked, Architecture architecture, Device device) {
+        boolean overflows = device.isGpu() && architecture.overflowsFloat16();
+        if (asked == TensorDtype.F16 && overflows) {
+            LOG.warn("{} runs in f16 on {} as asked, but its activations overflow float16 (inf/NaN logits, "
+                    + "garbage text): run it in f32 (--dtype f32, or dtype=f32 in ferry.properties)",
+                    architecture.hfClass(), Devices.name(device));
+        }
+        if (asked != null) {
+            return asked;
+        }
+        if (overflows) {
+            LOG.info("{} runs in f32 on {}, not the GPU default f16: its activations overflow float16 "
+                    + "(--dtype f16 forces it)", architecture.hfClass(), Devices.name(device));
+            return TensorDtype.F32;
+        }
+        return device.isGpu() ? TensorDtype.F16 : TensorDtype.F32;
     }
 }

@@ -45,6 +45,16 @@ public enum Architecture {
         return checkpointPrefix;
     }
 
+    /**
+     * Whether real checkpoints of this family overflow float16 (largest value 65504) when computed
+     * in it: Gemma 3's residual stream grows past that range in its later layers, so fp16
+     * activations turn into inf and NaN (Hugging Face's Gemma 3 does the same in float16). Weights
+     * stored in fp16 are fine; fp16 activations, as on a GPU, are not.
+     */
+    public boolean overflowsFloat16() {
+        return this == GEMMA3;
+    }
+
     /** The architecture for a class name in config.json's {@code architectures}, or null. */
     public static Architecture fromHfClass(String name) {
         for (Architecture a : values()) {

@@ -15,8 +15,8 @@ final class EngineOptions {
             + "models are placed on (default: ferry.properties, else cpu)")
     String device;
 
-    @Option(names = "--dtype", description = "f32, f16 or f64 (default: f32 on CPU, f16 on GPU); bf16 is refused "
-            + "until DJL supports it")
+    @Option(names = "--dtype", description = "f32, f16 or f64 (default: f32 on CPU, f16 on GPU but f32 for Gemma 3, "
+            + "whose activations overflow f16); bf16 is refused until DJL supports it")
     String dtype;
 
     @Option(names = "--kv-cache-memory", description = "KV cache budget: a size (512MiB, 2GB) or a fraction (0.5); "

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import dev.ferry.engine.api.Thinking;
 import dev.ferry.server.answer.ReasoningParser;
@@ -17,15 +20,21 @@ import dev.ferry.store.config.TokenizerConfig;
 import dev.ferry.store.tokenizer.ModelTokenizer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import jinjava.javax.el.CompositeELResolver;
 
 /**
  * Turns chat messages into prompt text the way transformers' {@code apply_chat_template} does: the
  * model's Jinja template from tokenizer_config.json, rendered with trim_blocks and lstrip_blocks,
  * {@code messages}, {@code add_generation_prompt}, {@code bos_token}, {@code eos_token} and
- * {@code raise_exception}, plus the request's own variables ({@code chat_template_kwargs}). A model
+ * {@code raise_exception}, plus the request's own variables ({@code chat_template_kwargs}). Where
+ * Jinjava and Python's Jinja2 differ, it follows Jinja2: Python's str methods ({@link
+ * PythonStringMethods}), transformers' {@code tojson} ({@link PythonJson}), keyword arguments and
+ * reversing slices ({@link Jinja2Syntax}); Qwen3's, Gemma 3's and Phi-4-mini's templates render
+ * exactly as in transformers (ChatTemplateExactTest). A model
  * without a template gets a plain "role: content" layout. It also knows how the model writes tool
  * calls and marks its thinking: what ferry.properties says ({@code tool-parser=}, {@code
  * reasoning-parser=}), else what the template shows.
@@ -41,9 +50,23 @@ public final class ChatTemplate {
     private static final JinjavaConfig CONFIG = JinjavaConfig.newBuilder()
             .withTrimBlocks(true)
             .withLstripBlocks(true)
+            // Jinja2's semantics where Jinjava keeps its own by default: {{- trims, natural operator
+            // precedence, backslash escapes in quotes only, a dict iterates over its keys
+            .withLegacyOverrides(LegacyOverrides.newBuilder()
+                    .withUseTrimmingForNotesAndExpressions(true)
+                    .withUseNaturalOperatorPrecedence(true)
+                    .withParseWhitespaceControlStrictly(true)
+                    .withKeepNullableLoopValues(true)
+                    .withHandleBackslashInQuotesOnly(true)
+                    .withIterateOverMapKeys(true)
+                    .withEvaluateMapKeys(true)
+                    .build())
+            .withElResolver(pythonFirst(JinjavaConfig.newBuilder().build().getElResolver()))
             .build();
 
     private final String template;
+    /** The template as Jinjava reads it with Jinja2's meaning ({@link Jinja2Syntax}). */
+    private final String jinjavaTemplate;
     private final TokenizerConfig tokens;
     private final Jinjava jinjava;
     private final ToolParserFamily toolCallSyntax;
@@ -55,6 +78,7 @@ public final class ChatTemplate {
     private ChatTemplate(String template, TokenizerConfig tokens, ToolParserFamily toolCallSyntax,
                          ReasoningParser reasoning, ModelTokenizer tokenizer) {
         this.template = template;
+        this.jinjavaTemplate = template == null ? null : Jinja2Syntax.forJinjava(template);
         this.tokens = tokens;
         this.toolCallSyntax = toolCallSyntax;
         this.reasoning = reasoning;
@@ -64,6 +88,27 @@ public final class ChatTemplate {
         if (jinjava != null) {
             jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                     ChatTemplate.class, "raiseException", String.class));
+            jinjava.getGlobalContext().registerFilter(new PythonToJson());
+        }
+    }
+
+    private static CompositeELResolver pythonFirst(jinjava.javax.el.ELResolver jinjavaDefault) {
+        CompositeELResolver resolver = new CompositeELResolver();
+        resolver.add(new PythonStringMethods());
+        resolver.add(jinjavaDefault);
+        return resolver;
+    }
+
+    /** transformers' tojson: Python's json.dumps, not Jinjava's compact Jackson output. */
+    private static final class PythonToJson implements Filter {
+        @Override
+        public String getName() {
+            return "tojson";
+        }
+
+        @Override
+        public Object filter(Object value, JinjavaInterpreter interpreter, String... args) {
+            return PythonJson.dumps(value);
         }
     }
 
@@ -146,7 +191,7 @@ public final class ChatTemplate {
         vars.put("add_generation_prompt", addGenerationPrompt);
         vars.put("bos_token", tokens.bosToken() == null ? "" : tokens.bosToken());
         vars.put("eos_token", tokens.eosToken() == null ? "" : tokens.eosToken());
-        RenderResult result = jinjava.renderForResult(template, vars);
+        RenderResult result = jinjava.renderForResult(jinjavaTemplate, vars);
         for (TemplateError e : result.getErrors()) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
                 throw ApiException.invalid("messages", "the model's chat template rejected them: " + rootMessage(e));
@@ -156,12 +201,12 @@ public final class ChatTemplate {
     }
 
     private static Map<String, Object> message(Prompt.ChatMessage m) {
-        Map<String, Object> out = new HashMap<>(); // content may be null: Map.of refuses nulls
+        // ordered as OpenAI's JSON, which is the order transformers' tojson prints; content may be null
+        Map<String, Object> out = new LinkedHashMap<>();
         out.put("role", m.role());
         out.put("content", m.content());
         if (!m.toolCalls().isEmpty()) {
-            out.put("tool_calls", m.toolCalls().stream().map(c -> Map.of("id", c.id(), "type", "function",
-                    "function", Map.of("name", c.name(), "arguments", parse(c.argumentsJson())))).toList());
+            out.put("tool_calls", m.toolCalls().stream().map(ChatTemplate::toolCall).toList());
         }
         if (m.toolCallId() != null) {
             out.put("tool_call_id", m.toolCallId());
@@ -169,14 +214,28 @@ public final class ChatTemplate {
         return out;
     }
 
+    private static Map<String, Object> toolCall(Prompt.ToolCall c) {
+        Map<String, Object> function = new LinkedHashMap<>();
+        function.put("name", c.name());
+        function.put("arguments", parse(c.argumentsJson()));
+        Map<String, Object> call = new LinkedHashMap<>();
+        call.put("id", c.id());
+        call.put("type", "function");
+        call.put("function", function);
+        return call;
+    }
+
     private static Map<String, Object> tool(Prompt.Tool t) {
-        Map<String, Object> function = new HashMap<>();
+        Map<String, Object> function = new LinkedHashMap<>();
         function.put("name", t.name());
         if (t.description() != null) {
             function.put("description", t.description());
         }
         function.put("parameters", parse(t.parametersJson()));
-        return Map.of("type", "function", "function", function);
+        Map<String, Object> tool = new LinkedHashMap<>();
+        tool.put("type", "function");
+        tool.put("function", function);
+        return tool;
     }
 
     /** JSON text as the maps and lists a template reads (and its tojson filter writes back). */

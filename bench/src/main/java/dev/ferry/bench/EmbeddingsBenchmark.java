@@ -14,9 +14,17 @@ import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ServingLimits;
 import dev.ferry.store.onnx.MiniLmFolder;
 import dev.ferry.store.tokenizer.ModelTokenizer;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.AbstractInProcessEmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.OnnxBertBiEncoder;
 import dev.langchain4j.model.embedding.onnx.OnnxEmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.PoolingMode;
 import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,7 +51,13 @@ import org.HdrHistogram.Histogram;
  * {@code /v1/embeddings} under {@code --clients} concurrent HTTP clients (one text per request, as
  * a RAG ingester sends them) against {@code OnnxEmbeddingModel.embed} called from as many threads on
  * the same texts; the padding fraction with and without length grouping; latency at a light load
- * (one client) against the batcher's {@code max-queue-delay}; the latency of a cache hit.
+ * (one client) against the batcher's {@code max-queue-delay}; the latency of a cache hit. Each
+ * throughput phase also reports the process's CPU time per embedding: on a machine shared with
+ * other work, 32 busy onnxruntime threads take a larger share of the cores than Ferry's few, and CPU
+ * time per embedding is the figure that share does not change. onnxruntime runs twice: as
+ * LangChain4j's {@code OnnxEmbeddingModel} creates it (a session with onnxruntime's default
+ * intra-op pool, one thread per core, shared by the 32 callers), and on a session of one intra-op
+ * thread, so that each caller computes its own text with no pool to contend for.
  *
  * <pre>
  * java -cp ... dev.ferry.bench.EmbeddingsBenchmark [--texts 1024] [--clients 32] [--light 200]
@@ -113,9 +127,11 @@ public final class EmbeddingsBenchmark {
         }
         results.put("texts", textCount);
 
-        OnnxEmbeddingModel onnx = new OnnxEmbeddingModel(MiniLmFolder.extractOnnx(work.resolve("model.onnx")),
-                MiniLmFolder.untruncatedTokenizer(folder.resolve("tokenizer.json"), work.resolve("tokenizer.json")),
-                PoolingMode.MEAN);
+        Path onnxFile = MiniLmFolder.extractOnnx(work.resolve("model.onnx"));
+        Path onnxTokenizer = MiniLmFolder.untruncatedTokenizer(folder.resolve("tokenizer.json"),
+                work.resolve("tokenizer.json"));
+        OnnxEmbeddingModel onnx = new OnnxEmbeddingModel(onnxFile, onnxTokenizer, PoolingMode.MEAN);
+        EmbeddingModel onnxIntra1 = oneIntraOpThread(onnxFile, onnxTokenizer);
         ModelRegistry registry = new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(),
                 s -> EngineConfig.DEFAULTS));
         FerryServer server = FerryServer.start(registry, new FerryServer.Options("127.0.0.1", 0, 0, ApiKeys.none(),
@@ -126,23 +142,29 @@ public final class EmbeddingsBenchmark {
             String url = "http://127.0.0.1:" + server.httpPort() + "/v1/embeddings";
             List<String> warm = texts.subList(0, Math.min(256, textCount));
             concurrently(warm.size(), i -> onnx.embed(warm.get(i)));
+            concurrently(warm.size(), i -> onnxIntra1.embed(warm.get(i)));
             concurrently(warm.size(), i -> post(url, GROUPED, warm.get(i)));
             concurrently(warm.size(), i -> post(url, UNGROUPED, warm.get(i)));
 
             List<String> onnxTexts = texts.subList(textCount, 2 * textCount);
-            double onnxRate = rate(() -> concurrently(textCount, i -> onnx.embed(onnxTexts.get(i))));
+            double onnxRate = rate("onnxruntime", () -> concurrently(textCount, i -> onnx.embed(onnxTexts.get(i))));
+            double onnxIntra1Rate = rate("onnxruntime_intra1",
+                    () -> concurrently(textCount, i -> onnxIntra1.embed(onnxTexts.get(i))));
             List<String> ferryTexts = texts.subList(2 * textCount, 3 * textCount);
             EmbeddingMetrics.Snapshot before = metrics(registry, GROUPED);
-            double ferryRate = rate(() -> concurrently(textCount, i -> post(url, GROUPED, ferryTexts.get(i))));
+            double ferryRate = rate("ferry", () -> concurrently(textCount, i -> post(url, GROUPED, ferryTexts.get(i))));
             EmbeddingMetrics.Snapshot grouped = metrics(registry, GROUPED);
             List<String> ungroupedTexts = texts.subList(3 * textCount, 4 * textCount);
             EmbeddingMetrics.Snapshot ungroupedBefore = metrics(registry, UNGROUPED);
-            double ungroupedRate = rate(() -> concurrently(textCount, i -> post(url, UNGROUPED, ungroupedTexts.get(i))));
+            double ungroupedRate = rate("ferry_ungrouped",
+                    () -> concurrently(textCount, i -> post(url, UNGROUPED, ungroupedTexts.get(i))));
             EmbeddingMetrics.Snapshot ungroupedAfter = metrics(registry, UNGROUPED);
 
             results.put("onnxruntime_embeddings_per_s", round(onnxRate));
             results.put("ferry_embeddings_per_s", round(ferryRate));
             results.put("ferry_over_onnxruntime", round(ferryRate / onnxRate));
+            results.put("onnxruntime_intra1_embeddings_per_s", round(onnxIntra1Rate));
+            results.put("ferry_over_onnxruntime_intra1", round(ferryRate / onnxIntra1Rate));
             results.put("ferry_mean_batch_size", round((grouped.embeddings() - before.embeddings())
                     / (double) (grouped.batches() - before.batches())));
             results.put("padding_fraction_grouped", round(padding(before, grouped)));
@@ -169,6 +191,26 @@ public final class EmbeddingsBenchmark {
             server.close();
         }
         Report.print(results, out);
+    }
+
+    /**
+     * LangChain4j's model on a session whose intra-op pool is one thread (LangChain4j's own classes:
+     * {@link OnnxBertBiEncoder} takes a session, {@link AbstractInProcessEmbeddingModel} wraps it).
+     */
+    private static EmbeddingModel oneIntraOpThread(Path onnx, Path tokenizer) throws OrtException, IOException {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        options.setIntraOpNumThreads(1);
+        OnnxBertBiEncoder encoder;
+        try (InputStream t = Files.newInputStream(tokenizer)) {
+            encoder = new OnnxBertBiEncoder(env, env.createSession(onnx.toString(), options), t, PoolingMode.MEAN);
+        }
+        return new AbstractInProcessEmbeddingModel(null) {
+            @Override
+            protected OnnxBertBiEncoder model() {
+                return encoder;
+            }
+        };
     }
 
     private String batching(boolean group) {
@@ -240,11 +282,15 @@ public final class EmbeddingsBenchmark {
         void run() throws Exception;
     }
 
-    /** Inputs per second of {@code textCount} inputs. */
-    private double rate(Work work) throws Exception {
+    /** Inputs per second of {@code textCount} inputs; records the process's CPU milliseconds per input as {@code name_cpu_ms_per_embedding}. */
+    private double rate(String name, Work work) throws Exception {
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long cpu0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
         work.run();
-        return textCount / ((System.nanoTime() - t0) / 1e9);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        results.put(name + "_cpu_ms_per_embedding", round((os.getProcessCpuTime() - cpu0) / 1e6 / textCount));
+        return textCount / seconds;
     }
 
     private static long timed(Work work) throws Exception {

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.ferry.engine.api.InvalidRequestException;
 import dev.ferry.engine.api.LoadOptions;
-import dev.ferry.engine.model.PaddedBatch;
+import dev.ferry.engine.model.PackedBatch;
 import dev.ferry.engine.model.Pooling;
 import dev.ferry.engine.model.bert.BertEncoder;
 import dev.ferry.engine.model.bert.BertLoader;
@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A sentence-embedding encoder loaded onto a device: the door through which the server embeds
  * text, in Ferry's own types. {@link #encode} and {@link #truncate} turn text into the ids
- * {@link #embed} takes; {@link #embed} runs one padded batch and pools it into one vector per
+ * {@link #embed} takes; {@link #embed} runs one packed batch and pools it into one vector per
  * input. Callers that want many requests batched together go through an
  * {@link dev.ferry.engine.embed.EncoderBatcher}.
  */
@@ -91,7 +91,8 @@ public final class LoadedEncoder implements AutoCloseable {
 
     /**
      * One vector per input, in input order: {@link #dimensions()} floats each, unit length when the
-     * model normalizes. The inputs run as one padded batch, so callers group inputs of similar length.
+     * model normalizes. The inputs run as one packed batch (no padding), so a batch costs about what its
+     * inputs cost alone, less the per-call overhead it shares.
      *
      * @param tokenIds each input's ids, special tokens included ({@link #encode})
      * @throws InvalidRequestException naming {@code input[i]} for an empty input, one longer than
@@ -102,7 +103,7 @@ public final class LoadedEncoder implements AutoCloseable {
         if (tokenIds.isEmpty()) {
             return new float[0][];
         }
-        PaddedBatch batch = PaddedBatch.of(tokenIds, model.config().padTokenId());
+        PackedBatch batch = PackedBatch.of(tokenIds);
         try (NDManager step = manager.newSubManager()) {
             NDArray pooled = pooling.apply(model.forward(batch, step), batch, step);
             float[] flat = pooled.toFloatArray();

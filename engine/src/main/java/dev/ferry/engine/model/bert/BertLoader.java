@@ -44,8 +44,8 @@ public final class BertLoader {
                     norm(r, p + "output.LayerNorm", eps));
         }
         NDArray tokenType0 = r.load("embeddings.token_type_embeddings.weight").get(0); // the table stays: a view
-        return new BertEncoder(c, dtype, new Embedding(r.load("embeddings.word_embeddings.weight"), dtype),
-                r.load("embeddings.position_embeddings.weight"), tokenType0, norm(r, "embeddings.LayerNorm", eps),
+        return new BertEncoder(c, new Embedding(r.load("embeddings.word_embeddings.weight"), dtype),
+                new Embedding(r.load("embeddings.position_embeddings.weight"), dtype), tokenType0, norm(r, "embeddings.LayerNorm", eps),
                 layers);
     }
 

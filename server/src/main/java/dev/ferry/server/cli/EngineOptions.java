@@ -2,6 +2,7 @@ package dev.ferry.server.cli;
 
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.LoadOptions;
+import dev.ferry.engine.api.TuningOptions;
 import dev.ferry.server.models.DevicePool;
 import dev.ferry.store.config.MemoryBudget;
 import dev.ferry.store.config.ServingConfig;
@@ -39,6 +40,10 @@ final class EngineOptions {
             description = "reuse KV blocks of shared prompt prefixes (default on)")
     boolean prefixCaching;
 
+    @Option(names = "--retune", description = "time the CPU layers' forms again instead of reading them from the "
+            + "tuning cache ($FERRY_HOME/cache/tuning), and replace what it holds")
+    boolean retune;
+
     /** Flags first, then the model's ferry.properties, then the defaults. */
     EngineConfig toEngineConfig(ServingConfig serving) {
         EngineConfig c = EngineConfig.DEFAULTS.withPrefixCaching(prefixCaching);
@@ -60,7 +65,8 @@ final class EngineOptions {
 
     /** What every model of a served pool shares; the pool decides each replica's device and KV budget. */
     LoadOptions poolLoadOptions() {
-        LoadOptions o = LoadOptions.defaults().withMaxModelLen(maxModelLen).withBlockSize(blockSize);
+        LoadOptions o = LoadOptions.defaults().withMaxModelLen(maxModelLen).withBlockSize(blockSize)
+                .withTuning(new TuningOptions(FerryHome.tuningCache(), retune));
         return dtype == null ? o : o.withDtype(parse("--dtype", () -> TensorDtype.fromUserName(dtype)));
     }
 

@@ -36,8 +36,8 @@ final class WarmUp {
     static final int PREFILL_TOKENS = 256;
     /** The largest decode batch warmed: every dense-layer row bucket below the last, and the last's first step. */
     static final int MAX_DECODE_BATCH = 64;
-    /** Steps per decode batch: the first computes each row's one-token prompt, the others decode. */
-    static final int DECODE_STEPS = 3;
+    /** Steps per decode batch: the first computes each row's one-token prompt, the second decodes. */
+    static final int DECODE_STEPS = 2;
 
     private final StepExecutor executor;
     private final KvManager kv;

@@ -9,11 +9,13 @@ package dev.ferry.engine.api;
  * @param prefixCaching reuse cached KV blocks of shared prompt prefixes
  * @param computeNice added to the nice value of the loop thread and its compute workers (Linux),
  *     so that threads sharing the CPUs with them (a server's front end) run first; 0 for none
+ * @param warmUp run steps of the shapes the first requests will hit before {@code Engine.start}
+ *     returns (a second or two on a CPU; the command line turns it on, {@code --no-warmup} off)
  */
 public record EngineConfig(int maxNumSeqs, int maxNumBatchedTokens, int maxQueuedRequests, boolean prefixCaching,
-                           int computeNice) {
+                           int computeNice, boolean warmUp) {
 
-    public static final EngineConfig DEFAULTS = new EngineConfig(256, 2048, 4096, true, 0);
+    public static final EngineConfig DEFAULTS = new EngineConfig(256, 2048, 4096, true, 0, false);
 
     public EngineConfig {
         if (maxNumSeqs <= 0 || maxNumBatchedTokens <= 0 || maxQueuedRequests <= 0) {
@@ -25,22 +27,26 @@ public record EngineConfig(int maxNumSeqs, int maxNumBatchedTokens, int maxQueue
     }
 
     public EngineConfig withPrefixCaching(boolean on) {
-        return new EngineConfig(maxNumSeqs, maxNumBatchedTokens, maxQueuedRequests, on, computeNice);
+        return new EngineConfig(maxNumSeqs, maxNumBatchedTokens, maxQueuedRequests, on, computeNice, warmUp);
     }
 
     public EngineConfig withMaxNumSeqs(int n) {
-        return new EngineConfig(n, maxNumBatchedTokens, maxQueuedRequests, prefixCaching, computeNice);
+        return new EngineConfig(n, maxNumBatchedTokens, maxQueuedRequests, prefixCaching, computeNice, warmUp);
     }
 
     public EngineConfig withMaxQueuedRequests(int n) {
-        return new EngineConfig(maxNumSeqs, maxNumBatchedTokens, n, prefixCaching, computeNice);
+        return new EngineConfig(maxNumSeqs, maxNumBatchedTokens, n, prefixCaching, computeNice, warmUp);
     }
 
     public EngineConfig withMaxNumBatchedTokens(int n) {
-        return new EngineConfig(maxNumSeqs, n, maxQueuedRequests, prefixCaching, computeNice);
+        return new EngineConfig(maxNumSeqs, n, maxQueuedRequests, prefixCaching, computeNice, warmUp);
+    }
+
+    public EngineConfig withWarmUp(boolean on) {
+        return new EngineConfig(maxNumSeqs, maxNumBatchedTokens, maxQueuedRequests, prefixCaching, computeNice, on);
     }
 
     public EngineConfig withComputeNice(int n) {
-        return new EngineConfig(maxNumSeqs, maxNumBatchedTokens, maxQueuedRequests, prefixCaching, n);
+        return new EngineConfig(maxNumSeqs, maxNumBatchedTokens, maxQueuedRequests, prefixCaching, n, warmUp);
     }
 }

@@ -10,39 +10,40 @@ import dev.ferry.store.safetensors.TensorDtype;
  * @param kvCacheCeiling bytes the default KV budget may not exceed: the replica's slice of a device
  *     that several models share; null for the whole device's default budget
  * @param maxModelLen longest sequence (prompt + output) accepted; defaults to the model's context
+ * @param tuning where the CPU layers' tuned forms are cached ({@link TuningOptions#UNCACHED} by default)
  */
 public record LoadOptions(String device, TensorDtype dtype, MemoryBudget kvCacheMemory, Long kvCacheCeiling,
-                            Integer blockSize, Integer maxModelLen, boolean tuneLinears) {
+                            Integer blockSize, Integer maxModelLen, TuningOptions tuning) {
 
     public static LoadOptions defaults() {
-        return new LoadOptions(null, null, null, null, null, null, true);
+        return new LoadOptions(null, null, null, null, null, null, TuningOptions.UNCACHED);
     }
 
     public LoadOptions withDevice(String d) {
-        return new LoadOptions(d, dtype, kvCacheMemory, kvCacheCeiling, blockSize, maxModelLen, tuneLinears);
+        return new LoadOptions(d, dtype, kvCacheMemory, kvCacheCeiling, blockSize, maxModelLen, tuning);
     }
 
     public LoadOptions withDtype(TensorDtype t) {
-        return new LoadOptions(device, t, kvCacheMemory, kvCacheCeiling, blockSize, maxModelLen, tuneLinears);
+        return new LoadOptions(device, t, kvCacheMemory, kvCacheCeiling, blockSize, maxModelLen, tuning);
     }
 
     public LoadOptions withKvCacheMemory(MemoryBudget m) {
-        return new LoadOptions(device, dtype, m, kvCacheCeiling, blockSize, maxModelLen, tuneLinears);
+        return new LoadOptions(device, dtype, m, kvCacheCeiling, blockSize, maxModelLen, tuning);
     }
 
     public LoadOptions withKvCacheCeiling(Long bytes) {
-        return new LoadOptions(device, dtype, kvCacheMemory, bytes, blockSize, maxModelLen, tuneLinears);
+        return new LoadOptions(device, dtype, kvCacheMemory, bytes, blockSize, maxModelLen, tuning);
     }
 
     public LoadOptions withBlockSize(Integer b) {
-        return new LoadOptions(device, dtype, kvCacheMemory, kvCacheCeiling, b, maxModelLen, tuneLinears);
+        return new LoadOptions(device, dtype, kvCacheMemory, kvCacheCeiling, b, maxModelLen, tuning);
     }
 
     public LoadOptions withMaxModelLen(Integer n) {
-        return new LoadOptions(device, dtype, kvCacheMemory, kvCacheCeiling, blockSize, n, tuneLinears);
+        return new LoadOptions(device, dtype, kvCacheMemory, kvCacheCeiling, blockSize, n, tuning);
     }
 
-    public LoadOptions withTuneLinears(boolean tune) {
-        return new LoadOptions(device, dtype, kvCacheMemory, kvCacheCeiling, blockSize, maxModelLen, tune);
+    public LoadOptions withTuning(TuningOptions t) {
+        return new LoadOptions(device, dtype, kvCacheMemory, kvCacheCeiling, blockSize, maxModelLen, t);
     }
 }

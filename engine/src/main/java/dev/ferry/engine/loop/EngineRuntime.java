@@ -14,6 +14,7 @@ import dev.ferry.engine.sched.Scheduler;
 import dev.ferry.engine.sched.Sequence;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jctools.queues.MpscArrayQueue;
@@ -35,6 +36,9 @@ public final class EngineRuntime {
     /** Submits between their {@code accepting} check and their offer; shutdown waits for them (see there). */
     private final AtomicInteger submitting = new AtomicInteger();
     private volatile boolean accepting = true;
+    /** Counted down when the loop thread has warmed up (or skipped it) and runs the loop, or failed to warm up. */
+    private final CountDownLatch warm = new CountDownLatch(1);
+    private volatile RuntimeException warmUpFailure;
 
     private EngineRuntime(StepExecutor executor, EngineSpec spec, EngineConfig config, KvManager kv) {
         this.spec = spec;
@@ -48,17 +52,56 @@ public final class EngineRuntime {
         int nice = config.computeNice();
         loopThread = new Thread(() -> {
             ComputePriority.lowerCurrentThread(nice); // before the first op creates the compute workers
+            if (config.warmUp()) {
+                try {
+                    WarmUp.run(executor, spec, config); // here: the OpenMP team it starts is this thread's
+                } catch (RuntimeException e) {
+                    warmUpFailure = e;
+                    return;
+                } finally {
+                    warm.countDown();
+                }
+            } else {
+                warm.countDown();
+            }
             loop.run();
         }, "ferry-engine-" + spec.name());
         loopThread.setDaemon(true);
         loop.attach(loopThread);
     }
 
+    /** Starts the threads; with {@link EngineConfig#warmUp()} returns once the warm-up steps have run. */
     public static EngineRuntime start(StepExecutor executor, EngineSpec spec, EngineConfig config, KvManager kv) {
         EngineRuntime rt = new EngineRuntime(executor, spec, config, kv);
         rt.output.start();
         rt.loopThread.start();
+        rt.awaitWarm();
         return rt;
+    }
+
+    /** Waits out the warm-up (bounded: seconds), keeping an interrupt for the caller; fails if a warm-up step failed. */
+    private void awaitWarm() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                warm.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (warmUpFailure != null) {
+            try {
+                output.stopAfterDrain();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("engine " + spec.name() + ": a warm-up step failed: " + warmUpFailure,
+                    warmUpFailure);
+        }
     }
 
     /**

@@ -249,6 +249,11 @@ public final class Linear {
         }
     }
 
+    /** The form a step of {@code rows} rows runs in. */
+    Form chosen(long rows) {
+        return choice[bucket(rows)];
+    }
+
     /**
      * Runs one-row products in {@code form} from now on, whatever the tuner chose: for benchmarks
      * that compare the forms in turns within one process.

@@ -10,7 +10,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,9 +22,15 @@ import org.slf4j.LoggerFactory;
  * machine. Timings rotate over every layer of a shape so weights come from memory as in a real
  * step, not from cache. In a fp32 model only fp32 forms compete ([out,in] versus [in,out]), so the
  * choice changes nothing but summation order; a fp16 model on the CPU may also use fp32 copies of
- * its fp16 weights (exact upcasts) where fp16 GEMM is slower.
+ * its fp16 weights (exact upcasts) where fp16 GEMM is slower. Choices are kept in a
+ * {@link TuningCache}, so a second start on the same host times nothing.
  */
 public final class LinearTuner {
+    /**
+     * The version of the forms' kernels, part of every cached choice's key: raise it when a kernel,
+     * a form or the candidates change, so that choices timed with the old ones are timed again.
+     */
+    public static final int KERNEL_VERSION = 1;
     private static final Logger LOG = LoggerFactory.getLogger(LinearTuner.class);
     /** Largest row count measured; larger buckets reuse its choice. */
     private static final int MAX_TUNED_BUCKET = 6;
@@ -32,26 +40,64 @@ public final class LinearTuner {
 
     private LinearTuner() {}
 
-    /** @param linears every dense layer of a model, in the order a step runs them */
-    public static void tune(List<Linear> linears, NDManager parent) {
+    /**
+     * Chooses every layer's forms, from {@code cache} where it holds the layer's key, else by timing,
+     * and saves what was timed there.
+     *
+     * @param linears every dense layer of a model, in the order a step runs them
+     * @return how many shapes were timed and how many came from the cache
+     */
+    public static Outcome tune(List<Linear> linears, NDManager parent, TuningCache cache) {
         if (linears.isEmpty() || linears.get(0).precision().activations() != DataType.FLOAT32) {
-            return; // fp64 exists for exactness tests, where speed does not matter
+            return new Outcome(0, 0, 0); // fp64 exists for exactness tests, where speed does not matter
         }
-        Map<String, List<Linear>> byShape = new LinkedHashMap<>();
+        Map<String, List<Linear>> byKey = new LinkedHashMap<>();
         for (Linear l : linears) {
-            byShape.computeIfAbsent(l.outFeatures() + "x" + l.inFeatures(), k -> new ArrayList<>()).add(l);
+            byKey.computeIfAbsent(key(l), k -> new ArrayList<>()).add(l);
         }
         long t0 = System.nanoTime();
-        warmUp(byShape.values().iterator().next(), parent);
-        for (Map.Entry<String, List<Linear>> e : byShape.entrySet()) {
-            Linear.Form[] forms = tuneShape(e.getValue(), parent);
+        int timed = 0;
+        boolean warm = false;
+        for (Map.Entry<String, List<Linear>> e : byKey.entrySet()) {
+            Optional<Linear.Form[]> cached = cache.lookup(e.getKey());
+            long s = System.nanoTime();
+            Linear.Form[] forms;
+            if (cached.isPresent()) {
+                forms = cached.get();
+            } else {
+                if (!warm) {
+                    warmUp(e.getValue(), parent);
+                    warm = true;
+                }
+                forms = tuneShape(e.getValue(), parent);
+                cache.store(e.getKey(), forms);
+                timed++;
+            }
             for (Linear l : e.getValue()) {
                 l.choose(forms);
             }
-            LOG.info("linear {}: forms by bucket {}", e.getKey(), Arrays.toString(forms));
+            LOG.info("linear {}: forms by bucket {} ({})", e.getKey(), Arrays.toString(forms),
+                    cached.isPresent() ? "cached" : "timed in " + (System.nanoTime() - s) / 1_000_000 + " ms");
         }
         Linear.chainInStepOrder(linears);
-        LOG.info("tuned {} linear shapes in {} ms", byShape.size(), (System.nanoTime() - t0) / 1_000_000);
+        cache.save();
+        Outcome outcome = new Outcome(timed, byKey.size() - timed, (System.nanoTime() - t0) / 1_000_000);
+        LOG.info("linear forms: {} shapes timed, {} from the cache{}, in {} ms", outcome.timed(), outcome.cached(),
+                cache.file().map(f -> " " + f).orElse(""), outcome.millis());
+        return outcome;
+    }
+
+    /** What a {@link #tune} call did: shapes timed, shapes whose choice came from the cache, and its wall time. */
+    public record Outcome(int timed, int cached, long millis) {}
+
+    /**
+     * A layer's cache key: its dtypes, its shape and the forms that compete for it here (which
+     * depend on the kernels this build and host have, and on the dtypes).
+     */
+    static String key(Linear layer) {
+        Precision p = layer.precision();
+        return p.weights() + "/" + p.activations() + " " + layer.outFeatures() + "x" + layer.inFeatures() + " "
+                + Arrays.stream(candidates(layer)).map(Enum::name).collect(Collectors.joining(","));
     }
 
     /**

@@ -5,12 +5,15 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.ferry.engine.api.LoadOptions;
+import dev.ferry.engine.api.TuningOptions;
 import dev.ferry.engine.kv.KvCache;
 import dev.ferry.engine.kv.KvCacheSpec;
 import dev.ferry.engine.model.DecoderModel;
 import dev.ferry.engine.model.LinearTuner;
 import dev.ferry.engine.model.Precision;
 import dev.ferry.engine.model.StepInputs;
+import dev.ferry.engine.model.TuningCache;
+import dev.ferry.engine.model.TuningHost;
 import dev.ferry.engine.model.cpu.SmallStepThreads;
 import dev.ferry.engine.platform.NativeAllocator;
 import dev.ferry.engine.platform.OneShotThread;
@@ -75,10 +78,14 @@ public final class ModelRunner implements AutoCloseable {
         try {
             long t0 = System.nanoTime();
             DecoderModel model = Models.load(folder, manager.newSubManager(), precision, maxLen);
-            if (options.tuneLinears() && !device.isGpu()) {
-                LinearTuner.tune(model.linears(), manager);
+            long loaded = System.nanoTime();
+            LOG.info("read {} weights in {} ms", folder.name(), (loaded - t0) / 1_000_000);
+            if (!device.isGpu()) {
+                LinearTuner.tune(model.linears(), manager, tuningCache(options.tuning()));
             }
+            long tuned = System.nanoTime();
             model.warmUp();
+            long kernelsWarm = System.nanoTime();
             var c = folder.config();
             long budget = KvBudget.forModel(options.kvCacheMemory() != null ? options.kvCacheMemory()
                     : serving.kvCacheMemory(), options.kvCacheCeiling(), device, KvCacheSpec.bytesPerToken(c.numLayers(),
@@ -91,14 +98,20 @@ public final class ModelRunner implements AutoCloseable {
             }
             KvCacheSpec spec = new KvCacheSpec(blocks, blockSize, c.numLayers(), c.numKvHeads(), c.headDim(), dtype);
             KvCache kv = new KvCache(spec, manager);
-            LOG.info("loaded {} ({}) on {} as {} in {} ms; KV cache {} blocks x {} tokens ({} MiB)", folder.name(),
-                    c.architecture().hfClass(), device, dtype, (System.nanoTime() - t0) / 1_000_000, blocks, blockSize,
-                    spec.totalBytes() >> 20);
+            LOG.info("loaded {} ({}) on {} as {} in {} ms (weights {} ms, linear forms {} ms, kernel warm-up {} ms); "
+                    + "KV cache {} blocks x {} tokens ({} MiB)", folder.name(), c.architecture().hfClass(), device, dtype,
+                    (System.nanoTime() - t0) / 1_000_000, (loaded - t0) / 1_000_000, (tuned - loaded) / 1_000_000,
+                    (kernelsWarm - tuned) / 1_000_000, blocks, blockSize, spec.totalBytes() >> 20);
             return new ModelRunner(folder, manager, model, kv, maxLen, requested);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
+    }
+
+    private static TuningCache tuningCache(TuningOptions tuning) {
+        return tuning.cacheFolder() == null ? TuningCache.none()
+                : TuningCache.open(tuning.cacheFolder(), TuningHost.current(), tuning.retune());
     }
 
     /**

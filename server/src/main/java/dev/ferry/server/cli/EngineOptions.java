@@ -2,6 +2,7 @@ package dev.ferry.server.cli;
 
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.LoadOptions;
+import dev.ferry.engine.api.TuningOptions;
 import dev.ferry.server.models.DevicePool;
 import dev.ferry.store.config.MemoryBudget;
 import dev.ferry.store.config.ServingConfig;
@@ -39,9 +40,18 @@ final class EngineOptions {
             description = "reuse KV blocks of shared prompt prefixes (default on)")
     boolean prefixCaching;
 
+    @Option(names = "--retune", description = "time the CPU layers' forms again instead of reading them from the "
+            + "tuning cache ($FERRY_HOME/cache/tuning), and replace what it holds")
+    boolean retune;
+
+    @Option(names = "--warmup", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "run steps of the first requests' shapes (a prefill, decode batches 1-64) before the model is "
+                    + "ready, so that the first requests run as fast as later ones (default on; --no-warmup skips it)")
+    boolean warmUp;
+
     /** Flags first, then the model's ferry.properties, then the defaults. */
     EngineConfig toEngineConfig(ServingConfig serving) {
-        EngineConfig c = EngineConfig.DEFAULTS.withPrefixCaching(prefixCaching);
+        EngineConfig c = EngineConfig.DEFAULTS.withPrefixCaching(prefixCaching).withWarmUp(warmUp);
         Integer seqs = maxNumSeqs != null ? maxNumSeqs : serving.maxNumSeqs();
         Integer tokens = maxNumBatchedTokens != null ? maxNumBatchedTokens : serving.maxNumBatchedTokens();
         if (seqs != null) {
@@ -60,7 +70,8 @@ final class EngineOptions {
 
     /** What every model of a served pool shares; the pool decides each replica's device and KV budget. */
     LoadOptions poolLoadOptions() {
-        LoadOptions o = LoadOptions.defaults().withMaxModelLen(maxModelLen).withBlockSize(blockSize);
+        LoadOptions o = LoadOptions.defaults().withMaxModelLen(maxModelLen).withBlockSize(blockSize)
+                .withTuning(new TuningOptions(FerryHome.tuningCache(), retune));
         return dtype == null ? o : o.withDtype(parse("--dtype", () -> TensorDtype.fromUserName(dtype)));
     }
 

@@ -160,17 +160,24 @@ final class GenerateCommand implements Callable<Integer> {
                 f -> loaded.constraint(f, GrammarLimits.DEFAULTS)).read(input.requestsFile);
         Semaphore inFlight = new Semaphore(Math.max(1, concurrency));
         List<TokenStream> streams = new ArrayList<>(requests.size());
+        long start = System.nanoTime();
         for (GenerateRequest r : requests) {
             inFlight.acquire();
             TokenStream s = new TokenStream();
             streams.add(s);
             eng.submit(r, new ReleasingSink(s, inFlight));
         }
+        long generated = 0;
         for (int i = 0; i < streams.size(); i++) {
             TokenStream.Result r = streams.get(i).await();
+            generated += r.finish().usage().completionTokens();
             out.println(json ? toJson(requests.get(i).promptIds(), r) : "[" + i + "] " + r.text().replace("\n", "\\n"));
         }
         out.flush();
+        // the requests alone, start-up excluded: what batching and --concurrency change
+        double seconds = (System.nanoTime() - start) / 1e9;
+        spec.commandLine().getErr().printf("ferry: %d requests (%d tokens generated) in %.2f s: %.1f tokens/s%n",
+                requests.size(), generated, seconds, generated / seconds);
     }
 
     /** The same request for a server: unset sampling options take the served model's defaults there. */

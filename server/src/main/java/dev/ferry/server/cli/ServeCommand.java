@@ -141,7 +141,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Duration grace = parseDuration("--shutdown-grace", shutdownGrace);
-        Path store = modelStore != null ? modelStore : defaultStore();
+        Path store = modelStore != null ? modelStore : FerryHome.modelStore();
         if (modelStore == null) {
             ensureDemoModel(store);
         } else if (!Files.isDirectory(store)) {
@@ -211,11 +211,6 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(option + ": " + e.getMessage());
         }
-    }
-
-    static Path defaultStore() {
-        String home = System.getProperty("ferry.home", System.getenv("FERRY_HOME"));
-        return (home != null ? Path.of(home) : Path.of(System.getProperty("user.home"), ".ferry")).resolve("model-store");
     }
 
     /** Creates the demo model (tiny Llama, fixed seed) when the store holds no model folder yet. */

@@ -125,6 +125,7 @@ class FerryCommandTest {
         assertEquals(9, json(lines.get(1)).get("usage").get("completion_tokens").asInt());
         assertEquals(3, json(lines.get(1)).get("usage").get("prompt_tokens").asInt());
         assertEquals(3, json(lines.get(2)).get("token_ids").size());
+        assertTrue(r.err().contains("ferry: 3 requests (17 tokens generated) in "), r.err());
         // the same line alone gives the same tokens: batching does not change results
         Path single = dir.resolve("single.jsonl");
         Files.writeString(single, "{\"prompt_ids\": [5, 6, 7], \"max_tokens\": 9, \"temperature\": 0.8, "
@@ -176,6 +177,23 @@ class FerryCommandTest {
                 "unknown field 'temprature'");
         Files.writeString(file, "{\"prompt_ids\": [1, 2], \"top_p\": 1.5}\n");
         assertError(ferry("generate", "--model", model.toString(), "--requests-file", file.toString()), "top_p");
+    }
+
+    /** The tuner's choices land under FERRY_HOME (the build's, see the surefire configuration); --retune rewrites them. */
+    @Test
+    void tuningIsCachedUnderFerryHomeAndRetuneRewritesIt() throws Exception {
+        Path cache = FerryHome.tuningCache();
+        Run first = ferry("generate", "--model", model.toString(), "--prompt-ids", "1,2", "--max-tokens", "1",
+                "--no-warmup");
+        assertEquals(0, first.exit(), first.err());
+        Path file;
+        try (var files = Files.list(cache)) {
+            file = files.filter(f -> f.getFileName().toString().startsWith("linear-forms-")).findFirst().orElseThrow();
+        }
+        Files.writeString(file, "{\"layers\": {}}"); // another host's or a damaged file: replaced, never trusted
+        Run retuned = ferry("generate", "--model", model.toString(), "--prompt-ids", "1,2", "--max-tokens", "1", "--retune");
+        assertEquals(0, retuned.exit(), retuned.err());
+        assertTrue(Files.readString(file).contains("float32/float32 64x64"), Files.readString(file));
     }
 
     @Test

@@ -107,7 +107,7 @@ final class EmbedCommand implements Callable<Integer> {
         if (Files.isRegularFile(given.resolve("config.json"))) {
             return given;
         }
-        Path store = modelStore != null ? modelStore : ServeCommand.defaultStore();
+        Path store = modelStore != null ? modelStore : FerryHome.modelStore();
         Path inStore = store.resolve(model);
         if (!model.contains("/") && Files.isRegularFile(inStore.resolve("config.json"))) {
             return inStore;

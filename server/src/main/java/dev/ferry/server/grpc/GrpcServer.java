@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
  * (v1 and v1alpha, so grpcurl works unchanged), on the shared Netty event loops.
  */
 public final class GrpcServer implements AutoCloseable {
+    private static final int MAX_CALLS_PER_CONNECTION = 1024;
     private final Server server;
     private final HealthStatusManager health = new HealthStatusManager();
     private final ServerContext ctx;
@@ -38,6 +39,9 @@ public final class GrpcServer implements AutoCloseable {
                 .channelType(transport.serverChannelType())
                 .executor(callExecutor)
                 .maxInboundMessageSize(ctx.inference().limits().maxRequestBytes())
+                // HTTP/2 streams one connection may hold open: without a bound, one client's burst queues
+                // calls on the call executor without limit; past it, the client waits for a stream
+                .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
                 .addService(ServerInterceptors.intercept(new InferenceService(ctx, streamBufferBytes), auth))
                 .addService(ServerInterceptors.intercept(new ModelsService(ctx.registry(), adminExecutor), auth))
                 .addService(ServerInterceptors.intercept(new RoutingService(new PrefixRouter(ctx.inference())), auth))

@@ -29,6 +29,21 @@ class AdmissionTest {
     }
 
     @Test
+    void theEarlyCheckRefusesOnlyWhatAdmitWouldAndCountsNothing() {
+        Admission a = new Admission(LIMITS, new StepRates());
+        a.refuseIfFull(Priority.INTERACTIVE, 4);
+        a.admit(10, Priority.INTERACTIVE, 0, 3);
+        a.refuseIfFull(Priority.INTERACTIVE, 1); // the fourth place is free
+        AdmissionRejected two = assertThrows(AdmissionRejected.class, () -> a.refuseIfFull(Priority.INTERACTIVE, 2));
+        assertEquals(RejectReason.QUEUE_FULL, two.reason());
+        assertTrue(two.retryAfterMillis() > 0, "a full queue gives a retry hint");
+        assertEquals(RejectReason.QUEUE_FULL, assertThrows(AdmissionRejected.class,
+                () -> a.refuseIfFull(Priority.BATCH, 1)).reason(), "batch has 2 places and 3 are taken");
+        assertEquals(3, a.waiting(), "the early check only looks");
+        a.admit(10, Priority.INTERACTIVE, 0, 1);
+    }
+
+    @Test
     void batchIsShedBeforeInteractive() {
         Admission a = new Admission(LIMITS, new StepRates());
         a.admit(10, Priority.BATCH, 0);

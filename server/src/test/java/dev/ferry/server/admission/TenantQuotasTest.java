@@ -23,6 +23,20 @@ class TenantQuotasTest {
     }
 
     @Test
+    void theEarlyCheckRefusesAnEmptyBucketWithoutChargingIt() {
+        TenantQuotas q = new TenantQuotas(new TenantQuotas.Limits(10, 100), Map.of());
+        q.refuseIfShort("new", 100); // no bucket yet: a full one
+        q.acquire("a", 80);
+        q.refuseIfShort("a", 20);
+        AdmissionRejected short_ = assertThrows(AdmissionRejected.class, () -> q.refuseIfShort("a", 50));
+        assertEquals(RejectReason.TENANT_QUOTA, short_.reason());
+        assertTrue(short_.retryAfterMillis() >= 2500, "30 more tokens at 10/s: " + short_.retryAfterMillis());
+        assertEquals(0, assertThrows(AdmissionRejected.class, () -> q.refuseIfShort("a", 101)).retryAfterMillis(),
+                "more than the burst never fits");
+        q.acquire("a", 20); // the checks charged nothing
+    }
+
+    @Test
     void bucketsRefillOverTime() throws InterruptedException {
         TenantQuotas q = new TenantQuotas(new TenantQuotas.Limits(1000, 100), Map.of());
         q.acquire("a", 100);

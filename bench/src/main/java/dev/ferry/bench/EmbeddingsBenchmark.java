@@ -50,14 +50,15 @@ import org.HdrHistogram.Histogram;
  * ({@link MiniLmFolder}), texts of 8 to 256 tokens. Throughput of {@code ferry serve}'s
  * {@code /v1/embeddings} under {@code --clients} concurrent HTTP clients (one text per request, as
  * a RAG ingester sends them) against {@code OnnxEmbeddingModel.embed} called from as many threads on
- * the same texts; the padding fraction with and without length grouping; latency at a light load
+ * the same texts; latency at a light load
  * (one client) against the batcher's {@code max-queue-delay}; the latency of a cache hit. Each
  * throughput phase also reports the process's CPU time per embedding: on a machine shared with
  * other work, 32 busy onnxruntime threads take a larger share of the cores than Ferry's few, and CPU
  * time per embedding is the figure that share does not change. onnxruntime runs twice: as
  * LangChain4j's {@code OnnxEmbeddingModel} creates it (a session with onnxruntime's default
  * intra-op pool, one thread per core, shared by the 32 callers), and on a session of one intra-op
- * thread, so that each caller computes its own text with no pool to contend for.
+ * thread, so that each caller computes its own text with no pool to contend for. Ferry's batches are
+ * packed (real tokens only), so they carry no padding and there is no padding fraction to report.
  *
  * <pre>
  * java -cp ... dev.ferry.bench.EmbeddingsBenchmark [--texts 1024] [--clients 32] [--light 200]
@@ -65,8 +66,7 @@ import org.HdrHistogram.Histogram;
  * </pre>
  */
 public final class EmbeddingsBenchmark {
-    private static final String GROUPED = "minilm";
-    private static final String UNGROUPED = "minilm-ungrouped";
+    private static final String MODEL = "minilm";
     /** Words of ordinary English prose; a text is a random run of them cut to its token budget. */
     private static final String[] WORDS = ("the ferry crossed a river at dawn while passengers read about "
             + "weather markets engines languages history music gardens travel science and small towns where "
@@ -99,17 +99,9 @@ public final class EmbeddingsBenchmark {
     private void run(String out) throws Exception {
         Path work = Files.createTempDirectory("ferry-bench-embeddings");
         Path store = Files.createDirectories(work.resolve("store"));
-        Path folder = MiniLmFolder.write(store.resolve(GROUPED));
-        Files.writeString(folder.resolve("ferry.properties"), batching(true));
-        Path ungrouped = Files.createDirectories(store.resolve(UNGROUPED));
-        try (var files = Files.list(folder)) {
-            for (Path f : files.toList()) {
-                if (!f.getFileName().toString().equals("ferry.properties")) {
-                    Files.createSymbolicLink(ungrouped.resolve(f.getFileName()), f);
-                }
-            }
-        }
-        Files.writeString(ungrouped.resolve("ferry.properties"), batching(false));
+        Path folder = MiniLmFolder.write(store.resolve(MODEL));
+        Files.writeString(folder.resolve("ferry.properties"),
+                "max-queue-delay=" + maxQueueDelay + "\npreferred-batch-sizes=" + preferredBatchSizes + "\n");
 
         results.put("cpu", cpu);
         results.put("cores", Runtime.getRuntime().availableProcessors());
@@ -117,11 +109,12 @@ public final class EmbeddingsBenchmark {
         results.put("clients", clients);
         results.put("max_queue_delay", maxQueueDelay);
         results.put("preferred_batch_sizes", preferredBatchSizes);
+        results.put("padding", "none: Ferry's batches are packed (real tokens only)");
 
         // phases get texts of their own: the embedding cache must not answer what is being measured
         List<String> texts;
         try (ModelTokenizer tokenizer = ModelTokenizer.open(folder.resolve(ModelTokenizer.FILE))) {
-            texts = texts(tokenizer, 4 * textCount + lightRequests, 8, 256);
+            texts = texts(tokenizer, 3 * textCount + lightRequests, 8, 256);
             results.put("text_tokens_mean", texts.stream().mapToInt(t -> tokenizer.encode(t, true).length).average()
                     .orElse(0));
         }
@@ -143,38 +136,29 @@ public final class EmbeddingsBenchmark {
             List<String> warm = texts.subList(0, Math.min(256, textCount));
             concurrently(warm.size(), i -> onnx.embed(warm.get(i)));
             concurrently(warm.size(), i -> onnxIntra1.embed(warm.get(i)));
-            concurrently(warm.size(), i -> post(url, GROUPED, warm.get(i)));
-            concurrently(warm.size(), i -> post(url, UNGROUPED, warm.get(i)));
+            concurrently(warm.size(), i -> post(url, MODEL, warm.get(i)));
 
             List<String> onnxTexts = texts.subList(textCount, 2 * textCount);
             double onnxRate = rate("onnxruntime", () -> concurrently(textCount, i -> onnx.embed(onnxTexts.get(i))));
             double onnxIntra1Rate = rate("onnxruntime_intra1",
                     () -> concurrently(textCount, i -> onnxIntra1.embed(onnxTexts.get(i))));
             List<String> ferryTexts = texts.subList(2 * textCount, 3 * textCount);
-            EmbeddingMetrics.Snapshot before = metrics(registry, GROUPED);
-            double ferryRate = rate("ferry", () -> concurrently(textCount, i -> post(url, GROUPED, ferryTexts.get(i))));
-            EmbeddingMetrics.Snapshot grouped = metrics(registry, GROUPED);
-            List<String> ungroupedTexts = texts.subList(3 * textCount, 4 * textCount);
-            EmbeddingMetrics.Snapshot ungroupedBefore = metrics(registry, UNGROUPED);
-            double ungroupedRate = rate("ferry_ungrouped",
-                    () -> concurrently(textCount, i -> post(url, UNGROUPED, ungroupedTexts.get(i))));
-            EmbeddingMetrics.Snapshot ungroupedAfter = metrics(registry, UNGROUPED);
+            EmbeddingMetrics.Snapshot before = metrics(registry);
+            double ferryRate = rate("ferry", () -> concurrently(textCount, i -> post(url, MODEL, ferryTexts.get(i))));
+            EmbeddingMetrics.Snapshot after = metrics(registry);
 
             results.put("onnxruntime_embeddings_per_s", round(onnxRate));
             results.put("ferry_embeddings_per_s", round(ferryRate));
             results.put("ferry_over_onnxruntime", round(ferryRate / onnxRate));
             results.put("onnxruntime_intra1_embeddings_per_s", round(onnxIntra1Rate));
             results.put("ferry_over_onnxruntime_intra1", round(ferryRate / onnxIntra1Rate));
-            results.put("ferry_mean_batch_size", round((grouped.embeddings() - before.embeddings())
-                    / (double) (grouped.batches() - before.batches())));
-            results.put("padding_fraction_grouped", round(padding(before, grouped)));
-            results.put("padding_fraction_ungrouped", round(padding(ungroupedBefore, ungroupedAfter)));
-            results.put("ferry_ungrouped_embeddings_per_s", round(ungroupedRate));
+            results.put("ferry_mean_batch_size", round((after.embeddings() - before.embeddings())
+                    / (double) (after.batches() - before.batches())));
 
-            List<String> lightTexts = texts.subList(4 * textCount, 4 * textCount + lightRequests);
+            List<String> lightTexts = texts.subList(3 * textCount, 3 * textCount + lightRequests);
             Histogram light = new Histogram(3);
             for (String t : lightTexts) {
-                light.recordValue(timed(() -> post(url, GROUPED, t)));
+                light.recordValue(timed(() -> post(url, MODEL, t)));
             }
             Histogram onnxLight = new Histogram(3);
             for (String t : lightTexts) {
@@ -184,7 +168,7 @@ public final class EmbeddingsBenchmark {
             report("light_load_onnxruntime", onnxLight);
             Histogram hits = new Histogram(3);
             for (String t : lightTexts) {
-                hits.recordValue(timed(() -> post(url, GROUPED, t)));
+                hits.recordValue(timed(() -> post(url, MODEL, t)));
             }
             report("cache_hit", hits);
         } finally {
@@ -211,11 +195,6 @@ public final class EmbeddingsBenchmark {
                 return encoder;
             }
         };
-    }
-
-    private String batching(boolean group) {
-        return "max-queue-delay=" + maxQueueDelay + "\npreferred-batch-sizes=" + preferredBatchSizes
-                + "\ngroup-by-length=" + group + "\n";
     }
 
     /**
@@ -299,13 +278,8 @@ public final class EmbeddingsBenchmark {
         return (System.nanoTime() - t0) / 1000;
     }
 
-    private static EmbeddingMetrics.Snapshot metrics(ModelRegistry registry, String model) {
-        return registry.get(model).embedder().batcher().metrics().snapshot();
-    }
-
-    private static double padding(EmbeddingMetrics.Snapshot before, EmbeddingMetrics.Snapshot after) {
-        long slots = after.tokenSlots() - before.tokenSlots();
-        return slots == 0 ? 0 : 1 - (double) (after.realTokens() - before.realTokens()) / slots;
+    private static EmbeddingMetrics.Snapshot metrics(ModelRegistry registry) {
+        return registry.get(MODEL).embedder().batcher().metrics().snapshot();
     }
 
     private void report(String name, Histogram us) {

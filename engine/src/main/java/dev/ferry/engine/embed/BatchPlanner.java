@@ -2,16 +2,16 @@ package dev.ferry.engine.embed;
 
 import dev.ferry.store.config.EncoderBatchConfig;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
  * Decides when waiting inputs become a batch and which ones ({@link EncoderBatchConfig} says the
- * rules). The oldest input is always in the next batch, so no input waits behind a stream of
- * better-fitting ones; the rest are the inputs closest to it in length (or the next arrivals, with
- * grouping off), as many as the batch size and the token budget allow.
+ * rules). Inputs are taken in arrival order, the oldest always first, as many as the batch size and
+ * the token budget allow; one that would overflow the budget waits for the next batch, where it is
+ * among the oldest. Batches are packed, so padding cannot make one ordering cheaper than another and
+ * the budget counts real tokens only.
  */
 final class BatchPlanner {
     private final EncoderBatchConfig config;
@@ -59,26 +59,19 @@ final class BatchPlanner {
     private record Selection(List<Pending> inputs, boolean boundByTokens) {}
 
     private Selection select(List<Pending> pending, int size) {
-        Pending oldest = pending.get(0);
-        List<Pending> candidates = pending;
-        if (config.groupByLength()) {
-            candidates = new ArrayList<>(pending); // a stable sort: among equal distances, the earlier arrival first
-            candidates.sort(Comparator.comparingInt(p -> Math.abs(p.length() - oldest.length())));
-        }
         List<Pending> batch = new ArrayList<>();
-        int width = 0;
+        long tokens = 0;
         boolean boundByTokens = false;
-        for (Pending p : candidates) {
+        for (Pending p : pending) {
             if (batch.size() == size) {
                 break;
             }
-            int w = Math.max(width, p.length());
-            if (!batch.isEmpty() && (long) (batch.size() + 1) * w > config.maxBatchTokens()) {
+            if (!batch.isEmpty() && tokens + p.length() > config.maxBatchTokens()) {
                 boundByTokens = true;
                 continue;
             }
             batch.add(p);
-            width = w;
+            tokens += p.length();
         }
         return new Selection(batch, boundByTokens);
     }

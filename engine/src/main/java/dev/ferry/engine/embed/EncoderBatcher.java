@@ -130,19 +130,16 @@ public final class EncoderBatcher implements AutoCloseable {
             return;
         }
         long start = System.nanoTime();
-        long tokens = 0;
         List<int[]> ids = new ArrayList<>(live.size());
         for (Pending p : live) {
             metrics.record(EmbeddingMetrics.Dist.QUEUE_WAIT_US, (start - p.arrivedNanos()) / 1000);
             ids.add(p.ids());
-            tokens += p.length();
         }
         try {
             float[][] vectors = encoder.embed(ids);
             metrics.record(EmbeddingMetrics.Dist.BATCH_US, (System.nanoTime() - start) / 1000);
             metrics.record(EmbeddingMetrics.Dist.BATCH_SIZE, live.size());
-            // a packed batch computes no padding: every slot is a real token
-            metrics.batch(live.size(), tokens, tokens, System.currentTimeMillis());
+            metrics.batch(live.size(), System.currentTimeMillis());
             for (int i = 0; i < live.size(); i++) {
                 live.get(i).request().put(live.get(i).index(), vectors[i]);
             }

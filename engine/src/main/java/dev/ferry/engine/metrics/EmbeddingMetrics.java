@@ -10,8 +10,8 @@ import org.HdrHistogram.Recorder;
 /**
  * What one encoder batcher measures, read from any thread with {@link #snapshot()}: per-input queue
  * waits, batch sizes and forward times as HdrHistograms (a {@link Recorder} each, so recording never
- * blocks the batcher), token counts for the padding fraction, and embeddings per second over the
- * last {@link #RATE_WINDOW_S} seconds.
+ * blocks the batcher), counts of embeddings, batches and refusals, and embeddings per second over
+ * the last {@link #RATE_WINDOW_S} seconds. Batches are packed, so there is no padding to measure.
  */
 public final class EmbeddingMetrics {
     /** The recorded distributions, in microseconds unless named otherwise. */
@@ -30,8 +30,6 @@ public final class EmbeddingMetrics {
     private final Map<Dist, Histogram> accumulated = new EnumMap<>(Dist.class);
     private final LongAdder embeddings = new LongAdder();
     private final LongAdder batches = new LongAdder();
-    private final LongAdder realTokens = new LongAdder();
-    private final LongAdder tokenSlots = new LongAdder();
     private final LongAdder refused = new LongAdder();
     /** Embeddings finished per second, in a ring indexed by the epoch second; {@link #stamps} says which second a slot holds. */
     private final AtomicLongArray perSecond = new AtomicLongArray(RATE_WINDOW_S + 1);
@@ -49,12 +47,10 @@ public final class EmbeddingMetrics {
         recorders.get(d).recordValue(Math.max(0, value));
     }
 
-    /** A batch of {@code inputs} finished: {@code tokens} real tokens in {@code slots} padded slots. */
-    public void batch(int inputs, long tokens, long slots, long nowMillis) {
+    /** A batch of {@code inputs} finished. */
+    public void batch(int inputs, long nowMillis) {
         batches.increment();
         embeddings.add(inputs);
-        realTokens.add(tokens);
-        tokenSlots.add(slots);
         long second = nowMillis / 1000;
         int i = (int) (second % perSecond.length());
         if (stamps.getAndSet(i, second) != second) {
@@ -72,16 +68,11 @@ public final class EmbeddingMetrics {
     }
 
     /** Everything recorded so far. */
-    public record Snapshot(Map<Dist, Histogram> histograms, long embeddings, long batches, long realTokens,
-                           long tokenSlots, long refused, int queued, double embeddingsPerSecond) {
+    public record Snapshot(Map<Dist, Histogram> histograms, long embeddings, long batches, long refused,
+                           int queued, double embeddingsPerSecond) {
 
         public Histogram histogram(Dist d) {
             return histograms.get(d);
-        }
-
-        /** The share of the batches' token slots that were padding. */
-        public double paddingFraction() {
-            return tokenSlots == 0 ? 0 : 1 - (double) realTokens / tokenSlots;
         }
     }
 
@@ -91,8 +82,8 @@ public final class EmbeddingMetrics {
             accumulated.get(d).add(recorders.get(d).getIntervalHistogram());
             copies.put(d, accumulated.get(d).copy());
         }
-        return new Snapshot(copies, embeddings.sum(), batches.sum(), realTokens.sum(), tokenSlots.sum(), refused.sum(),
-                queued, rate(nowMillis / 1000));
+        return new Snapshot(copies, embeddings.sum(), batches.sum(), refused.sum(), queued,
+                rate(nowMillis / 1000));
     }
 
     public Snapshot snapshot() {

@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** How waiting inputs become batches: by size, by delay, within the token budget, grouped by length. */
+/** How waiting inputs become batches: by size, by delay, within the real-token budget, oldest first. */
 class BatchPlannerTest {
     private static final long MS = 1_000_000;
 
@@ -49,42 +49,27 @@ class BatchPlannerTest {
         BatchPlanner planner = new BatchPlanner(config(16).withMaxBatchTokens(100));
         List<Pending> pending = inputs(30, 30, 30, 30, 30);
         List<Pending> batch = planner.next(pending, 0);
-        assertEquals(3, batch.size(), "4 x 30 slots would exceed 100");
+        assertEquals(3, batch.size(), "4 x 30 tokens would exceed 100");
         List<Pending> huge = inputs(500);
         assertEquals(1, planner.next(huge, 20 * MS).size(), "an input longer than the budget runs alone");
     }
 
     @Test
-    void theOldestInputIsAlwaysInTheNextBatch() {
-        BatchPlanner planner = new BatchPlanner(config(2));
-        List<Pending> pending = inputs(40, 5, 5, 38);
-        Pending oldest = pending.get(0);
+    void tokenBudgetCountsRealTokensNotRowsTimesTheLongest() {
+        BatchPlanner planner = new BatchPlanner(config(16).withMaxBatchTokens(100));
+        List<Pending> pending = inputs(90, 5, 5, 5);
         List<Pending> batch = planner.next(pending, 0);
-        assertTrue(batch.contains(oldest));
-        assertEquals(38, batch.get(1).length(), "its partner is the closest in length");
+        assertEquals(List.of(90, 5, 5), batch.stream().map(Pending::length).toList(),
+                "90 + 5 + 5 real tokens fill the budget exactly (padded to the longest they would be 270)");
+        assertEquals(1, pending.size(), "the fourth waits for the next batch");
     }
 
     @Test
-    void groupingByLengthLowersThePadding() {
-        int[] lengths = new int[64];
-        for (int i = 0; i < lengths.length; i++) {
-            lengths[i] = i % 2 == 0 ? 8 + i % 7 : 120 + i % 11; // short and long inputs interleaved
-        }
-        double grouped = padding(new BatchPlanner(config(8)), inputs(lengths));
-        double arrival = padding(new BatchPlanner(config(8).withGroupByLength(false)), inputs(lengths));
-        assertTrue(arrival > 0.4, "in arrival order half of each batch is padding: " + arrival);
-        assertTrue(grouped < 0.1, "grouped by length: " + grouped);
-    }
-
-    private static double padding(BatchPlanner planner, List<Pending> pending) {
-        long real = 0;
-        long slots = 0;
-        while (!pending.isEmpty()) {
-            List<Pending> batch = planner.next(pending, Long.MAX_VALUE / 2);
-            int width = batch.stream().mapToInt(Pending::length).max().orElseThrow();
-            real += batch.stream().mapToInt(Pending::length).sum();
-            slots += (long) width * batch.size();
-        }
-        return 1 - (double) real / slots;
+    void batchesTakeInputsInArrivalOrderOldestFirst() {
+        BatchPlanner planner = new BatchPlanner(config(2));
+        List<Pending> pending = inputs(40, 5, 5, 38);
+        List<Pending> expected = List.copyOf(pending);
+        assertEquals(expected.subList(0, 2), planner.next(pending, 0), "the oldest and the next arrival");
+        assertEquals(expected.subList(2, 4), planner.next(pending, 0));
     }
 }

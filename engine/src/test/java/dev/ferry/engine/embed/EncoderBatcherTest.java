@@ -86,7 +86,7 @@ class EncoderBatcherTest {
         try (EncoderBatcher b = EncoderBatcher.start(encoder, config(Duration.ofMillis(1), 4))) {
             List<int[]> inputs = new ArrayList<>();
             for (int i = 0; i < 19; i++) {
-                inputs.add(ids((i * 7) % 13)); // lengths out of order, so grouping reorders them
+                inputs.add(ids((i * 7) % 13)); // varied lengths, so each batch mixes them
             }
             CompletableFuture<float[][]> other = b.submit(List.of(ids(5), ids(1)));
             float[][] vectors = b.submit(inputs).get(30, TimeUnit.SECONDS);
@@ -98,7 +98,6 @@ class EncoderBatcherTest {
             EmbeddingMetrics.Snapshot s = b.metrics().snapshot();
             assertTrue(s.batches() >= 6, "21 inputs in batches of at most 4: " + s.batches());
             assertEquals(21, s.embeddings());
-            assertTrue(s.paddingFraction() >= 0 && s.paddingFraction() < 0.5, "padding " + s.paddingFraction());
         }
     }
 

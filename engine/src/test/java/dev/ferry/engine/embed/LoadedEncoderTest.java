@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The encoder on tiny random models of both families: an input's vector does not depend on what
- * else is in its batch (padding is masked in attention and in every pooling mode), vectors are
+ * else is in its batch (packed inputs attend only to themselves, in every pooling mode), vectors are
  * unit length when the model normalizes, and inputs the model cannot take are refused by index.
  */
 class LoadedEncoderTest {
@@ -39,7 +39,7 @@ class LoadedEncoderTest {
     @ParameterizedTest
     @CsvSource({"bert, MEAN", "bert, CLS", "bert, MAX", "bert, LAST_TOKEN",
             "xlm-roberta, CLS", "xlm-roberta, MEAN", "xlm-roberta, MAX", "xlm-roberta, LAST_TOKEN"})
-    void vectorsInAPaddedBatchEqualThoseAlone(String arch, PoolingMode mode) throws IOException {
+    void vectorsInAMixedBatchEqualThoseAlone(String arch, PoolingMode mode) throws IOException {
         Path model = withPooling(TinyModels.create(arch, 3), mode);
         try (ModelFolder folder = ModelFolder.open(model);
              LoadedEncoder encoder = LoadedEncoder.load(folder, LoadOptions.defaults())) {

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the same way (cosine ≥ 0.9999) as LangChain4j's onnxruntime model of that file, which mean-pools
  * and normalizes. Both embed the same ids: LangChain4j tokenizes, splits at 510 tokens and
  * re-encodes each part's text ({@link #referenceIds} does the same), so every text here stays
- * within one part. Each text is checked alone and inside padded batches of texts of other lengths.
+ * within one part. Each text is checked alone and inside mixed batches of texts of other lengths.
  *
  * <p>{@link AllMiniLmL6V2EmbeddingModel} itself embeds at most 128 tokens: its tokenizer.json
  * carries truncation and fixed padding at 128, and DJL still truncates there with padding switched
@@ -135,7 +135,7 @@ class MiniLmReferenceTest {
     }
 
     @Test
-    void textsInsidePaddedBatchesMatchOnnxruntime() {
+    void textsInsideMixedBatchesMatchOnnxruntime() {
         int longest = TEXTS.indexOf(LONG_TEXT);
         int medium = TEXTS.indexOf(MEDIUM_TEXT);
         List<Integer> shortOnes = new ArrayList<>();
@@ -144,7 +144,7 @@ class MiniLmReferenceTest {
                 shortOnes.add(i);
             }
         }
-        // the short texts together (padded to the longest of them), then the long ones among short ones
+        // the short texts together, then the long ones among short ones
         check(shortOnes);
         check(List.of(1, longest, 4, medium, 2, 13));
     }

@@ -6,21 +6,18 @@ import java.util.List;
 import java.util.Properties;
 
 /**
- * How an encoder's batcher forms batches (Triton's dynamic batcher, plus length grouping): a batch
- * runs as soon as the largest preferred size is reached, or once the oldest waiting input has
- * waited {@code maxQueueDelay}, then at the largest preferred size available. A batch never holds
- * more than {@code maxBatchTokens} token slots (inputs × the longest input's length), except a
- * single input longer than that, which runs alone.
+ * How an encoder's batcher forms batches (Triton's dynamic batcher): a batch runs as soon as the
+ * largest preferred size is reached, or once the oldest waiting input has waited
+ * {@code maxQueueDelay}, then at the largest preferred size available. Batches are packed (no
+ * padding), so a batch's cost is its inputs' real tokens: it never holds more than
+ * {@code maxBatchTokens} of them in all, except a single input longer than that, which runs alone.
  *
- * @param groupByLength fill a batch with the inputs closest in length to its oldest one, rather than
- *     in arrival order, so less of it is padding
  * @param maxQueuedInputs inputs that may wait; beyond them a request is refused as overload
  */
 public record EncoderBatchConfig(Duration maxQueueDelay, List<Integer> preferredBatchSizes, int maxBatchTokens,
-                                 boolean groupByLength, int maxQueuedInputs) {
+                                 int maxQueuedInputs) {
     /** The ferry.properties keys, as {@link ServingConfig} knows them. */
-    public static final List<String> KEYS = List.of("max-queue-delay", "preferred-batch-sizes", "max-batch-tokens",
-            "group-by-length");
+    public static final List<String> KEYS = List.of("max-queue-delay", "preferred-batch-sizes", "max-batch-tokens");
 
     public EncoderBatchConfig {
         if (maxQueueDelay.isNegative()) {
@@ -36,7 +33,7 @@ public record EncoderBatchConfig(Duration maxQueueDelay, List<Integer> preferred
     }
 
     public static EncoderBatchConfig defaults() {
-        return new EncoderBatchConfig(Duration.ofMillis(5), List.of(8, 16, 32), 16384, true, 4096);
+        return new EncoderBatchConfig(Duration.ofMillis(5), List.of(8, 16, 32), 16384, 4096);
     }
 
     /** The largest preferred size: a batch this big runs without waiting. */
@@ -50,7 +47,6 @@ public record EncoderBatchConfig(Duration maxQueueDelay, List<Integer> preferred
         String delay = p.getProperty("max-queue-delay");
         String sizes = p.getProperty("preferred-batch-sizes");
         String tokens = p.getProperty("max-batch-tokens");
-        String group = p.getProperty("group-by-length");
         try {
             if (delay != null) {
                 c = c.withMaxQueueDelay(Durations.parse(delay));
@@ -63,12 +59,6 @@ public record EncoderBatchConfig(Duration maxQueueDelay, List<Integer> preferred
         }
         if (tokens != null) {
             c = c.withMaxBatchTokens(positive("max-batch-tokens", tokens));
-        }
-        if (group != null) {
-            if (!group.trim().equals("true") && !group.trim().equals("false")) {
-                throw new IllegalArgumentException("group-by-length: must be true or false, got '" + group + "'");
-            }
-            c = c.withGroupByLength(Boolean.parseBoolean(group.trim()));
         }
         return c;
     }
@@ -99,22 +89,18 @@ public record EncoderBatchConfig(Duration maxQueueDelay, List<Integer> preferred
     }
 
     public EncoderBatchConfig withMaxQueueDelay(Duration d) {
-        return new EncoderBatchConfig(d, preferredBatchSizes, maxBatchTokens, groupByLength, maxQueuedInputs);
+        return new EncoderBatchConfig(d, preferredBatchSizes, maxBatchTokens, maxQueuedInputs);
     }
 
     public EncoderBatchConfig withPreferredBatchSizes(List<Integer> sizes) {
-        return new EncoderBatchConfig(maxQueueDelay, sizes, maxBatchTokens, groupByLength, maxQueuedInputs);
+        return new EncoderBatchConfig(maxQueueDelay, sizes, maxBatchTokens, maxQueuedInputs);
     }
 
     public EncoderBatchConfig withMaxBatchTokens(int tokens) {
-        return new EncoderBatchConfig(maxQueueDelay, preferredBatchSizes, tokens, groupByLength, maxQueuedInputs);
-    }
-
-    public EncoderBatchConfig withGroupByLength(boolean group) {
-        return new EncoderBatchConfig(maxQueueDelay, preferredBatchSizes, maxBatchTokens, group, maxQueuedInputs);
+        return new EncoderBatchConfig(maxQueueDelay, preferredBatchSizes, tokens, maxQueuedInputs);
     }
 
     public EncoderBatchConfig withMaxQueuedInputs(int inputs) {
-        return new EncoderBatchConfig(maxQueueDelay, preferredBatchSizes, maxBatchTokens, groupByLength, inputs);
+        return new EncoderBatchConfig(maxQueueDelay, preferredBatchSizes, maxBatchTokens, inputs);
     }
 }

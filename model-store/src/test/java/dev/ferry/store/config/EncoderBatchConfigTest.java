@@ -1,7 +1,6 @@
 package dev.ferry.store.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,25 +25,28 @@ class EncoderBatchConfigTest {
         p.setProperty("max-queue-delay", "2ms");
         p.setProperty("preferred-batch-sizes", "32, 8,16");
         p.setProperty("max-batch-tokens", "4096");
-        p.setProperty("group-by-length", "false");
         EncoderBatchConfig c = ServingConfig.parse(p).encoderBatching();
         assertEquals(Duration.ofMillis(2), c.maxQueueDelay());
         assertEquals(List.of(8, 16, 32), c.preferredBatchSizes());
         assertEquals(32, c.maxBatchSize());
         assertEquals(4096, c.maxBatchTokens());
-        assertFalse(c.groupByLength());
         assertEquals(EncoderBatchConfig.defaults(), ServingConfig.defaults().encoderBatching());
-        assertTrue(ServingConfig.defaults().encoderBatching().groupByLength());
     }
 
     @Test
     void badValuesNameTheKey() {
         for (String[] kv : new String[][] {{"max-queue-delay", "5"}, {"preferred-batch-sizes", "8,0"},
-                {"preferred-batch-sizes", ","}, {"max-batch-tokens", "-1"}, {"group-by-length", "yes"},
+                {"preferred-batch-sizes", ","}, {"max-batch-tokens", "-1"},
                 {"matryoshka-dimensions", "64,x"}, {"matryoshka-dimensions", "0"}, {"matryoshka-dimensions", " , "}}) {
             ModelLoadException e = assertThrows(ModelLoadException.class, () -> parse(kv[0], kv[1]));
             assertTrue(e.getMessage().startsWith("ferry.properties: key '" + kv[0] + "': "), e.getMessage());
         }
+    }
+
+    @Test
+    void groupByLengthIsGoneNowThatBatchesArePacked() {
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> parse("group-by-length", "true"));
+        assertTrue(e.getMessage().startsWith("ferry.properties: key 'group-by-length': unknown key"), e.getMessage());
     }
 
     @Test

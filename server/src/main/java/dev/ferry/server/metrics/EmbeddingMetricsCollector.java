@@ -58,8 +58,6 @@ public final class EmbeddingMetricsCollector implements MultiCollector {
         out.add(counter("ferry_embedding_batches", "Encoder batches run", perModel(batchers, s -> s.batches())));
         out.add(counter("ferry_embedding_refusals", "Embedding requests refused because the encoder queue was full",
                 perModel(batchers, s -> s.refused())));
-        out.add(gauge("ferry_embedding_padding_ratio", "Fraction of the encoder batches' token slots that were padding",
-                perModel(batchers, EmbeddingMetrics.Snapshot::paddingFraction)));
         out.add(gauge("ferry_embedding_queued_inputs", "Inputs waiting in the encoder queue",
                 perModel(batchers, s -> s.queued())));
         out.add(gauge("ferry_embeddings_per_second", "Inputs embedded per second over the last "

@@ -226,7 +226,7 @@ class EmbeddingsApiTest {
         return out;
     }
 
-    /** Within float rounding: a batch's padding may change the order of a sum, never its value beyond that. */
+    /** Within float rounding: a batch's other inputs may change the order of a sum, never its value beyond that. */
     static void assertClose(float[] expected, float[] actual) {
         assertEquals(expected.length, actual.length);
         for (int i = 0; i < expected.length; i++) {

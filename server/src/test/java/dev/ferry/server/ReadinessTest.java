@@ -98,7 +98,7 @@ class ReadinessTest {
                 assertEquals("ready", body.at("/models/" + RESIDENT + "/state").asText());
                 assertEquals(ServingStatus.SERVING, health(""));
                 String state = body.at("/models/" + ADDED + "/state").asText("absent");
-                if (state.equals("loading")) {
+                if (state.equals("loading") && loadGate.getCount() > 0) { // held: it cannot finish meanwhile
                     assertEquals(ServingStatus.NOT_SERVING, health(ADDED), "a loading model does not serve yet");
                     loadGate.countDown();
                 }

@@ -160,7 +160,9 @@ class GrpcBackpressureTest {
         // the last token and the check would empty it
         assertTrue(maxHeld > 100, "unread tokens wait in the pump, not in transport buffers: " + maxHeld);
         assertTrue(maxHeld <= 240, "what a stream holds is bounded by its max_tokens: " + maxHeld);
-        assertTrue(withSlow >= 0.7 * alone, "fast streams keep their rate: " + withSlow + " vs " + alone);
+        // a slow reader that held up the engine or an event loop would pace every stream at its one read a
+        // second, thousands of times slower; half the rate leaves room for a machine shared with other work
+        assertTrue(withSlow >= 0.5 * alone, "fast streams keep their rate: " + withSlow + " vs " + alone);
     }
 
     /** Rounds of 32 streams of 160 tokens at full speed for at least {@code seconds}; their tokens per second. */

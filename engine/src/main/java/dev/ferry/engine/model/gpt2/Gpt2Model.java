@@ -54,6 +54,7 @@ public final class Gpt2Model extends DecoderStack<Gpt2Model.Layer> {
         NDArray x = tokenEmbed.apply(in.tokenIds());                   // [T, hidden]
         x.addi(positionEmbed.apply(in.positions()));
         Attention.Step step = attention.prepare(in, kv);
+        in.layersStart();
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
             NDArray qkv = layer.qkv.apply(layer.ln1.apply(x))          // layerNorm(x) Wqkv + b
@@ -63,6 +64,7 @@ public final class Gpt2Model extends DecoderStack<Gpt2Model.Layer> {
             NDArray inner = gelu.apply(layer.fc.apply(layer.ln2.apply(x))); // gelu(layerNorm(x) Wfc + b): [T, inter]
             layer.proj.addTo(inner, x);                                // x += inner Wproj + b
         }
+        in.layersEnd(layers.length);
         NDArray logits = lmHead.apply(finalNorm.apply(in.sampledRows(x))); // layerNorm(x) Wlm, sampled rows only
         return DecoderModel.float32(logits);
     }

@@ -58,6 +58,7 @@ public final class LlamaModel extends DecoderStack<LlamaModel.Layer> {
         int d = config.headDim();
         NDArray x = embedTokens.apply(in.tokenIds());                  // [T, hidden]
         Attention.Step step = attention.prepare(in, kv);
+        in.layersStart();
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
             NDArray qkv = layer.qkv.apply(x, layer.inputNorm)          // rmsNorm(x) Wqkv
@@ -70,6 +71,7 @@ public final class LlamaModel extends DecoderStack<LlamaModel.Layer> {
             NDArray gateUp = layer.gateUp.apply(x, layer.postNorm);    // rmsNorm(x) [Wgate; Wup]: [T, 2 * inter]
             layer.down.addTo(swiGlu.apply(gateUp, step), x);           // x += (silu(gate) * up) Wdown
         }
+        in.layersEnd(layers.length);
         NDArray logits = lmHead.apply(in.sampledRows(x), finalNorm);   // rmsNorm(x) Wlm, sampled rows only
         return DecoderModel.float32(logits);
     }

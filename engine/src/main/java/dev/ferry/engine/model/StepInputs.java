@@ -28,6 +28,7 @@ public final class StepInputs {
     final int[] hostSlots;
     /** The batch's sequences, in token order. */
     final List<SequenceSpan> spans;
+    final StepBuffers buffers;
     /** Null unless a benchmark counts this step's ops. */
     private final OpCounter counter;
 
@@ -43,6 +44,7 @@ public final class StepInputs {
         this.hostSlots = hostSlots;
         this.spans = spans;
         this.counter = counter;
+        this.buffers = new StepBuffers(manager);
     }
 
     /** @param counter counts the step's ops, or null */
@@ -75,6 +77,11 @@ public final class StepInputs {
         if (counter != null) {
             counter.layersEnd(manager, numLayers);
         }
+    }
+
+    /** Where this step's Java kernels write their outputs (see {@link StepBuffers} for when that is safe). */
+    public StepBuffers buffers() {
+        return buffers;
     }
 
     /** Tokens in the step. */

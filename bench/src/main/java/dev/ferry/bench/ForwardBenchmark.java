@@ -115,7 +115,7 @@ public final class ForwardBenchmark {
             }
         }
         overheadOnly(device, batch, context, steps);
-        opCounts(device, batch, context);
+        results.putAll(OpCounts.measure(device, batch, context));
         Report.print(results, args.get("out"));
     }
 
@@ -129,34 +129,6 @@ public final class ForwardBenchmark {
              ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults().withDevice(device))) {
             results.put("tiny_dims_step_ms_b1", round(decode(runner, 1, context, steps * 2).stepMs));
             results.put("tiny_dims_step_ms_b" + batch, round(decode(runner, batch, context, steps * 2).stepMs));
-        }
-    }
-
-    /**
-     * libtorch ops per decode step and per decoder layer (see {@link OpCounter} for what counts), on
-     * tiny models of each family: the count depends on the path a step takes, not on the dimensions.
-     * On a CPU, f32 takes the Java kernels' path and f64 the all-libtorch path a GPU step takes.
-     */
-    private void opCounts(String device, int batch, int context) throws Exception {
-        List<String> dtypes = device.startsWith("cpu") ? List.of("f32", "f64") : List.of("f16");
-        for (ModelArch arch : List.of(ModelArch.LLAMA, ModelArch.QWEN2, ModelArch.GPT2)) {
-            Path dir = Path.of("bench", "target", "models", "ops-" + arch.cliName());
-            if (!Files.isRegularFile(dir.resolve("model.safetensors"))) {
-                new ModelCreator(System.err).create(ModelPreset.fromName("tiny").spec(arch), dir);
-            }
-            for (String dtype : dtypes) {
-                try (ModelFolder folder = ModelFolder.open(dir);
-                     ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults().withDevice(device)
-                             .withDtype(TensorDtype.fromUserName(dtype)))) {
-                    for (int b : new int[] {1, batch}) {
-                        OpCounter counter = new OpCounter();
-                        Decode d = decode(runner, b, context, 2, counter);
-                        String p = "ops_" + arch.cliName() + "_" + dtype + "_b" + b;
-                        results.put(p + "_per_layer", round(counter.perLayer()));
-                        results.put(p + "_per_step", d.opsPerStep);
-                    }
-                }
-            }
         }
     }
 

@@ -171,18 +171,22 @@ public final class Linear {
 
     /**
      * {@code residual += x Wᵀ + b}, in place. As a host product the sum accumulates straight into
-     * {@code residual}: no output tensor and no add, two libtorch ops fewer a call.
+     * {@code residual}, and the bias is added to it after: no output tensor, and one in-place add
+     * where there is a bias.
      *
      * @param residual {@code [rows, out]}, contiguous (a host form writes its memory)
      */
     public void addTo(NDArray x, NDArray residual) {
         long rows = x.getShape().get(0);
         Form form = choice[bucket(rows)];
-        if (!form.onHostMemory() || bias != null) {
+        if (!form.onHostMemory()) {
             residual.addi(apply(x, form));
             return;
         }
         hostProduct(x, form, residual, null, true);
+        if (bias != null) {
+            residual.addi(bias);
+        }
     }
 
     /** {@code x: [rows, in]} to {@code [rows, out]} in the given form, whatever was chosen. */

@@ -12,6 +12,8 @@
 #   golden-fp16    the same in fp16
 #   bf16-probe     dev.ferry.bench.Bf16Probe: whether the package's DJL JNI holds and computes bfloat16
 #                  arrays on the device (each op in its own JVM: an abort is a result) -> $OUT/bf16-probe.json
+#   op-counts      dev.ferry.bench.OpCounts: libtorch ops per decode step and per layer, Llama, Qwen2
+#                  and GPT-2 (tiny models), f16 and f32, batch 1 and 32  -> $OUT/op-counts.json
 #   ferry-bench    dev.ferry.bench.GpuBenchmark                        -> $OUT/ferry-gpu.json
 #   hf-reference   bench/gpu/hf_reference.py (transformers, same model) -> $OUT/hf-reference.json
 #   cpu-burst      bench/burst.sh on the CPU (tiny model, --max-queue 8 --max-num-seqs 4), bursts of 300
@@ -150,6 +152,9 @@ run_step golden-fp16 150 env FERRY_JAVA_OPTS="-Xss4m -Dferry.test.device=$DEVICE
 # --- bf16 -----------------------------------------------------------------------------------
 run_step bf16-probe 120 "${RUN[@]}" dev.ferry.bench.Bf16Probe --device "$DEVICE" --out "$OUT/bf16-probe.json"
 
+# --- ops per decode step and per layer: on a GPU each op is an eager launch of some 10 us -------
+run_step op-counts 60 "${RUN[@]}" dev.ferry.bench.OpCounts --device "$DEVICE" --out "$OUT/op-counts.json"
+
 # --- the model ------------------------------------------------------------------------------
 if [[ -n $CREATE_PID ]]; then
   wait "$CREATE_PID"
@@ -271,6 +276,11 @@ if "engine_load_requests" in f:
         f.get("engine_load_out_tok_s", "-"), f.get("engine_load_preemptions", "-")))
     print("  %-30s TTFT p50/p99 %s ms; ITL p50/p99 %s ms; e2e p50/p99 %s ms" % (
         "", pair("engine_load_ttft"), pair("engine_load_itl"), pair("engine_load_e2e")))
+ops = load("op-counts.json")
+if ops:
+    print("\n  libtorch ops per decode layer (per step), tiny models of each family:")
+    for k in sorted(k for k in ops if k.endswith("_per_layer")):
+        print("  %-30s %12s %12s" % (k[len("ops_"):-len("_per_layer")], ops[k], "(%s)" % ops.get(k[:-len("_per_layer")] + "_per_step", "-")))
 errors = [(src, k, v) for src, d in (("ferry", f), ("hf", h)) for k, v in d.items() if k.endswith("_error")]
 for src, k, v in errors:
     print("  ! %s %s: %s" % (src, k, str(v)[:150]))

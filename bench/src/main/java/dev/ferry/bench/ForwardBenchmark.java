@@ -1,7 +1,9 @@
 package dev.ferry.bench;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.ferry.engine.api.LoadOptions;
+import dev.ferry.engine.model.OpCounter;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sched.BatchBuilder;
 import dev.ferry.engine.sched.KvManager;
@@ -113,6 +115,7 @@ public final class ForwardBenchmark {
             }
         }
         overheadOnly(device, batch, context, steps);
+        results.putAll(OpCounts.measure(device, batch, context));
         Report.print(results, args.get("out"));
     }
 
@@ -137,7 +140,8 @@ public final class ForwardBenchmark {
         return c.tieWordEmbeddings() ? total : total - embed;
     }
 
-    record Decode(double stepMs, double hostUs) {}
+    /** @param opsPerStep the last step's libtorch ops (see {@link OpCounter}), -1 when not counted */
+    record Decode(double stepMs, double hostUs, int opsPerStep) {}
 
     private static double prefillTokensPerSecond(ModelRunner runner, int tokens, int repeats) {
         int[] prompt = randomTokens(runner, tokens, 7);
@@ -158,6 +162,11 @@ public final class ForwardBenchmark {
 
     /** Prefills {@code batch} sequences to {@code context} tokens, then times greedy decode steps. */
     static Decode decode(ModelRunner runner, int batch, int context, int steps) {
+        return decode(runner, batch, context, steps, null);
+    }
+
+    /** @param counter counts each step's ops (the last step's stay), or null */
+    static Decode decode(ModelRunner runner, int batch, int context, int steps, OpCounter counter) {
         int blockSize = runner.kvSpec().blockSize();
         KvManager kv = KvManager.withoutPrefixCaching(runner.kvSpec());
         List<Sequence> seqs = new ArrayList<>();
@@ -173,6 +182,7 @@ public final class ForwardBenchmark {
         }
         double[] stepTimes = new double[steps];
         double[] hostTimes = new double[steps];
+        int ops = -1;
         for (int k = 0; k < steps; k++) {
             long t0 = System.nanoTime();
             BatchBuilder b = new BatchBuilder(blockSize);
@@ -183,7 +193,11 @@ public final class ForwardBenchmark {
             ForwardBatch fb = b.build();
             long t1 = System.nanoTime();
             try (NDManager step = runner.newStepManager()) {
-                long[] next = runner.forward(fb, step).argMax(1).toLongArray();
+                NDArray logits = runner.forward(fb, step, counter);
+                if (counter != null) {
+                    ops = OpCounter.arrays(step);
+                }
+                long[] next = logits.argMax(1).toLongArray();
                 for (int i = 0; i < batch; i++) {
                     seqs.get(i).markComputed(1);
                     seqs.get(i).append((int) next[i]);
@@ -193,7 +207,8 @@ public final class ForwardBenchmark {
             hostTimes[k] = (t1 - t0) / 1e3;
         }
         int warm = Math.min(3, steps / 2);
-        return new Decode(median(Arrays.copyOfRange(stepTimes, warm, steps)), median(Arrays.copyOfRange(hostTimes, warm, steps)));
+        return new Decode(median(Arrays.copyOfRange(stepTimes, warm, steps)), median(Arrays.copyOfRange(hostTimes, warm, steps)),
+                ops);
     }
 
     /** Slots for the tokens {@code seq} computes next: a run whose batch does not fit in the KV cache cannot be measured. */

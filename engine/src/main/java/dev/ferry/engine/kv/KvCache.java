@@ -45,8 +45,8 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * The pool rows a step writes, matching a {@code [tokens, 2 * kvHeads, headDim]} tensor of
-     * each token's keys then values, reshaped to rows.
+     * The pool rows a step writes, {@code [tokens, 2 * kvHeads]}: the row of each head of a {@code
+     * [tokens, 2 * kvHeads, headDim]} tensor of each token's keys then values.
      */
     public NDIndex writeIndex(int[] slots, NDManager step) {
         int kv = spec.kvHeads();
@@ -59,7 +59,7 @@ public final class KvCache implements AutoCloseable {
                 }
             }
         }
-        return new NDIndex("{}", step.create(out));
+        return new NDIndex("{}", step.create(out, new Shape(slots.length, 2L * kv)));
     }
 
     /** The layer's pool, {@code [rows, headDim]} contiguous (see {@link KvCacheSpec#row}), for writers that address its memory. */
@@ -88,10 +88,13 @@ public final class KvCache implements AutoCloseable {
         return step.create(out);
     }
 
-    /** Stores the step's keys and values, {@code [tokens, 2 * kvHeads, headDim]} (keys first), at {@code index}. */
+    /**
+     * Stores the step's keys and values, {@code [tokens, 2 * kvHeads, headDim]} (keys first, a view
+     * will do), at {@code index}: one pool row per head, the index shaped as the heads so that no
+     * reshape comes between.
+     */
     public void write(int layer, NDArray keysValues, NDIndex index) {
-        long n = keysValues.getShape().get(0) * 2 * spec.kvHeads();
-        rows[layer].set(index, keysValues.reshape(n, spec.headDim()));
+        rows[layer].set(index, keysValues);
     }
 
     /**

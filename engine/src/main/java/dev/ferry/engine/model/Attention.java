@@ -28,16 +28,21 @@ public final class Attention {
     private final HostRopeWrite hostRope;
     private final PagedAttention paged;
     private final HostAttention host;
+    private final int heads;
+    private final int kvHeads;
+    private final int headDim;
     private final NDIndex queries;
     private final NDIndex queriesAndKeys;
-    /** Keys then values in q/k/v, keys alone in the rotated {@code [T, H + KV, D]}. */
+    /** Keys then values. */
     private final NDIndex afterQueries;
-    private final NDIndex values;
 
     private Attention(DecoderConfig c, DataType dtype, RopeTables rope, Integer slidingWindow) {
         int heads = c.numHeads();
         int kvHeads = c.numKvHeads();
         int headDim = c.headDim();
+        this.heads = heads;
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
         this.dtype = dtype;
         this.slidingWindow = slidingWindow;
         this.rope = rope;
@@ -47,7 +52,6 @@ public final class Attention {
         queries = new NDIndex(":, :" + heads);
         queriesAndKeys = new NDIndex(":, :" + (heads + kvHeads));
         afterQueries = new NDIndex(":, " + heads + ":");
-        values = new NDIndex(":, " + (heads + kvHeads) + ":");
     }
 
     /** Attention whose queries and keys are rotated by {@code rope}, within the config's sliding window if any. */
@@ -116,35 +120,35 @@ public final class Attention {
     }
 
     /**
-     * @param qkv {@code [T, H + 2KV, D]}, contiguous (a product's output), queries pre-scaled
+     * @param qkv {@code [T, (H + 2KV) * D]} or {@code [T, H + 2KV, D]}, contiguous (a product's or a
+     *     norm's output), queries pre-scaled; rotated in place
      * @return {@code [T, H * D]}
      */
     public NDArray forward(int layer, NDArray qkv, Step step) {
-        NDArray rotated = rotateAndCache(layer, qkv, step); // its first H heads are the queries
         if (step.hostKeys != null) {
-            return host.forward(layer, qkv, step.hostKeys, step.kv, step.in.manager);
+            if (rope != null) {
+                hostRope.apply(layer, qkv, step.in.hostSlots, step.hostCosSin, step.kv);
+            } else {
+                step.kv.write(layer, heads(qkv, step).get(step.in.manager, afterQueries), step.in.kvWrite);
+            }
+            return host.forward(layer, qkv, step.hostKeys, step.kv, step.in.buffers);
         }
-        return paged.forward(layer, rotated.get(step.in.manager, queries), step.plan, step.kv);
+        NDManager m = step.in.manager;
+        NDArray heads = heads(qkv, step);
+        if (step.hostCosSin != null) {
+            hostRope.apply(layer, heads, step.in.hostSlots, step.hostCosSin, step.kv);
+        } else {
+            if (rope != null) {
+                rope.applyInPlace(heads.get(m, queriesAndKeys), step.cosSin);
+            }
+            step.kv.write(layer, heads.get(m, afterQueries), step.in.kvWrite); // keys then values: the pool's layout
+        }
+        return paged.forward(layer, heads.get(m, queries), step.plan, step.kv);
     }
 
-    /**
-     * Rotates queries and keys and writes the step's keys and values into the cache. In Java both
-     * happen in place on q/k/v, which comes back; through libtorch the rotated queries and keys are
-     * a new {@code [T, H + KV, D]}.
-     */
-    private NDArray rotateAndCache(int layer, NDArray qkv, Step s) {
-        NDManager m = s.in.manager;
-        if (rope == null) {
-            s.kv.write(layer, qkv.get(m, afterQueries), s.in.kvWrite); // keys then values: the pool's layout
-            return qkv;
-        }
-        if (s.hostCosSin != null) {
-            hostRope.apply(layer, qkv, s.in.hostSlots, s.hostCosSin, s.kv);
-            return qkv;
-        }
-        NDArray qk = rope.apply(qkv.get(m, queriesAndKeys), s.cosSin);
-        s.kv.write(layer, qk.get(m, afterQueries).concat(qkv.get(m, values), 1), s.in.kvWrite);
-        return qk;
+    /** q/k/v as {@code [T, H + 2KV, D]}: a view where it comes flat. */
+    private NDArray heads(NDArray qkv, Step step) {
+        return qkv.getShape().dimension() == 3 ? qkv : qkv.reshape(step.in.numTokens, heads + 2L * kvHeads, headDim);
     }
 
     /** Gets the Java kernel compiled before the first request (see {@link HostAttention#warmUp}). */

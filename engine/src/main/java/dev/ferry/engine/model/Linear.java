@@ -142,45 +142,66 @@ public final class Linear {
      * (their dispatch, not their arithmetic, is what they cost in a batch-1 step).
      */
     public NDArray apply(NDArray x, RmsNorm norm) {
+        return apply(x, norm, null);
+    }
+
+    /**
+     * {@link #apply(NDArray, RmsNorm)} whose host forms write into the step's {@code buffers} (null for
+     * a new array): the result is valid until the step's next output of the same shape.
+     */
+    public NDArray apply(NDArray x, RmsNorm norm, StepBuffers buffers) {
         long rows = x.getShape().get(0);
         Form form = choice[bucket(rows)];
         if (!form.onHostMemory() || !norm.folded() || rows > FUSED_NORM_ROWS || rows == 0) {
-            return apply(norm.apply(x), form);
+            return product(norm.apply(x), form, buffers);
         }
         double[] sums = HostProduct.rowSumsOfSquares(x, (int) rows, (int) in);
         float[] factors = new float[sums.length];
         for (int r = 0; r < sums.length; r++) {
             factors[r] = norm.rowFactor(sums[r], in);
         }
-        NDArray y = hostProduct(x, form, factors);
+        NDArray y = hostProduct(x, form, factors, buffers);
         return bias == null ? y : y.addi(bias);
+    }
+
+    /** {@link #apply(NDArray)} whose host forms write into the step's {@code buffers}, as {@link #apply(NDArray, RmsNorm, StepBuffers)}. */
+    public NDArray apply(NDArray x, StepBuffers buffers) {
+        return product(x, choice[bucket(x.getShape().get(0))], buffers);
     }
 
     /**
      * {@code residual += x Wᵀ + b}, in place. As a host product the sum accumulates straight into
-     * {@code residual}: no output tensor and no add, two libtorch ops fewer a call.
+     * {@code residual}, and the bias is added to it after: no output tensor, and one in-place add
+     * where there is a bias.
      *
      * @param residual {@code [rows, out]}, contiguous (a host form writes its memory)
      */
     public void addTo(NDArray x, NDArray residual) {
         long rows = x.getShape().get(0);
         Form form = choice[bucket(rows)];
-        if (!form.onHostMemory() || bias != null) {
+        if (!form.onHostMemory()) {
             residual.addi(apply(x, form));
             return;
         }
         hostProduct(x, form, residual, null, true);
+        if (bias != null) {
+            residual.addi(bias);
+        }
     }
 
     /** {@code x: [rows, in]} to {@code [rows, out]} in the given form, whatever was chosen. */
     public NDArray apply(NDArray x, Form form) {
+        return product(x, form, null);
+    }
+
+    private NDArray product(NDArray x, Form form, StepBuffers buffers) {
         NDArray w = weight(form);
         NDArray y = switch (form) {
             case OUT_IN -> JniUtils.linear((PtNDArray) x, (PtNDArray) w, null);
             case IN_OUT -> x.matMul(w);
             case HALF_OUT_IN -> JniUtils.linear((PtNDArray) x.toType(DataType.FLOAT16, false), (PtNDArray) w, null)
                     .toType(x.getDataType(), false);
-            case OPENBLAS, VECTOR, NATIVE -> hostProduct(x, form, null);
+            case OPENBLAS, VECTOR, NATIVE -> hostProduct(x, form, null, buffers);
         };
         return bias == null ? y : y.addi(bias);
     }
@@ -195,9 +216,13 @@ public final class Linear {
         return hostMemory && HostProduct.available(form.kernel);
     }
 
-    /** @param rowFactors each output row's factor, or null for none */
-    private NDArray hostProduct(NDArray x, Form form, float[] rowFactors) {
-        NDArray y = x.getManager().create(new Shape(x.getShape().get(0), out), DataType.FLOAT32);
+    /**
+     * @param rowFactors each output row's factor, or null for none
+     * @param buffers where the output goes, or null for a new array
+     */
+    private NDArray hostProduct(NDArray x, Form form, float[] rowFactors, StepBuffers buffers) {
+        long rows = x.getShape().get(0);
+        NDArray y = buffers != null ? buffers.get(rows, out) : x.getManager().create(new Shape(rows, out), DataType.FLOAT32);
         hostProduct(x, form, y, rowFactors, false);
         return y;
     }

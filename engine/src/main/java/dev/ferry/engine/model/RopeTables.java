@@ -161,10 +161,14 @@ public final class RopeTables implements HostRope {
         }
     }
 
-    /** Rotates {@code x: [tokens, heads, headDim]} with tables from {@link #gather}. */
-    NDArray apply(NDArray x, NDArray[] cosSin) {
+    /**
+     * Rotates {@code x: [tokens, heads, headDim]} in place (a view of q/k/v, so that q/k/v holds the
+     * rotated heads: no new tensor to hold them, no concatenation with the values) with tables from
+     * {@link #gather}.
+     */
+    void applyInPlace(NDArray x, NDArray[] cosSin) {
         NDArray rotated = x.matMul(rotation);
-        return x.mul(cosSin[0]).addi(rotated.muli(cosSin[1]));
+        x.muli(cosSin[0]).addi(rotated.muli(cosSin[1]));
     }
 
     private static long[] toLong(int[] a) {

@@ -28,10 +28,12 @@ public final class StepInputs {
     final int[] hostSlots;
     /** The batch's sequences, in token order. */
     final List<SequenceSpan> spans;
+    final StepBuffers buffers;
+    /** Null unless a benchmark counts this step's ops. */
+    private final OpCounter counter;
 
     private StepInputs(NDManager manager, NDArray tokenIds, NDArray positions, NDIndex kvWrite, NDArray logitRows,
-                       int[] hostPositions, int[] hostSlots,
-                       List<SequenceSpan> spans) {
+                       int[] hostPositions, int[] hostSlots, List<SequenceSpan> spans, OpCounter counter) {
         this.manager = manager;
         this.tokenIds = tokenIds;
         this.positions = positions;
@@ -41,9 +43,12 @@ public final class StepInputs {
         this.hostPositions = hostPositions;
         this.hostSlots = hostSlots;
         this.spans = spans;
+        this.counter = counter;
+        this.buffers = new StepBuffers(manager);
     }
 
-    public static StepInputs upload(ForwardBatch batch, KvCache kv, NDManager step) {
+    /** @param counter counts the step's ops, or null */
+    public static StepInputs upload(ForwardBatch batch, KvCache kv, NDManager step, OpCounter counter) {
         int rows = batch.numLogitRows();
         NDArray logitRows = null;
         if (rows != batch.numTokens()) {
@@ -57,7 +62,26 @@ public final class StepInputs {
             logitRows = step.create(idx);
         }
         return new StepInputs(step, step.create(toLong(batch.tokenIds())), step.create(toLong(batch.positions())),
-                kv.writeIndex(batch.slots(), step), logitRows, batch.positions(), batch.slots(), batch.sequences());
+                kv.writeIndex(batch.slots(), step), logitRows, batch.positions(), batch.slots(), batch.sequences(), counter);
+    }
+
+    /** Marks where the decoder layers begin, for an {@link OpCounter}. */
+    public void layersStart() {
+        if (counter != null) {
+            counter.layersStart(manager);
+        }
+    }
+
+    /** Marks where the decoder layers end, for an {@link OpCounter}. */
+    public void layersEnd(int numLayers) {
+        if (counter != null) {
+            counter.layersEnd(manager, numLayers);
+        }
+    }
+
+    /** Where this step's Java kernels write their outputs (see {@link StepBuffers} for when that is safe). */
+    public StepBuffers buffers() {
+        return buffers;
     }
 
     /** Tokens in the step. */

@@ -29,7 +29,7 @@ public final class SwiGlu {
     public NDArray apply(NDArray gateUp, Attention.Step step) {
         StepInputs in = step.inputs();
         if (step.javaKernels()) {
-            return kernel.apply(gateUp, in.numTokens, in.manager);
+            return kernel.apply(gateUp, in.numTokens, in.buffers);
         }
         NDManager m = in.manager;
         NDArray gate = gateUp.get(m, gates);

@@ -10,6 +10,7 @@ import dev.ferry.engine.kv.KvCache;
 import dev.ferry.engine.kv.KvCacheSpec;
 import dev.ferry.engine.model.DecoderModel;
 import dev.ferry.engine.model.LinearTuner;
+import dev.ferry.engine.model.OpCounter;
 import dev.ferry.engine.model.Precision;
 import dev.ferry.engine.model.StepInputs;
 import dev.ferry.engine.model.TuningCache;
@@ -138,8 +139,13 @@ public final class ModelRunner implements AutoCloseable {
 
     /** Runs one flattened forward step; logits {@code [rows, vocab]} float32 live in {@code step}. */
     public NDArray forward(ForwardBatch batch, NDManager step) {
+        return forward(batch, step, null);
+    }
+
+    /** {@link #forward(ForwardBatch, NDManager)} counting the step's ops in {@code counter} (null for none). */
+    public NDArray forward(ForwardBatch batch, NDManager step, OpCounter counter) {
         try (SmallStepThreads threads = SmallStepThreads.forStep(batch.numTokens(), device())) {
-            StepInputs in = StepInputs.upload(batch, kv, step);
+            StepInputs in = StepInputs.upload(batch, kv, step, counter);
             return model.forward(in, kv);
         }
     }

@@ -135,6 +135,12 @@ public record ModelSpec(
                 ropeTheta, llama3RopeScaling, normEps, tieWordEmbeddings, std, normNoise, dtype, newSeed, maxMerges);
     }
 
+    /** The same model with another number of layers. */
+    public ModelSpec withLayers(int n) {
+        return new ModelSpec(arch, hidden, n, heads, kvHeads, headDim, intermediate, vocab, maxPosition,
+                ropeTheta, llama3RopeScaling, normEps, tieWordEmbeddings, std, normNoise, dtype, seed, maxMerges);
+    }
+
     /** The same model with a longer (or shorter) position range: only RoPE tables and GPT-2's wpe depend on it. */
     public ModelSpec withMaxPosition(int positions) {
         return new ModelSpec(arch, hidden, layers, heads, kvHeads, headDim, intermediate, vocab, positions,

@@ -1,12 +1,11 @@
 package dev.ferry.engine.model.cpu;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import dev.ferry.engine.kv.KvCache;
 import dev.ferry.engine.kv.KvCacheSpec;
 import dev.ferry.engine.kv.SlidingWindow;
+import dev.ferry.engine.model.StepBuffers;
 import dev.ferry.engine.step.SequenceSpan;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -93,11 +92,11 @@ public final class HostAttention {
     /**
      * @param qkv {@code [tokens, heads + 2 kvHeads, headDim]}, contiguous, queries rotated and pre-scaled
      * @param keys from {@link #keys} for this step
-     * @return {@code [tokens, heads * headDim]} in the step's manager
+     * @return {@code [tokens, heads * headDim]}, one of the step's buffers
      */
-    public NDArray forward(int layer, NDArray qkv, StepKeys keys, KvCache kv, NDManager step) {
+    public NDArray forward(int layer, NDArray qkv, StepKeys keys, KvCache kv, StepBuffers buffers) {
         int tokens = keys.keyRows().length;
-        NDArray out = step.create(new Shape(tokens, (long) heads * headDim), DataType.FLOAT32);
+        NDArray out = buffers.get(tokens, (long) heads * headDim);
         ByteBuffer pool = OpenBlas.view(kv.rows(layer));
         ByteBuffer q = OpenBlas.view(qkv);
         ByteBuffer o = OpenBlas.view(out);

@@ -1,9 +1,7 @@
 package dev.ferry.engine.model.cpu;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
+import dev.ferry.engine.model.StepBuffers;
 import java.nio.FloatBuffer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -28,9 +26,9 @@ public final class SwiGluKernel {
         this.up = new float[inter];
     }
 
-    /** {@code gateUp: [tokens, 2 * inter]} contiguous, gates first; returns {@code [tokens, inter]} in {@code step}. */
-    public NDArray apply(NDArray gateUp, int tokens, NDManager step) {
-        NDArray out = step.create(new Shape(tokens, inter), DataType.FLOAT32);
+    /** {@code gateUp: [tokens, 2 * inter]} contiguous, gates first; returns {@code [tokens, inter]}, one of the step's buffers. */
+    public NDArray apply(NDArray gateUp, int tokens, StepBuffers buffers) {
+        NDArray out = buffers.get(tokens, inter);
         FloatBuffer in = OpenBlas.view(gateUp).asFloatBuffer();
         FloatBuffer result = OpenBlas.view(out).asFloatBuffer();
         for (int t = 0; t < tokens; t++) {

@@ -77,6 +77,7 @@ public final class Gemma3Model extends DecoderStack<Gemma3Model.Layer> {
         NDArray x = embedTokens.apply(in.tokenIds()).muli(embedScale);    // [T, hidden]
         Attention.Step localStep = local.prepare(in, kv);
         Attention.Step globalStep = global.prepare(in, kv);
+        in.layersStart();
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
             boolean sliding = config.windowOf(l) != null;
@@ -90,6 +91,7 @@ public final class Gemma3Model extends DecoderStack<Gemma3Model.Layer> {
             NDArray mlp = gelu.apply(gateUp.get(gates)).muli(gateUp.get(ups)); // gelu_tanh(gate) * up
             x.addi(layer.postFeedForwardNorm.apply(layer.down.apply(mlp)));     // x += rmsNorm(mlp Wdown)
         }
+        in.layersEnd(layers.length);
         NDArray logits = DecoderModel.float32(lmHead.apply(in.sampledRows(x), finalNorm));
         return softcap == null ? logits : logits.divi(softcap).tanh().muli(softcap); // cap * tanh(logits / cap)
     }

@@ -48,21 +48,19 @@ public final class Gpt2Model extends DecoderStack<Gpt2Model.Layer> {
 
     @Override
     public NDArray forward(StepInputs in, KvCache kv) {
-        int t = in.numTokens();
-        int heads = config.numHeads();
-        int d = config.headDim();
         NDArray x = tokenEmbed.apply(in.tokenIds());                   // [T, hidden]
         x.addi(positionEmbed.apply(in.positions()));
         Attention.Step step = attention.prepare(in, kv);
+        in.layersStart();
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
-            NDArray qkv = layer.qkv.apply(layer.ln1.apply(x))          // layerNorm(x) Wqkv + b
-                    .reshape(t, 3L * heads, d);                        // [T, 3 * heads, D]
+            NDArray qkv = layer.qkv.apply(layer.ln1.apply(x), in.buffers()); // layerNorm(x) Wqkv + b: [T, 3 * heads * D]
             NDArray attn = attention.forward(l, qkv, step);            // k and v cached, attention: [T, heads * D]
             layer.out.addTo(attn, x);                                  // x += attn Wo + b
-            NDArray inner = gelu.apply(layer.fc.apply(layer.ln2.apply(x))); // gelu(layerNorm(x) Wfc + b): [T, inter]
+            NDArray inner = gelu.apply(layer.fc.apply(layer.ln2.apply(x), in.buffers())); // gelu(layerNorm(x) Wfc + b): [T, inter]
             layer.proj.addTo(inner, x);                                // x += inner Wproj + b
         }
+        in.layersEnd(layers.length);
         NDArray logits = lmHead.apply(finalNorm.apply(in.sampledRows(x))); // layerNorm(x) Wlm, sampled rows only
         return DecoderModel.float32(logits);
     }

@@ -58,18 +58,19 @@ public final class LlamaModel extends DecoderStack<LlamaModel.Layer> {
         int d = config.headDim();
         NDArray x = embedTokens.apply(in.tokenIds());                  // [T, hidden]
         Attention.Step step = attention.prepare(in, kv);
+        in.layersStart();
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
-            NDArray qkv = layer.qkv.apply(x, layer.inputNorm)          // rmsNorm(x) Wqkv
-                    .reshape(t, h + 2L * kvh, d);                      // [T, H + 2KV, D]
+            NDArray qkv = layer.qkv.apply(x, layer.inputNorm, in.buffers()); // rmsNorm(x) Wqkv: [T, (H + 2KV) * D]
             if (layer.qkNorm != null) {
-                qkv = layer.qkNorm.apply(qkv, in);                     // rmsNorm per head of q and k
+                qkv = layer.qkNorm.apply(qkv.reshape(t, h + 2L * kvh, d), in); // rmsNorm per head of q and k
             }
             NDArray attn = attention.forward(l, qkv, step);            // rope, k and v cached, attention: [T, H * D]
             layer.out.addTo(attn, x);                                  // x += attn Wo
-            NDArray gateUp = layer.gateUp.apply(x, layer.postNorm);    // rmsNorm(x) [Wgate; Wup]: [T, 2 * inter]
+            NDArray gateUp = layer.gateUp.apply(x, layer.postNorm, in.buffers()); // rmsNorm(x) [Wgate; Wup]: [T, 2 * inter]
             layer.down.addTo(swiGlu.apply(gateUp, step), x);           // x += (silu(gate) * up) Wdown
         }
+        in.layersEnd(layers.length);
         NDArray logits = lmHead.apply(in.sampledRows(x), finalNorm);   // rmsNorm(x) Wlm, sampled rows only
         return DecoderModel.float32(logits);
     }

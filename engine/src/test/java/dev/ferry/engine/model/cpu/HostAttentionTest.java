@@ -12,6 +12,7 @@ import dev.ferry.engine.kv.KvCache;
 import dev.ferry.engine.kv.KvCacheSpec;
 import dev.ferry.engine.model.AttentionPlan;
 import dev.ferry.engine.model.PagedAttention;
+import dev.ferry.engine.model.StepBuffers;
 import dev.ferry.engine.step.ForwardBatch;
 import dev.ferry.engine.step.SequenceSpan;
 import java.util.ArrayList;
@@ -66,7 +67,7 @@ class HostAttentionTest {
             float[] expected = new PagedAttention(heads, kvHeads, headDim)
                     .forward(0, q, AttentionPlan.build(batch.sequences(), kv, window, DataType.FLOAT32, m), kv).toFloatArray();
             HostAttention host = new HostAttention(heads, kvHeads, headDim, window);
-            float[] got = host.forward(0, qkv, host.keys(spans, kv), kv, m).toFloatArray();
+            float[] got = host.forward(0, qkv, host.keys(spans, kv), kv, new StepBuffers(m)).toFloatArray();
 
             assertEquals(expected.length, got.length);
             for (int i = 0; i < got.length; i++) {

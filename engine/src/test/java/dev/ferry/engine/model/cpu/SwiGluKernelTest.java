@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.ferry.engine.model.StepBuffers;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -22,7 +23,7 @@ class SwiGluKernelTest {
             NDArray gate = gateUp.get(new NDIndex(":, :" + inter));
             float[] expected = gate.getNDArrayInternal().sigmoid().mul(gate)
                     .mul(gateUp.get(new NDIndex(":, " + inter + ":"))).toFloatArray();
-            float[] got = new SwiGluKernel(inter).apply(gateUp, tokens, m).toFloatArray();
+            float[] got = new SwiGluKernel(inter).apply(gateUp, tokens, new StepBuffers(m)).toFloatArray();
             assertEquals(expected.length, got.length);
             for (int i = 0; i < got.length; i++) {
                 assertEquals(expected[i], got[i], 1e-5 * Math.max(1, Math.abs(expected[i])), "element " + i);

@@ -1,5 +1,6 @@
 package dev.ferry.store.create;
 
+import dev.ferry.store.PythonJson;
 import dev.ferry.store.config.DecoderConfig;
 import dev.ferry.store.config.EncoderConfig;
 import dev.ferry.store.config.RopeScaling;

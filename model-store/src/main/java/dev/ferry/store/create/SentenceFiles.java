@@ -1,5 +1,6 @@
 package dev.ferry.store.create;
 
+import dev.ferry.store.PythonJson;
 import dev.ferry.store.config.PoolingMode;
 import dev.ferry.store.config.SentenceModules;
 import java.io.IOException;

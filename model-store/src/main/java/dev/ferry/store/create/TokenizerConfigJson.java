@@ -1,5 +1,6 @@
 package dev.ferry.store.create;
 
+import dev.ferry.store.PythonJson;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;

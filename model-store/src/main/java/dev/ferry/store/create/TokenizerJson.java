@@ -1,5 +1,6 @@
 package dev.ferry.store.create;
 
+import dev.ferry.store.PythonJson;
 import dev.ferry.store.tokenizer.ByteLevelAlphabet;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -15,6 +15,7 @@ import dev.ferry.server.answer.ReasoningParser;
 import dev.ferry.server.api.ApiException;
 import dev.ferry.server.api.Prompt;
 import dev.ferry.server.tools.ToolParserFamily;
+import dev.ferry.store.PythonJson;
 import dev.ferry.store.config.ServingConfig;
 import dev.ferry.store.config.TokenizerConfig;
 import dev.ferry.store.tokenizer.ModelTokenizer;

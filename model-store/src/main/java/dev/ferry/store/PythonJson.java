@@ -1,4 +1,4 @@
-package dev.ferry.store.create;
+package dev.ferry.store;
 
 import java.math.BigDecimal;
 import java.util.List;
@@ -6,24 +6,40 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Writes JSON text byte for byte as Python's {@code json.dumps(obj, indent=2, ensure_ascii=False,
- * sort_keys=...)} does, which is how transformers and tokenizers files on the Hub look: {@code ": "}
- * after keys, no space after commas, floats in Python's repr ({@code 1e-05}, {@code 500000.0}).
- * Values are Maps, Lists, Strings, Integers/Longs, Doubles, Booleans and null.
+ * Writes JSON text byte for byte as Python's {@code json.dumps} does, floats in Python's repr
+ * ({@code 1e-05}, {@code 500000.0}) and non-ASCII text as is ({@code ensure_ascii=False}), in two
+ * layouts: indented by two ({@code indent=2}: {@code ": "} after keys, no space after commas), which
+ * is how transformers and tokenizers files on the Hub look; and on one line ({@code ", "} and
+ * {@code ": "}), which is what transformers' {@code tojson} filter gives chat templates.
  */
-final class PythonJson {
+public final class PythonJson {
+    private final boolean indent;
     private final boolean sortKeys;
     private final StringBuilder out = new StringBuilder();
 
-    private PythonJson(boolean sortKeys) {
+    private PythonJson(boolean indent, boolean sortKeys) {
+        this.indent = indent;
         this.sortKeys = sortKeys;
     }
 
-    /** The JSON text of {@code value}, with a trailing newline as HF's save_pretrained writes. */
-    static String write(Object value, boolean sortKeys) {
-        PythonJson w = new PythonJson(sortKeys);
+    /**
+     * The indented JSON text of {@code value} (Maps, Lists, Strings, Integers/Longs, Doubles, Booleans
+     * and null), with a trailing newline as HF's save_pretrained writes.
+     */
+    public static String write(Object value, boolean sortKeys) {
+        PythonJson w = new PythonJson(true, sortKeys);
         w.value(value, 0);
         return w.out.append('\n').toString();
+    }
+
+    /**
+     * {@code json.dumps(value, ensure_ascii=False)}: one line, keys in the map's order; any other
+     * number as Java prints it, any other iterable as a list and any other object as its string.
+     */
+    public static String dumps(Object value) {
+        PythonJson w = new PythonJson(false, false);
+        w.value(value, 0);
+        return w.out.toString();
     }
 
     private void value(Object v, int depth) {
@@ -33,14 +49,16 @@ final class PythonJson {
             string(s);
         } else if (v instanceof Boolean b) {
             out.append(b ? "true" : "false");
-        } else if (v instanceof Integer || v instanceof Long) {
+        } else if (v instanceof Double || v instanceof Float) {
+            out.append(pythonFloat(((Number) v).doubleValue()));
+        } else if (v instanceof Integer || v instanceof Long || !indent && v instanceof Number) {
             out.append(v);
-        } else if (v instanceof Double d) {
-            out.append(pythonFloat(d));
         } else if (v instanceof Map<?, ?> m) {
             object(m, depth);
-        } else if (v instanceof List<?> l) {
-            array(l, depth);
+        } else if (v instanceof List<?> || !indent && v instanceof Iterable<?>) {
+            array((Iterable<?>) v, depth);
+        } else if (!indent) {
+            string(v.toString());
         } else {
             throw new IllegalArgumentException("no JSON form for " + v.getClass().getName());
         }
@@ -57,17 +75,17 @@ final class PythonJson {
         for (Map.Entry<?, ?> e : ordered.entrySet()) {
             out.append(sep);
             newline(depth + 1);
-            string((String) e.getKey());
+            string(String.valueOf(e.getKey()));
             out.append(": ");
             value(e.getValue(), depth + 1);
-            sep = ",";
+            sep = indent ? "," : ", ";
         }
         newline(depth);
         out.append('}');
     }
 
-    private void array(List<?> list, int depth) {
-        if (list.isEmpty()) {
+    private void array(Iterable<?> list, int depth) {
+        if (!list.iterator().hasNext()) {
             out.append("[]");
             return;
         }
@@ -77,14 +95,16 @@ final class PythonJson {
             out.append(sep);
             newline(depth + 1);
             value(item, depth + 1);
-            sep = ",";
+            sep = indent ? "," : ", ";
         }
         newline(depth);
         out.append(']');
     }
 
     private void newline(int depth) {
-        out.append('\n').append("  ".repeat(depth));
+        if (indent) {
+            out.append('\n').append("  ".repeat(depth));
+        }
     }
 
     private void string(String s) {
@@ -111,10 +131,16 @@ final class PythonJson {
         out.append('"');
     }
 
-    /** Python's float repr: shortest digits, positional for 1e-4 <= |x| < 1e16, else {@code d.ddde±XX}. */
-    static String pythonFloat(double d) {
-        if (Double.isNaN(d) || Double.isInfinite(d)) {
-            throw new IllegalArgumentException("JSON has no " + d);
+    /**
+     * Python's float repr: shortest digits, positional for 1e-4 <= |x| < 1e16, else {@code d.ddde±XX};
+     * NaN and the infinities as json.dumps writes them by default.
+     */
+    public static String pythonFloat(double d) {
+        if (Double.isNaN(d)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(d)) {
+            return d > 0 ? "Infinity" : "-Infinity";
         }
         if (d == 0) {
             return Double.doubleToRawLongBits(d) < 0 ? "-0.0" : "0.0";

@@ -1,4 +1,4 @@
-package dev.ferry.store.create;
+package dev.ferry.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -35,5 +35,18 @@ class PythonJsonTest {
                   "c": []
                 }
                 """, PythonJson.write(obj, true));
+    }
+
+    @Test
+    void oneLineLayoutIsJsonDumpsWithTheMapsOwnKeyOrder() {
+        Map<String, Object> obj = new LinkedHashMap<>();
+        obj.put("b", 1);
+        obj.put("a", List.of(1.0, "é\n", true, Map.of(), List.of()));
+        obj.put("c", null);
+        obj.put("f", 2.5f);
+        obj.put("n", Double.NaN);
+        // json.dumps({"b": 1, "a": [1.0, "é\n", True, {}, []], "c": None, "f": 2.5, "n": float("nan")}, ensure_ascii=False)
+        assertEquals("{\"b\": 1, \"a\": [1.0, \"é\\n\", true, {}, []], \"c\": null, \"f\": 2.5, \"n\": NaN}",
+                PythonJson.dumps(obj));
     }
 }

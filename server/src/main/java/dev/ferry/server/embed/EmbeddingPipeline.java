@@ -8,8 +8,11 @@ import dev.ferry.server.api.EmbeddingRequest;
 import dev.ferry.server.cache.CachedEmbedding;
 import dev.ferry.server.cache.EmbeddingCache;
 import dev.ferry.server.cache.EmbeddingKey;
+import java.nio.IntBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -66,17 +69,30 @@ public final class EmbeddingPipeline {
                 encoder.pooling().name(), encoder.normalizes(), dimensions);
     }
 
-    /** Runs the inputs nothing cached, then assembles every vector in order. */
+    /**
+     * Runs the inputs nothing cached, each distinct one once (a list may repeat an input), then
+     * assembles every vector in order.
+     */
     private CompletableFuture<EmbeddingResult> compute(String model, Embedder embedder, Input[] inputs,
                                                        CachedEmbedding[] found, int dimensions, boolean truncate) {
         List<Integer> missing = new ArrayList<>();
         List<int[]> ids = new ArrayList<>();
+        Map<IntBuffer, Integer> firstWithIds = new HashMap<>(); // IntBuffer: equal by content
+        int[] repeats = new int[inputs.length];
+        int hits = 0;
         for (int i = 0; i < inputs.length; i++) {
-            if (found[i] == null) {
+            if (found[i] != null) {
+                hits++;
+                continue;
+            }
+            Integer first = firstWithIds.putIfAbsent(IntBuffer.wrap(inputs[i].ids()), i);
+            repeats[i] = first == null ? -1 : first;
+            if (first == null) {
                 missing.add(i);
                 ids.add(inputs[i].ids());
             }
         }
+        int cacheHits = hits; // for the lambda below
         CompletableFuture<float[][]> computed = ids.isEmpty() ? CompletableFuture.completedFuture(new float[0][])
                 : embedder.embed(ids);
         int maxTokens = embedder.encoder().maxInputTokens();
@@ -93,11 +109,11 @@ public final class EmbeddingPipeline {
             int tokens = 0;
             for (int i = 0; i < inputs.length; i++) {
                 if (out[i] == null) {
-                    out[i] = found[i].vector();
+                    out[i] = found[i] != null ? found[i].vector() : out[repeats[i]];
                 }
                 tokens += truncate ? Math.min(inputs[i].inputTokens(), maxTokens) : inputs[i].inputTokens();
             }
-            return new EmbeddingResult(model, List.of(out), tokens, inputs.length - missing.size());
+            return new EmbeddingResult(model, List.of(out), tokens, cacheHits);
         });
     }
 

@@ -20,6 +20,16 @@ class EmbeddingCacheTest {
     private static final String COMPUTED = "ferry_embeddings_total{model=\"bert\"}";
 
     @Test
+    void anInputRepeatedInOneListRunsOnce(@TempDir Path store) throws Exception {
+        try (EmbeddingServer ferry = EmbeddingServer.bertOnly(store, EmbeddingCacheConfig.DEFAULTS)) {
+            JsonNode r = embed(ferry, "[\"same fish\", \"other fish\", \"same fish\"]");
+            assertEquals(2, ferry.metric(COMPUTED), "the repeat took the first one's vector");
+            assertEquals(r.at("/data/0/embedding"), r.at("/data/2/embedding"));
+            assertEquals(3, r.get("data").size());
+        }
+    }
+
+    @Test
     void aPartlyCachedListComputesOnlyItsNewInputs(@TempDir Path store) throws Exception {
         try (EmbeddingServer ferry = EmbeddingServer.bertOnly(store, EmbeddingCacheConfig.DEFAULTS)) {
             JsonNode first = embed(ferry, "[\"one fish\", \"two fish\"]");

@@ -4,9 +4,6 @@ import dev.ferry.server.api.EmbeddingInput;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
-import java.util.HexFormat;
 
 /**
  * What makes two inputs' embeddings the same: the model's content hash, the dtype and device it
@@ -17,16 +14,14 @@ public final class EmbeddingKey {
     /** Bump the version when the encoding changes, so old entries in a shared Redis are never read. */
     static final String REDIS_PREFIX = "ferry:emb:v1:";
 
-    private final byte[] digest;
-    private final int hash;
+    private final Sha256Digest digest;
 
-    private EmbeddingKey(byte[] digest) {
+    private EmbeddingKey(Sha256Digest digest) {
         this.digest = digest;
-        this.hash = Arrays.hashCode(digest);
     }
 
     /**
-     * The part of the key one model and request share, encoded once for all of the request's inputs.
+     * The part of the key one model and request share: each input's key hashes it, then the input.
      *
      * @param contentHash {@code ModelFolder.contentHash()}: a changed model never meets old vectors
      * @param dtype and {@code device} change the arithmetic, hence the last bits of the vectors
@@ -34,7 +29,7 @@ public final class EmbeddingKey {
     public record Scope(String contentHash, String dtype, String device, String pooling, boolean normalize,
                         int dimensions) {
         public EmbeddingKey of(EmbeddingInput input) {
-            MessageDigest sha = sha256();
+            MessageDigest sha = Sha256Digest.start();
             sha.update((contentHash + '\n' + dtype + '\n' + device + '\n' + pooling + '\n' + normalize + '\n'
                     + dimensions + '\n').getBytes(StandardCharsets.UTF_8));
             if (input instanceof EmbeddingInput.Text t) {
@@ -46,40 +41,32 @@ public final class EmbeddingKey {
                 b.asIntBuffer().put(ids);
                 sha.update(b.array());
             }
-            return new EmbeddingKey(sha.digest());
+            return new EmbeddingKey(new Sha256Digest(sha.digest()));
         }
     }
 
     /** The key under which instances share this vector in Redis. */
     String redisKey() {
-        return REDIS_PREFIX + HexFormat.of().formatHex(digest);
+        return REDIS_PREFIX + digest.hex();
     }
 
     /** Bytes this key holds on the heap, for the in-process cache's weight. */
     int weightBytes() {
-        return 16 + 16 + digest.length;
+        return 16 + digest.weightBytes();
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof EmbeddingKey k && Arrays.equals(digest, k.digest);
+        return o instanceof EmbeddingKey k && digest.equals(k.digest);
     }
 
     @Override
     public int hashCode() {
-        return hash;
+        return digest.hashCode();
     }
 
     @Override
     public String toString() {
-        return HexFormat.of().formatHex(digest, 0, 8);
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK always has SHA-256", e);
-        }
+        return digest.toString();
     }
 }

@@ -7,10 +7,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -22,12 +18,10 @@ public final class ResponseKey {
     /** Bump the version when the encoding changes, so old entries in a shared Redis are never read. */
     static final String REDIS_PREFIX = "ferry:rc:v2:";
 
-    private final byte[] digest;
-    private final int hash;
+    private final Sha256Digest digest;
 
-    private ResponseKey(byte[] digest) {
+    private ResponseKey(Sha256Digest digest) {
         this.digest = digest;
-        this.hash = Arrays.hashCode(digest);
     }
 
     /**
@@ -37,7 +31,8 @@ public final class ResponseKey {
      * @param dtype and {@code device} change the arithmetic, hence possibly the tokens
      */
     public static ResponseKey of(String contentHash, String dtype, String device, GenerateRequest request) {
-        return new ResponseKey(sha256(canonical(contentHash, dtype, device, request)));
+        return new ResponseKey(new Sha256Digest(Sha256Digest.start().digest(canonical(contentHash, dtype, device,
+                request))));
     }
 
     static byte[] canonical(String contentHash, String dtype, String device, GenerateRequest r) {
@@ -79,27 +74,27 @@ public final class ResponseKey {
 
     /** The key under which instances share this answer in Redis. */
     public String redisKey() {
-        return REDIS_PREFIX + HexFormat.of().formatHex(digest);
+        return REDIS_PREFIX + digest.hex();
     }
 
     /** Bytes this key holds on the heap, for the in-process cache's weight. */
     int weightBytes() {
-        return 16 + 16 + digest.length;
+        return 16 + digest.weightBytes();
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ResponseKey k && Arrays.equals(digest, k.digest);
+        return o instanceof ResponseKey k && digest.equals(k.digest);
     }
 
     @Override
     public int hashCode() {
-        return hash;
+        return digest.hashCode();
     }
 
     @Override
     public String toString() {
-        return HexFormat.of().formatHex(digest, 0, 8);
+        return digest.toString();
     }
 
     private static void writeString(DataOutputStream out, String s) throws IOException {
@@ -118,13 +113,5 @@ public final class ResponseKey {
     /** -0.0 and 0.0 sample alike, so they encode alike. */
     private static void writeDouble(DataOutputStream out, double v) throws IOException {
         out.writeDouble(v == 0 ? 0.0 : v);
-    }
-
-    private static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK always has SHA-256", e);
-        }
     }
 }

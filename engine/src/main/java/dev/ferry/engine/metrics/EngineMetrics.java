@@ -2,6 +2,7 @@ package dev.ferry.engine.metrics;
 
 import dev.ferry.engine.api.FinishReason;
 import java.util.EnumMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -41,8 +42,11 @@ public final class EngineMetrics {
 
     private final Map<Dist, Recorder> recorders = new EnumMap<>(Dist.class);
     private final Map<Dist, Histogram> accumulated = new EnumMap<>(Dist.class);
-    /** What was recorded since the last {@link #moveInterval} of each distribution someone watches that way. */
-    private final Map<Dist, Histogram> sinceInterval = new EnumMap<>(Dist.class);
+    /**
+     * What was recorded since each reader's last {@link #moveInterval} of each distribution it watches that way
+     * (the SLO and the anomaly monitors: a reader is a monitor, so there are a few at most).
+     */
+    private final Map<Dist, Map<Object, Histogram>> sinceInterval = new EnumMap<>(Dist.class);
     private final Map<FinishReason, LongAdder> finished = new EnumMap<>(FinishReason.class);
     private final LongAdder promptTokens = new LongAdder();
     private final LongAdder completionTokens = new LongAdder();
@@ -73,6 +77,16 @@ public final class EngineMetrics {
         finished.get(reason).increment();
         promptTokens.add(prompt);
         completionTokens.add(completion);
+    }
+
+    /** Requests that ended for {@code reason} so far. */
+    public long finishedCount(FinishReason reason) {
+        return finished.get(reason).sum();
+    }
+
+    /** Requests waiting to be scheduled, as the loop last set it. */
+    public int waiting() {
+        return waiting;
     }
 
     /** The loop's recent prefill speed and decode step time (admission estimates waits from them). */
@@ -146,12 +160,14 @@ public final class EngineMetrics {
     }
 
     /**
-     * Adds what was recorded of {@code d} since the previous call into {@code into}, for one reader
-     * that keeps its own sliding window (the SLO monitor); the first call moves everything so far.
+     * Adds what was recorded of {@code d} since {@code reader}'s previous call into {@code into}, for a
+     * reader that keeps its own windows (the SLO monitor, the anomaly monitor); its first call moves
+     * everything so far. Readers do not take from each other.
      */
-    public synchronized void moveInterval(Dist d, Histogram into) {
+    public synchronized void moveInterval(Object reader, Dist d, Histogram into) {
         drain(d); // only the one asked for: a monitor ticking every second need not flip every recorder
-        Histogram since = sinceInterval.computeIfAbsent(d, k -> accumulated.get(k).copy());
+        Histogram since = sinceInterval.computeIfAbsent(d, k -> new IdentityHashMap<>())
+                .computeIfAbsent(reader, r -> accumulated.get(d).copy());
         into.add(since);
         since.reset();
     }
@@ -166,9 +182,9 @@ public final class EngineMetrics {
     private void drain(Dist d) {
         Histogram interval = recorders.get(d).getIntervalHistogram();
         accumulated.get(d).add(interval);
-        Histogram since = sinceInterval.get(d);
-        if (since != null) {
-            since.add(interval);
+        Map<Object, Histogram> readers = sinceInterval.get(d);
+        if (readers != null) {
+            readers.values().forEach(since -> since.add(interval));
         }
     }
 }

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The server's own figures beside the engines': requests refused, tokens per tenant, the response
- * cache, SLOs; and the request log. It hears every request's end from the serving core (as its
+ * cache, SLOs, anomalies; and the request log. It hears every request's end from the serving core (as its
  * {@link RequestListener}) and exports for Prometheus at scrape time. Route decisions will come
  * with the router.
  */
@@ -29,26 +29,30 @@ public final class ServerMetrics implements RequestListener, MultiCollector, Aut
     private final RequestLog requestLog;
     private final ResponseCache responses;
     private final SloMonitor slos;
+    private final AnomalyMonitor anomalies;
 
-    private ServerMetrics(RequestLog requestLog, ResponseCache responses, SloMonitor slos) {
+    private ServerMetrics(RequestLog requestLog, ResponseCache responses, SloMonitor slos, AnomalyMonitor anomalies) {
         this.requestLog = requestLog;
         this.responses = responses;
         this.slos = slos;
+        this.anomalies = anomalies;
     }
 
     /** Counts what it hears; no request log, response cache or SLOs. */
     public static ServerMetrics countingOnly() {
-        return new ServerMetrics(null, null, null);
+        return new ServerMetrics(null, null, null, null);
     }
 
     /**
-     * Starts checking the SLOs of {@code registry}'s models (a daemon thread, until {@link #close()}).
+     * Starts checking the SLOs of {@code registry}'s models, and watching them for anomalies unless that is
+     * off (daemon threads, until {@link #close()}).
      *
      * @param responses the response cache to report on; null for none
      */
     public static ServerMetrics start(ModelRegistry registry, Observability options, ResponseCache responses) {
         return new ServerMetrics(options.requestLog() ? new RequestLog() : null, responses,
-                SloMonitor.start(registry, options.slo()));
+                SloMonitor.start(registry, options.slo()),
+                options.anomalies().enabled() ? AnomalyMonitor.start(registry, options.anomalies()) : null);
     }
 
     @Override
@@ -80,6 +84,9 @@ public final class ServerMetrics implements RequestListener, MultiCollector, Aut
         if (slos != null) {
             out.addAll(slos.snapshots());
         }
+        if (anomalies != null) {
+            out.addAll(anomalies.snapshots());
+        }
         return new MetricSnapshots(out);
     }
 
@@ -108,6 +115,9 @@ public final class ServerMetrics implements RequestListener, MultiCollector, Aut
     public void close() {
         if (slos != null) {
             slos.close();
+        }
+        if (anomalies != null) {
+            anomalies.close();
         }
     }
 }

@@ -84,7 +84,7 @@ public final class SloMonitor implements AutoCloseable {
                 if (w != null) {
                     w.abandon("its model reloaded or its objectives changed");
                 }
-                w = new Watched(m.name(), metrics, config);
+                w = new Watched(this, m.name(), metrics, config);
                 watched.put(m.name(), w);
             }
             seen.add(m.name());
@@ -130,6 +130,8 @@ public final class SloMonitor implements AutoCloseable {
 
     /** One model's objectives and a window per latency they bound. */
     private static final class Watched {
+        /** Whose intervals these are in the engines' metrics: the monitor's, kept across reloads of the objectives. */
+        final Object reader;
         final String model;
         /** One per replica: the model's windows take what all of them recorded. */
         final List<EngineMetrics> metrics;
@@ -137,7 +139,8 @@ public final class SloMonitor implements AutoCloseable {
         final Map<Dist, SlidingWindow> windows = new EnumMap<>(Dist.class);
         final List<Objective> objectives = new ArrayList<>();
 
-        Watched(String model, List<EngineMetrics> metrics, SloConfig config) {
+        Watched(Object reader, String model, List<EngineMetrics> metrics, SloConfig config) {
+            this.reader = reader;
             this.model = model;
             this.metrics = metrics;
             this.config = config;
@@ -149,7 +152,7 @@ public final class SloMonitor implements AutoCloseable {
         }
 
         void tick() {
-            windows.forEach((d, w) -> w.tick(h -> metrics.forEach(m -> m.moveInterval(d, h))));
+            windows.forEach((d, w) -> w.tick(h -> metrics.forEach(m -> m.moveInterval(reader, d, h))));
             for (Objective o : objectives) {
                 SlidingWindow w = windows.get(o.dist);
                 o.valueMicros = w.valueAtPercentile(o.slo.percentile());

@@ -8,8 +8,6 @@ import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.metrics.EngineMetrics.Dist;
 import dev.ferry.server.ServingFixture;
 import dev.ferry.store.config.SloConfig;
-import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
-import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,18 +79,6 @@ class SloMonitorTest {
 
     /** The value of {@code name}'s data point for objective {@code slo} of the tiny model. */
     private static double gauge(SloMonitor monitor, String name, String slo) {
-        for (MetricSnapshot s : monitor.snapshots()) {
-            if (s.getMetadata().getName().equals(name)) {
-                for (DataPointSnapshot p : s.getDataPoints()) {
-                    if (p.getLabels().get("slo").equals(slo) && p.getLabels().get("model").equals(ServingFixture.MODEL)) {
-                        return p instanceof io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot g
-                                ? g.getValue()
-                                : ((io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot) p)
-                                        .getValue();
-                    }
-                }
-            }
-        }
-        throw new AssertionError("no " + name + " for " + slo);
+        return SnapshotValues.value(monitor.snapshots(), name, ServingFixture.MODEL, "slo", slo);
     }
 }

@@ -44,14 +44,20 @@ final class EngineOptions {
             + "tuning cache ($FERRY_HOME/cache/tuning), and replace what it holds")
     boolean retune;
 
-    @Option(names = "--warmup", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(names = "--warmup", negatable = true,
             description = "run steps of the first requests' shapes (a prefill, decode batches 1-64) before the model is "
-                    + "ready, so that the first requests run as fast as later ones (default on; --no-warmup skips it)")
-    boolean warmUp;
+                    + "ready, so that the first requests run as fast as later ones (serve: default on; generate: default "
+                    + "off, its first request warms it; --no-warmup / --warmup say otherwise)")
+    Boolean warmUp;
 
-    /** Flags first, then the model's ferry.properties, then the defaults. */
-    EngineConfig toEngineConfig(ServingConfig serving) {
-        EngineConfig c = EngineConfig.DEFAULTS.withPrefixCaching(prefixCaching).withWarmUp(warmUp);
+    /**
+     * Flags first, then the model's ferry.properties, then the defaults.
+     *
+     * @param warmUpByDefault whether the command warms the model up unless told otherwise
+     */
+    EngineConfig toEngineConfig(ServingConfig serving, boolean warmUpByDefault) {
+        EngineConfig c = EngineConfig.DEFAULTS.withPrefixCaching(prefixCaching)
+                .withWarmUp(warmUp != null ? warmUp : warmUpByDefault);
         Integer seqs = maxNumSeqs != null ? maxNumSeqs : serving.maxNumSeqs();
         Integer tokens = maxNumBatchedTokens != null ? maxNumBatchedTokens : serving.maxNumBatchedTokens();
         if (seqs != null) {

@@ -114,7 +114,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         try (ModelFolder folder = ModelFolder.open(Path.of(model));
              LoadedModel loaded = LoadedModel.load(folder, engine.toLoadOptions());
-             Engine eng = Engine.start(loaded, engine.toEngineConfig(folder.serving()))) {
+             Engine eng = Engine.start(loaded, engine.toEngineConfig(folder.serving(), false))) {
             if (input.requestsFile != null) {
                 runFile(eng, folder, loaded, out);
             } else {

@@ -160,7 +160,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         // the engine's hand-off queue only has to hold what admission lets through
         ModelLoader loader = new ModelLoader(engine.poolLoadOptions(),
-                serving -> engine.toEngineConfig(serving).withMaxQueuedRequests(Math.max(maxQueue, maxQueueBatch) + 64)
+                serving -> engine.toEngineConfig(serving, true).withMaxQueuedRequests(Math.max(maxQueue, maxQueueBatch) + 64)
                         .withComputeNice(engineNice),
                 admission, engine.toDevicePool());
         var options = new FerryServer.Options(host, grpcPort, httpPort, new ApiKeys(apiKeys, adminKeys),

@@ -82,8 +82,8 @@ public final class LearnedScorer implements ComplexityScorer, ShadowListener, Au
         RouteConfig.Learning learning = route.learning();
         if (active == null || active.fit.trainedOn() < learning.minShadows()) {
             Score h = heuristic.score(in, route);
-            return new Score(h.value(), "heuristic until the learned scorer has " + learning.minShadows()
-                    + " shadows, it has " + (active == null ? 0 : active.fit.trainedOn()) + "; " + h.why());
+            return new Score(h.value(), "heuristic (learned after " + learning.minShadows() + " shadows, "
+                    + (active == null ? 0 : active.fit.trainedOn()) + " so far): " + h.why());
         }
         double predicted = active.fit.model().predict(PromptFeatures.of(in));
         TradeOff t = active.tradeOff(learning.targetAgreement());

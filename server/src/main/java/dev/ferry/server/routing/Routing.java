@@ -65,6 +65,11 @@ public final class Routing implements AutoCloseable {
         return scorer;
     }
 
+    /** Refits the learned scorer of every route with new shadows now, rather than at its next period. */
+    public void refit() {
+        scorer.refit();
+    }
+
     /** Each route, by name: how it decides now and the trade-off its learned scorer chose. */
     public List<RouteReport> reports() {
         return routes.byName().values().stream().sorted(Comparator.comparing(RouteConfig::name))

@@ -1,5 +1,7 @@
 package dev.ferry.server.routing;
 
+import static dev.ferry.server.routing.TopicShadows.PROOFS;
+import static dev.ferry.server.routing.TopicShadows.WEATHER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -12,26 +14,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/**
- * The learned scorer on synthetic shadows whose agreement is a known function of the prompt's topic:
- * the small tier agrees with the large on weather questions (1.0) and not on proofs (0.2). Both
- * families have the same lengths, so only what the prompts say can tell them apart.
- */
+/** The learned scorer on {@link TopicShadows}: the small tier agrees on weather questions and not on proofs. */
 class LearnedScorerTest {
-    private static final List<String> WEATHER = List.of("weather", "forecast", "rain", "sunny", "temperature",
-            "wind", "tomorrow", "cloudy", "snow", "humid");
-    private static final List<String> PROOFS = List.of("prove", "theorem", "lemma", "integral", "derivative",
-            "matrix", "eigenvalue", "induction", "bound", "converges");
-    private static final List<String> FILLER = List.of("please", "tell", "me", "about", "the", "a", "now", "and",
-            "in", "short", "detail", "what");
     private static final RouteConfig ROUTE = route(new Learning(0.9, 200, 0.25));
-    private static final Tier[] NONE = {};
 
-    private final Random random = new Random(7);
+    private final TopicShadows topics = new TopicShadows(7, text -> text.split(" ").length + 2, 64);
 
     private static RouteConfig route(Learning learning) {
         return new RouteConfig("auto", List.of("small", "large"), Policy.COMPLEXITY, 512, 256, true, 0, learning);
@@ -41,25 +31,12 @@ class LearnedScorerTest {
         return model.equals("small") ? Tier.SMALL : Tier.LARGE;
     }
 
-    /** A prompt of 8 to 15 words: two from the topic at random places, then a third or so of the rest. */
     private RouteInput prompt(List<String> topic) {
-        int words = 8 + random.nextInt(8);
-        int first = random.nextInt(words);
-        int second = (first + 1 + random.nextInt(words - 1)) % words;
-        StringBuilder text = new StringBuilder();
-        for (int i = 0; i < words; i++) {
-            List<String> from = i == first || i == second || random.nextInt(3) == 0 ? topic : FILLER;
-            text.append(i == 0 ? "" : " ").append(from.get(random.nextInt(from.size())));
-        }
-        return new RouteInput(words + 2, 16 + random.nextInt(100), text.toString());
+        return topics.input(topic);
     }
 
     private void shadow(LearnedScorer scorer, int n) {
-        for (int i = 0; i < n; i++) {
-            boolean weather = random.nextBoolean();
-            scorer.accept(new ShadowResult("auto", prompt(weather ? WEATHER : PROOFS), "small", "large", 16,
-                    weather ? 1.0 : 0.2, weather ? -0.1 : -3.0, i));
-        }
+        topics.feed(scorer, "auto", n);
     }
 
     /** The share of 200 fresh prompts of a family that the router sends to the small model. */
@@ -123,7 +100,7 @@ class LearnedScorerTest {
             ComplexityScorer.Score heuristic = new LengthHeuristic().score(in, ROUTE);
             ComplexityScorer.Score score = scorer.score(in, ROUTE);
             assertEquals(heuristic.value(), score.value());
-            assertEquals("heuristic until the learned scorer has 200 shadows, it has 150; " + heuristic.why(),
+            assertEquals("heuristic (learned after 200 shadows, 150 so far): " + heuristic.why(),
                     score.why());
             RouteReport report = scorer.report(ROUTE);
             assertEquals("heuristic", report.scorer());

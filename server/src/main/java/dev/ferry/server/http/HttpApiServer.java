@@ -57,7 +57,7 @@ public final class HttpApiServer implements AutoCloseable {
         PrometheusRegistry metrics = new PrometheusRegistry();
         metrics.register(new FerryMetrics(server.registry(), server.streams()));
         metrics.register(server.metrics());
-        metrics.register(new RouteMetrics(server.inference().routing().stats()));
+        metrics.register(new RouteMetrics(server.inference().routing()));
         metrics.register(new EmbeddingMetricsCollector(server.registry(), server.embeddings()));
         Counter requests = Counter.builder().name("ferry_http_requests").help("HTTP requests answered, by path and status")
                 .labelNames("path", "status").register(metrics);

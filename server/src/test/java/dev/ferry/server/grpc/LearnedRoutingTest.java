@@ -109,6 +109,12 @@ class LearnedRoutingTest {
         assertEquals(after.get("fraction_small").asDouble(), state.getFractionSmall());
         assertFalse(state.hasCostSaved()); // the route states no small-cost
 
+        String metrics = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + t.http.port()
+                + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.contains("ferry_route_learned{route=\"auto\"} 1.0"), metrics);
+        assertTrue(metrics.contains("ferry_route_fraction_small{route=\"auto\"} "
+                + after.get("fraction_small").asDouble()), metrics);
+
         HttpResponse<String> learned = complete(weather);
         assertEquals("small", learned.headers().firstValue("x-ferry-model").orElseThrow());
         String reason = learned.headers().firstValue("x-ferry-route-reason").orElseThrow();

@@ -45,7 +45,8 @@ final class LearnedRouteStore {
                         fits.put(fit.route(), fit);
                     }
                 } catch (IOException | RuntimeException e) {
-                    LOG.warn("{}: cannot read a learned route ({}); the route starts on the heuristic", f, e.getMessage());
+                    LOG.warn("{}: cannot read a learned route ({}); the route starts on the heuristic", f,
+                            e.getMessage());
                 }
             });
         } catch (IOException e) {

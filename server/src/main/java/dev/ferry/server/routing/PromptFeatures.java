@@ -1,6 +1,5 @@
 package dev.ferry.server.routing;
 
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -16,8 +15,11 @@ final class PromptFeatures {
     static final int DENSE = 9;
     static final int HASHED = 1 << 12;
     static final int WIDTH = DENSE + HASHED;
-    /** Characters of the prompt read for n-grams: its start says what kind of request it is, and reading it is bounded. */
+    /** Characters of the prompt read for n-grams: its start says what kind of request it is; the cost stays bounded. */
     static final int MAX_CHARS = 2048;
+    private static final int WORD = "w ".hashCode();
+    private static final int BIGRAM = "b ".hashCode();
+    private static final int TRIGRAM = "c ".hashCode();
 
     /** Non-zero entries, indices ascending. */
     record Vector(int[] index, double[] value) {}
@@ -74,18 +76,34 @@ final class PromptFeatures {
         all[8] = other / n;
     }
 
-    /** Word unigrams and bigrams and character trigrams, hashed, scaled to unit length together. */
+    /**
+     * Word unigrams and bigrams and character trigrams, hashed, scaled to unit length together. Each
+     * n-gram's hash is String.hashCode of a kind prefix and the n-gram ("w rain", "b the rain",
+     * "c rai"), folded over the prompt's characters in place: fixed by the language, so persisted models
+     * stay valid, and no string per n-gram.
+     */
     private static void ngrams(String text, double[] all) {
         String lower = text.toLowerCase(Locale.ROOT);
-        String[] words = Arrays.stream(lower.split("[^\\p{L}\\p{N}]+")).filter(w -> !w.isEmpty()).toArray(String[]::new);
-        for (int i = 0; i < words.length; i++) {
-            add(all, "w " + words[i]);
-            if (i > 0) {
-                add(all, "b " + words[i - 1] + " " + words[i]);
+        int previousStart = -1;
+        int previousEnd = -1;
+        for (int i = 0; i < lower.length(); ) {
+            if (!Character.isLetterOrDigit(lower.charAt(i))) {
+                i++;
+                continue;
             }
+            int start = i;
+            while (i < lower.length() && Character.isLetterOrDigit(lower.charAt(i))) {
+                i++;
+            }
+            add(all, fold(WORD, lower, start, i));
+            if (previousStart >= 0) {
+                add(all, fold(31 * fold(BIGRAM, lower, previousStart, previousEnd) + ' ', lower, start, i));
+            }
+            previousStart = start;
+            previousEnd = i;
         }
         for (int i = 0; i + 3 <= lower.length(); i++) {
-            add(all, "c " + lower.substring(i, i + 3));
+            add(all, fold(TRIGRAM, lower, i, i + 3));
         }
         double norm = 0;
         for (int i = DENSE; i < WIDTH; i++) {
@@ -99,9 +117,21 @@ final class PromptFeatures {
         }
     }
 
-    private static void add(double[] all, String gram) {
-        int h = mix(gram.hashCode()); // String.hashCode is fixed by the language, so persisted models stay valid
-        all[DENSE + ((h >>> 1) & (HASHED - 1))] += (h & 1) == 0 ? 1 : -1;
+    /** String.hashCode of a string that begins with what hashed to {@code h}, continued by s[from, to). */
+    private static int fold(int h, String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            h = 31 * h + s.charAt(i);
+        }
+        return h;
+    }
+
+    private static void add(double[] all, int hash) {
+        all[slot(hash)] += (mix(hash) & 1) == 0 ? 1 : -1;
+    }
+
+    /** Where an n-gram of this String.hashCode lands in the vector. */
+    static int slot(int hash) {
+        return DENSE + ((mix(hash) >>> 1) & (HASHED - 1));
     }
 
     /** Murmur3's finalizer: String.hashCode's low bits alone are poorly spread. */

@@ -91,8 +91,8 @@ public record Routes(Map<String, RouteConfig> byName) {
             throw error(prefix + "min-shadows", "must be at most " + LearnedScorer.WINDOW
                     + " (the recent shadows a route keeps to train on), got " + minShadows);
         }
-        Double smallCost = s.containsKey("small-cost") ? Double.valueOf(fraction(prefix + "small-cost",
-                s.get("small-cost"), 0, "a small-tier request's cost as a fraction of a large-tier one")) : d.smallCost();
+        Double smallCost = !s.containsKey("small-cost") ? d.smallCost() : Double.valueOf(fraction(prefix + "small-cost",
+                s.get("small-cost"), 0, "a small-tier request's cost as a fraction of a large-tier one"));
         return new RouteConfig.Learning(
                 fraction(prefix + "target-agreement", s.get("target-agreement"), d.targetAgreement(),
                         "the least agreement with the large tier that small-served traffic must keep"),

@@ -54,8 +54,9 @@ final class ThresholdChooser {
             squares += a * a;
             double mean = sum / k;
             double standardError = Math.sqrt(Math.max(0, squares / k - mean * mean) / k);
+            // a threshold cannot split equal predictions
             boolean tiedWithNext = k < n && predicted[order[k]] == predicted[order[k - 1]];
-            if (!tiedWithNext && mean - Z * standardError >= target - 1e-12) { // a threshold cannot split equal predictions
+            if (!tiedWithNext && mean - Z * standardError >= target - 1e-12) {
                 best = k;
                 bestSum = sum;
             }

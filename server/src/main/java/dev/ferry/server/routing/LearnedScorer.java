@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -99,8 +100,12 @@ public final class LearnedScorer implements ComplexityScorer, ShadowListener, Au
             return new ShadowWindow(WINDOW, loaded == null ? 0 : loaded.fit.shadowsSeen());
         }).add(new AgreementTrainer.Example(PromptFeatures.of(result.input()), result.agreement()));
         if (refitting.compareAndSet(false, true)) { // the thread starts with the first shadow, not with the server
-            refitter.scheduleWithFixedDelay(this::refitLogged, refitEvery.toMillis(), refitEvery.toMillis(),
-                    TimeUnit.MILLISECONDS);
+            try {
+                refitter.scheduleWithFixedDelay(this::refitLogged, refitEvery.toMillis(), refitEvery.toMillis(),
+                        TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // closed: the server is stopping, and a shadow that finished meanwhile has nothing to refit
+            }
         }
     }
 
@@ -123,7 +128,7 @@ public final class LearnedScorer implements ComplexityScorer, ShadowListener, Au
         });
     }
 
-    /** How each route decides now and the trade-off its learned scorer chose. */
+    /** How the route decides now and, once learned, the trade-off chosen for its target. */
     public RouteReport report(RouteConfig route) {
         RouteConfig.Learning learning = route.learning();
         ShadowWindow window = windows.get(route.name());

@@ -159,6 +159,14 @@ class LearnedScorerTest {
     }
 
     @Test
+    void aShadowAfterCloseIsKeptWithoutARefitThread() {
+        LearnedScorer scorer = new LearnedScorer();
+        scorer.close();
+        shadow(scorer, 1); // shadow evaluation may finish a pair while the server stops
+        assertEquals(1, scorer.report(ROUTE).shadowsSeen());
+    }
+
+    @Test
     void aFallbackRouteHasNoScorer() {
         try (LearnedScorer scorer = new LearnedScorer()) {
             RouteConfig fallback = new RouteConfig("ha", List.of("large", "small"), Policy.FALLBACK, 512, 256, true, 0);

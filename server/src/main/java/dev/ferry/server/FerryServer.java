@@ -20,6 +20,7 @@ import dev.ferry.server.stream.StreamStats;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,11 +53,20 @@ public final class FerryServer implements AutoCloseable {
      * @param quotas token budgets per tenant
      * @param observability the request log and server-wide SLOs
      * @param embeddingCache how embeddings of repeated inputs are reused
+     * @param learnedRoutes where the learned router persists its fits; null keeps them in memory
      */
     public record Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
                           int streamBufferBytes, ResponseCacheConfig responseCache, TenantQuotas quotas,
-                          Observability observability, EmbeddingCacheConfig embeddingCache) {
+                          Observability observability, EmbeddingCacheConfig embeddingCache, Path learnedRoutes) {
         public static final int DEFAULT_STREAM_BUFFER_BYTES = 32 * 1024;
+
+        /** The learned router's fits in memory only. */
+        public Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
+                       int streamBufferBytes, ResponseCacheConfig responseCache, TenantQuotas quotas,
+                       Observability observability, EmbeddingCacheConfig embeddingCache) {
+            this(host, grpcPort, httpPort, keys, limits, streamBufferBytes, responseCache, quotas, observability,
+                    embeddingCache, null);
+        }
 
         /** With the default embedding cache, sharing the response cache's Redis. */
         public Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
@@ -108,7 +118,8 @@ public final class FerryServer implements AutoCloseable {
         this.responses = options.responseCache().enabled() ? ResponseCache.open(options.responseCache()) : null;
         this.embeddingCache = options.embeddingCache().enabled() ? EmbeddingCache.open(options.embeddingCache()) : null;
         this.metrics = ServerMetrics.start(registry, options.observability(), responses);
-        Inference inference = new Inference(registry, options.limits(), responses, options.quotas(), metrics);
+        Inference inference = new Inference(registry, options.limits(), responses, options.quotas(), metrics,
+                options.learnedRoutes());
         this.context = new ServerContext(inference, options.keys(), new StreamStats(), streamExecutor, metrics,
                 new Embeddings(inference, embeddingCache));
         GrpcServer g = null;
@@ -191,6 +202,7 @@ public final class FerryServer implements AutoCloseable {
         closeExecutors();
         metrics.close();
         closeResponseCache();
+        context.inference().routing().close();
     }
 
     private void closeResponseCache() {

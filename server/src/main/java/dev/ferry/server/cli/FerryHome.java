@@ -18,6 +18,11 @@ final class FerryHome {
         return folder().resolve("model-store");
     }
 
+    /** The learned router's fits, one file per route ({@code dev.ferry.server.routing.LearnedScorer}). */
+    static Path learnedRoutes() {
+        return folder().resolve("routing");
+    }
+
     /** The linear tuner's choices per host ({@code dev.ferry.engine.model.TuningCache}). */
     static Path tuningCache() {
         return folder().resolve("cache").resolve("tuning");

@@ -168,7 +168,8 @@ final class ServeCommand implements Callable<Integer> {
                         new GrammarLimits(formatMaxBytes, formatMaxDepth, formatMaxStates,
                                 GrammarLimits.DEFAULTS.maxRepeat(), GrammarLimits.DEFAULTS.maxStackDepth()), strictFields),
                 FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, responseCache.toConfig(), tenantQuotas(store),
-                observability.toObservability(), embeddingCache.toConfig(responseCache.redis));
+                observability.toObservability(), embeddingCache.toConfig(responseCache.redis),
+                FerryHome.learnedRoutes());
         CountDownLatch stop = new CountDownLatch(1);
         // Every thread but main is a daemon and main only waits for a signal, so no thread's death
         // ends the process; without this it would go to stderr alone, outside the server's log.

@@ -44,7 +44,8 @@ public final class GrpcServer implements AutoCloseable {
                 .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
                 .addService(ServerInterceptors.intercept(new InferenceService(ctx, streamBufferBytes), auth))
                 .addService(ServerInterceptors.intercept(new ModelsService(ctx.registry(), adminExecutor), auth))
-                .addService(ServerInterceptors.intercept(new RoutingService(new PrefixRouter(ctx.inference())), auth))
+                .addService(ServerInterceptors.intercept(new RoutingService(new PrefixRouter(ctx.inference()),
+                        ctx.inference().routing()), auth))
                 .addService(ServerInterceptors.intercept(new TokenizerService(ctx.inference().tokenization()), auth))
                 .addService(ServerInterceptors.intercept(new EmbeddingsService(ctx.embeddings()), auth))
                 .addService(health.getHealthService())

@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP side of the server: the OpenAI-compatible API ({@code /v1/completions},
- * {@code /v1/chat/completions}, {@code /v1/embeddings}, {@code /v1/models}), prefix keys ({@code /v1/route}), vLLM's {@code /tokenize} and
+ * {@code /v1/chat/completions}, {@code /v1/embeddings}, {@code /v1/models}), prefix keys ({@code /v1/route}), the
+ * routes' state ({@code /v1/routes}), vLLM's {@code /tokenize} and
  * {@code /detokenize}, {@code /health}, {@code /ready} and
  * {@code /metrics}, on the shared Netty event loops. Each connection's pipeline, in order:
  * HTTP codec, keep-alive, request counting, body size limit, one request at a time, generation
@@ -56,28 +57,30 @@ public final class HttpApiServer implements AutoCloseable {
         PrometheusRegistry metrics = new PrometheusRegistry();
         metrics.register(new FerryMetrics(server.registry(), server.streams()));
         metrics.register(server.metrics());
-        metrics.register(new RouteMetrics(server.inference().routing().stats()));
+        metrics.register(new RouteMetrics(server.inference().routing()));
         metrics.register(new EmbeddingMetricsCollector(server.registry(), server.embeddings()));
         Counter requests = Counter.builder().name("ferry_http_requests").help("HTTP requests answered, by path and status")
                 .labelNames("path", "status").register(metrics);
 
         StatusEndpoints status = new StatusEndpoints(server);
         TokenEndpoints tokens = new TokenEndpoints(server.inference().tokenization(), prep);
-        PathDispatcher dispatcher = new PathDispatcher(Map.of(
-                "/health", new Binding(HttpMethod.GET, false, status::health),
-                "/ready", new Binding(HttpMethod.GET, false, status::ready),
-                "/metrics", new Binding(HttpMethod.GET, false, new MetricsEndpoint(metrics)),
-                "/v1/models", new Binding(HttpMethod.GET, true, status::models),
-                "/v1/completions", new Binding(HttpMethod.POST, true,
-                        new GenerationEndpoint(server, prep, new CompletionsApi())),
-                "/v1/chat/completions", new Binding(HttpMethod.POST, true,
-                        new GenerationEndpoint(server, prep, new ChatApi())),
-                "/v1/embeddings", new Binding(HttpMethod.POST, true, new EmbeddingsEndpoint(server.embeddings(), prep,
-                        server.inference().limits().strictFields())),
-                "/v1/route", new Binding(HttpMethod.POST, true,
-                        new RouteEndpoint(new PrefixRouter(server.inference()), prep)),
-                "/tokenize", new Binding(HttpMethod.POST, true, tokens::tokenize),
-                "/detokenize", new Binding(HttpMethod.POST, true, tokens::detokenize)),
+        PathDispatcher dispatcher = new PathDispatcher(Map.ofEntries(
+                Map.entry("/health", new Binding(HttpMethod.GET, false, status::health)),
+                Map.entry("/ready", new Binding(HttpMethod.GET, false, status::ready)),
+                Map.entry("/metrics", new Binding(HttpMethod.GET, false, new MetricsEndpoint(metrics))),
+                Map.entry("/v1/models", new Binding(HttpMethod.GET, true, status::models)),
+                Map.entry("/v1/completions", new Binding(HttpMethod.POST, true,
+                        new GenerationEndpoint(server, prep, new CompletionsApi()))),
+                Map.entry("/v1/chat/completions", new Binding(HttpMethod.POST, true,
+                        new GenerationEndpoint(server, prep, new ChatApi()))),
+                Map.entry("/v1/embeddings", new Binding(HttpMethod.POST, true,
+                        new EmbeddingsEndpoint(server.embeddings(), prep, server.inference().limits().strictFields()))),
+                Map.entry("/v1/route", new Binding(HttpMethod.POST, true,
+                        new RouteEndpoint(new PrefixRouter(server.inference()), prep))),
+                Map.entry("/v1/routes", new Binding(HttpMethod.GET, true,
+                        new RouteReportsEndpoint(server.inference().routing()))),
+                Map.entry("/tokenize", new Binding(HttpMethod.POST, true, tokens::tokenize)),
+                Map.entry("/detokenize", new Binding(HttpMethod.POST, true, tokens::detokenize))),
                 server.keys(), server.inference());
         InFlight inFlight = new InFlight();
         int maxBodyBytes = server.inference().limits().maxRequestBytes();

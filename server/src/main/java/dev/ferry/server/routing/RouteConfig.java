@@ -13,9 +13,10 @@ import java.util.List;
  *     chosen one cannot take it
  * @param bias in [-1, 1]: shifts the complexity cut; negative favours the small tier (cost),
  *     positive the large tier (quality)
+ * @param learning what the learned scorer aims at once shadows have trained it (policy complexity)
  */
 public record RouteConfig(String name, List<String> candidates, Policy policy, int promptTokens, int maxTokens,
-                          boolean allowFallback, double bias) {
+                          boolean allowFallback, double bias, Learning learning) {
 
     /** How a route orders its candidates. */
     public enum Policy {
@@ -28,8 +29,27 @@ public record RouteConfig(String name, List<String> candidates, Policy policy, i
     public static final int DEFAULT_PROMPT_TOKENS = 512;
     public static final int DEFAULT_MAX_TOKENS = 256;
 
+    /**
+     * The operator's side of the learned scorer's trade-off ({@link LearnedScorer}).
+     *
+     * @param targetAgreement in (0, 1]: the least estimated agreement with the large tier that traffic
+     *     served small must keep; the threshold is chosen to serve as much small as this allows
+     * @param minShadows shadowed requests a route needs before its learned scorer replaces the heuristic
+     * @param smallCost in (0, 1]: what a request costs on the small tier as a fraction of the large tier
+     *     (say the ratio of their parameter counts); null when unstated, and then no cost saving is estimated
+     */
+    public record Learning(double targetAgreement, int minShadows, Double smallCost) {
+        public static final Learning DEFAULTS = new Learning(0.9, 200, null);
+    }
+
     public RouteConfig {
         candidates = List.copyOf(candidates);
+    }
+
+    /** With the default {@link Learning}. */
+    public RouteConfig(String name, List<String> candidates, Policy policy, int promptTokens, int maxTokens,
+                       boolean allowFallback, double bias) {
+        this(name, candidates, policy, promptTokens, maxTokens, allowFallback, bias, Learning.DEFAULTS);
     }
 
     /** The complexity score from which a request counts as complex: 1 moved by the bias. */

@@ -15,11 +15,13 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The routes of a model store, read from its {@code routes.properties}: keys
  * {@code route.<name>.<setting>}, settings {@code candidates}, {@code policy}, {@code allow-fallback},
- * {@code bias}, {@code complexity.prompt-tokens} and {@code complexity.max-tokens}. Unknown keys and
+ * {@code bias}, {@code complexity.prompt-tokens}, {@code complexity.max-tokens} and the learned scorer's
+ * {@code target-agreement}, {@code min-shadows} and {@code small-cost}. Unknown keys and
  * settings that would have no effect are errors naming the key, so a typo never silently routes by
  * defaults.
  */
@@ -28,8 +30,11 @@ public record Routes(Map<String, RouteConfig> byName) {
     public static final Routes NONE = new Routes(Map.of());
 
     private static final Pattern KEY = Pattern.compile("route\\.([A-Za-z0-9][A-Za-z0-9_-]*)\\.(.+)");
-    private static final Set<String> SETTINGS = Set.of("candidates", "policy", "allow-fallback", "bias",
-            "complexity.prompt-tokens", "complexity.max-tokens");
+    /** The settings that only a complexity route reads. */
+    private static final List<String> COMPLEXITY_SETTINGS = List.of("complexity.prompt-tokens", "complexity.max-tokens",
+            "bias", "target-agreement", "min-shadows", "small-cost");
+    private static final Set<String> SETTINGS = Set.copyOf(Stream.concat(
+            Stream.of("candidates", "policy", "allow-fallback"), COMPLEXITY_SETTINGS.stream()).toList());
 
     public Routes {
         byName = Map.copyOf(byName);
@@ -64,7 +69,7 @@ public record Routes(Map<String, RouteConfig> byName) {
         List<String> candidates = candidates(prefix + "candidates", s.get("candidates"));
         Policy policy = policy(prefix + "policy", s.getOrDefault("policy", "fallback"));
         if (policy != Policy.COMPLEXITY) {
-            for (String key : List.of("complexity.prompt-tokens", "complexity.max-tokens", "bias")) {
+            for (String key : COMPLEXITY_SETTINGS) {
                 if (s.containsKey(key)) {
                     throw error(prefix + key, "only applies to policy complexity, and this route's policy is "
                             + policy.name().toLowerCase(Locale.ROOT));
@@ -76,7 +81,22 @@ public record Routes(Map<String, RouteConfig> byName) {
                         RouteConfig.DEFAULT_PROMPT_TOKENS),
                 positive(prefix + "complexity.max-tokens", s.get("complexity.max-tokens"), RouteConfig.DEFAULT_MAX_TOKENS),
                 bool(prefix + "allow-fallback", s.getOrDefault("allow-fallback", "true")),
-                bias(prefix + "bias", s.getOrDefault("bias", "0")));
+                bias(prefix + "bias", s.getOrDefault("bias", "0")), learning(prefix, s));
+    }
+
+    private static RouteConfig.Learning learning(String prefix, Map<String, String> s) {
+        RouteConfig.Learning d = RouteConfig.Learning.DEFAULTS;
+        int minShadows = positive(prefix + "min-shadows", s.get("min-shadows"), d.minShadows());
+        if (minShadows > LearnedScorer.WINDOW) {
+            throw error(prefix + "min-shadows", "must be at most " + LearnedScorer.WINDOW
+                    + " (the recent shadows a route keeps to train on), got " + minShadows);
+        }
+        Double smallCost = !s.containsKey("small-cost") ? d.smallCost() : Double.valueOf(fraction(prefix + "small-cost",
+                s.get("small-cost"), 0, "a small-tier request's cost as a fraction of a large-tier one"));
+        return new RouteConfig.Learning(
+                fraction(prefix + "target-agreement", s.get("target-agreement"), d.targetAgreement(),
+                        "the least agreement with the large tier that small-served traffic must keep"),
+                minShadows, smallCost);
     }
 
     private static List<String> candidates(String key, String value) {
@@ -121,6 +141,22 @@ public record Routes(Map<String, RouteConfig> byName) {
             // reported below
         }
         throw error(key, "must be a positive integer, got '" + value + "'");
+    }
+
+    /** A number in (0, 1]. */
+    private static double fraction(String key, String value, double absent, String meaning) {
+        if (value == null) {
+            return absent;
+        }
+        try {
+            double f = Double.parseDouble(value);
+            if (f > 0 && f <= 1) {
+                return f;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw error(key, "must be a number in (0, 1] (" + meaning + "), got '" + value + "'");
     }
 
     private static boolean bool(String key, String value) {

@@ -7,6 +7,8 @@ import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.models.ServedModel;
 import dev.ferry.store.ModelLoadException;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
@@ -16,21 +18,29 @@ import org.slf4j.LoggerFactory;
 /**
  * The server's side of routes: which request names are routes (the store's routes.properties,
  * reloaded when it changes), the router's decision for a request, and the way through its
- * candidates ({@link RouteAttempts}). A model or alias of the same name wins over a route.
+ * candidates ({@link RouteAttempts}). A model or alias of the same name wins over a route. Complexity
+ * routes score with a {@link LearnedScorer}, which learns from the shadowed requests given to
+ * {@link #shadowListener()} and uses the length heuristic until it has enough.
  */
-public final class Routing {
+public final class Routing implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Routing.class);
 
     private final ModelRegistry registry;
+    private final LearnedScorer scorer;
     private final Router router;
     private final Path file;
     private final RouteStats stats = new RouteStats();
     private volatile Routes routes;
 
-    /** Reads the store's routes file; a broken one fails here, naming the key at fault. */
-    public Routing(ModelRegistry registry, Router router) {
+    /**
+     * Reads the store's routes file; a broken one fails here, naming the key at fault.
+     *
+     * @param scorer scores complexity routes' requests, and is closed with this
+     */
+    public Routing(ModelRegistry registry, LearnedScorer scorer) {
         this.registry = registry;
-        this.router = router;
+        this.scorer = scorer;
+        this.router = new Router(scorer);
         this.file = registry.store().resolve(Routes.FILE);
         this.routes = Routes.read(file);
     }
@@ -48,6 +58,28 @@ public final class Routing {
     /** How the routes' decisions turned out so far (for metrics). */
     public RouteStats stats() {
         return stats;
+    }
+
+    /** Where shadow evaluation hands each scored pair, for the learned scorer to train on. */
+    public ShadowListener shadowListener() {
+        return scorer;
+    }
+
+    /** Refits the learned scorer of every route with new shadows now, rather than at its next period. */
+    public void refit() {
+        scorer.refit();
+    }
+
+    /** Each route, by name: how it decides now and the trade-off its learned scorer chose. */
+    public List<RouteReport> reports() {
+        return routes.byName().values().stream().sorted(Comparator.comparing(RouteConfig::name))
+                .map(scorer::report).toList();
+    }
+
+    /** Stops the learned scorer's refitting. */
+    @Override
+    public void close() {
+        scorer.close();
     }
 
     /** The route a request names; null when it names a model or an alias, or nothing routes by that name. */

@@ -13,9 +13,10 @@ import dev.ferry.server.cache.CachedInference;
 import dev.ferry.server.cache.ResponseCache;
 import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.models.ServedModel;
+import dev.ferry.server.routing.LearnedScorer;
 import dev.ferry.server.routing.RouteConfig;
-import dev.ferry.server.routing.Router;
 import dev.ferry.server.routing.Routing;
+import java.nio.file.Path;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -65,6 +66,18 @@ public final class Inference {
      */
     public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses, TenantQuotas quotas,
                      RequestListener listener) {
+        this(registry, limits, responses, quotas, listener, null);
+    }
+
+    /**
+     * @param responses answers deterministic requests seen before; null for none
+     * @param quotas token budgets per tenant
+     * @param listener hears how every request ended
+     * @param learnedRoutes where the learned router persists its fits ({@code $FERRY_HOME/routing}); null
+     *     keeps them in memory
+     */
+    public Inference(ModelRegistry registry, ServingLimits limits, ResponseCache responses, TenantQuotas quotas,
+                     RequestListener listener, Path learnedRoutes) {
         this.listener = listener;
         this.registry = registry;
         this.limits = limits;
@@ -74,7 +87,7 @@ public final class Inference {
         AdmissionGate gate = new AdmissionGate(quotas);
         this.starter = new RequestStarter(gate, cached, listener);
         this.early = new EarlyRefusal(gate, cached != null);
-        this.routing = new Routing(registry, new Router());
+        this.routing = new Routing(registry, new LearnedScorer(learnedRoutes, LearnedScorer.DEFAULT_REFIT));
         this.tokenization = new Tokenization(registry, routing, prompts);
         if (cached != null) {
             registry.onChange(cached::fingerprint);

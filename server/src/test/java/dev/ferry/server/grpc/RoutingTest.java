@@ -120,13 +120,15 @@ class RoutingTest {
         Finish simple = complete(request("auto", SHORT, 4));
         assertEquals("small", simple.getModel());
         assertEquals("auto", simple.getRoute());
-        assertEquals("complexity 0.25 (prompt 4/16 tokens, max_tokens 4/1000) < 1.00: simple -> small tier -> small",
-                simple.getRouteReason());
+        assertEquals("complexity 0.25 (heuristic (learned after 200 shadows, 0 so far): prompt 4/16 tokens, "
+                + "max_tokens 4/1000) < 1.00: simple -> small tier -> small", simple.getRouteReason());
         awaitCount("small", RouteStats.Outcome.CHOSEN, chosenBefore + 1);
 
         Finish complex = complete(request("auto", LONG, 4));
         assertEquals("large", complex.getModel());
-        assertTrue(complex.getRouteReason().startsWith("complexity 2.50 (prompt 40/16 tokens"), complex.getRouteReason());
+        assertTrue(complex.getRouteReason().startsWith(
+                "complexity 2.50 (heuristic (learned after 200 shadows, 0 so far): prompt 40/16 tokens"),
+                complex.getRouteReason());
         assertTrue(complex.getRouteReason().endsWith("complex -> large tier -> large"), complex.getRouteReason());
     }
 

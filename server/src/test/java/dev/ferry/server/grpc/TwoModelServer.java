@@ -68,6 +68,7 @@ final class TwoModelServer implements AutoCloseable {
         http.close();
         transport.close();
         registry.close();
+        inference.routing().close();
         executor.shutdownNow();
     }
 }

@@ -33,6 +33,9 @@ class RoutesTest {
                 route.auto.complexity.max-tokens = 100
                 route.auto.allow-fallback = false
                 route.auto.bias = -0.25
+                route.auto.target-agreement = 0.95
+                route.auto.min-shadows = 50
+                route.auto.small-cost = 0.2
                 route.cheap.candidates = small-model
                 """);
         RouteConfig auto = routes.get("auto");
@@ -42,11 +45,13 @@ class RoutesTest {
         assertEquals(100, auto.maxTokens());
         assertFalse(auto.allowFallback());
         assertEquals(1.25, auto.cut());
+        assertEquals(new RouteConfig.Learning(0.95, 50, 0.2), auto.learning());
         RouteConfig cheap = routes.get("cheap");
         assertEquals(Policy.FALLBACK, cheap.policy());
         assertTrue(cheap.allowFallback());
         assertEquals(RouteConfig.DEFAULT_PROMPT_TOKENS, cheap.promptTokens());
         assertEquals(1.0, cheap.cut());
+        assertEquals(RouteConfig.Learning.DEFAULTS, cheap.learning());
     }
 
     @Test
@@ -67,7 +72,15 @@ class RoutesTest {
             "route.a.candidates=a\\nroute.a.policy=complexity\\nroute.a.complexity.max-tokens=0 "
                     + "| route.a.complexity.max-tokens | positive",
             "route.auto.candidates=a\\nroute.auto.complexity.prompt-tokens=9 | route.auto.complexity.prompt-tokens "
-                    + "| only applies to policy complexity"})
+                    + "| only applies to policy complexity",
+            "route.a.candidates=a\\nroute.a.policy=complexity\\nroute.a.target-agreement=1.5 | route.a.target-agreement "
+                    + "| (0, 1]",
+            "route.a.candidates=a\\nroute.a.policy=complexity\\nroute.a.target-agreement=high | route.a.target-agreement "
+                    + "| high",
+            "route.a.candidates=a\\nroute.a.policy=complexity\\nroute.a.small-cost=0 | route.a.small-cost | (0, 1]",
+            "route.a.candidates=a\\nroute.a.policy=complexity\\nroute.a.min-shadows=-3 | route.a.min-shadows | positive",
+            "route.a.candidates=a\\nroute.a.policy=complexity\\nroute.a.min-shadows=5000 | route.a.min-shadows | at most",
+            "route.a.candidates=a\\nroute.a.min-shadows=10 | route.a.min-shadows | only applies to policy complexity"})
     void aBadSettingIsRefusedNamingItsKey(String text, String key, String problem) {
         var e = assertThrows(IllegalArgumentException.class, () -> parse(text.replace("\\n", "\n")));
         assertTrue(e.getMessage().startsWith("routes.properties: key '" + key + "'"), e.getMessage());

@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
 /**
  * The routes of a model store, read from its {@code routes.properties}: keys
  * {@code route.<name>.<setting>}, settings {@code candidates}, {@code policy}, {@code allow-fallback},
- * {@code bias}, {@code complexity.prompt-tokens} and {@code complexity.max-tokens}. Unknown keys and
+ * {@code bias}, {@code complexity.prompt-tokens}, {@code complexity.max-tokens}, and for shadow
+ * evaluation {@code shadow-rate}, {@code shadow-tokens} and {@code shadow-queue}. Unknown keys and
  * settings that would have no effect are errors naming the key, so a typo never silently routes by
  * defaults.
  */
@@ -29,7 +30,7 @@ public record Routes(Map<String, RouteConfig> byName) {
 
     private static final Pattern KEY = Pattern.compile("route\\.([A-Za-z0-9][A-Za-z0-9_-]*)\\.(.+)");
     private static final Set<String> SETTINGS = Set.of("candidates", "policy", "allow-fallback", "bias",
-            "complexity.prompt-tokens", "complexity.max-tokens");
+            "complexity.prompt-tokens", "complexity.max-tokens", "shadow-rate", "shadow-tokens", "shadow-queue");
 
     public Routes {
         byName = Map.copyOf(byName);
@@ -64,7 +65,8 @@ public record Routes(Map<String, RouteConfig> byName) {
         List<String> candidates = candidates(prefix + "candidates", s.get("candidates"));
         Policy policy = policy(prefix + "policy", s.getOrDefault("policy", "fallback"));
         if (policy != Policy.COMPLEXITY) {
-            for (String key : List.of("complexity.prompt-tokens", "complexity.max-tokens", "bias")) {
+            for (String key : List.of("complexity.prompt-tokens", "complexity.max-tokens", "bias", "shadow-rate",
+                    "shadow-tokens", "shadow-queue")) {
                 if (s.containsKey(key)) {
                     throw error(prefix + key, "only applies to policy complexity, and this route's policy is "
                             + policy.name().toLowerCase(Locale.ROOT));
@@ -76,7 +78,23 @@ public record Routes(Map<String, RouteConfig> byName) {
                         RouteConfig.DEFAULT_PROMPT_TOKENS),
                 positive(prefix + "complexity.max-tokens", s.get("complexity.max-tokens"), RouteConfig.DEFAULT_MAX_TOKENS),
                 bool(prefix + "allow-fallback", s.getOrDefault("allow-fallback", "true")),
-                bias(prefix + "bias", s.getOrDefault("bias", "0")));
+                bias(prefix + "bias", s.getOrDefault("bias", "0")),
+                new RouteConfig.Shadow(rate(prefix + "shadow-rate", s.getOrDefault("shadow-rate", "0")),
+                        positive(prefix + "shadow-tokens", s.get("shadow-tokens"), RouteConfig.Shadow.OFF.tokens()),
+                        positive(prefix + "shadow-queue", s.get("shadow-queue"), RouteConfig.Shadow.OFF.queue())));
+    }
+
+    private static double rate(String key, String value) {
+        try {
+            double r = Double.parseDouble(value);
+            if (r >= 0 && r <= 1) {
+                return r;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw error(key, "must be a fraction in [0, 1] (of the small tier's requests the large tier scores), got '"
+                + value + "'");
     }
 
     private static List<String> candidates(String key, String value) {

@@ -25,6 +25,7 @@ public final class Routing {
     private final Router router;
     private final Path file;
     private final RouteStats stats = new RouteStats();
+    private final Shadows shadows = new Shadows();
     private volatile Routes routes;
 
     /** Reads the store's routes file; a broken one fails here, naming the key at fault. */
@@ -48,6 +49,11 @@ public final class Routing {
     /** How the routes' decisions turned out so far (for metrics). */
     public RouteStats stats() {
         return stats;
+    }
+
+    /** Shadow evaluation of the routes: its store, counts and {@link ShadowListener}s. */
+    public Shadows shadows() {
+        return shadows;
     }
 
     /** The route a request names; null when it names a model or an alias, or nothing routes by that name. */
@@ -81,7 +87,7 @@ public final class Routing {
             return m != null ? m.tier() : null;
         });
         boolean allowFallback = request.allowFallback() != null ? request.allowFallback() : route.allowFallback();
-        return new RouteAttempts<>(decision, allowFallback, registry, stats, prepare).next(null);
+        return new RouteAttempts<>(decision, input, allowFallback, registry, stats, prepare).next(null);
     }
 
     private String state(String name) {

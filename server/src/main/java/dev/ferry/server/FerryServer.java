@@ -109,6 +109,7 @@ public final class FerryServer implements AutoCloseable {
         this.embeddingCache = options.embeddingCache().enabled() ? EmbeddingCache.open(options.embeddingCache()) : null;
         this.metrics = ServerMetrics.start(registry, options.observability(), responses);
         Inference inference = new Inference(registry, options.limits(), responses, options.quotas(), metrics);
+        inference.routing().shadows().logTo(metrics);
         this.context = new ServerContext(inference, options.keys(), new StreamStats(), streamExecutor, metrics,
                 new Embeddings(inference, embeddingCache));
         GrpcServer g = null;

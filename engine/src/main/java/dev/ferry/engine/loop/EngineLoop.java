@@ -198,7 +198,7 @@ final class EngineLoop implements Runnable {
         boolean scoring = false;
         for (Scheduled s : plan.scheduled()) {
             numRows += s.sequence().logitRows(s.numTokens());
-            scoring |= s.sequence().logitTail() > 1;
+            scoring |= requests.get(s.sequence()).scoring != null;
         }
         List<SamplingParams> params = new ArrayList<>(numRows);
         List<TokenHistory> histories = new ArrayList<>(numRows);

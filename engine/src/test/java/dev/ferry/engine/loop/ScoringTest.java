@@ -84,6 +84,9 @@ class ScoringTest {
             for (int i = 0; i < other.length; i += 2) {
                 assertTrue(scores.greedyIds()[i] != other[i], "position " + i + " scored a non-greedy token");
             }
+            Scores first = engine.score(new ScoreRequest("one", PROMPT, new int[] {other[0]}, 0)).get(30, TimeUnit.SECONDS);
+            assertEquals(scores.greedyIds()[0], first.greedyIds()[0], "a one-token continuation scores the prompt's last row");
+            assertEquals(scores.logprobs()[0], first.logprobs()[0], TOLERANCE);
             InvalidRequestException e = assertThrows(InvalidRequestException.class,
                     () -> engine.score(new ScoreRequest("s", PROMPT, new int[] {-1}, 0)));
             assertTrue(e.getMessage().contains("continuation_ids[0]"), e.getMessage());

@@ -218,7 +218,9 @@ final class EngineLoop implements Runnable {
             if (!r.scheduledOnce) {
                 r.scheduledOnce = true;
                 r.cachedPromptTokens = seq.numComputed();
-                metrics.record(Dist.QUEUE_WAIT_US, (t0 - r.submitNanos) / 1000);
+                if (r.scoring == null) {
+                    metrics.record(Dist.QUEUE_WAIT_US, (t0 - r.submitNanos) / 1000);
+                }
             }
             batch.add(seq, s.numTokens());
             int end = seq.numComputed() + s.numTokens();
@@ -363,9 +365,11 @@ final class EngineLoop implements Runnable {
         Sequence seq = r.sequence;
         scheduler.finish(seq);
         requests.remove(seq);
-        metrics.finished(reason, seq.promptLength(), seq.numGenerated());
         metrics.rates().completed();
-        metrics.record(Dist.E2E_US, (System.nanoTime() - r.submitNanos) / 1000);
+        if (r.scoring == null) { // requests' figures (and the SLOs read from them) are the clients' requests'
+            metrics.finished(reason, seq.promptLength(), seq.numGenerated());
+            metrics.record(Dist.E2E_US, (System.nanoTime() - r.submitNanos) / 1000);
+        }
         output.publish(OutputEvent.finish(r, reason, error));
         if (reason != FinishReason.STOP && reason != FinishReason.LENGTH) {
             r.group.cancel(); // the request failed as a whole: its other choices end too

@@ -16,6 +16,7 @@ import dev.ferry.engine.api.ScoreRequest;
 import dev.ferry.engine.api.Scores;
 import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.TokenStream;
+import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.testing.TinyModels;
 import dev.ferry.store.ModelFolder;
@@ -44,6 +45,10 @@ class ScoringTest {
             TokenStream.Result decoded = decode(engine);
             Scores scores = engine.score(new ScoreRequest("s", PROMPT, decoded.tokenIds(), 0)).get(30, TimeUnit.SECONDS);
             assertDecodeScores(decoded, scores);
+            var figures = engine.metrics().snapshot();
+            assertEquals(1, figures.finished().values().stream().mapToLong(Long::longValue).sum(),
+                    "the requests' figures count the decode, not the scoring run");
+            assertEquals(1, figures.histogram(EngineMetrics.Dist.E2E_US).getTotalCount());
         }
     }
 

@@ -346,7 +346,7 @@ public final class EngineBenchmark {
 
         @Override
         public SampleResult execute(ForwardBatch batch, List<SamplingParams> params, int[] positions,
-                                    List<TokenHistory> histories, TokenMasks masks) {
+                                    List<TokenHistory> histories, TokenMasks masks, int[] scoredTokens) {
             long start = System.nanoTime();
             if (lastEnd != 0 && params.size() == seqs && batch.numTokens() == seqs) {
                 micros.recordValue((start - lastEnd) / 1000);

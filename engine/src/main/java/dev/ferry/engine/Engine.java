@@ -4,6 +4,8 @@ import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.engine.api.EngineSpec;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.RequestHandle;
+import dev.ferry.engine.api.ScoreRequest;
+import dev.ferry.engine.api.Scores;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.engine.api.TokenStream;
 import dev.ferry.engine.kv.BlockManager;
@@ -17,6 +19,7 @@ import dev.ferry.engine.runner.ModelRunner;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One model instance serving requests with continuous batching: {@link #submit} hands a request to
@@ -79,6 +82,17 @@ public final class Engine implements AutoCloseable {
         TokenStream stream = new TokenStream();
         stream.attach(submit(request, stream));
         return stream;
+    }
+
+    /**
+     * Queues a teacher-forced scoring run: one prefill of the prompt and the continuation, computing
+     * logits only for the continuation's positions, at {@link dev.ferry.engine.api.Priority#BATCH}
+     * (admitted after interactive requests, preempted before them). The future completes on the
+     * engine's output thread, so dependent work must be quick or asynchronous; it fails when the run
+     * ends otherwise (deadline, shutdown, a failed step). Fails at once as {@link #submit} does.
+     */
+    public CompletableFuture<Scores> score(ScoreRequest request) {
+        return runtime.score(request);
     }
 
     public EngineMetrics metrics() {

@@ -120,6 +120,7 @@ public final class FerryServer implements AutoCloseable {
         this.metrics = ServerMetrics.start(registry, options.observability(), responses);
         Inference inference = new Inference(registry, options.limits(), responses, options.quotas(), metrics,
                 options.learnedRoutes());
+        inference.routing().shadows().logTo(metrics);
         this.context = new ServerContext(inference, options.keys(), new StreamStats(), streamExecutor, metrics,
                 new Embeddings(inference, embeddingCache));
         GrpcServer g = null;

@@ -179,19 +179,34 @@ final class EngineLoop implements Runnable {
         recordStep(plan, executed, t0);
     }
 
-    /** What a step ran: the requests it sampled a token for (in row order), the samples, and its token counts. */
-    private record Executed(List<RequestState> sampled, SampleResult result, int numTokens, int prefillTokens) {}
+    /**
+     * What a step ran: the request of each logit row (in row order), the samples, each row's index in its
+     * scoring run's continuation (-1 for a sampled row; null when the step scores nothing), the scoring runs
+     * it completes, and its token counts.
+     */
+    private record Executed(List<RequestState> rows, SampleResult result, int[] scoredAt, List<RequestState> scored,
+                            int numTokens, int prefillTokens) {}
 
     /**
-     * Runs the plan's forward and samples the sequences whose known tokens it completes. Returns
-     * null when the step failed; its sequences are retired with ERROR then.
+     * Runs the plan's forward and samples its logit rows: the sequences whose known tokens it completes,
+     * and the scored positions of scoring runs. Returns null when the step failed; its sequences are
+     * retired with ERROR then.
      */
     private Executed execute(Scheduler.Plan plan, long t0) {
         BatchBuilder batch = new BatchBuilder(scheduler.blockSize());
-        List<SamplingParams> params = new ArrayList<>();
-        List<TokenHistory> histories = new ArrayList<>();
-        List<RequestState> sampled = new ArrayList<>();
-        int[] positions = new int[plan.scheduled().size()];
+        int numRows = 0;
+        boolean scoring = false;
+        for (Scheduled s : plan.scheduled()) {
+            numRows += s.sequence().logitRows(s.numTokens());
+            scoring |= requests.get(s.sequence()).scoring != null;
+        }
+        List<SamplingParams> params = new ArrayList<>(numRows);
+        List<TokenHistory> histories = new ArrayList<>(numRows);
+        List<RequestState> rows = new ArrayList<>(numRows);
+        int[] positions = new int[numRows];
+        int[] scoredTokens = scoring ? new int[numRows] : null;
+        int[] scoredAt = scoring ? new int[numRows] : null;
+        List<RequestState> scored = scoring ? new ArrayList<>() : List.of();
         int prefillTokens = 0;
         masks.clear();
         for (Scheduled s : plan.scheduled()) {
@@ -203,24 +218,38 @@ final class EngineLoop implements Runnable {
             if (!r.scheduledOnce) {
                 r.scheduledOnce = true;
                 r.cachedPromptTokens = seq.numComputed();
-                metrics.record(Dist.QUEUE_WAIT_US, (t0 - r.submitNanos) / 1000);
+                if (r.scoring == null) {
+                    metrics.record(Dist.QUEUE_WAIT_US, (t0 - r.submitNanos) / 1000);
+                }
             }
             batch.add(seq, s.numTokens());
-            if (seq.numComputed() + s.numTokens() == seq.length()) {
-                positions[sampled.size()] = seq.length();
-                long[] mask = mask(r);
-                if (mask != null) {
-                    masks.add(sampled.size(), mask);
+            int end = seq.numComputed() + s.numTokens();
+            int first = rows.size();
+            for (int k = seq.logitRows(s.numTokens()); k > 0; k--) {
+                int row = rows.size();
+                positions[row] = end - k + 1; // the position of the token these logits predict
+                if (scoring) {
+                    // a scoring run's rows predict its continuation, whose index 0 follows the tail's first position
+                    scoredAt[row] = r.scoring == null ? -1 : end - k - (seq.length() - seq.logitTail());
+                    scoredTokens[row] = r.scoring == null ? -1 : r.scoring.target(scoredAt[row]);
                 }
                 params.add(r.request.sampling());
                 histories.add(r.history);
-                sampled.add(r);
+                rows.add(r);
+            }
+            if (r.scoring != null && end == seq.length()) {
+                scored.add(r);
+            } else if (rows.size() > first) {
+                long[] mask = mask(r);
+                if (mask != null) {
+                    masks.add(first, mask);
+                }
             }
         }
         ForwardBatch fb = batch.build();
         try {
-            SampleResult result = executor.execute(fb, params, Arrays.copyOf(positions, params.size()), histories, masks);
-            return new Executed(sampled, result, fb.numTokens(), prefillTokens);
+            SampleResult result = executor.execute(fb, params, positions, histories, masks, scoredTokens);
+            return new Executed(rows, result, scoredAt, scored, fb.numTokens(), prefillTokens);
         } catch (RuntimeException e) {
             LOG.error("step of {} tokens failed", fb.numTokens(), e);
             for (Scheduled s : plan.scheduled()) {
@@ -230,11 +259,23 @@ final class EngineLoop implements Runnable {
         }
     }
 
-    /** Hands the sampled tokens to their streams, retiring the sequences they finish. */
+    /**
+     * Hands the sampled tokens to their streams and the scored rows to their runs, retiring the sequences
+     * they finish and the scoring runs the step completed.
+     */
     private void publish(Executed executed) {
         long now = System.nanoTime();
-        for (int i = 0; i < executed.sampled().size(); i++) {
-            accept(executed.sampled().get(i), executed.result(), i, now);
+        SampleResult result = executed.result();
+        for (int i = 0; i < executed.rows().size(); i++) {
+            RequestState r = executed.rows().get(i);
+            if (r.scoring == null) {
+                accept(r, result, i, now);
+            } else {
+                r.scoring.record(executed.scoredAt()[i], result.tokens()[i], result.logprobs()[i]);
+            }
+        }
+        for (RequestState r : executed.scored()) {
+            retire(r, FinishReason.STOP, null);
         }
         output.wake();
     }
@@ -324,9 +365,11 @@ final class EngineLoop implements Runnable {
         Sequence seq = r.sequence;
         scheduler.finish(seq);
         requests.remove(seq);
-        metrics.finished(reason, seq.promptLength(), seq.numGenerated());
         metrics.rates().completed();
-        metrics.record(Dist.E2E_US, (System.nanoTime() - r.submitNanos) / 1000);
+        if (r.scoring == null) { // requests' figures (and the SLOs read from them) are the clients' requests'
+            metrics.finished(reason, seq.promptLength(), seq.numGenerated());
+            metrics.record(Dist.E2E_US, (System.nanoTime() - r.submitNanos) / 1000);
+        }
         output.publish(OutputEvent.finish(r, reason, error));
         if (reason != FinishReason.STOP && reason != FinishReason.LENGTH) {
             r.group.cancel(); // the request failed as a whole: its other choices end too

@@ -5,7 +5,11 @@ import dev.ferry.engine.api.EngineOverloadedException;
 import dev.ferry.engine.api.EngineSpec;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.ModelLimits;
+import dev.ferry.engine.api.Priority;
 import dev.ferry.engine.api.RequestHandle;
+import dev.ferry.engine.api.SamplingParams;
+import dev.ferry.engine.api.ScoreRequest;
+import dev.ferry.engine.api.Scores;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.platform.ComputePriority;
@@ -14,6 +18,7 @@ import dev.ferry.engine.sched.Scheduler;
 import dev.ferry.engine.sched.Sequence;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -121,12 +126,7 @@ public final class EngineRuntime {
     }
 
     private RequestHandle offer(GenerateRequest request, List<? extends TokenSink> choices) {
-        if (!accepting) {
-            throw new IllegalStateException("engine " + spec.name() + " is shutting down");
-        }
-        if (loop.failure() != null) {
-            throw new IllegalStateException("engine " + spec.name() + " stopped after an internal error: " + loop.failure());
-        }
+        checkRunning();
         validate(request);
         long now = System.nanoTime();
         RequestGroup group = new RequestGroup(choices.size());
@@ -136,8 +136,51 @@ public final class EngineRuntime {
             OutputProcessor out = new OutputProcessor(choices.get(i), spec.tokenizer(), request.stop(),
                     request.promptIds().length);
             GenerateRequest choice = request.withSampling(request.sampling().forChoice(i));
-            group.add(new RequestState(choice, group, seq, out, now, loop::wake));
+            group.add(new RequestState(choice, group, seq, out, now, loop::wake, null));
         }
+        return enqueue(group);
+    }
+
+    /**
+     * Queues a teacher-forced scoring run (see {@link dev.ferry.engine.Engine#score}): one sequence of the
+     * prompt and the continuation short of its last token, whose last {@code continuation} tokens' logits
+     * are wanted, at {@link Priority#BATCH}. It ends with STOP once its prefill has run.
+     */
+    public CompletableFuture<Scores> score(ScoreRequest request) {
+        submitting.incrementAndGet();
+        try {
+            checkRunning();
+            limits.checkTokenIds(request.promptIds(), "prompt_ids");
+            limits.checkTokenIds(request.continuationIds(), "continuation_ids");
+            int[] computed = request.computedIds();
+            limits.checkPromptLength(computed.length, "prompt and continuation");
+            Scoring scoring = new Scoring(request.continuationIds());
+            GenerateRequest asGeneration = new GenerateRequest(request.requestId(), computed, 1,
+                    SamplingParams.greedy().withLogprobs(0), List.of(), List.of(), false, Priority.BATCH,
+                    request.deadlineNanos(), null);
+            long arrival = arrivals.incrementAndGet();
+            Sequence seq = new Sequence(arrival, Priority.BATCH, arrival, computed, scoring.length());
+            RequestGroup group = new RequestGroup(1);
+            group.add(new RequestState(asGeneration, group, seq,
+                    new OutputProcessor(scoring, spec.tokenizer(), List.of(), computed.length), System.nanoTime(),
+                    loop::wake, scoring));
+            enqueue(group);
+            return scoring.result();
+        } finally {
+            submitting.decrementAndGet();
+        }
+    }
+
+    private void checkRunning() {
+        if (!accepting) {
+            throw new IllegalStateException("engine " + spec.name() + " is shutting down");
+        }
+        if (loop.failure() != null) {
+            throw new IllegalStateException("engine " + spec.name() + " stopped after an internal error: " + loop.failure());
+        }
+    }
+
+    private RequestHandle enqueue(RequestGroup group) {
         if (!incoming.offer(group)) {
             throw new EngineOverloadedException("engine " + spec.name() + ": request queue is full ("
                     + incoming.capacity() + " waiting)");

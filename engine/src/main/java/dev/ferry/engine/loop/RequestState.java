@@ -24,6 +24,8 @@ final class RequestState implements RequestHandle {
     final OutputConstraint.Cursor format;
     /** Where the output stands in its thinking, or null for a request that does not think. */
     final ThinkingState thinking;
+    /** A teacher-forced scoring run's results, or null for a generation. */
+    final Scoring scoring;
     private final Runnable wakeLoop;
 
     volatile boolean cancelled;
@@ -38,10 +40,14 @@ final class RequestState implements RequestHandle {
     /** Time spent on this step's mask, added to by the advance past its token. */
     long formatNanos;
 
-    /** @param request the choice's own request: its sampling is the choice's */
+    /**
+     * @param request the choice's own request: its sampling is the choice's
+     * @param scoring where a scoring run's rows go, or null for a generation
+     */
     RequestState(GenerateRequest request, RequestGroup group, Sequence sequence, OutputProcessor output,
-                 long submitNanos, Runnable wakeLoop) {
+                 long submitNanos, Runnable wakeLoop, Scoring scoring) {
         this.request = request;
+        this.scoring = scoring;
         this.group = group;
         this.sequence = sequence;
         this.output = output;

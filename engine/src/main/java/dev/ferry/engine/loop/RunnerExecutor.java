@@ -22,13 +22,13 @@ public final class RunnerExecutor implements StepExecutor {
 
     @Override
     public SampleResult execute(ForwardBatch batch, List<SamplingParams> params, int[] positions,
-                                List<TokenHistory> histories, TokenMasks masks) {
+                                List<TokenHistory> histories, TokenMasks masks, int[] scoredTokens) {
         try (NDManager step = runner.newStepManager()) {
             NDArray logits = runner.forward(batch, step);
             if (params.isEmpty()) {
                 return new SampleResult(new int[0], new float[0], new int[0][], new float[0][]); // only non-final prompt chunks
             }
-            return sampler.sample(logits, params, positions, histories, masks);
+            return sampler.sample(logits, params, positions, histories, masks, scoredTokens);
         }
     }
 }

@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * Runs one step for the engine loop: the model forward over a flattened batch, then sampling of
- * the rows that end a sequence's known tokens. The loop depends on this interface alone, so its
+ * its logit rows: those that end a sequence's known tokens, and the scored tokens of scoring runs. The loop depends on this interface alone, so its
  * own cost can be measured with a stub.
  */
 public interface StepExecutor {
@@ -18,7 +18,9 @@ public interface StepExecutor {
      * @param positions the position each sampled token will take
      * @param histories per sampled row, the token history for penalties (null where none)
      * @param masks the allowed tokens of the sampled rows under a structured-output constraint (empty when none is)
+     * @param scoredTokens per row, the given token whose log-probability a scoring row reports, -1 for a
+     *     sampled row; null when the step scores nothing
      */
     SampleResult execute(ForwardBatch batch, List<SamplingParams> params, int[] positions, List<TokenHistory> histories,
-                         TokenMasks masks);
+                         TokenMasks masks, int[] scoredTokens);
 }

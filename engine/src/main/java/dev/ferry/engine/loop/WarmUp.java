@@ -89,7 +89,7 @@ final class WarmUp {
                     positions[r] = seqs.get(r).length();
                 }
                 SampleResult result = executor.execute(batch.build(), params, positions,
-                        Collections.nCopies(seqs.size(), null), new TokenMasks());
+                        Collections.nCopies(seqs.size(), null), new TokenMasks(), null);
                 steps++;
                 for (int r = 0; r < seqs.size(); r++) {
                     Sequence seq = seqs.get(r);

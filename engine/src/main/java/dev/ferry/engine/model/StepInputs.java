@@ -20,7 +20,7 @@ public final class StepInputs {
     final NDArray tokenIds;
     final NDArray positions;
     final NDIndex kvWrite;
-    /** Token rows whose logits are wanted, or null when every token's are (a pure decode step). */
+    /** Token rows whose logits are wanted, or null when every token's are (a pure decode step, or all scored). */
     final NDArray logitRows;
     final int numTokens;
     /** The positions and KV slots of the tokens, as the batch gave them. */
@@ -55,8 +55,8 @@ public final class StepInputs {
             long[] idx = new long[rows];
             int r = 0;
             for (SequenceSpan s : batch.sequences()) {
-                if (s.needsLogits()) {
-                    idx[r++] = s.queryStart() + s.queryLen() - 1;
+                for (int k = s.queryLen() - s.logitRows(); k < s.queryLen(); k++) {
+                    idx[r++] = s.queryStart() + k;
                 }
             }
             logitRows = step.create(idx);
@@ -99,7 +99,10 @@ public final class StepInputs {
         return positions;
     }
 
-    /** The hidden rows whose logits are sampled: the last token of each span that reaches its sequence's end. */
+    /**
+     * The hidden rows whose logits are wanted, in span order: the last token of each span that reaches its
+     * sequence's end, and the scored tokens of a scoring run.
+     */
     public NDArray sampledRows(NDArray hidden) {
         return logitRows == null ? hidden : JniUtils.embedding((PtNDArray) logitRows, (PtNDArray) hidden, false);
     }

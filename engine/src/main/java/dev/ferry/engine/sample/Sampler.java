@@ -47,15 +47,24 @@ public final class Sampler {
         return sample(logits, params, positions, null, null).tokens();
     }
 
+    /** {@link #sample(NDArray, List, int[], List, TokenMasks, int[])} with no scored rows. */
+    public SampleResult sample(NDArray logits, List<SamplingParams> params, int[] positions,
+            List<TokenHistory> histories, TokenMasks masks) {
+        return sample(logits, params, positions, histories, masks, null);
+    }
+
     /**
      * @param logits {@code [rows, vocab]} float32 (other float types are converted)
      * @param params one per row
      * @param positions the position each row's token will take (keys the seeded uniform)
      * @param histories one per row, null entries (or a null list) for rows without penalties
      * @param masks the allowed tokens of the constrained rows, or null when none is
+     * @param scoredTokens per row, a given token whose log-probability the row reports instead of its
+     *     sampled one's (teacher-forced scoring), or -1; null when no row scores one. Such rows must ask
+     *     for logprobs.
      */
     public SampleResult sample(NDArray logits, List<SamplingParams> params, int[] positions,
-            List<TokenHistory> histories, TokenMasks masks) {
+            List<TokenHistory> histories, TokenMasks masks, int[] scoredTokens) {
         int rows = params.size();
         Shape shape = logits.getShape();
         if (shape.dimension() != 2 || shape.get(0) != rows || positions.length != rows
@@ -90,7 +99,7 @@ public final class Sampler {
             if (!anyLogprobs) {
                 return new SampleResult(toInts(chosen.toLongArray()), nans(rows), empty(rows), emptyFloats(rows));
             }
-            return withLogprobs(raw, chosen, params);
+            return withLogprobs(raw, chosen, reported(chosen, scoredTokens), params);
         }
     }
 
@@ -156,7 +165,22 @@ public final class Sampler {
         }
     }
 
-    private static SampleResult withLogprobs(NDArray raw, NDArray chosen, List<SamplingParams> params) {
+    /** The token each row reports the log-probability of: the chosen one, or the row's scored token. */
+    private static NDArray reported(NDArray chosen, int[] scoredTokens) {
+        if (scoredTokens == null) {
+            return chosen;
+        }
+        long[] ids = chosen.toLongArray();
+        for (int r = 0; r < ids.length; r++) {
+            if (scoredTokens[r] >= 0) {
+                ids[r] = scoredTokens[r];
+            }
+        }
+        return chosen.getManager().create(ids);
+    }
+
+    /** @param reported per row, the token whose log-probability is reported */
+    private static SampleResult withLogprobs(NDArray raw, NDArray chosen, NDArray reported, List<SamplingParams> params) {
         NDManager m = raw.getManager();
         int rows = params.size();
         long vocab = raw.getShape().get(1);
@@ -174,11 +198,11 @@ public final class Sampler {
             }
         }
         NDArray logits = raw;
-        NDArray ids = chosen;
+        NDArray ids = reported;
         if (n < rows) {
             NDArray which = m.create(Arrays.copyOf(asking, n));
             logits = raw.get(which);
-            ids = chosen.get(which);
+            ids = reported.get(which);
         }
         NDArray logprobs = logits.logSoftmax(1);     // [n, vocab]
         NDList parts = new NDList(chosen.toType(DataType.FLOAT32, false),

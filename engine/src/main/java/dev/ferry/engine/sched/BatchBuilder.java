@@ -52,8 +52,7 @@ public final class BatchBuilder {
                 pos[t + k] = p;
                 slots[t + k] = KvCacheSpec.slot(table, p, blockSize);
             }
-            // Logits are needed only when the span reaches the end of the known tokens.
-            spans.add(new SequenceSpan(t, n, start + n, table, start + n == s.length(), s.length()));
+            spans.add(new SequenceSpan(t, n, start + n, table, s.logitRows(n), s.length()));
             t += n;
         }
         return new ForwardBatch(ids, pos, slots, spans);

@@ -61,7 +61,8 @@ public final class KvManager {
 
     /**
      * Shares the cached blocks that hold a prefix of {@code seq}'s tokens and counts their tokens as
-     * computed, always leaving the last token to compute: its logits are what the step samples.
+     * computed, always leaving the tokens whose logits are wanted to compute ({@link Sequence#logitTail()}:
+     * the last one, whose logits the step samples, or every scored one).
      * {@code seq} must hold no blocks yet. Returns the tokens taken from the cache.
      */
     public int takeCachedPrefix(Sequence seq) {
@@ -69,7 +70,7 @@ public final class KvManager {
             throw new IllegalStateException("sequence " + seq.id() + " already holds blocks");
         }
         seq.setKvVariant(variants.of(seq.length()));
-        int[] shared = blocks.acquirePrefix(seq.tokenArray(), seq.length() - 1, seq.keys(seq.length() / blockSize()),
+        int[] shared = blocks.acquirePrefix(seq.tokenArray(), seq.length() - seq.logitTail(), seq.keys(seq.length() / blockSize()),
                 BlockManager.root(seq.kvVariant()));
         if (shared.length > 0) {
             seq.setBlockTable(shared);

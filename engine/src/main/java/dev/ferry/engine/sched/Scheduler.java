@@ -1,5 +1,6 @@
 package dev.ferry.engine.sched;
 
+import dev.ferry.engine.api.Priority;
 import dev.ferry.engine.kv.BlockManager.BlockKey;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,8 +23,9 @@ import java.util.Set;
  * number of tokens still to compute, and the step hands out a budget of {@code maxNumBatchedTokens}
  * tokens over at most {@code maxNumSeqs} sequences. Running decodes go first, so streams already
  * producing tokens never wait behind a long prompt; then the remaining prompt chunks of running
- * sequences; then waiting sequences, by priority and arrival, whose cached prefix blocks are taken
- * first so only the uncached rest is computed. A waiting sequence whose first block matches one
+ * interactive sequences; then waiting interactive sequences, by arrival, whose cached prefix blocks
+ * are taken first so only the uncached rest is computed; then the same two for batch sequences, so
+ * batch work never takes a step's budget from an interactive prompt. A waiting sequence whose first block matches one
  * still being prefilled waits a step, to share it instead of recomputing it.
  *
  * <p>The choices of one request (several samples of one prompt, as vLLM's parallel sampling) are
@@ -98,28 +100,38 @@ public final class Scheduler {
                 kv.recompute(seq); // its prefill below computes it again, as the reference does at that length
             }
         }
-        // Decodes first, then the remaining prompt chunks of running sequences.
+        // Decodes first, then the remaining prompt chunks of running interactive sequences, then new
+        // interactive ones; batch work (scoring runs, batch requests) only gets what they leave.
         List<Sequence> snapshot = List.copyOf(running);
-        for (boolean decodePass : new boolean[] {true, false}) {
-            for (Sequence seq : snapshot) {
-                boolean isDecode = seq.numUncomputed() == 1;
-                if (isDecode != decodePass || seq.numUncomputed() == 0 || plan.preempted.contains(seq)) {
-                    continue;
-                }
-                if (plan.isFull()) {
-                    break;
-                }
-                int n = Math.min(seq.numUncomputed(), plan.tokenBudget);
-                if (reserve(seq, n, plan)) {
-                    plan.add(seq, n, isDecode);
-                }
-            }
-        }
+        schedule(snapshot, plan, true, null);
+        schedule(snapshot, plan, false, Priority.INTERACTIVE);
         // New work only when nothing had to be preempted: admitting would just preempt again.
         if (plan.preempted.isEmpty()) {
-            admit(plan);
+            admit(plan, Priority.INTERACTIVE);
+        }
+        schedule(snapshot, plan, false, Priority.BATCH);
+        if (plan.preempted.isEmpty()) {
+            admit(plan, Priority.BATCH);
         }
         return plan.build();
+    }
+
+    /** Plans the decodes, or the prompt chunks of one priority class, of the running sequences. */
+    private void schedule(List<Sequence> snapshot, PlanBuilder plan, boolean decodes, Priority priority) {
+        for (Sequence seq : snapshot) {
+            boolean isDecode = seq.numUncomputed() == 1;
+            if (isDecode != decodes || seq.numUncomputed() == 0 || plan.preempted.contains(seq)
+                    || priority != null && seq.priority() != priority) {
+                continue;
+            }
+            if (plan.isFull()) {
+                break;
+            }
+            int n = Math.min(seq.numUncomputed(), plan.tokenBudget);
+            if (reserve(seq, n, plan)) {
+                plan.add(seq, n, isDecode);
+            }
+        }
     }
 
     /** After the plan's forward ran: its tokens are computed, and the blocks they filled join the prefix cache. */
@@ -197,12 +209,12 @@ public final class Scheduler {
                 kv.prefixHitTokens());
     }
 
-    /** Admits waiting sequences in order while the step has room and their blocks fit. */
-    private void admit(PlanBuilder plan) {
+    /** Admits waiting sequences of {@code upTo}'s class or a higher one, in order, while the step has room and their blocks fit. */
+    private void admit(PlanBuilder plan, Priority upTo) {
         // read only when admitting: hashing running prompts' first blocks costs a step that admits nothing
         Set<BlockKey> computing = kv.prefixCaching() && !waiting.isEmpty() ? firstBlocksBeingComputed() : null;
         List<Sequence> deferred = new ArrayList<>();
-        while (!waiting.isEmpty() && !plan.isFull()) {
+        while (!waiting.isEmpty() && !plan.isFull() && waiting.peek().priority().compareTo(upTo) <= 0) {
             Sequence seq = waiting.peek();
             BlockKey first = computing == null ? null : kv.firstBlockKeyToCompute(seq);
             if (first != null && computing.contains(first)) {

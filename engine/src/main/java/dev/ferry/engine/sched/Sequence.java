@@ -18,6 +18,8 @@ public final class Sequence {
     private int[] tokens;
     private int length;
     private final int promptLength;
+    /** How many of its last tokens need logits once computed: 1 to sample the next token, more to score them. */
+    private final int logitTail;
     private int numComputed;
     private int[] blockTable = new int[0];
     private BlockKey[] keys = new BlockKey[0];
@@ -32,10 +34,22 @@ public final class Sequence {
 
     /** @param arrival order of submission: earlier sequences are scheduled first and preempted last */
     public Sequence(long id, Priority priority, long arrival, int[] prompt) {
+        this(id, priority, arrival, prompt, 1);
+    }
+
+    /**
+     * @param logitTail how many of the last tokens need logits (1 for generation; a teacher-forced
+     *     scoring run wants one per scored token)
+     */
+    public Sequence(long id, Priority priority, long arrival, int[] prompt, int logitTail) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("prompt must hold at least one token");
         }
+        if (logitTail < 1 || logitTail > prompt.length) {
+            throw new IllegalArgumentException("logit tail must be in [1, " + prompt.length + "], got " + logitTail);
+        }
         this.id = id;
+        this.logitTail = logitTail;
         this.priority = priority;
         this.arrival = arrival;
         tokens = Arrays.copyOf(prompt, Math.max(16, prompt.length * 2));
@@ -74,6 +88,20 @@ public final class Sequence {
     /** Tokens whose keys and values still have to be computed. */
     public int numUncomputed() {
         return length - numComputed;
+    }
+
+    /** How many of its last tokens need logits. */
+    public int logitTail() {
+        return logitTail;
+    }
+
+    /**
+     * How many of the next {@code n} uncomputed tokens need logits: those within the last
+     * {@link #logitTail()} tokens, always the chunk's own last ones.
+     */
+    public int logitRows(int n) {
+        int end = numComputed + n;
+        return Math.max(0, end - Math.max(numComputed, length - logitTail));
     }
 
     public int token(int i) {

@@ -29,13 +29,11 @@ public record ForwardBatch(int[] tokenIds, int[] positions, int[] slots, List<Se
         return tokenIds.length;
     }
 
-    /** Number of logit rows the step returns: one per sequence whose span ends in a sampled token. */
+    /** Number of logit rows the step returns: each span's {@link SequenceSpan#logitRows()}, in span order. */
     public int numLogitRows() {
         int n = 0;
         for (SequenceSpan s : sequences) {
-            if (s.needsLogits()) {
-                n++;
-            }
+            n += s.logitRows();
         }
         return n;
     }

@@ -114,7 +114,7 @@ class ChoicesTest {
     @Test
     void aChoiceThatFailsEndsTheOthers() throws Exception {
         EngineSpec spec = new EngineSpec("failing", folder.tokenizer(), 40, BLOCK, 256, 512, Set.of(510));
-        StepExecutor lostDevice = (batch, params, positions, histories, masks) -> {
+        StepExecutor lostDevice = (batch, params, positions, histories, masks, scoredTokens) -> {
             throw new IllegalStateException("device lost");
         };
         try (Engine engine = Engine.start(lostDevice, spec, EngineConfig.DEFAULTS)) {

@@ -42,7 +42,7 @@ class EngineLifecycleTest {
 
         @Override
         public SampleResult execute(ForwardBatch batch, List<SamplingParams> params, int[] positions,
-                                    List<TokenHistory> histories, TokenMasks masks) {
+                                    List<TokenHistory> histories, TokenMasks masks, int[] scoredTokens) {
             int[] tokens = new int[params.size()];
             for (int i = 0; i < tokens.length; i++) {
                 tokens[i] = 3 + random.nextInt(400);

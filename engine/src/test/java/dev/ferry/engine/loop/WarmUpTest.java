@@ -39,7 +39,7 @@ class WarmUpTest {
 
         @Override
         public SampleResult execute(ForwardBatch batch, List<SamplingParams> params, int[] positions,
-                                    List<TokenHistory> histories, TokenMasks masks) {
+                                    List<TokenHistory> histories, TokenMasks masks, int[] scoredTokens) {
             steps.add(new Step(batch.numTokens(), params.size(), Thread.currentThread()));
             int[] tokens = new int[params.size()];
             java.util.Arrays.fill(tokens, 5);

@@ -35,7 +35,7 @@ class ComputePriorityTest {
 
         @Override
         public SampleResult execute(ForwardBatch batch, List<SamplingParams> params, int[] positions,
-                                    List<TokenHistory> histories, TokenMasks masks) {
+                                    List<TokenHistory> histories, TokenMasks masks, int[] scoredTokens) {
             nice.set(currentNice());
             int n = params.size();
             return new SampleResult(new int[n], new float[n], new int[n][0], new float[n][0]);

@@ -63,6 +63,20 @@ class SchedulerTest {
     }
 
     @Test
+    void aRunningBatchPromptGetsOnlyWhatANewInteractivePromptLeaves() {
+        Sequence batch = seq(1, Priority.BATCH, 100);
+        Scheduler s = scheduler(8, 32, new BlockManager(64, 16, false), batch);
+        complete(s, s.schedule()); // its first chunk: nothing else wanted the step
+        Sequence interactive = seq(2, Priority.INTERACTIVE, 20);
+        s.add(interactive);
+        Scheduler.Plan p = s.schedule();
+        assertSame(interactive, p.scheduled().get(0).sequence());
+        assertEquals(20, p.scheduled().get(0).numTokens(), "the interactive prompt whole");
+        assertSame(batch, p.scheduled().get(1).sequence());
+        assertEquals(12, p.scheduled().get(1).numTokens(), "the batch prompt's next chunk in what is left of 32");
+    }
+
+    @Test
     void aPromptStartingLikeOneBeingPrefilledWaitsAStepAndSharesItsBlocks() {
         int[] prefix = {9, 8, 7, 6, 5, 4, 3, 2};
         Sequence first = new Sequence(1, Priority.INTERACTIVE, 1, concat(prefix, 100));

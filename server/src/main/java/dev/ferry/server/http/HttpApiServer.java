@@ -5,6 +5,7 @@ import dev.ferry.server.http.PathDispatcher.Binding;
 import dev.ferry.server.metrics.EmbeddingMetricsCollector;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.RouteMetrics;
+import dev.ferry.server.metrics.ShadowMetrics;
 import dev.ferry.server.net.NettyTransport;
 import dev.ferry.server.net.ServerContext;
 import io.netty.bootstrap.ServerBootstrap;
@@ -58,6 +59,7 @@ public final class HttpApiServer implements AutoCloseable {
         metrics.register(new FerryMetrics(server.registry(), server.streams()));
         metrics.register(server.metrics());
         metrics.register(new RouteMetrics(server.inference().routing()));
+        metrics.register(new ShadowMetrics(server.inference().routing().shadows()));
         metrics.register(new EmbeddingMetricsCollector(server.registry(), server.embeddings()));
         Counter requests = Counter.builder().name("ferry_http_requests").help("HTTP requests answered, by path and status")
                 .labelNames("path", "status").register(metrics);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.ferry.engine.api.Usage;
 import dev.ferry.server.api.RequestOutcome;
+import dev.ferry.server.routing.ShadowResult;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -12,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One JSON object per ended request, finished or refused, logged at INFO to the logger
- * {@value #LOGGER}, for log pipelines: every line has the same fields, null where one does not apply.
+ * One JSON object per ended request, finished or refused, and per shadow evaluation of one, logged
+ * at INFO to the logger {@value #LOGGER}, for log pipelines: every line has the same fields, null
+ * where one does not apply ({@code shadow} is an object on a shadow's line).
  */
 final class RequestLog {
     static final String LOGGER = "ferry.requests";
@@ -57,9 +59,45 @@ final class RequestLog {
                 }
                 g.writeStringField("error", r.message());
             }
+            g.writeNullField("shadow");
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
+        return out.toString();
+    }
+
+    void write(String requestId, String bucket, ShadowResult r) {
+        if (log.isInfoEnabled()) {
+            log.info(line(requestId, bucket, r));
+        }
+    }
+
+    /** A shadow's line: the request's id, route and small model, outcome "shadowed", and what its scoring found. */
+    String line(String requestId, String bucket, ShadowResult r) {
+        StringWriter out = new StringWriter(256);
+        try (JsonGenerator g = json.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("id", requestId);
+            g.writeNullField("tenant");
+            g.writeStringField("model", r.smallModel());
+            g.writeStringField("route", r.route());
+            g.writeNullField("transport");
+            g.writeStringField("outcome", "shadowed");
+            for (String field : new String[] {"status", "prompt_tokens", "completion_tokens", "cached_prompt_tokens",
+                    "response_cache_hit", "ttft_ms", "e2e_ms", "error"}) {
+                g.writeNullField(field);
+            }
+            g.writeObjectFieldStart("shadow");
+            g.writeStringField("model", r.largeModel());
+            g.writeStringField("bucket", bucket);
+            g.writeNumberField("compared_tokens", r.comparedTokens());
+            g.writeNumberField("agreement", r.agreement());
+            g.writeNumberField("mean_logprob", r.meanLogprob());
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return out.toString();
     }

@@ -5,6 +5,8 @@ import dev.ferry.server.api.RequestListener;
 import dev.ferry.server.api.RequestOutcome;
 import dev.ferry.server.cache.ResponseCache;
 import dev.ferry.server.models.ModelRegistry;
+import dev.ferry.server.routing.ShadowResult;
+import dev.ferry.server.routing.Shadows;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
@@ -21,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * {@link RequestListener}) and exports for Prometheus at scrape time. Route decisions will come
  * with the router.
  */
-public final class ServerMetrics implements RequestListener, MultiCollector, AutoCloseable {
+public final class ServerMetrics implements RequestListener, Shadows.Log, MultiCollector, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServerMetrics.class);
 
     private final Rejections rejections = new Rejections();
@@ -70,6 +72,18 @@ public final class ServerMetrics implements RequestListener, MultiCollector, Aut
             }
         } catch (RuntimeException e) { // accounting must never break a request
             LOG.warn("request {} could not be accounted", outcome.requestId(), e);
+        }
+    }
+
+    /** Writes a shadow evaluation to the request log, when it is on. */
+    @Override
+    public void shadowed(String requestId, String bucket, ShadowResult result) {
+        try {
+            if (requestLog != null) {
+                requestLog.write(requestId, bucket, result);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("shadow of request {} could not be logged", requestId, e);
         }
     }
 

@@ -18,6 +18,7 @@ import java.util.function.BiFunction;
  */
 public final class RouteAttempts<P> {
     private final RouteDecision decision;
+    private final RouteInput input;
     private final boolean allowFallback;
     private final List<String> order;
     private final ModelRegistry registry;
@@ -32,9 +33,10 @@ public final class RouteAttempts<P> {
      * @param prepare validates and tokenizes the request for one candidate, remembering these
      *     attempts so that a refusal at start can come back to {@link #next}
      */
-    RouteAttempts(RouteDecision decision, boolean allowFallback, ModelRegistry registry, RouteStats stats,
-                  BiFunction<ServedModel, RouteAttempts<P>, P> prepare) {
+    RouteAttempts(RouteDecision decision, RouteInput input, boolean allowFallback, ModelRegistry registry,
+                  RouteStats stats, BiFunction<ServedModel, RouteAttempts<P>, P> prepare) {
         this.decision = decision;
+        this.input = input;
         this.allowFallback = allowFallback;
         this.order = allowFallback ? decision.order() : List.of(decision.chosen());
         this.registry = registry;
@@ -49,6 +51,11 @@ public final class RouteAttempts<P> {
 
     public String route() {
         return decision.route();
+    }
+
+    /** What the route decided on. */
+    public RouteInput input() {
+        return input;
     }
 
     /** The decision's reason and, after a fallback, why each model before the serving one was passed over. */

@@ -13,10 +13,28 @@ import java.util.List;
  *     chosen one cannot take it
  * @param bias in [-1, 1]: shifts the complexity cut; negative favours the small tier (cost),
  *     positive the large tier (quality)
+ * @param shadow which of the small tier's answers the large tier scores (policy complexity)
  * @param learning what the learned scorer aims at once shadows have trained it (policy complexity)
  */
 public record RouteConfig(String name, List<String> candidates, Policy policy, int promptTokens, int maxTokens,
-                          boolean allowFallback, double bias, Learning learning) {
+                          boolean allowFallback, double bias, Shadow shadow, Learning learning) {
+
+    /**
+     * Shadow evaluation of a complexity route.
+     *
+     * @param rate in [0, 1]: the fraction of requests the small tier serves whose answers the large tier scores
+     * @param tokens how many of the answer's first tokens are scored
+     * @param queue how many of the route's shadows may wait or run at once; more are shed
+     */
+    public record Shadow(double rate, int tokens, int queue) {
+        public static final Shadow OFF = new Shadow(0, 32, 8);
+
+        public Shadow {
+            if (!(rate >= 0 && rate <= 1) || tokens < 1 || queue < 1) {
+                throw new IllegalArgumentException("shadow rate must be in [0, 1], tokens and queue positive");
+            }
+        }
+    }
 
     /** How a route orders its candidates. */
     public enum Policy {
@@ -46,10 +64,10 @@ public record RouteConfig(String name, List<String> candidates, Policy policy, i
         candidates = List.copyOf(candidates);
     }
 
-    /** With the default {@link Learning}. */
+    /** Without shadow evaluation, and with the default {@link Learning}. */
     public RouteConfig(String name, List<String> candidates, Policy policy, int promptTokens, int maxTokens,
                        boolean allowFallback, double bias) {
-        this(name, candidates, policy, promptTokens, maxTokens, allowFallback, bias, Learning.DEFAULTS);
+        this(name, candidates, policy, promptTokens, maxTokens, allowFallback, bias, Shadow.OFF, Learning.DEFAULTS);
     }
 
     /** The complexity score from which a request counts as complex: 1 moved by the bias. */

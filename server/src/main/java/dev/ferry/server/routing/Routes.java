@@ -20,7 +20,8 @@ import java.util.stream.Stream;
 /**
  * The routes of a model store, read from its {@code routes.properties}: keys
  * {@code route.<name>.<setting>}, settings {@code candidates}, {@code policy}, {@code allow-fallback},
- * {@code bias}, {@code complexity.prompt-tokens}, {@code complexity.max-tokens} and the learned scorer's
+ * {@code bias}, {@code complexity.prompt-tokens}, {@code complexity.max-tokens}, for shadow evaluation
+ * {@code shadow-rate}, {@code shadow-tokens} and {@code shadow-queue}, and the learned scorer's
  * {@code target-agreement}, {@code min-shadows} and {@code small-cost}. Unknown keys and
  * settings that would have no effect are errors naming the key, so a typo never silently routes by
  * defaults.
@@ -32,7 +33,7 @@ public record Routes(Map<String, RouteConfig> byName) {
     private static final Pattern KEY = Pattern.compile("route\\.([A-Za-z0-9][A-Za-z0-9_-]*)\\.(.+)");
     /** The settings that only a complexity route reads. */
     private static final List<String> COMPLEXITY_SETTINGS = List.of("complexity.prompt-tokens", "complexity.max-tokens",
-            "bias", "target-agreement", "min-shadows", "small-cost");
+            "bias", "shadow-rate", "shadow-tokens", "shadow-queue", "target-agreement", "min-shadows", "small-cost");
     private static final Set<String> SETTINGS = Set.copyOf(Stream.concat(
             Stream.of("candidates", "policy", "allow-fallback"), COMPLEXITY_SETTINGS.stream()).toList());
 
@@ -81,7 +82,11 @@ public record Routes(Map<String, RouteConfig> byName) {
                         RouteConfig.DEFAULT_PROMPT_TOKENS),
                 positive(prefix + "complexity.max-tokens", s.get("complexity.max-tokens"), RouteConfig.DEFAULT_MAX_TOKENS),
                 bool(prefix + "allow-fallback", s.getOrDefault("allow-fallback", "true")),
-                bias(prefix + "bias", s.getOrDefault("bias", "0")), learning(prefix, s));
+                bias(prefix + "bias", s.getOrDefault("bias", "0")),
+                new RouteConfig.Shadow(rate(prefix + "shadow-rate", s.getOrDefault("shadow-rate", "0")),
+                        positive(prefix + "shadow-tokens", s.get("shadow-tokens"), RouteConfig.Shadow.OFF.tokens()),
+                        positive(prefix + "shadow-queue", s.get("shadow-queue"), RouteConfig.Shadow.OFF.queue())),
+                learning(prefix, s));
     }
 
     private static RouteConfig.Learning learning(String prefix, Map<String, String> s) {
@@ -97,6 +102,19 @@ public record Routes(Map<String, RouteConfig> byName) {
                 fraction(prefix + "target-agreement", s.get("target-agreement"), d.targetAgreement(),
                         "the least agreement with the large tier that small-served traffic must keep"),
                 minShadows, smallCost);
+    }
+
+    private static double rate(String key, String value) {
+        try {
+            double r = Double.parseDouble(value);
+            if (r >= 0 && r <= 1) {
+                return r;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw error(key, "must be a fraction in [0, 1] (of the small tier's requests the large tier scores), got '"
+                + value + "'");
     }
 
     private static List<String> candidates(String key, String value) {

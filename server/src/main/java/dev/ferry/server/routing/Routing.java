@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * The server's side of routes: which request names are routes (the store's routes.properties,
  * reloaded when it changes), the router's decision for a request, and the way through its
  * candidates ({@link RouteAttempts}). A model or alias of the same name wins over a route. Complexity
- * routes score with a {@link LearnedScorer}, which learns from the shadowed requests given to
- * {@link #shadowListener()} and uses the length heuristic until it has enough.
+ * routes score with a {@link LearnedScorer}, which hears every scored shadow from {@link #shadows()}
+ * and uses the length heuristic until it has enough.
  */
 public final class Routing implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Routing.class);
@@ -30,6 +30,7 @@ public final class Routing implements AutoCloseable {
     private final Router router;
     private final Path file;
     private final RouteStats stats = new RouteStats();
+    private final Shadows shadows = new Shadows();
     private volatile Routes routes;
 
     /**
@@ -43,6 +44,7 @@ public final class Routing implements AutoCloseable {
         this.router = new Router(scorer);
         this.file = registry.store().resolve(Routes.FILE);
         this.routes = Routes.read(file);
+        shadows.addListener(scorer);
     }
 
     /** Rereads the routes file; a broken one is logged and the routes in force stay. */
@@ -60,9 +62,9 @@ public final class Routing implements AutoCloseable {
         return stats;
     }
 
-    /** Where shadow evaluation hands each scored pair, for the learned scorer to train on. */
-    public ShadowListener shadowListener() {
-        return scorer;
+    /** Shadow evaluation of the routes: its store, counts and {@link ShadowListener}s. */
+    public Shadows shadows() {
+        return shadows;
     }
 
     /** Refits the learned scorer of every route with new shadows now, rather than at its next period. */
@@ -113,7 +115,7 @@ public final class Routing implements AutoCloseable {
             return m != null ? m.tier() : null;
         });
         boolean allowFallback = request.allowFallback() != null ? request.allowFallback() : route.allowFallback();
-        return new RouteAttempts<>(decision, allowFallback, registry, stats, prepare).next(null);
+        return new RouteAttempts<>(decision, input, allowFallback, registry, stats, prepare).next(null);
     }
 
     private String state(String name) {

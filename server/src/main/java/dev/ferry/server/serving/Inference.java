@@ -85,9 +85,9 @@ public final class Inference {
         this.validator = new RequestValidator(limits);
         CachedInference cached = responses == null ? null : new CachedInference(responses);
         AdmissionGate gate = new AdmissionGate(quotas);
-        this.starter = new RequestStarter(gate, cached, listener);
-        this.early = new EarlyRefusal(gate, cached != null);
         this.routing = new Routing(registry, new LearnedScorer(learnedRoutes, LearnedScorer.DEFAULT_REFIT));
+        this.starter = new RequestStarter(gate, cached, listener, new ShadowRuns(registry, routing, prompts));
+        this.early = new EarlyRefusal(gate, cached != null);
         this.tokenization = new Tokenization(registry, routing, prompts);
         if (cached != null) {
             registry.onChange(cached::fingerprint);

@@ -166,6 +166,11 @@ public final class PreparedRequest {
         return route != null ? route.route() : null;
     }
 
+    /** The prompt as the client gave it, before any model's template and tokenizer. */
+    Prompt prompt() {
+        return asked.prompt();
+    }
+
     /** Who the request is accounted to. */
     String tenant() {
         return RequestOutcome.tenant(asked.tenant());

@@ -26,12 +26,17 @@ final class RequestStarter {
     private final AdmissionGate gate;
     private final CachedInference cached;
     private final RequestListener listener;
+    private final ShadowRuns shadows;
 
-    /** @param cached answers cacheable requests seen before; null for none */
-    RequestStarter(AdmissionGate gate, CachedInference cached, RequestListener listener) {
+    /**
+     * @param cached answers cacheable requests seen before; null for none
+     * @param shadows scores picked answers of complexity routes' small tiers on their large tiers
+     */
+    RequestStarter(AdmissionGate gate, CachedInference cached, RequestListener listener, ShadowRuns shadows) {
         this.gate = gate;
         this.cached = cached;
         this.listener = listener;
+        this.shadows = shadows;
     }
 
     /** See {@link PreparedRequest#start(List)}. */
@@ -74,18 +79,19 @@ final class RequestStarter {
         String tenant = prepared.tenant();
         if (cached != null && prepared.cacheable()) { // one choice: a cacheable request has no more
             return cached.start(replica, request, tracking.choices().get(0),
-                    recording -> run(replica, request, tenant, tracking, recording));
+                    recording -> run(prepared, replica, tenant, tracking, recording));
         }
-        return new CachedInference.Started(run(replica, request, tenant, tracking, null),
+        return new CachedInference.Started(run(prepared, replica, tenant, tracking, null),
                 CompletableFuture.completedStage(cached == null ? CacheOutcome.OFF : CacheOutcome.MISS));
     }
 
     /** @param recording keeps the answer for the response cache; null when it is not to be cached */
-    private RequestHandle run(ServedModel.Instance replica, GenerateRequest request, String tenant,
+    private RequestHandle run(PreparedRequest prepared, ServedModel.Instance replica, String tenant,
                               TrackingSink tracking, ResponseRecording recording) {
+        GenerateRequest request = prepared.engineRequest();
         List<TokenSink> choices = tracking.choices();
         AdmissionGate.Pass pass = gate.admit(replica.admission(), request, choices.size(), tenant);
-        tracking.runsOn(replica, pass, recording);
+        tracking.runsOn(replica, pass, recording, shadows.tap(prepared, prepared.prompt()));
         try {
             return replica.engine().submit(request, choices);
         } catch (RuntimeException e) {

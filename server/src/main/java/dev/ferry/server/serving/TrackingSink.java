@@ -17,7 +17,7 @@ import java.util.List;
  * One request's bookkeeping, in the sinks between its engine (or the response cache) and the
  * transport's, one per choice: it counts the request in flight on its replica, ends its wait
  * in admission control at the first token, keeps its answer for the response cache when it is
- * cacheable and missed, measures it, and tells the listener how it ended, once, when its last
+ * cacheable and missed, hands it to its shadow evaluation when it is shadowed, measures it, and tells the listener how it ended, once, when its last
  * choice finished. All of it is done before the client hears that last finish, so a client that
  * has its answer finds it in the metrics and the cache.
  */
@@ -32,6 +32,7 @@ final class TrackingSink {
     private ServedModel.Instance replica;
     private AdmissionGate.Pass pass;
     private ResponseRecording recording;
+    private ShadowRuns.Tap shadow;
     private volatile long firstTokenNanos;
 
     /** @param clients the transport's sink of each choice, in choice order */
@@ -56,12 +57,15 @@ final class TrackingSink {
      * The request is about to go to {@code replica}'s engine, admitted with {@code pass}.
      *
      * @param recording keeps the answer for the response cache; null when it is not to be cached
+     * @param shadow collects the answer for its shadow evaluation; null when it is not shadowed
      */
-    void runsOn(ServedModel.Instance replica, AdmissionGate.Pass pass, ResponseRecording recording) {
+    void runsOn(ServedModel.Instance replica, AdmissionGate.Pass pass, ResponseRecording recording,
+                ShadowRuns.Tap shadow) {
         replica.enter();
         this.replica = replica;
         this.pass = pass;
         this.recording = recording;
+        this.shadow = shadow;
     }
 
     /** The engine refused it after all: undoes {@link #runsOn}, so another attempt starts clean. */
@@ -71,6 +75,7 @@ final class TrackingSink {
         replica = null;
         pass = null;
         recording = null;
+        shadow = null;
     }
 
     /** No attempt could start it: the end the listener hears instead of a finish. */
@@ -90,6 +95,9 @@ final class TrackingSink {
         if (recording != null) {
             recording.onToken(token);
         }
+        if (shadow != null && choice == 0) {
+            shadow.onToken(token.tokenId());
+        }
         clients.get(choice).onToken(token);
     }
 
@@ -108,6 +116,9 @@ final class TrackingSink {
             }
             if (recording != null) {
                 recording.onFinish(all);
+            }
+            if (shadow != null) {
+                shadow.answered(all.reason()); // hands off at once: the shadow runs after the answer, elsewhere
             }
         } finally {
             long now = System.nanoTime();

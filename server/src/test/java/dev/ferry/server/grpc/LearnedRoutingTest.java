@@ -95,7 +95,7 @@ class LearnedRoutingTest {
         assertTrue(heuristic.headers().firstValue("x-ferry-route-reason").orElseThrow()
                 .contains("(heuristic (learned after 200 shadows, 0 so far): prompt "));
 
-        topics.feed(t.inference.routing().shadowListener(), "auto", 400);
+        topics.feed(result -> t.inference.routing().shadows().scored("synthetic", "0.00", result), "auto", 400);
         t.inference.routing().refit();
 
         JsonNode after = httpRoute();

@@ -34,7 +34,7 @@ class RequestLogTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> FIELDS = List.of("id", "tenant", "model", "route", "transport", "outcome", "status",
             "prompt_tokens", "completion_tokens", "cached_prompt_tokens", "response_cache_hit", "ttft_ms", "e2e_ms",
-            "error");
+            "error", "shadow");
 
     @TempDir
     static Path store;

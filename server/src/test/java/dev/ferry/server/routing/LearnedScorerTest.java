@@ -24,7 +24,8 @@ class LearnedScorerTest {
     private final TopicShadows topics = new TopicShadows(7, text -> text.split(" ").length + 2, 64);
 
     private static RouteConfig route(Learning learning) {
-        return new RouteConfig("auto", List.of("small", "large"), Policy.COMPLEXITY, 512, 256, true, 0, learning);
+        return new RouteConfig("auto", List.of("small", "large"), Policy.COMPLEXITY, 512, 256, true, 0,
+                RouteConfig.Shadow.OFF, learning);
     }
 
     private static Tier tier(String model) {

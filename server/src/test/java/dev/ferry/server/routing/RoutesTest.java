@@ -55,6 +55,22 @@ class RoutesTest {
     }
 
     @Test
+    void shadowSettingsAreReadAndDefaultToNoShadows() throws IOException {
+        Routes routes = parse("""
+                route.auto.candidates = small, large
+                route.auto.policy = complexity
+                route.auto.shadow-rate = 0.2
+                route.auto.shadow-tokens = 16
+                route.auto.shadow-queue = 4
+                route.plain.candidates = small, large
+                route.plain.policy = complexity
+                """);
+        assertEquals(new RouteConfig.Shadow(0.2, 16, 4), routes.get("auto").shadow());
+        assertEquals(RouteConfig.Shadow.OFF, routes.get("plain").shadow());
+        assertEquals(0, routes.get("plain").shadow().rate());
+    }
+
+    @Test
     void noFileMeansNoRoutes(@TempDir Path dir) {
         assertSame(Routes.NONE, Routes.read(dir.resolve(Routes.FILE)));
     }
@@ -80,7 +96,12 @@ class RoutesTest {
             "route.a.candidates=a\\nroute.a.policy=complexity\\nroute.a.small-cost=0 | route.a.small-cost | (0, 1]",
             "route.a.candidates=a\\nroute.a.policy=complexity\\nroute.a.min-shadows=-3 | route.a.min-shadows | positive",
             "route.a.candidates=a\\nroute.a.policy=complexity\\nroute.a.min-shadows=5000 | route.a.min-shadows | at most",
-            "route.a.candidates=a\\nroute.a.min-shadows=10 | route.a.min-shadows | only applies to policy complexity"})
+            "route.a.candidates=a\\nroute.a.min-shadows=10 | route.a.min-shadows | only applies to policy complexity",
+            "route.a.candidates=a\\nroute.a.policy=complexity\\nroute.a.shadow-rate=1.5 | route.a.shadow-rate | [0, 1]",
+            "route.a.candidates=a\\nroute.a.policy=complexity\\nroute.a.shadow-rate=x | route.a.shadow-rate | 'x'",
+            "route.a.candidates=a\\nroute.a.policy=complexity\\nroute.a.shadow-tokens=0 | route.a.shadow-tokens | positive",
+            "route.a.candidates=a\\nroute.a.policy=complexity\\nroute.a.shadow-queue=-1 | route.a.shadow-queue | positive",
+            "route.a.candidates=a\\nroute.a.shadow-rate=0.1 | route.a.shadow-rate | only applies to policy complexity"})
     void aBadSettingIsRefusedNamingItsKey(String text, String key, String problem) {
         var e = assertThrows(IllegalArgumentException.class, () -> parse(text.replace("\\n", "\n")));
         assertTrue(e.getMessage().startsWith("routes.properties: key '" + key + "'"), e.getMessage());

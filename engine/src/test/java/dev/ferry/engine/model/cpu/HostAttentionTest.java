@@ -57,7 +57,7 @@ class HostAttentionTest {
                 for (int j = 0; j < table.length; j++) {
                     table[j] = free.remove(free.size() - 1);
                 }
-                spans.add(new SequenceSpan(tokens, s[0], s[1], table, true, s[1]));
+                spans.add(new SequenceSpan(tokens, s[0], s[1], table, 1, s[1]));
                 tokens += s[0];
             }
             ForwardBatch batch = new ForwardBatch(new int[tokens], new int[tokens], new int[tokens], spans);

@@ -1,0 +1,237 @@
+package dev.ferry.bench;
+
+import dev.ferry.engine.api.EngineConfig;
+import dev.ferry.engine.api.Finish;
+import dev.ferry.engine.api.LoadOptions;
+import dev.ferry.engine.api.TokenEvent;
+import dev.ferry.engine.api.TokenSink;
+import dev.ferry.server.api.InferenceRequest;
+import dev.ferry.server.api.Prompt;
+import dev.ferry.server.api.SamplingOverrides;
+import dev.ferry.server.models.ModelLoader;
+import dev.ferry.server.models.ModelRegistry;
+import dev.ferry.server.routing.Shadows;
+import dev.ferry.server.serving.Inference;
+import dev.ferry.server.serving.ServingLimits;
+import dev.ferry.store.create.ModelArch;
+import dev.ferry.store.create.ModelCreator;
+import dev.ferry.store.create.ModelPreset;
+import dev.ferry.store.create.ModelSpec;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What shadow evaluation costs interactive traffic: the p95 time to first token of requests a
+ * complexity route serves on its small tier, at a fixed open-loop (Poisson) load, with shadow-rate 0
+ * and with {@code --shadow-rate}, in alternating phases of one run on one pair of models (a 2-layer
+ * small tier, an 8-layer, 4x wider large tier with the same vocabulary), measured at the serving
+ * front from prepare to the first token. Between phases it waits for every request and shadow to end.
+ *
+ * <pre>
+ * java -cp ... dev.ferry.bench.ShadowBenchmark [--rate 10] [--requests 200] [--rounds 3] [--shadow-rate 0.2]
+ *     [--tokens 32] [--out results.json]
+ * </pre>
+ */
+public final class ShadowBenchmark {
+    private static final int PROMPT_TOKENS = 32;
+    private static final SamplingOverrides GREEDY = new SamplingOverrides(0.0, null, null, null, null, null, null,
+            null, null);
+
+    private final double rate;
+    private final int requests;
+    private final int rounds;
+    private final double shadowRate;
+    private final int tokens;
+    private final Map<String, Object> results = new LinkedHashMap<>();
+    private int promptSeed;
+    /** Requests sent on the shadowed route so far: the sampler picks floor(n * rate) of them. */
+    private long shadowedSent;
+
+    private ShadowBenchmark(Map<String, String> args) {
+        rate = Double.parseDouble(args.getOrDefault("rate", "10"));
+        requests = Integer.parseInt(args.getOrDefault("requests", "200"));
+        rounds = Integer.parseInt(args.getOrDefault("rounds", "3"));
+        shadowRate = Double.parseDouble(args.getOrDefault("shadow-rate", "0.2"));
+        tokens = Integer.parseInt(args.getOrDefault("tokens", "32"));
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Map<String, String> args = Args.parse(argv);
+        new ShadowBenchmark(args).run(args.get("out"));
+    }
+
+    private void run(String out) throws Exception {
+        Path store = store();
+        results.put("cpu", cpuModel());
+        results.put("load_average_before", loadAverage());
+        results.put("rate_per_s", rate);
+        results.put("requests_per_phase", requests);
+        results.put("rounds", rounds);
+        results.put("shadow_rate", shadowRate);
+        results.put("prompt_tokens", PROMPT_TOKENS);
+        results.put("max_tokens", tokens);
+        try (ModelRegistry registry = new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(),
+                s -> EngineConfig.DEFAULTS))) {
+            registry.loadAll();
+            Inference inference = new Inference(registry, ServingLimits.DEFAULTS);
+            Shadows shadows = inference.routing().shadows();
+            phase(inference, "plain", new Histogram(3)); // warm-up: JIT, KV pages, both engines' step shapes
+            phase(inference, "shadowed", new Histogram(3));
+            awaitShadows(shadows);
+            long warmShadows = settled(shadows);
+            Histogram plain = new Histogram(3);
+            Histogram shadowed = new Histogram(3);
+            List<Long> plainP95 = new ArrayList<>();
+            List<Long> shadowedP95 = new ArrayList<>();
+            for (int r = 0; r < rounds; r++) {
+                plainP95.add(phase(inference, "plain", plain));
+                shadowedP95.add(phase(inference, "shadowed", shadowed));
+                awaitShadows(shadows);
+            }
+            report("plain", plain, plainP95);
+            report("shadowed", shadowed, shadowedP95);
+            results.put("p95_ttft_overhead_pct", Math.round(1000.0 * (shadowed.getValueAtPercentile(95)
+                    / (double) plain.getValueAtPercentile(95) - 1)) / 10.0);
+            // each round's pair ran back to back, so its ratio sees the same background load; their median
+            // is steadier than the pooled figure on a machine whose load moves between rounds
+            double[] ratios = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                ratios[r] = shadowedP95.get(r) / (double) plainP95.get(r);
+            }
+            results.put("p95_ttft_overhead_pct_median_of_rounds", Math.round(1000 * (ForwardBenchmark.median(ratios) - 1))
+                    / 10.0);
+            results.put("shadows_scored", shadows.scoredCounts().getOrDefault("shadowed", 0L));
+            results.put("shadows_shed", settled(shadows) - shadows.scoredCounts().getOrDefault("shadowed", 0L));
+            results.put("shadows_in_measured_phases", settled(shadows) - warmShadows);
+            results.put("shadow_agreement_mean", Math.round(1000 * shadows.store().byRoute().get("shadowed")
+                    .agreement()) / 1000.0);
+        }
+        results.put("load_average_after", loadAverage());
+        Report.print(results, out);
+    }
+
+    /** A store of the two tiers and two routes over them, alike but for the shadow rate; every request is simple. */
+    private Path store() throws Exception {
+        Path store = Files.createTempDirectory("ferry-bench-shadow");
+        ModelSpec tiny = ModelPreset.fromName("tiny").spec(ModelArch.LLAMA);
+        ModelCreator creator = new ModelCreator(new PrintStream(OutputStream.nullOutputStream()));
+        creator.create(tiny.withSeed(1), store.resolve("small"));
+        creator.create(new ModelSpec(tiny.arch(), 4 * tiny.hidden(), 8, tiny.heads(), tiny.kvHeads(), 4 * tiny.headDim(),
+                4 * tiny.intermediate(), tiny.vocab(), tiny.maxPosition(), tiny.ropeTheta(), tiny.llama3RopeScaling(),
+                tiny.normEps(), tiny.tieWordEmbeddings(), tiny.std(), tiny.normNoise(), tiny.dtype(), 2, tiny.maxMerges()),
+                store.resolve("large"));
+        Files.writeString(store.resolve("small/ferry.properties"), "tier = small\n");
+        Files.writeString(store.resolve("large/ferry.properties"), "tier = large\n");
+        StringBuilder routes = new StringBuilder();
+        for (String[] r : new String[][] {{"plain", "0"}, {"shadowed", Double.toString(shadowRate)}}) {
+            String p = "route." + r[0] + ".";
+            routes.append(p).append("candidates = small, large\n").append(p).append("policy = complexity\n")
+                    .append(p).append("complexity.prompt-tokens = 100000\n").append(p).append("complexity.max-tokens = 100000\n")
+                    .append(p).append("shadow-rate = ").append(r[1]).append('\n')
+                    .append(p).append("shadow-tokens = ").append(tokens).append('\n');
+        }
+        Files.writeString(store.resolve("routes.properties"), routes);
+        return store;
+    }
+
+    /**
+     * {@link #requests} requests on {@code route} at Poisson arrivals of {@link #rate} a second; records
+     * each one's time to first token (microseconds) in {@code ttft} and returns the phase's p95.
+     */
+    private long phase(Inference inference, String route, Histogram ttft) throws Exception {
+        Histogram own = new Histogram(3);
+        CountDownLatch done = new CountDownLatch(requests);
+        SplittableRandom arrivals = new SplittableRandom(7 + promptSeed);
+        long next = System.nanoTime();
+        for (int i = 0; i < requests; i++) {
+            next += (long) (-Math.log(1 - arrivals.nextDouble()) / rate * 1e9);
+            LockSupport.parkNanos(next - System.nanoTime());
+            shadowedSent += route.equals("shadowed") ? 1 : 0;
+            long t0 = System.nanoTime();
+            InferenceRequest request = new InferenceRequest(route, new Prompt.TokenIds(prompt(promptSeed++)), tokens,
+                    GREEDY, null, null, true, null, null, null, 0);
+            inference.prepare(request).start(new TokenSink() {
+                private boolean first = true;
+
+                @Override
+                public void onToken(TokenEvent token) {
+                    if (first) {
+                        first = false;
+                        long us = (System.nanoTime() - t0) / 1000;
+                        synchronized (own) {
+                            own.recordValue(us);
+                        }
+                    }
+                }
+
+                @Override
+                public void onFinish(Finish finish) {
+                    done.countDown();
+                }
+            });
+        }
+        if (!done.await(5, TimeUnit.MINUTES)) {
+            throw new IllegalStateException("requests on " + route + " did not finish in 5 minutes");
+        }
+        synchronized (own) {
+            ttft.add(own);
+            return own.getValueAtPercentile(95);
+        }
+    }
+
+    /** Waits until every picked shadow was scored or shed, so the next phase starts quiet. */
+    private void awaitShadows(Shadows shadows) throws InterruptedException {
+        long picked = (long) Math.floor(shadowedSent * shadowRate);
+        long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (settled(shadows) < picked) {
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException("shadows did not settle: " + settled(shadows) + " of " + picked);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static long settled(Shadows shadows) {
+        long n = shadows.scoredCounts().getOrDefault("shadowed", 0L);
+        for (Map.Entry<Shadows.ShedKey, Long> e : shadows.shedCounts().entrySet()) {
+            if (e.getKey().route().equals("shadowed")) {
+                n += e.getValue();
+            }
+        }
+        return n;
+    }
+
+    private static int[] prompt(int i) {
+        SplittableRandom random = new SplittableRandom(1000 + i);
+        return random.ints(PROMPT_TOKENS, 1, 500).toArray();
+    }
+
+    private void report(String arm, Histogram h, List<Long> phaseP95) {
+        results.put(arm + "_count", h.getTotalCount());
+        results.put(arm + "_ttft_p50_us", h.getValueAtPercentile(50));
+        results.put(arm + "_ttft_p95_us", h.getValueAtPercentile(95));
+        results.put(arm + "_ttft_p99_us", h.getValueAtPercentile(99));
+        results.put(arm + "_ttft_p95_us_per_round", phaseP95);
+    }
+
+    private static String cpuModel() throws Exception {
+        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown")
+                + " x" + Runtime.getRuntime().availableProcessors();
+    }
+
+    private static String loadAverage() throws Exception {
+        return Files.readString(Path.of("/proc/loadavg")).trim();
+    }
+}

@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ferry.engine.Engine;
 import dev.ferry.engine.api.EngineConfig;
-import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.LoadOptions;
-import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.api.TuningOptions;
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.PrometheusText;
@@ -191,21 +188,9 @@ class ShadowEvaluationTest {
         return new int[] {5 + i, 17 + 2 * i, 29 + 3 * i, 41 + i};
     }
 
-    /** The answer of the small model, then each of its tokens against other's greedy token after the ones before it. */
     private static double directAgreement(int[] prompt) throws InterruptedException {
-        Engine small = registry.find("small").instance().engine();
-        Engine other = registry.find("other").instance().engine();
-        int[] answer = small.submit(GenerateRequest.of(prompt, SHADOW_TOKENS, SamplingParams.greedy())
-                .withIgnoreEos(true)).await().tokenIds();
-        int same = 0;
-        for (int i = 0; i < answer.length; i++) {
-            int[] context = Arrays.copyOf(prompt, prompt.length + i);
-            System.arraycopy(answer, 0, context, prompt.length, i);
-            if (other.submit(GenerateRequest.of(context, 1, SamplingParams.greedy())).await().tokenIds()[0] == answer[i]) {
-                same++;
-            }
-        }
-        return (double) same / answer.length;
+        return DirectAgreement.of(registry.find("small").instance().engine(), registry.find("other").instance().engine(),
+                prompt, SHADOW_TOKENS);
     }
 
     /** A completion of token ids on {@code route}, greedy and {@value #SHADOW_TOKENS} tokens long; it must succeed. */

@@ -21,6 +21,7 @@ import dev.ferry.server.models.ModelLoader;
 import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ServingLimits;
+import dev.ferry.store.create.DerivedModels;
 import dev.ferry.store.tokenizer.ModelTokenizer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The learned router on a pair of tiers whose agreement is known by construction: the small tier is
  * the large model with the input embeddings of the weather prompts' own tokens replaced
- * ({@link PerturbedTier}), so proofs (which use none of them) run on the small tier exactly as on the
+ * ({@link DerivedModels#replaceEmbeddingRows}), so proofs (which use none of them) run on the small tier exactly as on the
  * large one and weather questions do not. After a warm-up in which every request goes small (the
  * heuristic's cut is far) and is shadowed, the learned scorer serves proofs small and weather large,
  * and the agreement it reports for what it serves small is what a direct comparison gives.
@@ -107,7 +108,8 @@ class PerturbedRoutingTest {
             }
         }
         weatherOnly.removeAll(proofTokens);
-        PerturbedTier.derive(largeFolder, store.resolve("small"), weatherOnly, 3);
+        DerivedModels.copy(largeFolder, store.resolve("small"));
+        DerivedModels.replaceEmbeddingRows(store.resolve("small"), weatherOnly, 3);
         Files.writeString(store.resolve("small/ferry.properties"), "tier = small\n");
         registry.load("small");
         server = FerryServer.start(registry, new FerryServer.Options("127.0.0.1", 0, 0, ApiKeys.none(),

@@ -133,6 +133,9 @@ final class ServeCommand implements Callable<Integer> {
     EmbeddingCacheOptions embeddingCache;
 
     @Mixin
+    ResultsStoreOptions results;
+
+    @Mixin
     ObservabilityOptions observability;
 
     @CommandLine.Spec
@@ -168,7 +171,7 @@ final class ServeCommand implements Callable<Integer> {
                         new GrammarLimits(formatMaxBytes, formatMaxDepth, formatMaxStates,
                                 GrammarLimits.DEFAULTS.maxRepeat(), GrammarLimits.DEFAULTS.maxStackDepth()), strictFields),
                 FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, responseCache.toConfig(), tenantQuotas(store),
-                observability.toObservability(), embeddingCache.toConfig(responseCache.redis));
+                observability.toObservability(), embeddingCache.toConfig(responseCache.redis), results.toConfig());
         CountDownLatch stop = new CountDownLatch(1);
         // Every thread but main is a daemon and main only waits for a signal, so no thread's death
         // ends the process; without this it would go to stderr alone, outside the server's log.

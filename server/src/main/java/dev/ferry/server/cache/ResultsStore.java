@@ -40,7 +40,7 @@ public final class ResultsStore implements AutoCloseable {
     /**
      * What the store did since it opened.
      *
-     * @param up whether the database answered its last call
+     * @param up whether the database was reached (its table is there) and answered its last call
      * @param errors calls that failed or timed out
      * @param droppedWrites results not stored: the queue was full or the database down
      */
@@ -109,14 +109,17 @@ public final class ResultsStore implements AutoCloseable {
         return getAll(List.of(key)).thenApply(found -> found.get(key));
     }
 
-    /** The stored bytes of those of {@code keys} the database holds; empty when it is unavailable. */
+    /**
+     * The stored bytes of those of {@code keys} the database holds; empty when it is unavailable, or
+     * not reached yet (a cold start of the database is the writer's to wait for, not a request's).
+     */
     public CompletableFuture<Map<String, byte[]>> getAll(List<String> keys) {
-        if (keys.isEmpty() || health.resting()) {
+        if (keys.isEmpty() || !schemaReady || health.resting()) {
             return CompletableFuture.completedFuture(Map.of());
         }
         CompletableFuture<Map<String, byte[]>> read;
         try {
-            read = CompletableFuture.supplyAsync(() -> call(c -> select(c, keys)), readers);
+            read = CompletableFuture.supplyAsync(() -> call(c -> select(c, keys), true), readers);
         } catch (RejectedExecutionException busy) { // lookups are queueing: skip this one rather than wait
             return CompletableFuture.completedFuture(Map.of());
         }
@@ -154,7 +157,7 @@ public final class ResultsStore implements AutoCloseable {
 
     private void write(List<ResultsWriter.Entry> batch) {
         try {
-            call(c -> {
+            call(c -> { // tried even while lookups rest: the writer is no request's to delay
                 boolean auto = c.getAutoCommit();
                 c.setAutoCommit(false);
                 try (PreparedStatement s = c.prepareStatement(dialect.upsert)) {
@@ -175,7 +178,7 @@ public final class ResultsStore implements AutoCloseable {
                     c.setAutoCommit(auto);
                 }
                 return null;
-            });
+            }, false);
             writes.add(batch.size());
         } catch (Unavailable e) {
             failedWrites.add(batch.size());
@@ -214,17 +217,18 @@ public final class ResultsStore implements AutoCloseable {
                 }
             }
             return null;
-        });
+        }, false);
     }
 
     /**
      * Runs {@code sql} on a pooled connection, creating the table on the first call that reaches
      * the database.
      *
-     * @throws Unavailable when the database is resting after a failure, or this call failed
+     * @param lookup a request waits for it, so it skips a database resting after a failure
+     * @throws Unavailable when a lookup finds the database resting, or the call failed
      */
-    private <T> T call(SqlCall<T> sql) {
-        if (health.resting()) {
+    private <T> T call(SqlCall<T> sql, boolean lookup) {
+        if (lookup && health.resting()) {
             throw new Unavailable();
         }
         try (Connection c = pool.getConnection()) {
@@ -253,7 +257,7 @@ public final class ResultsStore implements AutoCloseable {
     }
 
     public Stats stats() {
-        return new Stats(health.isUp(), health.errors(), writes.sum(), writer.dropped() + failedWrites.sum());
+        return new Stats(schemaReady && health.isUp(), health.errors(), writes.sum(), writer.dropped() + failedWrites.sum());
     }
 
     /** The URL as logs show it: query parameters (which may carry a password) left out. */

@@ -43,7 +43,13 @@ class ResultsStoreTest {
     static ResultsStore open(String database, Duration ttl, long maxBytes) throws Exception {
         String url = database.equals("h2") ? ResultsStoreConfig.h2Url(h2.resolve("db" + tables++))
                 : postgres.createDatabase("results" + tables++);
-        return ResultsStore.open(new ResultsStoreConfig(true, url, ttl, maxBytes));
+        ResultsStore store = ResultsStore.open(new ResultsStoreConfig(true, url, ttl, maxBytes));
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!store.stats().up()) { // lookups wait for the writer to reach the database first
+            assertTrue(System.nanoTime() < end, "the store did not reach " + database + " within 10 s");
+            Thread.sleep(10);
+        }
+        return store;
     }
 
     static void awaitWrites(ResultsStore store, long n) throws InterruptedException {

@@ -93,8 +93,9 @@ public final class ResultsStore implements AutoCloseable {
         c.setPoolName("ferry-results");
         c.setMaximumPoolSize(READERS + 1);
         c.setMinimumIdle(0); // no background refills hammering a database that is down
-        // off the request path (a lookup gives up after GET_TIMEOUT), long enough for H2 to open its file on a busy host
-        c.setConnectionTimeout(2000);
+        // off the request path (a lookup gives up after GET_TIMEOUT), long enough for H2 to open its file on a busy
+        // host (over 2 s measured on 2 loaded cores); a database that refuses connections fails at once anyway
+        c.setConnectionTimeout(5000);
         c.setValidationTimeout(1000);
         c.setInitializationFailTimeout(-1); // start without the database; it may come later
         if (dialect == ResultsDialect.POSTGRESQL) {
@@ -185,12 +186,13 @@ public final class ResultsStore implements AutoCloseable {
         }
     }
 
-    /** Drops expired rows, then the oldest beyond the size bound. Runs on the writer thread. */
-    private void upkeep() {
+    /** Drops expired rows, then the oldest beyond the size bound; false when the database was not reached. */
+    private boolean upkeep() {
         try {
             trim();
+            return true;
         } catch (Unavailable e) {
-            // counted and logged by call(); the next upkeep tries again
+            return false; // counted and logged by call()
         }
     }
 

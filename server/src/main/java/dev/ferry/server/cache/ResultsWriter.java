@@ -7,6 +7,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -24,7 +25,7 @@ final class ResultsWriter implements AutoCloseable {
 
     private final BlockingQueue<Entry> queue;
     private final Consumer<List<Entry>> write;
-    private final Runnable upkeep;
+    private final BooleanSupplier upkeep;
     private final long upkeepEveryNanos;
     private final LongAdder dropped = new LongAdder();
     private final Thread thread;
@@ -32,9 +33,10 @@ final class ResultsWriter implements AutoCloseable {
 
     /**
      * @param write stores a batch (never throws: a failure is the store's to count)
-     * @param upkeep runs first, then every {@code upkeepEvery}
+     * @param upkeep runs first, then every {@code upkeepEvery}; false when the database was not
+     *     reached, to be tried again after {@link DatabaseHealth#REST} (a database still starting)
      */
-    ResultsWriter(int capacity, Consumer<List<Entry>> write, Runnable upkeep, Duration upkeepEvery) {
+    ResultsWriter(int capacity, Consumer<List<Entry>> write, BooleanSupplier upkeep, Duration upkeepEvery) {
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.write = write;
         this.upkeep = upkeep;
@@ -66,8 +68,7 @@ final class ResultsWriter implements AutoCloseable {
         long nextUpkeep = System.nanoTime();
         while (true) {
             if (System.nanoTime() - nextUpkeep >= 0) {
-                upkeep.run();
-                nextUpkeep = System.nanoTime() + upkeepEveryNanos;
+                nextUpkeep = System.nanoTime() + (upkeep.getAsBoolean() ? upkeepEveryNanos : DatabaseHealth.REST.toNanos());
             }
             Entry first;
             try {

@@ -100,12 +100,15 @@ public final class EmbeddingCache implements AutoCloseable {
      * Fills the gaps {@link #getLocal} left in {@code found} with what Redis, then the results
      * database, hold. Complete at once when there are none or there is no level to ask (or they are
      * down); otherwise within their timeouts. Never completes exceptionally.
+     *
+     * @return the deepest level that filled a gap: L3, L2, or L1 when none did
      */
-    public CompletableFuture<Void> fillShared(List<EmbeddingKey> keys, CachedEmbedding[] found) {
+    public CompletableFuture<CacheOutcome> fillShared(List<EmbeddingKey> keys, CachedEmbedding[] found) {
         long start = System.nanoTime();
         return fromRedis(keys, found, missing(found), start)
-                .thenCompose(v -> fromStore(keys, found, missing(found), start))
-                .thenAccept(v -> misses.add(missing(found).size()));
+                .thenCompose(l2 -> fromStore(keys, found, missing(found), start)
+                        .thenApply(l3 -> l3 > 0 ? CacheOutcome.L3 : l2 > 0 ? CacheOutcome.L2 : CacheOutcome.L1))
+                .whenComplete((level, e) -> misses.add(missing(found).size()));
     }
 
     private static List<Integer> missing(CachedEmbedding[] found) {
@@ -118,11 +121,12 @@ public final class EmbeddingCache implements AutoCloseable {
         return missing;
     }
 
-    private CompletableFuture<Void> fromRedis(List<EmbeddingKey> keys, CachedEmbedding[] found, List<Integer> missing,
-                                              long start) {
+    /** @return how many gaps Redis filled */
+    private CompletableFuture<Integer> fromRedis(List<EmbeddingKey> keys, CachedEmbedding[] found, List<Integer> missing,
+                                                 long start) {
         RedisAsyncCommands<String, byte[]> commands = redis == null || missing.isEmpty() ? null : redis.commands();
         if (commands == null) {
-            return CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture(0);
         }
         String[] redisKeys = missing.stream().map(i -> keys.get(i).redisKey()).toArray(String[]::new);
         // a copy, so that the timeout completes our future and never Lettuce's own command
@@ -143,16 +147,17 @@ public final class EmbeddingCache implements AutoCloseable {
                     }
                     levels.hit(CacheOutcome.L2, hits, start);
                     levels.missed(CacheOutcome.L2, missing.size() - hits);
-                    return null;
+                    return hits;
                 });
     }
 
-    private CompletableFuture<Void> fromStore(List<EmbeddingKey> keys, CachedEmbedding[] found, List<Integer> missing,
-                                              long start) {
+    /** @return how many gaps the results database filled */
+    private CompletableFuture<Integer> fromStore(List<EmbeddingKey> keys, CachedEmbedding[] found, List<Integer> missing,
+                                                 long start) {
         if (stored == null || missing.isEmpty()) {
-            return CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture(0);
         }
-        return stored.getAll(missing.stream().map(i -> keys.get(i).redisKey()).toList()).thenAccept(values -> {
+        return stored.getAll(missing.stream().map(i -> keys.get(i).redisKey()).toList()).thenApply(values -> {
             int hits = 0;
             for (int i : missing) {
                 byte[] bytes = values.get(keys.get(i).redisKey());
@@ -163,6 +168,7 @@ public final class EmbeddingCache implements AutoCloseable {
             }
             levels.hit(CacheOutcome.L3, hits, start);
             levels.missed(CacheOutcome.L3, missing.size() - hits);
+            return hits;
         });
     }
 

@@ -16,7 +16,7 @@ final class ResultsStoreOptions {
             + "(default: an embedded H2 file database in $FERRY_HOME/results)")
     String url;
 
-    @Option(names = "--results-ttl", defaultValue = "7d",
+    @Option(names = "--results-ttl", defaultValue = "168h",
             description = "how long a stored result is reused (default ${DEFAULT-VALUE})")
     String ttl;
 

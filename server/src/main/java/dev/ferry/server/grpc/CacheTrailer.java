@@ -12,8 +12,9 @@ import io.grpc.Status;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Says in an Inference call's trailers which cache level answered it ({@code x-ferry-cache:
- * l1|l2|l3|miss}), as HTTP says it in a header. The service hands over the request's outcome when
+ * Says in an Inference or Embeddings call's trailers which cache level answered it ({@code
+ * x-ferry-cache: l1|l2|l3|miss}; for embeddings the deepest level that answered an input, or miss
+ * when the encoder ran), as HTTP says it in a header. The service hands over the request's outcome when
  * the request starts; a cached answer may be replayed, and its call closed, before that hand-over
  * (or before a Redis or database lookup's outcome is told), so a close that comes first waits for it.
  */

@@ -47,7 +47,7 @@ public final class GrpcServer implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(new ModelsService(ctx.registry(), adminExecutor), auth))
                 .addService(ServerInterceptors.intercept(new RoutingService(new PrefixRouter(ctx.inference())), auth))
                 .addService(ServerInterceptors.intercept(new TokenizerService(ctx.inference().tokenization()), auth))
-                .addService(ServerInterceptors.intercept(new EmbeddingsService(ctx.embeddings()), auth))
+                .addService(ServerInterceptors.intercept(new EmbeddingsService(ctx.embeddings()), new CacheTrailer(), auth))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(ProtoReflectionService.newInstance())

@@ -51,6 +51,14 @@ start_server() {
 }
 stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
 
+# lookup LEVEL: the server's own mean time from the start of a lookup to a hit at LEVEL (its /metrics)
+lookup() {
+  curl -s "http://127.0.0.1:$server_port/metrics" | awk -v l="level=\"$1\"" '
+    index($0, "ferry_response_cache_hit_seconds_sum{") == 1 && index($0, l) { sum = $NF }
+    index($0, "ferry_response_cache_hit_seconds_count{") == 1 && index($0, l) { n = $NF }
+    END { if (n > 0) printf "      server side: lookup to hit, mean %.3f ms over %d hits\n", sum / n * 1000, n }'
+}
+
 # measure LEVEL: sends the N requests once each, records curl's time_total where the header says LEVEL
 measure() {
   local level="$1" wrong=0
@@ -69,24 +77,27 @@ measure() {
     fi
   done
   sort -n "$work/$level.times" | awk -v level="$level" -v wrong="$wrong" '
+    function at(q,  i) { i = int(NR * q + 0.5); if (i < 1) i = 1; return t[i] }
     { t[NR] = $1 * 1000; sum += $1 * 1000 }
     END {
       if (NR == 0) { printf "%-5s no answer from this level (%d answered otherwise)\n", level, wrong; exit }
       printf "%-5s n=%-4d p50 %8.2f ms   p95 %8.2f ms   p99 %8.2f ms   mean %8.2f ms   (answered otherwise: %d)\n",
-        level, NR, t[int(NR * 0.5 + 0.5) > 0 ? int(NR * 0.5 + 0.5) : 1], t[int(NR * 0.95 + 0.5)], t[int(NR * 0.99 + 0.5)],
-        sum / NR, wrong }'
+        level, NR, at(0.5), at(0.95), at(0.99), sum / NR, wrong }'
 }
 
 echo "cache-levels.sh: $requests greedy completions of $tokens tokens, preset $preset, on $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p'))"
 start_server first --results-db "jdbc:h2:file:$work/results/results"
 measure miss      # computed by the engine, stored at every level
 measure l1        # the same requests again: in-process
+lookup l1
 sleep 2           # the database's writes are asynchronous
 stop_server
 start_server second --no-results-store
 measure l2        # a fresh process sharing the Redis
+lookup l2
 stop_server
 redis-cli -p "$redis_port" flushall >/dev/null
 start_server first-again --results-db "jdbc:h2:file:$work/results/results"
 measure l3        # Redis empty, in-process empty: the results database
+lookup l3
 stop_server

@@ -241,6 +241,7 @@ public final class ResultsStore implements AutoCloseable {
             health.succeeded();
             return result;
         } catch (SQLException | RuntimeException e) {
+            schemaReady = false; // a database that comes back may be a new one: create the table again if need be
             health.failed(e.getMessage());
             throw new Unavailable();
         }

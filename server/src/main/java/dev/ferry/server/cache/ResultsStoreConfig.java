@@ -36,16 +36,4 @@ public record ResultsStoreConfig(boolean enabled, String url, Duration ttl, long
     public static String h2Url(Path folder) {
         return "jdbc:h2:file:" + folder.toAbsolutePath().resolve("results") + ";DB_CLOSE_ON_EXIT=FALSE";
     }
-
-    public ResultsStoreConfig withUrl(String jdbcUrl) {
-        return new ResultsStoreConfig(true, jdbcUrl, ttl, maxBytes);
-    }
-
-    public ResultsStoreConfig withTtl(Duration t) {
-        return new ResultsStoreConfig(enabled, url, t, maxBytes);
-    }
-
-    public ResultsStoreConfig withMaxBytes(long bytes) {
-        return new ResultsStoreConfig(enabled, url, ttl, bytes);
-    }
 }

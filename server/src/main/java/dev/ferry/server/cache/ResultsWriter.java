@@ -58,11 +58,6 @@ final class ResultsWriter implements AutoCloseable {
         return dropped.sum();
     }
 
-    /** Writes waiting. */
-    int queued() {
-        return queue.size();
-    }
-
     private void run() {
         List<Entry> batch = new ArrayList<>(BATCH);
         long nextUpkeep = System.nanoTime();

@@ -27,12 +27,10 @@ public record ResultsStoreConfig(boolean enabled, String url, Duration ttl, long
         }
     }
 
-    /** The embedded default: an H2 file database in {@code folder} (created on first use). */
-    public static ResultsStoreConfig embedded(Path folder) {
-        return new ResultsStoreConfig(true, h2Url(folder), DEFAULT_TTL, DEFAULT_MAX_BYTES);
-    }
-
-    /** The JDBC URL of the H2 database kept in {@code folder}; the store closes it, not the JVM's exit hook. */
+    /**
+     * The JDBC URL of the embedded default, an H2 file database in {@code folder} (created on first
+     * use); the store closes it, not the JVM's exit hook.
+     */
     public static String h2Url(Path folder) {
         return "jdbc:h2:file:" + folder.toAbsolutePath().resolve("results") + ";DB_CLOSE_ON_EXIT=FALSE";
     }

@@ -94,7 +94,8 @@ class EmbeddingCacheTest {
 
     @Test
     void vectorsOutliveARestartInTheResultsDatabase(@TempDir Path dir) throws Exception {
-        ResultsStoreConfig results = ResultsStoreConfig.embedded(dir.resolve("results"));
+        ResultsStoreConfig results = new ResultsStoreConfig(true, ResultsStoreConfig.h2Url(dir.resolve("results")),
+                ResultsStoreConfig.DEFAULT_TTL, ResultsStoreConfig.DEFAULT_MAX_BYTES);
         Path store = dir.resolve("store");
         JsonNode computed;
         try (EmbeddingServer a = EmbeddingServer.bertOnly(store, EmbeddingCacheConfig.DEFAULTS, results, false)) {

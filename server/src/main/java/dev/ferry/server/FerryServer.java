@@ -5,6 +5,8 @@ import dev.ferry.server.cache.EmbeddingCache;
 import dev.ferry.server.cache.EmbeddingCacheConfig;
 import dev.ferry.server.cache.ResponseCache;
 import dev.ferry.server.cache.ResponseCacheConfig;
+import dev.ferry.server.cache.ResultsStore;
+import dev.ferry.server.cache.ResultsStoreConfig;
 import dev.ferry.server.embed.Embeddings;
 import dev.ferry.server.grpc.GrpcServer;
 import dev.ferry.server.http.HttpApiServer;
@@ -53,19 +55,29 @@ public final class FerryServer implements AutoCloseable {
      * @param quotas token budgets per tenant
      * @param observability the request log and server-wide SLOs
      * @param embeddingCache how embeddings of repeated inputs are reused
+     * @param results the results database behind both caches (L3)
      * @param learnedRoutes where the learned router persists its fits; null keeps them in memory
      */
     public record Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
                           int streamBufferBytes, ResponseCacheConfig responseCache, TenantQuotas quotas,
-                          Observability observability, EmbeddingCacheConfig embeddingCache, Path learnedRoutes) {
+                          Observability observability, EmbeddingCacheConfig embeddingCache,
+                          ResultsStoreConfig results, Path learnedRoutes) {
         public static final int DEFAULT_STREAM_BUFFER_BYTES = 32 * 1024;
 
         /** The learned router's fits in memory only. */
         public Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
                        int streamBufferBytes, ResponseCacheConfig responseCache, TenantQuotas quotas,
+                       Observability observability, EmbeddingCacheConfig embeddingCache, ResultsStoreConfig results) {
+            this(host, grpcPort, httpPort, keys, limits, streamBufferBytes, responseCache, quotas, observability,
+                    embeddingCache, results, null);
+        }
+
+        /** Without a results database; the learned router's fits in memory only. */
+        public Options(String host, int grpcPort, int httpPort, ApiKeys keys, ServingLimits limits,
+                       int streamBufferBytes, ResponseCacheConfig responseCache, TenantQuotas quotas,
                        Observability observability, EmbeddingCacheConfig embeddingCache) {
             this(host, grpcPort, httpPort, keys, limits, streamBufferBytes, responseCache, quotas, observability,
-                    embeddingCache, null);
+                    embeddingCache, ResultsStoreConfig.DISABLED);
         }
 
         /** With the default embedding cache, sharing the response cache's Redis. */
@@ -103,6 +115,7 @@ public final class FerryServer implements AutoCloseable {
     private final ExecutorService grpcExecutor;
     private final GrpcServer grpc;
     private final HttpApiServer http;
+    private final ResultsStore results;
     private final ResponseCache responses;
     private final EmbeddingCache embeddingCache;
     private final ServerMetrics metrics;
@@ -115,9 +128,12 @@ public final class FerryServer implements AutoCloseable {
         this.adminExecutor = Executors.newSingleThreadExecutor(daemon("ferry-admin"));
         // gRPC callbacks (validation, tokenization, chat templates) on a fixed pool: no thread per call under load
         this.grpcExecutor = Executors.newFixedThreadPool(Math.max(2, cores), daemon("ferry-grpc"));
-        this.responses = options.responseCache().enabled() ? ResponseCache.open(options.responseCache()) : null;
-        this.embeddingCache = options.embeddingCache().enabled() ? EmbeddingCache.open(options.embeddingCache()) : null;
-        this.metrics = ServerMetrics.start(registry, options.observability(), responses);
+        boolean caching = options.responseCache().enabled() || options.embeddingCache().enabled();
+        this.results = caching && options.results().enabled() ? ResultsStore.open(options.results()) : null;
+        this.responses = options.responseCache().enabled() ? ResponseCache.open(options.responseCache(), results) : null;
+        this.embeddingCache = options.embeddingCache().enabled()
+                ? EmbeddingCache.open(options.embeddingCache(), results) : null;
+        this.metrics = ServerMetrics.start(registry, options.observability(), responses, results);
         Inference inference = new Inference(registry, options.limits(), responses, options.quotas(), metrics,
                 options.learnedRoutes());
         inference.routing().shadows().logTo(metrics);
@@ -135,7 +151,7 @@ public final class FerryServer implements AutoCloseable {
             transport.close();
             closeExecutors();
             metrics.close();
-            closeResponseCache();
+            closeCaches();
             throw e;
         }
         grpc = g;
@@ -202,16 +218,19 @@ public final class FerryServer implements AutoCloseable {
         transport.close();
         closeExecutors();
         metrics.close();
-        closeResponseCache();
+        closeCaches();
         context.inference().routing().close();
     }
 
-    private void closeResponseCache() {
+    private void closeCaches() {
         if (responses != null) {
             responses.close();
         }
         if (embeddingCache != null) {
             embeddingCache.close();
+        }
+        if (results != null) {
+            results.close();
         }
     }
 

@@ -12,7 +12,7 @@ import java.util.function.Function;
 /**
  * Starts deterministic requests through the response cache: a hit replays the stored answer to the
  * request's sink; a miss runs on the engine with a recording that stores the answer. An in-process
- * hit or miss is decided on the caller's thread; a Redis lookup finishes the start when Redis answers.
+ * hit or miss is decided on the caller's thread; a Redis or database lookup finishes the start when it answers.
  */
 public final class CachedInference {
     /** The handle of a replayed answer: it is complete before the caller gets it. */
@@ -27,7 +27,7 @@ public final class CachedInference {
         }
     };
 
-    /** A request started through the cache, and whether it is a hit: known at once unless Redis is asked. */
+    /** A request started through the cache, and which level answered: known at once unless Redis or the database is asked. */
     public record Started(RequestHandle handle, CompletionStage<CacheOutcome> outcome) {}
 
     private final ResponseCache cache;
@@ -55,14 +55,13 @@ public final class CachedInference {
                          Function<ResponseRecording, RequestHandle> generate) {
         ResponseKey key = ResponseKey.of(model.folder().contentHash(), model.loaded().dtype().torchName(),
                 model.loaded().device(), request);
-        CompletableFuture<CachedResponse> lookup = cache.get(key);
-        CompletionStage<CacheOutcome> outcome =
-                lookup.thenApply(hit -> hit == null ? CacheOutcome.MISS : CacheOutcome.HIT);
+        CompletableFuture<ResponseCache.Lookup> lookup = cache.get(key);
+        CompletionStage<CacheOutcome> outcome = lookup.thenApply(ResponseCache.Lookup::outcome);
         if (lookup.isDone()) {
-            return new Started(answer(lookup.join(), key, request, sink, generate), outcome);
+            return new Started(answer(lookup.join().response(), key, request, sink, generate), outcome);
         }
         PendingRequest pending = new PendingRequest(sink, request.promptIds().length);
-        lookup.thenAccept(hit -> pending.resolve(s -> answer(hit, key, request, s, generate)));
+        lookup.thenAccept(hit -> pending.resolve(s -> answer(hit.response(), key, request, s, generate)));
         return new Started(pending, outcome);
     }
 

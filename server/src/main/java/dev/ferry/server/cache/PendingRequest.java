@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The handle of a request waiting for Redis to say whether its answer is cached. A cancel before
+ * The handle of a request waiting for Redis or the results database to say whether its answer is cached. A cancel before
  * the answer ends the request at once (CANCELLED, nothing runs); a cancel after it reaches the
  * engine's request. Either way the sink gets exactly one finish.
  */

@@ -45,11 +45,11 @@ final class RedisResponseCache implements AutoCloseable {
                 });
     }
 
-    /** Stores in the background; a failure only counts. */
-    void put(ResponseKey key, CachedResponse value) {
+    /** Stores {@link ResponseCodec}'s bytes in the background; a failure only counts. */
+    void put(ResponseKey key, byte[] encoded) {
         RedisAsyncCommands<String, byte[]> redis = link.commands();
         if (redis != null) {
-            redis.set(key.redisKey(), ResponseCodec.encode(value), SetArgs.Builder.px(ttlMillis))
+            redis.set(key.redisKey(), encoded, SetArgs.Builder.px(ttlMillis))
                     .whenComplete((ok, e) -> {
                         if (e != null) {
                             link.failed(RedisLink.describe(e, GET_TIMEOUT));
@@ -66,8 +66,8 @@ final class RedisResponseCache implements AutoCloseable {
         return link.errors();
     }
 
-
-    private static CachedResponse decode(ResponseKey key, byte[] bytes) {
+    /** {@link ResponseCodec}'s bytes as an answer; null for bytes of another version or corrupt ones. */
+    static CachedResponse decode(ResponseKey key, byte[] bytes) {
         try {
             return ResponseCodec.decode(bytes);
         } catch (IllegalArgumentException e) {

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "ferry", mixinStandardHelpOptions = true, versionProvider = FerryCommand.Version.class,
         description = "Ferry: a model-serving engine for the JVM.",
         footer = {"", "  bench     Load-test a running server; see ferry bench --help."},
-        subcommands = {ServeCommand.class, GenerateCommand.class, EmbedCommand.class, ModelCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, GenerateCommand.class, EmbedCommand.class, ModelCommand.class, CacheCommand.class,
+                CommandLine.HelpCommand.class})
 public final class FerryCommand implements Runnable {
 
     @CommandLine.Spec

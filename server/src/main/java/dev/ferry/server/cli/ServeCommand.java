@@ -123,6 +123,15 @@ final class ServeCommand implements Callable<Integer> {
                     + "reload routes.properties when it changes (default on)")
     boolean watchStore;
 
+    @Option(names = "--warm-file", paramLabel = "FILE", description = "JSON Lines of predictable requests (as ferry "
+            + "cache warm --requests-file) sent to this server in the background once its models are loaded, so that "
+            + "their answers wait in the caches; readiness does not wait for them")
+    Path warmFile;
+
+    @Option(names = "--warm-rate", defaultValue = "10", description = "requests per second --warm-file sends at most "
+            + "(default ${DEFAULT-VALUE})")
+    double warmRate;
+
     @Mixin
     EngineOptions engine;
 
@@ -131,6 +140,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     EmbeddingCacheOptions embeddingCache;
+
+    @Mixin
+    ResultsStoreOptions results;
 
     @Mixin
     ObservabilityOptions observability;
@@ -150,6 +162,12 @@ final class ServeCommand implements Callable<Integer> {
         if (engineNice < 0 || engineNice > 19) {
             throw new IllegalArgumentException("--engine-nice: must be between 0 and 19, not " + engineNice);
         }
+        if (warmFile != null && !Files.isReadable(warmFile)) {
+            throw new IllegalArgumentException("--warm-file: " + warmFile + " cannot be read");
+        }
+        if (!(warmRate > 0)) {
+            throw new IllegalArgumentException("--warm-rate: must be positive, got " + warmRate);
+        }
         long maxTtftNanos = maxTtft == null ? 0 : parseDuration("--max-ttft", maxTtft).toNanos();
         AdmissionLimits admission;
         try {
@@ -168,7 +186,7 @@ final class ServeCommand implements Callable<Integer> {
                         new GrammarLimits(formatMaxBytes, formatMaxDepth, formatMaxStates,
                                 GrammarLimits.DEFAULTS.maxRepeat(), GrammarLimits.DEFAULTS.maxStackDepth()), strictFields),
                 FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES, responseCache.toConfig(), tenantQuotas(store),
-                observability.toObservability(), embeddingCache.toConfig(responseCache.redis),
+                observability.toObservability(), embeddingCache.toConfig(responseCache.redis), results.toConfig(),
                 FerryHome.learnedRoutes());
         CountDownLatch stop = new CountDownLatch(1);
         // Every thread but main is a daemon and main only waits for a signal, so no thread's death
@@ -186,6 +204,10 @@ final class ServeCommand implements Callable<Integer> {
         err.println("ferry: ready: " + server.context().registry().list().stream()
                 .map(m -> m.name() + " " + m.state().name().toLowerCase()).toList());
         err.flush();
+        if (warmFile != null) {
+            String key = apiKeys.isEmpty() ? null : apiKeys.get(0).split("=", 2)[0];
+            StartupWarming.start(warmFile, host, server.httpPort(), key, warmRate);
+        }
         try (StoreWatcher watcher = watchStore ? StoreWatcher.start(registry, Routes.FILE,
                 server.context().inference().routing()::reload, WATCH_POLL, WATCH_SETTLE, grace) : null) {
             stop.await();

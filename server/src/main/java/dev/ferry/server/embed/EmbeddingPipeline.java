@@ -3,6 +3,7 @@ package dev.ferry.server.embed;
 import dev.ferry.engine.LoadedEncoder;
 import dev.ferry.engine.api.InvalidRequestException;
 import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.CacheOutcome;
 import dev.ferry.server.api.EmbeddingInput;
 import dev.ferry.server.api.EmbeddingRequest;
 import dev.ferry.server.cache.CachedEmbedding;
@@ -58,9 +59,10 @@ public final class EmbeddingPipeline {
                 found[i] = null;
             }
         }
-        CompletableFuture<Void> shared = cache == null ? CompletableFuture.completedFuture(null)
+        CompletableFuture<CacheOutcome> shared = cache == null ? CompletableFuture.completedFuture(CacheOutcome.OFF)
                 : cache.fillShared(keys, found);
-        return shared.thenCompose(v -> compute(model, embedder, prepared, found, dimensions, request.truncate()));
+        return shared.thenCompose(level -> compute(model, embedder, prepared, found, dimensions, request.truncate(),
+                level));
     }
 
     private static EmbeddingKey.Scope scope(Embedder embedder, int dimensions) {
@@ -72,9 +74,12 @@ public final class EmbeddingPipeline {
     /**
      * Runs the inputs nothing cached, each distinct one once (a list may repeat an input), then
      * assembles every vector in order.
+     *
+     * @param cached the deepest cache level that answered an input (OFF without a cache)
      */
     private CompletableFuture<EmbeddingResult> compute(String model, Embedder embedder, Input[] inputs,
-                                                       CachedEmbedding[] found, int dimensions, boolean truncate) {
+                                                       CachedEmbedding[] found, int dimensions, boolean truncate,
+                                                       CacheOutcome cached) {
         List<Integer> missing = new ArrayList<>();
         List<int[]> ids = new ArrayList<>();
         Map<IntBuffer, Integer> firstWithIds = new HashMap<>(); // IntBuffer: equal by content
@@ -113,7 +118,8 @@ public final class EmbeddingPipeline {
                 }
                 tokens += truncate ? Math.min(inputs[i].inputTokens(), maxTokens) : inputs[i].inputTokens();
             }
-            return new EmbeddingResult(model, List.of(out), tokens, cacheHits);
+            CacheOutcome outcome = cached == CacheOutcome.OFF || vectors.length == 0 ? cached : CacheOutcome.MISS;
+            return new EmbeddingResult(model, List.of(out), tokens, cacheHits, outcome);
         });
     }
 

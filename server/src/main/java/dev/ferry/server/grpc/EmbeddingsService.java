@@ -14,6 +14,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,7 @@ final class EmbeddingsService extends EmbeddingsGrpc.EmbeddingsImplBase {
 
     @Override
     public void embed(EmbedRequest request, StreamObserver<EmbedResponse> observer) {
+        CacheTrailer.Outcome cache = CacheTrailer.current(); // read here: the answer comes on another thread
         try {
             embeddings.embed(new EmbeddingRequest(request.getModel(), inputs(request),
                     request.hasDimensions() ? request.getDimensions() : null, request.getTruncate()))
@@ -37,6 +39,9 @@ final class EmbeddingsService extends EmbeddingsGrpc.EmbeddingsImplBase {
                         if (e != null) {
                             observer.onError(failure(e));
                             return;
+                        }
+                        if (cache != null) {
+                            cache.handOver(CompletableFuture.completedStage(result.cache()));
                         }
                         observer.onNext(response(result));
                         observer.onCompleted();

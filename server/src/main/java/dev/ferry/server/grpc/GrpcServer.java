@@ -42,12 +42,13 @@ public final class GrpcServer implements AutoCloseable {
                 // HTTP/2 streams one connection may hold open: without a bound, one client's burst queues
                 // calls on the call executor without limit; past it, the client waits for a stream
                 .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
-                .addService(ServerInterceptors.intercept(new InferenceService(ctx, streamBufferBytes), auth))
+                .addService(ServerInterceptors.intercept(new InferenceService(ctx, streamBufferBytes), new CacheTrailer(),
+                        auth))
                 .addService(ServerInterceptors.intercept(new ModelsService(ctx.registry(), adminExecutor), auth))
                 .addService(ServerInterceptors.intercept(new RoutingService(new PrefixRouter(ctx.inference()),
                         ctx.inference().routing()), auth))
                 .addService(ServerInterceptors.intercept(new TokenizerService(ctx.inference().tokenization()), auth))
-                .addService(ServerInterceptors.intercept(new EmbeddingsService(ctx.embeddings()), auth))
+                .addService(ServerInterceptors.intercept(new EmbeddingsService(ctx.embeddings()), new CacheTrailer(), auth))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(ProtoReflectionService.newInstance())

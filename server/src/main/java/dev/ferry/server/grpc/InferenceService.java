@@ -14,6 +14,7 @@ import dev.ferry.server.answer.Answer;
 import dev.ferry.server.answer.AnswerParser;
 import dev.ferry.server.answer.StreamedAnswer;
 import dev.ferry.server.api.Admitted;
+import dev.ferry.server.api.CacheOutcome;
 import dev.ferry.server.api.ApiException;
 import dev.ferry.server.api.InferenceRequest;
 import dev.ferry.server.api.Transport;
@@ -29,6 +30,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code ferry.v1.Inference}. Generate streams through a {@link StreamPump}, so a slow reader gets
@@ -100,13 +102,23 @@ final class InferenceService extends InferenceGrpc.InferenceImplBase {
                 h.cancel();
             }
         });
+        CacheTrailer.Outcome cache = CacheTrailer.current();
+        if (cache != null) {
+            cache.starting();
+        }
         try {
             Admitted a = prepared.start(sink);
             handle.set(a.handle());
+            if (cache != null) {
+                cache.handOver(a.cache());
+            }
             if (call.isCancelled()) {
                 a.handle().cancel();
             }
         } catch (ApiException e) {
+            if (cache != null) {
+                cache.handOver(CompletableFuture.completedStage(CacheOutcome.OFF));
+            }
             call.onError(GrpcStatuses.of(e));
         }
     }

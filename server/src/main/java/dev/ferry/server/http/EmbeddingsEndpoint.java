@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.server.api.ApiException;
 import dev.ferry.server.api.ApiStatus;
-import dev.ferry.server.api.CacheOutcome;
 import dev.ferry.server.api.EmbeddingInput;
 import dev.ferry.server.api.EmbeddingRequest;
 import dev.ferry.server.embed.EmbeddingResult;
@@ -68,9 +67,11 @@ final class EmbeddingsEndpoint implements Endpoint {
                 f.string("user"); // accepted, and only type-checked: embeddings have no per-tenant budget
                 EmbeddingRequest r = new EmbeddingRequest(f.string("model"), inputs(f.node("input")),
                         f.integer("dimensions"), f.bool("truncate", false));
-                ResponseNotes notes = new ResponseNotes(f.unknownFields(), List.of(), CacheOutcome.OFF);
+                List<String> unknown = f.unknownFields();
                 embeddings.embed(r).whenCompleteAsync((result, e) -> {
                     if (e == null) {
+                        // x-ferry-cache: the deepest level that answered an input, or miss when the encoder ran
+                        ResponseNotes notes = new ResponseNotes(unknown, List.of(), result.cache());
                         channel.writeAndFlush(answer(channel, result, base64, notes, requestId));
                     } else {
                         channel.writeAndFlush(failure(channel, e, requestId));

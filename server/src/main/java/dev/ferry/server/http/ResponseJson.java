@@ -215,7 +215,7 @@ final class ResponseJson {
         g.writeNumberField("reasoning_tokens", u.reasoningTokens());
         g.writeEndObject();
         if (notes.cache() != CacheOutcome.OFF) {
-            g.writeBooleanField(CACHE_HIT, notes.cache() == CacheOutcome.HIT);
+            g.writeBooleanField(CACHE_HIT, notes.cache().isHit());
         }
         g.writeEndObject();
     }

@@ -15,7 +15,7 @@ import java.util.List;
 record ResponseNotes(List<String> unknownFields, List<String> unenforcedFormat, CacheOutcome cache) {
     static final String IGNORED_FIELDS = "x-ferry-ignored-fields";
     static final String UNENFORCED_FORMAT = "x-ferry-unenforced-format";
-    /** "hit" or "miss" while the server has a response cache. */
+    /** The level that answered ("l1", "l2", "l3") or "miss", while the server has a response cache. */
     static final String CACHE = "x-ferry-cache";
 
     void writeTo(HttpHeaders h) {
@@ -26,7 +26,7 @@ record ResponseNotes(List<String> unknownFields, List<String> unenforcedFormat, 
             h.set(UNENFORCED_FORMAT, ResponseJson.ascii(String.join("; ", unenforcedFormat)));
         }
         if (cache != CacheOutcome.OFF) {
-            h.set(CACHE, cache == CacheOutcome.HIT ? "hit" : "miss");
+            h.set(CACHE, cache.header());
         }
     }
 }

@@ -15,6 +15,9 @@ final class ClassicBuckets {
             60, 120};
     /** Upper bounds in seconds for refusals, which should take well under a millisecond. */
     static final double[] REFUSAL_SECONDS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1};
+    /** Upper bounds in seconds for cache lookups: in-process in microseconds, Redis and a database in milliseconds. */
+    static final double[] LOOKUP_SECONDS = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+            0.1, 0.25};
     /** Upper bounds in seconds for the time between two tokens. */
     static final double[] TOKEN_SECONDS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3,
             0.5, 1, 2.5};

@@ -72,8 +72,12 @@ public final class EmbeddingMetricsCollector implements MultiCollector {
     private static List<MetricSnapshot> cache(EmbeddingCache.Stats s) {
         return List.of(
                 counter("ferry_embedding_cache_hits", "Inputs answered from the embedding cache, by level "
-                        + "(l1 in-process, l2 Redis)", Map.of(Labels.of("level", "l1"), s.l1Hits(),
-                        Labels.of("level", "l2"), s.l2Hits())),
+                        + "(l1 in-process, l2 Redis, l3 results database)", CacheLevels.perLevel(s.levels().hits())),
+                counter("ferry_embedding_cache_level_misses", "Inputs looked up at a level that did not hold them",
+                        CacheLevels.perLevel(s.levels().misses())),
+                Snapshots.latency("ferry_embedding_cache_hit_seconds", "Start of a request's lookup at a level to the "
+                        + "vectors found there", CacheLevels.perLevel(s.levels().hitMicros()),
+                        ClassicBuckets.LOOKUP_SECONDS),
                 counter("ferry_embedding_cache_misses", "Inputs the embedding cache did not hold",
                         Map.of(Labels.EMPTY, s.misses())),
                 gauge("ferry_embedding_cache_hit_ratio", "Fraction of inputs answered from the embedding cache",

@@ -4,6 +4,7 @@ import dev.ferry.engine.api.Usage;
 import dev.ferry.server.api.RequestListener;
 import dev.ferry.server.api.RequestOutcome;
 import dev.ferry.server.cache.ResponseCache;
+import dev.ferry.server.cache.ResultsStore;
 import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.routing.ShadowResult;
 import dev.ferry.server.routing.Shadows;
@@ -30,19 +31,22 @@ public final class ServerMetrics implements RequestListener, Shadows.Log, MultiC
     private final TenantTokens tenants = new TenantTokens();
     private final RequestLog requestLog;
     private final ResponseCache responses;
+    private final ResultsStore results;
     private final SloMonitor slos;
     private final AnomalyMonitor anomalies;
 
-    private ServerMetrics(RequestLog requestLog, ResponseCache responses, SloMonitor slos, AnomalyMonitor anomalies) {
+    private ServerMetrics(RequestLog requestLog, ResponseCache responses, ResultsStore results, SloMonitor slos,
+                          AnomalyMonitor anomalies) {
         this.requestLog = requestLog;
         this.responses = responses;
+        this.results = results;
         this.slos = slos;
         this.anomalies = anomalies;
     }
 
     /** Counts what it hears; no request log, response cache or SLOs. */
     public static ServerMetrics countingOnly() {
-        return new ServerMetrics(null, null, null, null);
+        return new ServerMetrics(null, null, null, null, null);
     }
 
     /**
@@ -50,9 +54,11 @@ public final class ServerMetrics implements RequestListener, Shadows.Log, MultiC
      * off (daemon threads, until {@link #close()}).
      *
      * @param responses the response cache to report on; null for none
+     * @param results the results database behind the caches; null for none
      */
-    public static ServerMetrics start(ModelRegistry registry, Observability options, ResponseCache responses) {
-        return new ServerMetrics(options.requestLog() ? new RequestLog() : null, responses,
+    public static ServerMetrics start(ModelRegistry registry, Observability options, ResponseCache responses,
+                                      ResultsStore results) {
+        return new ServerMetrics(options.requestLog() ? new RequestLog() : null, responses, results,
                 SloMonitor.start(registry, options.slo()),
                 options.anomalies().enabled() ? AnomalyMonitor.start(registry, options.anomalies()) : null);
     }
@@ -95,6 +101,9 @@ public final class ServerMetrics implements RequestListener, Shadows.Log, MultiC
         if (responses != null) {
             out.addAll(responseCache(responses.stats()));
         }
+        if (results != null) {
+            out.addAll(CacheLevels.resultsStore(results.stats()));
+        }
         if (slos != null) {
             out.addAll(slos.snapshots());
         }
@@ -105,12 +114,15 @@ public final class ServerMetrics implements RequestListener, Shadows.Log, MultiC
     }
 
     private static List<MetricSnapshot> responseCache(ResponseCache.Stats s) {
-        long hits = s.l1Hits() + s.l2Hits();
+        long hits = s.l1Hits() + s.l2Hits() + s.l3Hits();
         long lookups = hits + s.misses();
         return List.of(
                 Snapshots.counter("ferry_response_cache_hits", "Deterministic requests answered from the response cache, "
-                        + "by level (l1 in-process, l2 Redis)",
-                        Map.of(Labels.of("level", "l1"), s.l1Hits(), Labels.of("level", "l2"), s.l2Hits())),
+                        + "by level (l1 in-process, l2 Redis, l3 results database)", CacheLevels.perLevel(s.levels().hits())),
+                Snapshots.counter("ferry_response_cache_level_misses", "Response-cache lookups that reached a level and "
+                        + "found nothing there", CacheLevels.perLevel(s.levels().misses())),
+                Snapshots.latency("ferry_response_cache_hit_seconds", "Start of the lookup to the answer found, by the "
+                        + "level that held it", CacheLevels.perLevel(s.levels().hitMicros()), ClassicBuckets.LOOKUP_SECONDS),
                 Snapshots.counter("ferry_response_cache_misses", "Response-cache lookups that found nothing",
                         Map.of(Labels.EMPTY, s.misses())),
                 Snapshots.counter("ferry_response_cache_stores", "Answers stored in the response cache",

@@ -2,7 +2,6 @@ package dev.ferry.server.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.engine.api.Finish;
@@ -13,7 +12,9 @@ import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.engine.api.TokenStream;
 import dev.ferry.engine.api.Usage;
+import dev.ferry.server.api.CacheOutcome;
 import java.time.Duration;
+import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -51,19 +52,22 @@ class ResponseCacheTest {
     @Test
     void completedAnswersAreStoredAndReplayedAsCached() throws Exception {
         try (ResponseCache cache = ResponseCache.open(ResponseCacheConfig.DEFAULTS)) {
-            assertNull(cache.get(key(1)).getNow(null));
+            assertEquals(CacheOutcome.MISS, cache.get(key(1)).getNow(null).outcome());
             TokenStream first = new TokenStream();
             answer(beside(cache.recording(key(1), false), first), FinishReason.LENGTH);
             assertFalse(first.await().finish().usage().cached(), "the client of the miss sees the engine's usage");
 
-            CachedResponse hit = cache.get(key(1)).getNow(null);
+            ResponseCache.Lookup found = cache.get(key(1)).getNow(null);
+            assertEquals(CacheOutcome.L1, found.outcome());
+            CachedResponse hit = found.response();
             TokenStream again = new TokenStream();
             hit.replay(again);
             TokenStream.Result r = again.await();
             assertEquals("hello!", r.text());
             assertEquals(FinishReason.LENGTH, r.finish().reason());
             assertEquals(new Usage(1, 1, 2, 0, true), r.finish().usage());
-            assertEquals(new ResponseCache.Stats(1, 0, 1, 1, 0, false, cache.stats().l1Bytes()), cache.stats());
+            ResponseCache.Stats stats = cache.stats();
+            assertEquals(List.of(1L, 0L, 1L, 1L), List.of(stats.l1Hits(), stats.l2Hits(), stats.misses(), stats.stores()));
         }
     }
 
@@ -73,7 +77,7 @@ class ResponseCacheTest {
             FinishReason[] unfinished = {FinishReason.CANCELLED, FinishReason.DEADLINE, FinishReason.ERROR};
             for (int i = 0; i < unfinished.length; i++) {
                 answer(cache.recording(key(i), false), unfinished[i]);
-                assertNull(cache.get(key(i)).getNow(null), unfinished[i].name());
+                assertEquals(CacheOutcome.MISS, cache.get(key(i)).getNow(null).outcome(), unfinished[i].name());
             }
             answer(cache.recording(key(9), false), FinishReason.STOP);
             assertTrue(cache.get(key(9)).isDone());
@@ -90,7 +94,7 @@ class ResponseCacheTest {
             }
             long held = cache.stats().l1Bytes();
             assertTrue(held > max / 2 && held <= max, held + " bytes held");
-            long kept = IntStream.range(0, 2000).filter(i -> cache.get(key(i)).getNow(null) != null).count();
+            long kept = IntStream.range(0, 2000).filter(i -> cache.get(key(i)).getNow(null).outcome().isHit()).count();
             assertTrue(kept < 2000, "nothing was evicted");
         }
     }

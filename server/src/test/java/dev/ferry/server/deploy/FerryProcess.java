@@ -1,5 +1,6 @@
 package dev.ferry.server.deploy;
 
+import dev.ferry.server.cache.ResultsStoreConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,11 +36,16 @@ final class FerryProcess implements AutoCloseable {
         this.httpPort = httpPort;
     }
 
-    /** Starts {@code ferry serve <args>} with free ports; {@link #awaitReady} waits for its models. */
+    /**
+     * Starts {@code ferry serve <args>} with free ports and a results database of its own in {@code dir}
+     * (the default one, in the user's FERRY_HOME, is one process's at a time); {@link #awaitReady}
+     * waits for its models.
+     */
     static FerryProcess start(String name, Path dir, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-cp", System.getProperty("java.class.path"), "dev.ferry.server.cli.FerryCommand", "serve",
-                "--host", "127.0.0.1", "--grpc-port", "0", "--http-port", "0"));
+                "--host", "127.0.0.1", "--grpc-port", "0", "--http-port", "0",
+                "--results-db", ResultsStoreConfig.h2Url(dir.resolve(name + "-results"))));
         command.addAll(List.of(args));
         Daemon d = Daemon.start(name, dir, command);
         Matcher ports = d.awaitLine(LISTENING, Duration.ofSeconds(60));

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.server.RedisServer;
 import dev.ferry.server.cache.EmbeddingCacheConfig;
+import dev.ferry.server.cache.ResultsStoreConfig;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -14,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The embedding cache on real servers and a real Redis: a list with cached and new inputs runs only
  * the new ones on the encoder (its metrics count them); a second instance finds the first one's
- * vectors in Redis; Redis going away leaves requests answered from the engine and the in-process level.
+ * vectors in Redis; Redis going away leaves requests answered from the engine and the in-process level;
+ * vectors outlive a restart in the results database; x-ferry-cache says which level answered.
  */
 class EmbeddingCacheTest {
     private static final String COMPUTED = "ferry_embeddings_total{model=\"bert\"}";
@@ -32,7 +35,9 @@ class EmbeddingCacheTest {
     @Test
     void aPartlyCachedListComputesOnlyItsNewInputs(@TempDir Path store) throws Exception {
         try (EmbeddingServer ferry = EmbeddingServer.bertOnly(store, EmbeddingCacheConfig.DEFAULTS)) {
-            JsonNode first = embed(ferry, "[\"one fish\", \"two fish\"]");
+            var computed = post(ferry, "[\"one fish\", \"two fish\"]");
+            assertEquals("miss", computed.headers().firstValue("x-ferry-cache").orElseThrow());
+            JsonNode first = EmbeddingServer.json(computed);
             assertEquals(2, ferry.metric(COMPUTED));
             JsonNode second = embed(ferry, "[\"red fish\", \"one fish\", \"blue fish\", \"two fish\"]");
             assertEquals(4, ferry.metric(COMPUTED), "only red and blue ran on the encoder");
@@ -52,6 +57,8 @@ class EmbeddingCacheTest {
             JsonNode shorter = embed(ferry, "\"one fish\", \"dimensions\": 64, \"encoding_format\": \"base64\"");
             assertEquals(4, ferry.metric(COMPUTED), "the full size asked for by name is the same vector");
             assertTrue(shorter.at("/data/0/embedding").isTextual());
+            assertEquals("l1", level(ferry, "[\"one fish\", \"red fish\"]"), "all from the in-process level");
+            assertEquals("miss", level(ferry, "[\"one fish\", \"green fish\"]"), "one ran on the encoder");
         }
     }
 
@@ -68,7 +75,9 @@ class EmbeddingCacheTest {
                 assertTrue(System.nanoTime() < end, "the vectors never reached Redis");
                 Thread.sleep(10);
             }
-            JsonNode shared = embed(b, "[\"other text\", \"shared text\"]");
+            var fromRedis = post(b, "[\"other text\", \"shared text\"]");
+            assertEquals("l2", fromRedis.headers().firstValue("x-ferry-cache").orElseThrow());
+            JsonNode shared = EmbeddingServer.json(fromRedis);
             assertEquals(0, b.metric(COMPUTED), "b ran nothing on its encoder");
             assertEquals(2, b.metric("ferry_embedding_cache_hits_total{level=\"l2\"}"));
             assertEquals(computed.at("/data/0/embedding"), shared.at("/data/1/embedding"));
@@ -83,10 +92,40 @@ class EmbeddingCacheTest {
         }
     }
 
+    @Test
+    void vectorsOutliveARestartInTheResultsDatabase(@TempDir Path dir) throws Exception {
+        ResultsStoreConfig results = new ResultsStoreConfig(true, ResultsStoreConfig.h2Url(dir.resolve("results")),
+                ResultsStoreConfig.DEFAULT_TTL, ResultsStoreConfig.DEFAULT_MAX_BYTES);
+        Path store = dir.resolve("store");
+        JsonNode computed;
+        try (EmbeddingServer a = EmbeddingServer.bertOnly(store, EmbeddingCacheConfig.DEFAULTS, results, false)) {
+            a.awaitMetric("ferry_results_db_up", 1);
+            computed = embed(a, "[\"kept fish\"]");
+            a.awaitMetric("ferry_results_db_writes_total", 1);
+        }
+        try (EmbeddingServer b = EmbeddingServer.bertOnly(store, EmbeddingCacheConfig.DEFAULTS, results, true)) {
+            b.awaitMetric("ferry_results_db_up", 1);
+            assertEquals("l3", level(b, "[\"kept fish\"]"));
+            assertEquals(0, b.metric(COMPUTED), "nothing ran on the encoder after the restart");
+            assertEquals(1, b.metric("ferry_embedding_cache_hits_total{level=\"l3\"}"));
+            assertEquals(computed.at("/data/0/embedding"), embed(b, "[\"kept fish\"]").at("/data/0/embedding"));
+            assertEquals("l1", level(b, "[\"kept fish\"]"), "an L3 hit is kept in-process");
+        }
+    }
+
+    /** The x-ferry-cache header of an embeddings request. */
+    private static String level(EmbeddingServer ferry, String input) throws Exception {
+        return post(ferry, input).headers().firstValue("x-ferry-cache").orElse("none");
+    }
+
     private static JsonNode embed(EmbeddingServer ferry, String input) throws Exception {
-        var r = ferry.post("/v1/embeddings", "{\"model\": \"bert\", \"input\": " + input + "}");
+        return EmbeddingServer.json(post(ferry, input));
+    }
+
+    private static HttpResponse<String> post(EmbeddingServer ferry, String input) throws Exception {
+        HttpResponse<String> r = ferry.post("/v1/embeddings", "{\"model\": \"bert\", \"input\": " + input + "}");
         assertEquals(200, r.statusCode(), r.body());
-        return EmbeddingServer.json(r);
+        return r;
     }
 
     private static void awaitRedis(EmbeddingServer ferry, int up) throws Exception {

@@ -9,6 +9,7 @@ import dev.ferry.server.FerryServer;
 import dev.ferry.server.ServingFixture;
 import dev.ferry.server.cache.EmbeddingCacheConfig;
 import dev.ferry.server.cache.ResponseCacheConfig;
+import dev.ferry.server.cache.ResultsStoreConfig;
 import dev.ferry.server.metrics.Observability;
 import dev.ferry.server.models.ModelLoader;
 import dev.ferry.server.models.ModelRegistry;
@@ -52,11 +53,16 @@ final class EmbeddingServer implements AutoCloseable {
     private ManagedChannel channel;
 
     EmbeddingServer(Path store, EmbeddingCacheConfig cache) throws IOException {
-        this(createStore(store), cache, true);
+        this(createStore(store), cache, ResultsStoreConfig.DISABLED, true);
     }
 
-    /** Over a store already made (or to be made of the embedding models alone, when {@code made} is false). */
-    private EmbeddingServer(Path store, EmbeddingCacheConfig cache, boolean made) throws IOException {
+    /**
+     * Over a store already made (or to be made of the embedding models alone, when {@code made} is false).
+     *
+     * @param results the results database behind the embedding cache
+     */
+    private EmbeddingServer(Path store, EmbeddingCacheConfig cache, ResultsStoreConfig results, boolean made)
+            throws IOException {
         this.store = store;
         if (!made) {
             createBert(store.resolve(BERT));
@@ -64,13 +70,19 @@ final class EmbeddingServer implements AutoCloseable {
         registry = new ModelRegistry(store, new ModelLoader(LoadOptions.defaults(), serving -> EngineConfig.DEFAULTS));
         server = FerryServer.start(registry, new FerryServer.Options("127.0.0.1", 0, 0, ApiKeys.none(),
                 ServingLimits.DEFAULTS, FerryServer.Options.DEFAULT_STREAM_BUFFER_BYTES,
-                ResponseCacheConfig.DISABLED, TenantQuotas.unlimited(), Observability.DEFAULTS, cache));
+                ResponseCacheConfig.DISABLED, TenantQuotas.unlimited(), Observability.DEFAULTS, cache, results));
         server.loadModels();
     }
 
     /** A server whose store holds the tiny BERT alone (the cache tests need no generator). */
     static EmbeddingServer bertOnly(Path store, EmbeddingCacheConfig cache) throws IOException {
-        return new EmbeddingServer(store, cache, false);
+        return new EmbeddingServer(store, cache, ResultsStoreConfig.DISABLED, false);
+    }
+
+    /** The same with a results database; {@code made}: over the store of an earlier one (a restart). */
+    static EmbeddingServer bertOnly(Path store, EmbeddingCacheConfig cache, ResultsStoreConfig results, boolean made)
+            throws IOException {
+        return new EmbeddingServer(store, cache, results, made);
     }
 
     /** The tiny Llama, a tiny BERT, and the BERT again with {@code matryoshka-dimensions=16,32}. */
@@ -114,6 +126,17 @@ final class EmbeddingServer implements AutoCloseable {
             }
         }
         return 0;
+    }
+
+    /** Waits (up to 10 s) until a metric reaches at least {@code least}. */
+    void awaitMetric(String series, double least) throws IOException, InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (metric(series) < least) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError(series + " is still " + metric(series) + ", not " + least);
+            }
+            Thread.sleep(20);
+        }
     }
 
     synchronized ManagedChannel channel() {

@@ -12,15 +12,21 @@ import dev.ferry.server.FerryServer;
 import dev.ferry.server.cache.ResponseCacheConfig;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ServingLimits;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A cached answer over gRPC: the same stream of tokens and text, and {@code usage.cached} set. */
+/**
+ * A cached answer over gRPC: the same stream of tokens and text, {@code usage.cached} set, and the
+ * level that answered in the {@code x-ferry-cache} trailer.
+ */
 class GrpcResponseCacheTest {
     @TempDir
     static Path store;
@@ -66,6 +72,27 @@ class GrpcResponseCacheTest {
         assertEquals(first.finish().getReason(), second.finish().getReason());
         assertEquals(first.finish().getUsage().getCompletionTokens(), second.finish().getUsage().getCompletionTokens());
         assertEquals(second.finish().getUsage().getPromptTokens(), second.finish().getUsage().getCachedPromptTokens());
+    }
+
+    /** The {@code x-ferry-cache} trailer of one Generate (read to its end) or Complete call. */
+    static String level(boolean stream, int maxTokens) {
+        AtomicReference<Metadata> headers = new AtomicReference<>();
+        AtomicReference<Metadata> trailers = new AtomicReference<>();
+        var stub = t.blocking().withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers, trailers));
+        if (stream) {
+            stub.generate(GrpcInferenceTest.greedy(maxTokens).build()).forEachRemaining(r -> { });
+        } else {
+            stub.complete(GrpcInferenceTest.greedy(maxTokens).build());
+        }
+        return trailers.get().get(CacheTrailer.KEY);
+    }
+
+    @Test
+    void theTrailersSayWhichLevelAnswered() {
+        assertEquals("miss", level(true, 14));
+        assertEquals("l1", level(true, 14));
+        assertEquals("l1", level(false, 14));
+        assertEquals("miss", level(false, 15));
     }
 
     @Test

@@ -29,13 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A hit found in Redis, not in-process: the lookup is still on its way when the request is started,
- * and the stream's head waits for it, so it says {@code hit} all the same.
+ * and the stream's head waits for it, so it says {@code l2}.
  */
 class SharedResponseCacheHttpTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
-    void aStreamAnsweredFromRedisSaysHitInItsHead(@TempDir Path dir) throws Exception {
+    void aStreamAnsweredFromRedisSaysL2InItsHead(@TempDir Path dir) throws Exception {
         try (RedisServer redis = RedisServer.start();
              ServingFixture first = new ServingFixture(dir.resolve("a"));
              ModelRegistry second = new ModelRegistry(copyOfStore(first.store, dir.resolve("b")),
@@ -62,7 +62,7 @@ class SharedResponseCacheHttpTest {
                 }
 
                 HttpResponse<String> shared = post(b, body);
-                assertEquals("hit", shared.headers().firstValue(ResponseNotes.CACHE).orElseThrow());
+                assertEquals("l2", shared.headers().firstValue(ResponseNotes.CACHE).orElseThrow());
                 assertEquals(text(generated), text(shared));
                 List<JsonNode> events = LiveServer.events(shared);
                 assertTrue(events.get(events.size() - 1).at("/usage/" + ResponseJson.CACHE_HIT).asBoolean());

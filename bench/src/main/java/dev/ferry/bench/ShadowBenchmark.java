@@ -1,10 +1,7 @@
 package dev.ferry.bench;
 
 import dev.ferry.engine.api.EngineConfig;
-import dev.ferry.engine.api.Finish;
 import dev.ferry.engine.api.LoadOptions;
-import dev.ferry.engine.api.TokenEvent;
-import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.api.InferenceRequest;
 import dev.ferry.server.api.Prompt;
 import dev.ferry.server.api.SamplingOverrides;
@@ -26,9 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -73,8 +68,8 @@ public final class ShadowBenchmark {
 
     private void run(String out) throws Exception {
         Path store = store();
-        results.put("cpu", cpuModel());
-        results.put("load_average_before", loadAverage());
+        results.put("cpu", Host.cpuModel());
+        results.put("load_average_before", Host.loadAverage());
         results.put("rate_per_s", rate);
         results.put("requests_per_phase", requests);
         results.put("rounds", rounds);
@@ -117,7 +112,7 @@ public final class ShadowBenchmark {
             results.put("shadow_agreement_mean", Math.round(1000 * shadows.store().byRoute().get("shadowed")
                     .agreement()) / 1000.0);
         }
-        results.put("load_average_after", loadAverage());
+        results.put("load_average_after", Host.loadAverage());
         Report.print(results, out);
     }
 
@@ -150,44 +145,13 @@ public final class ShadowBenchmark {
      * each one's time to first token (microseconds) in {@code ttft} and returns the phase's p95.
      */
     private long phase(Inference inference, String route, Histogram ttft) throws Exception {
-        Histogram own = new Histogram(3);
-        CountDownLatch done = new CountDownLatch(requests);
-        SplittableRandom arrivals = new SplittableRandom(7 + promptSeed);
-        long next = System.nanoTime();
-        for (int i = 0; i < requests; i++) {
-            next += (long) (-Math.log(1 - arrivals.nextDouble()) / rate * 1e9);
-            LockSupport.parkNanos(next - System.nanoTime());
-            shadowedSent += route.equals("shadowed") ? 1 : 0;
-            long t0 = System.nanoTime();
-            InferenceRequest request = new InferenceRequest(route, new Prompt.TokenIds(prompt(promptSeed++)), tokens,
-                    GREEDY, null, null, true, null, null, null, 0);
-            inference.prepare(request).start(new TokenSink() {
-                private boolean first = true;
-
-                @Override
-                public void onToken(TokenEvent token) {
-                    if (first) {
-                        first = false;
-                        long us = (System.nanoTime() - t0) / 1000;
-                        synchronized (own) {
-                            own.recordValue(us);
-                        }
-                    }
-                }
-
-                @Override
-                public void onFinish(Finish finish) {
-                    done.countDown();
-                }
-            });
-        }
-        if (!done.await(5, TimeUnit.MINUTES)) {
-            throw new IllegalStateException("requests on " + route + " did not finish in 5 minutes");
-        }
-        synchronized (own) {
-            ttft.add(own);
-            return own.getValueAtPercentile(95);
-        }
+        int first = promptSeed;
+        promptSeed += requests;
+        shadowedSent += route.equals("shadowed") ? requests : 0;
+        Histogram own = OpenLoopPhase.run(inference, requests, rate, 7 + first, i -> new InferenceRequest(route,
+                new Prompt.TokenIds(prompt(first + i)), tokens, GREEDY, null, null, true, null, null, null, 0)).ttft();
+        ttft.add(own);
+        return own.getValueAtPercentile(95);
     }
 
     /** Waits until every picked shadow was scored or shed, so the next phase starts quiet. */
@@ -223,15 +187,5 @@ public final class ShadowBenchmark {
         results.put(arm + "_ttft_p95_us", h.getValueAtPercentile(95));
         results.put(arm + "_ttft_p99_us", h.getValueAtPercentile(99));
         results.put(arm + "_ttft_p95_us_per_round", phaseP95);
-    }
-
-    private static String cpuModel() throws Exception {
-        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown")
-                + " x" + Runtime.getRuntime().availableProcessors();
-    }
-
-    private static String loadAverage() throws Exception {
-        return Files.readString(Path.of("/proc/loadavg")).trim();
     }
 }

@@ -308,6 +308,17 @@ public final class Linear {
         };
     }
 
+    /** The weight bytes a step of {@code rows} rows streams through this layer, in the form chosen for it (scales included). */
+    public long bytesReadAt(long rows) {
+        Form storage = formAt(rows).storage();
+        long values = in * out;
+        return switch (storage) {
+            case INT8 -> values + out * Float.BYTES;
+            case HALF_OUT_IN -> values * 2;
+            default -> values * weights.get(storage).getDataType().getNumOfBytes();
+        };
+    }
+
     /**
      * The bytes of the weight arrays this layer holds (a weight shared with an embedding not
      * counted), and the bytes it would hold as fp32: what quantizing saved.

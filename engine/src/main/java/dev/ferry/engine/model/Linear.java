@@ -149,7 +149,10 @@ public final class Linear {
         this.shared = shared;
         this.onGpu = weight.getDevice().isGpu();
         if (master == Form.INT8) {
-            if (!HostProduct.availableForInt8(HostProduct.Kernel.NATIVE) || onGpu) {
+            if (onGpu) {
+                throw new IllegalArgumentException("int8 weights run on the CPU only, not on " + weight.getDevice());
+            }
+            if (!HostProduct.availableForInt8(HostProduct.Kernel.NATIVE)) {
                 throw new IllegalArgumentException("quantize int8 needs Ferry's native CPU kernels, which this build "
                         + "lacks (built without a C compiler: apt-get install gcc libc6-dev, then rebuild)");
             }

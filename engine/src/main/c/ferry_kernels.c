@@ -1,33 +1,56 @@
 /*
  * Ferry's native CPU kernels, loaded through JNA by dev.ferry.engine.model.cpu.NativeKernels.
  *
- * The one-row product y = alpha * W x + beta * y streams the whole weight once and does two flops
- * per float, so it runs at the speed the cores can pull memory in. What decides that is how many
- * lines each core has in flight: the loop asks for the lines 2 KiB ahead of the ones it reads
- * (software prefetch) on top of what the hardware prefetcher guesses. Measured on the 2-core EPYC
- * machine, small preset, batch-1 decode steps in interleaved rounds of one process against
- * OpenBLAS 0.3.21's sgemv (same parts, same partner thread; bench/one-row.sh): where the host's
- * memory probe read 40-50 GB/s, 10.50 against 11.20 ms (faster in 106 of 121 rounds); where it
- * read 60 or more, 8.27 against 9.91 ms (16 of 16). Without the prefetch the same loop was 3%
- * slower than OpenBLAS in the first kind of phase, though 17% faster in the second; prefetching
- * 1, 3 or 4 KiB ahead measured within 1% of 2 KiB. The Java Vector API version of the loop (JDK 17) reads no faster
- * than OpenBLAS, and Java has no prefetch instruction.
+ * A decode step's matrix-vector products stream each weight once and do two flops per weight, so
+ * they run at the speed the cores can pull memory in, and the only way to run faster is to read
+ * fewer bytes: fp16 weights (half the bytes of fp32) and int8 weights with one fp32 scale per
+ * output row (a quarter). Each weight is widened to fp32 in registers and multiplied with the fp32
+ * input, so the int8 product is exact for the dequantized weight (no rounding of x to int8). That
+ * costs nothing here: on one core of the 2-core EPYC (Zen 3), with the weight in cache the AVX2 int8
+ * loop widens and multiplies 20 G weights/s, streamed from memory it gets 9 G/s, against 2.3-2.9 G
+ * floats/s for fp32 (4096 x 8192, best of 10). Integer dot products on x rounded to int8 per block
+ * (maddubs or VNNI, as llama.cpp's Q8_0) would add x's rounding error for speed the memory cannot feed.
  *
- * Built by build.sh with the system C compiler. The loop is written once on GCC's vector types;
- * on x86-64 the compiler makes an AVX-512, an AVX2 and a baseline copy of it and the loader picks
- * the widest the CPU has (target_clones), so one build runs on any x86-64, and the same source
- * builds plainly elsewhere.
+ * What decides the speed is how many lines each core has in flight: the loops ask for the lines
+ * 2 KiB ahead of the ones they read (software prefetch) on top of what the hardware prefetcher
+ * guesses. Measured on the 2-core EPYC machine, small preset, batch-1 decode steps in interleaved
+ * rounds of one process against OpenBLAS 0.3.21's sgemv (same parts, same partner thread;
+ * bench/one-row.sh): where the host's memory probe read 40-50 GB/s, 10.50 against 11.20 ms (faster
+ * in 106 of 121 rounds); where it read 60 or more, 8.27 against 9.91 ms (16 of 16). Without the
+ * prefetch the fp32 loop was 3% slower than OpenBLAS in the first kind of phase, though 17% faster
+ * in the second; prefetching 1, 3 or 4 KiB ahead measured within 1% of 2 KiB.
+ *
+ * Built by build.sh with the system C compiler and no -march: each kernel exists once per
+ * instruction-set level (portable C, AVX2+FMA+F16C, AVX-512F), chosen when the library loads by
+ * what the CPU has (cpuid), and lowered on request (ferry_kernels_select: tests of every level, a
+ * host whose wide units clock down). One build runs on any x86-64; elsewhere only the portable
+ * level is compiled.
  */
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define X86 1
+#define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define TARGET_AVX512 __attribute__((target("avx512f")))
+#else
+#define X86 0
+#endif
+#define INLINE static inline __attribute__((always_inline))
 
-/* How far ahead of the loads the loop prefetches, in bytes: about what one core must have in flight. */
+/* How far ahead of the loads the loops prefetch, in bytes: about what one core must have in flight. */
 #define PREFETCH_AHEAD 2048
 
-#if defined(__x86_64__)
-#define CLONED __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define CLONED
-#endif
+/* Most input rows one pass over a weight serves: 8 accumulators fit AVX2's 16 registers with room to spare. */
+#define MAX_ROWS 8
+
+enum level { PORTABLE, AVX2, AVX512 };
+static const char *const LEVEL_NAMES[] = {"portable", "avx2", "avx512"};
+
+/* ------------------------------------------------------------------------------------------------
+ * fp32: y[r] = alpha * (W[r, :] . x) + beta * y[r], one input row.
+ * ---------------------------------------------------------------------------------------------- */
 
 /* 16 floats; alignment 4 so that a pointer to it may load from any float of a row. */
 typedef float lanes __attribute__((vector_size(64), aligned(4)));
@@ -36,7 +59,7 @@ typedef float quarter_lanes __attribute__((vector_size(16)));
 #define LANES 16
 
 /* The sum of v's lanes by halving: depth 4, where adding lane after lane is a chain of 15 adds. */
-static inline float sum_lanes(const lanes *v) {
+INLINE float sum_lanes(const lanes *v) {
     half_lanes h = __builtin_shufflevector(*v, *v, 0, 1, 2, 3, 4, 5, 6, 7)
             + __builtin_shufflevector(*v, *v, 8, 9, 10, 11, 12, 13, 14, 15);
     quarter_lanes q = __builtin_shufflevector(h, h, 0, 1, 2, 3) + __builtin_shufflevector(h, h, 4, 5, 6, 7);
@@ -44,14 +67,13 @@ static inline float sum_lanes(const lanes *v) {
 }
 
 /*
- * y[r] = alpha * (W[r, :] . x) + beta * y[r] for r in [0, rows); W row-major [rows, in]. Four
- * accumulators, four independent multiply-add chains. The prefetch runs past the end of a row into
- * the next one, which is where the stream goes; past the last row it is harmless (a prefetch never
- * faults). beta 0 never reads y: a fresh output holds whatever the allocator left there, NaN
- * included.
+ * Written once on GCC's vector types and inlined into each level's function, which the compiler
+ * then builds for that level's registers. Four accumulators, four independent multiply-add chains.
+ * The prefetch runs past the end of a row into the next one, which is where the stream goes; past
+ * the last row it is harmless (a prefetch never faults). beta 0 never reads y: a fresh output
+ * holds whatever the allocator left there, NaN included.
  */
-CLONED
-void ferry_sgemv(const float *w, const float *x, float *y, int rows, int in, float alpha, float beta) {
+INLINE void sgemv_rows(const float *w, const float *x, float *y, int rows, int in, float alpha, float beta) {
     int wide = in & ~(4 * LANES - 1);
     for (int r = 0; r < rows; r++) {
         const float *row = w + (size_t) r * in;
@@ -77,18 +99,307 @@ void ferry_sgemv(const float *w, const float *x, float *y, int rows, int in, flo
     }
 }
 
-/* The copy of ferry_sgemv the loader picks here, by the same rule as target_clones. */
-const char *ferry_kernels_isa(void) {
-#if defined(__x86_64__)
+static void sgemv_portable(const float *w, const float *x, float *y, int rows, int in, float alpha, float beta) {
+    sgemv_rows(w, x, y, rows, in, alpha, beta);
+}
+
+#if X86
+/* Without FMA, as this loop has always been built: contracting the products would change fp32 results. */
+__attribute__((target("avx2")))
+static void sgemv_avx2(const float *w, const float *x, float *y, int rows, int in, float alpha, float beta) {
+    sgemv_rows(w, x, y, rows, in, alpha, beta);
+}
+
+TARGET_AVX512
+static void sgemv_avx512(const float *w, const float *x, float *y, int rows, int in, float alpha, float beta) {
+    sgemv_rows(w, x, y, rows, in, alpha, beta);
+}
+#endif
+
+/* ------------------------------------------------------------------------------------------------
+ * Narrow weights: y[j, r] = alpha[j] * scale[r] * (W[r, :] . x[j, :]) + beta * y[j, r] for input
+ * rows j < n, W int8 (with a scale per row) or IEEE fp16 (scale 1). Up to MAX_ROWS input rows share
+ * one pass over the weight, so a small batch reads it once; more take one pass per MAX_ROWS.
+ * ---------------------------------------------------------------------------------------------- */
+
+/* IEEE binary16 to binary32, every case: zeros, subnormals, infinities and NaNs. */
+static inline float half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t) (h & 0x8000u) << 16;
+    uint32_t exponent = (h >> 10) & 0x1f;
+    uint32_t mantissa = h & 0x3ffu;
+    uint32_t bits;
+    if (exponent == 0) {
+        float magnitude = (float) mantissa * (1.0f / 16777216.0f); /* mantissa * 2^-24 */
+        return sign ? -magnitude : magnitude;
+    }
+    if (exponent == 31) {
+        bits = sign | 0x7f800000u | (mantissa << 13);
+    } else {
+        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+    }
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/* Weight c of a row of element size wbytes (1: int8, 2: fp16) as a float. */
+INLINE float weight_at(const void *row, int wbytes, int c) {
+    return wbytes == 1 ? (float) ((const int8_t *) row)[c] : half_to_float(((const uint16_t *) row)[c]);
+}
+
+/* Stores row r of each input row's output, after the vector part of the dots: the tail, the factors, beta. */
+INLINE void finish_row(const void *row, int wbytes, float scale, const float *x, float *y, int r, int in,
+                       int from, int nr, int ldy, const float *alpha, float beta, const float *dots) {
+    for (int j = 0; j < nr; j++) {
+        float dot = dots[j];
+        const float *xj = x + (size_t) j * in;
+        for (int c = from; c < in; c++) {
+            dot += weight_at(row, wbytes, c) * xj[c];
+        }
+        float v = (alpha ? alpha[j] : 1.0f) * scale * dot;
+        float *yj = y + (size_t) j * ldy + r;
+        *yj = beta == 0.0f ? v : v + beta * *yj;
+    }
+}
+
+/* The portable level: plain C (the compiler vectorizes what it can without reordering sums). */
+INLINE void narrow_rows_portable(const void *w, int wbytes, const float *scales, const float *x, float *y,
+                                 int rows, int in, int nr, int ldy, const float *alpha, float beta) {
+    float dots[MAX_ROWS] = {0};
+    for (int r = 0; r < rows; r++) {
+        finish_row((const char *) w + (size_t) r * in * wbytes, wbytes, scales ? scales[r] : 1.0f, x, y, r, in, 0,
+                   nr, ldy, alpha, beta, dots);
+    }
+}
+
+#if X86
+TARGET_AVX2 INLINE float sum8(__m256 v) {
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    q = _mm_add_ss(q, _mm_movehdup_ps(q));
+    return _mm_cvtss_f32(q);
+}
+
+/* Eight weights from memory as floats: sign-extended int8, or fp16 through F16C. */
+TARGET_AVX2 INLINE __m256 load8(const void *p, int wbytes) {
+    return wbytes == 1 ? _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) p)))
+                       : _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) p));
+}
+
+/*
+ * Each step of the loop widens 4 x 8 weights and multiplies each into every input row. One input
+ * row keeps four accumulators (four multiply-add chains, as the fp32 loop), two rows two each, more
+ * one each: enough independent chains to hide the FMA's latency in every case.
+ */
+TARGET_AVX2 INLINE void narrow_rows_avx2(const void *w, int wbytes, const float *scales, const float *x, float *y,
+                                         int rows, int in, const int nr, int ldy, const float *alpha, float beta) {
+    const int chains = nr >= 4 ? 1 : 4 / nr;
+    const int step_bytes = 32 * wbytes;
+    int wide = in & ~31;
+    for (int r = 0; r < rows; r++) {
+        const char *row = (const char *) w + (size_t) r * in * wbytes;
+        __m256 acc[MAX_ROWS];
+        for (int a = 0; a < nr * chains; a++) {
+            acc[a] = _mm256_setzero_ps();
+        }
+        int c = 0;
+        for (; c < wide; c += 32) {
+            const char *at = row + (size_t) c * wbytes;
+            for (int line = 0; line < step_bytes; line += 64) {
+                _mm_prefetch(at + PREFETCH_AHEAD + line, _MM_HINT_T0);
+            }
+            for (int k = 0; k < 4; k++) {
+                __m256 wk = load8(at + 8 * k * wbytes, wbytes);
+                for (int j = 0; j < nr; j++) {
+                    int a = j * chains + k % chains;
+                    acc[a] = _mm256_fmadd_ps(wk, _mm256_loadu_ps(x + (size_t) j * in + c + 8 * k), acc[a]);
+                }
+            }
+        }
+        float dots[MAX_ROWS];
+        for (int j = 0; j < nr; j++) {
+            __m256 s = acc[j * chains];
+            for (int a = 1; a < chains; a++) {
+                s = _mm256_add_ps(s, acc[j * chains + a]);
+            }
+            dots[j] = sum8(s);
+        }
+        finish_row(row, wbytes, scales ? scales[r] : 1.0f, x, y, r, in, c, nr, ldy, alpha, beta, dots);
+    }
+}
+
+/* Sixteen weights from memory as floats. */
+TARGET_AVX512 INLINE __m512 load16(const void *p, int wbytes) {
+    return wbytes == 1 ? _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) p)))
+                       : _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) p));
+}
+
+/* narrow_rows_avx2 at twice the width: 4 x 16 weights a step. */
+TARGET_AVX512 INLINE void narrow_rows_avx512(const void *w, int wbytes, const float *scales, const float *x, float *y,
+                                             int rows, int in, const int nr, int ldy, const float *alpha, float beta) {
+    const int chains = nr >= 4 ? 1 : 4 / nr;
+    const int step_bytes = 64 * wbytes;
+    int wide = in & ~63;
+    for (int r = 0; r < rows; r++) {
+        const char *row = (const char *) w + (size_t) r * in * wbytes;
+        __m512 acc[MAX_ROWS];
+        for (int a = 0; a < nr * chains; a++) {
+            acc[a] = _mm512_setzero_ps();
+        }
+        int c = 0;
+        for (; c < wide; c += 64) {
+            const char *at = row + (size_t) c * wbytes;
+            for (int line = 0; line < step_bytes; line += 64) {
+                _mm_prefetch(at + PREFETCH_AHEAD + line, _MM_HINT_T0);
+            }
+            for (int k = 0; k < 4; k++) {
+                __m512 wk = load16(at + 16 * k * wbytes, wbytes);
+                for (int j = 0; j < nr; j++) {
+                    int a = j * chains + k % chains;
+                    acc[a] = _mm512_fmadd_ps(wk, _mm512_loadu_ps(x + (size_t) j * in + c + 16 * k), acc[a]);
+                }
+            }
+        }
+        float dots[MAX_ROWS];
+        for (int j = 0; j < nr; j++) {
+            __m512 s = acc[j * chains];
+            for (int a = 1; a < chains; a++) {
+                s = _mm512_add_ps(s, acc[j * chains + a]);
+            }
+            dots[j] = _mm512_reduce_add_ps(s);
+        }
+        finish_row(row, wbytes, scales ? scales[r] : 1.0f, x, y, r, in, c, nr, ldy, alpha, beta, dots);
+    }
+}
+#endif
+
+/*
+ * One level's entry point for each weight type: the input rows in blocks of MAX_ROWS, each block's
+ * row count a constant in its own inlined copy of the loop (so its accumulators stay in registers).
+ */
+#define NARROW_ENTRY(name, attributes, rows_fn, wtype, wbytes)                                              \
+    attributes static void name(const wtype *w, const float *scales, const float *x, float *y, int rows,      \
+                                int in, int n, int ldy, const float *alpha, float beta) {                     \
+        for (int j0 = 0; j0 < n; j0 += MAX_ROWS) {                                                            \
+            int nr = n - j0 < MAX_ROWS ? n - j0 : MAX_ROWS;                                                   \
+            const float *xb = x + (size_t) j0 * in;                                                           \
+            float *yb = y + (size_t) j0 * ldy;                                                                \
+            const float *ab = alpha ? alpha + j0 : NULL;                                                      \
+            switch (nr) {                                                                                     \
+                case 1: rows_fn(w, wbytes, scales, xb, yb, rows, in, 1, ldy, ab, beta); break;                \
+                case 2: rows_fn(w, wbytes, scales, xb, yb, rows, in, 2, ldy, ab, beta); break;                \
+                case 3: rows_fn(w, wbytes, scales, xb, yb, rows, in, 3, ldy, ab, beta); break;                \
+                case 4: rows_fn(w, wbytes, scales, xb, yb, rows, in, 4, ldy, ab, beta); break;                \
+                case 5: rows_fn(w, wbytes, scales, xb, yb, rows, in, 5, ldy, ab, beta); break;                \
+                case 6: rows_fn(w, wbytes, scales, xb, yb, rows, in, 6, ldy, ab, beta); break;                \
+                case 7: rows_fn(w, wbytes, scales, xb, yb, rows, in, 7, ldy, ab, beta); break;                \
+                default: rows_fn(w, wbytes, scales, xb, yb, rows, in, 8, ldy, ab, beta); break;               \
+            }                                                                                                 \
+        }                                                                                                     \
+    }
+
+NARROW_ENTRY(q8_portable, , narrow_rows_portable, int8_t, 1)
+NARROW_ENTRY(f16_portable, , narrow_rows_portable, uint16_t, 2)
+#if X86
+NARROW_ENTRY(q8_avx2, TARGET_AVX2, narrow_rows_avx2, int8_t, 1)
+NARROW_ENTRY(f16_avx2, TARGET_AVX2, narrow_rows_avx2, uint16_t, 2)
+NARROW_ENTRY(q8_avx512, TARGET_AVX512, narrow_rows_avx512, int8_t, 1)
+NARROW_ENTRY(f16_avx512, TARGET_AVX512, narrow_rows_avx512, uint16_t, 2)
+#endif
+
+/* ------------------------------------------------------------------------------------------------
+ * The level in use, and the exported calls.
+ * ---------------------------------------------------------------------------------------------- */
+
+typedef void sgemv_fn(const float *, const float *, float *, int, int, float, float);
+typedef void q8_fn(const int8_t *, const float *, const float *, float *, int, int, int, int, const float *, float);
+typedef void f16_fn(const uint16_t *, const float *, const float *, float *, int, int, int, int, const float *, float);
+
+static struct {
+    enum level level;
+    sgemv_fn *sgemv;
+    q8_fn *q8;
+    f16_fn *f16;
+} active;
+
+/* The widest level this CPU (and the kernel, which must save its registers) supports. */
+int ferry_kernels_supported(void) {
+#if X86
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) {
-        return "avx512f";
+        return AVX512;
     }
-    if (__builtin_cpu_supports("avx2")) {
-        return "avx2";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) {
+        return AVX2;
     }
 #endif
-    return "baseline";
+    return PORTABLE;
+}
+
+/* Uses the requested level, or the widest supported one below it; returns the level now in use. */
+int ferry_kernels_select(int requested) {
+    int level = ferry_kernels_supported();
+    if (requested < level) {
+        level = requested < PORTABLE ? PORTABLE : requested;
+    }
+    active.level = (enum level) level;
+    active.sgemv = sgemv_portable;
+    active.q8 = q8_portable;
+    active.f16 = f16_portable;
+#if X86
+    if (level == AVX2) {
+        active.sgemv = sgemv_avx2;
+        active.q8 = q8_avx2;
+        active.f16 = f16_avx2;
+    } else if (level == AVX512) {
+        active.sgemv = sgemv_avx512;
+        active.q8 = q8_avx512;
+        active.f16 = f16_avx512;
+    }
+#endif
+    return level;
+}
+
+/* The widest level is in use from the moment the library loads. */
+__attribute__((constructor)) static void select_widest(void) {
+    ferry_kernels_select(AVX512);
+}
+
+/* The name of the level in use: portable, avx2 or avx512. */
+const char *ferry_kernels_isa(void) {
+    return LEVEL_NAMES[active.level];
+}
+
+/* y[r] = alpha * (W[r, :] . x) + beta * y[r] for r in [0, rows); W row-major fp32 [rows, in]. */
+void ferry_sgemv(const float *w, const float *x, float *y, int rows, int in, float alpha, float beta) {
+    active.sgemv(w, x, y, rows, in, alpha, beta);
+}
+
+/*
+ * y[j * ldy + r] = alpha[j] * scales[r] * (W[r, :] . x[j, :]) + beta * y[j * ldy + r] for r < rows,
+ * j < n; W int8 [rows, in], x fp32 [n, in], alpha null for all ones, beta 0 (y not read) or any.
+ */
+void ferry_q8gemm(const int8_t *w, const float *scales, const float *x, float *y, int rows, int in, int n, int ldy,
+                  const float *alpha, float beta) {
+    active.q8(w, scales, x, y, rows, in, n, ldy, alpha, beta);
+}
+
+/* ferry_q8gemm for an IEEE fp16 weight [rows, in] and no scales. */
+void ferry_f16gemm(const uint16_t *w, const float *x, float *y, int rows, int in, int n, int ldy,
+                   const float *alpha, float beta) {
+    active.f16(w, NULL, x, y, rows, in, n, ldy, alpha, beta);
+}
+
+/* out[r, c] = scales[r] * W[r, c]: a block of an int8 weight in fp32, for a BLAS product of many input rows. */
+void ferry_q8_dequantize(const int8_t *w, const float *scales, int rows, int in, float *out) {
+    for (int r = 0; r < rows; r++) {
+        const int8_t *row = w + (size_t) r * in;
+        float *o = out + (size_t) r * in;
+        float s = scales[r];
+        for (int c = 0; c < in; c++) {
+            o[c] = s * (float) row[c];
+        }
+    }
 }
 
 /* Each row's sum of squares of x[rows, in], accumulated in double (an RMSNorm's denominator). */

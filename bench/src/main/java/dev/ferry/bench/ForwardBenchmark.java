@@ -11,6 +11,7 @@ import dev.ferry.engine.sched.Sequence;
 import dev.ferry.engine.step.ForwardBatch;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.DecoderConfig;
+import dev.ferry.store.config.Quantization;
 import dev.ferry.store.create.ModelArch;
 import dev.ferry.store.create.ModelCreator;
 import dev.ferry.store.create.ModelPreset;
@@ -30,9 +31,13 @@ import java.util.SplittableRandom;
  * against the machine's own memory bandwidth and matmul rate measured in the same run.
  *
  * <pre>
- * java -cp ... dev.ferry.bench.ForwardBenchmark [--model DIR] [--device cpu] [--dtype f32,f16] [--batch 32]
+ * java -cp ... dev.ferry.bench.ForwardBenchmark [--model DIR] [--device cpu] [--dtype f32,f16,int8] [--batch 32]
  *     [--context 128] [--steps 20] [--rounds 5] [--out results.json]
  * </pre>
+ * {@code int8} is f32 with {@code --quantize int8}. Each weight format's batch-1 step is set
+ * against two floors: fp32's (every dense weight read once as fp32) and its own (the weight bytes
+ * its chosen forms actually stream, plus the KV cache read); the int8 and f16 step rates are also
+ * given as ratios to f32's, from the same run.
  * Without --model it creates the small preset (Llama shape, hidden 768, 12 layers) once under
  * bench/target/models.
  */
@@ -55,11 +60,11 @@ public final class ForwardBenchmark {
         int context = Integer.parseInt(args.getOrDefault("context", "128"));
         int steps = Integer.parseInt(args.getOrDefault("steps", "20"));
         int rounds = Integer.parseInt(args.getOrDefault("rounds", "5"));
-        for (String dtypeName : args.getOrDefault("dtype", "f32,f16").split(",")) {
-            TensorDtype dtype = TensorDtype.fromUserName(dtypeName);
+        Map<String, Double> b1TokS = new LinkedHashMap<>();
+        for (String dtypeName : args.getOrDefault("dtype", "f32,f16,int8").split(",")) {
             String p = dtypeName + "_";
             try (ModelFolder folder = ModelFolder.open(modelDir);
-                 ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults().withDevice(device).withDtype(dtype))) {
+                 ModelRunner runner = ModelRunner.load(folder, loadOptions(dtypeName).withDevice(device))) {
                 DecoderConfig c = folder.config();
                 long denseParams = denseParameters(folder);
                 results.put("model", folder.name());
@@ -91,11 +96,15 @@ public final class ForwardBenchmark {
                 // Floors: batch 1 must read every dense fp32 weight once per token; batch B is bound by
                 // the matmul rate over the FLOPs of B tokens (2 per weight, plus attention over the context).
                 double weightBytes = denseParams * 4.0;
+                double streamedBytes = runner.model().linears().stream().mapToLong(l -> l.bytesReadAt(1)).sum()
+                        + (context + steps / 2.0) * c.kvBytesPerToken(4);
                 double flopsPerToken = 2.0 * denseParams + 4.0 * c.numLayers() * (context + steps / 2.0) * c.numHeads() * c.headDim();
                 double[] f1 = new double[rounds];
+                double[] own = new double[rounds];
                 double[] fB = new double[rounds];
                 for (int r = 0; r < rounds; r++) {
                     f1[r] = (1000 / one[r]) / (bw[r] / weightBytes);
+                    own[r] = (1000 / one[r]) / (bw[r] / streamedBytes);
                     fB[r] = (batch * 1000 / many[r]) / (mm[r] / flopsPerToken);
                 }
                 results.put(p + "memory_read_GBps", round(median(bw) / 1e9));
@@ -107,11 +116,19 @@ public final class ForwardBenchmark {
                 results.put(p + "host_prep_us_b1", round(median(host1)));
                 results.put(p + "host_prep_us_b" + batch, round(median(hostB)));
                 results.put(p + "b1_fraction_of_fp32_bandwidth_floor", round3(median(f1)));
+                results.put(p + "b1_MB_streamed_per_step", round(streamedBytes / 1e6));
+                results.put(p + "b1_fraction_of_own_bandwidth_floor", round3(median(own)));
+                b1TokS.put(dtypeName, 1000 / median(one));
                 // each round's own: the host's bandwidth and the step both swing from round to round
                 results.put(p + "b1_fraction_by_round", roundEach(f1));
                 results.put(p + "memory_read_GBps_by_round", roundEach(Arrays.stream(bw).map(v -> v / 1e9).toArray()));
                 results.put(p + "decode_b1_step_ms_by_round", roundEach(one));
                 results.put(p + "b" + batch + "_fraction_of_compute_ceiling", round3(median(fB)));
+            }
+        }
+        for (String narrow : new String[] {"f16", "int8"}) {
+            if (b1TokS.containsKey("f32") && b1TokS.containsKey(narrow)) {
+                results.put(narrow + "_over_f32_b1_step_rate", round3(b1TokS.get(narrow) / b1TokS.get("f32")));
             }
         }
         overheadOnly(device, batch, context, steps);
@@ -130,6 +147,14 @@ public final class ForwardBenchmark {
             results.put("tiny_dims_step_ms_b1", round(decode(runner, 1, context, steps * 2).stepMs));
             results.put("tiny_dims_step_ms_b" + batch, round(decode(runner, batch, context, steps * 2).stepMs));
         }
+    }
+
+    /** A benchmark dtype name: a model dtype, or {@code int8} (f32 quantized at load). */
+    private static LoadOptions loadOptions(String dtypeName) {
+        if (dtypeName.equals(Quantization.INT8.userName())) {
+            return LoadOptions.defaults().withDtype(TensorDtype.F32).withQuantize(Quantization.INT8);
+        }
+        return LoadOptions.defaults().withDtype(TensorDtype.fromUserName(dtypeName));
     }
 
     /** Parameters read per token: all but the token-embedding table (one row of it is read). */

@@ -1,49 +1,55 @@
 package dev.ferry.engine.api;
 
 import dev.ferry.store.config.MemoryBudget;
+import dev.ferry.store.config.Quantization;
 import dev.ferry.store.safetensors.TensorDtype;
 
 /**
  * How to run a model: where, in which dtype, and how much KV cache. Null fields fall back to the
  * model's {@code ferry.properties}, then to defaults ({@code dev.ferry.engine.LoadedModel#load}).
  *
+ * @param quantize how dense-layer weights are quantized at load; null for the model's setting (none by default)
  * @param kvCacheCeiling bytes the default KV budget may not exceed: the replica's slice of a device
  *     that several models share; null for the whole device's default budget
  * @param maxModelLen longest sequence (prompt + output) accepted; defaults to the model's context
  * @param tuning where the CPU layers' tuned forms are cached ({@link TuningOptions#UNCACHED} by default)
  */
-public record LoadOptions(String device, TensorDtype dtype, MemoryBudget kvCacheMemory, Long kvCacheCeiling,
+public record LoadOptions(String device, TensorDtype dtype, Quantization quantize, MemoryBudget kvCacheMemory, Long kvCacheCeiling,
                             Integer blockSize, Integer maxModelLen, TuningOptions tuning) {
 
     public static LoadOptions defaults() {
-        return new LoadOptions(null, null, null, null, null, null, TuningOptions.UNCACHED);
+        return new LoadOptions(null, null, null, null, null, null, null, TuningOptions.UNCACHED);
     }
 
     public LoadOptions withDevice(String d) {
-        return new LoadOptions(d, dtype, kvCacheMemory, kvCacheCeiling, blockSize, maxModelLen, tuning);
+        return new LoadOptions(d, dtype, quantize, kvCacheMemory, kvCacheCeiling, blockSize, maxModelLen, tuning);
     }
 
     public LoadOptions withDtype(TensorDtype t) {
-        return new LoadOptions(device, t, kvCacheMemory, kvCacheCeiling, blockSize, maxModelLen, tuning);
+        return new LoadOptions(device, t, quantize, kvCacheMemory, kvCacheCeiling, blockSize, maxModelLen, tuning);
+    }
+
+    public LoadOptions withQuantize(Quantization q) {
+        return new LoadOptions(device, dtype, q, kvCacheMemory, kvCacheCeiling, blockSize, maxModelLen, tuning);
     }
 
     public LoadOptions withKvCacheMemory(MemoryBudget m) {
-        return new LoadOptions(device, dtype, m, kvCacheCeiling, blockSize, maxModelLen, tuning);
+        return new LoadOptions(device, dtype, quantize, m, kvCacheCeiling, blockSize, maxModelLen, tuning);
     }
 
     public LoadOptions withKvCacheCeiling(Long bytes) {
-        return new LoadOptions(device, dtype, kvCacheMemory, bytes, blockSize, maxModelLen, tuning);
+        return new LoadOptions(device, dtype, quantize, kvCacheMemory, bytes, blockSize, maxModelLen, tuning);
     }
 
     public LoadOptions withBlockSize(Integer b) {
-        return new LoadOptions(device, dtype, kvCacheMemory, kvCacheCeiling, b, maxModelLen, tuning);
+        return new LoadOptions(device, dtype, quantize, kvCacheMemory, kvCacheCeiling, b, maxModelLen, tuning);
     }
 
     public LoadOptions withMaxModelLen(Integer n) {
-        return new LoadOptions(device, dtype, kvCacheMemory, kvCacheCeiling, blockSize, n, tuning);
+        return new LoadOptions(device, dtype, quantize, kvCacheMemory, kvCacheCeiling, blockSize, n, tuning);
     }
 
     public LoadOptions withTuning(TuningOptions t) {
-        return new LoadOptions(device, dtype, kvCacheMemory, kvCacheCeiling, blockSize, maxModelLen, t);
+        return new LoadOptions(device, dtype, quantize, kvCacheMemory, kvCacheCeiling, blockSize, maxModelLen, t);
     }
 }

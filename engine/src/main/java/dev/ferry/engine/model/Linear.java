@@ -16,8 +16,9 @@ import java.util.Map;
  * one per batch size. Through DJL on a CPU the fastest form depends on the shape and on the number
  * of rows (a contiguous {@code [in, out]} copy wins for large matrices at one row, {@code linear}
  * on {@code [out, in]} at many; at one row OpenBLAS's GEMV beats both and Ferry's native kernel
- * beats OpenBLAS; fp16 weights halve the bytes a small batch reads). {@link LinearTuner} measures
- * and sets the choice at load time; the host forms run through {@link HostProduct}. The tuner's
+ * beats OpenBLAS; fp16 weights halve the bytes a small batch reads, int8 weights quarter them).
+ * {@link LinearTuner} measures and sets the choice at load time; the host forms run through {@link
+ * HostProduct}. An int8 layer is quantized once, at construction, and keeps no fp32 weight. The tuner's
  * calls ({@link #supports}, {@link #apply(NDArray, Form)}, {@link #choose}) are public for the
  * kernel tests, which check every form against the others.
  */
@@ -31,29 +32,49 @@ public final class Linear {
         /** {@code linear(x16, W16[out, in])}, x cast to fp16 and the result back: fp16 weights, fp32 activations. */
         HALF_OUT_IN,
         /** OpenBLAS on the fp32 {@code [out, in]} weight of {@link #OUT_IN} (CPU only): no copy of its own. */
-        OPENBLAS(HostProduct.Kernel.OPENBLAS),
+        OPENBLAS(HostProduct.Kernel.OPENBLAS, OUT_IN),
         /** A SIMD Java kernel (the Vector API) on the same weight: each weight row read once for all input rows. */
-        VECTOR(HostProduct.Kernel.VECTOR),
+        VECTOR(HostProduct.Kernel.VECTOR, OUT_IN),
         /**
          * Ferry's native matrix-vector product on the same weight: for one row (more rows are
          * computed one after another, each reading the whole weight).
          */
-        NATIVE(HostProduct.Kernel.NATIVE);
+        NATIVE(HostProduct.Kernel.NATIVE, OUT_IN),
+        /**
+         * Ferry's native product on the fp16 weight of {@link #HALF_OUT_IN}, widened in registers:
+         * half the bytes of fp32, up to 8 input rows per pass over the weight.
+         */
+        HALF_NATIVE(HostProduct.Kernel.NATIVE, HALF_OUT_IN),
+        /**
+         * Ferry's native product on an int8 {@code [out, in]} weight with an fp32 scale per output
+         * row, widened in registers: a quarter of fp32's bytes, up to 8 input rows per pass.
+         */
+        INT8(HostProduct.Kernel.NATIVE, null),
+        /** {@link #INT8}'s weight dequantized a block of rows at a time into fp32 scratch, then OpenBLAS: many rows. */
+        INT8_BLAS(HostProduct.Kernel.OPENBLAS, INT8);
 
         /** The CPU kernel a host form runs on; null for the libtorch forms. */
         private final HostProduct.Kernel kernel;
+        /** The form whose array this form computes with; null for its own. */
+        private final Form storedIn;
 
         Form() {
-            this(null);
+            this(null, null);
         }
 
-        Form(HostProduct.Kernel kernel) {
+        Form(HostProduct.Kernel kernel, Form storedIn) {
             this.kernel = kernel;
+            this.storedIn = storedIn;
         }
 
         /** The form whose array this form computes with. */
         Form storage() {
-            return onHostMemory() ? OUT_IN : this;
+            return storedIn == null ? this : storedIn;
+        }
+
+        /** Whether this form computes on an int8 weight (and on nothing else). */
+        boolean int8() {
+            return storage() == INT8;
         }
 
         /** Whether the product runs on the tensors' memory here: it can then scale output rows and add into y. */
@@ -74,8 +95,10 @@ public final class Linear {
     private final Precision precision;
     private final Map<Form, NDArray> weights = new EnumMap<>(Form.class);
     private final Form[] choice = new Form[BUCKETS];
-    /** The host forms' kernels on the {@link Form#OUT_IN} weight's memory: made on first use, dropped with that array. */
-    private HostProduct host;
+    /** An int8 layer's fp32 scale per output row ({@link Form#INT8}); null otherwise. */
+    private final NDArray scales;
+    /** The host forms' kernels by the form whose array they compute on: made on first use, dropped with that array. */
+    private final Map<Form, HostProduct> hosts = new EnumMap<>(Form.class);
     /** The dense layer a step runs after this one, whose weights the BLAS partner may prefetch; null if unknown. */
     private Linear next;
     /** The form given at construction; every other form is derived from it. */
@@ -84,15 +107,18 @@ public final class Linear {
     private final boolean shared;
     private final boolean onGpu;
 
-    /** A layer from its weight in {@code [out, in]} layout (nn.Linear's), in the precision's weight dtype. */
+    /**
+     * A layer from its weight in {@code [out, in]} layout (nn.Linear's), in the precision's weight
+     * dtype; an int8 precision quantizes it here and closes it.
+     */
     public static Linear fromOutIn(NDArray weight, NDArray bias, Precision precision) {
         return new Linear(weight, weight.getShape().get(1), weight.getShape().get(0), bias, precision,
-                precision.mixed() ? Form.HALF_OUT_IN : Form.OUT_IN, false);
+                masterForm(precision), false);
     }
 
     /** A layer from its weight in {@code [in, out]} layout (GPT-2's Conv1D). */
     public static Linear fromInOut(NDArray weight, NDArray bias, Precision precision) {
-        if (precision.mixed()) {
+        if (precision.mixed() || precision.int8()) {
             try (weight) {
                 return fromOutIn(contiguousTranspose(weight), bias, precision);
             }
@@ -100,10 +126,18 @@ public final class Linear {
         return new Linear(weight, weight.getShape().get(0), weight.getShape().get(1), bias, precision, Form.IN_OUT, false);
     }
 
-    /** Like {@link #fromOutIn} for a weight that stays in use elsewhere (tied embeddings). */
+    /**
+     * Like {@link #fromOutIn} for a weight that stays in use elsewhere (tied embeddings). An int8
+     * precision quantizes a copy, kept beside the shared fp32 table: a tied head then costs a
+     * quarter more memory and streams a quarter of the bytes.
+     */
     public static Linear sharing(NDArray weight, Precision precision) {
         return new Linear(weight, weight.getShape().get(1), weight.getShape().get(0), null, precision,
-                precision.mixed() ? Form.HALF_OUT_IN : Form.OUT_IN, true);
+                masterForm(precision), true);
+    }
+
+    private static Form masterForm(Precision precision) {
+        return precision.int8() ? Form.INT8 : precision.mixed() ? Form.HALF_OUT_IN : Form.OUT_IN;
     }
 
     private Linear(NDArray weight, long in, long out, NDArray bias, Precision precision, Form master, boolean shared) {
@@ -114,7 +148,24 @@ public final class Linear {
         this.master = master;
         this.shared = shared;
         this.onGpu = weight.getDevice().isGpu();
-        weights.put(master, weight);
+        if (master == Form.INT8) {
+            if (onGpu) {
+                throw new IllegalArgumentException("int8 weights run on the CPU only, not on " + weight.getDevice());
+            }
+            if (!HostProduct.availableForInt8(HostProduct.Kernel.NATIVE)) {
+                throw new IllegalArgumentException("quantize int8 needs Ferry's native CPU kernels, which this build "
+                        + "lacks (built without a C compiler: apt-get install gcc libc6-dev, then rebuild)");
+            }
+            Int8Quantizer.Quantized q = Int8Quantizer.quantize(weight);
+            if (!shared) {
+                weight.close();
+            }
+            weights.put(master, q.values());
+            this.scales = q.scales();
+        } else {
+            weights.put(master, weight);
+            this.scales = null;
+        }
         Arrays.fill(choice, master);
     }
 
@@ -201,19 +252,35 @@ public final class Linear {
             case IN_OUT -> x.matMul(w);
             case HALF_OUT_IN -> JniUtils.linear((PtNDArray) x.toType(DataType.FLOAT16, false), (PtNDArray) w, null)
                     .toType(x.getDataType(), false);
-            case OPENBLAS, VECTOR, NATIVE -> hostProduct(x, form, null, buffers);
+            case OPENBLAS, VECTOR, NATIVE, HALF_NATIVE, INT8, INT8_BLAS -> hostProduct(x, form, null, buffers);
         };
         return bias == null ? y : y.addi(bias);
     }
 
-    /** Whether this layer can run in {@code form} here. */
+    /**
+     * Whether this layer can run in {@code form} here. An int8 layer runs only the int8 forms, and
+     * only it does; the native fp16 form only where the weights are fp16 already, so that no choice
+     * changes a fp32 model's numerics.
+     */
     public boolean supports(Form form) {
+        if (form.int8() != precision.int8()) {
+            return false;
+        }
         if (!form.onHostMemory()) {
             return true;
         }
         boolean hostMemory = !onGpu && precision.activations() == DataType.FLOAT32
                 && in * out * Float.BYTES <= Integer.MAX_VALUE;
-        return hostMemory && HostProduct.available(form.kernel);
+        if (!hostMemory) {
+            return false;
+        }
+        if (form.int8()) {
+            return HostProduct.availableForInt8(form.kernel);
+        }
+        if (form.storage() == Form.HALF_OUT_IN) {
+            return precision.mixed() && HostProduct.availableForFp16(form.kernel);
+        }
+        return HostProduct.available(form.kernel);
     }
 
     /**
@@ -229,10 +296,44 @@ public final class Linear {
 
     /** @param accumulate whether the product is added to {@code y} rather than stored there */
     private void hostProduct(NDArray x, Form form, NDArray y, float[] rowFactors, boolean accumulate) {
-        if (host == null) {
-            host = new HostProduct(weight(Form.OUT_IN), (int) in, (int) out);
+        HostProduct host = hosts.computeIfAbsent(form.storage(), this::newHost);
+        HostProduct ahead = next == null ? null : next.hosts.get(next.formAt(x.getShape().get(0)).storage());
+        host.compute(x, form.kernel, y, rowFactors, accumulate, ahead);
+    }
+
+    private HostProduct newHost(Form storage) {
+        NDArray w = weight(storage);
+        return switch (storage) {
+            case OUT_IN -> HostProduct.fp32(w, (int) in, (int) out);
+            case HALF_OUT_IN -> HostProduct.fp16(w, (int) in, (int) out);
+            case INT8 -> HostProduct.int8(w, scales, (int) in, (int) out);
+            default -> throw new AssertionError(storage + " is no host form's array");
+        };
+    }
+
+    /** The weight bytes a step of {@code rows} rows streams through this layer, in the form chosen for it (scales included). */
+    public long bytesReadAt(long rows) {
+        Form storage = formAt(rows).storage();
+        long values = in * out;
+        return switch (storage) {
+            case INT8 -> values + out * Float.BYTES;
+            case HALF_OUT_IN -> values * 2;
+            default -> values * weights.get(storage).getDataType().getNumOfBytes();
+        };
+    }
+
+    /**
+     * The bytes of the weight arrays this layer holds (a weight shared with an embedding not
+     * counted), and the bytes it would hold as fp32: what quantizing saved.
+     */
+    public long weightBytes() {
+        long bytes = scales == null ? 0 : scales.size() * Float.BYTES;
+        for (Map.Entry<Form, NDArray> e : weights.entrySet()) {
+            if (!(shared && e.getKey() == master && master != Form.INT8)) {
+                bytes += e.getValue().size() * e.getValue().getDataType().getNumOfBytes();
+            }
         }
-        host.compute(x, form.kernel, y, rowFactors, accumulate, next == null ? null : next.host);
+        return bytes;
     }
 
     /** The weight in the given form, derived from the master form on first use. */
@@ -245,11 +346,15 @@ public final class Linear {
             return w;
         }
         NDArray m = weights.get(master);
+        if (master == Form.INT8 || form == Form.INT8) {
+            throw new IllegalArgumentException("an int8 layer keeps only its int8 weight, and only it has one: no " + form);
+        }
         w = switch (form) {
             case OUT_IN -> master == Form.IN_OUT ? contiguousTranspose(m) : m.toType(precision.activations(), true);
             case IN_OUT -> contiguousTranspose(weight(Form.OUT_IN));
             case HALF_OUT_IN -> weight(Form.OUT_IN).toType(DataType.FLOAT16, true);
-            case OPENBLAS, VECTOR, NATIVE -> throw new AssertionError(form + " has no array of its own");
+            case OPENBLAS, VECTOR, NATIVE, HALF_NATIVE, INT8, INT8_BLAS ->
+                    throw new AssertionError(form + " has no array of its own");
         };
         weights.put(form, w);
         return w;
@@ -269,13 +374,11 @@ public final class Linear {
         if (!shared && Arrays.stream(choice).noneMatch(c -> c.storage() == master)) {
             weights.remove(master).close(); // nothing else derives from it any more
         }
-        if (!weights.containsKey(Form.OUT_IN)) {
-            host = null; // its array is gone
-        }
+        hosts.keySet().retainAll(weights.keySet()); // a host product whose array is gone
     }
 
     /** The form a step of {@code rows} rows runs in. */
-    Form chosen(long rows) {
+    public Form formAt(long rows) {
         return choice[bucket(rows)];
     }
 

@@ -30,7 +30,7 @@ public final class LinearTuner {
      * The version of the forms' kernels, part of every cached choice's key: raise it when a kernel,
      * a form or the candidates change, so that choices timed with the old ones are timed again.
      */
-    public static final int KERNEL_VERSION = 1;
+    public static final int KERNEL_VERSION = 2;
     private static final Logger LOG = LoggerFactory.getLogger(LinearTuner.class);
     /** Largest row count measured; larger buckets reuse its choice. */
     private static final int MAX_TUNED_BUCKET = 6;
@@ -96,7 +96,7 @@ public final class LinearTuner {
      */
     static String key(Linear layer) {
         Precision p = layer.precision();
-        return p.weights() + "/" + p.activations() + " " + layer.outFeatures() + "x" + layer.inFeatures() + " "
+        return p.weightFormat() + "/" + p.activations() + " " + layer.outFeatures() + "x" + layer.inFeatures() + " "
                 + Arrays.stream(candidates(layer)).map(Enum::name).collect(Collectors.joining(","));
     }
 
@@ -143,12 +143,15 @@ public final class LinearTuner {
      * read 40-50 GB/s, 8.27 against 9.91 where it read 60 or more; faster in 385 of 461 rounds).
      * From two rows on, every form but the native one-row kernel is timed
      * (the Vector API kernel then wins at 2-4 rows: batch-2 step 17.2 against 21.7 ms with
-     * OpenBLAS's GEMM).
+     * OpenBLAS's GEMM). Narrow weights go the same way: at one row the native int8 or fp16 kernel,
+     * which read a quarter or half of fp32's bytes, and from two rows on everything is timed (their
+     * native kernels serve up to 8 rows per pass over the weight).
      */
     private static Linear.Form[] candidates(Linear layer, long rows) {
         List<Linear.Form> all = Arrays.asList(candidates(layer));
         if (rows == 1) {
-            for (Linear.Form preferred : new Linear.Form[] {Linear.Form.NATIVE, Linear.Form.OPENBLAS}) {
+            for (Linear.Form preferred : new Linear.Form[] {Linear.Form.INT8, Linear.Form.HALF_NATIVE,
+                    Linear.Form.NATIVE, Linear.Form.OPENBLAS}) {
                 if (all.contains(preferred)) {
                     return new Linear.Form[] {preferred};
                 }

@@ -9,6 +9,7 @@ import dev.ferry.engine.api.TuningOptions;
 import dev.ferry.engine.kv.KvCache;
 import dev.ferry.engine.kv.KvCacheSpec;
 import dev.ferry.engine.model.DecoderModel;
+import dev.ferry.engine.model.Linear;
 import dev.ferry.engine.model.LinearTuner;
 import dev.ferry.engine.model.OpCounter;
 import dev.ferry.engine.model.Precision;
@@ -23,6 +24,7 @@ import dev.ferry.store.ModelFolder;
 import dev.ferry.store.ModelKind;
 import dev.ferry.store.config.ServingConfig;
 import dev.ferry.store.safetensors.TensorDtype;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,6 +87,9 @@ public final class ModelRunner implements AutoCloseable {
                 LinearTuner.tune(model.linears(), manager, tuningCache(options.tuning()));
             }
             long tuned = System.nanoTime();
+            if (precision.int8()) {
+                logInt8(folder, model.linears());
+            }
             model.warmUp();
             long kernelsWarm = System.nanoTime();
             var c = folder.config();
@@ -110,6 +115,19 @@ public final class ModelRunner implements AutoCloseable {
         }
     }
 
+    /** What quantizing saved: the dense layers' bytes in int8 against the same layers in fp32. */
+    private static void logInt8(ModelFolder folder, List<Linear> linears) {
+        long held = 0;
+        long fp32 = 0;
+        for (Linear l : linears) {
+            held += l.weightBytes();
+            fp32 += l.inFeatures() * l.outFeatures() * Float.BYTES;
+        }
+        LOG.info("{}: {} dense layers quantized to int8 (per output row): {} MiB of weights, {} MiB in fp32, {} MiB "
+                + "saved (a tied head's int8 copy included)", folder.name(), linears.size(), held >> 20, fp32 >> 20,
+                (fp32 - held) >> 20);
+    }
+
     private static TuningCache tuningCache(TuningOptions tuning) {
         return tuning.cacheFolder() == null ? TuningCache.none()
                 : TuningCache.open(tuning.cacheFolder(), TuningHost.current(), tuning.retune());
@@ -122,8 +140,7 @@ public final class ModelRunner implements AutoCloseable {
     public static Precision precision(TensorDtype dtype, Device device) {
         return switch (dtype) {
             case F32 -> Precision.uniform(DataType.FLOAT32);
-            case F16 -> device.isGpu() ? Precision.uniform(DataType.FLOAT16)
-                    : new Precision(DataType.FLOAT32, DataType.FLOAT16);
+            case F16 -> device.isGpu() ? Precision.uniform(DataType.FLOAT16) : Precision.halfWeights();
             case F64 -> Precision.uniform(DataType.FLOAT64);
             case BF16 -> throw new IllegalArgumentException("dtype bf16 is not supported yet: DJL's JNI (0.35.1 and "
                     + "0.36.0 alike) aborts the JVM on any bfloat16 array. Use f16 or f32 (BF16 checkpoints are "

@@ -1,9 +1,11 @@
 package dev.ferry.engine.runner;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.model.Precision;
 import dev.ferry.store.config.Architecture;
+import dev.ferry.store.config.Quantization;
 import dev.ferry.store.config.ServingConfig;
 import dev.ferry.store.safetensors.TensorDtype;
 import org.slf4j.Logger;
@@ -12,7 +14,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Where a model runs and in which dtypes, as decided for every kind of model alike: the load
  * options, else the folder's {@code ferry.properties}, else the CPU in fp32 (fp16 on a GPU, but
- * fp32 for a family whose activations overflow fp16).
+ * fp32 for a family whose activations overflow fp16), and whether dense layers are quantized.
  *
  * @param requested the dtype asked for (fp16 on a CPU still computes activations in fp32)
  */
@@ -24,7 +26,27 @@ public record RunTarget(Device device, TensorDtype requested, Precision precisio
                 : !serving.devices().isEmpty() ? serving.devices().get(0) : "cpu";
         Device device = Devices.parse(deviceName);
         TensorDtype requested = dtype(options.dtype() != null ? options.dtype() : serving.dtype(), architecture, device);
-        return new RunTarget(device, requested, ModelRunner.precision(requested, device));
+        Quantization quantize = options.quantize() != null ? options.quantize() : serving.quantize();
+        Precision precision = ModelRunner.precision(requested, device);
+        return new RunTarget(device, requested, quantize == null ? precision : quantized(quantize, precision, device));
+    }
+
+    /**
+     * The precision of an int8 model: fp32 activations, weights quantized from the dtype they are
+     * read in. Refused on a GPU rather than dequantized there: Ferry's int8 kernels are CPU kernels,
+     * and a GPU runs fp16 weights at its memory's speed already.
+     */
+    static Precision quantized(Quantization quantize, Precision precision, Device device) {
+        if (device.isGpu()) {
+            throw new IllegalArgumentException("quantize " + quantize.userName() + " runs on the CPU only (Ferry's int8 "
+                    + "kernels are CPU kernels), not on " + Devices.name(device) + ": drop --quantize / quantize= there, "
+                    + "or load the model on cpu");
+        }
+        if (precision.activations() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("quantize " + quantize.userName() + " needs fp32 activations: dtype f32 "
+                    + "or f16, not " + precision.activations());
+        }
+        return Precision.int8Weights();
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.ferry.engine.testing.TinyModels;
 import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.JsonFiles;
 import dev.ferry.store.config.PoolingMode;
+import dev.ferry.store.config.Quantization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +54,24 @@ class LoadedEncoderTest {
                 assertEquals(1.0, norm(alone), 1e-5, "normalized");
             }
             assertTrue(distance(together[0], together[1]) > 1e-3, "different texts, different vectors");
+        }
+    }
+
+    /** int8 weights (--quantize int8) move an encoder's unit vectors a little, not away from f32's. */
+    @Test
+    void int8WeightsKeepTheVectorsClose() throws IOException {
+        Path model = TinyModels.create("bert", 3);
+        try (ModelFolder folder = ModelFolder.open(model);
+             LoadedEncoder f32 = LoadedEncoder.load(folder, LoadOptions.defaults());
+             LoadedEncoder int8 = LoadedEncoder.load(folder, LoadOptions.defaults().withQuantize(Quantization.INT8))) {
+            List<int[]> ids = new ArrayList<>();
+            TEXTS.forEach(t -> ids.add(f32.encode(t)));
+            float[][] exact = f32.embed(ids);
+            float[][] quantized = int8.embed(ids);
+            for (int i = 0; i < ids.size(); i++) {
+                double d = distance(exact[i], quantized[i]);
+                assertTrue(d > 0 && d < 0.05, "text " + i + ": distance " + d);
+            }
         }
     }
 

@@ -115,7 +115,8 @@ class GoldenTest {
         }
     }
 
-    private static float[] prefillLogits(ModelRunner runner, int[] prompt) {
+    /** The logits at the last position of {@code prompt}, prefilled in one step on a fresh KV allocation. */
+    static float[] prefillLogits(ModelRunner runner, int[] prompt) {
         Sequence seq = new Sequence(prompt);
         KvManager kv = KvManager.withoutPrefixCaching(runner.kvSpec());
         assertTrue(kv.allocate(seq, prompt.length));

@@ -54,7 +54,7 @@ class TuningCacheTest {
     private static Linear.Form[] choices(Linear layer) {
         Linear.Form[] forms = new Linear.Form[Linear.BUCKETS];
         for (int b = 0; b < forms.length; b++) {
-            forms[b] = layer.chosen(1L << b);
+            forms[b] = layer.formAt(1L << b);
         }
         return forms;
     }

@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
  * optional (null, or an empty list, when unset); command-line flags override them. Unknown keys are
  * errors so that a typo never silently falls back to a default.
  *
+ * @param quantize how dense-layer weights are quantized at load ({@code quantize=int8}); null for none
  * @param devices where the model's replicas may run ("gpu0,gpu1"); empty for wherever the server places them
  * @param replicas how many instances of the model to load, each with its own engine loop
  * @param kvCacheShare the fraction of its device's KV budget each replica takes
@@ -34,6 +35,7 @@ import java.util.regex.Pattern;
  */
 public record ServingConfig(
         TensorDtype dtype,
+        Quantization quantize,
         List<String> devices,
         List<String> aliases,
         Tier tier,
@@ -53,7 +55,7 @@ public record ServingConfig(
 
     public static final String FILE = "ferry.properties";
     private static final Pattern DEVICE = Pattern.compile("cpu|gpu\\d+|gpu\\(\\d+\\)|cuda:\\d+");
-    private static final Set<String> KEYS = new TreeSet<>(Arrays.asList("dtype", "device", "aliases", "tier",
+    private static final Set<String> KEYS = new TreeSet<>(Arrays.asList("dtype", "quantize", "device", "aliases", "tier",
             "max-model-len", "kv-cache-memory", "kv-cache-share", "replicas", "max-num-seqs", "max-num-batched-tokens",
             "block-size", "tool-parser", "reasoning-parser", "matryoshka-dimensions"));
 
@@ -64,7 +66,7 @@ public record ServingConfig(
     public enum Tier { SMALL, LARGE }
 
     public static ServingConfig defaults() {
-        return new ServingConfig(null, List.of(), List.of(), null, null, null, null, null, null, null, null,
+        return new ServingConfig(null, null, List.of(), List.of(), null, null, null, null, null, null, null, null,
                 SloConfig.NONE, EncoderBatchConfig.defaults(), null, null, ReasoningBudgets.DEFAULTS, List.of());
     }
 
@@ -84,7 +86,7 @@ public record ServingConfig(
             throw error("kv-cache-share", "cannot be combined with kv-cache-memory: give the model either its own "
                     + "budget or a share of its device's");
         }
-        return new ServingConfig(dtype(p), devices(p), aliases(p), tier(p), positive(p, "max-model-len"),
+        return new ServingConfig(dtype(p), quantize(p), devices(p), aliases(p), tier(p), positive(p, "max-model-len"),
                 memory(p), share(p), positive(p, "replicas"), positive(p, "max-num-seqs"),
                 positive(p, "max-num-batched-tokens"), positive(p, "block-size"), slo(p), encoderBatching(p),
                 name(p, "tool-parser"), name(p, "reasoning-parser"), budgets(p), matryoshkaDimensions(p));
@@ -119,6 +121,18 @@ public record ServingConfig(
             return TensorDtype.fromUserName(v.trim());
         } catch (IllegalArgumentException e) {
             throw error("dtype", e.getMessage());
+        }
+    }
+
+    private static Quantization quantize(Properties p) {
+        String v = p.getProperty("quantize");
+        if (v == null) {
+            return null;
+        }
+        try {
+            return Quantization.fromUserName(v);
+        } catch (IllegalArgumentException e) {
+            throw error("quantize", e.getMessage());
         }
     }
 

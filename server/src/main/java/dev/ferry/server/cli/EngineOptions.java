@@ -5,6 +5,7 @@ import dev.ferry.engine.api.LoadOptions;
 import dev.ferry.engine.api.TuningOptions;
 import dev.ferry.server.models.DevicePool;
 import dev.ferry.store.config.MemoryBudget;
+import dev.ferry.store.config.Quantization;
 import dev.ferry.store.config.ServingConfig;
 import dev.ferry.store.safetensors.TensorDtype;
 import java.util.List;
@@ -19,6 +20,10 @@ final class EngineOptions {
     @Option(names = "--dtype", description = "f32, f16 or f64 (default: f32 on CPU, f16 on GPU but f32 for Gemma 3, "
             + "whose activations overflow f16); bf16 is refused until DJL supports it")
     String dtype;
+
+    @Option(names = "--quantize", description = "int8: quantize the dense layers' weights at load (one scale per "
+            + "output row; CPU only), a quarter of f32's bytes per decode step (default: ferry.properties, else none)")
+    String quantize;
 
     @Option(names = "--kv-cache-memory", description = "KV cache budget: a size (512MiB, 2GB) or a fraction (0.5); "
             + "for serve each device's, shared by the models on it")
@@ -78,6 +83,9 @@ final class EngineOptions {
     LoadOptions poolLoadOptions() {
         LoadOptions o = LoadOptions.defaults().withMaxModelLen(maxModelLen).withBlockSize(blockSize)
                 .withTuning(new TuningOptions(FerryHome.tuningCache(), retune));
+        if (quantize != null) {
+            o = o.withQuantize(parse("--quantize", () -> Quantization.fromUserName(quantize)));
+        }
         return dtype == null ? o : o.withDtype(parse("--dtype", () -> TensorDtype.fromUserName(dtype)));
     }
 

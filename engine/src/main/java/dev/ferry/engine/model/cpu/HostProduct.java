@@ -1,38 +1,73 @@
 package dev.ferry.engine.model.cpu;
 
 import ai.djl.ndarray.NDArray;
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 
 /**
  * The door through which a dense layer reaches the CPU kernels: its product by one of the {@link
- * Kernel}s, computed on the memory of its fp32 {@code [out, in]} weight. Each product
- * is cut in parts shared with the thread's {@link BlasPartner}, which then reads ahead the weight
- * of the layer a step runs next.
+ * Kernel}s, computed on the memory of its {@code [out, in]} weight, stored in fp32, fp16 or int8
+ * with a scale per output row. Each product is cut in parts shared with the thread's {@link
+ * BlasPartner}, which then reads ahead the weight of the layer a step runs next.
  */
 public final class HostProduct {
     /** The kernels a host product can run on. */
     public enum Kernel {
-        /** The system's OpenBLAS. */
+        /** The system's OpenBLAS (an int8 weight: in blocks of rows dequantized to fp32 first). */
         OPENBLAS,
-        /** A SIMD Java kernel (the Vector API): each weight row read once for all input rows. */
+        /** A SIMD Java kernel (the Vector API): each weight row read once for all input rows (fp32 only). */
         VECTOR,
-        /** Ferry's native matrix-vector product with software prefetch, one row at a time. */
+        /**
+         * Ferry's native products with software prefetch: fp32 one input row at a time, fp16 and
+         * int8 up to 8 input rows per pass over the weight.
+         */
         NATIVE
     }
 
+    /** How the weight's values are stored. */
+    private enum Storage { FP32, FP16, INT8 }
+
+    /** fp32 weight rows an int8 product dequantizes at a time: about a quarter of a core's L2 cache. */
+    private static final long DEQUANTIZED_BYTES = 128 << 10;
+    /** Each thread's fp32 rows for {@link #dequantizedProduct}; grown to the widest layer's block. */
+    private static final ThreadLocal<Memory> SCRATCH = new ThreadLocal<>();
+
+    private final Storage storage;
+    /** The weight's memory; the Vector API kernel reads an fp32 weight through it. */
     private final ByteBuffer weight;
-    private final Pointer blasWeight;
+    private final Pointer address;
+    /** An int8 weight's scale per output row (fp32 [out]); null otherwise. */
+    private final Pointer scales;
     private final int in;
     private final int out;
 
-    /** @param weight the layer's fp32 {@code [out, in]} CPU weight, contiguous; its memory must outlive this */
-    public HostProduct(NDArray weight, int in, int out) {
+    private HostProduct(Storage storage, NDArray weight, NDArray scales, int in, int out) {
+        this.storage = storage;
         this.weight = OpenBlas.view(weight);
-        this.blasWeight = Native.getDirectBufferPointer(this.weight);
+        this.address = Native.getDirectBufferPointer(this.weight);
+        this.scales = scales == null ? null : OpenBlas.address(scales);
         this.in = in;
         this.out = out;
+    }
+
+    /** @param weight the layer's fp32 {@code [out, in]} CPU weight, contiguous; its memory must outlive this */
+    public static HostProduct fp32(NDArray weight, int in, int out) {
+        return new HostProduct(Storage.FP32, weight, null, in, out);
+    }
+
+    /** @param weight the layer's IEEE fp16 {@code [out, in]} CPU weight, contiguous; its memory must outlive this */
+    public static HostProduct fp16(NDArray weight, int in, int out) {
+        return new HostProduct(Storage.FP16, weight, null, in, out);
+    }
+
+    /**
+     * @param values the layer's int8 {@code [out, in]} CPU weight, contiguous
+     * @param scales fp32 {@code [out]}: row r of the weight is {@code scales[r] · values[r, :]}
+     */
+    public static HostProduct int8(NDArray values, NDArray scales, int in, int out) {
+        return new HostProduct(Storage.INT8, values, scales, in, out);
     }
 
     /** Whether a kernel is on this machine (the library found, the JVM module present). */
@@ -42,6 +77,16 @@ public final class HostProduct {
             case VECTOR -> VectorApi.available();
             case NATIVE -> NativeKernels.available();
         };
+    }
+
+    /** Whether a kernel is on this machine and computes on fp16 weights. */
+    public static boolean availableForFp16(Kernel kernel) {
+        return kernel == Kernel.NATIVE && NativeKernels.available();
+    }
+
+    /** Whether a kernel is on this machine and computes on int8 weights (each needs the native kernels). */
+    public static boolean availableForInt8(Kernel kernel) {
+        return NativeKernels.available() && (kernel == Kernel.NATIVE || kernel == Kernel.OPENBLAS && OpenBlas.available());
     }
 
     /** Each row's sum of squares, accumulated in double, of a contiguous fp32 CPU tensor {@code x[rows, in]}. */
@@ -63,7 +108,15 @@ public final class HostProduct {
         if (rows == 0) { // a step whose prefill chunks end no prompt samples no rows
             return;
         }
-        if (kernel == Kernel.VECTOR) {
+        if (storage != Storage.FP32) {
+            if (kernel == Kernel.NATIVE) {
+                narrowProduct(x, rows, y, rowFactors, accumulate);
+            } else if (kernel == Kernel.OPENBLAS && storage == Storage.INT8) {
+                dequantizedProduct(x, rows, y, rowFactors, accumulate);
+            } else {
+                throw new IllegalArgumentException(kernel + " does not compute on " + storage + " weights");
+            }
+        } else if (kernel == Kernel.VECTOR) {
             float[] xs = new float[rows * in];
             OpenBlas.view(x).asFloatBuffer().get(xs);
             ByteBuffer ys = OpenBlas.view(y);
@@ -72,16 +125,16 @@ public final class HostProduct {
         } else if (kernel == Kernel.NATIVE) {
             nativeProduct(x, rows, y, rowFactors, accumulate);
         } else if (accumulate) {
-            OpenBlas.addLinear(x, blasWeight, y, rows, in, out);
+            OpenBlas.addLinear(x, address, y, rows, in, out);
         } else {
-            OpenBlas.linear(x, blasWeight, y, rows, in, out, rowFactors);
+            OpenBlas.linear(x, address, y, rows, in, out, rowFactors);
         }
         if (next != null) {
-            BlasPartner.ofCurrentThread().prefetch(next.blasWeight, (long) next.in * next.out * Float.BYTES);
+            BlasPartner.ofCurrentThread().prefetch(next.address, next.weight.capacity());
         }
     }
 
-    /** The product through {@link NativeKernels}, one input row after another, each split like OpenBLAS's. */
+    /** The fp32 product through {@link NativeKernels}, one input row after another, each split like OpenBLAS's. */
     private void nativeProduct(NDArray x, int rows, NDArray y, float[] rowFactors, boolean accumulate) {
         Pointer px = OpenBlas.address(x);
         Pointer py = OpenBlas.address(y);
@@ -90,8 +143,54 @@ public final class HostProduct {
             Pointer xr = px.share((long) r * in * Float.BYTES);
             long yr = (long) r * out;
             float alpha = rowFactors == null ? 1f : rowFactors[r];
-            OpenBlas.inParts(in, out, (from, count) -> NativeKernels.gemv(blasWeight.share((long) from * in * Float.BYTES),
+            OpenBlas.inParts(in, out, (from, count) -> NativeKernels.gemv(address.share((long) from * in * Float.BYTES),
                     xr, py.share((yr + from) * Float.BYTES), count, in, alpha, beta));
         }
+    }
+
+    /** An fp16 or int8 product through {@link NativeKernels}: every input row in one call per part. */
+    private void narrowProduct(NDArray x, int rows, NDArray y, float[] rowFactors, boolean accumulate) {
+        Pointer px = OpenBlas.address(x);
+        Pointer py = OpenBlas.address(y);
+        float beta = accumulate ? 1f : 0f;
+        OpenBlas.inParts(in, out, (from, count) -> {
+            Pointer yp = py.share((long) from * Float.BYTES);
+            if (storage == Storage.INT8) {
+                NativeKernels.q8gemm(address.share((long) from * in), scales.share((long) from * Float.BYTES), px, yp,
+                        count, in, rows, out, rowFactors, beta);
+            } else {
+                NativeKernels.f16gemm(address.share((long) from * in * 2), px, yp, count, in, rows, out, rowFactors, beta);
+            }
+        });
+    }
+
+    /**
+     * An int8 product for many input rows: each part's weight rows dequantized a block at a time into
+     * this thread's fp32 scratch (cache-resident), then multiplied by OpenBLAS's GEMM, so the weight
+     * is widened once per step rather than once per 8 input rows.
+     */
+    private void dequantizedProduct(NDArray x, int rows, NDArray y, float[] rowFactors, boolean accumulate) {
+        Pointer px = OpenBlas.address(x);
+        Pointer py = OpenBlas.address(y);
+        float beta = accumulate ? 1f : 0f;
+        int block = (int) Math.max(16, DEQUANTIZED_BYTES / ((long) in * Float.BYTES));
+        OpenBlas.inParts(in, out, (from, count) -> {
+            Pointer scratch = scratch((long) Math.min(block, count) * in * Float.BYTES);
+            for (int b = from; b < from + count; b += block) {
+                int n = Math.min(block, from + count - b);
+                NativeKernels.q8Dequantize(address.share((long) b * in), scales.share((long) b * Float.BYTES), n, in,
+                        scratch);
+                OpenBlas.product(px, scratch, py.share((long) b * Float.BYTES), rows, in, 0, n, out, rowFactors, beta);
+            }
+        });
+    }
+
+    private static Pointer scratch(long bytes) {
+        Memory m = SCRATCH.get();
+        if (m == null || m.size() < bytes) {
+            m = new Memory(bytes);
+            SCRATCH.set(m);
+        }
+        return m;
     }
 }

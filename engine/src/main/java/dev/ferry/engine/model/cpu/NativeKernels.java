@@ -4,6 +4,8 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,14 +13,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Ferry's own C kernels ({@code engine/src/main/c/ferry_kernels.c}), loaded through JNA from the
  * class path where the build put them. They exist for the one product no library here streams at
- * the memory's speed: the one-row matrix-vector product of a batch-1 decode step (see the C file
- * for figures). Optional like OpenBLAS: without a C compiler at build time, or with
- * {@code -Dferry.native=false}, {@link #available()} is false and layers keep to OpenBLAS or
- * libtorch.
+ * the memory's speed: the matrix-vector products of a small decode step, on fp32, fp16 and int8
+ * weights (see the C file for figures). Optional like OpenBLAS: without a C compiler at build time,
+ * or with {@code -Dferry.native=false}, {@link #available()} is false and layers keep to OpenBLAS
+ * or libtorch. Each kernel exists per instruction-set {@link #LEVELS level}; the widest the CPU has
+ * runs unless {@code -Dferry.native.isa=portable|avx2|avx512} asks for a lower one.
  */
 final class NativeKernels {
     private static final Logger LOG = LoggerFactory.getLogger(NativeKernels.class);
     private static final String SWITCH = "ferry.native";
+    private static final String ISA = "ferry.native.isa";
+    /** The instruction-set levels of the kernels, narrowest first; the C library numbers them in this order. */
+    static final List<String> LEVELS = List.of("portable", "avx2", "avx512");
     /** Opened without RTLD_GLOBAL (JNA's default adds it): nothing here is meant for other libraries. */
     private static final Map<String, Object> OPEN_LOCAL = Map.of(Library.OPTION_OPEN_FLAGS, 1);
     private static final boolean AVAILABLE = load();
@@ -32,6 +38,49 @@ final class NativeKernels {
     /** {@code y[r] = alpha · (w[r, :] · x) + beta · y[r]} for {@code r < rows}; y is not read when beta is 0. */
     static void gemv(Pointer w, Pointer x, Pointer y, int rows, int in, float alpha, float beta) {
         ferry_sgemv(w, x, y, rows, in, alpha, beta);
+    }
+
+    /**
+     * {@code y[j·ldy + r] = alpha[j] · scales[r] · (w[r, :] · x[j, :]) + beta · y[j·ldy + r]} for
+     * {@code r < rows, j < n}: an int8 weight {@code [rows, in]} with a scale per row, fp32 inputs
+     * {@code x[n, in]}; alpha null for all ones; y is not read when beta is 0. Up to 8 input rows
+     * share one pass over the weight.
+     */
+    static void q8gemm(Pointer w, Pointer scales, Pointer x, Pointer y, int rows, int in, int n, int ldy, float[] alpha,
+                       float beta) {
+        ferry_q8gemm(w, scales, x, y, rows, in, n, ldy, alpha, beta);
+    }
+
+    /** {@link #q8gemm} for an IEEE fp16 weight {@code [rows, in]}, without scales. */
+    static void f16gemm(Pointer w, Pointer x, Pointer y, int rows, int in, int n, int ldy, float[] alpha, float beta) {
+        ferry_f16gemm(w, x, y, rows, in, n, ldy, alpha, beta);
+    }
+
+    /** {@code out[r, c] = scales[r] · w[r, c]}: rows of an int8 weight in fp32. */
+    static void q8Dequantize(Pointer w, Pointer scales, int rows, int in, Pointer out) {
+        ferry_q8_dequantize(w, scales, rows, in, out);
+    }
+
+    /** The level the kernels run at now (one of {@link #LEVELS}). */
+    static String isa() {
+        return ferry_kernels_isa();
+    }
+
+    /** The levels this CPU can run, narrowest first. */
+    static List<String> supportedLevels() {
+        return LEVELS.subList(0, ferry_kernels_supported() + 1);
+    }
+
+    /**
+     * Runs every kernel at {@code level} from now on, or at the widest supported level below it;
+     * returns the level in use. For tests of each level, and {@code -Dferry.native.isa}.
+     */
+    static String select(String level) {
+        int index = LEVELS.indexOf(level.toLowerCase(Locale.ROOT));
+        if (index < 0) {
+            throw new IllegalArgumentException("-D" + ISA + "=" + level + ": the levels are " + String.join(", ", LEVELS));
+        }
+        return LEVELS.get(ferry_kernels_select(index));
     }
 
     /** Each row's sum of squares of {@code x[rows, in]}, accumulated in double. */
@@ -53,17 +102,33 @@ final class NativeKernels {
         }
         try {
             Native.register(NativeKernels.class, NativeLibrary.getInstance("ferrykernels", OPEN_LOCAL));
-            LOG.info("native kernels loaded ({})", ferry_kernels_isa());
-            return true;
         } catch (UnsatisfiedLinkError e) {
             LOG.info("native kernels not built (no C compiler when Ferry was built: apt-get install gcc libc6-dev, "
                     + "then rebuild): batch-1 CPU decode steps take 5-22% longer");
             LOG.debug("loading libferrykernels failed", e);
             return false;
         }
+        String requested = System.getProperty(ISA);
+        if (requested != null && !requested.equalsIgnoreCase(select(requested))) {
+            LOG.warn("-D{}={}: this CPU lacks it, the kernels run at {}", ISA, requested, isa());
+        }
+        LOG.info("native kernels loaded ({}; the CPU supports {})", isa(), supportedLevels());
+        return true;
     }
 
     private static native String ferry_kernels_isa();
+
+    private static native int ferry_kernels_supported();
+
+    private static native int ferry_kernels_select(int level);
+
+    private static native void ferry_q8gemm(Pointer w, Pointer scales, Pointer x, Pointer y, int rows, int in, int n,
+                                            int ldy, float[] alpha, float beta);
+
+    private static native void ferry_f16gemm(Pointer w, Pointer x, Pointer y, int rows, int in, int n, int ldy,
+                                             float[] alpha, float beta);
+
+    private static native void ferry_q8_dequantize(Pointer w, Pointer scales, int rows, int in, Pointer out);
 
     private static native void ferry_sgemv(Pointer w, Pointer x, Pointer y, int rows, int in, float alpha, float beta);
 

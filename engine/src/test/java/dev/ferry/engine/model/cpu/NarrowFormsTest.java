@@ -1,0 +1,148 @@
+package dev.ferry.engine.model.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.ferry.engine.model.Linear;
+import dev.ferry.engine.model.LinearTuner;
+import dev.ferry.engine.model.Precision;
+import dev.ferry.engine.model.RmsNorm;
+import dev.ferry.engine.model.TuningCache;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Dense layers on narrow weights: an int8 layer computes {@code x (s ⊙ Q)ᵀ + b} for the weight
+ * quantized per output row, in each int8 form and each way a step calls it; an fp16 layer's native
+ * form computes with its fp16 weight; the tuner puts both on their native kernels at one row.
+ */
+class NarrowFormsTest {
+    private static final int IN = 70;   // a vector step and a tail
+    private static final int OUT = 45;
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 8, 9, 40})
+    void everyInt8FormMatchesTheDequantizedWeight(int rows) {
+        assumeTrue(HostProduct.availableForInt8(HostProduct.Kernel.NATIVE), "native kernels not built");
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray w = m.randomNormal(new Shape(OUT, IN)).mul(m.arange(1f, OUT + 1f).reshape(OUT, 1)); // rows of every range
+            NDArray b = m.randomNormal(new Shape(OUT));
+            NDArray dequantized = dequantize(w);
+            RmsNorm norm = new RmsNorm(null, 1e-3, DataType.FLOAT32, m);
+            NDArray x = m.randomNormal(new Shape(rows, IN));
+            for (Linear.Form form : new Linear.Form[] {Linear.Form.INT8, Linear.Form.INT8_BLAS}) {
+                Linear layer = Linear.fromOutIn(w.duplicate(), b, Precision.int8Weights());
+                if (!layer.supports(form)) {
+                    continue; // INT8_BLAS without OpenBLAS
+                }
+                Linear.Form[] forms = new Linear.Form[Linear.BUCKETS];
+                Arrays.fill(forms, form);
+                layer.choose(forms);
+                NDArray expected = reference(x, dequantized, b);
+                assertTrue(maxRelativeError(layer.apply(x), expected) < 1e-5, form + " rows " + rows);
+                NDArray normed = reference(norm.apply(x), dequantized, b);
+                assertTrue(maxRelativeError(layer.apply(x, norm), normed) < 1e-5, form + " folded norm, rows " + rows);
+                NDArray residual = m.randomNormal(new Shape(rows, OUT));
+                NDArray sum = reference(x, dequantized, b).add(residual.toType(DataType.FLOAT64, false));
+                layer.addTo(x, residual);
+                assertTrue(maxRelativeError(residual, sum) < 1e-5, form + " added, rows " + rows);
+                // and the quantization itself is close to the fp32 weight: half a step per weight at most
+                assertTrue(maxRelativeError(layer.apply(x), reference(x, w, b)) < 2e-2, form + " against fp32");
+            }
+        }
+    }
+
+    @Test
+    void anInt8LayerRunsOnlyInt8FormsAndOnlyItDoes() {
+        assumeTrue(HostProduct.availableForInt8(HostProduct.Kernel.NATIVE), "native kernels not built");
+        try (NDManager m = NDManager.newBaseManager()) {
+            Linear int8 = Linear.fromOutIn(m.randomNormal(new Shape(OUT, IN)), null, Precision.int8Weights());
+            Linear fp32 = Linear.fromOutIn(m.randomNormal(new Shape(OUT, IN)), null, Precision.uniform(DataType.FLOAT32));
+            for (Linear.Form f : Linear.Form.values()) {
+                boolean int8Form = f == Linear.Form.INT8 || f == Linear.Form.INT8_BLAS;
+                if (!int8Form) {
+                    assertFalse(int8.supports(f), f.name());
+                } else {
+                    assertFalse(fp32.supports(f), f.name());
+                }
+            }
+            assertTrue(int8.supports(Linear.Form.INT8));
+            assertEquals((long) OUT * IN + OUT * Float.BYTES, int8.weightBytes());
+            assertThrows(IllegalArgumentException.class, () -> int8.apply(m.ones(new Shape(1, IN)), Linear.Form.OUT_IN));
+        }
+    }
+
+    /** The weights of a fp16 model are fp16: the native form multiplies those, and no fp32 copy is made for it. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 8, 11})
+    void theNativeFp16FormComputesWithTheFp16Weight(int rows) {
+        assumeTrue(HostProduct.availableForFp16(HostProduct.Kernel.NATIVE), "native kernels not built");
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray w16 = m.randomNormal(new Shape(OUT, IN)).toType(DataType.FLOAT16, false);
+            NDArray b = m.randomNormal(new Shape(OUT));
+            Linear layer = Linear.fromOutIn(w16, b, Precision.halfWeights());
+            Linear.Form[] forms = new Linear.Form[Linear.BUCKETS];
+            Arrays.fill(forms, Linear.Form.HALF_NATIVE);
+            layer.choose(forms);
+            assertEquals((long) OUT * IN * 2, layer.weightBytes());
+            NDArray x = m.randomNormal(new Shape(rows, IN));
+            NDArray expected = reference(x, w16, b);
+            assertTrue(maxRelativeError(layer.apply(x), expected) < 1e-5, "rows " + rows);
+            assertFalse(Linear.fromOutIn(m.randomNormal(new Shape(OUT, IN)), null, Precision.uniform(DataType.FLOAT32))
+                    .supports(Linear.Form.HALF_NATIVE), "a fp32 layer never rounds its weight to fp16");
+        }
+    }
+
+    @Test
+    void theTunerPutsNarrowWeightsOnTheirNativeKernelsAtOneRow() {
+        assumeTrue(HostProduct.availableForInt8(HostProduct.Kernel.NATIVE), "native kernels not built");
+        try (NDManager m = NDManager.newBaseManager()) {
+            Linear int8 = Linear.fromOutIn(m.randomNormal(new Shape(OUT, IN)), null, Precision.int8Weights());
+            Linear half = Linear.fromOutIn(m.randomNormal(new Shape(OUT, IN)).toType(DataType.FLOAT16, false), null,
+                    Precision.halfWeights());
+            LinearTuner.tune(List.of(int8, half), m, TuningCache.none());
+            NDArray one = m.randomNormal(new Shape(1, IN));
+            assertArrayEquals(new long[] {1, OUT}, int8.apply(one).getShape().getShape());
+            assertEquals(Linear.Form.INT8, int8.formAt(1));
+            assertEquals(Linear.Form.HALF_NATIVE, half.formAt(1));
+        }
+    }
+
+    /** The weight as the quantizer's rule makes it: per row, steps of max|w|/127, rounded to the nearest. */
+    private static NDArray dequantize(NDArray w) {
+        float[] v = w.toFloatArray();
+        double[] d = new double[v.length];
+        for (int r = 0; r < OUT; r++) {
+            float max = 0;
+            for (int c = 0; c < IN; c++) {
+                max = Math.max(max, Math.abs(v[r * IN + c]));
+            }
+            float inverse = 127f / max;
+            for (int c = 0; c < IN; c++) {
+                d[r * IN + c] = (double) (max / 127f) * Math.round(v[r * IN + c] * inverse);
+            }
+        }
+        return w.getManager().create(d, new Shape(OUT, IN));
+    }
+
+    private static NDArray reference(NDArray x, NDArray w, NDArray b) {
+        NDArray y = x.toType(DataType.FLOAT64, false).matMul(w.toType(DataType.FLOAT64, false).transpose());
+        return b == null ? y : y.add(b.toType(DataType.FLOAT64, false));
+    }
+
+    private static double maxRelativeError(NDArray got, NDArray expected) {
+        NDArray diff = got.toType(DataType.FLOAT64, false).sub(expected).abs().max();
+        return diff.getDouble() / expected.abs().max().getDouble();
+    }
+}

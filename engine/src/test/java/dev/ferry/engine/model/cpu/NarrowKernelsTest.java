@@ -1,0 +1,165 @@
+package dev.ferry.engine.model.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.sun.jna.Memory;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The int8 and fp16 weight kernels at each instruction-set level against plain double arithmetic,
+ * on shapes that leave every part of the loops some work: rows not a multiple of any vector width,
+ * widths below one step and past it with a tail, input-row counts inside one pass and across two.
+ */
+class NarrowKernelsTest {
+    private static final int[] ROWS = {1, 7, 33};
+    private static final int[] WIDTHS = {1, 13, 100, 257};
+    private static final int[] INPUT_ROWS = {1, 2, 3, 5, 8, 11};
+
+    @AfterEach
+    void widestLevelAgain() {
+        if (NativeKernels.available()) {
+            NativeKernels.select(NativeKernels.LEVELS.get(NativeKernels.LEVELS.size() - 1));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"portable", "avx2", "avx512"})
+    void int8ProductsMatchTheReference(String level) {
+        runAt(level);
+        SplittableRandom random = new SplittableRandom(8);
+        for (int rows : ROWS) {
+            for (int in : WIDTHS) {
+                byte[] w = new byte[rows * in];
+                for (int i = 0; i < w.length; i++) {
+                    w[i] = (byte) (random.nextInt(255) - 127);
+                }
+                float[] scales = randoms(random, rows);
+                double[] weights = new double[w.length];
+                for (int i = 0; i < w.length; i++) {
+                    weights[i] = (double) scales[i / in] * w[i];
+                }
+                Memory mw = new Memory(w.length);
+                mw.write(0, w, 0, w.length);
+                check(level, "int8", weights, rows, in, random, (x, y, n, ldy, alpha, beta) ->
+                        NativeKernels.q8gemm(mw, memory(scales), x, y, rows, in, n, ldy, alpha, beta));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"portable", "avx2", "avx512"})
+    void fp16ProductsMatchTheReference(String level) {
+        runAt(level);
+        SplittableRandom random = new SplittableRandom(16);
+        for (int rows : ROWS) {
+            for (int in : WIDTHS) {
+                short[] w = new short[rows * in];
+                double[] weights = new double[w.length];
+                for (int i = 0; i < w.length; i++) {
+                    // any finite half: exponent 0-30 (zero and subnormals included), either sign
+                    int bits = (random.nextInt(2) << 15) | (random.nextInt(31) << 10) | random.nextInt(1024);
+                    w[i] = (short) bits;
+                    weights[i] = halfValue(bits);
+                }
+                Memory mw = new Memory(2L * w.length);
+                mw.write(0, w, 0, w.length);
+                check(level, "fp16", weights, rows, in, random, (x, y, n, ldy, alpha, beta) ->
+                        NativeKernels.f16gemm(mw, x, y, rows, in, n, ldy, alpha, beta));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"portable", "avx2", "avx512"})
+    void dequantizedRowsAreScaledWeights(String level) {
+        runAt(level);
+        byte[] w = {-127, 0, 5, 127, 1, -1};
+        Memory mw = new Memory(w.length);
+        mw.write(0, w, 0, w.length);
+        Memory out = new Memory(6L * Float.BYTES);
+        NativeKernels.q8Dequantize(mw, memory(new float[] {0.5f, 2f}), 2, 3, out);
+        assertEquals("[-63.5, 0.0, 2.5, 254.0, 2.0, -2.0]", java.util.Arrays.toString(out.getFloatArray(0, 6)));
+    }
+
+    /** A kernel call: {@code y[j·ldy + r] = alpha[j] · (W[r] · x[j]) + beta · y[j·ldy + r]}. */
+    private interface Product {
+        void run(Memory x, Memory y, int n, int ldy, float[] alpha, float beta);
+    }
+
+    /**
+     * Runs the product for each input-row count, with and without row factors, stored and added,
+     * into an output wider than the weight's rows (ldy), and compares every element with doubles.
+     */
+    private static void check(String level, String kind, double[] weights, int rows, int in, SplittableRandom random,
+                              Product product) {
+        for (int n : INPUT_ROWS) {
+            int ldy = rows + 3;
+            float[] x = randoms(random, n * in);
+            float[] y0 = randoms(random, n * ldy);
+            float[] alpha = randoms(random, n);
+            for (boolean factors : new boolean[] {false, true}) {
+                for (float beta : new float[] {0f, 1f}) {
+                    Memory my = memory(y0);
+                    product.run(memory(x), my, n, ldy, factors ? alpha : null, beta);
+                    float[] got = my.getFloatArray(0, y0.length);
+                    for (int j = 0; j < n; j++) {
+                        for (int r = 0; r < ldy; r++) {
+                            int at = j * ldy + r;
+                            String where = level + " " + kind + " rows " + rows + " in " + in + " n " + n
+                                    + " factors " + factors + " beta " + beta + " at [" + j + ", " + r + "]";
+                            if (r >= rows) {
+                                assertEquals(y0[at], got[at], where + " (outside the weight's rows: untouched)");
+                                continue;
+                            }
+                            double dot = 0;
+                            double magnitude = 0;
+                            for (int c = 0; c < in; c++) {
+                                dot += weights[r * in + c] * x[j * in + c];
+                                magnitude += Math.abs(weights[r * in + c] * x[j * in + c]);
+                            }
+                            double a = factors ? alpha[j] : 1;
+                            double expected = a * dot + beta * y0[at];
+                            double bound = 1e-6 * (Math.abs(a) * magnitude + Math.abs(beta * y0[at])) + 1e-30;
+                            assertTrue(Math.abs(got[at] - expected) <= bound, where + ": " + got[at] + " vs " + expected);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Selects a level; a level this CPU lacks is skipped, not silently run at a lower one. */
+    private static void runAt(String level) {
+        assumeTrue(NativeKernels.available(), "native kernels not built");
+        assumeTrue(NativeKernels.supportedLevels().contains(level),
+                "this CPU lacks " + level + " (it has " + NativeKernels.supportedLevels() + "): that level cannot run here");
+        assertEquals(level, NativeKernels.select(level));
+    }
+
+    /** An IEEE half's value from its fields, by arithmetic rather than the kernels' bit moves. */
+    private static double halfValue(int bits) {
+        int exponent = (bits >> 10) & 0x1f;
+        int mantissa = bits & 0x3ff;
+        double magnitude = exponent == 0 ? Math.scalb((double) mantissa, -24) : Math.scalb(1024.0 + mantissa, exponent - 25);
+        return (bits & 0x8000) != 0 ? -magnitude : magnitude;
+    }
+
+    private static Memory memory(float[] values) {
+        Memory m = new Memory((long) values.length * Float.BYTES);
+        m.write(0, values, 0, values.length);
+        return m;
+    }
+
+    private static float[] randoms(SplittableRandom random, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return v;
+    }
+}

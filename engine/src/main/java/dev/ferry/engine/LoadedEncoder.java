@@ -204,6 +204,11 @@ public final class LoadedEncoder implements AutoCloseable {
         return target.requested();
     }
 
+    /** As {@link LoadedModel#numerics()}: the dtype, and whether the dense layers are int8. */
+    public String numerics() {
+        return Numerics.of(dtype(), target.precision().int8());
+    }
+
     @Override
     public synchronized void close() {
         manager.close();

@@ -71,6 +71,14 @@ public final class LoadedModel implements AutoCloseable {
         return runner.dtype();
     }
 
+    /**
+     * What besides the weights' content decides the last bits of its outputs, for cache keys: the
+     * dtype, and whether its dense layers were quantized to int8 at load.
+     */
+    public String numerics() {
+        return Numerics.of(dtype(), runner.int8Weights());
+    }
+
     public int maxModelLen() {
         return runner.maxModelLen();
     }

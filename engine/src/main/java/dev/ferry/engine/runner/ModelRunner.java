@@ -42,11 +42,13 @@ public final class ModelRunner implements AutoCloseable {
     private final KvCache kv;
     private final int maxModelLen;
     private final TensorDtype dtype;
+    private final boolean int8;
 
     private ModelRunner(ModelFolder folder, NDManager manager, DecoderModel model, KvCache kv, int maxModelLen,
-                        TensorDtype dtype) {
+                        TensorDtype dtype, boolean int8) {
         this.folder = folder;
         this.dtype = dtype;
+        this.int8 = int8;
         this.manager = manager;
         this.model = model;
         this.kv = kv;
@@ -108,7 +110,7 @@ public final class ModelRunner implements AutoCloseable {
                     + "KV cache {} blocks x {} tokens ({} MiB)", folder.name(), c.architecture().hfClass(), device, dtype,
                     (System.nanoTime() - t0) / 1_000_000, (loaded - t0) / 1_000_000, (tuned - loaded) / 1_000_000,
                     (kernelsWarm - tuned) / 1_000_000, blocks, blockSize, spec.totalBytes() >> 20);
-            return new ModelRunner(folder, manager, model, kv, maxLen, requested);
+            return new ModelRunner(folder, manager, model, kv, maxLen, requested, precision.int8());
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -195,6 +197,11 @@ public final class ModelRunner implements AutoCloseable {
     /** The dtype the model was asked to run in (f16 on a CPU keeps fp32 activations, see {@link Precision}). */
     public TensorDtype dtype() {
         return dtype;
+    }
+
+    /** Whether its dense layers hold int8 weights (quantize=int8). */
+    public boolean int8Weights() {
+        return int8;
     }
 
     @Override

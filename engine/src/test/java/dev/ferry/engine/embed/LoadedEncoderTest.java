@@ -72,6 +72,8 @@ class LoadedEncoderTest {
                 double d = distance(exact[i], quantized[i]);
                 assertTrue(d > 0 && d < 0.05, "text " + i + ": distance " + d);
             }
+            assertEquals("float32", f32.numerics());
+            assertEquals("float32+int8", int8.numerics(), "cache keys must tell int8 vectors from fp32 ones");
         }
     }
 

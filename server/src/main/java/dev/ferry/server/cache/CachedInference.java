@@ -53,7 +53,7 @@ public final class CachedInference {
      */
     public Started start(ServedModel.Instance model, GenerateRequest request, TokenSink sink,
                          Function<ResponseRecording, RequestHandle> generate) {
-        ResponseKey key = ResponseKey.of(model.folder().contentHash(), model.loaded().dtype().torchName(),
+        ResponseKey key = ResponseKey.of(model.folder().contentHash(), model.loaded().numerics(),
                 model.loaded().device(), request);
         CompletableFuture<ResponseCache.Lookup> lookup = cache.get(key);
         CompletionStage<CacheOutcome> outcome = lookup.thenApply(ResponseCache.Lookup::outcome);

@@ -67,7 +67,7 @@ public final class EmbeddingPipeline {
 
     private static EmbeddingKey.Scope scope(Embedder embedder, int dimensions) {
         LoadedEncoder encoder = embedder.encoder();
-        return new EmbeddingKey.Scope(embedder.folder().contentHash(), encoder.dtype().torchName(), encoder.device(),
+        return new EmbeddingKey.Scope(embedder.folder().contentHash(), encoder.numerics(), encoder.device(),
                 encoder.pooling().name(), encoder.normalizes(), dimensions);
     }
 

@@ -7,18 +7,14 @@ import dev.ferry.engine.api.FinishReason;
 import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.metrics.EngineMetrics.Dist;
 import dev.ferry.server.models.ModelRegistry;
-import dev.ferry.server.models.ServedModel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -74,8 +70,8 @@ public final class AnomalyMonitor implements AutoCloseable {
 
     private final ModelRegistry registry;
     private final AnomalyConfig config;
-    /** By model name; replaced when the model reloads. Written by the ticker only. */
-    private final Map<String, Watched> watched = new ConcurrentHashMap<>();
+    /** Replaced when the model reloads. */
+    private final WatchedModels<AnomalyConfig, Watched> watched = new WatchedModels<>();
     private ScheduledExecutorService ticker;
 
     AnomalyMonitor(ModelRegistry registry, AnomalyConfig config) {
@@ -102,30 +98,7 @@ public final class AnomalyMonitor implements AutoCloseable {
 
     /** One interval passed: observes every serving model's signals. */
     void tick() {
-        Set<String> seen = new HashSet<>();
-        for (ServedModel m : registry.list()) {
-            if (!m.servesGeneration() || m.replicas().isEmpty()) {
-                continue;
-            }
-            List<EngineMetrics> metrics = m.replicas().stream().map(r -> r.engine().metrics()).toList();
-            Watched w = watched.get(m.name());
-            if (w == null || !w.metrics.equals(metrics)) { // EngineMetrics: by identity
-                if (w != null) {
-                    w.abandon("its model reloaded");
-                }
-                w = new Watched(m.name(), metrics);
-                watched.put(m.name(), w);
-            }
-            seen.add(m.name());
-            w.tick();
-        }
-        watched.values().removeIf(w -> {
-            if (seen.contains(w.model)) {
-                return false;
-            }
-            w.abandon("its model is no longer served");
-            return true;
-        });
+        watched.tick(registry, m -> config, (model, metrics, settings) -> new Watched(model, metrics));
     }
 
     List<MetricSnapshot> snapshots() {
@@ -134,7 +107,7 @@ public final class AnomalyMonitor implements AutoCloseable {
         Map<Labels, Double> scores = new LinkedHashMap<>();
         Map<Labels, Double> values = new LinkedHashMap<>();
         Map<Labels, Double> baselines = new LinkedHashMap<>();
-        for (Watched w : watched.values()) {
+        for (Watched w : watched.all()) {
             w.signals.forEach((s, state) -> {
                 Labels labels = Labels.of("model", w.model, "signal", s.label);
                 active.put(labels, state.active ? 1 : 0);
@@ -162,7 +135,7 @@ public final class AnomalyMonitor implements AutoCloseable {
     }
 
     /** One model's signals: their baselines, and what the last interval brought. */
-    private final class Watched {
+    private final class Watched implements WatchedModels.Watcher {
         final String model;
         /** One per replica: the model's signals take what all of them recorded. */
         final List<EngineMetrics> metrics;
@@ -181,7 +154,8 @@ public final class AnomalyMonitor implements AutoCloseable {
             ended = count(List.of(FinishReason.values()));
         }
 
-        void tick() {
+        @Override
+        public void tick() {
             observe(Signal.TTFT, median(Dist.TTFT_US));
             observe(Signal.ITL, median(Dist.INTER_TOKEN_US));
             observe(Signal.QUEUE_DEPTH, metrics.stream().mapToInt(EngineMetrics::waiting).sum());
@@ -218,8 +192,8 @@ public final class AnomalyMonitor implements AutoCloseable {
             }
         }
 
-        /** Stops watching; an open anomaly gets its closing line. */
-        void abandon(String why) {
+        @Override
+        public void abandon(String why) {
             signals.forEach((s, state) -> {
                 if (state.active) {
                     LOG.info("Anomaly no longer watched: model {} {}: {}", model, s.label, why);

@@ -6,7 +6,6 @@ import static dev.ferry.server.metrics.Snapshots.gauge;
 import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.metrics.EngineMetrics.Dist;
 import dev.ferry.server.models.ModelRegistry;
-import dev.ferry.server.models.ServedModel;
 import dev.ferry.store.config.SloConfig;
 import dev.ferry.store.config.SloConfig.Slo;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -14,13 +13,10 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -42,8 +38,8 @@ public final class SloMonitor implements AutoCloseable {
 
     private final ModelRegistry registry;
     private final SloConfig defaults;
-    /** By model name; replaced when the model reloads or its objectives change. Written by the ticker only. */
-    private final Map<String, Watched> watched = new ConcurrentHashMap<>();
+    /** Replaced when the model reloads or its objectives change. */
+    private final WatchedModels<SloConfig, Watched> watched = new WatchedModels<>();
     private ScheduledExecutorService ticker;
 
     SloMonitor(ModelRegistry registry, SloConfig defaults) {
@@ -69,34 +65,10 @@ public final class SloMonitor implements AutoCloseable {
 
     /** One second passed: feeds each window what its engine recorded since, and checks the objectives. */
     void tick() {
-        Set<String> seen = new HashSet<>();
-        for (ServedModel m : registry.list()) {
-            if (!m.servesGeneration()) {
-                continue;
-            }
+        watched.tick(registry, m -> {
             SloConfig config = m.instance().folder().serving().slo().over(defaults);
-            if (config.isEmpty()) {
-                continue;
-            }
-            List<EngineMetrics> metrics = m.replicas().stream().map(r -> r.engine().metrics()).toList();
-            Watched w = watched.get(m.name());
-            if (w == null || !w.metrics.equals(metrics) || !w.config.equals(config)) { // EngineMetrics: by identity
-                if (w != null) {
-                    w.abandon("its model reloaded or its objectives changed");
-                }
-                w = new Watched(this, m.name(), metrics, config);
-                watched.put(m.name(), w);
-            }
-            seen.add(m.name());
-            w.tick();
-        }
-        watched.values().removeIf(w -> {
-            if (seen.contains(w.model)) {
-                return false;
-            }
-            w.abandon("its model is no longer ready");
-            return true;
-        });
+            return config.isEmpty() ? null : config;
+        }, (model, metrics, config) -> new Watched(this, model, metrics, config));
     }
 
     List<MetricSnapshot> snapshots() {
@@ -104,7 +76,7 @@ public final class SloMonitor implements AutoCloseable {
         Map<Labels, Long> breaches = new LinkedHashMap<>();
         Map<Labels, Double> values = new LinkedHashMap<>();
         Map<Labels, Double> thresholds = new LinkedHashMap<>();
-        for (Watched w : watched.values()) {
+        for (Watched w : watched.all()) {
             for (Objective o : w.objectives) {
                 Labels labels = Labels.of("model", w.model, "slo", o.slo.name());
                 breached.put(labels, o.breached ? 1 : 0);
@@ -129,7 +101,7 @@ public final class SloMonitor implements AutoCloseable {
     }
 
     /** One model's objectives and a window per latency they bound. */
-    private static final class Watched {
+    private static final class Watched implements WatchedModels.Watcher {
         /** Whose intervals these are in the engines' metrics: the monitor's, kept across reloads of the objectives. */
         final Object reader;
         final String model;
@@ -151,7 +123,8 @@ public final class SloMonitor implements AutoCloseable {
             }
         }
 
-        void tick() {
+        @Override
+        public void tick() {
             windows.forEach((d, w) -> w.tick(h -> metrics.forEach(m -> m.moveInterval(reader, d, h))));
             for (Objective o : objectives) {
                 SlidingWindow w = windows.get(o.dist);
@@ -171,8 +144,8 @@ public final class SloMonitor implements AutoCloseable {
             }
         }
 
-        /** Stops watching; an open breach gets its closing line. */
-        void abandon(String why) {
+        @Override
+        public void abandon(String why) {
             for (Objective o : objectives) {
                 if (o.breached) {
                     LOG.info("SLO no longer checked: model {} {}: {}", model, o.slo.name(), why);

@@ -34,20 +34,8 @@ public final class EmbeddingCache implements AutoCloseable {
      * @param redisUp whether Redis is configured and answering
      */
     public record Stats(long misses, long redisErrors, boolean redisUp, long l1Bytes, LevelCounters.Snapshot levels) {
-        public long l1Hits() {
-            return levels.hits(CacheOutcome.L1);
-        }
-
-        public long l2Hits() {
-            return levels.hits(CacheOutcome.L2);
-        }
-
-        public long l3Hits() {
-            return levels.hits(CacheOutcome.L3);
-        }
-
         public double hitRatio() {
-            long hits = l1Hits() + l2Hits() + l3Hits();
+            long hits = levels.allHits();
             return hits + misses == 0 ? 0 : (double) hits / (hits + misses);
         }
     }

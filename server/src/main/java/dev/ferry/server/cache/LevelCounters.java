@@ -27,6 +27,11 @@ public final class LevelCounters {
         public long hits(CacheOutcome level) {
             return hits.getOrDefault(level, 0L);
         }
+
+        /** Hits at every level together. */
+        public long allHits() {
+            return hits.values().stream().mapToLong(Long::longValue).sum();
+        }
     }
 
     private final Map<CacheOutcome, LongAdder> hits = new EnumMap<>(CacheOutcome.class);

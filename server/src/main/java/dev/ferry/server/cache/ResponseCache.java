@@ -27,10 +27,6 @@ public final class ResponseCache implements AutoCloseable {
         public long l2Hits() {
             return levels.hits(CacheOutcome.L2);
         }
-
-        public long l3Hits() {
-            return levels.hits(CacheOutcome.L3);
-        }
     }
 
     /**

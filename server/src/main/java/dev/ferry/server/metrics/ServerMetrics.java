@@ -114,7 +114,7 @@ public final class ServerMetrics implements RequestListener, Shadows.Log, MultiC
     }
 
     private static List<MetricSnapshot> responseCache(ResponseCache.Stats s) {
-        long hits = s.l1Hits() + s.l2Hits() + s.l3Hits();
+        long hits = s.levels().allHits();
         long lookups = hits + s.misses();
         return List.of(
                 Snapshots.counter("ferry_response_cache_hits", "Deterministic requests answered from the response cache, "

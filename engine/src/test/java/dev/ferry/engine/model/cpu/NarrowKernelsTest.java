@@ -1,5 +1,7 @@
 package dev.ferry.engine.model.cpu;
 
+import static dev.ferry.engine.model.cpu.KernelInputs.memory;
+import static dev.ferry.engine.model.cpu.KernelInputs.randoms;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -147,19 +149,5 @@ class NarrowKernelsTest {
         int mantissa = bits & 0x3ff;
         double magnitude = exponent == 0 ? Math.scalb((double) mantissa, -24) : Math.scalb(1024.0 + mantissa, exponent - 25);
         return (bits & 0x8000) != 0 ? -magnitude : magnitude;
-    }
-
-    private static Memory memory(float[] values) {
-        Memory m = new Memory((long) values.length * Float.BYTES);
-        m.write(0, values, 0, values.length);
-        return m;
-    }
-
-    private static float[] randoms(SplittableRandom random, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) (random.nextDouble() * 2 - 1);
-        }
-        return v;
     }
 }

@@ -1,5 +1,7 @@
 package dev.ferry.engine.model.cpu;
 
+import static dev.ferry.engine.model.cpu.KernelInputs.memory;
+import static dev.ferry.engine.model.cpu.KernelInputs.randoms;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -114,19 +116,6 @@ class NativeKernelsTest {
         return my.getFloatArray(0, rows);
     }
 
-    private static Memory memory(float[] values) {
-        Memory m = new Memory((long) values.length * Float.BYTES);
-        m.write(0, values, 0, values.length);
-        return m;
-    }
-
-    private static float[] randoms(SplittableRandom random, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) (random.nextDouble() * 2 - 1);
-        }
-        return v;
-    }
 
     private static double relativeError(NDArray got, NDArray expected) {
         return got.toType(DataType.FLOAT64, false).sub(expected).abs().max().getDouble() / expected.abs().max().getDouble();

@@ -1,11 +1,9 @@
 package dev.ferry.engine.loop;
 
 import dev.ferry.engine.api.FinishReason;
-import dev.ferry.engine.api.Priority;
 import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.metrics.EngineMetrics.Dist;
-import dev.ferry.engine.platform.HostCompute;
 import dev.ferry.engine.sample.SampleResult;
 import dev.ferry.engine.sample.TokenHistory;
 import dev.ferry.engine.sample.TokenMasks;
@@ -42,9 +40,6 @@ final class EngineLoop implements Runnable {
     private final Map<Sequence, RequestState> requests = new IdentityHashMap<>();
     private final StepExecutor executor;
     private final Scheduler scheduler;
-    /** Whether this engine's steps compute on the host's cores, which it then shares with the process's other engines. */
-    private final boolean hostCompute;
-    private final HostCompute.Lane lane = new HostCompute.Lane();
     private final OutputThread output;
     private final EngineMetrics metrics;
     private final Set<Integer> eosIds;
@@ -58,7 +53,6 @@ final class EngineLoop implements Runnable {
 
     EngineLoop(MpscArrayQueue<RequestGroup> incoming, StepExecutor executor, Scheduler scheduler,
                OutputThread output, EngineMetrics metrics, Set<Integer> eosIds, int maxModelLen) {
-        this.hostCompute = executor.computesOnHost();
         this.incoming = incoming;
         this.executor = executor;
         this.scheduler = scheduler;
@@ -93,8 +87,6 @@ final class EngineLoop implements Runnable {
                 takeIncoming();
                 retireFlagged();
                 output.wake(); // retirements publish finishes too
-                boolean interactive = holdsInteractive();
-                lane.holdsInteractive(interactive);
                 if (!scheduler.hasUnfinished()) {
                     updateGauges();
                     if (closing) {
@@ -102,9 +94,6 @@ final class EngineLoop implements Runnable {
                     }
                     park();
                     continue;
-                }
-                if (hostCompute && !interactive && lane.deferBatch()) {
-                    continue; // batch work only, and another engine's interactive work wants the cores
                 }
                 step();
             }
@@ -114,19 +103,8 @@ final class EngineLoop implements Runnable {
             failure = t.toString();
             failAll("engine loop failed: " + t);
         } finally {
-            lane.holdsInteractive(false);
             output.wake();
         }
-    }
-
-    /** Whether an interactive request is in flight here. */
-    private boolean holdsInteractive() {
-        for (Sequence s : requests.keySet()) {
-            if (s.priority() == Priority.INTERACTIVE) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void park() {
@@ -184,7 +162,7 @@ final class EngineLoop implements Runnable {
     /** One iteration: schedule, execute, update, publish. */
     private void step() {
         long t0 = System.nanoTime();
-        Scheduler.Plan plan = scheduler.schedule(hostCompute ? lane.batchTokenBudget() : Integer.MAX_VALUE);
+        Scheduler.Plan plan = scheduler.schedule();
         if (!plan.preempted().isEmpty()) {
             metrics.preempted(plan.preempted().size());
         }

@@ -31,9 +31,4 @@ public final class RunnerExecutor implements StepExecutor {
             return sampler.sample(logits, params, positions, histories, masks, scoredTokens);
         }
     }
-
-    @Override
-    public boolean computesOnHost() {
-        return !runner.device().isGpu();
-    }
 }

@@ -23,9 +23,4 @@ public interface StepExecutor {
      */
     SampleResult execute(ForwardBatch batch, List<SamplingParams> params, int[] positions, List<TokenHistory> histories,
                          TokenMasks masks, int[] scoredTokens);
-
-    /** Whether the steps compute on the host's CPU cores, shared with the process's other engines (HostCompute). */
-    default boolean computesOnHost() {
-        return true;
-    }
 }

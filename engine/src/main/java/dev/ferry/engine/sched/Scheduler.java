@@ -94,14 +94,6 @@ public final class Scheduler {
 
     /** Decides the next step, reserving the slots its tokens need; preempted sequences wait again. */
     public Plan schedule() {
-        return schedule(Integer.MAX_VALUE);
-    }
-
-    /**
-     * As {@link #schedule()}, with batch work (scoring runs, batch requests) taking at most {@code batchTokens}
-     * of the step (fewer while another engine's interactive work shares the cores).
-     */
-    public Plan schedule(int batchTokens) {
         PlanBuilder plan = new PlanBuilder();
         for (Sequence seq : running) {
             if (kv.stale(seq)) {
@@ -117,7 +109,6 @@ public final class Scheduler {
         if (plan.preempted.isEmpty()) {
             admit(plan, Priority.INTERACTIVE);
         }
-        plan.tokenBudget = Math.min(plan.tokenBudget, batchTokens);
         schedule(snapshot, plan, false, Priority.BATCH);
         if (plan.preempted.isEmpty()) {
             admit(plan, Priority.BATCH);

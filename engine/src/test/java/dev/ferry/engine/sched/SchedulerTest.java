@@ -77,21 +77,6 @@ class SchedulerTest {
     }
 
     @Test
-    void batchWorkTakesNoMoreThanItsBudgetOfAStepWhileInteractiveWorkGetsAllItNeeds() {
-        Sequence batch = seq(1, Priority.BATCH, 100);
-        Sequence interactive = seq(2, Priority.INTERACTIVE, 20);
-        Scheduler s = scheduler(8, 64, new BlockManager(64, 16, false), batch, interactive);
-        Scheduler.Plan p = s.schedule(16);
-        assertSame(interactive, p.scheduled().get(0).sequence());
-        assertEquals(20, p.scheduled().get(0).numTokens(), "the interactive prompt whole");
-        assertSame(batch, p.scheduled().get(1).sequence());
-        assertEquals(16, p.scheduled().get(1).numTokens(), "the batch prompt's chunk is cut to 16 of the 44 left");
-        complete(s, p);
-        assertEquals(64, s.schedule().scheduled().stream().mapToInt(x -> x.numTokens()).sum(),
-                "without a batch budget the batch prompt takes what the step has");
-    }
-
-    @Test
     void aPromptStartingLikeOneBeingPrefilledWaitsAStepAndSharesItsBlocks() {
         int[] prefix = {9, 8, 7, 6, 5, 4, 3, 2};
         Sequence first = new Sequence(1, Priority.INTERACTIVE, 1, concat(prefix, 100));

@@ -7,7 +7,9 @@ import dev.ferry.store.ModelLoadException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What sentence-transformers does after the encoder, read from its files: {@code modules.json}
@@ -24,6 +26,24 @@ public record SentenceModules(PoolingMode pooling, boolean normalize, Integer ma
     private static final String TYPE_PREFIX = "sentence_transformers.models.";
     private static final List<String> UNSUPPORTED_MODES = List.of(
             "pooling_mode_weightedmean_tokens", "pooling_mode_mean_sqrt_len_tokens");
+
+    /**
+     * The entries of a {@code modules.json} for the usual pipeline, as sentence-transformers writes them:
+     * the Transformer, then Pooling ({@code 1_Pooling}), then Normalize ({@code 2_Normalize}).
+     */
+    public static List<Map<String, Object>> normalizedPoolingModules() {
+        return List.of(module(0, "", "Transformer"), module(1, "1_Pooling", "Pooling"),
+                module(2, "2_Normalize", "Normalize"));
+    }
+
+    private static Map<String, Object> module(int idx, String path, String type) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("idx", idx);
+        m.put("name", String.valueOf(idx));
+        m.put("path", path);
+        m.put("type", TYPE_PREFIX + type);
+        return m;
+    }
 
     /** Reads the folder's sentence-transformers files; {@code hiddenSize} checks the pooling's dimension. */
     public static SentenceModules read(Path dir, int hiddenSize) {

@@ -8,8 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,9 +25,8 @@ final class SentenceFiles {
     }
 
     static void write(ModelSpec spec, Path dir) throws IOException {
-        write(dir.resolve(SentenceModules.MODULES_FILE), PythonJson.write(List.of(
-                module(0, "", "Transformer"), module(1, "1_Pooling", "Pooling"), module(2, "2_Normalize", "Normalize")),
-                false));
+        write(dir.resolve(SentenceModules.MODULES_FILE),
+                PythonJson.write(SentenceModules.normalizedPoolingModules(), false));
         Map<String, Object> pooling = new HashMap<>();
         pooling.put("word_embedding_dimension", spec.hidden());
         for (PoolingMode mode : PoolingMode.values()) {
@@ -43,15 +40,6 @@ final class SentenceFiles {
         Files.createDirectories(dir.resolve("2_Normalize"));
         write(dir.resolve(SentenceModules.SETTINGS_FILE), PythonJson.write(
                 Map.of("max_seq_length", spec.maxPosition(), "do_lower_case", false), true));
-    }
-
-    private static Map<String, Object> module(int idx, String path, String type) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("idx", idx);
-        m.put("name", String.valueOf(idx));
-        m.put("path", path);
-        m.put("type", "sentence_transformers.models." + type);
-        return m;
     }
 
     private static void write(Path file, String text) throws IOException {

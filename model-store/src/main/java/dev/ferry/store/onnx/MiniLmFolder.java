@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.store.ExpectedTensors;
 import dev.ferry.store.config.Architecture;
 import dev.ferry.store.config.EncoderConfig;
+import dev.ferry.store.config.SentenceModules;
 import dev.ferry.store.safetensors.SafetensorsWriter;
 import dev.ferry.store.safetensors.TensorDtype;
 import java.io.IOException;
@@ -86,8 +87,7 @@ public final class MiniLmFolder {
         writeJson(dir.resolve("config.json"), config());
         // no sentence_bert_config.json: its max_seq_length of 256 would stop Ferry at 256 tokens, while
         // LangChain4j embeds up to 510 + 2, and the comparison must run both on the same ids
-        writeJson(dir.resolve("modules.json"), List.of(
-                module(0, "", "Transformer"), module(1, "1_Pooling", "Pooling"), module(2, "2_Normalize", "Normalize")));
+        writeJson(dir.resolve(SentenceModules.MODULES_FILE), SentenceModules.normalizedPoolingModules());
         Files.createDirectories(dir.resolve("1_Pooling"));
         Files.createDirectories(dir.resolve("2_Normalize"));
         writeJson(dir.resolve("1_Pooling/config.json"), Map.of("word_embedding_dimension", CONFIG.hiddenSize(),
@@ -130,15 +130,6 @@ public final class MiniLmFolder {
         c.put("pad_token_id", CONFIG.padTokenId());
         c.put("position_embedding_type", "absolute");
         return c;
-    }
-
-    private static Map<String, Object> module(int idx, String path, String type) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("idx", idx);
-        m.put("name", String.valueOf(idx));
-        m.put("path", path);
-        m.put("type", "sentence_transformers.models." + type);
-        return m;
     }
 
     private static float[] transpose(float[] m, int rows, int cols) {

@@ -1,6 +1,7 @@
 package dev.ferry.engine.loop;
 
 import dev.ferry.engine.api.FinishReason;
+import dev.ferry.engine.api.Priority;
 import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.metrics.EngineMetrics;
 import dev.ferry.engine.metrics.EngineMetrics.Dist;
@@ -39,6 +40,8 @@ final class EngineLoop implements Runnable {
     private final MpscArrayQueue<RequestGroup> incoming;
     private final Map<Sequence, RequestState> requests = new IdentityHashMap<>();
     private final StepExecutor executor;
+    /** Where steps of batch work only run, at the lowest CPU priority; null for an engine on a GPU. */
+    private final BatchLane batchLane;
     private final Scheduler scheduler;
     private final OutputThread output;
     private final EngineMetrics metrics;
@@ -52,9 +55,10 @@ final class EngineLoop implements Runnable {
     private volatile String failure;
 
     EngineLoop(MpscArrayQueue<RequestGroup> incoming, StepExecutor executor, Scheduler scheduler,
-               OutputThread output, EngineMetrics metrics, Set<Integer> eosIds, int maxModelLen) {
+               OutputThread output, EngineMetrics metrics, Set<Integer> eosIds, int maxModelLen, String name) {
         this.incoming = incoming;
         this.executor = executor;
+        this.batchLane = executor.computesOnHost() ? new BatchLane(name) : null;
         this.scheduler = scheduler;
         this.output = output;
         this.metrics = metrics;
@@ -103,6 +107,9 @@ final class EngineLoop implements Runnable {
             failure = t.toString();
             failAll("engine loop failed: " + t);
         } finally {
+            if (batchLane != null) {
+                batchLane.close();
+            }
             output.wake();
         }
     }
@@ -208,9 +215,11 @@ final class EngineLoop implements Runnable {
         int[] scoredAt = scoring ? new int[numRows] : null;
         List<RequestState> scored = scoring ? new ArrayList<>() : List.of();
         int prefillTokens = 0;
+        boolean batchOnly = true;
         masks.clear();
         for (Scheduled s : plan.scheduled()) {
             Sequence seq = s.sequence();
+            batchOnly &= seq.priority() == Priority.BATCH;
             if (seq.numComputed() < seq.promptLength()) {
                 prefillTokens += s.numTokens();
             }
@@ -248,7 +257,9 @@ final class EngineLoop implements Runnable {
         }
         ForwardBatch fb = batch.build();
         try {
-            SampleResult result = executor.execute(fb, params, positions, histories, masks, scoredTokens);
+            SampleResult result = batchOnly && batchLane != null
+                    ? batchLane.run(() -> executor.execute(fb, params, positions, histories, masks, scoredTokens))
+                    : executor.execute(fb, params, positions, histories, masks, scoredTokens);
             return new Executed(rows, result, scoredAt, scored, fb.numTokens(), prefillTokens);
         } catch (RuntimeException e) {
             LOG.error("step of {} tokens failed", fb.numTokens(), e);

@@ -53,7 +53,7 @@ public final class EngineRuntime {
         output = new OutputThread("ferry-output-" + spec.name());
         loop = new EngineLoop(incoming, executor,
                 new Scheduler(config.maxNumSeqs(), config.maxNumBatchedTokens(), kv), output, metrics,
-                spec.eosTokenIds(), spec.maxModelLen());
+                spec.eosTokenIds(), spec.maxModelLen(), spec.name());
         int nice = config.computeNice();
         loopThread = new Thread(() -> {
             ComputePriority.lowerCurrentThread(nice); // before the first op creates the compute workers

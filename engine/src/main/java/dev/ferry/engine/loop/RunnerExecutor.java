@@ -31,4 +31,9 @@ public final class RunnerExecutor implements StepExecutor {
             return sampler.sample(logits, params, positions, histories, masks, scoredTokens);
         }
     }
+
+    @Override
+    public boolean computesOnHost() {
+        return !runner.device().isGpu();
+    }
 }

@@ -23,4 +23,9 @@ public interface StepExecutor {
      */
     SampleResult execute(ForwardBatch batch, List<SamplingParams> params, int[] positions, List<TokenHistory> histories,
                          TokenMasks masks, int[] scoredTokens);
+
+    /** Whether the steps compute on the host's CPU cores, shared with the front end and the process's other engines. */
+    default boolean computesOnHost() {
+        return true;
+    }
 }

@@ -26,11 +26,14 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The engine loop runs its steps at the nice value its config asks for, and leaves it alone at 0. */
+/**
+ * The engine loop runs its steps at the nice value its config asks for, and leaves it alone at 0;
+ * on the host's cores, steps of batch work only run at the lowest priority (BatchLane).
+ */
 class ComputePriorityTest {
 
-    /** Records the nice value of the thread that runs the step: the loop thread. */
-    private static final class NiceRecordingExecutor implements StepExecutor {
+    /** Records the nice value of the thread that runs the step. */
+    private static class NiceRecordingExecutor implements StepExecutor {
         final AtomicInteger nice = new AtomicInteger(Integer.MIN_VALUE);
 
         @Override
@@ -46,17 +49,31 @@ class ComputePriorityTest {
     void stepsRunAtTheConfiguredNiceValue() throws Exception {
         assumeTrue(Files.exists(Path.of("/proc/thread-self/stat")), "Linux only");
         int base = currentNice();
-        assertEquals(Math.min(19, base + 7), stepNice(7));
-        assertEquals(base, stepNice(0));
+        assertEquals(Math.min(19, base + 7), stepNice(7, Priority.INTERACTIVE, new NiceRecordingExecutor()));
+        assertEquals(base, stepNice(0, Priority.INTERACTIVE, new NiceRecordingExecutor()));
     }
 
-    private static int stepNice(int computeNice) throws Exception {
+    @Test
+    void batchStepsOnTheHostRunAtTheLowestPriority() throws Exception {
+        assumeTrue(Files.exists(Path.of("/proc/thread-self/stat")), "Linux only");
+        int base = currentNice();
+        assertEquals(19, stepNice(0, Priority.BATCH, new NiceRecordingExecutor()));
+        assertEquals(19, stepNice(7, Priority.BATCH, new NiceRecordingExecutor()));
+        NiceRecordingExecutor onGpu = new NiceRecordingExecutor() {
+            @Override
+            public boolean computesOnHost() {
+                return false;
+            }
+        };
+        assertEquals(Math.min(19, base + 7), stepNice(7, Priority.BATCH, onGpu));
+    }
+
+    private static int stepNice(int computeNice, Priority priority, NiceRecordingExecutor executor) throws Exception {
         try (ModelFolder folder = ModelFolder.open(TinyModels.create("llama", 52))) {
             EngineSpec spec = new EngineSpec("nice", folder.tokenizer(), 40, 16, 256, 512, Set.of(510));
-            NiceRecordingExecutor executor = new NiceRecordingExecutor();
             try (Engine engine = Engine.start(executor, spec, EngineConfig.DEFAULTS.withComputeNice(computeNice))) {
                 TokenStream stream = engine.submit(new GenerateRequest("r", new int[] {5, 6, 7}, 2,
-                        SamplingParams.greedy(), List.of(), List.of(), true, Priority.INTERACTIVE, 0, null));
+                        SamplingParams.greedy(), List.of(), List.of(), true, priority, 0, null));
                 stream.await();
             }
             return executor.nice.get();

@@ -25,9 +25,11 @@ public sealed interface RequestOutcome {
     /**
      * @param ttftNanos from the start of validation to the first token; -1 when no token came
      * @param e2eNanos from the start of validation to the finish
+     * @param cache the response cache level that answered it, {@link CacheOutcome#MISS} when the engine did,
+     *     {@link CacheOutcome#OFF} without a response cache; null when not known
      */
     record Finished(String requestId, String tenant, String model, String route, Transport transport, Finish finish,
-                    long ttftNanos, long e2eNanos) implements RequestOutcome {}
+                    long ttftNanos, long e2eNanos, CacheOutcome cache) implements RequestOutcome {}
 
     /** @param refusalNanos from the start of validation to the refusal; -1 for one made before validation began */
     record Refused(String requestId, String tenant, String model, String route, Transport transport, ApiStatus status,

@@ -7,6 +7,7 @@ import dev.ferry.server.api.CacheOutcome;
 import dev.ferry.server.models.ServedModel;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -48,14 +49,18 @@ public final class CachedInference {
 
     /**
      * @param sink the request's sink: a hit is replayed into it
+     * @param known told what the cache made of the request as soon as that is known, before a hit is replayed
      * @param generate runs the request on the engine, keeping its answer in the recording it is
      *     given; failing as {@link dev.ferry.server.serving.PreparedRequest#start} does
      */
     public Started start(ServedModel.Instance model, GenerateRequest request, TokenSink sink,
-                         Function<ResponseRecording, RequestHandle> generate) {
+                         Consumer<CacheOutcome> known, Function<ResponseRecording, RequestHandle> generate) {
         ResponseKey key = ResponseKey.of(model.folder().contentHash(), model.loaded().numerics(),
                 model.loaded().device(), request);
-        CompletableFuture<ResponseCache.Lookup> lookup = cache.get(key);
+        CompletableFuture<ResponseCache.Lookup> lookup = cache.get(key).thenApply(l -> {
+            known.accept(l.outcome());
+            return l;
+        });
         CompletionStage<CacheOutcome> outcome = lookup.thenApply(ResponseCache.Lookup::outcome);
         if (lookup.isDone()) {
             return new Started(answer(lookup.join().response(), key, request, sink, generate), outcome);

@@ -3,6 +3,7 @@ package dev.ferry.server.metrics;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.ferry.engine.api.Usage;
+import dev.ferry.server.api.CacheOutcome;
 import dev.ferry.server.api.RequestOutcome;
 import dev.ferry.server.routing.ShadowResult;
 import java.io.IOException;
@@ -46,6 +47,8 @@ final class RequestLog {
                 g.writeNumberField("completion_tokens", u.completionTokens());
                 g.writeNumberField("cached_prompt_tokens", u.cachedPromptTokens());
                 g.writeBooleanField("response_cache_hit", u.cached());
+                g.writeStringField("response_cache", f.cache() == null || f.cache() == CacheOutcome.OFF ? null
+                        : f.cache().header());
                 millis(g, "ttft_ms", f.ttftNanos());
                 millis(g, "e2e_ms", f.e2eNanos());
                 g.writeStringField("error", f.finish().error());
@@ -54,7 +57,7 @@ final class RequestLog {
                 g.writeStringField("outcome", "rejected");
                 g.writeStringField("status", r.status().name().toLowerCase(Locale.ROOT));
                 for (String field : new String[] {"prompt_tokens", "completion_tokens", "cached_prompt_tokens",
-                        "response_cache_hit", "ttft_ms", "e2e_ms"}) {
+                        "response_cache_hit", "response_cache", "ttft_ms", "e2e_ms"}) {
                     g.writeNullField(field);
                 }
                 g.writeStringField("error", r.message());
@@ -85,7 +88,7 @@ final class RequestLog {
             g.writeNullField("transport");
             g.writeStringField("outcome", "shadowed");
             for (String field : new String[] {"status", "prompt_tokens", "completion_tokens", "cached_prompt_tokens",
-                    "response_cache_hit", "ttft_ms", "e2e_ms", "error"}) {
+                    "response_cache_hit", "response_cache", "ttft_ms", "e2e_ms", "error"}) {
                 g.writeNullField(field);
             }
             g.writeObjectFieldStart("shadow");

@@ -78,11 +78,13 @@ final class RequestStarter {
         GenerateRequest request = prepared.engineRequest();
         String tenant = prepared.tenant();
         if (cached != null && prepared.cacheable()) { // one choice: a cacheable request has no more
-            return cached.start(replica, request, tracking.choices().get(0),
+            return cached.start(replica, request, tracking.choices().get(0), tracking::cacheOutcome,
                     recording -> run(prepared, replica, tenant, tracking, recording));
         }
+        CacheOutcome outcome = cached == null ? CacheOutcome.OFF : CacheOutcome.MISS;
+        tracking.cacheOutcome(outcome);
         return new CachedInference.Started(run(prepared, replica, tenant, tracking, null),
-                CompletableFuture.completedStage(cached == null ? CacheOutcome.OFF : CacheOutcome.MISS));
+                CompletableFuture.completedStage(outcome));
     }
 
     /** @param recording keeps the answer for the response cache; null when it is not to be cached */

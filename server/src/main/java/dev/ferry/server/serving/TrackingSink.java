@@ -5,6 +5,7 @@ import dev.ferry.engine.api.TokenEvent;
 import dev.ferry.engine.api.TokenSink;
 import dev.ferry.server.admission.AdmissionGate;
 import dev.ferry.server.api.ApiException;
+import dev.ferry.server.api.CacheOutcome;
 import dev.ferry.server.api.ChoiceFinishes;
 import dev.ferry.server.api.RequestListener;
 import dev.ferry.server.api.RequestOutcome;
@@ -34,6 +35,8 @@ final class TrackingSink {
     private ResponseRecording recording;
     private ShadowRuns.Tap shadow;
     private volatile long firstTokenNanos;
+    /** What the response cache made of the request; known before its first token, null until then. */
+    private volatile CacheOutcome cache;
 
     /** @param clients the transport's sink of each choice, in choice order */
     TrackingSink(List<? extends TokenSink> clients, RequestListener listener, PreparedRequest request) {
@@ -66,6 +69,11 @@ final class TrackingSink {
         this.pass = pass;
         this.recording = recording;
         this.shadow = shadow;
+    }
+
+    /** What the response cache made of the request, for its log line. */
+    void cacheOutcome(CacheOutcome outcome) {
+        cache = outcome;
     }
 
     /** The engine refused it after all: undoes {@link #runsOn}, so another attempt starts clean. */
@@ -124,7 +132,8 @@ final class TrackingSink {
             long now = System.nanoTime();
             listener.ended(new RequestOutcome.Finished(request.requestId(), request.tenant(), request.model(),
                     request.routeOrNull(), request.transport(), all,
-                    firstTokenNanos == 0 ? -1 : firstTokenNanos - request.startNanos(), now - request.startNanos()));
+                    firstTokenNanos == 0 ? -1 : firstTokenNanos - request.startNanos(), now - request.startNanos(),
+                    cache));
             clients.get(choice).onFinish(finish);
         }
     }

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RequestLogTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> FIELDS = List.of("id", "tenant", "model", "route", "transport", "outcome", "status",
-            "prompt_tokens", "completion_tokens", "cached_prompt_tokens", "response_cache_hit", "ttft_ms", "e2e_ms",
+            "prompt_tokens", "completion_tokens", "cached_prompt_tokens", "response_cache_hit", "response_cache", "ttft_ms", "e2e_ms",
             "error", "shadow");
 
     @TempDir
@@ -92,7 +92,7 @@ class RequestLogTest {
     @Test
     void aRoutedRequestNamesItsRoute() throws Exception {
         JsonNode line = JSON.readTree(new RequestLog().line(new RequestOutcome.Finished("r-1", "default", "small", "auto",
-                Transport.GRPC, new Finish(FinishReason.LENGTH, new Usage(4, 0, 2, 0), "", null), 1000, 2000)));
+                Transport.GRPC, new Finish(FinishReason.LENGTH, new Usage(4, 0, 2, 0), "", null), 1000, 2000, null)));
         assertEquals("small", line.get("model").asText());
         assertEquals("auto", line.get("route").asText());
     }
@@ -126,8 +126,10 @@ class RequestLogTest {
         t.grpc().complete(same.setRequestId("log-miss").build());
         t.grpc().complete(same.setRequestId("log-hit").build());
         assertFalse(line("log-miss").get("response_cache_hit").asBoolean());
+        assertEquals("miss", line("log-miss").get("response_cache").asText());
         JsonNode hit = line("log-hit");
         assertTrue(hit.get("response_cache_hit").asBoolean());
+        assertEquals("l1", hit.get("response_cache").asText());
         assertEquals(hit.get("prompt_tokens").asInt(), hit.get("cached_prompt_tokens").asInt());
         assertEquals(5, hit.get("completion_tokens").asInt());
     }

@@ -36,8 +36,8 @@ public final class Linear {
         /** A SIMD Java kernel (the Vector API) on the same weight: each weight row read once for all input rows. */
         VECTOR(HostProduct.Kernel.VECTOR, OUT_IN),
         /**
-         * Ferry's native matrix-vector product on the same weight: for one row (more rows are
-         * computed one after another, each reading the whole weight).
+         * Ferry's native products on the same weight: a streaming matrix-vector loop for one row,
+         * a product in register blocks (4 weight rows by 3 input rows, no packing) for more.
          */
         NATIVE(HostProduct.Kernel.NATIVE, OUT_IN),
         /**

@@ -30,7 +30,7 @@ public final class LinearTuner {
      * The version of the forms' kernels, part of every cached choice's key: raise it when a kernel,
      * a form or the candidates change, so that choices timed with the old ones are timed again.
      */
-    public static final int KERNEL_VERSION = 2;
+    public static final int KERNEL_VERSION = 3;
     private static final Logger LOG = LoggerFactory.getLogger(LinearTuner.class);
     /** Largest row count measured; larger buckets reuse its choice. */
     private static final int MAX_TUNED_BUCKET = 6;
@@ -141,9 +141,9 @@ public final class LinearTuner {
      * API kernel), and the native kernel streams faster than OpenBLAS in every phase of this host's
      * memory bandwidth ({@code bench/one-row.sh}: batch-1 step 10.50 against 11.20 ms where the probe
      * read 40-50 GB/s, 8.27 against 9.91 where it read 60 or more; faster in 385 of 461 rounds).
-     * From two rows on, every form but the native one-row kernel is timed
-     * (the Vector API kernel then wins at 2-4 rows: batch-2 step 17.2 against 21.7 ms with
-     * OpenBLAS's GEMM). Narrow weights go the same way: at one row the native int8 or fp16 kernel,
+     * From two rows on, every form is timed (the Vector API kernel won at 2-4 rows against
+     * OpenBLAS's GEMM: batch-2 step 17.2 against 21.7 ms; the native fp32 kernel is then a blocked
+     * product that needs no packing of the weight). Narrow weights go the same way: at one row the native int8 or fp16 kernel,
      * which read a quarter or half of fp32's bytes, and from two rows on everything is timed (their
      * native kernels serve up to 8 rows per pass over the weight).
      */
@@ -157,7 +157,7 @@ public final class LinearTuner {
                 }
             }
         }
-        return all.stream().filter(f -> f != Linear.Form.NATIVE).toArray(Linear.Form[]::new);
+        return all.toArray(Linear.Form[]::new);
     }
 
     private static Linear.Form[] tuneShape(List<Linear> layers, NDManager parent) {

@@ -20,8 +20,9 @@ public final class HostProduct {
         /** A SIMD Java kernel (the Vector API): each weight row read once for all input rows (fp32 only). */
         VECTOR,
         /**
-         * Ferry's native products with software prefetch: fp32 one input row at a time, fp16 and
-         * int8 up to 8 input rows per pass over the weight.
+         * Ferry's native products: fp32 for one input row a matrix-vector loop with software
+         * prefetch, for more a product in register blocks of 4 weight rows by 3 input rows; fp16
+         * and int8 up to 8 input rows per pass over the weight.
          */
         NATIVE
     }
@@ -134,17 +135,21 @@ public final class HostProduct {
         }
     }
 
-    /** The fp32 product through {@link NativeKernels}, one input row after another, each split like OpenBLAS's. */
+    /**
+     * The fp32 product through {@link NativeKernels}, split like OpenBLAS's: one input row by the
+     * streaming matrix-vector loop, more by the blocked product (each part's weight rows once for all of them).
+     */
     private void nativeProduct(NDArray x, int rows, NDArray y, float[] rowFactors, boolean accumulate) {
         Pointer px = OpenBlas.address(x);
         Pointer py = OpenBlas.address(y);
         float beta = accumulate ? 1f : 0f;
-        for (int r = 0; r < rows; r++) {
-            Pointer xr = px.share((long) r * in * Float.BYTES);
-            long yr = (long) r * out;
-            float alpha = rowFactors == null ? 1f : rowFactors[r];
+        if (rows == 1) {
+            float alpha = rowFactors == null ? 1f : rowFactors[0];
             OpenBlas.inParts(in, out, (from, count) -> NativeKernels.gemv(address.share((long) from * in * Float.BYTES),
-                    xr, py.share((yr + from) * Float.BYTES), count, in, alpha, beta));
+                    px, py.share((long) from * Float.BYTES), count, in, alpha, beta));
+        } else {
+            OpenBlas.inParts(in, out, (from, count) -> NativeKernels.sgemm(address.share((long) from * in * Float.BYTES),
+                    px, py.share((long) from * Float.BYTES), count, in, rows, out, rowFactors, beta));
         }
     }
 

@@ -41,6 +41,15 @@ final class NativeKernels {
     }
 
     /**
+     * {@code y[j·ldy + r] = alpha[j] · (w[r, :] · x[j, :]) + beta · y[j·ldy + r]} for {@code r < rows,
+     * j < n}: an fp32 weight {@code [rows, in]} and inputs {@code x[n, in]}, in register blocks of 4
+     * weight rows by 3 input rows; alpha null for all ones; y is not read when beta is 0.
+     */
+    static void sgemm(Pointer w, Pointer x, Pointer y, int rows, int in, int n, int ldy, float[] alpha, float beta) {
+        ferry_sgemm(w, x, y, rows, in, n, ldy, alpha, beta);
+    }
+
+    /**
      * {@code y[j·ldy + r] = alpha[j] · scales[r] · (w[r, :] · x[j, :]) + beta · y[j·ldy + r]} for
      * {@code r < rows, j < n}: an int8 weight {@code [rows, in]} with a scale per row, fp32 inputs
      * {@code x[n, in]}; alpha null for all ones; y is not read when beta is 0. Up to 8 input rows
@@ -121,6 +130,9 @@ final class NativeKernels {
     private static native int ferry_kernels_supported();
 
     private static native int ferry_kernels_select(int level);
+
+    private static native void ferry_sgemm(Pointer w, Pointer x, Pointer y, int rows, int in, int n, int ldy,
+                                           float[] alpha, float beta);
 
     private static native void ferry_q8gemm(Pointer w, Pointer scales, Pointer x, Pointer y, int rows, int in, int n,
                                             int ldy, float[] alpha, float beta);

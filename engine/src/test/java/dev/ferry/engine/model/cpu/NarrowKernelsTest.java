@@ -13,7 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The int8 and fp16 weight kernels at each instruction-set level against plain double arithmetic,
+ * The int8 and fp16 weight kernels, and the blocked fp32 one, at each instruction-set level against plain double arithmetic,
  * on shapes that leave every part of the loops some work: rows not a multiple of any vector width,
  * widths below one step and past it with a tail, input-row counts inside one pass and across two.
  */
@@ -72,6 +72,25 @@ class NarrowKernelsTest {
                 mw.write(0, w, 0, w.length);
                 check(level, "fp16", weights, rows, in, random, (x, y, n, ldy, alpha, beta) ->
                         NativeKernels.f16gemm(mw, x, y, rows, in, n, ldy, alpha, beta));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"portable", "avx2", "avx512"})
+    void blockedFp32ProductsMatchTheReference(String level) {
+        runAt(level);
+        SplittableRandom random = new SplittableRandom(32);
+        for (int rows : ROWS) {
+            for (int in : WIDTHS) {
+                float[] w = randoms(random, rows * in);
+                double[] weights = new double[w.length];
+                for (int i = 0; i < w.length; i++) {
+                    weights[i] = w[i];
+                }
+                Memory mw = memory(w);
+                check(level, "fp32", weights, rows, in, random, (x, y, n, ldy, alpha, beta) ->
+                        NativeKernels.sgemm(mw, x, y, rows, in, n, ldy, alpha, beta));
             }
         }
     }

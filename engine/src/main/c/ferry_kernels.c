@@ -179,35 +179,52 @@ static void sgemv_avx512(const float *w, const float *x, float *y, int rows, int
     }
 
 /*
- * The whole product at one level: blocks of 4 weight rows; for each, every input row in blocks of 3.
+ * The whole product at one level: the input rows in chunks that stay in L2; per chunk, blocks of 4
+ * weight rows; for each, the chunk's input rows in blocks of 3.
  * Rows left over (fewer than 4 weight rows, fewer than 3 input rows) take narrower copies of the block.
  */
 #define SGEMM_ENTRY(name, block, attributes)                                                                    \
     attributes static void name(const float *w, const float *x, float *y, int rows, int in, int n, int ldy,      \
                                 const float *alpha, float beta) {                                               \
-        int r = 0;                                                                                              \
-        for (; r + SGEMM_WROWS <= rows; r += SGEMM_WROWS) {                                                     \
-            const float *next = w + (size_t) (r + SGEMM_WROWS) * in;                                            \
-            int j = 0;                                                                                          \
-            for (; j + SGEMM_XROWS <= n; j += SGEMM_XROWS) {                                                    \
-                /* the first two passes over the block cover the next block's 4 x in floats */                  \
-                const char *lines = j < 2 * SGEMM_XROWS && r + 2 * SGEMM_WROWS <= rows                          \
-                        ? (const char *) next + (size_t) (j / SGEMM_XROWS) * in * 8 : NULL;                     \
-                block(w, x, y, r, in, j, ldy, SGEMM_WROWS, SGEMM_XROWS, alpha, beta, lines);                    \
+        int chunk = sgemm_input_chunk(in);                                                                      \
+        for (int j0 = 0; j0 < n; j0 += chunk) {                                                                 \
+            int jn = n - j0 < chunk ? n : j0 + chunk;                                                           \
+            int r = 0;                                                                                          \
+            for (; r + SGEMM_WROWS <= rows; r += SGEMM_WROWS) {                                                 \
+                const float *next = w + (size_t) (r + SGEMM_WROWS) * in;                                        \
+                int j = j0;                                                                                     \
+                for (; j + SGEMM_XROWS <= jn; j += SGEMM_XROWS) {                                               \
+                    /* the first two passes over the block cover the next block's 4 x in floats */              \
+                    int pass = (j - j0) / SGEMM_XROWS;                                                          \
+                    const char *lines = pass < 2 && r + 2 * SGEMM_WROWS <= rows                                 \
+                            ? (const char *) next + (size_t) pass * in * 8 : NULL;                              \
+                    block(w, x, y, r, in, j, ldy, SGEMM_WROWS, SGEMM_XROWS, alpha, beta, lines);                \
+                }                                                                                               \
+                if (jn - j == 2) block(w, x, y, r, in, j, ldy, SGEMM_WROWS, 2, alpha, beta, NULL);              \
+                if (jn - j == 1) block(w, x, y, r, in, j, ldy, SGEMM_WROWS, 1, alpha, beta, NULL);              \
             }                                                                                                   \
-            if (n - j == 2) block(w, x, y, r, in, j, ldy, SGEMM_WROWS, 2, alpha, beta, NULL);                   \
-            if (n - j == 1) block(w, x, y, r, in, j, ldy, SGEMM_WROWS, 1, alpha, beta, NULL);                   \
-        }                                                                                                       \
-        for (; r < rows; r++) {                                                                                 \
-            int j = 0;                                                                                          \
-            for (; j + SGEMM_XROWS <= n; j += SGEMM_XROWS) {                                                    \
-                block(w, x, y, r, in, j, ldy, 1, SGEMM_XROWS, alpha, beta, NULL);                               \
-            }                                                                                                   \
-            for (; j < n; j++) {                                                                                \
-                block(w, x, y, r, in, j, ldy, 1, 1, alpha, beta, NULL);                                         \
+            for (; r < rows; r++) {                                                                             \
+                int j = j0;                                                                                     \
+                for (; j + SGEMM_XROWS <= jn; j += SGEMM_XROWS) {                                               \
+                    block(w, x, y, r, in, j, ldy, 1, SGEMM_XROWS, alpha, beta, NULL);                           \
+                }                                                                                               \
+                for (; j < jn; j++) {                                                                           \
+                    block(w, x, y, r, in, j, ldy, 1, 1, alpha, beta, NULL);                                     \
+                }                                                                                               \
             }                                                                                                   \
         }                                                                                                       \
     }
+
+/*
+ * Input rows per chunk: as many as fill about half of a core's L2 (256 KiB), in whole blocks of 3,
+ * so that every pass of a weight block over them reads from L2 (a prefill's hundreds of rows would
+ * otherwise come from L3 on every pass).
+ */
+static inline int sgemm_input_chunk(int in) {
+    long rows = (256L << 10) / ((long) in * (long) sizeof(float));
+    rows -= rows % SGEMM_XROWS;
+    return rows < SGEMM_XROWS ? SGEMM_XROWS : (int) rows;
+}
 
 INLINE float sum_half_lanes(half_lanes v) {
     quarter_lanes q = __builtin_shufflevector(v, v, 0, 1, 2, 3) + __builtin_shufflevector(v, v, 4, 5, 6, 7);

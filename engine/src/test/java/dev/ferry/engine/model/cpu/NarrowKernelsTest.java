@@ -84,15 +84,26 @@ class NarrowKernelsTest {
         for (int rows : ROWS) {
             for (int in : WIDTHS) {
                 float[] w = randoms(random, rows * in);
-                double[] weights = new double[w.length];
-                for (int i = 0; i < w.length; i++) {
-                    weights[i] = w[i];
-                }
                 Memory mw = memory(w);
-                check(level, "fp32", weights, rows, in, random, (x, y, n, ldy, alpha, beta) ->
+                check(level, "fp32", toDoubles(w), rows, in, random, (x, y, n, ldy, alpha, beta) ->
                         NativeKernels.sgemm(mw, x, y, rows, in, n, ldy, alpha, beta));
             }
         }
+        // 2000 floats a row: the kernel takes 30 input rows per chunk (about 256 KiB), so 70 rows make three chunks
+        int rows = 9;
+        int in = 2000;
+        float[] w = randoms(random, rows * in);
+        Memory mw = memory(w);
+        check(level, "fp32 chunked", toDoubles(w), rows, in, random, new int[] {70}, (x, y, n, ldy, alpha, beta) ->
+                NativeKernels.sgemm(mw, x, y, rows, in, n, ldy, alpha, beta));
+    }
+
+    private static double[] toDoubles(float[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            d[i] = v[i];
+        }
+        return d;
     }
 
     @ParameterizedTest
@@ -118,7 +129,13 @@ class NarrowKernelsTest {
      */
     private static void check(String level, String kind, double[] weights, int rows, int in, SplittableRandom random,
                               Product product) {
-        for (int n : INPUT_ROWS) {
+        check(level, kind, weights, rows, in, random, INPUT_ROWS, product);
+    }
+
+    /** {@link #check(String, String, double[], int, int, SplittableRandom, Product)} for these input-row counts. */
+    private static void check(String level, String kind, double[] weights, int rows, int in, SplittableRandom random,
+                              int[] inputRows, Product product) {
+        for (int n : inputRows) {
             int ldy = rows + 3;
             float[] x = randoms(random, n * in);
             float[] y0 = randoms(random, n * ldy);

@@ -201,6 +201,9 @@ final class ServeCommand implements Callable<Integer> {
         err.println("ferry: listening: gRPC port " + server.grpcPort() + ", HTTP port " + server.httpPort()
                 + "; model store " + store);
         server.loadModels();
+        if (!Boolean.FALSE.equals(engine.warmUp)) {
+            server.warmUpRefusals(); // after the models: their load and tuning have the CPUs to themselves
+        }
         err.println("ferry: ready: " + server.context().registry().list().stream()
                 .map(m -> m.name() + " " + m.state().name().toLowerCase()).toList());
         err.flush();

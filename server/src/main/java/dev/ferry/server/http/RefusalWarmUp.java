@@ -22,7 +22,7 @@ import java.util.stream.IntStream;
  * at a time, dispatch, the body's head read, the 429 and its JSON), on an EmbeddedChannel. On the
  * shared 2-vCPU test machine a first burst of 300 (curl, fresh connections) was refused at p99
  * 1.7-1.8 s without it and 0.7-0.8 s with it, the event loops spending 190 ms of CPU on it instead
- * of 450 ms; it takes 4-5 s there, after the models are ready. The endpoint here
+ * of 450 ms; it takes 4-5 s there, once the models are ready. The endpoint here
  * refuses every request as a full model's would and counts into a counter of its own, so nothing
  * reaches a model, a socket or the metrics.
  */

@@ -169,6 +169,16 @@ class BenchCommandEndToEndTest {
     }
 
     @Test
+    void clientFlagsOutOfPlaceAreRefusedNamingTheFlag() {
+        Run unknown = bench("--target", grpc(), "--burst", "5", "--http-client", "curl");
+        assertEquals(2, unknown.exit(), unknown.console());
+        assertTrue(unknown.console().contains("--http-client: expected jdk or netty, got 'curl'"), unknown.console());
+        Run alone = bench("--target", grpc(), "--rate", "1", "--duration", "1s", "--preconnect");
+        assertEquals(2, alone.exit(), alone.console());
+        assertTrue(alone.console().contains("--preconnect goes with --burst"), alone.console());
+    }
+
+    @Test
     void preconnectedBurstOverGrpcAnswersEveryRequest() throws Exception {
         Path out = dir.resolve("grpc-burst.json");
         Run run = bench("--target", grpc(), "--burst", "10", "--preconnect", "--prompt-tokens", "16",

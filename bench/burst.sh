@@ -65,8 +65,8 @@ for _ in $(seq 120); do
   kill -0 $SERVER 2>/dev/null || { echo "burst: the server did not start; see $OUT/server.log" >&2; exit 1; }
   sleep 0.5
 done
-if [[ " ${FERRY_BURST_SERVER_ARGS:-} " != *" --no-warmup "* ]]; then  # ready first, then the refusal path's warm-up
-  for _ in $(seq 240); do grep -q 'refusal path warmed' "$OUT/server.log" && break; sleep 0.5; done
+if [[ " ${FERRY_BURST_SERVER_ARGS:-} " != *" --no-warmup "* ]]; then  # ready first, then the front ends' warm-up
+  for _ in $(seq 240); do grep -q 'front ends warmed' "$OUT/server.log" && break; sleep 0.5; done
 fi
 
 for proto in $PROTOCOLS; do

@@ -210,8 +210,12 @@ final class ServeCommand implements Callable<Integer> {
             // below the network threads: live requests are served meanwhile
             Thread warm = new Thread(() -> {
                 ComputePriority.lowerCurrentThread(engineNice);
-                server.warmUpRefusals();
-            }, "ferry-warm-refusals");
+                try {
+                    server.warmUpFrontEnds();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // shutting down: nothing left to warm
+                }
+            }, "ferry-warm-front-ends");
             warm.setDaemon(true);
             warm.start();
         }

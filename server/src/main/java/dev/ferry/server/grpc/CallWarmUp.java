@@ -28,8 +28,8 @@ final class CallWarmUp {
 
     private CallWarmUp() {}
 
-    /** @return how many of its calls were answered */
-    static int run(InetSocketAddress server) throws InterruptedException {
+    /** @return how many of the {@code calls} were answered */
+    static int run(InetSocketAddress server, int calls) throws InterruptedException {
         InetSocketAddress target = server.getAddress() == null || server.getAddress().isAnyLocalAddress()
                 ? new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getPort()) : server;
         ManagedChannel channel = NettyChannelBuilder.forAddress(target).usePlaintext().directExecutor().build();
@@ -37,7 +37,7 @@ final class CallWarmUp {
             HealthGrpc.HealthStub health = HealthGrpc.newStub(channel);
             Semaphore slots = new Semaphore(IN_FLIGHT);
             AtomicInteger answered = new AtomicInteger();
-            for (int i = 0; i < CALLS; i++) {
+            for (int i = 0; i < calls; i++) {
                 slots.acquire();
                 health.check(HealthCheckRequest.getDefaultInstance(), new StreamObserver<HealthCheckResponse>() {
                     @Override

@@ -87,7 +87,7 @@ public final class GrpcServer implements AutoCloseable {
      * @return how many were answered
      */
     public int warmUpCalls() throws InterruptedException {
-        return CallWarmUp.run(new InetSocketAddress(address.getAddress(), port()));
+        return CallWarmUp.run(new InetSocketAddress(address.getAddress(), port()), CallWarmUp.CALLS);
     }
 
     private void report(ServedModel m) {

@@ -82,7 +82,7 @@ class GrpcInferenceTest {
 
     @Test
     void callWarmUpHasEveryHealthCheckAnsweredOverLoopbackFromAWildcardAddress() throws Exception {
-        assertEquals(CallWarmUp.CALLS, CallWarmUp.run(new InetSocketAddress("0.0.0.0", t.server.grpcPort())));
+        assertEquals(500, CallWarmUp.run(new InetSocketAddress("0.0.0.0", t.server.grpcPort()), 500));
     }
 
     @Test

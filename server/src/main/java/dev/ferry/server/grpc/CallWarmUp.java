@@ -15,10 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Runs gRPC's transport through the JIT before a first burst: health checks to the server's own
  * port over loopback, through the event loops, the HTTP/2 codec, the call executor and the
- * trailers a refused Generate call passes too. On the shared 2-vCPU test machine a first burst of
- * 300 Generate calls, all but 8 refused, was answered at p99 0.5-0.7 s after it and 0.8-1.6 s
- * without, the event loops spending 220-240 ms of CPU on it instead of 490-570 ms. Health checks
- * are counted nowhere.
+ * trailers a refused Generate call passes too. On the shared 2-vCPU test machine the event loops
+ * spent 200-210 ms of CPU on a server's first two bursts of 300 Generate calls (all but 8 refused)
+ * after the start-up warm-up and 580 ms without, and the second burst was refused at p99 68-119 ms
+ * instead of 177-232 ms. Health checks are counted nowhere.
  */
 final class CallWarmUp {
     /** Like the HTTP refusal path's warm-up: what C2 needs to compile a method called once per call. */

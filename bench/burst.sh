@@ -3,14 +3,22 @@
 # then `ferry bench --burst N` (N requests at once from one process, 128-token prompts, 64-token
 # outputs) over HTTP and gRPC: admitted/refused/other counts, refusal latency p50/p99 at the client
 # beside the server's ferry_request_refusal_seconds, and whether /health answers after each burst.
-# The server is checked alive (and serving: one more request) at the end.
+# Each burst runs twice: with fresh connections (HTTP: every request opens its own; gRPC: the
+# channel connects with the first round's calls) and pre-connected (`--preconnect`: the round's
+# connections opened and warmed by a cheap request before it), so connection set-up and the
+# requests themselves are told apart. The server is checked alive (and serving) at the end.
 #
-#   bench/burst.sh [OUT_DIR]            results: OUT_DIR/{http,grpc}-N.json, machine.txt, server.log
+#   bench/burst.sh [OUT_DIR]    results: OUT_DIR/{http,grpc}-{fresh,preconnected}-N.json, machine.txt, server.log
 #
 # environment:
 #   FERRY_BURST_SIZES      bursts to send (default "300 1000")
 #   FERRY_BURST_ROUNDS     bursts of each size, one after another's answers (default 3)
 #   FERRY_BURST_PROTOCOLS  default "http grpc"
+#   FERRY_BURST_CONNECTIONS  default "fresh preconnected"
+#   FERRY_BURST_HTTP_CLIENT  `ferry bench --http-client`: netty (default) or jdk
+#   FERRY_BURST_CLIENT_JAVA_OPTS  the load generator's JVM options (default -XX:TieredStopAtLevel=1: C1
+#                          code is fast enough for a client, and C2's compiles on a 2-core machine took
+#                          the CPU the server needed: against nginx, p99 26-84 ms with C2, 8-18 ms without)
 #   FERRY_BURST_SERVER_CPUS, FERRY_BURST_CLIENT_CPUS  taskset CPU lists to pin the server and the load
 #                          generator apart (default: unpinned, as on a 2-core machine)
 #   FERRY_BURST_SERVER_ARGS  extra `ferry serve` arguments
@@ -24,16 +32,20 @@ mkdir -p "$OUT"
 SIZES=${FERRY_BURST_SIZES:-300 1000}
 ROUNDS=${FERRY_BURST_ROUNDS:-3}
 PROTOCOLS=${FERRY_BURST_PROTOCOLS:-http grpc}
+CONNECTIONS=${FERRY_BURST_CONNECTIONS:-fresh preconnected}
+HTTP_CLIENT=${FERRY_BURST_HTTP_CLIENT:-netty}
+CLIENT_JAVA_OPTS=${FERRY_BURST_CLIENT_JAVA_OPTS:--XX:TieredStopAtLevel=1}
 HTTP_PORT=${FERRY_BURST_HTTP_PORT:-18080}
 GRPC_PORT=${FERRY_BURST_GRPC_PORT:-15051}
 STORE=$(mktemp -d)
 
 if [[ -n ${FERRY_PKG:-} ]]; then  # a package's launcher, which execs java like ./ferry
   SERVE=(bash "$FERRY_PKG/run-on-gpu.sh" dev.ferry.server.cli.FerryCommand)
-  BENCH=(bash "$FERRY_PKG/run-on-gpu.sh" dev.ferry.bench.load.BenchCommand)
+  BENCH=(env FERRY_JAVA_OPTS="$CLIENT_JAVA_OPTS ${FERRY_JAVA_OPTS:-}" bash "$FERRY_PKG/run-on-gpu.sh"
+    dev.ferry.bench.load.BenchCommand)
 else
   SERVE=("$ROOT/ferry")
-  BENCH=("$ROOT/ferry" bench)
+  BENCH=(env FERRY_JAVA_OPTS="$CLIENT_JAVA_OPTS ${FERRY_JAVA_OPTS:-}" "$ROOT/ferry" bench)
 fi
 PIN_SERVER=()
 PIN_CLIENT=()
@@ -53,15 +65,23 @@ for _ in $(seq 120); do
   kill -0 $SERVER 2>/dev/null || { echo "burst: the server did not start; see $OUT/server.log" >&2; exit 1; }
   sleep 0.5
 done
+if [[ " ${FERRY_BURST_SERVER_ARGS:-} " != *" --no-warmup "* ]]; then  # ready first, then the front ends' warm-up
+  for _ in $(seq 240); do grep -q 'front ends warmed' "$OUT/server.log" && break; sleep 0.5; done
+fi
 
 for proto in $PROTOCOLS; do
   port=$([[ $proto == http ]] && echo "$HTTP_PORT" || echo "$GRPC_PORT")
   for n in $SIZES; do
-    echo "== $proto burst of $n, $ROUNDS rounds"
-    "${PIN_CLIENT[@]}" "${BENCH[@]}" --target "$proto://127.0.0.1:$port" --model tiny --burst "$n" \
-      --rounds "$ROUNDS" --prompt-tokens 128 --output-tokens 64 --metrics-url "http://127.0.0.1:$HTTP_PORT/metrics" \
-      --drain-timeout 120s --out "$OUT/$proto-$n.json" | grep -vE '^(TTFT|ITL|send lag|throughput|goodput) '
-    kill -0 $SERVER 2>/dev/null || { echo "burst: the server is gone; see $OUT/server.log" >&2; exit 1; }
+    for conn in $CONNECTIONS; do
+      echo "== $proto burst of $n, $conn connections, $ROUNDS rounds"
+      preconnect=()
+      [[ $conn == preconnected ]] && preconnect=(--preconnect)
+      "${PIN_CLIENT[@]}" "${BENCH[@]}" --target "$proto://127.0.0.1:$port" --model tiny --burst "$n" \
+        --rounds "$ROUNDS" "${preconnect[@]}" --http-client "$HTTP_CLIENT" --prompt-tokens 128 --output-tokens 64 \
+        --metrics-url "http://127.0.0.1:$HTTP_PORT/metrics" --drain-timeout 120s --out "$OUT/$proto-$conn-$n.json" \
+        | grep -vE '^(TTFT|ITL|send lag|throughput|goodput) '
+      kill -0 $SERVER 2>/dev/null || { echo "burst: the server is gone; see $OUT/server.log" >&2; exit 1; }
+    done
   done
 done
 echo "== after the bursts: /health $(curl -s -o /dev/null -w '%{http_code}' "localhost:$HTTP_PORT/health"), one more request:"

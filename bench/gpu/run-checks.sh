@@ -17,8 +17,8 @@
 #   ferry-bench    dev.ferry.bench.GpuBenchmark                        -> $OUT/ferry-gpu.json
 #   hf-reference   bench/gpu/hf_reference.py (transformers, same model) -> $OUT/hf-reference.json
 #   cpu-burst      bench/burst.sh on the CPU (tiny model, --max-queue 8 --max-num-seqs 4), bursts of 300
-#                  and 1000 over HTTP and gRPC, server pinned to CPUs 0-7 and the load generator to
-#                  8-15 with taskset                                  -> $OUT/burst/{http,grpc}-N.json
+#                  and 1000 over HTTP and gRPC, fresh and pre-connected, server pinned to CPUs 0-7
+#                  and the load generator to 8-15 with taskset -> $OUT/burst/{http,grpc}-{fresh,preconnected}-N.json
 # then a comparison table on stdout. Everything is logged to $OUT/checks.log; step results and the
 # golden errors go to $OUT/summary.json.
 #
@@ -189,7 +189,7 @@ fi
 
 # --- the burst on the CPU: refusals in milliseconds, the server alive after -----------------
 read -r BURST_SERVER_CPUS BURST_CLIENT_CPUS <<<"${FERRY_CHECKS_BURST_CPUS:-0-7 8-15}"
-run_step cpu-burst 150 env FERRY_PKG="$PKG" FERRY_BURST_ROUNDS=2 FERRY_BURST_SERVER_CPUS="$BURST_SERVER_CPUS" \
+run_step cpu-burst 240 env FERRY_PKG="$PKG" FERRY_BURST_ROUNDS=2 FERRY_BURST_SERVER_CPUS="$BURST_SERVER_CPUS" \
   FERRY_BURST_CLIENT_CPUS="$BURST_CLIENT_CPUS" FERRY_BURST_SERVER_ARGS="--device cpu" bash bench/burst.sh "$OUT/burst"
 
 # --- summary and comparison -----------------------------------------------------------------

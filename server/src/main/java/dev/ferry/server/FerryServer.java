@@ -166,6 +166,20 @@ public final class FerryServer implements AutoCloseable {
     }
 
     /** Loads every model folder of the store; one that fails is reported FAILED and the others serve. */
+    /**
+     * Runs the front ends' refusal paths through the JIT on the calling thread, so that a first
+     * burst of refusals meets compiled code: the HTTP pipeline in memory, gRPC's transport with
+     * health checks over loopback. Nothing of it reaches a model or the metrics.
+     */
+    public void warmUpFrontEnds() throws InterruptedException {
+        long start = System.nanoTime();
+        int refused = http.warmUpRefusals();
+        long httpDone = System.nanoTime();
+        int calls = grpc.warmUpCalls();
+        LOG.info("front ends warmed: {} refusals through the HTTP pipeline in {} ms, {} gRPC health checks in {} ms",
+                refused, (httpDone - start) / 1_000_000, calls, (System.nanoTime() - httpDone) / 1_000_000);
+    }
+
     public void loadModels() throws IOException {
         registry.loadAll();
         registry.list().forEach(m -> LOG.info("model {}: {}{}", m.name(), m.state().name().toLowerCase(),

@@ -44,6 +44,16 @@ public final class BenchCommand implements Callable<Integer> {
             + "answers (default ${DEFAULT-VALUE})")
     int rounds;
 
+    @Option(names = "--preconnect", description = "with --burst: before each round, open the round's connections "
+            + "and have each answer GET /health (gRPC: its one channel, a health check), so the round times the "
+            + "requests alone; without it an HTTP request opens its own connection (see --http-client)")
+    boolean preconnect;
+
+    @Option(names = "--http-client", defaultValue = "jdk", description = "the HTTP client: jdk (java.net.http; its "
+            + "pool keeps connections between requests) or netty (one event-loop thread; a request not given a "
+            + "pre-opened connection opens its own and closes it after its answer) (default ${DEFAULT-VALUE})")
+    String httpClient;
+
     @Option(names = "--metrics-url", description = "the server's /metrics, for its refusal times and /health beside "
             + "it (default: the target's for an http:// target)")
     URI metricsUrl;
@@ -150,6 +160,12 @@ public final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--burst is a load shape of its own; it takes no --sweep, --rate, "
                     + "--concurrency or --baseline");
         }
+        if (preconnect && burst == null) {
+            throw new IllegalArgumentException("--preconnect goes with --burst");
+        }
+        if (!httpClient.equals("jdk") && !httpClient.equals("netty")) {
+            throw new IllegalArgumentException("--http-client: expected jdk or netty, got '" + httpClient + "'");
+        }
         if (rounds < 1) {
             throw new IllegalArgumentException("--rounds: expected at least 1, got " + rounds);
         }
@@ -168,7 +184,7 @@ public final class BenchCommand implements Callable<Integer> {
         long firstSeed = seed != null ? seed : ThreadLocalRandom.current().nextLong();
         if (burst != null) {
             LoadPlan plan = LoadPlan.burst(burst, drainTimeout, firstSeed);
-            try (LoadClient client = t.client(model, temperature, apiKey)) {
+            try (LoadClient client = t.client(httpClient, model, temperature, apiKey)) {
                 runBurst(t, client, plan);
                 return 0;
             }
@@ -178,7 +194,7 @@ public final class BenchCommand implements Callable<Integer> {
         } else {
             sweep.forEach(r -> plan(r, null, firstSeed));
         }
-        try (LoadClient client = t.client(model, temperature, apiKey)) {
+        try (LoadClient client = t.client(httpClient, model, temperature, apiKey)) {
             if (sweep != null) {
                 runSweep(t, client, firstSeed);
                 return 0;
@@ -210,7 +226,7 @@ public final class BenchCommand implements Callable<Integer> {
         URI metrics = metricsUrl != null ? metricsUrl
                 : t.scheme().equals("http") ? URI.create(t + "/metrics") : null;
         BurstBench bench = new BurstBench(client, this::workload,
-                seed -> burstSetup(t, plan.burst(), seed), metrics);
+                seed -> burstSetup(t, plan.burst(), seed), metrics, preconnect);
         List<BurstBench.Round> done = bench.run(rounds, plan, console());
         if (out != null) {
             ResultsJson.write(out, done);

@@ -8,6 +8,8 @@ import dev.ferry.api.v1.InferenceGrpc;
 import dev.ferry.api.v1.SamplingParams;
 import dev.ferry.api.v1.TokenIds;
 import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
@@ -53,6 +55,13 @@ final class GrpcLoadClient implements LoadClient {
                 .setMaxTokens(r.outputTokens()).setIgnoreEos(true)
                 .setSampling(SamplingParams.newBuilder().setTemperature(temperature)).build();
         stub.generate(request, new Observer(t));
+    }
+
+    /** Connects the channel and has the server answer a health check on it: all calls share that one connection. */
+    @Override
+    public void preconnect(int requests) {
+        HealthGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance());
     }
 
     @Override

@@ -1,22 +1,23 @@
 package dev.ferry.bench.load;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodySubscribers;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.IntStream;
 
 /**
  * Streamed {@code POST /v1/completions} (OpenAI API, token-id prompts, {@code ignore_eos}) through
  * java.net.http's asynchronous client over HTTP/1.1, one connection per stream in flight. The SSE
  * body is read line by line as it arrives ({@link SseCompletion}); a 429 is a rejection, any other
- * status an error named {@code HTTP_<status>}.
+ * status an error named {@code HTTP_<status>}. The client's pool keeps a connection alive after its
+ * answer, so a burst's later rounds reuse the connections of the rounds before.
  *
  * <p>Requests ask for {@code logprobs: 0} (the chosen token's, a log-softmax per step on the
  * server): event text cannot be counted in tokens, and a token whose text is empty or held back (a
@@ -24,8 +25,6 @@ import java.util.concurrent.Executors;
  * rather than on tokens.
  */
 final class HttpLoadClient implements LoadClient {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final ExecutorService executor;
     private final HttpClient http;
     private final URI completions;
@@ -50,7 +49,7 @@ final class HttpLoadClient implements LoadClient {
     @Override
     public void send(RequestTimeline t) {
         HttpRequest.Builder request = HttpRequest.newBuilder(completions).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body(t.request())));
+                .POST(HttpRequest.BodyPublishers.ofByteArray(CompletionBody.json(model, temperature, t.request())));
         if (apiKey != null) {
             request.header("authorization", "Bearer " + apiKey);
         }
@@ -58,6 +57,15 @@ final class HttpLoadClient implements LoadClient {
         http.sendAsync(request.build(), info -> info.statusCode() == 200 ? BodySubscribers.fromLineSubscriber(sse)
                         : BodySubscribers.replacing(null))
                 .whenComplete((response, error) -> ended(t, response, error));
+    }
+
+    /** Sends {@code requests} GET /health at once: the client's pool keeps their connections for the next requests. */
+    @Override
+    public void preconnect(int requests) {
+        URI health = completions.resolve("/health");
+        CompletableFuture.allOf(IntStream.range(0, requests)
+                .mapToObj(i -> http.sendAsync(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.discarding()))
+                .toArray(CompletableFuture[]::new)).join();
     }
 
     /** Only a response that is not a complete stream ends the request here; a complete one ended at [DONE]. */
@@ -72,21 +80,6 @@ final class HttpLoadClient implements LoadClient {
             t.failed("HTTP_" + response.statusCode(), now);
         } else {
             t.failed("STREAM_ENDED_BEFORE_DONE", now);
-        }
-    }
-
-    private byte[] body(BenchRequest r) {
-        ObjectNode body = JSON.createObjectNode().put("model", model).put("max_tokens", r.outputTokens())
-                .put("temperature", temperature).put("ignore_eos", true).put("stream", true).put("logprobs", 0);
-        var prompt = body.putArray("prompt");
-        for (int id : r.promptIds()) {
-            prompt.add(id);
-        }
-        body.putObject("stream_options").put("include_usage", true);
-        try {
-            return JSON.writeValueAsBytes(body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e); // a tree of numbers and strings always serializes
         }
     }
 

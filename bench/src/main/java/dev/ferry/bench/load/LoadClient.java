@@ -9,6 +9,13 @@ interface LoadClient extends AutoCloseable {
      */
     void send(RequestTimeline timeline);
 
+    /**
+     * Opens what {@code requests} requests sent at once need (a connection each over HTTP/1.1, the
+     * one channel over gRPC) and has each answer a cheap request, so that a burst sent after it times
+     * its requests rather than connection set-up.
+     */
+    void preconnect(int requests) throws InterruptedException;
+
     @Override
     void close();
 }

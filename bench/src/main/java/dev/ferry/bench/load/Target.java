@@ -19,8 +19,12 @@ record Target(String scheme, String host, int port) {
         throw new IllegalArgumentException("--target: expected grpc://HOST:PORT or http://HOST:PORT, got '" + text + "'");
     }
 
-    LoadClient client(String model, float temperature, String apiKey) {
-        return scheme.equals("grpc") ? new GrpcLoadClient(host, port, model, temperature, apiKey)
+    /** @param httpClient "jdk" or "netty": which client speaks to an http:// target */
+    LoadClient client(String httpClient, String model, float temperature, String apiKey) {
+        if (scheme.equals("grpc")) {
+            return new GrpcLoadClient(host, port, model, temperature, apiKey);
+        }
+        return httpClient.equals("netty") ? new NettyHttpLoadClient(host, port, model, temperature, apiKey)
                 : new HttpLoadClient(host, port, model, temperature, apiKey);
     }
 

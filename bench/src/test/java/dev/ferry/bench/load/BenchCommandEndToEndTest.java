@@ -20,6 +20,10 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,6 +65,11 @@ class BenchCommandEndToEndTest {
     @Test
     void openLoopOverHttpAnswersEveryRequestWithItsOutputLength() throws Exception {
         openLoop("http://127.0.0.1:" + server.httpPort(), "http.json");
+    }
+
+    @Test
+    void openLoopOverNettysHttpClientAnswersEveryRequestWithItsOutputLength() throws Exception {
+        openLoop("http://127.0.0.1:" + server.httpPort(), "netty.json", "--http-client", "netty");
     }
 
     @Test
@@ -139,11 +148,61 @@ class BenchCommandEndToEndTest {
         assertTrue(run.console().contains("burst of 20 requests at once"), run.console());
     }
 
-    private static void openLoop(String target, String file) throws Exception {
+    @Test
+    void preconnectedBurstOpensItsConnectionsOnceAndLabelsItsRounds() throws Exception {
+        Path out = dir.resolve("preconnected.json");
+        HttpClient http = HttpClient.newHttpClient();
+        double healthBefore = healthAnswers(http);
+        Run run = bench("--target", "http://127.0.0.1:" + server.httpPort(), "--burst", "20", "--rounds", "2",
+                "--http-client", "netty", "--preconnect", "--prompt-tokens", "16", "--output-tokens",
+                String.valueOf(OUTPUT), "--out", out.toString());
+        assertEquals(0, run.exit(), run.console());
+        for (var round : new ObjectMapper().readTree(out.toFile())) {
+            assertTrue(round.get("preconnected").asBoolean());
+            var client = round.get("client");
+            assertEquals(20, client.get("finished").asLong() + client.get("rejected").asLong(), run.console());
+        }
+        // 20 connections warmed by a GET /health before the first round and kept for the second, plus the
+        // bench's own /health after each round
+        assertEquals(22, healthAnswers(http) - healthBefore, 0.0);
+        assertTrue(run.console().contains("pre-connected"), run.console());
+    }
+
+    @Test
+    void clientFlagsOutOfPlaceAreRefusedNamingTheFlag() {
+        Run unknown = bench("--target", grpc(), "--burst", "5", "--http-client", "curl");
+        assertEquals(2, unknown.exit(), unknown.console());
+        assertTrue(unknown.console().contains("--http-client: expected jdk or netty, got 'curl'"), unknown.console());
+        Run alone = bench("--target", grpc(), "--rate", "1", "--duration", "1s", "--preconnect");
+        assertEquals(2, alone.exit(), alone.console());
+        assertTrue(alone.console().contains("--preconnect goes with --burst"), alone.console());
+    }
+
+    @Test
+    void preconnectedBurstOverGrpcAnswersEveryRequest() throws Exception {
+        Path out = dir.resolve("grpc-burst.json");
+        Run run = bench("--target", grpc(), "--burst", "10", "--preconnect", "--prompt-tokens", "16",
+                "--output-tokens", String.valueOf(OUTPUT), "--metrics-url", "http://127.0.0.1:" + server.httpPort()
+                        + "/metrics", "--out", out.toString());
+        assertEquals(0, run.exit(), run.console());
+        var client = new ObjectMapper().readTree(out.toFile()).get(0).get("client");
+        assertEquals(10, client.get("finished").asLong() + client.get("rejected").asLong(), run.console());
+    }
+
+    private static double healthAnswers(HttpClient http) throws Exception {
+        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + "/metrics"))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        return metrics.lines().filter(l -> l.startsWith("ferry_http_requests_total{path=\"/health\",status=\"200\"}"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private static void openLoop(String target, String file, String... extra) throws Exception {
         Path out = dir.resolve(file);
-        Run run = bench("--target", target, "--rate", "10", "--duration", "2s", "--warmup", "300ms",
-                "--prompt-tokens", "uniform:8:24", "--shared-prefix", "0.5", "--output-tokens", String.valueOf(OUTPUT),
-                "--slo-ttft", "5s", "--slo-itl", "1s", "--out", out.toString());
+        List<String> args = new ArrayList<>(List.of("--target", target, "--rate", "10", "--duration", "2s", "--warmup",
+                "300ms", "--prompt-tokens", "uniform:8:24", "--shared-prefix", "0.5", "--output-tokens",
+                String.valueOf(OUTPUT), "--slo-ttft", "5s", "--slo-itl", "1s", "--out", out.toString()));
+        args.addAll(List.of(extra));
+        Run run = bench(args.toArray(String[]::new));
         assertEquals(0, run.exit(), run.console());
         LoadResult r = ResultsJson.readRun(out);
         assertTrue(r.sent() >= 5, "a 2 s run at 10 req/s sends some requests: " + r.sent());

@@ -52,7 +52,9 @@ final class EngineOptions {
     @Option(names = "--warmup", negatable = true,
             description = "run steps of the first requests' shapes (a prefill, decode batches 1-64) before the model is "
                     + "ready, so that the first requests run as fast as later ones (serve: default on; generate: default "
-                    + "off, its first request warms it; --no-warmup / --warmup say otherwise)")
+                    + "off, its first request warms it; --no-warmup / --warmup say otherwise); once ready, serve also runs 10,000 "
+                    + "refusals through the HTTP pipeline and 5,000 gRPC health checks over loopback, so that a first "
+                    + "burst of refusals meets compiled code")
     Boolean warmUp;
 
     /**

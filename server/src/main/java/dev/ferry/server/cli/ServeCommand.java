@@ -1,6 +1,7 @@
 package dev.ferry.server.cli;
 
 import dev.ferry.engine.api.GrammarLimits;
+import dev.ferry.engine.platform.ComputePriority;
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.admission.AdmissionLimits;
 import dev.ferry.server.admission.TenantQuotas;
@@ -204,6 +205,20 @@ final class ServeCommand implements Callable<Integer> {
         err.println("ferry: ready: " + server.context().registry().list().stream()
                 .map(m -> m.name() + " " + m.state().name().toLowerCase()).toList());
         err.flush();
+        if (!Boolean.FALSE.equals(engine.warmUp)) {
+            // after the models, whose load and tuning have the CPUs to themselves, and at the engine's nice,
+            // below the network threads: live requests are served meanwhile
+            Thread warm = new Thread(() -> {
+                ComputePriority.lowerCurrentThread(engineNice);
+                try {
+                    server.warmUpFrontEnds();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // shutting down: nothing left to warm
+                }
+            }, "ferry-warm-front-ends");
+            warm.setDaemon(true);
+            warm.start();
+        }
         if (warmFile != null) {
             String key = apiKeys.isEmpty() ? null : apiKeys.get(0).split("=", 2)[0];
             StartupWarming.start(warmFile, host, server.httpPort(), key, warmRate);

@@ -28,10 +28,12 @@ public final class GrpcServer implements AutoCloseable {
     private final Server server;
     private final HealthStatusManager health = new HealthStatusManager();
     private final ServerContext ctx;
+    private final InetSocketAddress address;
 
     private GrpcServer(ServerContext ctx, NettyTransport transport, InetSocketAddress address, int streamBufferBytes,
                        Executor callExecutor, Executor adminExecutor) {
         this.ctx = ctx;
+        this.address = address;
         AuthInterceptor auth = new AuthInterceptor(ctx.keys(), ctx.inference());
         server = NettyServerBuilder.forAddress(address)
                 .bossEventLoopGroup(transport.boss())
@@ -76,6 +78,16 @@ public final class GrpcServer implements AutoCloseable {
 
     public int port() {
         return server.getPort();
+    }
+
+    /**
+     * Runs the transport through the JIT with health checks to this server over loopback (see
+     * {@link CallWarmUp}) on the calling thread.
+     *
+     * @return how many were answered
+     */
+    public int warmUpCalls() throws InterruptedException {
+        return CallWarmUp.run(new InetSocketAddress(address.getAddress(), port()), CallWarmUp.CALLS);
     }
 
     private void report(ServedModel m) {

@@ -18,6 +18,21 @@ final class GrpcStatuses {
         if (e.retryAfterSeconds() > 0) {
             trailers.put(RETRY_AFTER, Integer.toString(e.retryAfterSeconds()));
         }
-        return status.asRuntimeException(trailers);
+        return new Refusal(status, trailers);
+    }
+
+    /**
+     * A refusal is an answer, not a bug: without a stack trace, like {@link ApiException}, since a
+     * burst of refusals would otherwise walk a deep call stack for each.
+     */
+    private static final class Refusal extends StatusRuntimeException {
+        Refusal(Status status, Metadata trailers) {
+            super(status, trailers);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
     }
 }

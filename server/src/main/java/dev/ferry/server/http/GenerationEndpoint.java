@@ -7,6 +7,7 @@ import dev.ferry.server.net.ServerContext;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 
 /**
  * The two OpenAI generation routes: refuses on the event loop a request whose model has no room
@@ -24,11 +25,18 @@ final class GenerationEndpoint implements Endpoint {
     private final ServerContext server;
     private final Executor prep;
     private final GenerationApi api;
+    private final Consumer<RequestHead> refuseEarly;
 
     GenerationEndpoint(ServerContext server, Executor prep, GenerationApi api) {
+        this(server, prep, api, server.inference()::refuseEarly);
+    }
+
+    /** @param refuseEarly throws the refusal admission would give whatever the prompt (see {@link RefusalWarmUp}) */
+    GenerationEndpoint(ServerContext server, Executor prep, GenerationApi api, Consumer<RequestHead> refuseEarly) {
         this.server = server;
         this.prep = prep;
         this.api = api;
+        this.refuseEarly = refuseEarly;
     }
 
     @Override
@@ -55,7 +63,7 @@ final class GenerationEndpoint implements Endpoint {
             return false;
         }
         try {
-            server.inference().refuseEarly(head);
+            refuseEarly.accept(head);
             return false;
         } catch (ApiException e) { // counted by refuseEarly
             ctx.writeAndFlush(HttpResponses.error(ctx.alloc(), e, requestId));

@@ -10,6 +10,7 @@ import dev.ferry.server.net.NettyTransport;
 import dev.ferry.server.net.ServerContext;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
@@ -43,11 +44,13 @@ public final class HttpApiServer implements AutoCloseable {
     private final Channel listener;
     private final ChannelGroup connections;
     private final ThreadPoolExecutor prep;
+    private final ServerContext server;
 
-    private HttpApiServer(Channel listener, ChannelGroup connections, ThreadPoolExecutor prep) {
+    private HttpApiServer(Channel listener, ChannelGroup connections, ThreadPoolExecutor prep, ServerContext server) {
         this.listener = listener;
         this.connections = connections;
         this.prep = prep;
+        this.server = server;
     }
 
     /** Listens on {@code host:port} (port 0 picks a free one) until {@link #close()}. */
@@ -96,18 +99,33 @@ public final class HttpApiServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
-                                new RequestCounter(requests, dispatcher.paths()), new BodyLimit(maxBodyBytes), new InOrder(),
-                                inFlight, dispatcher);
+                        ch.pipeline().addLast(handlers(requests, maxBodyBytes, inFlight, dispatcher));
                     }
                 });
         try {
             Channel listener = bootstrap.bind(host, port).syncUninterruptibly().channel();
-            return new HttpApiServer(listener, connections, prep);
+            return new HttpApiServer(listener, connections, prep, server);
         } catch (RuntimeException e) {
             prep.shutdownNow();
             throw new IllegalStateException("HTTP server cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A connection's pipeline, in order; {@link RefusalWarmUp} runs its refusals through the same. */
+    static ChannelHandler[] handlers(Counter requests, int maxBodyBytes, InFlight inFlight, PathDispatcher dispatcher) {
+        return new ChannelHandler[] {new HttpServerCodec(), new HttpServerKeepAliveHandler(),
+            new RequestCounter(requests, dispatcher.paths()), new BodyLimit(maxBodyBytes), new InOrder(), inFlight,
+            dispatcher};
+    }
+
+    /**
+     * Runs the refusal path through the JIT (see {@link RefusalWarmUp}) on the calling thread; nothing
+     * it does reaches a model, a socket or the metrics.
+     *
+     * @return how many refusals it ran
+     */
+    public int warmUpRefusals() {
+        return RefusalWarmUp.run(server, prep);
     }
 
     public int port() {

@@ -34,6 +34,7 @@ import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -77,6 +78,11 @@ class GrpcInferenceTest {
         var engine = t.fixture.registry.get(ServingFixture.MODEL).instance().engine();
         return engine.submit(dev.ferry.engine.api.GenerateRequest.of(PROMPT, maxTokens,
                 dev.ferry.engine.api.SamplingParams.greedy()).withIgnoreEos(true)).await();
+    }
+
+    @Test
+    void callWarmUpHasEveryHealthCheckAnsweredOverLoopbackFromAWildcardAddress() throws Exception {
+        assertEquals(500, CallWarmUp.run(new InetSocketAddress("0.0.0.0", t.server.grpcPort()), 500));
     }
 
     @Test

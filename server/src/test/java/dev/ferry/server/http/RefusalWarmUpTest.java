@@ -1,0 +1,31 @@
+package dev.ferry.server.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The start-up run of the refusal path: every request refused as a full model would, and nothing of it seen outside. */
+class RefusalWarmUpTest {
+    @RegisterExtension
+    static final LiveServer live = new LiveServer();
+
+    @Test
+    void warmUpRefusesEveryRequestAndLeavesTheMetricsAndTheModelAlone() throws Exception {
+        List<String> before = counts();
+        assertEquals(RefusalWarmUp.REFUSALS, live.server.warmUpRefusals(), "every warm-up request answered 429");
+        assertEquals(before, counts(), "no request, refusal or refusal time of the warm-up counted");
+        var answer = live.post("/v1/completions", "{\"prompt\": \"Once\", \"max_tokens\": 2, \"ignore_eos\": true}");
+        assertEquals(200, answer.statusCode(), answer.body());
+    }
+
+    /** The request and refusal series, less the scrapes of /metrics themselves. */
+    private static List<String> counts() throws Exception {
+        return live.get("/metrics").body().lines()
+                .filter(l -> l.startsWith("ferry_http_requests") || l.startsWith("ferry_requests_rejected")
+                        || l.startsWith("ferry_request_refusal_seconds_count"))
+                .filter(l -> !l.contains("path=\"/metrics\""))
+                .toList();
+    }
+}

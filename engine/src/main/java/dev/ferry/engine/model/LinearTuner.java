@@ -143,15 +143,15 @@ public final class LinearTuner {
      * read 40-50 GB/s, 8.27 against 9.91 where it read 60 or more; faster in 385 of 461 rounds).
      * From two rows on, every form but the native one-row kernel is timed
      * (the Vector API kernel then wins at 2-4 rows: batch-2 step 17.2 against 21.7 ms with
-     * OpenBLAS's GEMM). Narrow weights go the same way: at one row the native int8 or fp16 kernel,
-     * which read a quarter or half of fp32's bytes, and from two rows on everything is timed (their
+     * OpenBLAS's GEMM). Narrow weights go the same way: at one row the native int8, bf16 or fp16
+     * kernel, which read a quarter or half of fp32's bytes, and from two rows on everything is timed (their
      * native kernels serve up to 8 rows per pass over the weight).
      */
     private static Linear.Form[] candidates(Linear layer, long rows) {
         List<Linear.Form> all = Arrays.asList(candidates(layer));
         if (rows == 1) {
-            for (Linear.Form preferred : new Linear.Form[] {Linear.Form.INT8, Linear.Form.HALF_NATIVE,
-                    Linear.Form.NATIVE, Linear.Form.OPENBLAS}) {
+            for (Linear.Form preferred : new Linear.Form[] {Linear.Form.INT8, Linear.Form.BF16_NATIVE,
+                    Linear.Form.HALF_NATIVE, Linear.Form.NATIVE, Linear.Form.OPENBLAS}) {
                 if (all.contains(preferred)) {
                     return new Linear.Form[] {preferred};
                 }

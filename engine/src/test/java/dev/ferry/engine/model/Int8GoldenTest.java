@@ -44,7 +44,7 @@ class Int8GoldenTest {
     @ParameterizedTest
     @MethodSource("models")
     void int8GreedyTokensMatchWhereTheMarginExceedsTheError(String name) throws InterruptedException {
-        assumeTrue(HostProduct.availableForInt8(HostProduct.Kernel.NATIVE), "native kernels not built");
+        assumeTrue(HostProduct.availableForInt8OrBf16(HostProduct.Kernel.NATIVE), "native kernels not built");
         List<Golden.Case> cases = Golden.cases(name);
         try (ModelFolder folder = ModelFolder.open(Golden.modelDir(name));
              ModelRunner runner = ModelRunner.load(folder, LoadOptions.defaults().withDtype(TensorDtype.F32)

@@ -297,8 +297,10 @@ public final class Linear {
         if (!form.onHostMemory()) {
             return true;
         }
+        // a host kernel reaches the form's array through one buffer, 2 GiB at most, which narrow
+        // weights fill later than fp32 ones
         boolean hostMemory = !onGpu && precision.activations() == DataType.FLOAT32
-                && in * out * Float.BYTES <= Integer.MAX_VALUE;
+                && in * out * bytesPerWeight(form.storage()) <= Integer.MAX_VALUE;
         if (!hostMemory) {
             return false;
         }
@@ -309,6 +311,15 @@ public final class Linear {
             return precision.mixed() && HostProduct.availableForFp16(form.kernel);
         }
         return HostProduct.available(form.kernel);
+    }
+
+    /** The bytes of one weight in a host form's array. */
+    private static int bytesPerWeight(Form storage) {
+        return switch (storage) {
+            case INT8 -> Byte.BYTES;
+            case HALF_OUT_IN, BF16_NATIVE -> 2;
+            default -> Float.BYTES;
+        };
     }
 
     /**

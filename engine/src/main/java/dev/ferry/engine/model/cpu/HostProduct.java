@@ -130,7 +130,7 @@ public final class HostProduct {
         if (storage != Storage.FP32) {
             if (kernel == Kernel.NATIVE) {
                 narrowProduct(x, rows, y, rowFactors, accumulate);
-            } else if (kernel == Kernel.OPENBLAS && storage != Storage.FP16) {
+            } else if (kernel == Kernel.OPENBLAS && (storage == Storage.INT8 || storage == Storage.BF16)) {
                 widenedProduct(x, rows, y, rowFactors, accumulate);
             } else {
                 throw new IllegalArgumentException(kernel + " does not compute on " + storage + " weights");

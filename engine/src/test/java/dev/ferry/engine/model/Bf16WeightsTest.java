@@ -33,13 +33,14 @@ import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * dtype bf16 on the CPU: dense layers hold bf16 weights, everything else computes in fp32. The
- * references are the same tiny Llama with its tensors rounded to bf16 here and run in f32. Its norm
+ * references are the same tiny model with its tensors rounded to bf16 here and run in f32. Its norm
  * weights are 1 and its attention scale a power of two (1/4), so folding them into the dense
  * weights rounds nothing: a bf16 run holds exactly the reference's weights, and its logits may
  * differ from the reference's in summation order only.
@@ -53,19 +54,20 @@ class Bf16WeightsTest {
 
     @TempDir
     static Path dir;
-    private static Path f32;
 
-    @BeforeAll
-    static void model() {
-        f32 = TinyModels.create("llama-unit-norms", ModelPreset.fromName("tiny").spec(ModelArch.LLAMA).withSeed(22)
-                .withNormNoise(0));
+    /** A tiny model of {@code arch} in F32 whose norm weights are all 1. */
+    private static Path unitNorms(String arch) {
+        return TinyModels.create(arch + "-unit-norms", ModelPreset.fromName("tiny").spec(ModelArch.fromName(arch))
+                .withSeed(22).withNormNoise(0));
     }
 
-    @Test
-    void aBf16CheckpointRunsOnItsOwnBits() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen3", "gemma3", "gpt2"})
+    void aBf16CheckpointRunsOnItsOwnBits(String arch) throws Exception {
         assumeTrue(HostProduct.availableForInt8OrBf16(HostProduct.Kernel.NATIVE), "native kernels not built");
-        Path checkpoint = rounded(f32, "bf16-checkpoint", TensorDtype.BF16, name -> true);
-        Path reference = rounded(f32, "rounded-f32", TensorDtype.F32, name -> true);
+        Path f32 = unitNorms(arch);
+        Path checkpoint = rounded(f32, arch + "-bf16-checkpoint", TensorDtype.BF16, name -> true);
+        Path reference = rounded(f32, arch + "-rounded-f32", TensorDtype.F32, name -> true);
         assertMatches(checkpoint, reference);
         // and its bits are all it runs on: the same values from an F32 file give the same logits, to the bit
         assertSameLogits(checkpoint, reference);
@@ -74,8 +76,9 @@ class Bf16WeightsTest {
     @Test
     void anF32CheckpointAskedForBf16IsRoundedToNearestEvenAtLoad() throws Exception {
         assumeTrue(HostProduct.availableForInt8OrBf16(HostProduct.Kernel.NATIVE), "native kernels not built");
+        Path f32 = unitNorms("llama"); // untied: its embedding table is no dense layer's weight
         // embeddings and norms stay fp32: only the dense layers' matrices are rounded
-        Path reference = rounded(f32, "dense-rounded-f32", TensorDtype.F32,
+        Path reference = rounded(f32, "llama-dense-rounded-f32", TensorDtype.F32,
                 name -> name.endsWith("_proj.weight") || name.equals("lm_head.weight"));
         assertMatches(f32, reference);
         assertSameLogits(f32, reference);

@@ -3,9 +3,11 @@
  *
  * A decode step's matrix-vector products stream each weight once and do two flops per weight, so
  * they run at the speed the cores can pull memory in, and the only way to run faster is to read
- * fewer bytes: fp16 weights (half the bytes of fp32) and int8 weights with one fp32 scale per
- * output row (a quarter). Each weight is widened to fp32 in registers and multiplied with the fp32
- * input, so the int8 product is exact for the dequantized weight (no rounding of x to int8). That
+ * fewer bytes: fp16 or bf16 weights (half the bytes of fp32) and int8 weights with one fp32 scale
+ * per output row (a quarter). Each weight is widened to fp32 in registers and multiplied with the
+ * fp32 input, so the int8 product is exact for the dequantized weight (no rounding of x to int8),
+ * and the bf16 one for the bf16 weight: a bf16 is the high half of a float, so widening it is a
+ * 16-bit shift (no AVX512-BF16 needed; its dot product instruction would round x to bf16 too). That
  * costs nothing here: on one core of the 2-core EPYC (Zen 3), with the weight in cache the AVX2 int8
  * loop widens and multiplies 20 G weights/s, streamed from memory it gets 9 G/s, against 2.3-2.9 G
  * floats/s for fp32 (4096 x 8192, best of 10). Integer dot products on x rounded to int8 per block
@@ -246,9 +248,15 @@ SGEMM_ENTRY(sgemm_avx512, sgemm_block_avx512, TARGET_AVX512)
 
 /* ------------------------------------------------------------------------------------------------
  * Narrow weights: y[j, r] = alpha[j] * scale[r] * (W[r, :] . x[j, :]) + beta * y[j, r] for input
- * rows j < n, W int8 (with a scale per row) or IEEE fp16 (scale 1). Up to MAX_ROWS input rows share
- * one pass over the weight, so a small batch reads it once; more take one pass per MAX_ROWS.
+ * rows j < n, W int8 (with a scale per row), IEEE fp16 or bfloat16 (scale 1). Up to MAX_ROWS input
+ * rows share one pass over the weight, so a small batch reads it once; more take one pass per MAX_ROWS.
  * ---------------------------------------------------------------------------------------------- */
+
+/* How a weight is stored; a constant in each inlined copy of the loops, so the choice costs nothing. */
+enum wtype { Q8, F16, BF16 };
+
+/* Bytes per weight of a type. */
+#define WBYTES(type) ((type) == Q8 ? 1 : 2)
 
 /* IEEE binary16 to binary32, every case: zeros, subnormals, infinities and NaNs. */
 static inline float half_to_float(uint16_t h) {
@@ -270,19 +278,31 @@ static inline float half_to_float(uint16_t h) {
     return f;
 }
 
-/* Weight c of a row of element size wbytes (1: int8, 2: fp16) as a float. */
-INLINE float weight_at(const void *row, int wbytes, int c) {
-    return wbytes == 1 ? (float) ((const int8_t *) row)[c] : half_to_float(((const uint16_t *) row)[c]);
+/* bfloat16 to binary32: the bf16 is the float's high half, every case included. */
+static inline float bf16_to_float(uint16_t b) {
+    uint32_t bits = (uint32_t) b << 16;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/* Weight c of a row as a float. */
+INLINE float weight_at(const void *row, enum wtype type, int c) {
+    switch (type) {
+        case Q8: return (float) ((const int8_t *) row)[c];
+        case F16: return half_to_float(((const uint16_t *) row)[c]);
+        default: return bf16_to_float(((const uint16_t *) row)[c]);
+    }
 }
 
 /* Stores row r of each input row's output, after the vector part of the dots: the tail, the factors, beta. */
-INLINE void finish_row(const void *row, int wbytes, float scale, const float *x, float *y, int r, int in,
+INLINE void finish_row(const void *row, enum wtype type, float scale, const float *x, float *y, int r, int in,
                        int from, int nr, int ldy, const float *alpha, float beta, const float *dots) {
     for (int j = 0; j < nr; j++) {
         float dot = dots[j];
         const float *xj = x + (size_t) j * in;
         for (int c = from; c < in; c++) {
-            dot += weight_at(row, wbytes, c) * xj[c];
+            dot += weight_at(row, type, c) * xj[c];
         }
         float v = (alpha ? alpha[j] : 1.0f) * scale * dot;
         float *yj = y + (size_t) j * ldy + r;
@@ -291,11 +311,11 @@ INLINE void finish_row(const void *row, int wbytes, float scale, const float *x,
 }
 
 /* The portable level: plain C (the compiler vectorizes what it can without reordering sums). */
-INLINE void narrow_rows_portable(const void *w, int wbytes, const float *scales, const float *x, float *y,
+INLINE void narrow_rows_portable(const void *w, enum wtype type, const float *scales, const float *x, float *y,
                                  int rows, int in, int nr, int ldy, const float *alpha, float beta) {
     float dots[MAX_ROWS] = {0};
     for (int r = 0; r < rows; r++) {
-        finish_row((const char *) w + (size_t) r * in * wbytes, wbytes, scales ? scales[r] : 1.0f, x, y, r, in, 0,
+        finish_row((const char *) w + (size_t) r * in * WBYTES(type), type, scales ? scales[r] : 1.0f, x, y, r, in, 0,
                    nr, ldy, alpha, beta, dots);
     }
 }
@@ -308,10 +328,16 @@ TARGET_AVX2 INLINE float sum8(__m256 v) {
     return _mm_cvtss_f32(q);
 }
 
-/* Eight weights from memory as floats: sign-extended int8, or fp16 through F16C. */
-TARGET_AVX2 INLINE __m256 load8(const void *p, int wbytes) {
-    return wbytes == 1 ? _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) p)))
-                       : _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) p));
+/* Eight weights from memory as floats: sign-extended int8, fp16 through F16C, bf16 zero-extended and shifted. */
+TARGET_AVX2 INLINE __m256 load8(const void *p, enum wtype type) {
+    switch (type) {
+        case Q8: return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) p)));
+        case F16: return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) p));
+        default: {
+            __m256i widened = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *) p));
+            return _mm256_castsi256_ps(_mm256_slli_epi32(widened, 16));
+        }
+    }
 }
 
 /*
@@ -319,9 +345,10 @@ TARGET_AVX2 INLINE __m256 load8(const void *p, int wbytes) {
  * row keeps four accumulators (four multiply-add chains, as the fp32 loop), two rows two each, more
  * one each: enough independent chains to hide the FMA's latency in every case.
  */
-TARGET_AVX2 INLINE void narrow_rows_avx2(const void *w, int wbytes, const float *scales, const float *x, float *y,
+TARGET_AVX2 INLINE void narrow_rows_avx2(const void *w, enum wtype type, const float *scales, const float *x, float *y,
                                          int rows, int in, const int nr, int ldy, const float *alpha, float beta) {
     const int chains = nr >= 4 ? 1 : 4 / nr;
+    const int wbytes = WBYTES(type);
     const int step_bytes = 32 * wbytes;
     int wide = in & ~31;
     for (int r = 0; r < rows; r++) {
@@ -337,7 +364,7 @@ TARGET_AVX2 INLINE void narrow_rows_avx2(const void *w, int wbytes, const float 
                 _mm_prefetch(at + PREFETCH_AHEAD + line, _MM_HINT_T0);
             }
             for (int k = 0; k < 4; k++) {
-                __m256 wk = load8(at + 8 * k * wbytes, wbytes);
+                __m256 wk = load8(at + 8 * k * wbytes, type);
                 for (int j = 0; j < nr; j++) {
                     int a = j * chains + k % chains;
                     acc[a] = _mm256_fmadd_ps(wk, _mm256_loadu_ps(x + (size_t) j * in + c + 8 * k), acc[a]);
@@ -352,20 +379,28 @@ TARGET_AVX2 INLINE void narrow_rows_avx2(const void *w, int wbytes, const float 
             }
             dots[j] = sum8(s);
         }
-        finish_row(row, wbytes, scales ? scales[r] : 1.0f, x, y, r, in, c, nr, ldy, alpha, beta, dots);
+        finish_row(row, type, scales ? scales[r] : 1.0f, x, y, r, in, c, nr, ldy, alpha, beta, dots);
     }
 }
 
 /* Sixteen weights from memory as floats. */
-TARGET_AVX512 INLINE __m512 load16(const void *p, int wbytes) {
-    return wbytes == 1 ? _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) p)))
-                       : _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) p));
+TARGET_AVX512 INLINE __m512 load16(const void *p, enum wtype type) {
+    switch (type) {
+        case Q8: return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) p)));
+        case F16: return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) p));
+        default: {
+            __m512i widened = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *) p));
+            return _mm512_castsi512_ps(_mm512_slli_epi32(widened, 16));
+        }
+    }
 }
 
 /* narrow_rows_avx2 at twice the width: 4 x 16 weights a step. */
-TARGET_AVX512 INLINE void narrow_rows_avx512(const void *w, int wbytes, const float *scales, const float *x, float *y,
-                                             int rows, int in, const int nr, int ldy, const float *alpha, float beta) {
+TARGET_AVX512 INLINE void narrow_rows_avx512(const void *w, enum wtype type, const float *scales, const float *x,
+                                             float *y, int rows, int in, const int nr, int ldy, const float *alpha,
+                                             float beta) {
     const int chains = nr >= 4 ? 1 : 4 / nr;
+    const int wbytes = WBYTES(type);
     const int step_bytes = 64 * wbytes;
     int wide = in & ~63;
     for (int r = 0; r < rows; r++) {
@@ -381,7 +416,7 @@ TARGET_AVX512 INLINE void narrow_rows_avx512(const void *w, int wbytes, const fl
                 _mm_prefetch(at + PREFETCH_AHEAD + line, _MM_HINT_T0);
             }
             for (int k = 0; k < 4; k++) {
-                __m512 wk = load16(at + 16 * k * wbytes, wbytes);
+                __m512 wk = load16(at + 16 * k * wbytes, type);
                 for (int j = 0; j < nr; j++) {
                     int a = j * chains + k % chains;
                     acc[a] = _mm512_fmadd_ps(wk, _mm512_loadu_ps(x + (size_t) j * in + c + 16 * k), acc[a]);
@@ -396,7 +431,7 @@ TARGET_AVX512 INLINE void narrow_rows_avx512(const void *w, int wbytes, const fl
             }
             dots[j] = _mm512_reduce_add_ps(s);
         }
-        finish_row(row, wbytes, scales ? scales[r] : 1.0f, x, y, r, in, c, nr, ldy, alpha, beta, dots);
+        finish_row(row, type, scales ? scales[r] : 1.0f, x, y, r, in, c, nr, ldy, alpha, beta, dots);
     }
 }
 #endif
@@ -405,8 +440,8 @@ TARGET_AVX512 INLINE void narrow_rows_avx512(const void *w, int wbytes, const fl
  * One level's entry point for each weight type: the input rows in blocks of MAX_ROWS, each block's
  * row count a constant in its own inlined copy of the loop (so its accumulators stay in registers).
  */
-#define NARROW_ENTRY(name, attributes, rows_fn, wtype, wbytes)                                              \
-    attributes static void name(const wtype *w, const float *scales, const float *x, float *y, int rows,      \
+#define NARROW_ENTRY(name, attributes, rows_fn, ctype, type)                                                  \
+    attributes static void name(const ctype *w, const float *scales, const float *x, float *y, int rows,      \
                                 int in, int n, int ldy, const float *alpha, float beta) {                     \
         for (int j0 = 0; j0 < n; j0 += MAX_ROWS) {                                                            \
             int nr = n - j0 < MAX_ROWS ? n - j0 : MAX_ROWS;                                                   \
@@ -414,25 +449,28 @@ TARGET_AVX512 INLINE void narrow_rows_avx512(const void *w, int wbytes, const fl
             float *yb = y + (size_t) j0 * ldy;                                                                \
             const float *ab = alpha ? alpha + j0 : NULL;                                                      \
             switch (nr) {                                                                                     \
-                case 1: rows_fn(w, wbytes, scales, xb, yb, rows, in, 1, ldy, ab, beta); break;                \
-                case 2: rows_fn(w, wbytes, scales, xb, yb, rows, in, 2, ldy, ab, beta); break;                \
-                case 3: rows_fn(w, wbytes, scales, xb, yb, rows, in, 3, ldy, ab, beta); break;                \
-                case 4: rows_fn(w, wbytes, scales, xb, yb, rows, in, 4, ldy, ab, beta); break;                \
-                case 5: rows_fn(w, wbytes, scales, xb, yb, rows, in, 5, ldy, ab, beta); break;                \
-                case 6: rows_fn(w, wbytes, scales, xb, yb, rows, in, 6, ldy, ab, beta); break;                \
-                case 7: rows_fn(w, wbytes, scales, xb, yb, rows, in, 7, ldy, ab, beta); break;                \
-                default: rows_fn(w, wbytes, scales, xb, yb, rows, in, 8, ldy, ab, beta); break;               \
+                case 1: rows_fn(w, type, scales, xb, yb, rows, in, 1, ldy, ab, beta); break;                  \
+                case 2: rows_fn(w, type, scales, xb, yb, rows, in, 2, ldy, ab, beta); break;                  \
+                case 3: rows_fn(w, type, scales, xb, yb, rows, in, 3, ldy, ab, beta); break;                  \
+                case 4: rows_fn(w, type, scales, xb, yb, rows, in, 4, ldy, ab, beta); break;                  \
+                case 5: rows_fn(w, type, scales, xb, yb, rows, in, 5, ldy, ab, beta); break;                  \
+                case 6: rows_fn(w, type, scales, xb, yb, rows, in, 6, ldy, ab, beta); break;                  \
+                case 7: rows_fn(w, type, scales, xb, yb, rows, in, 7, ldy, ab, beta); break;                  \
+                default: rows_fn(w, type, scales, xb, yb, rows, in, 8, ldy, ab, beta); break;                 \
             }                                                                                                 \
         }                                                                                                     \
     }
 
-NARROW_ENTRY(q8_portable, , narrow_rows_portable, int8_t, 1)
-NARROW_ENTRY(f16_portable, , narrow_rows_portable, uint16_t, 2)
+NARROW_ENTRY(q8_portable, , narrow_rows_portable, int8_t, Q8)
+NARROW_ENTRY(f16_portable, , narrow_rows_portable, uint16_t, F16)
+NARROW_ENTRY(bf16_portable, , narrow_rows_portable, uint16_t, BF16)
 #if X86
-NARROW_ENTRY(q8_avx2, TARGET_AVX2, narrow_rows_avx2, int8_t, 1)
-NARROW_ENTRY(f16_avx2, TARGET_AVX2, narrow_rows_avx2, uint16_t, 2)
-NARROW_ENTRY(q8_avx512, TARGET_AVX512, narrow_rows_avx512, int8_t, 1)
-NARROW_ENTRY(f16_avx512, TARGET_AVX512, narrow_rows_avx512, uint16_t, 2)
+NARROW_ENTRY(q8_avx2, TARGET_AVX2, narrow_rows_avx2, int8_t, Q8)
+NARROW_ENTRY(f16_avx2, TARGET_AVX2, narrow_rows_avx2, uint16_t, F16)
+NARROW_ENTRY(bf16_avx2, TARGET_AVX2, narrow_rows_avx2, uint16_t, BF16)
+NARROW_ENTRY(q8_avx512, TARGET_AVX512, narrow_rows_avx512, int8_t, Q8)
+NARROW_ENTRY(f16_avx512, TARGET_AVX512, narrow_rows_avx512, uint16_t, F16)
+NARROW_ENTRY(bf16_avx512, TARGET_AVX512, narrow_rows_avx512, uint16_t, BF16)
 #endif
 
 /* ------------------------------------------------------------------------------------------------
@@ -443,6 +481,7 @@ typedef void sgemv_fn(const float *, const float *, float *, int, int, float, fl
 typedef void sgemm_fn(const float *, const float *, float *, int, int, int, int, const float *, float);
 typedef void q8_fn(const int8_t *, const float *, const float *, float *, int, int, int, int, const float *, float);
 typedef void f16_fn(const uint16_t *, const float *, const float *, float *, int, int, int, int, const float *, float);
+typedef f16_fn bf16_fn;
 
 static struct {
     enum level level;
@@ -450,6 +489,7 @@ static struct {
     sgemm_fn *sgemm;
     q8_fn *q8;
     f16_fn *f16;
+    bf16_fn *bf16;
 } active;
 
 /* The widest level this CPU (and the kernel, which must save its registers) supports. */
@@ -477,17 +517,20 @@ int ferry_kernels_select(int requested) {
     active.sgemm = sgemm_portable;
     active.q8 = q8_portable;
     active.f16 = f16_portable;
+    active.bf16 = bf16_portable;
 #if X86
     if (level == AVX2) {
         active.sgemv = sgemv_avx2;
         active.sgemm = sgemm_avx2;
         active.q8 = q8_avx2;
         active.f16 = f16_avx2;
+        active.bf16 = bf16_avx2;
     } else if (level == AVX512) {
         active.sgemv = sgemv_avx512;
         active.sgemm = sgemm_avx512;
         active.q8 = q8_avx512;
         active.f16 = f16_avx512;
+        active.bf16 = bf16_avx512;
     }
 #endif
     return level;
@@ -532,6 +575,12 @@ void ferry_f16gemm(const uint16_t *w, const float *x, float *y, int rows, int in
     active.f16(w, NULL, x, y, rows, in, n, ldy, alpha, beta);
 }
 
+/* ferry_f16gemm for a bfloat16 weight [rows, in]. */
+void ferry_bf16gemm(const uint16_t *w, const float *x, float *y, int rows, int in, int n, int ldy,
+                    const float *alpha, float beta) {
+    active.bf16(w, NULL, x, y, rows, in, n, ldy, alpha, beta);
+}
+
 /* out[r, c] = scales[r] * W[r, c]: a block of an int8 weight in fp32, for a BLAS product of many input rows. */
 void ferry_q8_dequantize(const int8_t *w, const float *scales, int rows, int in, float *out) {
     for (int r = 0; r < rows; r++) {
@@ -541,6 +590,15 @@ void ferry_q8_dequantize(const int8_t *w, const float *scales, int rows, int in,
         for (int c = 0; c < in; c++) {
             o[c] = s * (float) row[c];
         }
+    }
+}
+
+/* out[r, c] = W[r, c]: a block of a bfloat16 weight in fp32 (exact), for a BLAS product of many input rows. */
+void ferry_bf16_widen(const uint16_t *w, int rows, int in, float *out) {
+    size_t n = (size_t) rows * in;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits = (uint32_t) w[i] << 16; /* a shift on integers, which the compiler vectorizes */
+        memcpy(out + i, &bits, sizeof bits);
     }
 }
 

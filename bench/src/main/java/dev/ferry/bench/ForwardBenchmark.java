@@ -31,13 +31,13 @@ import java.util.SplittableRandom;
  * against the machine's own memory bandwidth and matmul rate measured in the same run.
  *
  * <pre>
- * java -cp ... dev.ferry.bench.ForwardBenchmark [--model DIR] [--device cpu] [--dtype f32,f16,int8] [--batch 32]
+ * java -cp ... dev.ferry.bench.ForwardBenchmark [--model DIR] [--device cpu] [--dtype f32,f16,bf16,int8] [--batch 32]
  *     [--context 128] [--steps 20] [--rounds 5] [--out results.json]
  * </pre>
  * {@code int8} is f32 with {@code --quantize int8}. Each weight format's batch-1 step is set
  * against two floors: fp32's (every dense weight read once as fp32) and its own (the weight bytes
- * its chosen forms actually stream, plus the KV cache read); the int8 and f16 step rates are also
- * given as ratios to f32's, from the same run.
+ * its chosen forms actually stream, plus the KV cache read); the f16, bf16 and int8 step rates are
+ * also given as ratios to f32's, from the same run.
  * Without --model it creates the small preset (Llama shape, hidden 768, 12 layers) once under
  * bench/target/models.
  */
@@ -61,7 +61,7 @@ public final class ForwardBenchmark {
         int steps = Integer.parseInt(args.getOrDefault("steps", "20"));
         int rounds = Integer.parseInt(args.getOrDefault("rounds", "5"));
         Map<String, Double> b1TokS = new LinkedHashMap<>();
-        for (String dtypeName : args.getOrDefault("dtype", "f32,f16,int8").split(",")) {
+        for (String dtypeName : args.getOrDefault("dtype", "f32,f16,bf16,int8").split(",")) {
             String p = dtypeName + "_";
             try (ModelFolder folder = ModelFolder.open(modelDir);
                  ModelRunner runner = ModelRunner.load(folder, loadOptions(dtypeName).withDevice(device))) {
@@ -126,7 +126,7 @@ public final class ForwardBenchmark {
                 results.put(p + "b" + batch + "_fraction_of_compute_ceiling", round3(median(fB)));
             }
         }
-        for (String narrow : new String[] {"f16", "int8"}) {
+        for (String narrow : new String[] {"f16", "bf16", "int8"}) {
             if (b1TokS.containsKey("f32") && b1TokS.containsKey(narrow)) {
                 results.put(narrow + "_over_f32_b1_step_rate", round3(b1TokS.get(narrow) / b1TokS.get("f32")));
             }

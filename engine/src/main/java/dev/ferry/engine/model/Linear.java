@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.ferry.engine.model.cpu.HostProduct;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
@@ -16,9 +17,10 @@ import java.util.Map;
  * one per batch size. Through DJL on a CPU the fastest form depends on the shape and on the number
  * of rows (a contiguous {@code [in, out]} copy wins for large matrices at one row, {@code linear}
  * on {@code [out, in]} at many; at one row OpenBLAS's GEMV beats both and Ferry's native kernel
- * beats OpenBLAS; fp16 weights halve the bytes a small batch reads, int8 weights quarter them).
- * {@link LinearTuner} measures and sets the choice at load time; the host forms run through {@link
- * HostProduct}. An int8 layer is quantized once, at construction, and keeps no fp32 weight. The tuner's
+ * beats OpenBLAS; fp16 and bf16 weights halve the bytes a small batch reads, int8 weights quarter
+ * them). {@link LinearTuner} measures and sets the choice at load time; the host forms run through
+ * {@link HostProduct}. An int8 or bf16 layer is narrowed once, at construction, and keeps no fp32
+ * weight; a bf16 one keeps its bits outside DJL, which aborts on bfloat16 arrays. The tuner's
  * calls ({@link #supports}, {@link #apply(NDArray, Form)}, {@link #choose}) are public for the
  * kernel tests, which check every form against the others.
  */
@@ -50,8 +52,15 @@ public final class Linear {
          * row, widened in registers: a quarter of fp32's bytes, up to 8 input rows per pass.
          */
         INT8(HostProduct.Kernel.NATIVE, null),
-        /** {@link #INT8}'s weight dequantized a block of rows at a time into fp32 scratch, then OpenBLAS: many rows. */
-        INT8_BLAS(HostProduct.Kernel.OPENBLAS, INT8);
+        /** {@link #INT8}'s weight dequantized a block of rows at a time into fp32 scratch, then the blocked product: many rows. */
+        INT8_WIDENED(HostProduct.Kernel.WIDENED, INT8),
+        /**
+         * Ferry's native product on a bfloat16 {@code [out, in]} weight held in a buffer of its own
+         * (never a DJL array), widened in registers: half of fp32's bytes, up to 8 input rows per pass.
+         */
+        BF16_NATIVE(HostProduct.Kernel.NATIVE, null),
+        /** {@link #BF16_NATIVE}'s weight widened a block of rows at a time into fp32 scratch, then the blocked product: many rows. */
+        BF16_WIDENED(HostProduct.Kernel.WIDENED, BF16_NATIVE);
 
         /** The CPU kernel a host form runs on; null for the libtorch forms. */
         private final HostProduct.Kernel kernel;
@@ -77,6 +86,11 @@ public final class Linear {
             return storage() == INT8;
         }
 
+        /** Whether this form computes on a bf16 weight (and on nothing else). */
+        boolean bf16() {
+            return storage() == BF16_NATIVE;
+        }
+
         /** Whether the product runs on the tensors' memory here: it can then scale output rows and add into y. */
         boolean onHostMemory() {
             return kernel != null;
@@ -97,6 +111,8 @@ public final class Linear {
     private final Form[] choice = new Form[BUCKETS];
     /** An int8 layer's fp32 scale per output row ({@link Form#INT8}); null otherwise. */
     private final NDArray scales;
+    /** A bf16 layer's weight {@code [out, in]} ({@link Form#BF16_NATIVE}), bits outside DJL; null otherwise. */
+    private final ByteBuffer bf16;
     /** The host forms' kernels by the form whose array they compute on: made on first use, dropped with that array. */
     private final Map<Form, HostProduct> hosts = new EnumMap<>(Form.class);
     /** The dense layer a step runs after this one, whose weights the BLAS partner may prefetch; null if unknown. */
@@ -109,7 +125,7 @@ public final class Linear {
 
     /**
      * A layer from its weight in {@code [out, in]} layout (nn.Linear's), in the precision's weight
-     * dtype; an int8 precision quantizes it here and closes it.
+     * dtype; an int8 or bf16 precision narrows it here and closes it.
      */
     public static Linear fromOutIn(NDArray weight, NDArray bias, Precision precision) {
         return new Linear(weight, weight.getShape().get(1), weight.getShape().get(0), bias, precision,
@@ -118,7 +134,7 @@ public final class Linear {
 
     /** A layer from its weight in {@code [in, out]} layout (GPT-2's Conv1D). */
     public static Linear fromInOut(NDArray weight, NDArray bias, Precision precision) {
-        if (precision.mixed() || precision.int8()) {
+        if (precision.mixed() || precision.narrowing() != Precision.Narrowing.NONE) {
             try (weight) {
                 return fromOutIn(contiguousTranspose(weight), bias, precision);
             }
@@ -127,9 +143,9 @@ public final class Linear {
     }
 
     /**
-     * Like {@link #fromOutIn} for a weight that stays in use elsewhere (tied embeddings). An int8
-     * precision quantizes a copy, kept beside the shared fp32 table: a tied head then costs a
-     * quarter more memory and streams a quarter of the bytes.
+     * Like {@link #fromOutIn} for a weight that stays in use elsewhere (tied embeddings). An int8 or
+     * bf16 precision narrows a copy, kept beside the shared fp32 table: a tied head then costs a
+     * quarter (half) more memory and streams a quarter (half) of the bytes.
      */
     public static Linear sharing(NDArray weight, Precision precision) {
         return new Linear(weight, weight.getShape().get(1), weight.getShape().get(0), null, precision,
@@ -137,7 +153,11 @@ public final class Linear {
     }
 
     private static Form masterForm(Precision precision) {
-        return precision.int8() ? Form.INT8 : precision.mixed() ? Form.HALF_OUT_IN : Form.OUT_IN;
+        return switch (precision.narrowing()) {
+            case INT8 -> Form.INT8;
+            case BF16 -> Form.BF16_NATIVE;
+            case NONE -> precision.mixed() ? Form.HALF_OUT_IN : Form.OUT_IN;
+        };
     }
 
     private Linear(NDArray weight, long in, long out, NDArray bias, Precision precision, Form master, boolean shared) {
@@ -148,23 +168,31 @@ public final class Linear {
         this.master = master;
         this.shared = shared;
         this.onGpu = weight.getDevice().isGpu();
-        if (master == Form.INT8) {
+        if (master == Form.INT8 || master == Form.BF16_NATIVE) {
+            String setting = master == Form.INT8 ? "quantize int8" : "dtype bf16";
             if (onGpu) {
-                throw new IllegalArgumentException("int8 weights run on the CPU only, not on " + weight.getDevice());
+                throw new IllegalArgumentException(setting + " runs on the CPU only, not on " + weight.getDevice());
             }
-            if (!HostProduct.availableForInt8(HostProduct.Kernel.NATIVE)) {
-                throw new IllegalArgumentException("quantize int8 needs Ferry's native CPU kernels, which this build "
+            if (!HostProduct.availableForInt8OrBf16(HostProduct.Kernel.NATIVE)) {
+                throw new IllegalArgumentException(setting + " needs Ferry's native CPU kernels, which this build "
                         + "lacks (built without a C compiler: apt-get install gcc libc6-dev, then rebuild)");
             }
-            Int8Quantizer.Quantized q = Int8Quantizer.quantize(weight);
+            if (master == Form.INT8) {
+                Int8Quantizer.Quantized q = Int8Quantizer.quantize(weight);
+                weights.put(master, q.values());
+                this.scales = q.scales();
+                this.bf16 = null;
+            } else {
+                this.scales = null;
+                this.bf16 = Bf16Rounding.round(weight);
+            }
             if (!shared) {
                 weight.close();
             }
-            weights.put(master, q.values());
-            this.scales = q.scales();
         } else {
             weights.put(master, weight);
             this.scales = null;
+            this.bf16 = null;
         }
         Arrays.fill(choice, master);
     }
@@ -246,41 +274,52 @@ public final class Linear {
     }
 
     private NDArray product(NDArray x, Form form, StepBuffers buffers) {
-        NDArray w = weight(form);
         NDArray y = switch (form) {
-            case OUT_IN -> JniUtils.linear((PtNDArray) x, (PtNDArray) w, null);
-            case IN_OUT -> x.matMul(w);
-            case HALF_OUT_IN -> JniUtils.linear((PtNDArray) x.toType(DataType.FLOAT16, false), (PtNDArray) w, null)
-                    .toType(x.getDataType(), false);
-            case OPENBLAS, VECTOR, NATIVE, HALF_NATIVE, INT8, INT8_BLAS -> hostProduct(x, form, null, buffers);
+            case OUT_IN -> JniUtils.linear((PtNDArray) x, (PtNDArray) weight(form), null);
+            case IN_OUT -> x.matMul(weight(form));
+            case HALF_OUT_IN -> JniUtils.linear((PtNDArray) x.toType(DataType.FLOAT16, false), (PtNDArray) weight(form),
+                    null).toType(x.getDataType(), false);
+            case OPENBLAS, VECTOR, NATIVE, HALF_NATIVE, INT8, INT8_WIDENED, BF16_NATIVE, BF16_WIDENED ->
+                    hostProduct(x, form, null, buffers);
         };
         return bias == null ? y : y.addi(bias);
     }
 
     /**
      * Whether this layer can run in {@code form} here. An int8 layer runs only the int8 forms, and
-     * only it does; the native fp16 form only where the weights are fp16 already, so that no choice
-     * changes a fp32 model's numerics.
+     * only it does, and so for bf16; the native fp16 form only where the weights are fp16 already, so
+     * that no choice changes a fp32 model's numerics.
      */
     public boolean supports(Form form) {
-        if (form.int8() != precision.int8()) {
+        if (form.int8() != precision.int8() || form.bf16() != precision.bf16()) {
             return false;
         }
         if (!form.onHostMemory()) {
             return true;
         }
+        // a host kernel reaches the form's array through one buffer, 2 GiB at most, which narrow
+        // weights fill later than fp32 ones
         boolean hostMemory = !onGpu && precision.activations() == DataType.FLOAT32
-                && in * out * Float.BYTES <= Integer.MAX_VALUE;
+                && in * out * bytesPerWeight(form.storage()) <= Integer.MAX_VALUE;
         if (!hostMemory) {
             return false;
         }
-        if (form.int8()) {
-            return HostProduct.availableForInt8(form.kernel);
+        if (form.int8() || form.bf16()) {
+            return HostProduct.availableForInt8OrBf16(form.kernel);
         }
         if (form.storage() == Form.HALF_OUT_IN) {
             return precision.mixed() && HostProduct.availableForFp16(form.kernel);
         }
         return HostProduct.available(form.kernel);
+    }
+
+    /** The bytes of one weight in a host form's array. */
+    private static int bytesPerWeight(Form storage) {
+        return switch (storage) {
+            case INT8 -> Byte.BYTES;
+            case HALF_OUT_IN, BF16_NATIVE -> 2;
+            default -> Float.BYTES;
+        };
     }
 
     /**
@@ -302,11 +341,11 @@ public final class Linear {
     }
 
     private HostProduct newHost(Form storage) {
-        NDArray w = weight(storage);
         return switch (storage) {
-            case OUT_IN -> HostProduct.fp32(w, (int) in, (int) out);
-            case HALF_OUT_IN -> HostProduct.fp16(w, (int) in, (int) out);
-            case INT8 -> HostProduct.int8(w, scales, (int) in, (int) out);
+            case OUT_IN -> HostProduct.fp32(weight(storage), (int) in, (int) out);
+            case HALF_OUT_IN -> HostProduct.fp16(weight(storage), (int) in, (int) out);
+            case INT8 -> HostProduct.int8(weight(storage), scales, (int) in, (int) out);
+            case BF16_NATIVE -> HostProduct.bf16(bf16, (int) in, (int) out);
             default -> throw new AssertionError(storage + " is no host form's array");
         };
     }
@@ -317,7 +356,7 @@ public final class Linear {
         long values = in * out;
         return switch (storage) {
             case INT8 -> values + out * Float.BYTES;
-            case HALF_OUT_IN -> values * 2;
+            case HALF_OUT_IN, BF16_NATIVE -> values * 2;
             default -> values * weights.get(storage).getDataType().getNumOfBytes();
         };
     }
@@ -327,7 +366,7 @@ public final class Linear {
      * counted), and the bytes it would hold as fp32: what quantizing saved.
      */
     public long weightBytes() {
-        long bytes = scales == null ? 0 : scales.size() * Float.BYTES;
+        long bytes = (scales == null ? 0 : scales.size() * Float.BYTES) + (bf16 == null ? 0 : bf16.capacity());
         for (Map.Entry<Form, NDArray> e : weights.entrySet()) {
             if (!(shared && e.getKey() == master && master != Form.INT8)) {
                 bytes += e.getValue().size() * e.getValue().getDataType().getNumOfBytes();
@@ -346,14 +385,15 @@ public final class Linear {
             return w;
         }
         NDArray m = weights.get(master);
-        if (master == Form.INT8 || form == Form.INT8) {
-            throw new IllegalArgumentException("an int8 layer keeps only its int8 weight, and only it has one: no " + form);
+        if (master == Form.INT8 || form == Form.INT8 || master == Form.BF16_NATIVE || form == Form.BF16_NATIVE) {
+            throw new IllegalArgumentException("an int8 or bf16 layer keeps only its own weight, and only such a layer "
+                    + "has one: no " + form + " array for a " + master + " layer");
         }
         w = switch (form) {
             case OUT_IN -> master == Form.IN_OUT ? contiguousTranspose(m) : m.toType(precision.activations(), true);
             case IN_OUT -> contiguousTranspose(weight(Form.OUT_IN));
             case HALF_OUT_IN -> weight(Form.OUT_IN).toType(DataType.FLOAT16, true);
-            case OPENBLAS, VECTOR, NATIVE, HALF_NATIVE, INT8, INT8_BLAS ->
+            case OPENBLAS, VECTOR, NATIVE, HALF_NATIVE, INT8, INT8_WIDENED, BF16_NATIVE, BF16_WIDENED ->
                     throw new AssertionError(form + " has no array of its own");
         };
         weights.put(form, w);
@@ -363,6 +403,9 @@ public final class Linear {
     /** Sets the form used for each bucket; derived forms no bucket uses are released. */
     public void choose(Form[] forms) {
         System.arraycopy(forms, 0, choice, 0, BUCKETS);
+        if (master == Form.BF16_NATIVE) {
+            return; // both its forms compute on its one buffer: nothing to derive, nothing to release
+        }
         for (Form f : choice) {
             weight(f);
         }

@@ -30,7 +30,7 @@ public final class LinearTuner {
      * The version of the forms' kernels, part of every cached choice's key: raise it when a kernel,
      * a form or the candidates change, so that choices timed with the old ones are timed again.
      */
-    public static final int KERNEL_VERSION = 3;
+    public static final int KERNEL_VERSION = 4;
     private static final Logger LOG = LoggerFactory.getLogger(LinearTuner.class);
     /** Largest row count measured; larger buckets reuse its choice. */
     private static final int MAX_TUNED_BUCKET = 6;
@@ -143,15 +143,16 @@ public final class LinearTuner {
      * read 40-50 GB/s, 8.27 against 9.91 where it read 60 or more; faster in 385 of 461 rounds).
      * From two rows on, every form is timed (the Vector API kernel won at 2-4 rows against
      * OpenBLAS's GEMM: batch-2 step 17.2 against 21.7 ms; the native fp32 kernel is then a blocked
-     * product that needs no packing of the weight). Narrow weights go the same way: at one row the native int8 or fp16 kernel,
-     * which read a quarter or half of fp32's bytes, and from two rows on everything is timed (their
+     * product that needs no packing of the weight). Narrow weights go the same way: at one row the
+     * native int8, bf16 or fp16 kernel, which read a quarter or half of fp32's bytes, and from two
+     * rows on everything is timed (their
      * native kernels serve up to 8 rows per pass over the weight).
      */
     private static Linear.Form[] candidates(Linear layer, long rows) {
         List<Linear.Form> all = Arrays.asList(candidates(layer));
         if (rows == 1) {
-            for (Linear.Form preferred : new Linear.Form[] {Linear.Form.INT8, Linear.Form.HALF_NATIVE,
-                    Linear.Form.NATIVE, Linear.Form.OPENBLAS}) {
+            for (Linear.Form preferred : new Linear.Form[] {Linear.Form.INT8, Linear.Form.BF16_NATIVE,
+                    Linear.Form.HALF_NATIVE, Linear.Form.NATIVE, Linear.Form.OPENBLAS}) {
                 if (all.contains(preferred)) {
                     return new Linear.Form[] {preferred};
                 }

@@ -136,17 +136,23 @@ public final class ModelRunner implements AutoCloseable {
     }
 
     /**
-     * The dtypes a requested model dtype runs in; bfloat16 is refused before any array exists. fp16
-     * on a CPU means fp16 weights with fp32 activations ({@link Precision}).
+     * The dtypes a requested model dtype runs in. fp16 and bf16 on a CPU mean fp16 or bf16 weights
+     * with fp32 activations ({@link Precision}); bf16 on a GPU is refused before any array exists.
      */
     public static Precision precision(TensorDtype dtype, Device device) {
         return switch (dtype) {
             case F32 -> Precision.uniform(DataType.FLOAT32);
             case F16 -> device.isGpu() ? Precision.uniform(DataType.FLOAT16) : Precision.halfWeights();
             case F64 -> Precision.uniform(DataType.FLOAT64);
-            case BF16 -> throw new IllegalArgumentException("dtype bf16 is not supported yet: DJL's JNI (0.35.1 and "
-                    + "0.36.0 alike) aborts the JVM on any bfloat16 array. Use f16 or f32 (BF16 checkpoints are "
-                    + "converted on load)");
+            case BF16 -> {
+                if (device.isGpu()) {
+                    throw new IllegalArgumentException("dtype bf16 runs on the CPU only (bf16 weights in Ferry's own "
+                            + "kernels, fp32 activations), not on " + Devices.name(device) + ": DJL's JNI (0.35.1 and "
+                            + "0.36.0 alike) aborts the JVM on any bfloat16 array. Use --dtype f16 (dtype=f16 in "
+                            + "ferry.properties) there; BF16 checkpoints are converted on load");
+                }
+                yield Precision.bf16Weights();
+            }
             default -> throw new IllegalArgumentException("dtype " + dtype.torchName() + " cannot run a model");
         };
     }

@@ -43,8 +43,8 @@ public record RunTarget(Device device, TensorDtype requested, Precision precisio
                     + "or load the model on cpu");
         }
         if (precision.activations() != DataType.FLOAT32) {
-            throw new IllegalArgumentException("quantize " + quantize.userName() + " needs fp32 activations: dtype f32 "
-                    + "or f16, not " + precision.activations());
+            throw new IllegalArgumentException("quantize " + quantize.userName() + " needs fp32 activations: dtype f32, "
+                    + "f16 or bf16, not " + precision.activations());
         }
         return Precision.int8Weights();
     }

@@ -15,6 +15,7 @@ import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.JsonFiles;
 import dev.ferry.store.config.PoolingMode;
 import dev.ferry.store.config.Quantization;
+import dev.ferry.store.safetensors.TensorDtype;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,23 +58,30 @@ class LoadedEncoderTest {
         }
     }
 
-    /** int8 weights (--quantize int8) move an encoder's unit vectors a little, not away from f32's. */
-    @Test
-    void int8WeightsKeepTheVectorsClose() throws IOException {
+    /**
+     * Narrow weights (--quantize int8, --dtype bf16) move an encoder's unit vectors a little, not away
+     * from f32's, and the cache keys tell their vectors from fp32 ones.
+     */
+    @ParameterizedTest
+    @CsvSource({"int8, float32+int8, 0.05", "bf16, bfloat16, 0.01"})
+    void narrowWeightsKeepTheVectorsClose(String weights, String numerics, double bound) throws IOException {
         Path model = TinyModels.create("bert", 3);
+        LoadOptions narrow = weights.equals("int8") ? LoadOptions.defaults().withQuantize(Quantization.INT8)
+                : LoadOptions.defaults().withDtype(TensorDtype.fromUserName(weights));
         try (ModelFolder folder = ModelFolder.open(model);
              LoadedEncoder f32 = LoadedEncoder.load(folder, LoadOptions.defaults());
-             LoadedEncoder int8 = LoadedEncoder.load(folder, LoadOptions.defaults().withQuantize(Quantization.INT8))) {
+             LoadedEncoder narrowed = LoadedEncoder.load(folder, narrow)) {
             List<int[]> ids = new ArrayList<>();
             TEXTS.forEach(t -> ids.add(f32.encode(t)));
             float[][] exact = f32.embed(ids);
-            float[][] quantized = int8.embed(ids);
+            float[][] close = narrowed.embed(ids);
             for (int i = 0; i < ids.size(); i++) {
-                double d = distance(exact[i], quantized[i]);
-                assertTrue(d > 0 && d < 0.05, "text " + i + ": distance " + d);
+                double d = distance(exact[i], close[i]);
+                System.out.printf("%s text %d: distance %.2e%n", weights, i, d);
+                assertTrue(d > 0 && d < bound, weights + " text " + i + ": distance " + d);
             }
             assertEquals("float32", f32.numerics());
-            assertEquals("float32+int8", int8.numerics(), "cache keys must tell int8 vectors from fp32 ones");
+            assertEquals(numerics, narrowed.numerics(), "cache keys must tell " + weights + " vectors from fp32 ones");
         }
     }
 

@@ -3,10 +3,12 @@ package dev.ferry.engine.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.ferry.engine.model.cpu.HostProduct;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,6 +86,19 @@ class TuningCacheTest {
             assertEquals(1, tune(layers(48, 40), other, false).timed(), other.toString());
         }
         assertEquals(0, tune(layers(48, 40), HOST, false).timed(), "the first host's file is still there");
+    }
+
+    @Test
+    void eachWeightFormatOfAShapeHasAKeyOfItsOwn() {
+        assumeTrue(HostProduct.availableForInt8OrBf16(HostProduct.Kernel.NATIVE), "native kernels not built");
+        List<String> keys = new ArrayList<>();
+        for (Precision p : List.of(Precision.uniform(DataType.FLOAT32), Precision.halfWeights(), Precision.bf16Weights(),
+                Precision.int8Weights())) {
+            keys.add(LinearTuner.key(Linear.fromOutIn(manager.randomNormal(new Shape(48, 40)).toType(p.weights(), false),
+                    null, p)));
+        }
+        assertEquals(keys.size(), keys.stream().distinct().count(), keys.toString());
+        assertTrue(keys.get(2).startsWith("BF16/float32 48x40 "), keys.get(2));
     }
 
     @Test

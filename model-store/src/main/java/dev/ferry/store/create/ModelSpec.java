@@ -152,6 +152,12 @@ public record ModelSpec(
                 ropeTheta, on, normEps, tieWordEmbeddings, std, normNoise, dtype, seed, maxMerges);
     }
 
+    /** The same model with norm weights {@code 1 + noise * N(0,1)}: 0 makes every norm weight exactly 1. */
+    public ModelSpec withNormNoise(double noise) {
+        return new ModelSpec(arch, hidden, layers, heads, kvHeads, headDim, intermediate, vocab, maxPosition,
+                ropeTheta, llama3RopeScaling, normEps, tieWordEmbeddings, std, noise, dtype, seed, maxMerges);
+    }
+
     public ModelSpec withDtype(TensorDtype newDtype) {
         return new ModelSpec(arch, hidden, layers, heads, kvHeads, headDim, intermediate, vocab, maxPosition,
                 ropeTheta, llama3RopeScaling, normEps, tieWordEmbeddings, std, normNoise, newDtype, seed, maxMerges);

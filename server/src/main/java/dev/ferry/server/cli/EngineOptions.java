@@ -17,8 +17,9 @@ final class EngineOptions {
             + "models are placed on (default: ferry.properties, else cpu)")
     String device;
 
-    @Option(names = "--dtype", description = "f32, f16 or f64 (default: f32 on CPU, f16 on GPU but f32 for Gemma 3, "
-            + "whose activations overflow f16); bf16 is refused until DJL supports it")
+    @Option(names = "--dtype", description = "f32, f16, bf16 or f64 (default: f32 on CPU, f16 on GPU but f32 for "
+            + "Gemma 3, whose activations overflow f16); on a CPU f16 and bf16 hold the dense layers' weights in half "
+            + "of f32's bytes and compute in f32; bf16 runs on the CPU only")
     String dtype;
 
     @Option(names = "--quantize", description = "int8: quantize the dense layers' weights at load (one scale per "

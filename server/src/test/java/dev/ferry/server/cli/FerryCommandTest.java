@@ -210,7 +210,7 @@ class FerryCommandTest {
         assertError(ferry("generate", "--model", model.toString(), "--prompt", "x", "--temperature", "-1"), "--temperature");
         assertError(ferry("generate", "--model", model.toString(), "--prompt", "x", "--top-p", "0"), "--top-p");
         assertError(ferry("generate", "--model", model.toString(), "--prompt", "x", "--max-tokens", "0"), "max_tokens");
-        assertError(ferry("generate", "--model", model.toString(), "--prompt", "x", "--dtype", "bf16"), "bf16");
+        assertError(ferry("generate", "--model", model.toString(), "--prompt", "x", "--dtype", "bf17"), "--dtype");
         assertError(ferry("generate", "--model", model.toString(), "--prompt", "x", "--device", "tpu7"), "device");
         assertError(ferry("generate", "--model", model.toString(), "--prompt", "x", "--quantize", "int4"), "--quantize");
         assertError(ferry("generate", "--model", dir.resolve("missing").toString(), "--prompt", "x"), "missing");
@@ -221,6 +221,14 @@ class FerryCommandTest {
     void int8WeightsGenerate() {
         Run r = ferry("generate", "--model", model.toString(), "--prompt-ids", "1,2,3", "--max-tokens", "4",
                 "--temperature", "0", "--ignore-eos", "--quantize", "int8", "--json");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(4, json(r.out()).get("token_ids").size());
+    }
+
+    @Test
+    void bf16WeightsGenerate() {
+        Run r = ferry("generate", "--model", model.toString(), "--prompt-ids", "1,2,3", "--max-tokens", "4",
+                "--temperature", "0", "--ignore-eos", "--dtype", "bf16", "--json");
         assertEquals(0, r.exit(), r.err());
         assertEquals(4, json(r.out()).get("token_ids").size());
     }

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Ferry's own C kernels ({@code engine/src/main/c/ferry_kernels.c}), loaded through JNA from the
  * class path where the build put them. They exist for the one product no library here streams at
- * the memory's speed: the matrix-vector products of a small decode step, on fp32, fp16 and int8
- * weights (see the C file for figures). Optional like OpenBLAS: without a C compiler at build time,
+ * the memory's speed: the matrix-vector products of a small decode step, on fp32, fp16, bf16 and
+ * int8 weights (see the C file for figures). Optional like OpenBLAS: without a C compiler at build time,
  * or with {@code -Dferry.native=false}, {@link #available()} is false and layers keep to OpenBLAS
  * or libtorch. Each kernel exists per instruction-set {@link #LEVELS level}; the widest the CPU has
  * runs unless {@code -Dferry.native.isa=portable|avx2|avx512} asks for a lower one.
@@ -63,6 +63,16 @@ final class NativeKernels {
     /** {@link #q8gemm} for an IEEE fp16 weight {@code [rows, in]}, without scales. */
     static void f16gemm(Pointer w, Pointer x, Pointer y, int rows, int in, int n, int ldy, float[] alpha, float beta) {
         ferry_f16gemm(w, x, y, rows, in, n, ldy, alpha, beta);
+    }
+
+    /** {@link #q8gemm} for a bfloat16 weight {@code [rows, in]}, without scales. */
+    static void bf16gemm(Pointer w, Pointer x, Pointer y, int rows, int in, int n, int ldy, float[] alpha, float beta) {
+        ferry_bf16gemm(w, x, y, rows, in, n, ldy, alpha, beta);
+    }
+
+    /** {@code out[r, c] = w[r, c]}: rows of a bfloat16 weight in fp32 (exact). */
+    static void bf16Widen(Pointer w, int rows, int in, Pointer out) {
+        ferry_bf16_widen(w, rows, in, out);
     }
 
     /** {@code out[r, c] = scales[r] · w[r, c]}: rows of an int8 weight in fp32. */
@@ -139,6 +149,11 @@ final class NativeKernels {
 
     private static native void ferry_f16gemm(Pointer w, Pointer x, Pointer y, int rows, int in, int n, int ldy,
                                              float[] alpha, float beta);
+
+    private static native void ferry_bf16gemm(Pointer w, Pointer x, Pointer y, int rows, int in, int n, int ldy,
+                                              float[] alpha, float beta);
+
+    private static native void ferry_bf16_widen(Pointer w, int rows, int in, Pointer out);
 
     private static native void ferry_q8_dequantize(Pointer w, Pointer scales, int rows, int in, Pointer out);
 

@@ -159,7 +159,7 @@ final class OpenBlas {
     }
 
     /** Output columns {@code [from, from + count)} of the product (plus {@code beta} times y's), each row times its factor if there are any. */
-    static void product(Pointer x, Pointer w, Pointer y, int rows, int in, int from, int count, int ldy,
+    private static void product(Pointer x, Pointer w, Pointer y, int rows, int in, int from, int count, int ldy,
                                 float[] rowFactors, float beta) {
         Pointer wf = w.share((long) from * in * Float.BYTES);
         Pointer yf = y.share((long) from * Float.BYTES);

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The int8 and fp16 weight kernels, and the blocked fp32 one, at each instruction-set level against plain double arithmetic,
+ * The int8, fp16 and bf16 weight kernels, and the blocked fp32 one, at each instruction-set level against plain double arithmetic,
  * on shapes that leave every part of the loops some work: rows not a multiple of any vector width,
  * widths below one step and past it with a tail, input-row counts inside one pass and across two.
  */
@@ -108,6 +108,46 @@ class NarrowKernelsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"portable", "avx2", "avx512"})
+    void bf16ProductsMatchTheReference(String level) {
+        runAt(level);
+        SplittableRandom random = new SplittableRandom(32);
+        for (int rows : ROWS) {
+            for (int in : WIDTHS) {
+                short[] w = new short[rows * in];
+                double[] weights = new double[w.length];
+                for (int i = 0; i < w.length; i++) {
+                    // zero and subnormals (exponent 0), and normals within 2^±27 of 1, either sign
+                    int exponent = random.nextInt(8) == 0 ? 0 : 100 + random.nextInt(55);
+                    int bits = (random.nextInt(2) << 15) | (exponent << 7) | random.nextInt(128);
+                    w[i] = (short) bits;
+                    weights[i] = bf16Value(bits);
+                }
+                Memory mw = new Memory(2L * w.length);
+                mw.write(0, w, 0, w.length);
+                check(level, "bf16", weights, rows, in, random, (x, y, n, ldy, alpha, beta) ->
+                        NativeKernels.bf16gemm(mw, x, y, rows, in, n, ldy, alpha, beta));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"portable", "avx2", "avx512"})
+    void widenedBf16RowsAreTheirValues(String level) {
+        runAt(level);
+        // 1, -2, 0.5 + 2^-8 (the last mantissa bit), -0, the smallest subnormal, +inf; then 1.5, 3, -1
+        short[] w = {0x3f80, (short) 0xc000, 0x3f01, (short) 0x8000, 0x0001, 0x7f80, 0x3fc0, 0x4040, (short) 0xbf80};
+        Memory mw = new Memory(2L * w.length);
+        mw.write(0, w, 0, w.length);
+        Memory out = new Memory((long) w.length * Float.BYTES);
+        NativeKernels.bf16Widen(mw, 3, 3, out);
+        float[] got = out.getFloatArray(0, w.length);
+        for (int i = 0; i < w.length; i++) {
+            assertEquals(bf16Value(w[i] & 0xffff), got[i], "weight " + i);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"portable", "avx2", "avx512"})
     void dequantizedRowsAreScaledWeights(String level) {
         runAt(level);
         byte[] w = {-127, 0, 5, 127, 1, -1};
@@ -179,7 +219,16 @@ class NarrowKernelsTest {
         assertEquals(level, NativeKernels.select(level));
     }
 
-    /** An IEEE half's value from its fields, by arithmetic rather than the kernels' bit moves. */
+    /** A bfloat16's value from its fields (8 exponent bits, 7 mantissa bits), by arithmetic rather than bit moves. */
+    private static double bf16Value(int bits) {
+        int exponent = (bits >> 7) & 0xff;
+        int mantissa = bits & 0x7f;
+        double magnitude = exponent == 0xff ? Double.POSITIVE_INFINITY // (no NaN among the tests' bits)
+                : exponent == 0 ? Math.scalb((double) mantissa, -133) : Math.scalb(128.0 + mantissa, exponent - 134);
+        return (bits & 0x8000) != 0 ? -magnitude : magnitude;
+    }
+
+        /** An IEEE half's value from its fields, by arithmetic rather than the kernels' bit moves. */
     private static double halfValue(int bits) {
         int exponent = (bits >> 10) & 0x1f;
         int mantissa = bits & 0x3ff;

@@ -15,7 +15,8 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * The process's logging, configured in code (found by Logback through {@code META-INF/services}):
  * an XML file took Logback's XML machinery 0.3-0.9 s of every start on 2 vCPUs. Logs go to stderr,
  * since stdout carries generated text and JSON only; {@code FERRY_LOG_LEVEL} (a system property or
- * an environment variable) sets the level, INFO by default.
+ * an environment variable) sets the level, INFO by default. An operator's own file
+ * ({@code -Dlogback.configurationFile=...}) replaces all of it.
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class LogConfiguration extends ContextAwareBase implements Configurator {
@@ -23,6 +24,9 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
+        if (System.getProperty("logback.configurationFile") != null) {
+            return ExecutionStatus.INVOKE_NEXT_IF_ANY; // an operator's own file: Logback reads it as usual
+        }
         // java.util.logging (grpc-java) is bridged to SLF4J; keep JUL from formatting records nobody logs
         LevelChangePropagator jul = new LevelChangePropagator();
         jul.setContext(context);

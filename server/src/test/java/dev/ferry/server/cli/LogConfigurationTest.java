@@ -1,12 +1,14 @@
 package dev.ferry.server.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.core.ConsoleAppender;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -23,6 +25,18 @@ class LogConfigurationTest {
         assertEquals(Level.WARN, context.getLogger("ai.djl.pytorch").getEffectiveLevel());
         assertEquals(Level.ERROR, context.getLogger("ai.djl.util.cuda.CudaUtils").getEffectiveLevel());
         assertTrue(context.getLogger("dev.ferry").isInfoEnabled());
+    }
+
+    @Test
+    void anOperatorsOwnFileReplacesIt() {
+        System.setProperty("logback.configurationFile", "custom.xml");
+        try {
+            LoggerContext context = new LoggerContext();
+            assertEquals(Configurator.ExecutionStatus.INVOKE_NEXT_IF_ANY, new LogConfiguration().configure(context));
+            assertNull(context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDERR"));
+        } finally {
+            System.clearProperty("logback.configurationFile");
+        }
     }
 
     @Test

@@ -92,7 +92,9 @@ public final class ModelRunner implements AutoCloseable {
             if (precision.int8()) {
                 logInt8(folder, model.linears());
             }
-            model.warmUp();
+            if (options.warmUpKernels()) {
+                model.warmUp();
+            }
             long kernelsWarm = System.nanoTime();
             var c = folder.config();
             long budget = KvBudget.forModel(options.kvCacheMemory() != null ? options.kvCacheMemory()

@@ -124,8 +124,9 @@ fi
 [[ -n ${FERRY_EXTRA_CLASSPATH:-} ]] && CP="$FERRY_EXTRA_CLASSPATH:$CP"
 JNA_OPT=()
 [[ -n ${CUDART_DIR:-} ]] && JNA_OPT=("-Djna.library.path=$CUDART_DIR")
-# ferry-server.jar and ferry-bench.jar both hold a logback.xml; logback would print its whole
-# status report at every start to say so. FERRY_JAVA_OPTS comes later and can set it back.
+# Logback prints its whole status report at start when it finds a configuration twice (as it did
+# while ferry-server.jar, which this class path holds twice, carried a logback.xml); kept quiet.
+# FERRY_JAVA_OPTS comes later and can set it back.
 LOG_OPT=(-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener)
 
 say "package=$PKG"

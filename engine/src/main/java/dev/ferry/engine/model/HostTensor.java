@@ -27,30 +27,55 @@ public final class HostTensor {
     }
 
     public static HostTensor read(TensorInfo t) {
+        return readRows(t);
+    }
+
+    /**
+     * Tensors read one after the other into one tensor, concatenated along the first dimension (as
+     * {@link #concatRows}, without an array per part: fused q/k/v and gate/up matrices were read
+     * twice over, and every fresh array is zeroed and page-faulted in).
+     */
+    public static HostTensor readRows(TensorInfo... parts) {
+        long rows = 0;
+        long total = 0;
+        for (TensorInfo t : parts) {
+            rows += t.shape()[0];
+            total += t.numel();
+        }
+        float[] out = new float[Math.toIntExact(total)];
+        int at = 0;
+        for (TensorInfo t : parts) {
+            readInto(t, out, at);
+            at += (int) t.numel();
+        }
+        long[] shape = parts[0].shape().clone();
+        shape[0] = rows;
+        return new HostTensor(out, shape);
+    }
+
+    private static void readInto(TensorInfo t, float[] out, int at) {
         ByteBuffer b = WeightIndex.map(t);
         int n = Math.toIntExact(t.numel());
-        float[] out = new float[n];
         switch (t.dtype()) {
-            case F32 -> b.asFloatBuffer().get(out);
+            case F32 -> b.asFloatBuffer().get(out, at, n);
             case F16 -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = HalfFloats.halfToFloat(b.getShort(2 * i));
+                    out[at + i] = HalfFloats.halfToFloat(b.getShort(2 * i));
                 }
             }
             case BF16 -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = HalfFloats.bf16ToFloat(b.getShort(2 * i));
+                    out[at + i] = HalfFloats.bf16ToFloat(b.getShort(2 * i));
                 }
             }
             case F64 -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = (float) b.getDouble(8 * i);
+                    out[at + i] = (float) b.getDouble(8 * i);
                 }
             }
             default -> throw new IllegalArgumentException(t.fileName() + ": tensor " + t.name()
                     + " has dtype " + t.dtype().tag() + ", expected a float type");
         }
-        return new HostTensor(out, t.shape().clone());
     }
 
     /** Concatenates along the first dimension (row-major, so the bytes simply follow each other). */

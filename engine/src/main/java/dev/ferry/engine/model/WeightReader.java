@@ -54,6 +54,15 @@ public final class WeightReader {
         return HostTensor.read(folder.tensor(name));
     }
 
+    /** Tensors concatenated along their first dimension as they are read: a fused q/k/v or gate/up matrix. */
+    public HostTensor hostRows(String... names) {
+        TensorInfo[] parts = new TensorInfo[names.length];
+        for (int i = 0; i < names.length; i++) {
+            parts[i] = folder.tensor(names[i]);
+        }
+        return HostTensor.readRows(parts);
+    }
+
     /** A fused or rescaled matrix, in the weight dtype. */
     public NDArray uploadMatrix(HostTensor t) {
         return t.toNDArray(manager, precision.weights());

@@ -2,12 +2,14 @@ package dev.ferry.engine.runner;
 
 import ai.djl.Device;
 import ai.djl.util.cuda.CudaUtils;
+import dev.ferry.engine.api.KvDemand;
 import dev.ferry.store.config.MemoryBudget;
 
 /**
  * How many bytes a model's paged KV pool may take: the operator's size or fraction of the device's
  * free memory, else the model's slice of a shared device, else the device's default, capped at what
- * full-length sequences of a large batch need so that a tiny model does not claim a whole GPU.
+ * the caller's requests need when it knows them, else at what full-length sequences of a large batch
+ * need, so that a tiny model does not claim a whole GPU.
  */
 public final class KvBudget {
     /** Default KV budget on the CPU, where no device memory query exists. */
@@ -21,14 +23,16 @@ public final class KvBudget {
 
     /**
      * One model's budget: {@code budget} as given; else the replica's slice of a shared device
-     * ({@code ceiling}) or the device's default budget, but never more than full-length sequences
-     * for a large batch need.
+     * ({@code ceiling}) or the device's default budget, but never more than the caller's known
+     * requests hold ({@code demand}) or, when they are unknown, full-length sequences for a large batch.
      */
-    static long forModel(MemoryBudget budget, Long ceiling, Device device, long bytesPerToken, int maxLen) {
+    static long forModel(MemoryBudget budget, Long ceiling, KvDemand demand, Device device, long bytesPerToken,
+                         int maxLen, int blockSize) {
         if (budget != null) {
             return forDevice(budget, device);
         }
-        long enough = bytesPerToken * maxLen * (device.isGpu() ? GPU_DEFAULT_FULL_SEQUENCES : CPU_DEFAULT_FULL_SEQUENCES);
+        long enough = bytesPerToken * (demand != null ? demand.tokenSlots(blockSize, maxLen)
+                : (long) maxLen * (device.isGpu() ? GPU_DEFAULT_FULL_SEQUENCES : CPU_DEFAULT_FULL_SEQUENCES));
         return Math.min(ceiling != null ? ceiling : forDevice(null, device), enough);
     }
 

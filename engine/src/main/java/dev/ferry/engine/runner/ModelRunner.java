@@ -92,12 +92,14 @@ public final class ModelRunner implements AutoCloseable {
             if (precision.int8()) {
                 logInt8(folder, model.linears());
             }
-            model.warmUp();
+            if (options.warmUpKernels()) {
+                model.warmUp();
+            }
             long kernelsWarm = System.nanoTime();
             var c = folder.config();
             long budget = KvBudget.forModel(options.kvCacheMemory() != null ? options.kvCacheMemory()
-                    : serving.kvCacheMemory(), options.kvCacheCeiling(), device, KvCacheSpec.bytesPerToken(c.numLayers(),
-                    c.numKvHeads(), c.headDim(), dtype), maxLen);
+                    : serving.kvCacheMemory(), options.kvCacheCeiling(), options.kvDemand(), device,
+                    KvCacheSpec.bytesPerToken(c.numLayers(), c.numKvHeads(), c.headDim(), dtype), maxLen, blockSize);
             int blocks = KvCacheSpec.blocksFor(budget, blockSize, c.numLayers(), c.numKvHeads(), c.headDim(), dtype);
             if ((long) blocks * blockSize < maxLen) {
                 throw new IllegalArgumentException("KV cache of " + budget + " bytes holds " + (long) blocks * blockSize

@@ -51,11 +51,11 @@ final class EngineOptions {
     boolean retune;
 
     @Option(names = "--warmup", negatable = true,
-            description = "run steps of the first requests' shapes (a prefill, decode batches 1-64) before the model is "
-                    + "ready, so that the first requests run as fast as later ones (serve: default on; generate: default "
-                    + "off, its first request warms it; --no-warmup / --warmup say otherwise); once ready, serve also runs 10,000 "
-                    + "refusals through the HTTP pipeline and 5,000 gRPC health checks over loopback, so that a first "
-                    + "burst of refusals meets compiled code")
+            description = "run the Java kernels until compiled and steps of the first requests' shapes (a prefill, "
+                    + "decode batches 1-64) before the model is ready, so that the first requests run as fast as later "
+                    + "ones (serve: default on; generate: default off, its first request warms it; --no-warmup / "
+                    + "--warmup say otherwise); once ready, serve also runs 10,000 refusals through the HTTP pipeline "
+                    + "and 5,000 gRPC health checks over loopback, so that a first burst of refusals meets compiled code")
     Boolean warmUp;
 
     /**
@@ -64,8 +64,7 @@ final class EngineOptions {
      * @param warmUpByDefault whether the command warms the model up unless told otherwise
      */
     EngineConfig toEngineConfig(ServingConfig serving, boolean warmUpByDefault) {
-        EngineConfig c = EngineConfig.DEFAULTS.withPrefixCaching(prefixCaching)
-                .withWarmUp(warmUp != null ? warmUp : warmUpByDefault);
+        EngineConfig c = EngineConfig.DEFAULTS.withPrefixCaching(prefixCaching).withWarmUp(warmsUp(warmUpByDefault));
         Integer seqs = maxNumSeqs != null ? maxNumSeqs : serving.maxNumSeqs();
         Integer tokens = maxNumBatchedTokens != null ? maxNumBatchedTokens : serving.maxNumBatchedTokens();
         if (seqs != null) {
@@ -77,15 +76,24 @@ final class EngineOptions {
         return c;
     }
 
-    /** One model on one device, as ferry generate runs it. */
-    LoadOptions toLoadOptions() {
-        return poolLoadOptions().withDevice(device).withKvCacheMemory(kvCacheMemory());
+    /** Whether the command warms the model up: --[no-]warmup, else the command's default. */
+    private boolean warmsUp(boolean byDefault) {
+        return warmUp != null ? warmUp : byDefault;
     }
 
-    /** What every model of a served pool shares; the pool decides each replica's device and KV budget. */
-    LoadOptions poolLoadOptions() {
+    /** One model on one device, as ferry generate (and embed) runs it: no warm-up unless --warmup. */
+    LoadOptions toLoadOptions() {
+        return poolLoadOptions(false).withDevice(device).withKvCacheMemory(kvCacheMemory());
+    }
+
+    /**
+     * What every model of a served pool shares; the pool decides each replica's device and KV budget.
+     *
+     * @param warmUpByDefault whether the command warms the model up unless told otherwise
+     */
+    LoadOptions poolLoadOptions(boolean warmUpByDefault) {
         LoadOptions o = LoadOptions.defaults().withMaxModelLen(maxModelLen).withBlockSize(blockSize)
-                .withTuning(new TuningOptions(FerryHome.tuningCache(), retune));
+                .withTuning(new TuningOptions(FerryHome.tuningCache(), retune)).withWarmUpKernels(warmsUp(warmUpByDefault));
         if (quantize != null) {
             o = o.withQuantize(parse("--quantize", () -> Quantization.fromUserName(quantize)));
         }

@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class})
 public final class FerryCommand implements Runnable {
 
+    private static final String DJL_OPT_OUT = "OPT_OUT_TRACKING";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -21,6 +23,11 @@ public final class FerryCommand implements Runnable {
     }
 
     public static void main(String[] args) {
+        // DJL reports the process to AWS unless told not to, first asking the EC2 metadata address for
+        // the instance: 50-100 ms of every start here, and up to seconds where that address is filtered
+        if (System.getProperty(DJL_OPT_OUT) == null && System.getenv(DJL_OPT_OUT) == null) {
+            System.setProperty(DJL_OPT_OUT, "true");
+        }
         System.exit(commandLine().execute(args));
     }
 

@@ -6,6 +6,7 @@ import dev.ferry.engine.Engine;
 import dev.ferry.engine.LoadedModel;
 import dev.ferry.engine.api.GenerateRequest;
 import dev.ferry.engine.api.GrammarLimits;
+import dev.ferry.engine.api.KvDemand;
 import dev.ferry.engine.api.OutputFormat;
 import dev.ferry.engine.api.SamplingParams;
 import dev.ferry.engine.api.TokenStream;
@@ -112,28 +113,46 @@ final class GenerateCommand implements Callable<Integer> {
         if (model == null) {
             throw new IllegalArgumentException("--model is required (a model folder) unless --server is given");
         }
-        try (ModelFolder folder = ModelFolder.open(Path.of(model));
-             LoadedModel loaded = LoadedModel.load(folder, engine.toLoadOptions());
-             Engine eng = Engine.start(loaded, engine.toEngineConfig(folder.serving(), false))) {
+        // the requests are read first: they size the KV pool, and a bad line fails before the load
+        try (ModelFolder folder = ModelFolder.open(Path.of(model))) {
             if (input.requestsFile != null) {
-                runFile(eng, folder, loaded, out);
+                runFile(folder, out);
             } else {
-                runOne(eng, folder, loaded, out);
+                runOne(folder, out);
             }
         }
         return 0;
+    }
+
+    /** What runs once the model is loaded and its engine started. */
+    @FunctionalInterface
+    private interface Job {
+        void run(Engine eng, LoadedModel loaded) throws Exception;
+    }
+
+    /** Loads the model with a KV pool for {@code demand} (unless --kv-cache-memory says otherwise), then runs {@code job}. */
+    private void withEngine(ModelFolder folder, KvDemand demand, Job job) throws Exception {
+        try (LoadedModel loaded = LoadedModel.load(folder, engine.toLoadOptions().withKvDemand(demand));
+             Engine eng = Engine.start(loaded, engine.toEngineConfig(folder.serving(), false))) {
+            job.run(eng, loaded);
+        }
     }
 
     private OutputFormat.JsonSchema schemaFormat() throws IOException {
         return new OutputFormat.JsonSchema("--json-schema " + jsonSchema, Files.readString(jsonSchema), true);
     }
 
-    private void runOne(Engine eng, ModelFolder folder, LoadedModel loaded, PrintWriter out)
-            throws InterruptedException, IOException {
+    private void runOne(ModelFolder folder, PrintWriter out) throws Exception {
         int[] promptIds = input.ids != null ? input.ids : folder.tokenizer().encode(input.text, true);
-        GenerateRequest request = GenerateRequest.of(promptIds, maxTokens, defaultSampling(folder.generation()))
-                .withIgnoreEos(ignoreEos).withConstraint(jsonSchema == null ? null
-                        : loaded.constraint(schemaFormat(), GrammarLimits.DEFAULTS));
+        GenerateRequest unformatted = GenerateRequest.of(promptIds, maxTokens, defaultSampling(folder.generation()))
+                .withIgnoreEos(ignoreEos);
+        KvDemand demand = KvDemand.of(List.of(unformatted), 1);
+        withEngine(folder, demand, (eng, loaded) -> runOne(eng, unformatted.withConstraint(jsonSchema == null
+                ? null : loaded.constraint(schemaFormat(), GrammarLimits.DEFAULTS)), out));
+    }
+
+    private void runOne(Engine eng, GenerateRequest request, PrintWriter out) throws InterruptedException {
+        int[] promptIds = request.promptIds();
         TokenStream stream = new TokenStream().onEachToken(t -> {
             if (!json && !t.text().isEmpty()) {
                 out.print(t.text());
@@ -151,13 +170,20 @@ final class GenerateCommand implements Callable<Integer> {
         failOnError(r, "request");
     }
 
-    private void runFile(Engine eng, ModelFolder folder, LoadedModel loaded, PrintWriter out) throws Exception {
+    private void runFile(ModelFolder folder, PrintWriter out) throws Exception {
         if (jsonSchema != null) {
             throw new IllegalArgumentException("--json-schema applies to --prompt/--prompt-ids; in --requests-file give"
                     + " each line a response_format");
         }
-        List<GenerateRequest> requests = new RequestsFile(folder.tokenizer(), defaultSampling(folder.generation()), maxTokens,
-                f -> loaded.constraint(f, GrammarLimits.DEFAULTS)).read(input.requestsFile);
+        List<RequestsFile.Line> lines = new RequestsFile(folder.tokenizer(), defaultSampling(folder.generation()),
+                maxTokens).read(input.requestsFile);
+        KvDemand demand = KvDemand.of(lines.stream().map(RequestsFile.Line::unformatted).toList(),
+                Math.max(1, concurrency));
+        withEngine(folder, demand, (eng, loaded) -> runFile(eng, lines.stream()
+                .map(l -> l.request(f -> loaded.constraint(f, GrammarLimits.DEFAULTS))).toList(), out));
+    }
+
+    private void runFile(Engine eng, List<GenerateRequest> requests, PrintWriter out) throws InterruptedException {
         Semaphore inFlight = new Semaphore(Math.max(1, concurrency));
         List<TokenStream> streams = new ArrayList<>(requests.size());
         long start = System.nanoTime();

@@ -23,7 +23,9 @@ import java.util.function.Function;
 
 /**
  * Reads a JSON Lines file of requests for offline batch generation. Every line is validated before
- * anything runs; an error names the file, the line and the field.
+ * anything runs; an error names the file, the line and the field. It is read before the model loads
+ * (the requests size its KV pool), so a line's {@code response_format} is compiled afterwards, by
+ * {@link Line#request(Function)}.
  */
 final class RequestsFile {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,19 +36,34 @@ final class RequestsFile {
     private final ModelTokenizer tokenizer;
     private final SamplingParams defaults;
     private final int defaultMaxTokens;
-    private final Function<OutputFormat, OutputConstraint> formats;
 
-    /** @param formats compiles a line's {@code response_format} for the model */
-    RequestsFile(ModelTokenizer tokenizer, SamplingParams defaults, int defaultMaxTokens,
-                 Function<OutputFormat, OutputConstraint> formats) {
+    /**
+     * One line: its request without the output format, and the format (null for free text).
+     *
+     * @param where the file and line, for errors
+     */
+    record Line(GenerateRequest unformatted, OutputFormat format, String where) {
+        /** The request with its format compiled by {@code formats}; an error names the line. */
+        GenerateRequest request(Function<OutputFormat, OutputConstraint> formats) {
+            if (format == null) {
+                return unformatted;
+            }
+            try {
+                return unformatted.withConstraint(formats.apply(format));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    RequestsFile(ModelTokenizer tokenizer, SamplingParams defaults, int defaultMaxTokens) {
         this.tokenizer = tokenizer;
         this.defaults = defaults;
         this.defaultMaxTokens = defaultMaxTokens;
-        this.formats = formats;
     }
 
-    List<GenerateRequest> read(Path file) throws IOException {
-        List<GenerateRequest> out = new ArrayList<>();
+    List<Line> read(Path file) throws IOException {
+        List<Line> out = new ArrayList<>();
         List<String> lines = Files.readAllLines(file);
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).isBlank()) {
@@ -67,7 +84,7 @@ final class RequestsFile {
         return out;
     }
 
-    private GenerateRequest parse(JsonNode n, String where, int index) {
+    private Line parse(JsonNode n, String where, int index) {
         if (!n.isObject()) {
             throw new IllegalArgumentException(where + ": expected a JSON object");
         }
@@ -121,16 +138,16 @@ final class RequestsFile {
                 throw new IllegalArgumentException(where + ": field 'priority' must be interactive or batch");
             }
         }
-        return new GenerateRequest(n.has("id") ? n.get("id").asText() : String.valueOf(index), prompt,
+        GenerateRequest request = new GenerateRequest(n.has("id") ? n.get("id").asText() : String.valueOf(index), prompt,
                 (int) integer(n, "max_tokens", defaultMaxTokens, where), s, stopIds, stop,
-                n.path("ignore_eos").asBoolean(false), priority, 0, constraint(n.get("response_format")));
+                n.path("ignore_eos").asBoolean(false), priority, 0, null);
+        return new Line(request, format(n.get("response_format")), where);
     }
 
-    /** The line's {@code response_format} (OpenAI's form), compiled; null for free text. */
-    private OutputConstraint constraint(JsonNode responseFormat) {
+    /** The line's {@code response_format} (OpenAI's form); null for free text. */
+    private static OutputFormat format(JsonNode responseFormat) {
         try {
-            OutputFormat format = FormatJson.read("response_format", responseFormat);
-            return format == null ? null : formats.apply(format);
+            return FormatJson.read("response_format", responseFormat);
         } catch (ApiException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }

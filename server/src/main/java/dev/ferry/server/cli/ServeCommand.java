@@ -178,7 +178,7 @@ final class ServeCommand implements Callable<Integer> {
                     + e.getMessage());
         }
         // the engine's hand-off queue only has to hold what admission lets through
-        ModelLoader loader = new ModelLoader(engine.poolLoadOptions(),
+        ModelLoader loader = new ModelLoader(engine.poolLoadOptions(true),
                 serving -> engine.toEngineConfig(serving, true).withMaxQueuedRequests(Math.max(maxQueue, maxQueueBatch) + 64)
                         .withComputeNice(engineNice),
                 admission, engine.toDevicePool());

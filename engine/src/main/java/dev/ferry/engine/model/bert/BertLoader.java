@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.ferry.engine.model.Embedding;
-import dev.ferry.engine.model.HostTensor;
 import dev.ferry.engine.model.LayerNorm;
 import dev.ferry.engine.model.Linear;
 import dev.ferry.engine.model.Precision;
@@ -31,10 +30,10 @@ public final class BertLoader {
         for (int i = 0; i < layers.length; i++) {
             String p = "encoder.layer." + i + ".";
             String a = p + "attention.self.";
-            NDArray qkvW = r.uploadMatrix(HostTensor.concatRows(r.host(a + "query.weight"), r.host(a + "key.weight"),
-                    r.host(a + "value.weight")).scaleRows(0, hidden, scale));
-            NDArray qkvB = r.upload(HostTensor.concatRows(r.host(a + "query.bias"), r.host(a + "key.bias"),
-                    r.host(a + "value.bias")).scaleRows(0, hidden, scale));
+            NDArray qkvW = r.uploadMatrix(r.hostRows(a + "query.weight", a + "key.weight", a + "value.weight")
+                    .scaleRows(0, hidden, scale));
+            NDArray qkvB = r.upload(r.hostRows(a + "query.bias", a + "key.bias", a + "value.bias")
+                    .scaleRows(0, hidden, scale));
             layers[i] = new BertEncoder.Layer(
                     Linear.fromOutIn(qkvW, qkvB, precision),
                     dense(r, p + "attention.output.dense", precision),

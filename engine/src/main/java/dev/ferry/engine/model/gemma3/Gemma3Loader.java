@@ -39,10 +39,10 @@ public final class Gemma3Loader {
         for (int i = 0; i < layers.length; i++) {
             String p = "model.layers." + i + ".";
             String a = p + "self_attn.";
-            NDArray qkv = r.uploadMatrix(HostTensor.concatRows(r.host(a + "q_proj.weight"), r.host(a + "k_proj.weight"),
-                    r.host(a + "v_proj.weight")).scaleColumnsBy(norm(r, p + "input_layernorm.weight")));
-            NDArray gateUp = r.uploadMatrix(HostTensor.concatRows(r.host(p + "mlp.gate_proj.weight"),
-                    r.host(p + "mlp.up_proj.weight")).scaleColumnsBy(norm(r, p + "pre_feedforward_layernorm.weight")));
+            NDArray qkv = r.uploadMatrix(r.hostRows(a + "q_proj.weight", a + "k_proj.weight", a + "v_proj.weight")
+                    .scaleColumnsBy(norm(r, p + "input_layernorm.weight")));
+            NDArray gateUp = r.uploadMatrix(r.hostRows(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight")
+                    .scaleColumnsBy(norm(r, p + "pre_feedforward_layernorm.weight")));
             layers[i] = new Gemma3Model.Layer(
                     new RmsNorm(null, c.normEps(), dtype, manager),
                     Linear.fromOutIn(qkv, null, precision),

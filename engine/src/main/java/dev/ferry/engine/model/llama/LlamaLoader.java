@@ -39,8 +39,8 @@ public final class LlamaLoader {
             String a = p + "self_attn.";
             NDArray qkvW = r.uploadMatrix(qkv(r, c, a).scaleRows(0, qRows, rowScale)
                     .scaleColumnsBy(r.host(p + "input_layernorm.weight")));
-            NDArray qkvB = !c.qkvBias() ? null : r.upload(HostTensor.concatRows(r.host(a + "q_proj.bias"),
-                    r.host(a + "k_proj.bias"), r.host(a + "v_proj.bias")).scaleRows(0, qRows, rowScale));
+            NDArray qkvB = !c.qkvBias() ? null : r.upload(r.hostRows(a + "q_proj.bias", a + "k_proj.bias",
+                    a + "v_proj.bias").scaleRows(0, qRows, rowScale));
             NDArray outB = c.outputBias() ? r.load(a + "o_proj.bias") : null;
             NDArray gateUp = r.uploadMatrix(gateUp(r, c, p).scaleColumnsBy(r.host(p + "post_attention_layernorm.weight")));
             layers[i] = new LlamaModel.Layer(
@@ -66,8 +66,7 @@ public final class LlamaLoader {
         if (c.architecture() == Architecture.PHI3) {
             return r.host(attention + "qkv_proj.weight");
         }
-        return HostTensor.concatRows(r.host(attention + "q_proj.weight"), r.host(attention + "k_proj.weight"),
-                r.host(attention + "v_proj.weight"));
+        return r.hostRows(attention + "q_proj.weight", attention + "k_proj.weight", attention + "v_proj.weight");
     }
 
     /** The rows of gate then up: Phi-3's {@code gate_up_proj} holds them so already. */
@@ -75,6 +74,6 @@ public final class LlamaLoader {
         if (c.architecture() == Architecture.PHI3) {
             return r.host(layer + "mlp.gate_up_proj.weight");
         }
-        return HostTensor.concatRows(r.host(layer + "mlp.gate_proj.weight"), r.host(layer + "mlp.up_proj.weight"));
+        return r.hostRows(layer + "mlp.gate_proj.weight", layer + "mlp.up_proj.weight");
     }
 }

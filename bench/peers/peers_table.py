@@ -11,6 +11,8 @@ from pathlib import Path
 
 # (llama.cpp GGUF type, Ferry dtype name) compared like for like
 PAIRS = [("F32", "f32"), ("F16", "f16"), ("Q8_0", "int8")]
+# bytes per weight llama.cpp streams: Q8_0 is 32 int8 weights plus one fp16 scale per block
+BYTES_PER_WEIGHT = {"F32": 4.0, "F16": 2.0, "Q8_0": 34 / 32}
 COLUMNS = ["prefill_128", "decode_b1", "decode_b32"]
 
 # The issue's must-hold comparisons: (what, Ferry row, llama.cpp row, column)
@@ -52,7 +54,7 @@ def ferry_rows(run):
     rows, f = {}, {}
     for _, dtype in PAIRS:
         f.update({k: v for k, v in json.loads((run / f"ferry-forward-{dtype}.json").read_text()).items()
-                  if k.startswith(dtype + "_")})
+                  if k.startswith(dtype + "_") or k == "dense_parameters"})
         rows[dtype] = {
             "prefill_128": f[f"{dtype}_prefill_tok_s_128"],
             "decode_b1": f[f"{dtype}_decode_b1_tok_s"],
@@ -63,22 +65,33 @@ def ferry_rows(run):
     return rows, f
 
 
+def add_llama_b1_fraction_of_floor(llama, ferry, dense_parameters, config):
+    """llama.cpp's batch-1 rate against the bandwidth floor of the bytes it streams per token (dense
+    weights at its type's width plus its fp16 KV cache at the mean depth of its 64 decoded tokens),
+    at the memory bandwidth Ferry's benchmark probed in the same pair."""
+    kv_per_token = 2 * config["num_hidden_layers"] * config["num_key_value_heads"] * config["head_dim"] * 2
+    for gtype, dtype in PAIRS:
+        r = llama[gtype]
+        streamed = dense_parameters * BYTES_PER_WEIGHT[gtype] + kv_per_token * (r["decode_b1_depth"] + 32)
+        r["b1_fraction_of_own_bandwidth_floor"] = round(r["decode_b1"] / (ferry[dtype]["memory_read_GBps"] * 1e9 / streamed), 3)
+
+
 def main():
     run, results_path = Path(sys.argv[1]), Path(sys.argv[2])
     host = json.loads((run / "host.json").read_text())
     llama, build = llama_rows(run)
     ferry, ferry_raw = ferry_rows(run)
+    config = json.loads((Path(host["model_dir"]) / "config.json").read_text())
+    add_llama_b1_fraction_of_floor(llama, ferry, ferry_raw["dense_parameters"], config)
 
     print(f"\n{host['cpu_model']}, {host['threads']} threads each, llama.cpp b{build['build_number']} "
           f"({build['build_commit']}), load average {host['load_before']} before, {host['load_after']} after "
           f"(before each pair: {host['load_by_pair']})")
-    print("\n| tok/s | prefill 128 | batch-1 decode | decode @32 |\n|---|---|---|---|")
-    for gtype, _ in PAIRS:
-        r = llama[gtype]
-        print(f"| llama.cpp {gtype} | {r['prefill_128']} | {r['decode_b1']} | {r['decode_b32']} |")
-    for _, dtype in PAIRS:
-        r = ferry[dtype]
-        print(f"| Ferry {dtype} | {r['prefill_128']} | {r['decode_b1']} | {r['decode_b32']} |")
+    print("\n| tok/s | prefill 128 | batch-1 decode (fraction of its bandwidth floor) | decode @32 |\n|---|---|---|---|")
+    for name, rows in (("llama.cpp", llama), ("Ferry", ferry)):
+        for row, r in rows.items():
+            print(f"| {name} {row} | {r['prefill_128']} | {r['decode_b1']} ({r['b1_fraction_of_own_bandwidth_floor']}) "
+                  f"| {r['decode_b32']} |")
 
     like_for_like = {}
     print("\nFerry / llama.cpp, like for like:")

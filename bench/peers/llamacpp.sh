@@ -51,8 +51,8 @@ for pair in f32:f32 f16:f16 q8_0:int8; do
   gguf="$work/llama-small-$t.gguf"
   echo "$t/$dtype: $(load)" >>"$run/load-by-pair.txt"
   # prefill of 128 tokens into an empty cache; decode from a 128-token context, as Ferry's benchmark
-  "$bin/llama-bench" -m "$gguf" -t "$threads" -p 128 -n 0 -r 5 -o json >"$run/llama-bench-$t-pp.json" 2>>"$run/llama.log"
-  "$bin/llama-bench" -m "$gguf" -t "$threads" -p 0 -n 64 -d 128 -r 5 -o json >"$run/llama-bench-$t-tg.json" 2>>"$run/llama.log"
+  "$bin/llama-bench" -m "$gguf" -t "$threads" -p 128 -n 0 -r 3 -o json >"$run/llama-bench-$t-pp.json" 2>>"$run/llama.log"
+  "$bin/llama-bench" -m "$gguf" -t "$threads" -p 0 -n 64 -d 128 -r 3 -o json >"$run/llama-bench-$t-tg.json" 2>>"$run/llama.log"
   # 32 sequences, each its own 128-token prompt, then 32 decode steps of all 32 together
   # (it prints nothing for a size it skips; once, under load, the F32 run did: try again then)
   for try in 1 2; do

@@ -1,5 +1,7 @@
 package dev.ferry.engine.model.cpu;
 
+import static dev.ferry.engine.model.cpu.ProductReference.maxRelativeError;
+import static dev.ferry.engine.model.cpu.ProductReference.reference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -159,15 +161,5 @@ class LinearFormsTest {
         String libs = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         p.waitFor();
         return libs.contains("libopenblas.so.0");
-    }
-
-    private static NDArray reference(NDArray x, NDArray w, NDArray b) {
-        NDArray y = x.toType(DataType.FLOAT64, false).matMul(w.toType(DataType.FLOAT64, false).transpose());
-        return b == null ? y : y.add(b.toType(DataType.FLOAT64, false));
-    }
-
-    private static double maxRelativeError(NDArray got, NDArray expected) {
-        NDArray diff = got.toType(DataType.FLOAT64, false).sub(expected).abs().max();
-        return diff.getDouble() / expected.abs().max().getDouble();
     }
 }

@@ -1,5 +1,7 @@
 package dev.ferry.engine.model.cpu;
 
+import static dev.ferry.engine.model.cpu.ProductReference.maxRelativeError;
+import static dev.ferry.engine.model.cpu.ProductReference.reference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -191,15 +193,5 @@ class NarrowFormsTest {
             d[i] = HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(v[i]));
         }
         return w.getManager().create(d, w.getShape());
-    }
-
-    private static NDArray reference(NDArray x, NDArray w, NDArray b) {
-        NDArray y = x.toType(DataType.FLOAT64, false).matMul(w.toType(DataType.FLOAT64, false).transpose());
-        return b == null ? y : y.add(b.toType(DataType.FLOAT64, false));
-    }
-
-    private static double maxRelativeError(NDArray got, NDArray expected) {
-        NDArray diff = got.toType(DataType.FLOAT64, false).sub(expected).abs().max();
-        return diff.getDouble() / expected.abs().max().getDouble();
     }
 }

@@ -7,6 +7,7 @@ import dev.ferry.server.api.Prompt;
 import dev.ferry.server.api.SamplingOverrides;
 import dev.ferry.server.models.ModelLoader;
 import dev.ferry.server.models.ModelRegistry;
+import dev.ferry.server.routing.LearnedScorer;
 import dev.ferry.server.routing.Shadows;
 import dev.ferry.server.serving.Inference;
 import dev.ferry.server.serving.ServingLimits;
@@ -134,7 +135,10 @@ public final class ShadowBenchmark {
             routes.append(p).append("candidates = small, large\n").append(p).append("policy = complexity\n")
                     .append(p).append("complexity.prompt-tokens = 100000\n").append(p).append("complexity.max-tokens = 100000\n")
                     .append(p).append("shadow-rate = ").append(r[1]).append('\n')
-                    .append(p).append("shadow-tokens = ").append(tokens).append('\n');
+                    .append(p).append("shadow-tokens = ").append(tokens).append('\n')
+                    // the tiers are unrelated random models, so a learned scorer would send everything large
+                    // and stop the shadows; the length heuristic keeps every request small for all rounds
+                    .append(p).append("min-shadows = ").append(LearnedScorer.WINDOW).append('\n');
         }
         Files.writeString(store.resolve("routes.properties"), routes);
         return store;

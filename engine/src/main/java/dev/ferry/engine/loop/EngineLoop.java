@@ -19,6 +19,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.jctools.queues.MpscArrayQueue;
 import org.slf4j.Logger;
@@ -36,12 +37,22 @@ import org.slf4j.LoggerFactory;
  */
 final class EngineLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineLoop.class);
+    /** The longest a batch step waits for other engines' interactive work to end: one step at least this often. */
+    static final long MAX_DEFER_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** How often a held-back batch step looks again; cheap beside the steps it waits for. */
+    private static final long DEFER_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final MpscArrayQueue<RequestGroup> incoming;
     private final Map<Sequence, RequestState> requests = new IdentityHashMap<>();
     private final StepExecutor executor;
     /** Where steps of batch work only run, at the lowest CPU priority; null for an engine on a GPU. */
     private final BatchLane batchLane;
+    /** This engine's part in the count of engines on the host's cores with interactive work; null on a GPU. */
+    private final InteractiveWork.Share interactiveShare;
+    /** Interactive requests (not batch priority, not scoring runs) this loop holds. */
+    private int interactive;
+    /** When the loop began holding back its batch step for another engine's interactive work; 0 when it is not. */
+    private long deferringSince;
     private final Scheduler scheduler;
     private final OutputThread output;
     private final EngineMetrics metrics;
@@ -59,6 +70,7 @@ final class EngineLoop implements Runnable {
         this.incoming = incoming;
         this.executor = executor;
         this.batchLane = executor.computesOnHost() ? new BatchLane(name) : null;
+        this.interactiveShare = batchLane != null ? new InteractiveWork.Share() : null;
         this.scheduler = scheduler;
         this.output = output;
         this.metrics = metrics;
@@ -91,12 +103,18 @@ final class EngineLoop implements Runnable {
                 takeIncoming();
                 retireFlagged();
                 output.wake(); // retirements publish finishes too
+                if (interactiveShare != null) {
+                    interactiveShare.hold(interactive > 0);
+                }
                 if (!scheduler.hasUnfinished()) {
                     updateGauges();
                     if (closing) {
                         return;
                     }
                     park();
+                    continue;
+                }
+                if (deferBatchStep()) {
                     continue;
                 }
                 step();
@@ -108,6 +126,7 @@ final class EngineLoop implements Runnable {
             failAll("engine loop failed: " + t);
         } finally {
             if (batchLane != null) {
+                interactiveShare.hold(false);
                 batchLane.close();
             }
             output.wake();
@@ -122,6 +141,32 @@ final class EngineLoop implements Runnable {
         sleeping = false;
     }
 
+    /**
+     * Holds back a step of this engine's batch work while another engine on the host's cores has
+     * interactive work, for at most {@link #MAX_DEFER_NANOS} at a time so that batch work still moves under
+     * a steady interactive load; waits a moment (or until a submit) and returns true when it does. A
+     * submit ends the wait, so this engine's own interactive requests are never held.
+     */
+    private boolean deferBatchStep() {
+        if (interactiveShare == null || interactive > 0 || closing || !interactiveShare.othersHold()) {
+            deferringSince = 0;
+            return false;
+        }
+        long now = System.nanoTime();
+        if (deferringSince == 0) {
+            deferringSince = now;
+        } else if (now - deferringSince > MAX_DEFER_NANOS) {
+            deferringSince = 0;
+            return false;
+        }
+        sleeping = true;
+        if (incoming.isEmpty()) {
+            LockSupport.parkNanos(this, DEFER_POLL_NANOS);
+        }
+        sleeping = false;
+        return true;
+    }
+
     private void takeIncoming() {
         RequestGroup g;
         while ((g = incoming.poll()) != null) {
@@ -129,6 +174,7 @@ final class EngineLoop implements Runnable {
             for (RequestState r : g.choices()) {
                 choices.add(r.sequence);
                 requests.put(r.sequence, r);
+                interactive += isInteractive(r) ? 1 : 0;
             }
             scheduler.add(choices);
         }
@@ -376,6 +422,7 @@ final class EngineLoop implements Runnable {
         Sequence seq = r.sequence;
         scheduler.finish(seq);
         requests.remove(seq);
+        interactive -= isInteractive(r) ? 1 : 0;
         metrics.rates().completed();
         if (r.scoring == null) { // requests' figures (and the SLOs read from them) are the clients' requests'
             metrics.finished(reason, seq.promptLength(), seq.numGenerated());
@@ -385,6 +432,10 @@ final class EngineLoop implements Runnable {
         if (reason != FinishReason.STOP && reason != FinishReason.LENGTH) {
             r.group.cancel(); // the request failed as a whole: its other choices end too
         }
+    }
+
+    private static boolean isInteractive(RequestState r) {
+        return r.scoring == null && r.sequence.priority() != Priority.BATCH;
     }
 
     /** Nothing fits although the pool is as free as it gets: the head request can never run. */
@@ -402,6 +453,7 @@ final class EngineLoop implements Runnable {
             output.publish(OutputEvent.finish(r, FinishReason.ERROR, message));
         }
         requests.clear();
+        interactive = 0;
         RequestGroup g;
         while ((g = incoming.poll()) != null) {
             for (RequestState r : g.choices()) {

@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.HdrHistogram.Histogram;
 
 /**
  * What shadow evaluation costs interactive traffic: the p95 time to first token of requests a
@@ -82,12 +81,12 @@ public final class ShadowBenchmark {
             registry.loadAll();
             Inference inference = new Inference(registry, ServingLimits.DEFAULTS);
             Shadows shadows = inference.routing().shadows();
-            phase(inference, "plain", new Histogram(3)); // warm-up: JIT, KV pages, both engines' step shapes
-            phase(inference, "shadowed", new Histogram(3));
+            phase(inference, "plain", new ArrayList<>()); // warm-up: JIT, KV pages, both engines' step shapes
+            phase(inference, "shadowed", new ArrayList<>());
             awaitShadows(shadows);
             long warmShadows = settled(shadows);
-            Histogram plain = new Histogram(3);
-            Histogram shadowed = new Histogram(3);
+            List<Long> plain = new ArrayList<>();
+            List<Long> shadowed = new ArrayList<>();
             List<Long> plainP95 = new ArrayList<>();
             List<Long> shadowedP95 = new ArrayList<>();
             for (int r = 0; r < rounds; r++) {
@@ -95,18 +94,21 @@ public final class ShadowBenchmark {
                 shadowedP95.add(phase(inference, "shadowed", shadowed));
                 awaitShadows(shadows);
             }
-            report("plain", plain, plainP95);
-            report("shadowed", shadowed, shadowedP95);
-            results.put("p95_ttft_overhead_pct", Math.round(1000.0 * (shadowed.getValueAtPercentile(95)
-                    / (double) plain.getValueAtPercentile(95) - 1)) / 10.0);
+            long[] plainTtft = plain.stream().mapToLong(Long::longValue).toArray();
+            long[] shadowedTtft = shadowed.stream().mapToLong(Long::longValue).toArray();
+            report("plain", plainTtft, plainP95);
+            report("shadowed", shadowedTtft, shadowedP95);
+            results.put("p95_ttft_overhead_pct", percent(PercentileRatio.percentile(shadowedTtft, 95)
+                    / (double) PercentileRatio.percentile(plainTtft, 95)));
+            double[] interval = PercentileRatio.interval(plainTtft, shadowedTtft, 95, 0.95, 17);
+            results.put("p95_ttft_overhead_pct_95ci", List.of(percent(interval[0]), percent(interval[1])));
             // each round's pair ran back to back, so its ratio sees the same background load; their median
             // is steadier than the pooled figure on a machine whose load moves between rounds
             double[] ratios = new double[rounds];
             for (int r = 0; r < rounds; r++) {
                 ratios[r] = shadowedP95.get(r) / (double) plainP95.get(r);
             }
-            results.put("p95_ttft_overhead_pct_median_of_rounds", Math.round(1000 * (ForwardBenchmark.median(ratios) - 1))
-                    / 10.0);
+            results.put("p95_ttft_overhead_pct_median_of_rounds", percent(ForwardBenchmark.median(ratios)));
             results.put("shadows_scored", shadows.scoredCounts().getOrDefault("shadowed", 0L));
             results.put("shadows_shed", settled(shadows) - shadows.scoredCounts().getOrDefault("shadowed", 0L));
             results.put("shadows_in_measured_phases", settled(shadows) - warmShadows);
@@ -148,14 +150,17 @@ public final class ShadowBenchmark {
      * {@link #requests} requests on {@code route} at Poisson arrivals of {@link #rate} a second; records
      * each one's time to first token (microseconds) in {@code ttft} and returns the phase's p95.
      */
-    private long phase(Inference inference, String route, Histogram ttft) throws Exception {
+    private long phase(Inference inference, String route, List<Long> ttft) throws Exception {
         int first = promptSeed;
         promptSeed += requests;
         shadowedSent += route.equals("shadowed") ? requests : 0;
-        Histogram own = OpenLoopPhase.run(inference, requests, rate, 7 + first, i -> new InferenceRequest(route,
-                new Prompt.TokenIds(prompt(first + i)), tokens, GREEDY, null, null, true, null, null, null, 0)).ttft();
-        ttft.add(own);
-        return own.getValueAtPercentile(95);
+        long[] own = OpenLoopPhase.run(inference, requests, rate, 7 + first, i -> new InferenceRequest(route,
+                new Prompt.TokenIds(prompt(first + i)), tokens, GREEDY, null, null, true, null, null, null, 0)).served()
+                .stream().mapToLong(OpenLoopPhase.Served::ttftMicros).toArray();
+        for (long t : own) {
+            ttft.add(t);
+        }
+        return PercentileRatio.percentile(own, 95);
     }
 
     /** Waits until every picked shadow was scored or shed, so the next phase starts quiet. */
@@ -185,11 +190,16 @@ public final class ShadowBenchmark {
         return random.ints(PROMPT_TOKENS, 1, 500).toArray();
     }
 
-    private void report(String arm, Histogram h, List<Long> phaseP95) {
-        results.put(arm + "_count", h.getTotalCount());
-        results.put(arm + "_ttft_p50_us", h.getValueAtPercentile(50));
-        results.put(arm + "_ttft_p95_us", h.getValueAtPercentile(95));
-        results.put(arm + "_ttft_p99_us", h.getValueAtPercentile(99));
+    /** A ratio as the percent it adds, to one decimal. */
+    private static double percent(double ratio) {
+        return Math.round(1000 * (ratio - 1)) / 10.0;
+    }
+
+    private void report(String arm, long[] ttft, List<Long> phaseP95) {
+        results.put(arm + "_count", ttft.length);
+        results.put(arm + "_ttft_p50_us", PercentileRatio.percentile(ttft, 50));
+        results.put(arm + "_ttft_p95_us", PercentileRatio.percentile(ttft, 95));
+        results.put(arm + "_ttft_p99_us", PercentileRatio.percentile(ttft, 99));
         results.put(arm + "_ttft_p95_us_per_round", phaseP95);
     }
 }

@@ -7,10 +7,11 @@
 # channel connects with the first round's calls) and pre-connected (`--preconnect`: the round's
 # connections opened and warmed by a cheap request before it), so connection set-up and the
 # requests themselves are told apart. The server is checked alive (and serving) at the end.
-# The server's CPU time over each configuration's rounds is split by thread group (event loops,
-# accept loop, gRPC call executor, engine, JIT, GC; from /proc/PID/task/*/stat), so a slow refusal
-# can be told apart into the server's work and the time it waited for a CPU; the kernel's TCP
-# counters over the same span (retransmits, listen queue overflows: machine-wide) sit beside it.
+# The server's CPU time (user and system) over each configuration's rounds is split by thread
+# group (event loops, accept loop, gRPC call executor, engine, JIT, GC; from /proc/PID/task/*/stat),
+# so a slow refusal can be told apart into the server's work and the time it waited for a CPU; the
+# kernel's TCP counters over the same span (retransmits, listen queue overflows: machine-wide) sit
+# beside it.
 #
 #   bench/burst.sh [OUT_DIR]    results: OUT_DIR/{http,grpc}-{fresh,preconnected}-N.json, the server's
 #                               CPU by thread group in OUT_DIR/{http,grpc}-{fresh,preconnected}-N.cpu.txt,
@@ -75,16 +76,16 @@ if [[ " ${FERRY_BURST_SERVER_ARGS:-} " != *" --no-warmup "* ]]; then  # ready fi
   for _ in $(seq 240); do grep -q 'front ends warmed' "$OUT/server.log" && break; sleep 0.5; done
 fi
 
-# CPU ms by thread group (the thread's name without its numbers), summed over the server's threads
+# user and system CPU ms by thread group (the thread's name without its numbers), summed over the server's threads
 thread_cpu() {
-  local tick_ms=$((1000 / $(getconf CLK_TCK)))
-  local pid
+  local tick_ms=$((1000 / $(getconf CLK_TCK))) pid
   pid=$(pgrep -P "$SERVER" -x java || echo "$SERVER") # the launcher does not exec java when it writes its CDS archive
   for stat in /proc/"$pid"/task/*/stat; do
     # comm may hold spaces: the fields after its closing parenthesis count from there
     sed -E 's/^[0-9]+ \((.*)\) (.*)$/\1|\2/' "$stat" 2>/dev/null
   done | awk -F'|' -v ms="$tick_ms" '{ split($2, f, " "); name = $1; gsub(/[-#]?[0-9]+/, "", name); gsub(/-$/, "", name)
-    gsub(/ /, "_", name); cpu[name] += (f[12] + f[13]) * ms } END { for (n in cpu) print n, cpu[n] }' | LC_ALL=C sort
+    gsub(/ /, "_", name); user[name] += f[12] * ms; sys[name] += f[13] * ms }
+    END { for (n in user) print n, user[n], sys[n] }' | LC_ALL=C sort
 }
 
 tcp_counters() {
@@ -106,8 +107,9 @@ for proto in $PROTOCOLS; do
         --metrics-url "http://127.0.0.1:$HTTP_PORT/metrics" --drain-timeout 120s --out "$OUT/$proto-$conn-$n.json" \
         | grep -vE '^(TTFT|ITL|send lag|throughput|goodput) '
       kill -0 $SERVER 2>/dev/null || { echo "burst: the server is gone; see $OUT/server.log" >&2; exit 1; }
-      thread_cpu | LC_ALL=C join -a1 -e0 -o 0,1.2,2.2 - "$OUT/cpu-before" \
-        | awk -v rounds="$ROUNDS" '{ d = ($2 - $3) / rounds; if (d > 0) printf "%-24s %8.1f ms a round\n", $1, d }' \
+      thread_cpu | LC_ALL=C join -a1 -e0 -o 0,1.2,1.3,2.2,2.3 - "$OUT/cpu-before" \
+        | awk -v rounds="$ROUNDS" '{ u = ($2 - $4) / rounds; k = ($3 - $5) / rounds
+            if (u + k > 0) printf "%-24s %8.1f ms a round (user %.1f, system %.1f)\n", $1, u + k, u, k }' \
         | sort -k2 -rn | tee "$OUT/$proto-$conn-$n.cpu.txt"
       tcp_counters | LC_ALL=C join - "$OUT/tcp-before" | awk '{ printf "%-24s %8d (kernel, all processes)\n", $1, $2 - $3 }' \
         | tee -a "$OUT/$proto-$conn-$n.cpu.txt"

@@ -7,8 +7,15 @@
 # channel connects with the first round's calls) and pre-connected (`--preconnect`: the round's
 # connections opened and warmed by a cheap request before it), so connection set-up and the
 # requests themselves are told apart. The server is checked alive (and serving) at the end.
+# The server's CPU time (user and system) over each configuration's rounds is split by thread
+# group (event loops, accept loop, gRPC call executor, engine, JIT, GC; from /proc/PID/task/*/stat),
+# so a slow refusal can be told apart into the server's work and the time it waited for a CPU; the
+# kernel's TCP counters over the same span (retransmits, listen queue overflows: machine-wide) sit
+# beside it.
 #
-#   bench/burst.sh [OUT_DIR]    results: OUT_DIR/{http,grpc}-{fresh,preconnected}-N.json, machine.txt, server.log
+#   bench/burst.sh [OUT_DIR]    results: OUT_DIR/{http,grpc}-{fresh,preconnected}-N.json, the server's
+#                               CPU by thread group in OUT_DIR/{http,grpc}-{fresh,preconnected}-N.cpu.txt,
+#                               machine.txt, server.log
 #
 # environment:
 #   FERRY_BURST_SIZES      bursts to send (default "300 1000")
@@ -69,6 +76,23 @@ if [[ " ${FERRY_BURST_SERVER_ARGS:-} " != *" --no-warmup "* ]]; then  # ready fi
   for _ in $(seq 240); do grep -q 'front ends warmed' "$OUT/server.log" && break; sleep 0.5; done
 fi
 
+# user and system CPU ms by thread group (the thread's name without its numbers), summed over the server's threads
+thread_cpu() {
+  local tick_ms=$((1000 / $(getconf CLK_TCK))) pid
+  pid=$(pgrep -P "$SERVER" -x java || echo "$SERVER") # the launcher does not exec java when it writes its CDS archive
+  for stat in /proc/"$pid"/task/*/stat; do
+    # comm may hold spaces: the fields after its closing parenthesis count from there
+    sed -E 's/^[0-9]+ \((.*)\) (.*)$/\1|\2/' "$stat" 2>/dev/null
+  done | awk -F'|' -v ms="$tick_ms" '{ split($2, f, " "); name = $1; gsub(/[-#]?[0-9]+/, "", name); gsub(/-$/, "", name)
+    gsub(/ /, "_", name); user[name] += f[12] * ms; sys[name] += f[13] * ms }
+    END { for (n in user) print n, user[n], sys[n] }' | LC_ALL=C sort
+}
+
+tcp_counters() {
+  nstat -az TcpRetransSegs TcpExtListenOverflows TcpExtListenDrops TcpExtTCPTimeouts | awk 'NR > 1 { print $1, $2 }' \
+    | LC_ALL=C sort
+}
+
 for proto in $PROTOCOLS; do
   port=$([[ $proto == http ]] && echo "$HTTP_PORT" || echo "$GRPC_PORT")
   for n in $SIZES; do
@@ -76,11 +100,20 @@ for proto in $PROTOCOLS; do
       echo "== $proto burst of $n, $conn connections, $ROUNDS rounds"
       preconnect=()
       [[ $conn == preconnected ]] && preconnect=(--preconnect)
+      thread_cpu >"$OUT/cpu-before"
+      tcp_counters >"$OUT/tcp-before"
       "${PIN_CLIENT[@]}" "${BENCH[@]}" --target "$proto://127.0.0.1:$port" --model tiny --burst "$n" \
         --rounds "$ROUNDS" "${preconnect[@]}" --http-client "$HTTP_CLIENT" --prompt-tokens 128 --output-tokens 64 \
         --metrics-url "http://127.0.0.1:$HTTP_PORT/metrics" --drain-timeout 120s --out "$OUT/$proto-$conn-$n.json" \
         | grep -vE '^(TTFT|ITL|send lag|throughput|goodput) '
       kill -0 $SERVER 2>/dev/null || { echo "burst: the server is gone; see $OUT/server.log" >&2; exit 1; }
+      thread_cpu | LC_ALL=C join -a1 -e0 -o 0,1.2,1.3,2.2,2.3 - "$OUT/cpu-before" \
+        | awk -v rounds="$ROUNDS" '{ u = ($2 - $4) / rounds; k = ($3 - $5) / rounds
+            if (u + k > 0) printf "%-24s %8.1f ms a round (user %.1f, system %.1f)\n", $1, u + k, u, k }' \
+        | sort -k2 -rn | tee "$OUT/$proto-$conn-$n.cpu.txt"
+      tcp_counters | LC_ALL=C join - "$OUT/tcp-before" | awk '{ printf "%-24s %8d (kernel, all processes)\n", $1, $2 - $3 }' \
+        | tee -a "$OUT/$proto-$conn-$n.cpu.txt"
+      rm "$OUT/cpu-before" "$OUT/tcp-before"
     done
   done
 done

@@ -34,7 +34,10 @@ final class BodyLimit extends HttpObjectAggregator {
         return response;
     }
 
-    /** Keeps the connection when the body can still be skipped, as Netty's own answer does. */
+    /**
+     * Keeps the connection when the body can still be skipped, as Netty's own answer does; else
+     * closes it, which {@link LingeringClose} holds until the rest of the body has arrived.
+     */
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
         boolean close = oversized instanceof FullHttpMessage // part of the body was read already

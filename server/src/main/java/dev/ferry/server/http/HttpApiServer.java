@@ -113,7 +113,7 @@ public final class HttpApiServer implements AutoCloseable {
 
     /** A connection's pipeline, in order; {@link RefusalWarmUp} runs its refusals through the same. */
     static ChannelHandler[] handlers(Counter requests, int maxBodyBytes, InFlight inFlight, PathDispatcher dispatcher) {
-        return new ChannelHandler[] {new HttpServerCodec(), new HttpServerKeepAliveHandler(),
+        return new ChannelHandler[] {new HttpServerCodec(), new LingeringClose(), new HttpServerKeepAliveHandler(),
             new RequestCounter(requests, dispatcher.paths()), new BodyLimit(maxBodyBytes), new InOrder(), inFlight,
             dispatcher};
     }

@@ -3,16 +3,24 @@ package dev.ferry.server.http;
 import static dev.ferry.server.http.BadInputTest.error;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ServingLimits;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -55,6 +63,53 @@ class GuardsTest {
         error(live.send(chunked), 413);
 
         assertEquals(200, live.post("/v1/completions", "{\"prompt\": \"Hi\", \"max_tokens\": 1}", AUTH).statusCode());
+    }
+
+    /**
+     * A chunked body that overruns the limit is answered mid-body; closing then would leave the rest
+     * of the body unread, and the kernel's reset could destroy the 413 before the client reads it. So
+     * the connection stays open while the body keeps coming and closes cleanly at its end.
+     */
+    @Test
+    void aConnectionAnsweredMidBodyClosesAtTheBodysEnd() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", live.server.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer " + KEY
+                    + "\r\ntransfer-encoding: chunked\r\n\r\n" + chunk(2 * MAX_BODY)).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            String head = readHead(in);
+            assertTrue(head.startsWith("HTTP/1.1 413"), head);
+            assertTrue(head.toLowerCase(Locale.ROOT).contains("connection: close"), head);
+            int length = Integer.parseInt(head.replaceAll("(?is).*content-length: *(\\d+).*", "$1"));
+            assertEquals(length, in.readNBytes(length).length);
+
+            socket.setSoTimeout(300);
+            assertThrows(SocketTimeoutException.class, in::read, "closed while the client was still sending");
+
+            out.write((chunk(MAX_BODY) + "0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            long sent = System.nanoTime();
+            socket.setSoTimeout(10_000);
+            assertEquals(-1, in.read(), "the body's end must close the connection, without a reset");
+            long waitedMs = (System.nanoTime() - sent) / 1_000_000;
+            assertTrue(waitedMs < LingeringClose.MAX_LINGER_MILLIS / 2, "closed by the linger deadline, after " + waitedMs + " ms");
+        }
+    }
+
+    private static String chunk(int size) {
+        return Integer.toHexString(size) + "\r\n" + "x".repeat(size) + "\r\n";
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            int b = in.read();
+            assertTrue(b >= 0, "the connection closed before the answer's head: " + head);
+            head.append((char) b);
+        }
+        return head.toString();
     }
 
     /**

@@ -78,7 +78,8 @@ public final class BertEncoder {
         NDList contexts = new NDList(batch.rows());
         for (int r = 0; r < batch.rows(); r++) {
             long n = batch.lengths()[r];
-            NDArray own = qkv.get(new NDIndex().addSliceDim(batch.starts()[r], batch.starts()[r] + n)).reshape(n, 3L * config.numHeads(), config.headDim())
+            NDIndex rows = new NDIndex().addSliceDim(batch.starts()[r], batch.starts()[r] + n);
+            NDArray own = qkv.get(rows).reshape(n, 3L * config.numHeads(), config.headDim())
                     .transpose(1, 0, 2);                                  // [3 * heads, n, D]
             NDArray scores = own.get(queries).matMul(own.get(keys).transpose(0, 2, 1)); // [heads, n, n]
             contexts.add(scores.softmax(-1).matMul(own.get(values))  // [heads, n, D]

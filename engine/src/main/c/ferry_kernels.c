@@ -30,6 +30,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -474,6 +475,226 @@ NARROW_ENTRY(bf16_avx512, TARGET_AVX512, narrow_rows_avx512, uint16_t, BF16)
 #endif
 
 /* ------------------------------------------------------------------------------------------------
+ * Encoder self-attention over a packed batch: each input's tokens attend to that input's tokens
+ * only (all real, so no mask). One call replaces the dozen libtorch ops per input per layer that
+ * it took before (views, transposes, two batched products, a softmax, a concatenation). On one core
+ * of the 2-vCPU EPYC (Zen 3, AVX2), 16 inputs of 10-256 tokens (2,220 tokens, MiniLM's 12 heads of
+ * 32) take 21 ms a layer, 30 GFLOP/s, against 27-29 ms of CPU for the libtorch ops. The portable
+ * level is correct but slow (8-float vectors spill without AVX); the engine uses it for nothing.
+ *
+ * Per input and head, the keys are copied once into a transposed block kt[c][j], so that a score
+ * is a multiply-add over a vector of keys with the query's value broadcast (no horizontal sums),
+ * for 4 queries at a time; the context then adds probability-scaled value rows, a vector of the
+ * head's dimensions at a time. Written once on 8-float vectors and inlined into each level.
+ * ---------------------------------------------------------------------------------------------- */
+
+/* The helpers below return vectors; always inlined, they never pass one across a call, so the ABI
+ * note GCC gives for such returns without AVX (the portable level) does not apply. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+typedef int32_t half_ints __attribute__((vector_size(32)));
+#define HALF_LANES 8
+/* Queries whose scores one pass over the keys computes: 4 x 2 vectors of accumulators. */
+#define QUERY_BLOCK 4
+/* Keys per step of the score loop, and the multiple the transposed keys are padded to. */
+#define KEY_STEP (2 * HALF_LANES)
+
+/* v in every lane, as a shuffle of lane 0: one broadcast with AVX2 (a lane-by-lane initializer
+ * compiled to a chain of inserts that took most of the score loop's time) */
+INLINE half_lanes splat(float v) {
+    quarter_lanes q = {v};
+    return __builtin_shufflevector(q, q, 0, 0, 0, 0, 0, 0, 0, 0);
+}
+
+INLINE half_lanes select_lanes(half_ints mask, half_lanes yes, half_lanes no) {
+    return (half_lanes) (((half_ints) yes & mask) | ((half_ints) no & ~mask));
+}
+
+/*
+ * e^x for x <= 0, as Cephes' expf (within 2 ulp of the exact value; below -87, where e^x is under
+ * fp32's normal range, some value under 1e-37): x = n ln 2 + r with |r| <= ln 2 / 2, e^r by its
+ * polynomial, then 2^n added to the exponent bits. n comes from adding 1.5 * 2^23, which leaves
+ * round(x log2 e) in the low bits of the sum's mantissa.
+ */
+INLINE half_lanes exp_nonpositive(half_lanes x) {
+    x = select_lanes(x < splat(-87.0f), splat(-87.0f), x);
+    half_lanes t = x * 1.44269504088896341f + 12582912.0f;
+    half_lanes n = t - 12582912.0f;
+    half_lanes r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    half_lanes p = splat(1.9875691500e-4f);
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * (r * r) + r + 1.0f;
+    half_ints scaled = (half_ints) p + (((half_ints) t - 0x4B400000) << 23);
+    return (half_lanes) scaled;
+}
+
+INLINE half_lanes load_half(const float *at) {
+    half_lanes v;
+    memcpy(&v, at, sizeof v);
+    return v;
+}
+
+INLINE void store_half(float *at, half_lanes v) {
+    memcpy(at, &v, sizeof v);
+}
+
+/*
+ * Row b of scores[QUERY_BLOCK][stride] (keys [0, n), the rest up to stride padding) becomes
+ * e^(s - max s): its probabilities before division by their sum, which is returned.
+ */
+INLINE float exponentiate_row(float *row, int n, int stride) {
+    for (int j = n; j < stride; j++) {
+        row[j] = -87.0f * 4; /* padding: after the shift below -87, so e^x is (next to) zero */
+    }
+    half_lanes m = load_half(row);
+    for (int j = HALF_LANES; j < stride; j += HALF_LANES) {
+        half_lanes v = load_half(row + j);
+        m = select_lanes(v > m, v, m);
+    }
+    float max = m[0];
+    for (int l = 1; l < HALF_LANES; l++) {
+        max = m[l] > max ? m[l] : max;
+    }
+    half_lanes sum = {0};
+    for (int j = 0; j < stride; j += HALF_LANES) {
+        half_lanes e = exp_nonpositive(load_half(row + j) - max);
+        store_half(row + j, e);
+        sum += e;
+    }
+    for (int j = n; j < stride; j++) {
+        sum[j % HALF_LANES] -= row[j]; /* what the padding added, near 1e-38 per key, taken back exactly */
+        row[j] = 0.0f;
+    }
+    return sum_half_lanes(sum);
+}
+
+/*
+ * One head of one input: q, k and v point at the input's first row's head (rows `width` floats
+ * apart), out at its first context row's head (rows `hidden` apart); kt holds d x stride floats and
+ * scores QUERY_BLOCK x stride, stride = n rounded up to KEY_STEP.
+ */
+INLINE void attend_head(const float *q, const float *k, const float *v, float *out, int n, int d, int width,
+                        int hidden, float *kt, float *scores) {
+    int stride = (n + KEY_STEP - 1) / KEY_STEP * KEY_STEP;
+    for (int c = 0; c < d; c++) {
+        float *column = kt + (size_t) c * stride;
+        for (int j = 0; j < n; j++) {
+            column[j] = k[(size_t) j * width + c];
+        }
+        for (int j = n; j < stride; j++) {
+            column[j] = 0.0f;
+        }
+    }
+    int wide = d - d % KEY_STEP; /* the head's dimensions the context loop takes in pairs of vectors */
+    for (int i0 = 0; i0 < n; i0 += QUERY_BLOCK) {
+        int queries = n - i0 < QUERY_BLOCK ? n - i0 : QUERY_BLOCK;
+        const float *qrow[QUERY_BLOCK];
+        for (int b = 0; b < QUERY_BLOCK; b++) {
+            qrow[b] = q + (size_t) (i0 + (b < queries ? b : queries - 1)) * width; /* a short block repeats its last */
+        }
+        for (int j = 0; j < stride; j += KEY_STEP) {
+            half_lanes acc[QUERY_BLOCK][2] = {{{0}}};
+            for (int c = 0; c < d; c++) {
+                half_lanes k0 = load_half(kt + (size_t) c * stride + j);
+                half_lanes k1 = load_half(kt + (size_t) c * stride + j + HALF_LANES);
+                _Pragma("GCC unroll 4") for (int b = 0; b < QUERY_BLOCK; b++) {
+                    half_lanes qc = splat(qrow[b][c]);
+                    acc[b][0] += k0 * qc;
+                    acc[b][1] += k1 * qc;
+                }
+            }
+            for (int b = 0; b < QUERY_BLOCK; b++) {
+                store_half(scores + (size_t) b * stride + j, acc[b][0]);
+                store_half(scores + (size_t) b * stride + j + HALF_LANES, acc[b][1]);
+            }
+        }
+        float inverse[QUERY_BLOCK];
+        for (int b = 0; b < QUERY_BLOCK; b++) {
+            inverse[b] = 1.0f / exponentiate_row(scores + (size_t) b * stride, n, stride);
+        }
+        for (int c = 0; c < wide; c += KEY_STEP) {
+            half_lanes acc[QUERY_BLOCK][2] = {{{0}}};
+            for (int j = 0; j < n; j++) {
+                half_lanes v0 = load_half(v + (size_t) j * width + c);
+                half_lanes v1 = load_half(v + (size_t) j * width + c + HALF_LANES);
+                _Pragma("GCC unroll 4") for (int b = 0; b < QUERY_BLOCK; b++) {
+                    half_lanes p = splat(scores[(size_t) b * stride + j]);
+                    acc[b][0] += v0 * p;
+                    acc[b][1] += v1 * p;
+                }
+            }
+            for (int b = 0; b < queries; b++) {
+                float *o = out + (size_t) (i0 + b) * hidden + c;
+                store_half(o, acc[b][0] * inverse[b]);
+                store_half(o + HALF_LANES, acc[b][1] * inverse[b]);
+            }
+        }
+        for (int b = 0; b < queries; b++) {
+            const float *p = scores + (size_t) b * stride;
+            float *o = out + (size_t) (i0 + b) * hidden;
+            for (int c = wide; c < d; c++) {
+                float sum = 0.0f;
+                for (int j = 0; j < n; j++) {
+                    sum += p[j] * v[(size_t) j * width + c];
+                }
+                o[c] = sum * inverse[b];
+            }
+        }
+    }
+}
+
+/*
+ * Heads [first_head, first_head + head_count) of every input: qkv [tokens, 3 * heads * d] holds each
+ * token's queries (already scaled by 1/sqrt(d)), keys and values, head by head; context [tokens,
+ * heads * d]. Returns 0, or -1 when scratch memory could not be had (nothing then written).
+ */
+INLINE int packed_attention(const float *qkv, float *context, const int *starts, const int *lengths, int inputs,
+                            int heads, int d, int first_head, int head_count) {
+    int longest = 0;
+    for (int r = 0; r < inputs; r++) {
+        longest = lengths[r] > longest ? lengths[r] : longest;
+    }
+    size_t stride = (size_t) (longest + KEY_STEP - 1) / KEY_STEP * KEY_STEP;
+    float *scratch = malloc(((size_t) d + QUERY_BLOCK) * stride * sizeof(float));
+    if (!scratch) {
+        return -1;
+    }
+    int hidden = heads * d;
+    int width = 3 * hidden;
+    for (int r = 0; r < inputs; r++) {
+        const float *rows = qkv + (size_t) starts[r] * width;
+        for (int h = first_head; h < first_head + head_count; h++) {
+            attend_head(rows + (size_t) h * d, rows + (size_t) (heads + h) * d, rows + (size_t) (2 * heads + h) * d,
+                        context + (size_t) starts[r] * hidden + (size_t) h * d, lengths[r], d, width, hidden,
+                        scratch, scratch + (size_t) d * stride);
+        }
+    }
+    free(scratch);
+    return 0;
+}
+
+typedef int attention_fn(const float *, float *, const int *, const int *, int, int, int, int, int);
+
+static int attention_portable(const float *qkv, float *context, const int *starts, const int *lengths, int inputs,
+                              int heads, int d, int first_head, int head_count) {
+    return packed_attention(qkv, context, starts, lengths, inputs, heads, d, first_head, head_count);
+}
+#if X86
+TARGET_AVX2 static int attention_avx2(const float *qkv, float *context, const int *starts, const int *lengths,
+                                      int inputs, int heads, int d, int first_head, int head_count) {
+    return packed_attention(qkv, context, starts, lengths, inputs, heads, d, first_head, head_count);
+}
+TARGET_AVX512 static int attention_avx512(const float *qkv, float *context, const int *starts, const int *lengths,
+                                          int inputs, int heads, int d, int first_head, int head_count) {
+    return packed_attention(qkv, context, starts, lengths, inputs, heads, d, first_head, head_count);
+}
+#endif
+
+/* ------------------------------------------------------------------------------------------------
  * The level in use, and the exported calls.
  * ---------------------------------------------------------------------------------------------- */
 
@@ -490,6 +711,7 @@ static struct {
     q8_fn *q8;
     f16_fn *f16;
     bf16_fn *bf16;
+    attention_fn *attention;
 } active;
 
 /* The widest level this CPU (and the kernel, which must save its registers) supports. */
@@ -518,6 +740,7 @@ int ferry_kernels_select(int requested) {
     active.q8 = q8_portable;
     active.f16 = f16_portable;
     active.bf16 = bf16_portable;
+    active.attention = attention_portable;
 #if X86
     if (level == AVX2) {
         active.sgemv = sgemv_avx2;
@@ -525,12 +748,14 @@ int ferry_kernels_select(int requested) {
         active.q8 = q8_avx2;
         active.f16 = f16_avx2;
         active.bf16 = bf16_avx2;
+        active.attention = attention_avx2;
     } else if (level == AVX512) {
         active.sgemv = sgemv_avx512;
         active.sgemm = sgemm_avx512;
         active.q8 = q8_avx512;
         active.f16 = f16_avx512;
         active.bf16 = bf16_avx512;
+        active.attention = attention_avx512;
     }
 #endif
     return level;
@@ -579,6 +804,17 @@ void ferry_f16gemm(const uint16_t *w, const float *x, float *y, int rows, int in
 void ferry_bf16gemm(const uint16_t *w, const float *x, float *y, int rows, int in, int n, int ldy,
                     const float *alpha, float beta) {
     active.bf16(w, NULL, x, y, rows, in, n, ldy, alpha, beta);
+}
+
+/*
+ * Self-attention of a packed encoder batch, heads [first_head, first_head + head_count): input r
+ * is rows [starts[r], starts[r] + lengths[r]) of qkv [tokens, 3 * heads * head_dim] (queries
+ * pre-scaled, then keys, then values) and of context [tokens, heads * head_dim]. Returns 0, or -1
+ * when out of memory.
+ */
+int ferry_packed_attention(const float *qkv, float *context, const int *starts, const int *lengths, int inputs,
+                           int heads, int head_dim, int first_head, int head_count) {
+    return active.attention(qkv, context, starts, lengths, inputs, heads, head_dim, first_head, head_count);
 }
 
 /* out[r, c] = scales[r] * W[r, c]: a block of an int8 weight in fp32, for a BLAS product of many input rows. */

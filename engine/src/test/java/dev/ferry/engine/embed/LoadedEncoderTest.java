@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The encoder on tiny random models of both families: an input's vector does not depend on what
@@ -55,6 +56,27 @@ class LoadedEncoderTest {
                 assertEquals(1.0, norm(alone), 1e-5, "normalized");
             }
             assertTrue(distance(together[0], together[1]) > 1e-3, "different texts, different vectors");
+        }
+    }
+
+    /**
+     * fp32 on the CPU attends through the native packed kernel where it applies, fp64 through
+     * libtorch's ops input by input: both forms give the same vectors.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"bert", "xlm-roberta"})
+    void nativeAttentionAgreesWithLibtorchsOps(String arch) throws IOException {
+        Path model = TinyModels.create(arch, 3);
+        try (ModelFolder folder = ModelFolder.open(model);
+             LoadedEncoder f32 = LoadedEncoder.load(folder, LoadOptions.defaults());
+             LoadedEncoder f64 = LoadedEncoder.load(folder, LoadOptions.defaults().withDtype(TensorDtype.F64))) {
+            List<int[]> ids = new ArrayList<>();
+            TEXTS.forEach(t -> ids.add(f32.encode(t)));
+            float[][] fp32 = f32.embed(ids);
+            float[][] fp64 = f64.embed(ids);
+            for (int i = 0; i < ids.size(); i++) {
+                assertArrayEquals(fp64[i], fp32[i], 1e-5f, arch + " text " + i);
+            }
         }
     }
 

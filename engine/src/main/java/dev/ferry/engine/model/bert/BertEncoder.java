@@ -10,14 +10,16 @@ import dev.ferry.engine.model.Gelu;
 import dev.ferry.engine.model.LayerNorm;
 import dev.ferry.engine.model.Linear;
 import dev.ferry.engine.model.PackedBatch;
+import dev.ferry.engine.model.cpu.PackedAttention;
 import dev.ferry.store.config.EncoderConfig;
 
 /**
  * A BERT-family encoder (BERT, XLM-RoBERTa): word + position + token-type(0) embeddings and a
  * LayerNorm, then post-LN layers of bidirectional self-attention over each input's own tokens and
  * an exact-GELU MLP. One forward runs a whole {@link PackedBatch}: every dense layer is one product
- * over the real tokens of all inputs, with no padding, and attention runs input by input on its
- * own rows, so an input's vector is the same whatever shares its batch. Built by {@link BertLoader}.
+ * over the real tokens of all inputs, with no padding, and each input attends to its own rows only,
+ * so an input's vector is the same whatever shares its batch: on the CPU in one native call per
+ * layer ({@link PackedAttention}), elsewhere input by input in libtorch ops. Built by {@link BertLoader}.
  */
 public final class BertEncoder {
 
@@ -56,13 +58,9 @@ public final class BertEncoder {
         x.addi(positions.apply(step.create(batch.positions(config.positionOffset()))));
         x.addi(tokenType0);
         x = embeddingNorm.apply(x);
-        NDIndex[] inputRows = new NDIndex[batch.rows()];
-        for (int r = 0; r < inputRows.length; r++) {
-            inputRows[r] = new NDIndex().addSliceDim(batch.starts()[r], batch.starts()[r] + batch.lengths()[r]);
-        }
         for (Layer layer : layers) {
             NDArray qkv = layer.qkv.apply(x);                            // [tokens, 3 * hidden], q pre-scaled
-            layer.attentionOut.addTo(attention(qkv, batch, inputRows), x); // x += context Wo + b
+            layer.attentionOut.addTo(attention(qkv, batch), x);          // x += context Wo + b
             x = layer.attentionNorm.apply(x);
             NDArray inner = gelu.apply(layer.intermediate.apply(x));     // [tokens, intermediate]
             layer.output.addTo(inner, x);                                // x += inner Wout + b
@@ -72,12 +70,16 @@ public final class BertEncoder {
     }
 
     /** Each input's tokens attending to its own tokens only: the context {@code [tokens, hidden]}. */
-    private NDArray attention(NDArray qkv, PackedBatch batch, NDIndex[] inputRows) {
+    private NDArray attention(NDArray qkv, PackedBatch batch) {
+        if (PackedAttention.applies(qkv)) {
+            return PackedAttention.apply(qkv, batch.starts(), batch.lengths(), config.numHeads(), config.headDim());
+        }
         long hidden = config.hiddenSize();
         NDList contexts = new NDList(batch.rows());
-        for (int r = 0; r < inputRows.length; r++) {
+        for (int r = 0; r < batch.rows(); r++) {
             long n = batch.lengths()[r];
-            NDArray own = qkv.get(inputRows[r]).reshape(n, 3L * config.numHeads(), config.headDim())
+            NDIndex rows = new NDIndex().addSliceDim(batch.starts()[r], batch.starts()[r] + n);
+            NDArray own = qkv.get(rows).reshape(n, 3L * config.numHeads(), config.headDim())
                     .transpose(1, 0, 2);                                  // [3 * heads, n, D]
             NDArray scores = own.get(queries).matMul(own.get(keys).transpose(0, 2, 1)); // [heads, n, n]
             contexts.add(scores.softmax(-1).matMul(own.get(values))  // [heads, n, D]

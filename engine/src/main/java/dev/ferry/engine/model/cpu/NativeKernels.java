@@ -4,6 +4,7 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -68,6 +69,21 @@ final class NativeKernels {
     /** {@link #q8gemm} for a bfloat16 weight {@code [rows, in]}, without scales. */
     static void bf16gemm(Pointer w, Pointer x, Pointer y, int rows, int in, int n, int ldy, float[] alpha, float beta) {
         ferry_bf16gemm(w, x, y, rows, in, n, ldy, alpha, beta);
+    }
+
+    /**
+     * Self-attention of a packed encoder batch for heads {@code [firstHead, firstHead + headCount)}:
+     * input r is rows {@code [starts[r], starts[r] + lengths[r])} of {@code qkv [tokens, 3 · heads ·
+     * headDim]} (queries pre-scaled, then keys, then values, head by head) and of {@code context
+     * [tokens, heads · headDim]}, and attends to its own rows only.
+     */
+    static void packedAttention(Pointer qkv, Pointer context, int[] starts, int[] lengths, int heads, int headDim,
+                                int firstHead, int headCount) {
+        if (ferry_packed_attention(qkv, context, starts, lengths, starts.length, heads, headDim, firstHead,
+                headCount) != 0) {
+            throw new OutOfMemoryError("native attention: no scratch memory for " + headDim + " x "
+                    + Arrays.stream(lengths).max().orElse(0) + " keys");
+        }
     }
 
     /** {@code out[r, c] = w[r, c]}: rows of a bfloat16 weight in fp32 (exact). */
@@ -152,6 +168,9 @@ final class NativeKernels {
 
     private static native void ferry_bf16gemm(Pointer w, Pointer x, Pointer y, int rows, int in, int n, int ldy,
                                               float[] alpha, float beta);
+
+    private static native int ferry_packed_attention(Pointer qkv, Pointer context, int[] starts, int[] lengths,
+                                                     int inputs, int heads, int headDim, int firstHead, int headCount);
 
     private static native void ferry_bf16_widen(Pointer w, int rows, int in, Pointer out);
 

@@ -105,6 +105,14 @@ final class OpenBlas {
     }
 
     /**
+     * Runs units {@code [0, units)} of some work one unit a part, shared with this thread's {@link
+     * BlasPartner} where products are split, else all here as one part.
+     */
+    static void eachUnitAPart(int units, Columns columns) {
+        inPartsOf(SPLIT ? 1 : units, units, columns);
+    }
+
+    /**
      * @param partColumns output columns per part; parts are shared with this thread's {@link
      *     BlasPartner}, and {@code out} or more runs all here
      */

@@ -22,7 +22,8 @@ mkdir -p "$out/$platform"
 # No -march: the library must run on any CPU of its architecture; the loader picks the kernels'
 # instruction set at run time. A compiler that cannot build it (no C library headers, say) leaves
 # the engine as without one; NativeKernelsTest fails where cc exists and the kernels do not load.
-if ! "$cc" -O3 -fPIC -shared -Wall -o "$lib" "$src"; then
+# -Wno-psabi: GCC notes that 32-byte vector arguments changed ABI in 4.6; the kernels are one library, so it cannot matter
+if ! "$cc" -O3 -fPIC -shared -Wall -Wno-psabi -o "$lib" "$src"; then
   rm -f "$lib"
   echo "ferry: the native kernels did not compile (above); the engine runs without them" \
        "(apt-get install -y gcc libc6-dev)" >&2

@@ -12,9 +12,12 @@ import java.util.List;
 
 /**
  * How one step's attention is split into batched groups, built once per step and shared by all
- * layers: each run of consecutive decode sequences is one group (one query per sequence, their
- * contexts padded to the longest), each prefill chunk is a group of its own (causal within the
- * chunk, attending to everything cached before it).
+ * layers: each run of consecutive sequences with the same number of queries is one group (their
+ * contexts padded to the longest and masked): decode sequences (one query each), and prefill
+ * chunks of one length (causal within each chunk, attending to everything cached before it). A
+ * step that starts many prompts of one length, such as a burst of requests or the chunks the
+ * scheduler cuts to a token budget, so runs each layer's attention as one batched computation
+ * instead of a dozen ops per prompt.
  */
 public final class AttentionPlan {
 
@@ -31,6 +34,13 @@ public final class AttentionPlan {
             return numSeqs * queryLen;
         }
     }
+
+    /**
+     * Most query-key pairs (queries times the group's longest context) a group of prefill chunks
+     * may pad to: its mask and each KV head's scores hold that many values. A chunk whose context is
+     * far longer than its neighbours' would otherwise pad them all to it.
+     */
+    private static final long MAX_PREFILL_GROUP_SCORES = 1 << 20;
 
     private final List<Group> groups;
 
@@ -50,11 +60,16 @@ public final class AttentionPlan {
         List<Group> groups = new ArrayList<>();
         int i = 0;
         while (i < seqs.size()) {
+            int queryLen = seqs.get(i).queryLen();
+            int maxContext = seqs.get(i).contextLen();
             int j = i + 1;
-            if (seqs.get(i).isDecode()) {
-                while (j < seqs.size() && seqs.get(j).isDecode()) {
-                    j++;
+            while (j < seqs.size() && seqs.get(j).queryLen() == queryLen) {
+                int context = Math.max(maxContext, seqs.get(j).contextLen());
+                if (queryLen > 1 && (long) (j - i + 1) * queryLen * context > MAX_PREFILL_GROUP_SCORES) {
+                    break;
                 }
+                maxContext = context;
+                j++;
             }
             groups.add(group(seqs.subList(i, j), kv, slidingWindow, dtype, step));
             i = j;

@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * How a sequence is cut into steps must not change what the model computes: prefill all at once,
  * in chunks of 3, token by token, and together with other sequences of different lengths in one
- * flattened batch (prefill chunks and decodes mixed) all give the same last-prompt logits (within
+ * flattened batch (prefill chunks of different or equal sizes and decodes mixed) all give the same last-prompt logits (within
  * 1e-4) and the same greedy continuation, for random tiny models of every architecture.
  */
 class FlattenedBatchInvariantTest {
@@ -61,9 +61,10 @@ class FlattenedBatchInvariantTest {
             Outcome whole = runEach(runner, prompts, (len, done) -> len - done);
             Outcome chunks = runEach(runner, prompts, (len, done) -> Math.min(3, len - done));
             Outcome tokenByToken = runEach(runner, prompts, (len, done) -> 1);
-            Outcome together = runTogether(runner, prompts);
+            Outcome together = runTogether(runner, prompts, new int[] {2, 5, 3, 4});
+            Outcome togetherInEqualChunks = runTogether(runner, prompts, new int[] {3, 3, 3, 3});
             for (int p = 0; p < prompts.length; p++) {
-                for (Outcome other : List.of(chunks, tokenByToken, together)) {
+                for (Outcome other : List.of(chunks, tokenByToken, together, togetherInEqualChunks)) {
                     float[] a = whole.lastLogits().get(p);
                     float[] b = other.lastLogits().get(p);
                     double diff = maxAbsDiff(a, b);
@@ -92,16 +93,17 @@ class FlattenedBatchInvariantTest {
     }
 
     /**
-     * All prompts in one flattened batch: every step mixes prefill chunks of different sizes
-     * (2, 5, 3, ...) with decodes of sequences that finished their prompt, in varying order.
+     * All prompts in one flattened batch: every step mixes prefill chunks of up to {@code
+     * chunkSizes[i]} tokens of prompt i with decodes of sequences that finished their prompt, in
+     * varying order. Chunks of one size at different context lengths share one attention group
+     * ({@link AttentionPlan}), padded and masked to the longest context.
      */
-    private static Outcome runTogether(ModelRunner runner, int[][] prompts) {
+    private static Outcome runTogether(ModelRunner runner, int[][] prompts, int[] chunkSizes) {
         List<Sequence> seqs = new ArrayList<>();
         for (int[] p : prompts) {
             seqs.add(new Sequence(p));
         }
         Stepper s = new Stepper(runner, seqs);
-        int[] chunkSizes = {2, 5, 3, 4};
         while (seqs.stream().anyMatch(q -> q.numGenerated() < NEW_TOKENS)) {
             int[] n = new int[seqs.size()];
             for (int i = 0; i < seqs.size(); i++) {

@@ -30,6 +30,7 @@ final class BatchLane implements AutoCloseable {
         thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(() -> {
                 ComputePriority.lowerCurrentThread(LOWEST);
+                ComputePriority.idleCurrentThread();
                 r.run();
             }, "ferry-engine-" + name + "-batch");
             t.setDaemon(true);

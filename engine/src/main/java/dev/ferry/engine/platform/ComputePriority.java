@@ -20,6 +20,7 @@ public final class ComputePriority {
     private static final Logger LOG = LoggerFactory.getLogger(ComputePriority.class);
     private static final int PRIO_PROCESS = 0; // with a thread id, Linux applies it to that thread only
     private static final int MAX_NICE = 19;
+    private static final int SCHED_IDLE = 5;
 
     private ComputePriority() {}
 
@@ -42,6 +43,26 @@ public final class ComputePriority {
             LOG.debug("{} runs at nice {}", Thread.currentThread().getName(), nice);
         } catch (LastErrorException | UnsatisfiedLinkError e) {
             LOG.warn("could not lower the priority of {}; it competes with the front end at full priority: {}",
+                    Thread.currentThread().getName(), e.toString());
+        }
+    }
+
+    /**
+     * Puts the calling thread in Linux's SCHED_IDLE class: it runs only on cores no other thread wants,
+     * and a waking thread of the normal class takes its core at once. Nice 19 alone still leaves it a
+     * share of each core and the time until the scheduler's next decision. Threads it starts inherit
+     * the class. Any process may move its own threads there; elsewhere it stays as it was.
+     */
+    public static void idleCurrentThread() {
+        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
+            return;
+        }
+        try {
+            Function setscheduler = NativeLibrary.getInstance("c").getFunction("sched_setscheduler",
+                    Function.THROW_LAST_ERROR);
+            setscheduler.invokeInt(new Object[] {0, SCHED_IDLE, new int[] {0}}); // 0: this thread; sched_priority 0
+        } catch (LastErrorException | UnsatisfiedLinkError e) {
+            LOG.warn("could not move {} to the idle scheduling class; it runs at its nice value: {}",
                     Thread.currentThread().getName(), e.toString());
         }
     }

@@ -32,14 +32,19 @@ import org.junit.jupiter.api.Test;
  */
 class ComputePriorityTest {
 
-    /** Records the nice value of the thread that runs the step. */
+    private static final int SCHED_OTHER = 0;
+    private static final int SCHED_IDLE = 5;
+
+    /** Records the nice value and scheduling policy of the thread that runs the step. */
     private static class NiceRecordingExecutor implements StepExecutor {
         final AtomicInteger nice = new AtomicInteger(Integer.MIN_VALUE);
+        final AtomicInteger policy = new AtomicInteger(Integer.MIN_VALUE);
 
         @Override
         public SampleResult execute(ForwardBatch batch, List<SamplingParams> params, int[] positions,
                                     List<TokenHistory> histories, TokenMasks masks, int[] scoredTokens) {
             nice.set(currentNice());
+            policy.set(currentPolicy());
             int n = params.size();
             return new SampleResult(new int[n], new float[n], new int[n][0], new float[n][0]);
         }
@@ -57,8 +62,13 @@ class ComputePriorityTest {
     void batchStepsOnTheHostRunAtTheLowestPriority() throws Exception {
         assumeTrue(Files.exists(Path.of("/proc/thread-self/stat")), "Linux only");
         int base = currentNice();
-        assertEquals(19, stepNice(0, Priority.BATCH, new NiceRecordingExecutor()));
+        NiceRecordingExecutor onHost = new NiceRecordingExecutor();
+        assertEquals(19, stepNice(0, Priority.BATCH, onHost));
+        assertEquals(SCHED_IDLE, onHost.policy.get(), "batch steps run in the idle scheduling class");
         assertEquals(19, stepNice(7, Priority.BATCH, new NiceRecordingExecutor()));
+        NiceRecordingExecutor interactive = new NiceRecordingExecutor();
+        stepNice(7, Priority.INTERACTIVE, interactive);
+        assertEquals(SCHED_OTHER, interactive.policy.get());
         NiceRecordingExecutor onGpu = new NiceRecordingExecutor() {
             @Override
             public boolean computesOnHost() {
@@ -66,6 +76,7 @@ class ComputePriorityTest {
             }
         };
         assertEquals(Math.min(19, base + 7), stepNice(7, Priority.BATCH, onGpu));
+        assertEquals(SCHED_OTHER, onGpu.policy.get());
     }
 
     private static int stepNice(int computeNice, Priority priority, NiceRecordingExecutor executor) throws Exception {
@@ -80,12 +91,20 @@ class ComputePriorityTest {
         }
     }
 
-    /** Field 19 of /proc/thread-self/stat, counted after the command name, which may hold spaces. */
     private static int currentNice() {
+        return statField(19);
+    }
+
+    private static int currentPolicy() {
+        return statField(41);
+    }
+
+    /** Field {@code n} (from 1) of /proc/thread-self/stat, counted after the command name, which may hold spaces. */
+    private static int statField(int n) {
         try {
             String stat = Files.readString(Path.of("/proc/thread-self/stat"));
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Integer.parseInt(fields[16]);
+            return Integer.parseInt(fields[n - 3]);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

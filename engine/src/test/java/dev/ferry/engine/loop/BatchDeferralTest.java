@@ -56,30 +56,34 @@ class BatchDeferralTest {
 
     @Test
     void aBatchStepWaitsForAnotherEnginesInteractiveRequest() throws Exception {
-        CountDownLatch chatReleased = new CountDownLatch(1);
-        GatedExecutor chat = new GatedExecutor(chatReleased);
-        GatedExecutor shadow = new GatedExecutor(new CountDownLatch(0));
-        try (ModelFolder folder = ModelFolder.open(TinyModels.create("llama", 52));
-             Engine chatEngine = Engine.start(chat, spec(folder, "chat"), EngineConfig.DEFAULTS);
-             Engine shadowEngine = Engine.start(shadow, spec(folder, "shadow"), EngineConfig.DEFAULTS)) {
-            TokenStream interactive = chatEngine.submit(request(Priority.INTERACTIVE));
-            assertTrue(chat.entered.await(5, TimeUnit.SECONDS), "the interactive step started");
-            long submitted = System.nanoTime();
-            TokenStream batch = shadowEngine.submit(request(Priority.BATCH));
+        behindAnInteractiveRequest((chatReleased, batch, shadow, submitted) -> {
             Thread.sleep(100);
             long released = System.nanoTime();
             chatReleased.countDown();
-            interactive.await();
             assertEquals(2, batch.await().tokenIds().length);
             long waited = shadow.firstStepNanos.get() - submitted;
             // it stepped only once the interactive request was released, or once it had waited its longest
             assertTrue(waited >= Math.min(released - submitted, EngineLoop.MAX_DEFER_NANOS),
                     "the batch step waited " + waited / 1000 + " us");
-        }
+        });
     }
 
     @Test
     void aBatchStepWaitsNoLongerThanTheDeferralBound() throws Exception {
+        behindAnInteractiveRequest((chatReleased, batch, shadow, submitted) -> {
+            assertEquals(2, batch.await().tokenIds().length, "the batch request finished while the interactive one held");
+            assertTrue(shadow.firstStepNanos.get() - submitted >= EngineLoop.MAX_DEFER_NANOS);
+            chatReleased.countDown();
+        });
+    }
+
+    /** What a test checks once a batch request was submitted to one engine while another's interactive step holds. */
+    private interface Check {
+        void run(CountDownLatch chatReleased, TokenStream batch, GatedExecutor shadow, long submittedNanos) throws Exception;
+    }
+
+    /** Holds an interactive request in its first step on one engine, submits a batch request to another, then checks. */
+    private static void behindAnInteractiveRequest(Check check) throws Exception {
         CountDownLatch chatReleased = new CountDownLatch(1);
         GatedExecutor chat = new GatedExecutor(chatReleased);
         GatedExecutor shadow = new GatedExecutor(new CountDownLatch(0));
@@ -90,8 +94,7 @@ class BatchDeferralTest {
             assertTrue(chat.entered.await(5, TimeUnit.SECONDS), "the interactive step started");
             long submitted = System.nanoTime();
             TokenStream batch = shadowEngine.submit(request(Priority.BATCH));
-            assertEquals(2, batch.await().tokenIds().length, "the batch request finished while the interactive one held");
-            assertTrue(shadow.firstStepNanos.get() - submitted >= EngineLoop.MAX_DEFER_NANOS);
+            check.run(chatReleased, batch, shadow, submitted);
             chatReleased.countDown();
             interactive.await();
         }

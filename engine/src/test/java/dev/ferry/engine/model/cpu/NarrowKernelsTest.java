@@ -4,7 +4,6 @@ import static dev.ferry.engine.model.cpu.KernelInputs.memory;
 import static dev.ferry.engine.model.cpu.KernelInputs.randoms;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.jna.Memory;
 import java.util.SplittableRandom;
@@ -24,15 +23,13 @@ class NarrowKernelsTest {
 
     @AfterEach
     void widestLevelAgain() {
-        if (NativeKernels.available()) {
-            NativeKernels.select(NativeKernels.LEVELS.get(NativeKernels.LEVELS.size() - 1));
-        }
+        KernelLevels.widest();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"portable", "avx2", "avx512"})
     void int8ProductsMatchTheReference(String level) {
-        runAt(level);
+        KernelLevels.runAt(level);
         SplittableRandom random = new SplittableRandom(8);
         for (int rows : ROWS) {
             for (int in : WIDTHS) {
@@ -56,7 +53,7 @@ class NarrowKernelsTest {
     @ParameterizedTest
     @ValueSource(strings = {"portable", "avx2", "avx512"})
     void fp16ProductsMatchTheReference(String level) {
-        runAt(level);
+        KernelLevels.runAt(level);
         SplittableRandom random = new SplittableRandom(16);
         for (int rows : ROWS) {
             for (int in : WIDTHS) {
@@ -79,7 +76,7 @@ class NarrowKernelsTest {
     @ParameterizedTest
     @ValueSource(strings = {"portable", "avx2", "avx512"})
     void blockedFp32ProductsMatchTheReference(String level) {
-        runAt(level);
+        KernelLevels.runAt(level);
         SplittableRandom random = new SplittableRandom(32);
         for (int rows : ROWS) {
             for (int in : WIDTHS) {
@@ -109,7 +106,7 @@ class NarrowKernelsTest {
     @ParameterizedTest
     @ValueSource(strings = {"portable", "avx2", "avx512"})
     void bf16ProductsMatchTheReference(String level) {
-        runAt(level);
+        KernelLevels.runAt(level);
         SplittableRandom random = new SplittableRandom(32);
         for (int rows : ROWS) {
             for (int in : WIDTHS) {
@@ -133,7 +130,7 @@ class NarrowKernelsTest {
     @ParameterizedTest
     @ValueSource(strings = {"portable", "avx2", "avx512"})
     void widenedBf16RowsAreTheirValues(String level) {
-        runAt(level);
+        KernelLevels.runAt(level);
         // 1, -2, 0.5 + 2^-8 (the last mantissa bit), -0, the smallest subnormal, +inf; then 1.5, 3, -1
         short[] w = {0x3f80, (short) 0xc000, 0x3f01, (short) 0x8000, 0x0001, 0x7f80, 0x3fc0, 0x4040, (short) 0xbf80};
         Memory mw = new Memory(2L * w.length);
@@ -149,7 +146,7 @@ class NarrowKernelsTest {
     @ParameterizedTest
     @ValueSource(strings = {"portable", "avx2", "avx512"})
     void dequantizedRowsAreScaledWeights(String level) {
-        runAt(level);
+        KernelLevels.runAt(level);
         byte[] w = {-127, 0, 5, 127, 1, -1};
         Memory mw = new Memory(w.length);
         mw.write(0, w, 0, w.length);
@@ -212,13 +209,6 @@ class NarrowKernelsTest {
     }
 
     /** Selects a level; a level this CPU lacks is skipped, not silently run at a lower one. */
-    private static void runAt(String level) {
-        assumeTrue(NativeKernels.available(), "native kernels not built");
-        assumeTrue(NativeKernels.supportedLevels().contains(level),
-                "this CPU lacks " + level + " (it has " + NativeKernels.supportedLevels() + "): that level cannot run here");
-        assertEquals(level, NativeKernels.select(level));
-    }
-
     /** A bfloat16's value from its fields (8 exponent bits, 7 mantissa bits), by arithmetic rather than bit moves. */
     private static double bf16Value(int bits) {
         int exponent = (bits >> 7) & 0xff;

@@ -29,18 +29,13 @@ class PackedAttentionTest {
 
     @AfterEach
     void widestLevelAgain() {
-        if (NativeKernels.available()) {
-            NativeKernels.select(NativeKernels.LEVELS.get(NativeKernels.LEVELS.size() - 1));
-        }
+        KernelLevels.widest();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"portable", "avx2", "avx512"})
     void eachInputAttendsToItsOwnRowsAsDoubleArithmeticDoes(String level) {
-        assumeTrue(NativeKernels.available(), "native kernels not built");
-        assumeTrue(NativeKernels.supportedLevels().contains(level),
-                "this CPU lacks " + level + " (it has " + NativeKernels.supportedLevels() + ")");
-        assertEquals(level, NativeKernels.select(level));
+        KernelLevels.runAt(level);
         int[] starts = starts(LENGTHS);
         int tokens = starts[starts.length - 1] + LENGTHS[LENGTHS.length - 1];
         for (int[] shape : HEADS_BY_DIM) {

@@ -760,6 +760,155 @@ TARGET_AVX512 static int attention_avx512(const float *qkv, float *context, cons
 #endif
 
 /* ------------------------------------------------------------------------------------------------
+ * Decode attention: one token's query heads that share a KV head, on keys and values where they
+ * lie in the paged KV pool (nothing gathered). Four query heads go through together, so that each
+ * key and value row is loaded once per four heads; every row is prefetched a few keys ahead, as the
+ * rows of a paged pool are scattered and the weights streamed since the last step have evicted them.
+ * ---------------------------------------------------------------------------------------------- */
+
+/* Keys ahead of the one being read whose rows are prefetched. */
+#define ROWS_AHEAD 6
+
+INLINE void prefetch_row(const char *row, int bytes) {
+    for (int at = 0; at < bytes; at += 64) {
+        __builtin_prefetch(row + at);
+    }
+}
+
+/*
+ * Heads [0, tile) of q (rows of d floats) attend to n keys: scores[b * n + j] = q_b . k_j, then
+ * their softmax, then out_b = sum_j p_bj v_j. Key j lies at byte rows[j] of keys, its value at the
+ * same byte of values; tile <= QUERY_BLOCK, and a shorter tile repeats its first head.
+ */
+INLINE void decode_tile(const char *keys, const char *values, const int *rows, int n, const float *q, float *out,
+                        int tile, int d, float *scores) {
+    int row_bytes = d * (int) sizeof(float);
+    int wide = d - d % HALF_LANES;
+    const float *qb[QUERY_BLOCK];
+    for (int b = 0; b < QUERY_BLOCK; b++) {
+        qb[b] = q + (size_t) (b < tile ? b : 0) * d;
+    }
+    for (int j = 0; j < n; j++) {
+        if (j + ROWS_AHEAD < n) {
+            prefetch_row(keys + rows[j + ROWS_AHEAD], row_bytes);
+        }
+        const float *k = (const float *) (keys + rows[j]);
+        half_lanes acc[QUERY_BLOCK] = {{0}};
+        for (int c = 0; c < wide; c += HALF_LANES) {
+            half_lanes kc = load_half(k + c);
+            _Pragma("GCC unroll 4") for (int b = 0; b < QUERY_BLOCK; b++) {
+                acc[b] += load_half(qb[b] + c) * kc;
+            }
+        }
+        for (int b = 0; b < tile; b++) {
+            float dot = sum_half_lanes(acc[b]);
+            for (int c = wide; c < d; c++) {
+                dot += qb[b][c] * k[c];
+            }
+            scores[(size_t) b * n + j] = dot;
+        }
+    }
+    float inverse[QUERY_BLOCK];
+    for (int b = 0; b < tile; b++) {
+        float *row = scores + (size_t) b * n;
+        float max = row[0];
+        for (int j = 1; j < n; j++) {
+            max = row[j] > max ? row[j] : max;
+        }
+        half_lanes sum = {0};
+        int j = 0;
+        for (; j + HALF_LANES <= n; j += HALF_LANES) {
+            half_lanes e = exp_nonpositive(load_half(row + j) - max);
+            store_half(row + j, e);
+            sum += e;
+        }
+        float total = sum_half_lanes(sum);
+        if (j < n) { /* the last few keys through a padded vector */
+            half_lanes last;
+            for (int l = 0; l < HALF_LANES; l++) {
+                last[l] = j + l < n ? row[j + l] - max : -87.0f * 4;
+            }
+            half_lanes e = exp_nonpositive(last);
+            for (int l = 0; j + l < n; l++) {
+                row[j + l] = e[l];
+                total += e[l];
+            }
+        }
+        inverse[b] = 1.0f / total;
+    }
+    const float *pb[QUERY_BLOCK];
+    for (int b = 0; b < QUERY_BLOCK; b++) {
+        pb[b] = scores + (size_t) (b < tile ? b : 0) * n;
+    }
+    int pairs = d - d % KEY_STEP;
+    for (int c = 0; c < pairs; c += KEY_STEP) {
+        half_lanes acc[QUERY_BLOCK][2] = {{{0}}};
+        for (int j = 0; j < n; j++) {
+            if (c == 0 && j + ROWS_AHEAD < n) {
+                prefetch_row(values + rows[j + ROWS_AHEAD], row_bytes);
+            }
+            const float *v = (const float *) (values + rows[j]) + c;
+            half_lanes v0 = load_half(v);
+            half_lanes v1 = load_half(v + HALF_LANES);
+            _Pragma("GCC unroll 4") for (int b = 0; b < QUERY_BLOCK; b++) {
+                half_lanes p = splat(pb[b][j]);
+                acc[b][0] += v0 * p;
+                acc[b][1] += v1 * p;
+            }
+        }
+        for (int b = 0; b < tile; b++) {
+            store_half(out + (size_t) b * d + c, acc[b][0] * inverse[b]);
+            store_half(out + (size_t) b * d + c + HALF_LANES, acc[b][1] * inverse[b]);
+        }
+    }
+    for (int b = 0; b < tile; b++) {
+        for (int c = pairs; c < d; c++) {
+            float sum = 0.0f;
+            for (int j = 0; j < n; j++) {
+                sum += pb[b][j] * ((const float *) (values + rows[j]))[c];
+            }
+            out[(size_t) b * d + c] = sum * inverse[b];
+        }
+    }
+}
+
+/*
+ * `group` query heads (rows of d floats from q, pre-scaled) that share one KV head attend to n keys:
+ * key j at byte rows[j] of keys, its value at the same byte of values. Returns 0, or -1 when scratch
+ * memory could not be had (nothing then written).
+ */
+INLINE int decode_attention(const char *keys, const char *values, const int *rows, int n, const float *q, float *out,
+                            int group, int d) {
+    float *scores = malloc((size_t) QUERY_BLOCK * (n > 0 ? n : 1) * sizeof(float));
+    if (!scores) {
+        return -1;
+    }
+    for (int first = 0; first < group; first += QUERY_BLOCK) {
+        int tile = group - first < QUERY_BLOCK ? group - first : QUERY_BLOCK;
+        decode_tile(keys, values, rows, n, q + (size_t) first * d, out + (size_t) first * d, tile, d, scores);
+    }
+    free(scores);
+    return 0;
+}
+
+typedef int decode_attention_fn(const char *, const char *, const int *, int, const float *, float *, int, int);
+
+static int decode_attention_portable(const char *keys, const char *values, const int *rows, int n, const float *q,
+                                     float *out, int group, int d) {
+    return decode_attention(keys, values, rows, n, q, out, group, d);
+}
+#if X86
+TARGET_AVX2 static int decode_attention_avx2(const char *keys, const char *values, const int *rows, int n,
+                                             const float *q, float *out, int group, int d) {
+    return decode_attention(keys, values, rows, n, q, out, group, d);
+}
+TARGET_AVX512 static int decode_attention_avx512(const char *keys, const char *values, const int *rows, int n,
+                                                 const float *q, float *out, int group, int d) {
+    return decode_attention(keys, values, rows, n, q, out, group, d);
+}
+#endif
+
+/* ------------------------------------------------------------------------------------------------
  * The level in use, and the exported calls.
  * ---------------------------------------------------------------------------------------------- */
 
@@ -777,6 +926,7 @@ static struct {
     f16_fn *f16;
     bf16_fn *bf16;
     attention_fn *attention;
+    decode_attention_fn *decode_attention;
 } active;
 
 /* The widest level this CPU (and the kernel, which must save its registers) supports. */
@@ -806,6 +956,7 @@ int ferry_kernels_select(int requested) {
     active.f16 = f16_portable;
     active.bf16 = bf16_portable;
     active.attention = attention_portable;
+    active.decode_attention = decode_attention_portable;
 #if X86
     if (level == AVX2) {
         active.sgemv = sgemv_avx2;
@@ -814,6 +965,7 @@ int ferry_kernels_select(int requested) {
         active.f16 = f16_avx2;
         active.bf16 = bf16_avx2;
         active.attention = attention_avx2;
+        active.decode_attention = decode_attention_avx2;
     } else if (level == AVX512) {
         active.sgemv = sgemv_avx512;
         active.sgemm = sgemm_avx512;
@@ -821,6 +973,7 @@ int ferry_kernels_select(int requested) {
         active.f16 = f16_avx512;
         active.bf16 = bf16_avx512;
         active.attention = attention_avx512;
+        active.decode_attention = decode_attention_avx512;
     }
 #endif
     return level;
@@ -880,6 +1033,17 @@ void ferry_bf16gemm(const uint16_t *w, const float *x, float *y, int rows, int i
 int ferry_packed_attention(const float *qkv, float *context, const int *starts, const int *lengths, int inputs,
                            int heads, int head_dim, int first_head, int head_count) {
     return active.attention(qkv, context, starts, lengths, inputs, heads, head_dim, first_head, head_count);
+}
+
+/*
+ * One decode token's `group` query heads that share a KV head, attending in the paged KV pool: q
+ * and out hold the group's heads (rows of head_dim floats, q pre-scaled), key j of the KV head lies
+ * at byte key_at + rows[j] of pool and its value at value_at + rows[j]. Returns 0, or -1 when out
+ * of memory.
+ */
+int ferry_decode_attention(const char *pool, long key_at, long value_at, const int *rows, int n, const float *q,
+                           float *out, int group, int head_dim) {
+    return active.decode_attention(pool + key_at, pool + value_at, rows, n, q, out, group, head_dim);
 }
 
 /* out[r, c] = scales[r] * W[r, c]: a block of an int8 weight in fp32, for a BLAS product of many input rows. */

@@ -43,32 +43,33 @@ final class AttentionKernel {
     }
 
     /**
-     * Attends one token to the keys it sees.
+     * Attends one token's query heads that share KV head {@code kv} to the keys it sees.
      *
      * @param pool the layer's KV pool, all of it
      * @param q the token's queries, {@code heads * headDim} floats from byte {@code qAt}, pre-scaled
-     * @param out where its {@code heads * headDim} outputs go, from byte {@code outAt}
+     * @param out where its {@code heads * headDim} outputs go, from byte {@code outAt}; only the
+     *     group's heads are written
      * @param keyRows byte offset in the pool of each visible key of KV head 0, {@code keys} of them
      * @param headBytes from one KV head's row of a token to the next head's
      * @param valueBytes from a key's row to the value's row of the same token and head
      */
     void attend(ByteBuffer pool, ByteBuffer q, int qAt, ByteBuffer out, int outAt, int[] keyRows, int keys,
-                int headBytes, int valueBytes) {
+                int headBytes, int valueBytes, int kv) {
         if (weights.length < heads * keys) {
             weights = new float[heads * keys];
         }
-        q.asFloatBuffer().get(qAt / Float.BYTES, query);
-        for (int kv = 0; kv < kvHeads; kv++) {
-            for (int first = kv * group; first < (kv + 1) * group; first += TILE) {
-                int tile = Math.min(TILE, (kv + 1) * group - first);
-                scores(pool, keyRows, keys, kv * headBytes, first, tile);
-                for (int h = first; h < first + tile; h++) {
-                    exponentiate(h * keys, keys);
-                }
-                mix(pool, keyRows, keys, kv * headBytes + valueBytes, first, tile);
+        int groupFloats = group * headDim;
+        int groupAt = kv * groupFloats;
+        q.asFloatBuffer().get(qAt / Float.BYTES + groupAt, query, groupAt, groupFloats);
+        for (int first = kv * group; first < (kv + 1) * group; first += TILE) {
+            int tile = Math.min(TILE, (kv + 1) * group - first);
+            scores(pool, keyRows, keys, kv * headBytes, first, tile);
+            for (int h = first; h < first + tile; h++) {
+                exponentiate(h * keys, keys);
             }
+            mix(pool, keyRows, keys, kv * headBytes + valueBytes, first, tile);
         }
-        out.asFloatBuffer().put(outAt / Float.BYTES, output);
+        out.asFloatBuffer().put(outAt / Float.BYTES + groupAt, output, groupAt, groupFloats);
     }
 
     /** {@code weights[h][j] = q_h · k_j} for the {@code tile} query heads from {@code first}, keys at {@code keyRows + shift}. */

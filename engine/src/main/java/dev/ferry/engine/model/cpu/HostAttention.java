@@ -2,6 +2,7 @@ package dev.ferry.engine.model.cpu;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import com.sun.jna.Pointer;
 import dev.ferry.engine.kv.KvCache;
 import dev.ferry.engine.kv.KvCacheSpec;
 import dev.ferry.engine.kv.SlidingWindow;
@@ -13,12 +14,16 @@ import java.util.List;
 import java.util.function.IntConsumer;
 
 /**
- * Attention of a small fp32 CPU step (the steps {@link HostRopeWrite} serves) computed in Java by
- * {@link AttentionKernel}, straight from the KV pool. The libtorch way gathers the blocks into a
- * padded copy, masks, and runs two batched products and a softmax: about a dozen ops a layer.
- * Measured inside batch-1 steps of the small preset on 2 cores, at contexts from 150 to 450:
- * 130-290 µs a layer that way, 60-110 µs this way (batch 8: 900-970 against 600-670).
- * It needs the incubating Vector API ({@link VectorApi}); without it the libtorch way stays.
+ * Attention of a small fp32 CPU step (the steps {@link HostRopeWrite} serves) computed straight
+ * from the KV pool, by Ferry's native decode kernel ({@code ferry_decode_attention}) where the
+ * native kernels run at a vector level, else in Java by {@link AttentionKernel} (the incubating
+ * Vector API). The libtorch way gathers the blocks into a padded copy, masks, and runs two batched
+ * products and a softmax: about a dozen ops a layer. Measured inside batch-1 steps of the small
+ * preset on 2 cores, at contexts from 150 to 450: 130-290 µs a layer that way, 60-110 µs in Java
+ * (batch 8: 900-970 against 600-670). The native kernel prefetches each key's row a few keys
+ * ahead where the Java one reads the blocks first: at context 128-200, int8 weights, the step's
+ * attention took 0.55-0.9 ms against 0.8-1.7 in Java (2-vCPU EPYC, AVX2, one process in turns).
+ * With neither, the libtorch way stays.
  */
 public final class HostAttention {
     private static final int CACHE_LINE = 64;
@@ -28,23 +33,38 @@ public final class HostAttention {
     private final int kvHeads;
     private final int headDim;
     private final Integer slidingWindow;
-    /** One per thread that attends: the engine thread and its BLAS partner each hold their own scratch. */
+    /** Whether the native kernel attends; else the Java one. */
+    private final boolean nativeKernel;
+    /** The Java kernel, one per thread that attends: the engine thread and its BLAS partner each hold their own scratch. */
     private final ThreadLocal<AttentionKernel> kernels;
     /** Keeps {@link #touch}'s reads from being optimized away. */
     private int touched;
 
     public HostAttention(int heads, int kvHeads, int headDim, Integer slidingWindow) {
+        this(heads, kvHeads, headDim, slidingWindow, nativeKernelRuns());
+    }
+
+    HostAttention(int heads, int kvHeads, int headDim, Integer slidingWindow, boolean nativeKernel) {
         this.heads = heads;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.slidingWindow = slidingWindow;
-        this.kernels = VectorApi.available() ? ThreadLocal.withInitial(() -> new AttentionKernel(heads, kvHeads, headDim))
-                : null;
+        this.nativeKernel = nativeKernel;
+        this.kernels = !nativeKernel && VectorApi.available()
+                ? ThreadLocal.withInitial(() -> new AttentionKernel(heads, kvHeads, headDim)) : null;
     }
 
-    /** Whether a step of {@code tokens} tokens attends here: a small fp32 CPU step, on a JVM with the Vector API. */
+    /**
+     * Whether the native kernel runs here: loaded, at a vector level. At the portable level its
+     * 8-float vectors live on the stack (as {@link PackedAttention}'s do), and the Java kernel runs.
+     */
+    static boolean nativeKernelRuns() {
+        return NativeKernels.available() && !"portable".equals(NativeKernels.isa());
+    }
+
+    /** Whether a step of {@code tokens} tokens attends here: a small fp32 CPU step, with either kernel. */
     public static boolean applies(int tokens, DataType dtype, KvCache kv) {
-        return HostRopeWrite.applies(tokens, dtype, kv) && VectorApi.available();
+        return HostRopeWrite.applies(tokens, dtype, kv) && (nativeKernelRuns() || VectorApi.available());
     }
 
     /**
@@ -54,9 +74,8 @@ public final class HostAttention {
      * @param blocks per token, the byte offset of each block those keys lie in
      * @param headBytes from one KV head's row of a token to the next head's
      * @param valueBytes from a key's row to the value's row of the same token and head
-     * @param blockBytes the bytes of one block, all heads' keys and values
      */
-    public record StepKeys(int[][] keyRows, int[][] blocks, int headBytes, int valueBytes, int blockBytes) {}
+    public record StepKeys(int[][] keyRows, int[][] blocks, int headBytes, int valueBytes) {}
 
     /** A token at position p of its sequence sees keys {@code [0, p]}, or the last {@code slidingWindow} of them. */
     public StepKeys keys(List<SequenceSpan> spans, KvCache kv) {
@@ -85,8 +104,7 @@ public final class HostAttention {
             }
         }
         int origin = rowBytes(kv, 0, 0, 0);
-        return new StepKeys(rows, blocks, rowBytes(kv, 0, 0, 1) - origin, rowBytes(kv, 0, 1, 0) - origin,
-                rowBytes(kv, blockSize, 0, 0) - origin);
+        return new StepKeys(rows, blocks, rowBytes(kv, 0, 0, 1) - origin, rowBytes(kv, 0, 1, 0) - origin);
     }
 
     /**
@@ -97,44 +115,72 @@ public final class HostAttention {
     public NDArray forward(int layer, NDArray qkv, StepKeys keys, KvCache kv, StepBuffers buffers) {
         int tokens = keys.keyRows().length;
         NDArray out = buffers.get(tokens, (long) heads * headDim);
-        ByteBuffer pool = OpenBlas.view(kv.rows(layer));
-        ByteBuffer q = OpenBlas.view(qkv);
-        ByteBuffer o = OpenBlas.view(out);
         int qStride = (heads + 2 * kvHeads) * headDim * Float.BYTES;
         int outStride = heads * headDim * Float.BYTES;
-        IntConsumer token = t -> {
-            touch(pool, keys.blocks()[t], keys.blockBytes());
-            int[] rows = keys.keyRows()[t];
-            kernels.get().attend(pool, q, t * qStride, o, t * outStride, rows, rows.length, keys.headBytes(),
-                    keys.valueBytes());
-        };
-        if (tokens > 1 && OpenBlas.SPLIT) {
-            // tokens are independent: the BLAS partner takes some (batch-8 step, Llama small 28.4 to
-            // 26.1 ms, GPT-2 small 41.0 to 33.3; batch 2 unchanged)
-            BlasPartner.ofCurrentThread().share(tokens, token);
-        } else {
-            for (int t = 0; t < tokens; t++) {
-                token.accept(t);
+        // a unit is one token's query heads of one KV head: independent of the others, and the BLAS
+        // partner takes some (batch-8 step, Llama small, token by token: 28.4 to 26.1 ms, GPT-2 small
+        // 41.0 to 33.3; head by head the batch-1 step shares its attention too)
+        IntConsumer unit = nativeKernel ? nativeUnit(kv.rows(layer), qkv, out, keys, qStride, outStride)
+                : javaUnit(kv.rows(layer), qkv, out, keys, qStride, outStride);
+        OpenBlas.eachUnitAPart(tokens * kvHeads, (from, count) -> {
+            for (int u = from; u < from + count; u++) {
+                unit.accept(u);
             }
-        }
+        });
         return out;
     }
 
+    /** The native kernel's unit {@code u}: token {@code u / kvHeads}, KV head {@code u % kvHeads}. */
+    private IntConsumer nativeUnit(NDArray pool, NDArray qkv, NDArray out, StepKeys keys, int qStride, int outStride) {
+        Pointer p = OpenBlas.address(pool);
+        Pointer q = OpenBlas.address(qkv);
+        Pointer o = OpenBlas.address(out);
+        int group = heads / kvHeads;
+        return u -> {
+            int t = u / kvHeads;
+            int kvHead = u % kvHeads;
+            int[] rows = keys.keyRows()[t];
+            long keyAt = (long) kvHead * keys.headBytes();
+            long groupAt = (long) kvHead * group * headDim * Float.BYTES;
+            NativeKernels.decodeAttention(p, keyAt, keyAt + keys.valueBytes(), rows, rows.length,
+                    q.share((long) t * qStride + groupAt), o.share((long) t * outStride + groupAt), group, headDim);
+        };
+    }
+
+    /** The Java kernel's unit {@code u}, as {@link #nativeUnit}'s. */
+    private IntConsumer javaUnit(NDArray pool, NDArray qkv, NDArray out, StepKeys keys, int qStride, int outStride) {
+        ByteBuffer p = OpenBlas.view(pool);
+        ByteBuffer q = OpenBlas.view(qkv);
+        ByteBuffer o = OpenBlas.view(out);
+        return u -> {
+            int t = u / kvHeads;
+            int kvHead = u % kvHeads;
+            int[] rows = keys.keyRows()[t];
+            touch(p, keys.blocks()[t], kvHead * keys.headBytes(), keys.headBytes(), keys.valueBytes());
+            kernels.get().attend(p, q, t * qStride, o, t * outStride, rows, rows.length, keys.headBytes(),
+                    keys.valueBytes(), kvHead);
+        };
+    }
+
     /**
-     * Reads one int per cache line of each of a token's blocks (a block's keys and values lie
-     * together), in address order, before the kernel attends it. The weights streamed since the
-     * last step have evicted the pool from the caches, and the kernel's own reads, a few lines per
-     * key with arithmetic between, keep few misses in flight: alone it took 65 µs a layer on a cold
-     * pool at context 129 against 16 on a warm one, and inside batch-1 steps this read first took
-     * its 100-250 µs a layer to 60-110. Token by token, so that what is read stays in the caches
-     * until the kernel uses it: all of a step's blocks first, GPT-2 at batch 8 and context 400
-     * (19 MB of keys and values a layer) attended slower than libtorch.
+     * Reads one int per cache line of one KV head's keys and values in each of a token's blocks, in
+     * address order, before the kernel attends them. The weights streamed since the last step have
+     * evicted the pool from the caches, and the kernel's own reads, a few lines per key with
+     * arithmetic between, keep few misses in flight: alone it took 65 µs a layer on a cold pool at
+     * context 129 against 16 on a warm one, and inside batch-1 steps this read first took its
+     * 100-250 µs a layer to 60-110. Unit by unit, so that what is read stays in the caches until
+     * the kernel uses it: all of a step's blocks first, GPT-2 at batch 8 and context 400 (19 MB of
+     * keys and values a layer) attended slower than libtorch.
+     *
+     * @param headAt from a block's start to this head's keys
+     * @param headBytes the bytes of one head's keys in a block (and of its values)
+     * @param valueBytes from the head's keys to its values
      */
-    private void touch(ByteBuffer pool, int[] blocks, int blockBytes) {
+    private void touch(ByteBuffer pool, int[] blocks, int headAt, int headBytes, int valueBytes) {
         int sum = 0;
         for (int start : blocks) {
-            for (int at = start; at < start + blockBytes; at += CACHE_LINE) {
-                sum += pool.getInt(at);
+            for (int keys = start + headAt, at = keys; at < keys + headBytes; at += CACHE_LINE) {
+                sum += pool.getInt(at) + pool.getInt(at + valueBytes);
             }
         }
         touched = sum;
@@ -146,7 +192,7 @@ public final class HostAttention {
      * against 12 once compiled. A no-op where the kernel is not used; a few ms after the first load.
      */
     public void warmUp() {
-        if (kernels == null) {
+        if (kernels == null) { // the native kernel is compiled already
             return;
         }
         int keys = 64;
@@ -160,7 +206,7 @@ public final class HostAttention {
             keyRows[j] = j * rowBytes;
         }
         for (int i = 0; i < WARM_UP_CALLS; i++) {
-            kernels.get().attend(pool, q, 0, out, 0, keyRows, keys, headBytes, kvHeads * headBytes);
+            kernels.get().attend(pool, q, 0, out, 0, keyRows, keys, headBytes, kvHeads * headBytes, i % kvHeads);
         }
     }
 

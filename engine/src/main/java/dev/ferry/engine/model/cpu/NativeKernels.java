@@ -86,6 +86,19 @@ final class NativeKernels {
         }
     }
 
+    /**
+     * One decode token's {@code group} query heads that share a KV head, attending in the paged KV
+     * pool: {@code q} and {@code out} hold the group's heads (rows of {@code headDim} floats, q
+     * pre-scaled), key j of the KV head lies at byte {@code keyAt + rows[j]} of the pool and its value
+     * at {@code valueAt + rows[j]}.
+     */
+    static void decodeAttention(Pointer pool, long keyAt, long valueAt, int[] rows, int keys, Pointer q, Pointer out,
+                                int group, int headDim) {
+        if (ferry_decode_attention(pool, keyAt, valueAt, rows, keys, q, out, group, headDim) != 0) {
+            throw new OutOfMemoryError("native decode attention: no scratch memory for " + keys + " keys");
+        }
+    }
+
     /** {@code out[r, c] = w[r, c]}: rows of a bfloat16 weight in fp32 (exact). */
     static void bf16Widen(Pointer w, int rows, int in, Pointer out) {
         ferry_bf16_widen(w, rows, in, out);
@@ -173,6 +186,9 @@ final class NativeKernels {
                                                      int inputs, int heads, int headDim, int firstHead, int headCount);
 
     private static native void ferry_bf16_widen(Pointer w, int rows, int in, Pointer out);
+
+    private static native int ferry_decode_attention(Pointer pool, long keyAt, long valueAt, int[] rows, int keys,
+                                                     Pointer q, Pointer out, int group, int headDim);
 
     private static native void ferry_q8_dequantize(Pointer w, Pointer scales, int rows, int in, Pointer out);
 

@@ -19,20 +19,56 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The Java kernel attends as libtorch's paged attention does, for decode tokens and prefill chunks
- * mixed, blocks scattered through the pool, head sizes that are not a multiple of the vector width,
- * and sliding windows.
+ * Both kernels, the native one at each vector level and the Java one, attend as libtorch's paged
+ * attention does, for decode tokens and prefill chunks mixed, blocks scattered through the pool,
+ * head sizes that are not a multiple of the vector width, groups of more query heads than the
+ * native kernel takes at once, and sliding windows.
  */
 class HostAttentionTest {
+    @AfterEach
+    void widestLevel() {
+        KernelLevels.widest();
+    }
 
-    @ParameterizedTest(name = "heads {0}/{1}, headDim {2}, blockSize {3}, window {4}")
-    @CsvSource({"12, 4, 64, 16, 0", "4, 2, 20, 5, 0", "6, 6, 16, 4, 7", "8, 1, 48, 3, 0", "2, 1, 7, 2, 3"})
-    void matchesLibtorchAttention(int heads, int kvHeads, int headDim, int blockSize, int windowOrZero) {
+    @ParameterizedTest(name = "Java kernel, heads {0}/{1}, headDim {2}, blockSize {3}, window {4}")
+    @CsvSource(delimiter = ',', textBlock = """
+            12, 4, 64, 16, 0
+            4, 2, 20, 5, 0
+            6, 6, 16, 4, 7
+            8, 1, 48, 3, 0
+            2, 1, 7, 2, 3
+            10, 2, 72, 8, 0
+            """)
+    void javaKernelMatchesLibtorchAttention(int heads, int kvHeads, int headDim, int blockSize, int windowOrZero) {
         assumeTrue(VectorApi.available(), "needs --add-modules jdk.incubator.vector");
+        checkAgainstLibtorch(heads, kvHeads, headDim, blockSize, windowOrZero, false);
+    }
+
+    @ParameterizedTest(name = "native kernel at {0}, heads {1}/{2}, headDim {3}, blockSize {4}, window {5}")
+    @CsvSource(delimiter = ',', textBlock = """
+            avx2, 12, 4, 64, 16, 0
+            avx2, 4, 2, 20, 5, 0
+            avx2, 6, 6, 16, 4, 7
+            avx2, 8, 1, 48, 3, 0
+            avx2, 2, 1, 7, 2, 3
+            avx2, 10, 2, 72, 8, 0
+            avx512, 12, 4, 64, 16, 0
+            avx512, 8, 1, 48, 3, 0
+            avx512, 10, 2, 72, 8, 0
+            """)
+    void nativeKernelMatchesLibtorchAttention(String level, int heads, int kvHeads, int headDim, int blockSize,
+                                              int windowOrZero) {
+        KernelLevels.runAt(level);
+        checkAgainstLibtorch(heads, kvHeads, headDim, blockSize, windowOrZero, true);
+    }
+
+    private static void checkAgainstLibtorch(int heads, int kvHeads, int headDim, int blockSize, int windowOrZero,
+                                             boolean nativeKernel) {
         Integer window = windowOrZero == 0 ? null : windowOrZero;
         Random random = new Random(heads * 31 + headDim);
         KvCacheSpec spec = new KvCacheSpec(64, blockSize, 1, kvHeads, headDim, DataType.FLOAT32);
@@ -66,7 +102,7 @@ class HostAttentionTest {
             NDArray q = qkv.get(new NDIndex(":, :" + heads));
             float[] expected = new PagedAttention(heads, kvHeads, headDim)
                     .forward(0, q, AttentionPlan.build(batch.sequences(), kv, window, DataType.FLOAT32, m), kv).toFloatArray();
-            HostAttention host = new HostAttention(heads, kvHeads, headDim, window);
+            HostAttention host = new HostAttention(heads, kvHeads, headDim, window, nativeKernel);
             float[] got = host.forward(0, qkv, host.keys(spans, kv), kv, new StepBuffers(m)).toFloatArray();
 
             assertEquals(expected.length, got.length);

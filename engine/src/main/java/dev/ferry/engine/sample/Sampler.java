@@ -84,9 +84,7 @@ public final class Sampler {
         }
         boolean constrained = masks != null && !masks.isEmpty();
         if (!anyRandom && !anyPenalty && !anyLogprobs && !constrained) {
-            try (NDArray ids = logits.argMax(1)) {
-                return new SampleResult(toInts(ids.toLongArray()), nans(rows), empty(rows), emptyFloats(rows));
-            }
+            return new SampleResult(GreedyTokens.of(logits), nans(rows), empty(rows), emptyFloats(rows));
         }
         try (NDManager scope = logits.getManager().newSubManager()) {
             // A view owned by the scope, so every temporary derived from it is freed on return.

@@ -67,15 +67,17 @@ for pair in f32:f32 f16:f16 q8_0:int8; do
 done
 load_after="$(load)"
 
-python3 - "$run/host.json" "$load_before" "$load_after" "$threads" "$llama" "$run/load-by-pair.txt" "$model" <<'EOF'
+commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- engine bench || echo +changes)"
+python3 - "$run/host.json" "$load_before" "$load_after" "$threads" "$llama" "$run/load-by-pair.txt" "$model" "$commit" <<'EOF'
 import json, subprocess, sys
-out, before, after, threads, llama, by_pair, model = sys.argv[1:]
+out, before, after, threads, llama, by_pair, model, commit = sys.argv[1:]
 lscpu = dict(l.split(":", 1) for l in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines() if ":" in l)
 flags = lscpu.get("Flags", "").split()
 json.dump({"cpu_model": lscpu.get("Model name", "?").strip(), "cpus": int(lscpu.get("CPU(s)", "0")),
            "simd_flags": [f for f in flags if f.startswith(("avx", "amx", "f16c", "fma"))],
            "threads": int(threads), "load_before": before, "load_after": after,
-           "load_by_pair": open(by_pair).read().strip().splitlines(), "llama_cpp_dir": llama, "model_dir": model},
+           "load_by_pair": open(by_pair).read().strip().splitlines(), "llama_cpp_dir": llama, "model_dir": model,
+           "ferry_commit": commit},
           open(out, "w"), indent=2)
 EOF
 python3 bench/peers/peers_table.py "$run" "$results"

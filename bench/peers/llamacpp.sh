@@ -41,6 +41,8 @@ prompt="The quick brown fox jumps over the lazy dog"
 "$bin/llama-simple" -m "$work/llama-small-f32.gguf" -n 32 "$prompt" >"$run/llama-greedy.txt" 2>"$run/llama-greedy.log"
 python3 bench/peers/greedy_check.py "$model" "$run/ferry-greedy.json" "$run/llama-greedy.txt"
 
+# the build measured, taken before the window (engine/ or bench/ changed since: "+changes")
+commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- engine bench || echo +changes)"
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 load_before="$(load)"
 echo "timed window starts, load average $load_before" >&2
@@ -67,7 +69,6 @@ for pair in f32:f32 f16:f16 q8_0:int8; do
 done
 load_after="$(load)"
 
-commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- engine bench || echo +changes)"
 python3 - "$run/host.json" "$load_before" "$load_after" "$threads" "$llama" "$run/load-by-pair.txt" "$model" "$commit" <<'EOF'
 import json, subprocess, sys
 out, before, after, threads, llama, by_pair, model, commit = sys.argv[1:]

@@ -14,10 +14,11 @@ import dev.ferry.store.config.DecoderConfig;
  * outputs: rotary embedding (for models that have it), the step's keys and values into the cache,
  * and grouped-query attention. Where it runs is chosen once per step in {@link #prepare}, so a
  * model's forward never asks: a small fp32 CPU step rotates and writes from Java on the tensors'
- * memory ({@link HostRopeWrite}) and, on a JVM with the Vector API, attends there too ({@link
- * HostAttention}); every other step runs libtorch's ops ({@link RopeTables}, {@link PagedAttention}).
- * Both ways compute the same values (the tests compare them); the Java one saves the dispatch of a
- * dozen small ops a layer.
+ * memory ({@link HostRopeWrite}) and attends there too, in native code or Java ({@link
+ * HostAttention}, which takes steps of more tokens with its native kernel, rotating and writing
+ * them from Java as well); every other step runs libtorch's ops ({@link RopeTables}, {@link
+ * PagedAttention}). Both ways compute the same values (the tests compare them); the host one saves
+ * the dispatch of a dozen small ops a layer, and the copy of every key a step reads.
  */
 public final class Attention {
     private final DataType dtype;
@@ -83,7 +84,7 @@ public final class Attention {
         private final float[][][] hostCosSin;
         /** The step's cos and sin tables where rope runs through libtorch; else null. */
         private final NDArray[] cosSin;
-        /** What each token reads where attention runs in Java; else null. */
+        /** What each token reads where attention runs on the host; else null. */
         private final HostAttention.StepKeys hostKeys;
         /** The batched groups and masks where attention runs through libtorch; else null. */
         private final AttentionPlan plan;
@@ -98,7 +99,7 @@ public final class Attention {
             this.plan = plan;
         }
 
-        /** Whether this step runs the Java kernels that need the Vector API (attention, and {@link SwiGlu}'s). */
+        /** Whether this step attends on the host ({@link HostAttention}), and so runs {@link SwiGlu}'s Java kernel where it can. */
         boolean javaKernels() {
             return hostKeys != null;
         }
@@ -111,10 +112,10 @@ public final class Attention {
 
     /** Chooses where this step's attention runs, from its token count, the dtype and the KV pool. */
     public Step prepare(StepInputs in, KvCache kv) {
-        boolean ropeOnHost = rope != null && HostRopeWrite.applies(in.numTokens, dtype, kv);
+        HostAttention.StepKeys keys = HostAttention.applies(in.numTokens, dtype, kv) ? host.keys(in.spans, kv) : null;
+        boolean ropeOnHost = rope != null && (keys != null || HostRopeWrite.applies(in.numTokens, dtype, kv));
         float[][][] hostCosSin = ropeOnHost ? hostRope.tables(rope.rows(in)) : null;
         NDArray[] cosSin = rope != null && !ropeOnHost ? rope.gather(in) : null;
-        HostAttention.StepKeys keys = HostAttention.applies(in.numTokens, dtype, kv) ? host.keys(in.spans, kv) : null;
         AttentionPlan plan = keys != null ? null : AttentionPlan.build(in.spans, kv, slidingWindow, dtype, in.manager);
         return new Step(in, kv, hostCosSin, cosSin, keys, plan);
     }

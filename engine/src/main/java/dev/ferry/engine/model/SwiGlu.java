@@ -9,8 +9,8 @@ import dev.ferry.engine.model.cpu.VectorApi;
 /**
  * The gated MLP's activation {@code silu(gate) · up} on a fused gate/up product. It runs in Java
  * ({@link SwiGluKernel}: one new tensor instead of five libtorch ops) on exactly the steps whose
- * attention does, so it takes that choice from the step's {@link Attention.Step} rather than making
- * its own.
+ * attention runs on the host, where the JVM has the Vector API, so it takes that choice from the
+ * step's {@link Attention.Step} rather than making its own.
  */
 public final class SwiGlu {
     /** Null on a JVM without the Vector API, where no step runs the Java kernels. */
@@ -28,7 +28,7 @@ public final class SwiGlu {
     /** {@code gateUp: [T, 2 * inter]} contiguous; returns {@code [T, inter]}. */
     public NDArray apply(NDArray gateUp, Attention.Step step) {
         StepInputs in = step.inputs();
-        if (step.javaKernels()) {
+        if (kernel != null && step.javaKernels()) {
             return kernel.apply(gateUp, in.numTokens, in.buffers);
         }
         NDManager m = in.manager;

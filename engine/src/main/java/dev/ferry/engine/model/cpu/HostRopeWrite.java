@@ -27,14 +27,20 @@ public final class HostRopeWrite {
     }
 
     /**
-     * Whether a step of {@code tokens} tokens takes this way: few tokens, fp32 activations and pool
-     * on the CPU, and a pool whose layers each fit one direct buffer (DJL's only view of a tensor's
-     * memory).
+     * Whether a step of {@code tokens} tokens takes this way: few tokens ({@link HostAttention} takes
+     * more where it attends), on a pool this way {@linkplain #fits fits}.
      */
     public static boolean applies(int tokens, DataType dtype, KvCache kv) {
+        return tokens <= SmallStepThreads.MAX_TOKENS && fits(dtype, kv);
+    }
+
+    /**
+     * Whether this way can write the pool: fp32 activations and pool on the CPU, and a pool whose
+     * layers each fit one direct buffer (DJL's only view of a tensor's memory).
+     */
+    static boolean fits(DataType dtype, KvCache kv) {
         NDArray pool = kv.rows(0);
-        return tokens <= SmallStepThreads.MAX_TOKENS && dtype == DataType.FLOAT32
-                && pool.getDataType() == DataType.FLOAT32 && !pool.getDevice().isGpu()
+        return dtype == DataType.FLOAT32 && pool.getDataType() == DataType.FLOAT32 && !pool.getDevice().isGpu()
                 && pool.size() * Float.BYTES <= Integer.MAX_VALUE;
     }
 

@@ -84,8 +84,9 @@ class HostAttentionTest {
                 free.add(b);
             }
             Collections.shuffle(free, random);
-            // {queryLen, contextLen}: decodes around a prefill chunk, one sequence at its first token
-            int[][] shapes = {{1, 37}, {1, 1}, {3, 10}, {1, 2 * blockSize}};
+            // {queryLen, contextLen}: decodes around prefill chunks, one sequence at its first token;
+            // more tokens than the Java kernel's steps take, as the native kernel's do
+            int[][] shapes = {{1, 37}, {1, 1}, {3, 10}, {1, 2 * blockSize}, {20, 40}};
             List<SequenceSpan> spans = new ArrayList<>();
             int tokens = 0;
             for (int[] s : shapes) {
@@ -98,7 +99,13 @@ class HostAttentionTest {
             }
             ForwardBatch batch = new ForwardBatch(new int[tokens], new int[tokens], new int[tokens], spans);
 
-            NDArray qkv = m.randomNormal(new Shape(tokens, heads + 2L * kvHeads, headDim));
+            // queries pre-scaled by 1/sqrt(headDim), as the models hand them over
+            float[] values = new float[tokens * (heads + 2 * kvHeads) * headDim];
+            for (int i = 0; i < values.length; i++) {
+                boolean query = i / headDim % (heads + 2 * kvHeads) < heads;
+                values[i] = (float) (random.nextGaussian() / (query ? Math.sqrt(headDim) : 1));
+            }
+            NDArray qkv = m.create(values, new Shape(tokens, heads + 2L * kvHeads, headDim));
             NDArray q = qkv.get(new NDIndex(":, :" + heads));
             float[] expected = new PagedAttention(heads, kvHeads, headDim)
                     .forward(0, q, AttentionPlan.build(batch.sequences(), kv, window, DataType.FLOAT32, m), kv).toFloatArray();

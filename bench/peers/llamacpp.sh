@@ -41,8 +41,8 @@ prompt="The quick brown fox jumps over the lazy dog"
 "$bin/llama-simple" -m "$work/llama-small-f32.gguf" -n 32 "$prompt" >"$run/llama-greedy.txt" 2>"$run/llama-greedy.log"
 python3 bench/peers/greedy_check.py "$model" "$run/ferry-greedy.json" "$run/llama-greedy.txt"
 
-# the build measured, taken before the window (engine/ or bench/ changed since: "+changes")
-commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- engine bench || echo +changes)"
+# the build measured, taken before the window (its code changed since: "+changes"; results do not count)
+commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- engine bench ':!bench/results' || echo +changes)"
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 load_before="$(load)"
 echo "timed window starts, load average $load_before" >&2

@@ -776,12 +776,13 @@ INLINE void prefetch_row(const char *row, int bytes) {
 }
 
 /*
- * Heads [0, tile) of q (rows of d floats) attend to n keys: scores[b * n + j] = q_b . k_j, then
+ * Heads [0, tile) of q (rows of d floats) attend to n keys: scores[b * stride + j] = q_b . k_j, then
  * their softmax, then out_b = sum_j p_bj v_j. Key j lies at byte rows[j] of keys, its value at the
- * same byte of values; tile <= QUERY_BLOCK, and a shorter tile repeats its first head.
+ * same byte of values; tile <= QUERY_BLOCK, and a shorter tile repeats its first head; stride is n
+ * rounded up to HALF_LANES (exponentiate_row's padding).
  */
 INLINE void decode_tile(const char *keys, const char *values, const int *rows, int n, const float *q, float *out,
-                        int tile, int d, float *scores) {
+                        int tile, int d, float *scores, int stride) {
     int row_bytes = d * (int) sizeof(float);
     int wide = d - d % HALF_LANES;
     const float *qb[QUERY_BLOCK];
@@ -805,40 +806,16 @@ INLINE void decode_tile(const char *keys, const char *values, const int *rows, i
             for (int c = wide; c < d; c++) {
                 dot += qb[b][c] * k[c];
             }
-            scores[(size_t) b * n + j] = dot;
+            scores[(size_t) b * stride + j] = dot;
         }
     }
     float inverse[QUERY_BLOCK];
     for (int b = 0; b < tile; b++) {
-        float *row = scores + (size_t) b * n;
-        float max = row[0];
-        for (int j = 1; j < n; j++) {
-            max = row[j] > max ? row[j] : max;
-        }
-        half_lanes sum = {0};
-        int j = 0;
-        for (; j + HALF_LANES <= n; j += HALF_LANES) {
-            half_lanes e = exp_nonpositive(load_half(row + j) - max);
-            store_half(row + j, e);
-            sum += e;
-        }
-        float total = sum_half_lanes(sum);
-        if (j < n) { /* the last few keys through a padded vector */
-            half_lanes last;
-            for (int l = 0; l < HALF_LANES; l++) {
-                last[l] = j + l < n ? row[j + l] - max : -87.0f * 4;
-            }
-            half_lanes e = exp_nonpositive(last);
-            for (int l = 0; j + l < n; l++) {
-                row[j + l] = e[l];
-                total += e[l];
-            }
-        }
-        inverse[b] = 1.0f / total;
+        inverse[b] = 1.0f / exponentiate_row(scores + (size_t) b * stride, n, stride);
     }
     const float *pb[QUERY_BLOCK];
     for (int b = 0; b < QUERY_BLOCK; b++) {
-        pb[b] = scores + (size_t) (b < tile ? b : 0) * n;
+        pb[b] = scores + (size_t) (b < tile ? b : 0) * stride;
     }
     int pairs = d - d % KEY_STEP;
     for (int c = 0; c < pairs; c += KEY_STEP) {
@@ -879,13 +856,14 @@ INLINE void decode_tile(const char *keys, const char *values, const int *rows, i
  */
 INLINE int decode_attention(const char *keys, const char *values, const int *rows, int n, const float *q, float *out,
                             int group, int d) {
-    float *scores = malloc((size_t) QUERY_BLOCK * (n > 0 ? n : 1) * sizeof(float));
+    int stride = n > 0 ? (n + HALF_LANES - 1) / HALF_LANES * HALF_LANES : HALF_LANES;
+    float *scores = malloc((size_t) QUERY_BLOCK * stride * sizeof(float));
     if (!scores) {
         return -1;
     }
     for (int first = 0; first < group; first += QUERY_BLOCK) {
         int tile = group - first < QUERY_BLOCK ? group - first : QUERY_BLOCK;
-        decode_tile(keys, values, rows, n, q + (size_t) first * d, out + (size_t) first * d, tile, d, scores);
+        decode_tile(keys, values, rows, n, q + (size_t) first * d, out + (size_t) first * d, tile, d, scores, stride);
     }
     free(scores);
     return 0;

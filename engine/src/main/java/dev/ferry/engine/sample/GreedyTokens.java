@@ -22,12 +22,7 @@ public final class GreedyTokens {
         int rows = Math.toIntExact(logits.getShape().get(0));
         if (logits.getDevice().isGpu() || logits.getDataType() != DataType.FLOAT32) {
             try (NDArray ids = logits.argMax(1)) {
-                long[] longs = ids.toLongArray();
-                int[] tokens = new int[rows];
-                for (int r = 0; r < rows; r++) {
-                    tokens[r] = Math.toIntExact(longs[r]);
-                }
-                return tokens;
+                return Sampler.toInts(ids.toLongArray());
             }
         }
         int vocab = Math.toIntExact(logits.getShape().get(1));

@@ -77,15 +77,17 @@ public final class HostAttention {
      * write then run on the host too ({@link HostRopeWrite}).
      */
     public static boolean applies(int tokens, DataType dtype, KvCache kv) {
-        boolean small = tokens <= (nativeKernelRuns() ? NATIVE_MAX_TOKENS : SmallStepThreads.MAX_TOKENS);
-        return small && HostRopeWrite.fits(dtype, kv) && (nativeKernelRuns() || VectorApi.available());
+        boolean nativeKernel = nativeKernelRuns();
+        boolean small = tokens <= (nativeKernel ? NATIVE_MAX_TOKENS : SmallStepThreads.MAX_TOKENS);
+        return small && HostRopeWrite.fits(dtype, kv) && (nativeKernel || VectorApi.available());
     }
 
     /**
      * What a step's tokens read, the same in every layer's pool: computed once per step.
      *
      * @param keyRows per token, the byte offset of each key it sees (KV head 0's key row)
-     * @param blocks per token, the byte offset of each block those keys lie in
+     * @param blocks per token, the byte offset of each block those keys lie in, which the Java kernel
+     *     reads first; null where the native kernel attends (it reads each key's row ahead itself)
      * @param headBytes from one KV head's row of a token to the next head's
      * @param valueBytes from a key's row to the value's row of the same token and head
      */
@@ -99,7 +101,7 @@ public final class HostAttention {
             tokens += s.queryLen();
         }
         int[][] rows = new int[tokens][];
-        int[][] blocks = new int[tokens][];
+        int[][] blocks = nativeKernel ? null : new int[tokens][];
         for (SequenceSpan s : spans) {
             int[] table = s.blockTable();
             for (int q = 0; q < s.queryLen(); q++) {
@@ -110,11 +112,13 @@ public final class HostAttention {
                     r[i - first] = rowBytes(kv, KvCacheSpec.slot(table, i, blockSize), 0, 0);
                 }
                 rows[s.queryStart() + q] = r;
-                int[] b = new int[last / blockSize - first / blockSize + 1];
-                for (int i = 0; i < b.length; i++) {
-                    b[i] = rowBytes(kv, table[first / blockSize + i] * blockSize, 0, 0);
+                if (blocks != null) {
+                    int[] b = new int[last / blockSize - first / blockSize + 1];
+                    for (int i = 0; i < b.length; i++) {
+                        b[i] = rowBytes(kv, table[first / blockSize + i] * blockSize, 0, 0);
+                    }
+                    blocks[s.queryStart() + q] = b;
                 }
-                blocks[s.queryStart() + q] = b;
             }
         }
         int origin = rowBytes(kv, 0, 0, 0);
@@ -156,8 +160,8 @@ public final class HostAttention {
             int[] rows = keys.keyRows()[t];
             long keyAt = (long) kvHead * keys.headBytes();
             long groupAt = (long) kvHead * group * headDim * Float.BYTES;
-            NativeKernels.decodeAttention(p, keyAt, keyAt + keys.valueBytes(), rows, rows.length,
-                    q.share((long) t * qStride + groupAt), o.share((long) t * outStride + groupAt), group, headDim);
+            NativeKernels.decodeAttention(p, keyAt, keyAt + keys.valueBytes(), rows, q.share((long) t * qStride + groupAt),
+                    o.share((long) t * outStride + groupAt), group, headDim);
         };
     }
 

@@ -90,12 +90,12 @@ final class NativeKernels {
      * One decode token's {@code group} query heads that share a KV head, attending in the paged KV
      * pool: {@code q} and {@code out} hold the group's heads (rows of {@code headDim} floats, q
      * pre-scaled), key j of the KV head lies at byte {@code keyAt + rows[j]} of the pool and its value
-     * at {@code valueAt + rows[j]}.
+     * at {@code valueAt + rows[j]}, for each of the keys the token sees.
      */
-    static void decodeAttention(Pointer pool, long keyAt, long valueAt, int[] rows, int keys, Pointer q, Pointer out,
-                                int group, int headDim) {
-        if (ferry_decode_attention(pool, keyAt, valueAt, rows, keys, q, out, group, headDim) != 0) {
-            throw new OutOfMemoryError("native decode attention: no scratch memory for " + keys + " keys");
+    static void decodeAttention(Pointer pool, long keyAt, long valueAt, int[] rows, Pointer q, Pointer out, int group,
+                                int headDim) {
+        if (ferry_decode_attention(pool, keyAt, valueAt, rows, rows.length, q, out, group, headDim) != 0) {
+            throw new OutOfMemoryError("native decode attention: no scratch memory for " + rows.length + " keys");
         }
     }
 

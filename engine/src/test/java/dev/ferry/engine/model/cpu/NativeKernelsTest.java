@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,11 +34,25 @@ class NativeKernelsTest {
         assertTrue(NativeKernels.available());
     }
 
-    /** Widths that reach the kernel's 64-float loop alone, its scalar tail alone, and both. */
+    @AfterEach
+    void widestLevelAgain() {
+        KernelLevels.widest();
+    }
+
+    /**
+     * At every level, widths that reach the kernel's 16-float loop alone, its scalar tail alone,
+     * and both; 37 rows: nine blocks of four and a last row on its own.
+     */
     @ParameterizedTest
-    @ValueSource(ints = {1, 15, 16, 63, 64, 150, 768})
-    void aMatrixVectorProductMatchesDoubleArithmetic(int in) {
-        assumeTrue(NativeKernels.available(), "native kernels not built");
+    @ValueSource(strings = {"portable", "avx2", "avx512"})
+    void aMatrixVectorProductMatchesDoubleArithmetic(String level) {
+        KernelLevels.runAt(level);
+        for (int in : new int[] {1, 15, 16, 63, 64, 150, 768}) {
+            matrixVectorProductMatchesDoubleArithmetic(level, in);
+        }
+    }
+
+    private static void matrixVectorProductMatchesDoubleArithmetic(String level, int in) {
         int rows = 37;
         SplittableRandom random = new SplittableRandom(in);
         float[] w = randoms(random, rows * in);
@@ -57,7 +72,7 @@ class NativeKernelsTest {
                 double expected = alpha * dot + beta * (double) y0[r];
                 double bound = 1e-6 * (Math.abs(alpha) * scale + Math.abs(beta * y0[r])) + 1e-30;
                 assertTrue(Math.abs(got[r] - expected) <= bound,
-                        "in " + in + " row " + r + " alpha " + alpha + " beta " + beta + ": " + got[r] + " vs " + expected);
+                        level + ": in " + in + " row " + r + " alpha " + alpha + " beta " + beta + ": " + got[r] + " vs " + expected);
             }
         }
     }

@@ -12,11 +12,17 @@ import dev.ferry.server.models.ModelLoader;
 import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ServingLimits;
+import dev.ferry.store.config.EncoderConfig;
+import dev.ferry.store.config.HfConfigParser;
 import dev.ferry.store.onnx.MiniLmFolder;
 import dev.ferry.store.tokenizer.ModelTokenizer;
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.AbstractInProcessEmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.OnnxBertBiEncoder;
@@ -33,6 +39,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,11 +120,14 @@ public final class EmbeddingsBenchmark {
 
         // phases get texts of their own: the embedding cache must not answer what is being measured
         List<String> texts;
+        int[] tokens;
         try (ModelTokenizer tokenizer = ModelTokenizer.open(folder.resolve(ModelTokenizer.FILE))) {
             texts = texts(tokenizer, 3 * textCount + lightRequests, 8, 256);
-            results.put("text_tokens_mean", texts.stream().mapToInt(t -> tokenizer.encode(t, true).length).average()
-                    .orElse(0));
+            tokens = texts.stream().mapToInt(t -> tokenizer.encode(t, true).length).toArray();
+            results.put("text_tokens_mean", Arrays.stream(tokens).average().orElse(0));
         }
+        EncoderConfig config = HfConfigParser.parseEncoder(
+                (ObjectNode) new ObjectMapper().readTree(folder.resolve("config.json").toFile()));
         results.put("texts", textCount);
 
         Path onnxFile = MiniLmFolder.extractOnnx(work.resolve("model.onnx"));
@@ -154,6 +164,7 @@ public final class EmbeddingsBenchmark {
             results.put("ferry_over_onnxruntime_intra1", round(ferryRate / onnxIntra1Rate));
             results.put("ferry_mean_batch_size", round((after.embeddings() - before.embeddings())
                     / (double) (after.batches() - before.batches())));
+            fp32Ceiling(config, tokens, onnxRate, ferryRate);
 
             List<String> lightTexts = texts.subList(3 * textCount, 3 * textCount + lightRequests);
             Histogram light = new Histogram(3);
@@ -175,6 +186,30 @@ public final class EmbeddingsBenchmark {
             server.close();
         }
         Report.print(results, out);
+    }
+
+    /**
+     * How far fp32 can go on this host: the useful work each side did (the encoder's matrix products
+     * and attention products per embedding, from the texts' token counts, times its rate) against
+     * the host's fp32 matmul ceiling measured now through libtorch (a 2048^3 product, a shape more
+     * favourable than any of MiniLM's). {@code ceiling_over_onnxruntime} is the most an fp32 server
+     * could reach against onnxruntime here if every one of its cycles went to products at that
+     * ceiling: no attention softmax, norms, GELU, tokenizing or HTTP.
+     */
+    private void fp32Ceiling(EncoderConfig config, int[] tokens, double onnxRate, double ferryRate) {
+        long h = config.hiddenSize();
+        long dense = config.numLayers() * (4 * h * h + 2 * h * config.intermediateSize()); // q, k, v, out; up, down
+        double flops = 0;
+        for (int i = textCount; i < 3 * textCount; i++) { // the texts both throughput phases embedded
+            flops += 2.0 * dense * tokens[i] + config.numLayers() * 4.0 * tokens[i] * tokens[i] * h;
+        }
+        double perEmbedding = flops / (2 * textCount);
+        double ceiling = MachineCeilings.matmulFlops(NDManager.newBaseManager(Device.cpu()), Device.cpu());
+        results.put("gflop_per_embedding", round(perEmbedding / 1e9));
+        results.put("onnxruntime_useful_gflops", round(onnxRate * perEmbedding / 1e9));
+        results.put("ferry_useful_gflops", round(ferryRate * perEmbedding / 1e9));
+        results.put("fp32_matmul_ceiling_gflops", round(ceiling / 1e9));
+        results.put("ceiling_over_onnxruntime", round(ceiling / (onnxRate * perEmbedding)));
     }
 
     /**

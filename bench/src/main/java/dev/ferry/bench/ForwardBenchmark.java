@@ -2,8 +2,11 @@ package dev.ferry.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.ferry.engine.api.LoadOptions;
+import dev.ferry.engine.model.Linear;
 import dev.ferry.engine.model.OpCounter;
+import dev.ferry.engine.model.cpu.SmallStepThreads;
 import dev.ferry.engine.runner.ModelRunner;
 import dev.ferry.engine.sample.GreedyTokens;
 import dev.ferry.engine.sched.BatchBuilder;
@@ -86,6 +89,7 @@ public final class ForwardBenchmark {
                 double[] many = new double[rounds];
                 double[] host1 = new double[rounds];
                 double[] hostB = new double[rounds];
+                double[] products = new double[rounds];
                 // An untimed round first: the first decode steps of a process run while the JIT is still
                 // compiling the step's code (batch-1 steps 16-18 ms in the first round, 13-15 after).
                 decode(runner, 1, context, steps);
@@ -93,6 +97,7 @@ public final class ForwardBenchmark {
                 for (int r = 0; r < rounds; r++) {
                     bw[r] = MachineCeilings.memoryReadBandwidth(runner.newStepManager(), runner.device());
                     Decode d1 = decode(runner, 1, context, steps);
+                    products[r] = runner.device().isGpu() ? Double.NaN : productsOnlyMs(runner, steps);
                     mm[r] = MachineCeilings.matmulFlops(runner.newStepManager(), runner.device());
                     Decode dB = decode(runner, batch, context, steps);
                     one[r] = d1.stepMs;
@@ -125,6 +130,17 @@ public final class ForwardBenchmark {
                 results.put(p + "b1_fraction_of_fp32_bandwidth_floor", round3(median(f1)));
                 results.put(p + "b1_MB_streamed_per_step", round(streamedBytes / 1e6));
                 results.put(p + "b1_fraction_of_own_bandwidth_floor", round3(median(own)));
+                if (!runner.device().isGpu()) {
+                    // the products alone against the probe: what the kernels and their hand-offs
+                    // stream; the rest of the step is attention, norms, the head's sampling and glue
+                    double weightsStreamed = runner.model().linears().stream().mapToLong(l -> l.bytesReadAt(1)).sum();
+                    double[] ownProducts = new double[rounds];
+                    for (int r = 0; r < rounds; r++) {
+                        ownProducts[r] = (weightsStreamed / bw[r]) / (products[r] / 1000);
+                    }
+                    results.put(p + "b1_products_only_ms", round(median(products)));
+                    results.put(p + "b1_products_only_fraction_of_weight_floor", round3(median(ownProducts)));
+                }
                 b1TokS.put(dtypeName, 1000 / median(one));
                 // each round's own: the host's bandwidth and the step both swing from round to round
                 results.put(p + "b1_fraction_by_round", roundEach(f1));
@@ -192,6 +208,33 @@ public final class ForwardBenchmark {
     }
 
     /** Prefills {@code batch} sequences to {@code context} tokens, then times greedy decode steps. */
+    /**
+     * A batch-1 step's dense products alone on the CPU, median over {@code steps}: every layer's
+     * product on a one-row input in step order, through the forms the tuner chose for one row and
+     * on the step's threads (the BLAS partner has the other core, as in a step), with nothing between
+     * them but what a product itself does. The step's fused norms and buffers are not used, so each
+     * product writes a fresh output.
+     */
+    static double productsOnlyMs(ModelRunner runner, int steps) {
+        List<Linear> linears = runner.model().linears();
+        double[] t = new double[steps];
+        for (int s = 0; s < steps; s++) {
+            try (NDManager step = runner.newStepManager();
+                 SmallStepThreads threads = SmallStepThreads.forStep(1, runner.device())) {
+                NDArray[] inputs = new NDArray[linears.size()];
+                for (int i = 0; i < inputs.length; i++) {
+                    inputs[i] = step.randomNormal(new Shape(1, linears.get(i).inFeatures()));
+                }
+                long start = System.nanoTime();
+                for (int i = 0; i < inputs.length; i++) {
+                    linears.get(i).apply(inputs[i]);
+                }
+                t[s] = (System.nanoTime() - start) / 1e6;
+            }
+        }
+        return median(t);
+    }
+
     static Decode decode(ModelRunner runner, int batch, int context, int steps) {
         return decode(runner, batch, context, steps, null);
     }

@@ -93,11 +93,12 @@ INLINE half_lanes load_half(const float *at) {
  * then builds for that level's registers. Four weight rows at a time, two multiply-add chains each
  * (eight independent chains), every load of x serving all four rows; each step consumes 16 floats
  * of each row and asks for as many bytes of the next four rows' block, so the prefetch keeps pace
- * with the loads whatever the width. One row at a time (four chains, x loaded per row, the lanes
- * summed once per row) streamed 0.83-0.88 of what a plain read of the same memory gets on two
- * cores of the Zen 3 EPYC, four rows at a time 0.95-0.99 (768 and 2048 wide; both libraries in
- * one process in turns; docs/quantization.md). beta 0 never reads y: a fresh output holds whatever the allocator left there, NaN
- * included.
+ * with the loads whatever the width (past the last block it is harmless: a prefetch never faults).
+ * One row at a time (four chains, x loaded per row, the lanes summed once per row) streamed
+ * 0.83-0.88 of what a plain read of the same memory gets on two cores of the Zen 3 EPYC, four rows
+ * at a time 0.95-0.99 (768 and 2048 wide; both libraries in one process in turns;
+ * docs/quantization.md). beta 0 never reads y: a fresh output holds whatever the allocator left
+ * there, NaN included.
  */
 INLINE void sgemv_rows(const float *w, const float *x, float *y, int rows, int in, float alpha, float beta) {
     int wide = in & ~(2 * HALF_LANES - 1);

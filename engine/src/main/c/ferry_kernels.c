@@ -88,6 +88,15 @@ INLINE half_lanes load_half(const float *at) {
     return v;
 }
 
+/* Adds row[from..in) . x[from..in) to dot, then stores alpha * dot (+ beta * *y) in *y. */
+INLINE void finish_gemv_row(const float *row, const float *x, float *y, int from, int in, float dot, float alpha,
+                            float beta) {
+    for (int t = from; t < in; t++) {
+        dot += row[t] * x[t];
+    }
+    *y = beta == 0.0f ? alpha * dot : alpha * dot + beta * *y;
+}
+
 /*
  * Written once on GCC's vector types and inlined into each level's function, which the compiler
  * then builds for that level's registers. Four weight rows at a time, two multiply-add chains each
@@ -123,21 +132,12 @@ INLINE void sgemv_rows(const float *w, const float *x, float *y, int rows, int i
             }
         }
         for (int k = 0; k < 4; k++) {
-            const float *rk = row + (size_t) k * in;
-            float dot = sum_half_lanes(acc[k][0] + acc[k][1]);
-            for (int t = c; t < in; t++) {
-                dot += rk[t] * x[t];
-            }
-            y[r + k] = beta == 0.0f ? alpha * dot : alpha * dot + beta * y[r + k];
+            finish_gemv_row(row + (size_t) k * in, x, y + r + k, c, in, sum_half_lanes(acc[k][0] + acc[k][1]), alpha,
+                            beta);
         }
     }
-    for (; r < rows; r++) {
-        const float *rk = w + (size_t) r * in;
-        float dot = 0.0f;
-        for (int t = 0; t < in; t++) {
-            dot += rk[t] * x[t];
-        }
-        y[r] = beta == 0.0f ? alpha * dot : alpha * dot + beta * y[r];
+    for (; r < rows; r++) { /* the last rows < 4: all in the scalar tail */
+        finish_gemv_row(w + (size_t) r * in, x, y + r, 0, in, 0.0f, alpha, beta);
     }
 }
 

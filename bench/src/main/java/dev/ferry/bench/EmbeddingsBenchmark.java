@@ -12,8 +12,8 @@ import dev.ferry.server.models.ModelLoader;
 import dev.ferry.server.models.ModelRegistry;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ServingLimits;
+import dev.ferry.store.ModelFolder;
 import dev.ferry.store.config.EncoderConfig;
-import dev.ferry.store.config.HfConfigParser;
 import dev.ferry.store.onnx.MiniLmFolder;
 import dev.ferry.store.tokenizer.ModelTokenizer;
 import ai.djl.Device;
@@ -21,8 +21,6 @@ import ai.djl.ndarray.NDManager;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.AbstractInProcessEmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.OnnxBertBiEncoder;
@@ -126,8 +124,10 @@ public final class EmbeddingsBenchmark {
             tokens = texts.stream().mapToInt(t -> tokenizer.encode(t, true).length).toArray();
             results.put("text_tokens_mean", Arrays.stream(tokens).average().orElse(0));
         }
-        EncoderConfig config = HfConfigParser.parseEncoder(
-                (ObjectNode) new ObjectMapper().readTree(folder.resolve("config.json").toFile()));
+        EncoderConfig config;
+        try (ModelFolder model = ModelFolder.open(folder)) {
+            config = model.encoderConfig();
+        }
         results.put("texts", textCount);
 
         Path onnxFile = MiniLmFolder.extractOnnx(work.resolve("model.onnx"));

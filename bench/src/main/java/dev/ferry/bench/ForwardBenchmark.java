@@ -108,8 +108,8 @@ public final class ForwardBenchmark {
                 // Floors: batch 1 must read every dense fp32 weight once per token; batch B is bound by
                 // the matmul rate over the FLOPs of B tokens (2 per weight, plus attention over the context).
                 double weightBytes = denseParams * 4.0;
-                double streamedBytes = runner.model().linears().stream().mapToLong(l -> l.bytesReadAt(1)).sum()
-                        + (context + steps / 2.0) * c.kvBytesPerToken(4);
+                double weightsStreamed = runner.model().linears().stream().mapToLong(l -> l.bytesReadAt(1)).sum();
+                double streamedBytes = weightsStreamed + (context + steps / 2.0) * c.kvBytesPerToken(4);
                 double flopsPerToken = 2.0 * denseParams + 4.0 * c.numLayers() * (context + steps / 2.0) * c.numHeads() * c.headDim();
                 double[] f1 = new double[rounds];
                 double[] own = new double[rounds];
@@ -133,7 +133,6 @@ public final class ForwardBenchmark {
                 if (!runner.device().isGpu()) {
                     // the products alone against the probe: what the kernels and their hand-offs
                     // stream; the rest of the step is attention, norms, the head's sampling and glue
-                    double weightsStreamed = runner.model().linears().stream().mapToLong(l -> l.bytesReadAt(1)).sum();
                     double[] ownProducts = new double[rounds];
                     for (int r = 0; r < rounds; r++) {
                         ownProducts[r] = (weightsStreamed / bw[r]) / (products[r] / 1000);

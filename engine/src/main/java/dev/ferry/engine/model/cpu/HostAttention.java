@@ -68,7 +68,7 @@ public final class HostAttention {
      * 8-float vectors live on the stack (as {@link PackedAttention}'s do), and the Java kernel runs.
      */
     static boolean nativeKernelRuns() {
-        return NativeKernels.available() && !"portable".equals(NativeKernels.isa());
+        return NativeKernels.atVectorLevel();
     }
 
     /**

@@ -28,6 +28,12 @@ final class NativeKernels {
     static final List<String> LEVELS = List.of("portable", "avx2", "avx512");
     /** Opened without RTLD_GLOBAL (JNA's default adds it): nothing here is meant for other libraries. */
     private static final Map<String, Object> OPEN_LOCAL = Map.of(Library.OPTION_OPEN_FLAGS, 1);
+    /**
+     * The index in {@link #LEVELS} of the level the kernels run at, kept here as {@link #select}
+     * sets it, so that callers deciding per step or per layer need no call into the library.
+     * Declared before {@link #AVAILABLE}, whose loading sets it, and without an initializer.
+     */
+    private static volatile int level;
     private static final boolean AVAILABLE = load();
 
     private NativeKernels() {}
@@ -111,7 +117,16 @@ final class NativeKernels {
 
     /** The level the kernels run at now (one of {@link #LEVELS}). */
     static String isa() {
-        return ferry_kernels_isa();
+        return LEVELS.get(level);
+    }
+
+    /**
+     * Whether the kernels are loaded and run at a vector level (AVX2 or wider): where the attention
+     * kernels' 8-float vectors live in registers. At the portable level they live on the stack
+     * without AVX, and the attention kernels measured many times slower than the alternatives.
+     */
+    static boolean atVectorLevel() {
+        return AVAILABLE && level > 0;
     }
 
     /** The levels this CPU can run, narrowest first. */
@@ -128,7 +143,8 @@ final class NativeKernels {
         if (index < 0) {
             throw new IllegalArgumentException("-D" + ISA + "=" + level + ": the levels are " + String.join(", ", LEVELS));
         }
-        return LEVELS.get(ferry_kernels_select(index));
+        NativeKernels.level = ferry_kernels_select(index);
+        return isa();
     }
 
     /** Each row's sum of squares of {@code x[rows, in]}, accumulated in double. */
@@ -156,6 +172,7 @@ final class NativeKernels {
             LOG.debug("loading libferrykernels failed", e);
             return false;
         }
+        level = LEVELS.indexOf(ferry_kernels_isa()); // the widest the CPU has, chosen as the library loaded
         String requested = System.getProperty(ISA);
         if (requested != null && !requested.equalsIgnoreCase(select(requested))) {
             LOG.warn("-D{}={}: this CPU lacks it, the kernels run at {}", ISA, requested, isa());

@@ -22,8 +22,7 @@ public final class PackedAttention {
      * the libtorch form, which then runs instead.
      */
     public static boolean applies(NDArray qkv) {
-        return NativeKernels.available() && !"portable".equals(NativeKernels.isa())
-                && qkv.getDataType() == DataType.FLOAT32 && !qkv.getDevice().isGpu();
+        return NativeKernels.atVectorLevel() && qkv.getDataType() == DataType.FLOAT32 && !qkv.getDevice().isGpu();
     }
 
     /**

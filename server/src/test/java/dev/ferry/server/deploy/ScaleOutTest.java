@@ -228,12 +228,14 @@ class ScaleOutTest {
         AtomicInteger done = new AtomicInteger();
         AtomicBoolean running = new AtomicBoolean(true);
         List<Thread> load = List.of(load(true, running, done, failures), load(false, running, done, failures));
-        Thread.sleep(500);
-        int beforeStop = done.get();
+        // A busy CI machine can take longer than a fixed pause to answer the first requests, so the
+        // stop waits for load to be flowing, and the load runs on until some has finished after it.
+        int beforeStop = awaitMoreThan(done, 0, failures);
         stopped.daemon.terminate();
         assertEquals(0, stopped.daemon.awaitExit(Duration.ofSeconds(20)), stopped.daemon.log());
         int atExit = done.get();
         Thread.sleep(500);
+        awaitMoreThan(done, atExit, failures);
         running.set(false);
         for (Thread t : load) {
             t.join(10_000);
@@ -254,6 +256,15 @@ class ScaleOutTest {
         assertEquals(FinishReason.FINISH_REASON_LENGTH,
                 finish(client.generate(concat(SHARED, 77), 4, grpcKey, rid)).getReason());
         assertEquals(survivor, replicas.at(nginx.upstreamOf(rid)), "the stopped replica's keys moved to the survivor");
+    }
+
+    /** Waits (up to 20 s, or until a request fails) for {@code done} to pass {@code floor}; returns its count. */
+    static int awaitMoreThan(AtomicInteger done, int floor, List<String> failures) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (done.get() <= floor && failures.isEmpty() && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        return done.get();
     }
 
     /** A client thread sending short requests without a key (so they spread) until {@code running} ends. */

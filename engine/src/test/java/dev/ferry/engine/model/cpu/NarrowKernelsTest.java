@@ -93,6 +93,17 @@ class NarrowKernelsTest {
         Memory mw = memory(w);
         check(level, "fp32 chunked", toDoubles(w), rows, in, random, new int[] {70}, (x, y, n, ldy, alpha, beta) ->
                 NativeKernels.sgemm(mw, x, y, rows, in, n, ldy, alpha, beta));
+        // 48 input rows or more take the packed form: panels of 16 weight rows (32 at AVX-512), so 33 rows
+        // leave a short last panel; 257 and 600 columns a second and third depth block of 256, 13 one of
+        // 8 and a tail; 53 input rows end with a register block of 5 (blocks of 6)
+        for (int packedRows : new int[] {16, 33}) {
+            for (int packedIn : new int[] {13, 257, 600}) {
+                float[] wp = randoms(random, packedRows * packedIn);
+                Memory mwp = memory(wp);
+                check(level, "fp32 packed", toDoubles(wp), packedRows, packedIn, random, new int[] {48, 53},
+                        (x, y, n, ldy, alpha, beta) -> NativeKernels.sgemm(mwp, x, y, packedRows, packedIn, n, ldy, alpha, beta));
+            }
+        }
     }
 
     private static double[] toDoubles(float[] v) {

@@ -290,10 +290,11 @@ INLINE float sum_lanes_value(const lanes v) {
  * no lane sums at the end. A panel's depth goes in blocks of PACKED_DEPTH (a 16 KiB buffer at AVX2)
  * against all input rows before the next panel, so the panel's outputs stay in cache between blocks,
  * and each block asks for the next block's lines while it runs. Both cores of the Zen 3 EPYC,
- * weight rows halved between them, 128 input rows (best of 16, in turns with the block form in one
- * process): 4096 x 768 119-121 GFLOP/s against 79-90, 768 x 2048 117-120 against 96-103. Packing
- * costs a pass over the weight per call, which fewer rows do not repay: at 32 rows the block form
- * was as fast or faster, at 48 the packed one 1.0-1.26x.
+ * weight rows halved between them, against the library before this form (best of 16, the two in
+ * turns in one process, three runs): 128 input rows on 4096 x 768 at 80-112 GFLOP/s against 73-85,
+ * on 768 x 2048 at 115-135 against 100-122 (1.09-1.44x over four shapes); 512 rows 1.22-1.31x. The
+ * transposition costs a pass over the weight per call, which few rows do not repay: at 48 rows
+ * the packed form measured 1.01-1.14x, at 32 the block form was as fast or faster (0.81-1.08x).
  * ---------------------------------------------------------------------------------------------- */
 
 #define PACKED_MIN_ROWS 48

@@ -50,7 +50,8 @@ final class NativeKernels {
     /**
      * {@code y[j·ldy + r] = alpha[j] · (w[r, :] · x[j, :]) + beta · y[j·ldy + r]} for {@code r < rows,
      * j < n}: an fp32 weight {@code [rows, in]} and inputs {@code x[n, in]}, in register blocks of 4
-     * weight rows by 3 input rows; alpha null for all ones; y is not read when beta is 0.
+     * weight rows by 3 input rows, or from 48 input rows on of 6 input rows by a packed panel of 16
+     * weight rows; alpha null for all ones; y is not read when beta is 0.
      */
     static void sgemm(Pointer w, Pointer x, Pointer y, int rows, int in, int n, int ldy, float[] alpha, float beta) {
         ferry_sgemm(w, x, y, rows, in, n, ldy, alpha, beta);

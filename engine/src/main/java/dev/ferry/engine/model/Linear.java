@@ -97,7 +97,10 @@ public final class Linear {
         }
     }
 
-    /** Most rows for which {@link #apply(NDArray, RmsNorm)} scales output rows one call each. */
+    /**
+     * Most rows for which OpenBLAS's form takes a folded norm in {@link #apply(NDArray, RmsNorm)}: it
+     * scales the output rows one call each. The other host forms take a factor per row inside the product.
+     */
     public static final int FUSED_NORM_ROWS = 8;
 
     /** Row-count buckets: bucket b covers up to 2^b rows; the last covers everything larger. */
@@ -215,10 +218,11 @@ public final class Linear {
     }
 
     /**
-     * {@code apply(norm.apply(x))}. With a host form on a step of a few rows and the norm's scale folded
-     * into this layer, the norm is one factor per row, computed here from each row's sum of squares
-     * and applied to the product's output: five fewer libtorch ops per norm, two norms per layer
-     * (their dispatch, not their arithmetic, is what they cost in a batch-1 step).
+     * {@code apply(norm.apply(x))}. With a host form (OpenBLAS's on a step of a few rows) and the norm's
+     * scale folded into this layer, the norm is one factor per row, computed here from each row's sum
+     * of squares and applied to the product's output: five fewer libtorch ops per norm, two norms per
+     * layer (their dispatch, not their arithmetic, is what they cost in a batch-1 step; in a 128-token
+     * prefill they took about a tenth of the engine thread's time).
      */
     public NDArray apply(NDArray x, RmsNorm norm) {
         return apply(x, norm, null);
@@ -231,7 +235,8 @@ public final class Linear {
     public NDArray apply(NDArray x, RmsNorm norm, StepBuffers buffers) {
         long rows = x.getShape().get(0);
         Form form = choice[bucket(rows)];
-        if (!form.onHostMemory() || !norm.folded() || rows > FUSED_NORM_ROWS || rows == 0) {
+        if (!form.onHostMemory() || !norm.folded() || rows == 0
+                || rows > FUSED_NORM_ROWS && form.kernel == HostProduct.Kernel.OPENBLAS) {
             return product(norm.apply(x), form, buffers);
         }
         double[] sums = HostProduct.rowSumsOfSquares(x, (int) rows, (int) in);

@@ -81,10 +81,11 @@ class LinearFormsTest {
     /**
      * A folded RMSNorm is applied to the output rows of a host product (OpenBLAS, the Vector kernel
      * or the native one), not to its input: the same values as the norm's own ops followed by the product, at
-     * one row (the GEMV's alpha), several (a scale per row), and past the fused limit (the norm's ops).
+     * one row (the GEMV's alpha), several (a scale per row), past OpenBLAS's fused limit (its norm's
+     * ops; the others' factors), and at 64 rows (the native product's packed form).
      */
     @ParameterizedTest
-    @ValueSource(ints = {1, 3, Linear.FUSED_NORM_ROWS, Linear.FUSED_NORM_ROWS + 1})
+    @ValueSource(ints = {1, 3, Linear.FUSED_NORM_ROWS, Linear.FUSED_NORM_ROWS + 1, 64})
     void aFoldedNormOnTheOutputMatchesTheNormThenTheProduct(int rows) {
         for (Linear.Form form : new Linear.Form[] {Linear.Form.OPENBLAS, Linear.Form.VECTOR, Linear.Form.NATIVE}) {
             try (NDManager m = NDManager.newBaseManager()) {

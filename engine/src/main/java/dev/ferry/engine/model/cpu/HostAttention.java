@@ -32,11 +32,15 @@ public final class HostAttention {
      * Most tokens of a step the native kernel attends; libtorch's batched way attends larger ones.
      * Against libtorch's gather and batched products, small preset, context 128 (2-vCPU EPYC, one
      * process in turns): decode steps of 16 sequences 71 against 95 ms, 32 sequences 101 against 130
-     * (int8 weights 101 against 136), 64 sequences 200 against 272; a 128-token prefill within the
-     * noise (395-462 against 369-426 tok/s). A long prefill chunk is left to libtorch's products,
-     * which block many queries per pass over the keys where this kernel takes four heads of one.
+     * (int8 weights 101 against 136), 64 sequences 200 against 272. A 128-token prefill measured
+     * within the noise then (395-462 against 369-426 tok/s); once the dense products and norms of
+     * such a step ran faster on the host (the packed fp32 product, folded norms), the step's
+     * libtorch attention, SwiGLU and RoPE were a fifth of its engine thread's time, and the host
+     * way ran 1.07x at the median (three processes each in turns, 535 against 501 tok/s). At 256
+     * tokens the two came even (490 against 486), so longer prefill chunks are left to libtorch's
+     * products, which block many queries per pass over the keys where this kernel takes four heads of one.
      */
-    static final int NATIVE_MAX_TOKENS = 64;
+    static final int NATIVE_MAX_TOKENS = 128;
 
     private final int heads;
     private final int kvHeads;

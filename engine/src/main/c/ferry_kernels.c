@@ -382,7 +382,8 @@ INLINE void pack_panel(const float *w, int in, int r, int nr, int c, int depth, 
         }                                                                                                       \
         _Pragma("GCC unroll 6") for (int i = 0; i < m; i++) {                                                   \
             float *out = y + (size_t) i * ldy;                                                                  \
-            V lo = acc[i][0] * (alpha ? alpha[i] : 1.0f), hi = acc[i][1] * (alpha ? alpha[i] : 1.0f);           \
+            float factor = alpha ? alpha[i] : 1.0f;                                                             \
+            V lo = acc[i][0] * factor, hi = acc[i][1] * factor;                                                 \
             if (nr == 2 * (width)) { /* beta 0 never reads y, as everywhere */                                  \
                 V was_lo, was_hi;                                                                               \
                 memcpy(&was_lo, out, sizeof(V));                                                                \

@@ -206,7 +206,6 @@ public final class ForwardBenchmark {
         return tokens / median(Arrays.copyOfRange(times, 1, times.length));
     }
 
-    /** Prefills {@code batch} sequences to {@code context} tokens, then times greedy decode steps. */
     /**
      * A batch-1 step's dense products alone on the CPU, median over {@code steps}: every layer's
      * product on a one-row input in step order, through the forms the tuner chose for one row and
@@ -234,6 +233,7 @@ public final class ForwardBenchmark {
         return median(t);
     }
 
+    /** Prefills {@code batch} sequences to {@code context} tokens, then times greedy decode steps. */
     static Decode decode(ModelRunner runner, int batch, int context, int steps) {
         return decode(runner, batch, context, steps, null);
     }

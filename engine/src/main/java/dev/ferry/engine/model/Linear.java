@@ -236,7 +236,7 @@ public final class Linear {
         long rows = x.getShape().get(0);
         Form form = choice[bucket(rows)];
         if (!form.onHostMemory() || !norm.folded() || rows == 0
-                || rows > FUSED_NORM_ROWS && form.kernel == HostProduct.Kernel.OPENBLAS) {
+                || rows > FUSED_NORM_ROWS && form.kernel.scalesRowsOneCallEach()) {
             return product(norm.apply(x), form, buffers);
         }
         double[] sums = HostProduct.rowSumsOfSquares(x, (int) rows, (int) in);

@@ -30,7 +30,15 @@ public final class HostProduct {
          * time into this thread's scratch (cache-resident): the weight is widened once per call for
          * every input row, where {@link #NATIVE} widens it once per 8.
          */
-        WIDENED
+        WIDENED;
+
+        /**
+         * Whether factors per input row cost a call per row: OpenBLAS scales each output row after
+         * its GEMM, the other kernels apply them inside the product.
+         */
+        public boolean scalesRowsOneCallEach() {
+            return this == OPENBLAS;
+        }
     }
 
     /** How the weight's values are stored, and the bytes of one. */

@@ -30,7 +30,7 @@ public final class LinearTuner {
      * The version of the forms' kernels, part of every cached choice's key: raise it when a kernel,
      * a form or the candidates change, so that choices timed with the old ones are timed again.
      */
-    public static final int KERNEL_VERSION = 7;
+    public static final int KERNEL_VERSION = 8;
     private static final Logger LOG = LoggerFactory.getLogger(LinearTuner.class);
     /** Largest row count measured; larger buckets reuse its choice. */
     private static final int MAX_TUNED_BUCKET = 6;

@@ -170,35 +170,29 @@ public final class HostProduct {
      * streaming matrix-vector loop, more by the blocked product (each part's weight rows once for all of them).
      */
     private void nativeProduct(NDArray x, int rows, NDArray y, float[] rowFactors, boolean accumulate) {
-        Pointer px = OpenBlas.address(x);
-        Pointer py = OpenBlas.address(y);
-        float beta = accumulate ? 1f : 0f;
-        if (rows == 1) {
-            float alpha = rowFactors == null ? 1f : rowFactors[0];
-            OpenBlas.inParts(in, out, (from, count) -> NativeKernels.gemv(rowsAt(from), px,
-                    py.share((long) from * Float.BYTES), count, in, alpha, beta));
-        } else {
-            OpenBlas.inParts(in, out, (from, count) -> NativeKernels.sgemm(rowsAt(from), px,
-                    py.share((long) from * Float.BYTES), count, in, rows, out, rowFactors, beta));
-        }
+        nativeParts(rows == 1 ? NativeKernels.Product.SGEMV : NativeKernels.Product.SGEMM, x, rows, y, rowFactors,
+                accumulate);
     }
 
-    /** An fp16, bf16 or int8 product through {@link NativeKernels}: every input row in one call per part. */
+    /** An fp16, bf16 or int8 product through {@link NativeKernels}: every input row in one pass per part. */
     private void narrowProduct(NDArray x, int rows, NDArray y, float[] rowFactors, boolean accumulate) {
+        NativeKernels.Product product = switch (storage) {
+            case INT8 -> NativeKernels.Product.Q8GEMM;
+            case FP16 -> NativeKernels.Product.F16GEMM;
+            case BF16 -> NativeKernels.Product.BF16GEMM;
+            case FP32 -> throw new AssertionError("fp32 is no narrow weight");
+        };
+        nativeParts(product, x, rows, y, rowFactors, accumulate);
+    }
+
+    /** The native product in parts that the kernel claims itself, on this thread and its partner. */
+    private void nativeParts(NativeKernels.Product product, NDArray x, int rows, NDArray y, float[] rowFactors,
+                             boolean accumulate) {
         Pointer px = OpenBlas.address(x);
         Pointer py = OpenBlas.address(y);
         float beta = accumulate ? 1f : 0f;
-        OpenBlas.inParts(in, out, (from, count) -> {
-            Pointer yp = py.share((long) from * Float.BYTES);
-            Pointer w = rowsAt(from);
-            switch (storage) {
-                case INT8 -> NativeKernels.q8gemm(w, scales.share((long) from * Float.BYTES), px, yp, count, in, rows, out,
-                        rowFactors, beta);
-                case FP16 -> NativeKernels.f16gemm(w, px, yp, count, in, rows, out, rowFactors, beta);
-                case BF16 -> NativeKernels.bf16gemm(w, px, yp, count, in, rows, out, rowFactors, beta);
-                case FP32 -> throw new AssertionError("fp32 is no narrow weight");
-            }
-        });
+        OpenBlas.inNativeParts(in, out, (next, partRows) -> NativeKernels.productParts(product, address, scales, px, py,
+                out, in, rows, out, rowFactors, beta, next, partRows));
     }
 
     /**

@@ -42,11 +42,6 @@ final class NativeKernels {
         return AVAILABLE;
     }
 
-    /** {@code y[r] = alpha · (w[r, :] · x) + beta · y[r]} for {@code r < rows}; y is not read when beta is 0. */
-    static void gemv(Pointer w, Pointer x, Pointer y, int rows, int in, float alpha, float beta) {
-        ferry_sgemv(w, x, y, rows, in, alpha, beta);
-    }
-
     /**
      * {@code y[j·ldy + r] = alpha[j] · (w[r, :] · x[j, :]) + beta · y[j·ldy + r]} for {@code r < rows,
      * j < n}: an fp32 weight {@code [rows, in]} and inputs {@code x[n, in]}, in register blocks of 4
@@ -58,24 +53,32 @@ final class NativeKernels {
     }
 
     /**
-     * {@code y[j·ldy + r] = alpha[j] · scales[r] · (w[r, :] · x[j, :]) + beta · y[j·ldy + r]} for
-     * {@code r < rows, j < n}: an int8 weight {@code [rows, in]} with a scale per row, fp32 inputs
-     * {@code x[n, in]}; alpha null for all ones; y is not read when beta is 0. Up to 8 input rows
-     * share one pass over the weight.
+     * The products {@link #productParts} runs, in the order the C library numbers them. Each computes
+     * {@code y[j·ldy + r] = alpha[j] · scale[r] · (w[r, :] · x[j, :]) + beta · y[j·ldy + r]} for {@code
+     * r < rows, j < n}, with alpha null for all ones and y not read when beta is 0.
      */
-    static void q8gemm(Pointer w, Pointer scales, Pointer x, Pointer y, int rows, int in, int n, int ldy, float[] alpha,
-                       float beta) {
-        ferry_q8gemm(w, scales, x, y, rows, in, n, ldy, alpha, beta);
+    enum Product {
+        /** fp32 weight, one input row ({@code n} 1): the streaming matrix-vector loop. */
+        SGEMV,
+        /** fp32 weight, any input rows: {@link #sgemm}'s product. */
+        SGEMM,
+        /** int8 weight with an fp32 scale per row; up to 8 input rows share one pass over the weight. */
+        Q8GEMM,
+        /** IEEE fp16 weight (scale 1), widened in registers; up to 8 input rows a pass. */
+        F16GEMM,
+        /** bfloat16 weight (scale 1), widened in registers; up to 8 input rows a pass. */
+        BF16GEMM
     }
 
-    /** {@link #q8gemm} for an IEEE fp16 weight {@code [rows, in]}, without scales. */
-    static void f16gemm(Pointer w, Pointer x, Pointer y, int rows, int in, int n, int ldy, float[] alpha, float beta) {
-        ferry_f16gemm(w, x, y, rows, in, n, ldy, alpha, beta);
-    }
-
-    /** {@link #q8gemm} for a bfloat16 weight {@code [rows, in]}, without scales. */
-    static void bf16gemm(Pointer w, Pointer x, Pointer y, int rows, int in, int n, int ldy, float[] alpha, float beta) {
-        ferry_bf16gemm(w, x, y, rows, in, n, ldy, alpha, beta);
+    /**
+     * One product's weight rows in parts of {@code partRows}, each claimed from the int at {@code
+     * next} by whichever calling thread gets to it first: the engine thread and its partner make
+     * one call each with the same counter (0 before), where a call per part cost a JNA crossing per
+     * part. {@code scales}: an int8 weight's, else null.
+     */
+    static void productParts(Product product, Pointer w, Pointer scales, Pointer x, Pointer y, int rows, int in, int n,
+                             int ldy, float[] alpha, float beta, Pointer next, int partRows) {
+        ferry_product_parts(product.ordinal(), w, scales, x, y, rows, in, n, ldy, alpha, beta, next, partRows);
     }
 
     /**
@@ -191,15 +194,6 @@ final class NativeKernels {
     private static native void ferry_sgemm(Pointer w, Pointer x, Pointer y, int rows, int in, int n, int ldy,
                                            float[] alpha, float beta);
 
-    private static native void ferry_q8gemm(Pointer w, Pointer scales, Pointer x, Pointer y, int rows, int in, int n,
-                                            int ldy, float[] alpha, float beta);
-
-    private static native void ferry_f16gemm(Pointer w, Pointer x, Pointer y, int rows, int in, int n, int ldy,
-                                             float[] alpha, float beta);
-
-    private static native void ferry_bf16gemm(Pointer w, Pointer x, Pointer y, int rows, int in, int n, int ldy,
-                                              float[] alpha, float beta);
-
     private static native int ferry_packed_attention(Pointer qkv, Pointer context, int[] starts, int[] lengths,
                                                      int inputs, int heads, int headDim, int firstHead, int headCount);
 
@@ -210,7 +204,9 @@ final class NativeKernels {
 
     private static native void ferry_q8_dequantize(Pointer w, Pointer scales, int rows, int in, Pointer out);
 
-    private static native void ferry_sgemv(Pointer w, Pointer x, Pointer y, int rows, int in, float alpha, float beta);
+    private static native void ferry_product_parts(int product, Pointer w, Pointer scales, Pointer x, Pointer y,
+                                                   int rows, int in, int n, int ldy, float[] alpha, float beta,
+                                                   Pointer next, int partRows);
 
     private static native void ferry_row_sums_of_squares(Pointer x, int rows, int in, double[] sums);
 

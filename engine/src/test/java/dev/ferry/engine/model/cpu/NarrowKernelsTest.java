@@ -1,5 +1,6 @@
 package dev.ferry.engine.model.cpu;
 
+import static dev.ferry.engine.model.cpu.KernelInputs.inParts;
 import static dev.ferry.engine.model.cpu.KernelInputs.memory;
 import static dev.ferry.engine.model.cpu.KernelInputs.randoms;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,7 +13,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The int8, fp16 and bf16 weight kernels, and the blocked fp32 one, at each instruction-set level against plain double arithmetic,
+ * The int8, fp16 and bf16 weight kernels, and the blocked fp32 one, at each instruction-set level against plain double arithmetic
+ * (in parts claimed by two threads, as the engine runs them),
  * on shapes that leave every part of the loops some work: rows not a multiple of any vector width,
  * widths below one step and past it with a tail, input-row counts inside one pass and across two.
  */
@@ -45,7 +47,7 @@ class NarrowKernelsTest {
                 Memory mw = new Memory(w.length);
                 mw.write(0, w, 0, w.length);
                 check(level, "int8", weights, rows, in, random, (x, y, n, ldy, alpha, beta) ->
-                        NativeKernels.q8gemm(mw, memory(scales), x, y, rows, in, n, ldy, alpha, beta));
+                        inParts(NativeKernels.Product.Q8GEMM, mw, memory(scales), x, y, rows, in, n, ldy, alpha, beta));
             }
         }
     }
@@ -68,7 +70,7 @@ class NarrowKernelsTest {
                 Memory mw = new Memory(2L * w.length);
                 mw.write(0, w, 0, w.length);
                 check(level, "fp16", weights, rows, in, random, (x, y, n, ldy, alpha, beta) ->
-                        NativeKernels.f16gemm(mw, x, y, rows, in, n, ldy, alpha, beta));
+                        inParts(NativeKernels.Product.F16GEMM, mw, null, x, y, rows, in, n, ldy, alpha, beta));
             }
         }
     }
@@ -84,6 +86,8 @@ class NarrowKernelsTest {
                 Memory mw = memory(w);
                 check(level, "fp32", toDoubles(w), rows, in, random, (x, y, n, ldy, alpha, beta) ->
                         NativeKernels.sgemm(mw, x, y, rows, in, n, ldy, alpha, beta));
+                check(level, "fp32 in parts", toDoubles(w), rows, in, random, (x, y, n, ldy, alpha, beta) ->
+                        inParts(NativeKernels.Product.SGEMM, mw, null, x, y, rows, in, n, ldy, alpha, beta));
             }
         }
         // 2000 floats a row: the kernel takes 30 input rows per chunk (about 256 KiB), so 70 rows make three chunks
@@ -133,7 +137,7 @@ class NarrowKernelsTest {
                 Memory mw = new Memory(2L * w.length);
                 mw.write(0, w, 0, w.length);
                 check(level, "bf16", weights, rows, in, random, (x, y, n, ldy, alpha, beta) ->
-                        NativeKernels.bf16gemm(mw, x, y, rows, in, n, ldy, alpha, beta));
+                        inParts(NativeKernels.Product.BF16GEMM, mw, null, x, y, rows, in, n, ldy, alpha, beta));
             }
         }
     }

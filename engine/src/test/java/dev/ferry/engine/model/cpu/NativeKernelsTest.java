@@ -41,7 +41,8 @@ class NativeKernelsTest {
 
     /**
      * At every level, widths that reach the kernel's 16-float loop alone, its scalar tail alone,
-     * and both; 37 rows: nine blocks of four and a last row on its own.
+     * and both; 37 rows in parts of 5 (as two threads claim them): in each part a block of four and a
+     * row on its own, and a short last part.
      */
     @ParameterizedTest
     @ValueSource(strings = {"portable", "avx2", "avx512"})
@@ -127,7 +128,7 @@ class NativeKernelsTest {
         Memory mw = memory(w);
         Memory mx = memory(x);
         Memory my = memory(y0);
-        NativeKernels.gemv(mw, mx, my, rows, in, alpha, beta);
+        KernelInputs.inParts(NativeKernels.Product.SGEMV, mw, null, mx, my, rows, in, 1, 0, new float[] {alpha}, beta);
         return my.getFloatArray(0, rows);
     }
 

@@ -141,7 +141,7 @@ public final class HostProduct {
         }
         if (storage != Storage.FP32) {
             if (kernel == Kernel.NATIVE) {
-                narrowProduct(x, rows, y, rowFactors, accumulate);
+                nativeProduct(x, rows, y, rowFactors, accumulate);
             } else if (kernel == Kernel.WIDENED && (storage == Storage.INT8 || storage == Storage.BF16)) {
                 widenedProduct(x, rows, y, rowFactors, accumulate);
             } else {
@@ -166,28 +166,17 @@ public final class HostProduct {
     }
 
     /**
-     * The fp32 product through {@link NativeKernels}, split like OpenBLAS's: one input row by the
-     * streaming matrix-vector loop, more by the blocked product (each part's weight rows once for all of them).
+     * The product through {@link NativeKernels}, in parts that the kernel claims itself on this
+     * thread and its partner: fp32 by the streaming matrix-vector loop for one input row and the
+     * blocked product for more; fp16, bf16 and int8 every input row in one pass per part.
      */
     private void nativeProduct(NDArray x, int rows, NDArray y, float[] rowFactors, boolean accumulate) {
-        nativeParts(rows == 1 ? NativeKernels.Product.SGEMV : NativeKernels.Product.SGEMM, x, rows, y, rowFactors,
-                accumulate);
-    }
-
-    /** An fp16, bf16 or int8 product through {@link NativeKernels}: every input row in one pass per part. */
-    private void narrowProduct(NDArray x, int rows, NDArray y, float[] rowFactors, boolean accumulate) {
         NativeKernels.Product product = switch (storage) {
+            case FP32 -> rows == 1 ? NativeKernels.Product.SGEMV : NativeKernels.Product.SGEMM;
             case INT8 -> NativeKernels.Product.Q8GEMM;
             case FP16 -> NativeKernels.Product.F16GEMM;
             case BF16 -> NativeKernels.Product.BF16GEMM;
-            case FP32 -> throw new AssertionError("fp32 is no narrow weight");
         };
-        nativeParts(product, x, rows, y, rowFactors, accumulate);
-    }
-
-    /** The native product in parts that the kernel claims itself, on this thread and its partner. */
-    private void nativeParts(NativeKernels.Product product, NDArray x, int rows, NDArray y, float[] rowFactors,
-                             boolean accumulate) {
         Pointer px = OpenBlas.address(x);
         Pointer py = OpenBlas.address(y);
         float beta = accumulate ? 1f : 0f;

@@ -80,8 +80,8 @@ public final class Attention {
     public static final class Step {
         private final StepInputs in;
         private final KvCache kv;
-        /** Each token's cos and sin rows where rope and the KV write run in Java; else null. */
-        private final float[][][] hostCosSin;
+        /** Each token's cos and sin rows where rope and the KV write run on the host; else null. */
+        private final float[] hostCosSin;
         /** The step's cos and sin tables where rope runs through libtorch; else null. */
         private final NDArray[] cosSin;
         /** What each token reads where attention runs on the host; else null. */
@@ -89,7 +89,7 @@ public final class Attention {
         /** The batched groups and masks where attention runs through libtorch; else null. */
         private final AttentionPlan plan;
 
-        private Step(StepInputs in, KvCache kv, float[][][] hostCosSin, NDArray[] cosSin,
+        private Step(StepInputs in, KvCache kv, float[] hostCosSin, NDArray[] cosSin,
                      HostAttention.StepKeys hostKeys, AttentionPlan plan) {
             this.in = in;
             this.kv = kv;
@@ -114,7 +114,7 @@ public final class Attention {
     public Step prepare(StepInputs in, KvCache kv) {
         HostAttention.StepKeys keys = HostAttention.applies(in.numTokens, dtype, kv) ? host.keys(in.spans, kv) : null;
         boolean ropeOnHost = rope != null && (keys != null || HostRopeWrite.applies(in.numTokens, dtype, kv));
-        float[][][] hostCosSin = ropeOnHost ? hostRope.tables(rope.rows(in)) : null;
+        float[] hostCosSin = ropeOnHost ? hostRope.tables(rope.rows(in)) : null;
         NDArray[] cosSin = rope != null && !ropeOnHost ? rope.gather(in) : null;
         AttentionPlan plan = keys != null ? null : AttentionPlan.build(in.spans, kv, slidingWindow, dtype, in.manager);
         return new Step(in, kv, hostCosSin, cosSin, keys, plan);

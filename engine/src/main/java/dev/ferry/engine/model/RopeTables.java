@@ -107,20 +107,18 @@ public final class RopeTables implements HostRope {
     }
 
     /**
-     * The cos (index 0) and sin (1) rows of one table row (see {@link #rows}), the same float values
-     * as the device tables hold (each computed in double, then rounded once).
+     * The cos and sin rows of one table row (see {@link #rows}), the same float values as the device
+     * tables hold (each computed in double, then rounded once).
      */
     @Override
-    public float[][] hostRows(int row) {
+    public void hostRows(int row, float[] into, int at) {
         double[] cos = new double[headDim];
         double[] sin = new double[headDim];
         angles(row, cos, sin, 0);
-        float[][] cs = new float[2][headDim];
         for (int i = 0; i < headDim; i++) {
-            cs[0][i] = (float) cos[i];
-            cs[1][i] = (float) sin[i];
+            into[at + i] = (float) cos[i];
+            into[at + headDim + i] = (float) sin[i];
         }
-        return cs;
     }
 
     /** cos and sin of one row's angles, in rotate_half's layout, at {@code offset} of each array. */
@@ -140,25 +138,29 @@ public final class RopeTables implements HostRope {
     }
 
     /**
-     * Rotates {@code heads} heads of {@code x} in place from {@code offset}, with rows from {@link
-     * #hostRows}: {@code x * cos + rotate_half(x) * sin} in the float operations and order of {@link
+     * Rotates {@code heads} heads of {@code x} in place from {@code offset}, with the rows {@link
+     * #hostRows} put at {@code at}: {@code x * cos + rotate_half(x) * sin} in the float operations and order of {@link
      * #apply}, so the result is the same bit for bit (dims past the rotary ones come out as they went in
      * there too: times 1, plus 0).
      */
     @Override
-    public void rotateOnHost(float[] x, int offset, int heads, float[][] cosSin) {
+    public void rotateOnHost(float[] x, int offset, int heads, float[] cosSin, int at) {
         int half = rotaryDim / 2;
-        float[] cos = cosSin[0];
-        float[] sin = cosSin[1];
+        int sin = at + headDim;
         for (int h = 0; h < heads; h++) {
             int base = offset + h * headDim;
             for (int i = 0; i < half; i++) {
                 float x1 = x[base + i];
                 float x2 = x[base + half + i];
-                x[base + i] = x1 * cos[i] + -x2 * sin[i];
-                x[base + half + i] = x2 * cos[half + i] + x1 * sin[half + i];
+                x[base + i] = x1 * cosSin[at + i] + -x2 * cosSin[sin + i];
+                x[base + half + i] = x2 * cosSin[at + half + i] + x1 * cosSin[sin + half + i];
             }
         }
+    }
+
+    @Override
+    public int rotaryHalf() {
+        return rotaryDim / 2;
     }
 
     /**

@@ -46,8 +46,10 @@ class RopeOnHostTest {
             float[] got = x.toFloatArray();
             rope.applyInPlace(x, rope.gather(pos));
             float[] expected = x.toFloatArray();
+            float[] cosSin = new float[2 * d];
             for (int t = 0; t < positions.length; t++) {
-                rope.rotateOnHost(got, t * heads * d, heads, rope.hostRows(positions[t]));
+                rope.hostRows(positions[t], cosSin, 0);
+                rope.rotateOnHost(got, t * heads * d, heads, cosSin, 0);
             }
             assertArrayEquals(expected, got);
         }

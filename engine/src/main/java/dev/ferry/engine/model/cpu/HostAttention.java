@@ -10,8 +10,10 @@ import dev.ferry.engine.model.StepBuffers;
 import dev.ferry.engine.step.SequenceSpan;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 
 /**
  * Attention of a small fp32 CPU step (the steps {@link HostRopeWrite} serves) computed straight
@@ -23,7 +25,11 @@ import java.util.function.IntConsumer;
  * (batch 8: 900-970 against 600-670). The native kernel prefetches each key's row a few keys
  * ahead where the Java one reads the blocks first: at context 128-200, int8 weights, the step's
  * attention took 0.55-0.9 ms against 0.8-1.7 in Java (2-vCPU EPYC, AVX2, one process in turns).
- * With neither, the libtorch way stays.
+ * With neither, the libtorch way stays. A sequence's run of new tokens (a prompt, a prefill chunk)
+ * goes to the native prefill kernel ({@code ferry_prefill_attention}) instead, four tokens a pass
+ * over keys it transposes once per KV head: a 128-token prefill's attention, RoPE and KV write
+ * took 8-10 ms instead of 21 (small preset, fp32, same host), and with the native RoPE the prefill
+ * ran 1.07x (quartiles 1.00-1.12 over 24 rounds in turns in one process, 726 against 710 tok/s).
  */
 public final class HostAttention {
     private static final int CACHE_LINE = 64;
@@ -41,6 +47,11 @@ public final class HostAttention {
      * products, which block many queries per pass over the keys where this kernel takes four heads of one.
      */
     static final int NATIVE_MAX_TOKENS = 128;
+    /**
+     * New tokens of a sequence from which the native prefill kernel attends them together (four
+     * tokens a pass over the keys, which it transposes once per KV head) rather than one by one.
+     */
+    static final int RUN_MIN_TOKENS = 4;
 
     private final int heads;
     private final int kvHeads;
@@ -89,13 +100,24 @@ public final class HostAttention {
     /**
      * What a step's tokens read, the same in every layer's pool: computed once per step.
      *
-     * @param keyRows per token, the byte offset of each key it sees (KV head 0's key row)
+     * @param runs the sequences' runs of at least {@link #RUN_MIN_TOKENS} new tokens that the native
+     *     prefill kernel attends together (none where the Java kernel attends, or under a sliding window)
+     * @param singles the step's other tokens, attended one at a time, in order
+     * @param keyRows per token, the byte offset of each key it sees (KV head 0's key row); null for
+     *     the tokens of a run
      * @param blocks per token, the byte offset of each block those keys lie in, which the Java kernel
      *     reads first; null where the native kernel attends (it reads each key's row ahead itself)
      * @param headBytes from one KV head's row of a token to the next head's
      * @param valueBytes from a key's row to the value's row of the same token and head
      */
-    public record StepKeys(int[][] keyRows, int[][] blocks, int headBytes, int valueBytes) {}
+    public record StepKeys(Run[] runs, int[] singles, int[][] keyRows, int[][] blocks, int headBytes,
+                           int valueBytes) {}
+
+    /**
+     * New tokens {@code [firstToken, firstToken + tokens)} of one sequence, the last of its keys:
+     * {@code keyRows} are the last token's, each earlier token sees one key fewer than the next.
+     */
+    record Run(int firstToken, int tokens, int[] keyRows) {}
 
     /** A token at position p of its sequence sees keys {@code [0, p]}, or the last {@code slidingWindow} of them. */
     public StepKeys keys(List<SequenceSpan> spans, KvCache kv) {
@@ -106,16 +128,17 @@ public final class HostAttention {
         }
         int[][] rows = new int[tokens][];
         int[][] blocks = nativeKernel ? null : new int[tokens][];
+        List<Run> runs = new ArrayList<>();
         for (SequenceSpan s : spans) {
             int[] table = s.blockTable();
+            if (nativeKernel && slidingWindow == null && s.queryLen() >= RUN_MIN_TOKENS) {
+                runs.add(new Run(s.queryStart(), s.queryLen(), keyRows(kv, table, 0, s.contextLen() - 1)));
+                continue;
+            }
             for (int q = 0; q < s.queryLen(); q++) {
                 int last = s.contextLen() - s.queryLen() + q;
                 int first = SlidingWindow.firstVisible(last, slidingWindow);
-                int[] r = new int[last - first + 1];
-                for (int i = first; i <= last; i++) {
-                    r[i - first] = rowBytes(kv, KvCacheSpec.slot(table, i, blockSize), 0, 0);
-                }
-                rows[s.queryStart() + q] = r;
+                rows[s.queryStart() + q] = keyRows(kv, table, first, last);
                 if (blocks != null) {
                     int[] b = new int[last / blockSize - first / blockSize + 1];
                     for (int i = 0; i < b.length; i++) {
@@ -126,7 +149,19 @@ public final class HostAttention {
             }
         }
         int origin = rowBytes(kv, 0, 0, 0);
-        return new StepKeys(rows, blocks, rowBytes(kv, 0, 0, 1) - origin, rowBytes(kv, 0, 1, 0) - origin);
+        int[] singles = IntStream.range(0, tokens).filter(t -> rows[t] != null).toArray();
+        return new StepKeys(runs.toArray(new Run[0]), singles, rows, blocks, rowBytes(kv, 0, 0, 1) - origin,
+                rowBytes(kv, 0, 1, 0) - origin);
+    }
+
+    /** The byte offsets of the key rows of positions {@code [first, last]} of a sequence (KV head 0). */
+    private int[] keyRows(KvCache kv, int[] table, int first, int last) {
+        int blockSize = kv.spec().blockSize();
+        int[] r = new int[last - first + 1];
+        for (int i = first; i <= last; i++) {
+            r[i - first] = rowBytes(kv, KvCacheSpec.slot(table, i, blockSize), 0, 0);
+        }
+        return r;
     }
 
     /**
@@ -139,20 +174,47 @@ public final class HostAttention {
         NDArray out = buffers.get(tokens, (long) heads * headDim);
         int qStride = (heads + 2 * kvHeads) * headDim * Float.BYTES;
         int outStride = heads * headDim * Float.BYTES;
-        // a unit is one token's query heads of one KV head: independent of the others, and the BLAS
-        // partner takes some (batch-8 step, Llama small, token by token: 28.4 to 26.1 ms, GPT-2 small
-        // 41.0 to 33.3; head by head the batch-1 step shares its attention too)
-        IntConsumer unit = nativeKernel ? nativeUnit(kv.rows(layer), qkv, out, keys, qStride, outStride)
+        int[] singles = keys.singles();
+        Run[] runs = keys.runs();
+        // a unit is one KV head's query heads of a run, or of one token: independent of the others,
+        // and the BLAS partner takes some (batch-8 step, Llama small, token by token: 28.4 to 26.1 ms,
+        // GPT-2 small 41.0 to 33.3; head by head the batch-1 step shares its attention too); runs
+        // first, the largest units
+        IntConsumer single = nativeKernel ? nativeUnit(kv.rows(layer), qkv, out, keys, qStride, outStride)
                 : javaUnit(kv.rows(layer), qkv, out, keys, qStride, outStride);
-        OpenBlas.eachUnitAPart(tokens * kvHeads, (from, count) -> {
+        IntConsumer run = runs.length == 0 ? null : runUnit(kv.rows(layer), qkv, out, keys, qStride, outStride);
+        int runUnits = runs.length * kvHeads;
+        OpenBlas.eachUnitAPart(runUnits + singles.length * kvHeads, (from, count) -> {
             for (int u = from; u < from + count; u++) {
-                unit.accept(u);
+                if (u < runUnits) {
+                    run.accept(u);
+                } else {
+                    int v = u - runUnits;
+                    single.accept(singles[v / kvHeads] * kvHeads + v % kvHeads);
+                }
             }
         });
         return out;
     }
 
-    /** The native kernel's unit {@code u}: token {@code u / kvHeads}, KV head {@code u % kvHeads}. */
+    /** The native prefill kernel's unit {@code u}: run {@code u / kvHeads}, KV head {@code u % kvHeads}. */
+    private IntConsumer runUnit(NDArray pool, NDArray qkv, NDArray out, StepKeys keys, int qStride, int outStride) {
+        Pointer p = OpenBlas.address(pool);
+        Pointer q = OpenBlas.address(qkv);
+        Pointer o = OpenBlas.address(out);
+        int group = heads / kvHeads;
+        return u -> {
+            Run run = keys.runs()[u / kvHeads];
+            int kvHead = u % kvHeads;
+            long keyAt = (long) kvHead * keys.headBytes();
+            long groupAt = (long) kvHead * group * headDim * Float.BYTES;
+            NativeKernels.prefillAttention(p, keyAt, keyAt + keys.valueBytes(), run.keyRows(), run.tokens(),
+                    q.share((long) run.firstToken() * qStride + groupAt), qStride / Float.BYTES,
+                    o.share((long) run.firstToken() * outStride + groupAt), outStride / Float.BYTES, group, headDim);
+        };
+    }
+
+    /** The native decode kernel's unit {@code u}: token {@code u / kvHeads}, KV head {@code u % kvHeads}. */
     private IntConsumer nativeUnit(NDArray pool, NDArray qkv, NDArray out, StepKeys keys, int qStride, int outStride) {
         Pointer p = OpenBlas.address(pool);
         Pointer q = OpenBlas.address(qkv);

@@ -7,9 +7,15 @@ package dev.ferry.engine.model.cpu;
  */
 public interface HostRope {
 
-    /** The cos (index 0) and sin (1) rows of one table row: a position (LongRoPE's long set follows the short one). */
-    float[][] hostRows(int row);
+    /**
+     * The cos and sin rows of one table row (a position; LongRoPE's long set follows the short one):
+     * {@code headDim} cosines at {@code at} of {@code into}, then as many sines.
+     */
+    void hostRows(int row, float[] into, int at);
 
-    /** Rotates {@code heads} heads of {@code x} in place from {@code offset}, with rows from {@link #hostRows}. */
-    void rotateOnHost(float[] x, int offset, int heads, float[][] cosSin);
+    /** Rotates {@code heads} heads of {@code x} in place from {@code offset}, with the rows {@link #hostRows} put at {@code at}. */
+    void rotateOnHost(float[] x, int offset, int heads, float[] cosSin, int at);
+
+    /** Half the rotary dims: each head's dims {@code i} and {@code rotaryHalf() + i} turn together, for {@code i < rotaryHalf()}. */
+    int rotaryHalf();
 }

@@ -109,6 +109,34 @@ final class NativeKernels {
         }
     }
 
+    /**
+     * The last {@code queries} of a sequence's tokens, the {@code group} query heads that share a KV
+     * head, attending causally in the paged KV pool: query token i at row i of {@code q} and {@code
+     * out} ({@code qStride} and {@code outStride} floats apart, its group's heads of {@code headDim}
+     * floats from there, q pre-scaled) sits at position {@code rows.length - queries + i} and sees
+     * keys {@code [0, rows.length - queries + i]}; key j at byte {@code keyAt + rows[j]} of the pool,
+     * its value at {@code valueAt + rows[j]}.
+     */
+    static void prefillAttention(Pointer pool, long keyAt, long valueAt, int[] rows, int queries, Pointer q, int qStride,
+                                 Pointer out, int outStride, int group, int headDim) {
+        if (ferry_prefill_attention(pool, keyAt, valueAt, rows, rows.length, queries, q, qStride, out, outStride, group,
+                headDim) != 0) {
+            throw new OutOfMemoryError("native prefill attention: no scratch memory for " + rows.length + " keys");
+        }
+    }
+
+    /**
+     * RoPE and the KV write of {@code tokens} rows of {@code qkv [tokens, heads + 2 kvHeads, headDim]}:
+     * queries and keys turn in place (dims i and {@code half} + i, i < half) with token t's {@code
+     * headDim} cosines then sines at {@code 2 t headDim} of {@code cosSin}, in {@link HostRope}'s float
+     * arithmetic; then head h's key goes to byte {@code slotAt[t] + h headBytes} of the pool, its
+     * value {@code valueBytes} further.
+     */
+    static void ropeKvWrite(Pointer qkv, int tokens, int heads, int kvHeads, int headDim, int half, float[] cosSin,
+                            Pointer pool, long[] slotAt, long headBytes, long valueBytes) {
+        ferry_rope_kv_write(qkv, tokens, heads, kvHeads, headDim, half, cosSin, pool, slotAt, headBytes, valueBytes);
+    }
+
     /** {@code out[r, c] = w[r, c]}: rows of a bfloat16 weight in fp32 (exact). */
     static void bf16Widen(Pointer w, int rows, int in, Pointer out) {
         ferry_bf16_widen(w, rows, in, out);
@@ -201,6 +229,14 @@ final class NativeKernels {
 
     private static native int ferry_decode_attention(Pointer pool, long keyAt, long valueAt, int[] rows, int keys,
                                                      Pointer q, Pointer out, int group, int headDim);
+
+    private static native int ferry_prefill_attention(Pointer pool, long keyAt, long valueAt, int[] rows, int keys,
+                                                      int queries, Pointer q, int qStride, Pointer out, int outStride,
+                                                      int group, int headDim);
+
+    private static native void ferry_rope_kv_write(Pointer qkv, int tokens, int heads, int kvHeads, int headDim,
+                                                   int half, float[] cosSin, Pointer pool, long[] slotAt,
+                                                   long headBytes, long valueBytes);
 
     private static native void ferry_q8_dequantize(Pointer w, Pointer scales, int rows, int in, Pointer out);
 

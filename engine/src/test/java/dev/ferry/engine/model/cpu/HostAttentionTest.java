@@ -71,7 +71,7 @@ class HostAttentionTest {
                                              boolean nativeKernel) {
         Integer window = windowOrZero == 0 ? null : windowOrZero;
         Random random = new Random(heads * 31 + headDim);
-        KvCacheSpec spec = new KvCacheSpec(64, blockSize, 1, kvHeads, headDim, DataType.FLOAT32);
+        KvCacheSpec spec = new KvCacheSpec(96, blockSize, 1, kvHeads, headDim, DataType.FLOAT32);
         try (NDManager m = NDManager.newBaseManager(); KvCache kv = new KvCache(spec, m)) {
             float[] pool = new float[Math.toIntExact(kv.rows(0).size())];
             for (int i = 0; i < pool.length; i++) {
@@ -85,8 +85,10 @@ class HostAttentionTest {
             }
             Collections.shuffle(free, random);
             // {queryLen, contextLen}: decodes around prefill chunks, one sequence at its first token;
-            // more tokens than the Java kernel's steps take, as the native kernel's do
-            int[][] shapes = {{1, 37}, {1, 1}, {3, 10}, {1, 2 * blockSize}, {20, 40}};
+            // more tokens than the Java kernel's steps take, as the native kernel's do; runs the
+            // native prefill kernel attends together: a chunk after a cached prefix, a whole prompt,
+            // token counts that do not fill its blocks of four
+            int[][] shapes = {{1, 37}, {1, 1}, {3, 10}, {1, 2 * blockSize}, {20, 40}, {7, 30}, {5, 5}};
             List<SequenceSpan> spans = new ArrayList<>();
             int tokens = 0;
             for (int[] s : shapes) {

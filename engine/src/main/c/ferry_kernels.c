@@ -1219,6 +1219,53 @@ TARGET_AVX512 static int prefill_attention_avx512(const char *keys, const char *
 #endif
 
 /* ------------------------------------------------------------------------------------------------
+ * SwiGLU: out = silu(gate) * up over a fused gate/up product's rows, with exp_nonpositive (2 ulp)
+ * on e^-|g|: silu(g) = g / (1 + e^-g) for g >= 0, g e^g / (1 + e^g) below. The Java Vector API's
+ * EXP ran a batch-1 step's 2,048 gates in 12-25 us a layer on the Zen 3 EPYC.
+ * ---------------------------------------------------------------------------------------------- */
+
+INLINE half_lanes silu_times(half_lanes g, half_lanes u) {
+    half_lanes magnitude = select_lanes(g < 0.0f, -g, g);
+    half_lanes e = exp_nonpositive(-magnitude);
+    half_lanes numerator = select_lanes(g < 0.0f, e, splat(1.0f));
+    return g * numerator / (1.0f + e) * u;
+}
+
+/* Rows t < tokens of gate_up [tokens, 2 * inter] (gates, then ups) into out [tokens, inter]. */
+INLINE void swiglu(const float *gate_up, float *out, int tokens, int inter) {
+    int wide = inter - inter % HALF_LANES;
+    for (int t = 0; t < tokens; t++) {
+        const float *g = gate_up + (size_t) t * 2 * inter;
+        const float *u = g + inter;
+        float *o = out + (size_t) t * inter;
+        for (int i = 0; i < wide; i += HALF_LANES) {
+            store_half(o + i, silu_times(load_half(g + i), load_half(u + i)));
+        }
+        if (wide < inter) { /* the last few through one padded vector */
+            float gs[HALF_LANES] = {0}, us[HALF_LANES] = {0}, os[HALF_LANES];
+            memcpy(gs, g + wide, (size_t) (inter - wide) * sizeof(float));
+            memcpy(us, u + wide, (size_t) (inter - wide) * sizeof(float));
+            store_half(os, silu_times(load_half(gs), load_half(us)));
+            memcpy(o + wide, os, (size_t) (inter - wide) * sizeof(float));
+        }
+    }
+}
+
+typedef void swiglu_fn(const float *, float *, int, int);
+
+static void swiglu_portable(const float *gate_up, float *out, int tokens, int inter) {
+    swiglu(gate_up, out, tokens, inter);
+}
+#if X86
+TARGET_AVX2 static void swiglu_avx2(const float *gate_up, float *out, int tokens, int inter) {
+    swiglu(gate_up, out, tokens, inter);
+}
+TARGET_AVX512 static void swiglu_avx512(const float *gate_up, float *out, int tokens, int inter) {
+    swiglu(gate_up, out, tokens, inter);
+}
+#endif
+
+/* ------------------------------------------------------------------------------------------------
  * The level in use, and the exported calls.
  * ---------------------------------------------------------------------------------------------- */
 
@@ -1238,6 +1285,7 @@ static struct {
     attention_fn *attention;
     decode_attention_fn *decode_attention;
     prefill_attention_fn *prefill_attention;
+    swiglu_fn *swiglu;
 } active;
 
 /* The widest level this CPU (and the kernel, which must save its registers) supports. */
@@ -1269,6 +1317,7 @@ int ferry_kernels_select(int requested) {
     active.attention = attention_portable;
     active.decode_attention = decode_attention_portable;
     active.prefill_attention = prefill_attention_portable;
+    active.swiglu = swiglu_portable;
 #if X86
     if (level == AVX2) {
         active.sgemv = sgemv_avx2;
@@ -1279,6 +1328,7 @@ int ferry_kernels_select(int requested) {
         active.attention = attention_avx2;
         active.decode_attention = decode_attention_avx2;
         active.prefill_attention = prefill_attention_avx2;
+        active.swiglu = swiglu_avx2;
     } else if (level == AVX512) {
         active.sgemv = sgemv_avx512;
         active.sgemm = sgemm_avx512;
@@ -1288,6 +1338,7 @@ int ferry_kernels_select(int requested) {
         active.attention = attention_avx512;
         active.decode_attention = decode_attention_avx512;
         active.prefill_attention = prefill_attention_avx512;
+        active.swiglu = swiglu_avx512;
     }
 #endif
     return level;
@@ -1373,6 +1424,11 @@ int ferry_prefill_attention(const char *pool, long key_at, long value_at, const 
                             const float *q, int q_stride, float *out, int out_stride, int group, int head_dim) {
     return active.prefill_attention(pool + key_at, pool + value_at, rows, n, queries, q, q_stride, out, out_stride,
                                     group, head_dim);
+}
+
+/* out [tokens, inter] = silu(gate) * up of gate_up [tokens, 2 * inter], gates first; see swiglu. */
+void ferry_swiglu(const float *gate_up, float *out, int tokens, int inter) {
+    active.swiglu(gate_up, out, tokens, inter);
 }
 
 /*

@@ -99,8 +99,8 @@ public final class Attention {
             this.plan = plan;
         }
 
-        /** Whether this step attends on the host ({@link HostAttention}), and so runs {@link SwiGlu}'s Java kernel where it can. */
-        boolean javaKernels() {
+        /** Whether this step attends on the host ({@link HostAttention}), and so runs {@link SwiGlu} there too where it can. */
+        boolean hostKernels() {
             return hostKeys != null;
         }
 

@@ -125,6 +125,11 @@ final class NativeKernels {
         }
     }
 
+    /** {@code out [tokens, inter] = silu(gate) · up} of {@code gateUp [tokens, 2 · inter]}, gates first. */
+    static void swiglu(Pointer gateUp, Pointer out, int tokens, int inter) {
+        ferry_swiglu(gateUp, out, tokens, inter);
+    }
+
     /**
      * RoPE and the KV write of {@code tokens} rows of {@code qkv [tokens, heads + 2 kvHeads, headDim]}:
      * queries and keys turn in place (dims i and {@code half} + i, i < half) with token t's {@code
@@ -233,6 +238,8 @@ final class NativeKernels {
     private static native int ferry_prefill_attention(Pointer pool, long keyAt, long valueAt, int[] rows, int keys,
                                                       int queries, Pointer q, int qStride, Pointer out, int outStride,
                                                       int group, int headDim);
+
+    private static native void ferry_swiglu(Pointer gateUp, Pointer out, int tokens, int inter);
 
     private static native void ferry_rope_kv_write(Pointer qkv, int tokens, int heads, int kvHeads, int headDim,
                                                    int half, float[] cosSin, Pointer pool, long[] slotAt,

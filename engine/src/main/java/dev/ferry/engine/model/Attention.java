@@ -112,7 +112,7 @@ public final class Attention {
 
     /** Chooses where this step's attention runs, from its token count, the dtype and the KV pool. */
     public Step prepare(StepInputs in, KvCache kv) {
-        HostAttention.StepKeys keys = HostAttention.applies(in.numTokens, dtype, kv) ? host.keys(in.spans, kv) : null;
+        HostAttention.StepKeys keys = host.applies(in.numTokens, dtype, kv) ? host.keys(in.spans, kv) : null;
         boolean ropeOnHost = rope != null && (keys != null || HostRopeWrite.applies(in.numTokens, dtype, kv));
         float[] hostCosSin = ropeOnHost ? hostRope.tables(rope.rows(in)) : null;
         NDArray[] cosSin = rope != null && !ropeOnHost ? rope.gather(in) : null;

@@ -16,8 +16,8 @@ import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
 /**
- * Attention of a small fp32 CPU step (the steps {@link HostRopeWrite} serves) computed straight
- * from the KV pool, by Ferry's native decode kernel ({@code ferry_decode_attention}) where the
+ * Attention of an fp32 CPU step (the steps {@link HostRopeWrite} serves) computed straight from
+ * the KV pool, by Ferry's native decode kernel ({@code ferry_decode_attention}) where the
  * native kernels run at a vector level, else in Java by {@link AttentionKernel} (the incubating
  * Vector API). The libtorch way gathers the blocks into a padded copy, masks, and runs two batched
  * products and a softmax: about a dozen ops a layer. Measured inside batch-1 steps of the small
@@ -35,18 +35,17 @@ public final class HostAttention {
     private static final int CACHE_LINE = 64;
     static final int WARM_UP_CALLS = 400;
     /**
-     * Most tokens of a step the native kernel attends; libtorch's batched way attends larger ones.
-     * Against libtorch's gather and batched products, small preset, context 128 (2-vCPU EPYC, one
-     * process in turns): decode steps of 16 sequences 71 against 95 ms, 32 sequences 101 against 130
-     * (int8 weights 101 against 136), 64 sequences 200 against 272. A 128-token prefill measured
-     * within the noise then (395-462 against 369-426 tok/s); once the dense products and norms of
-     * such a step ran faster on the host (the packed fp32 product, folded norms), the step's
-     * libtorch attention, SwiGLU and RoPE were a fifth of its engine thread's time, and the host
-     * way ran 1.07x at the median (three processes each in turns, 535 against 501 tok/s). At 256
-     * tokens the two came even (490 against 486), so longer prefill chunks are left to libtorch's
-     * products, which block many queries per pass over the keys where this kernel takes four heads of one.
+     * Most tokens of a step the native kernels attend under a sliding window, which the prefill
+     * kernel does not take (each token then attends on its own); libtorch's batched way attends
+     * larger ones. Against libtorch's gather and batched products, small preset, context 128
+     * (2-vCPU EPYC, one process in turns): decode steps of 16 sequences 71 against 95 ms, 32
+     * sequences 101 against 130 (int8 weights 101 against 136), 64 sequences 200 against 272; a
+     * 128-token prefill 535 against 501 tok/s, and at 256 tokens the two came even (490 against 486).
+     * Without a window every step attends here: with the prefill kernel, in turns in one process
+     * against libtorch's way for steps over 128 tokens, prefills of 256 tokens ran 1.21x, 512 1.17x,
+     * 1,024 1.36x and 2,048 2.41x (818 / 732 / 647 / 502 tok/s against 680 / 614 / 495 / 219).
      */
-    static final int NATIVE_MAX_TOKENS = 128;
+    static final int WINDOWED_MAX_TOKENS = 128;
     /**
      * New tokens of a sequence from which the native prefill kernel attends them together (four
      * tokens a pass over the keys, which it transposes once per KV head) rather than one by one.
@@ -87,14 +86,14 @@ public final class HostAttention {
     }
 
     /**
-     * Whether a step of {@code tokens} tokens attends here: an fp32 CPU step of at most {@link
-     * #NATIVE_MAX_TOKENS} tokens with the native kernel, of a few with the Java one. Its RoPE and KV
-     * write then run on the host too ({@link HostRopeWrite}).
+     * Whether a step of {@code tokens} tokens attends here: an fp32 CPU step with the native kernels
+     * (of at most {@link #WINDOWED_MAX_TOKENS} tokens under a sliding window), of a few with the Java
+     * one. Its RoPE and KV write then run on the host too ({@link HostRopeWrite}).
      */
-    public static boolean applies(int tokens, DataType dtype, KvCache kv) {
-        boolean nativeKernel = nativeKernelRuns();
-        boolean small = tokens <= (nativeKernel ? NATIVE_MAX_TOKENS : SmallStepThreads.MAX_TOKENS);
-        return small && HostRopeWrite.fits(dtype, kv) && (nativeKernel || VectorApi.available());
+    public boolean applies(int tokens, DataType dtype, KvCache kv) {
+        int most = !nativeKernel ? SmallStepThreads.MAX_TOKENS
+                : slidingWindow != null ? WINDOWED_MAX_TOKENS : Integer.MAX_VALUE;
+        return tokens <= most && HostRopeWrite.fits(dtype, kv) && (nativeKernel || VectorApi.available());
     }
 
     /**

@@ -173,70 +173,55 @@ public final class HostAttention {
         NDArray out = buffers.get(tokens, (long) heads * headDim);
         int qStride = (heads + 2 * kvHeads) * headDim * Float.BYTES;
         int outStride = heads * headDim * Float.BYTES;
-        int[] singles = keys.singles();
-        Run[] runs = keys.runs();
         // a unit is one KV head's query heads of a run, or of one token: independent of the others,
         // and the BLAS partner takes some (batch-8 step, Llama small, token by token: 28.4 to 26.1 ms,
         // GPT-2 small 41.0 to 33.3; head by head the batch-1 step shares its attention too); runs
         // first, the largest units
-        IntConsumer single = nativeKernel ? nativeUnit(kv.rows(layer), qkv, out, keys, qStride, outStride)
+        IntConsumer unit = nativeKernel ? nativeUnit(kv.rows(layer), qkv, out, keys, qStride, outStride)
                 : javaUnit(kv.rows(layer), qkv, out, keys, qStride, outStride);
-        IntConsumer run = runs.length == 0 ? null : runUnit(kv.rows(layer), qkv, out, keys, qStride, outStride);
-        int runUnits = runs.length * kvHeads;
-        OpenBlas.eachUnitAPart(runUnits + singles.length * kvHeads, (from, count) -> {
+        OpenBlas.eachUnitAPart((keys.runs().length + keys.singles().length) * kvHeads, (from, count) -> {
             for (int u = from; u < from + count; u++) {
-                if (u < runUnits) {
-                    run.accept(u);
-                } else {
-                    int v = u - runUnits;
-                    single.accept(singles[v / kvHeads] * kvHeads + v % kvHeads);
-                }
+                unit.accept(u);
             }
         });
         return out;
     }
 
-    /** The native prefill kernel's unit {@code u}: run {@code u / kvHeads}, KV head {@code u % kvHeads}. */
-    private IntConsumer runUnit(NDArray pool, NDArray qkv, NDArray out, StepKeys keys, int qStride, int outStride) {
-        Pointer p = OpenBlas.address(pool);
-        Pointer q = OpenBlas.address(qkv);
-        Pointer o = OpenBlas.address(out);
-        int group = heads / kvHeads;
-        return u -> {
-            Run run = keys.runs()[u / kvHeads];
-            int kvHead = u % kvHeads;
-            long keyAt = (long) kvHead * keys.headBytes();
-            long groupAt = (long) kvHead * group * headDim * Float.BYTES;
-            NativeKernels.prefillAttention(p, keyAt, keyAt + keys.valueBytes(), run.keyRows(), run.tokens(),
-                    q.share((long) run.firstToken() * qStride + groupAt), qStride / Float.BYTES,
-                    o.share((long) run.firstToken() * outStride + groupAt), outStride / Float.BYTES, group, headDim);
-        };
-    }
-
-    /** The native decode kernel's unit {@code u}: token {@code u / kvHeads}, KV head {@code u % kvHeads}. */
+    /**
+     * The native kernels' unit {@code u}, KV head {@code u % kvHeads}: of run {@code u / kvHeads} by
+     * the prefill kernel, past the runs' units of a single token by the decode kernel.
+     */
     private IntConsumer nativeUnit(NDArray pool, NDArray qkv, NDArray out, StepKeys keys, int qStride, int outStride) {
         Pointer p = OpenBlas.address(pool);
         Pointer q = OpenBlas.address(qkv);
         Pointer o = OpenBlas.address(out);
         int group = heads / kvHeads;
+        int runUnits = keys.runs().length * kvHeads;
         return u -> {
-            int t = u / kvHeads;
             int kvHead = u % kvHeads;
-            int[] rows = keys.keyRows()[t];
             long keyAt = (long) kvHead * keys.headBytes();
             long groupAt = (long) kvHead * group * headDim * Float.BYTES;
-            NativeKernels.decodeAttention(p, keyAt, keyAt + keys.valueBytes(), rows, q.share((long) t * qStride + groupAt),
-                    o.share((long) t * outStride + groupAt), group, headDim);
+            if (u < runUnits) {
+                Run run = keys.runs()[u / kvHeads];
+                NativeKernels.prefillAttention(p, keyAt, keyAt + keys.valueBytes(), run.keyRows(), run.tokens(),
+                        q.share((long) run.firstToken() * qStride + groupAt), qStride / Float.BYTES,
+                        o.share((long) run.firstToken() * outStride + groupAt), outStride / Float.BYTES, group,
+                        headDim);
+            } else {
+                int t = keys.singles()[(u - runUnits) / kvHeads];
+                NativeKernels.decodeAttention(p, keyAt, keyAt + keys.valueBytes(), keys.keyRows()[t],
+                        q.share((long) t * qStride + groupAt), o.share((long) t * outStride + groupAt), group, headDim);
+            }
         };
     }
 
-    /** The Java kernel's unit {@code u}, as {@link #nativeUnit}'s. */
+    /** The Java kernel's unit {@code u}: a single token's (it attends no runs), KV head {@code u % kvHeads}. */
     private IntConsumer javaUnit(NDArray pool, NDArray qkv, NDArray out, StepKeys keys, int qStride, int outStride) {
         ByteBuffer p = OpenBlas.view(pool);
         ByteBuffer q = OpenBlas.view(qkv);
         ByteBuffer o = OpenBlas.view(out);
         return u -> {
-            int t = u / kvHeads;
+            int t = keys.singles()[u / kvHeads];
             int kvHead = u % kvHeads;
             int[] rows = keys.keyRows()[t];
             touch(p, keys.blocks()[t], kvHead * keys.headBytes(), keys.headBytes(), keys.valueBytes());

@@ -846,6 +846,30 @@ INLINE float exponentiate_row(float *row, int n, int stride) {
 }
 
 /*
+ * scores[b * stride + j] = qrow[b] . k_j for the QUERY_BLOCK query rows and keys [0, len) (a multiple
+ * of KEY_STEP) of kt, keys transposed [d][stride]: vectors of keys times a query value broadcast,
+ * 4 x 2 vectors of accumulators and no lane sums.
+ */
+INLINE void block_scores(const float *kt, int stride, int len, const float *const *qrow, int d, float *scores) {
+    for (int j = 0; j < len; j += KEY_STEP) {
+        half_lanes acc[QUERY_BLOCK][2] = {{{0}}};
+        for (int c = 0; c < d; c++) {
+            half_lanes k0 = load_half(kt + (size_t) c * stride + j);
+            half_lanes k1 = load_half(kt + (size_t) c * stride + j + HALF_LANES);
+            _Pragma("GCC unroll 4") for (int b = 0; b < QUERY_BLOCK; b++) {
+                half_lanes qc = splat(qrow[b][c]);
+                acc[b][0] += k0 * qc;
+                acc[b][1] += k1 * qc;
+            }
+        }
+        for (int b = 0; b < QUERY_BLOCK; b++) {
+            store_half(scores + (size_t) b * stride + j, acc[b][0]);
+            store_half(scores + (size_t) b * stride + j + HALF_LANES, acc[b][1]);
+        }
+    }
+}
+
+/*
  * One head of one input: q, k and v point at the input's first row's head (rows `width` floats
  * apart), out at its first context row's head (rows `hidden` apart); kt holds d x stride floats and
  * scores QUERY_BLOCK x stride, stride = n rounded up to KEY_STEP.
@@ -869,22 +893,7 @@ INLINE void attend_head(const float *q, const float *k, const float *v, float *o
         for (int b = 0; b < QUERY_BLOCK; b++) {
             qrow[b] = q + (size_t) (i0 + (b < queries ? b : queries - 1)) * width; /* a short block repeats its last */
         }
-        for (int j = 0; j < stride; j += KEY_STEP) {
-            half_lanes acc[QUERY_BLOCK][2] = {{{0}}};
-            for (int c = 0; c < d; c++) {
-                half_lanes k0 = load_half(kt + (size_t) c * stride + j);
-                half_lanes k1 = load_half(kt + (size_t) c * stride + j + HALF_LANES);
-                _Pragma("GCC unroll 4") for (int b = 0; b < QUERY_BLOCK; b++) {
-                    half_lanes qc = splat(qrow[b][c]);
-                    acc[b][0] += k0 * qc;
-                    acc[b][1] += k1 * qc;
-                }
-            }
-            for (int b = 0; b < QUERY_BLOCK; b++) {
-                store_half(scores + (size_t) b * stride + j, acc[b][0]);
-                store_half(scores + (size_t) b * stride + j + HALF_LANES, acc[b][1]);
-            }
-        }
+        block_scores(kt, stride, stride, qrow, d, scores);
         float inverse[QUERY_BLOCK];
         for (int b = 0; b < QUERY_BLOCK; b++) {
             inverse[b] = 1.0f / exponentiate_row(scores + (size_t) b * stride, n, stride);
@@ -1143,22 +1152,7 @@ INLINE int prefill_attention(const char *keys, const char *values, const int *ro
                 qrow[b] = q + (size_t) i * q_stride + (size_t) h * d;
                 visible[b] = first + i + 1;
             }
-            for (int j = 0; j < len; j += KEY_STEP) {
-                half_lanes acc[QUERY_BLOCK][2] = {{{0}}};
-                for (int c = 0; c < d; c++) {
-                    half_lanes k0 = load_half(kt + (size_t) c * stride + j);
-                    half_lanes k1 = load_half(kt + (size_t) c * stride + j + HALF_LANES);
-                    _Pragma("GCC unroll 4") for (int b = 0; b < QUERY_BLOCK; b++) {
-                        half_lanes qc = splat(qrow[b][c]);
-                        acc[b][0] += k0 * qc;
-                        acc[b][1] += k1 * qc;
-                    }
-                }
-                for (int b = 0; b < QUERY_BLOCK; b++) {
-                    store_half(scores + (size_t) b * stride + j, acc[b][0]);
-                    store_half(scores + (size_t) b * stride + j + HALF_LANES, acc[b][1]);
-                }
-            }
+            block_scores(kt, stride, len, qrow, d, scores);
             float inverse[QUERY_BLOCK];
             for (int b = 0; b < QUERY_BLOCK; b++) { /* keys past a token's position come out 0 */
                 inverse[b] = 1.0f / exponentiate_row(scores + (size_t) b * stride, visible[b], len);

@@ -870,6 +870,47 @@ INLINE void block_scores(const float *kt, int stride, int len, const float *cons
 }
 
 /*
+ * out row b (rows out_stride floats apart) = inverse[b] * sum_j p_bj v_j for the block's first
+ * `block` queries, p_bj = scores[b * stride + j] (0 past a query's keys): value j at byte rows[j]
+ * of values, or with rows null at byte j * row_bytes; query b reads values [0, visible[b]), the
+ * vector part all of [0, seen). The head's dimensions go in pairs of vectors, the rest one by one.
+ */
+INLINE void block_context(const char *values, const int *rows, size_t row_bytes, int seen, const int *visible,
+                          const float *scores, int stride, const float *inverse, int block, float *out,
+                          size_t out_stride, int d) {
+    int wide = d - d % KEY_STEP;
+    for (int c = 0; c < wide; c += KEY_STEP) {
+        half_lanes acc[QUERY_BLOCK][2] = {{{0}}};
+        for (int j = 0; j < seen; j++) {
+            const float *v = (const float *) (values + (rows ? (size_t) rows[j] : j * row_bytes)) + c;
+            half_lanes v0 = load_half(v);
+            half_lanes v1 = load_half(v + HALF_LANES);
+            _Pragma("GCC unroll 4") for (int b = 0; b < QUERY_BLOCK; b++) {
+                half_lanes p = splat(scores[(size_t) b * stride + j]);
+                acc[b][0] += v0 * p;
+                acc[b][1] += v1 * p;
+            }
+        }
+        for (int b = 0; b < block; b++) {
+            float *o = out + (size_t) b * out_stride + c;
+            store_half(o, acc[b][0] * inverse[b]);
+            store_half(o + HALF_LANES, acc[b][1] * inverse[b]);
+        }
+    }
+    for (int b = 0; b < block; b++) {
+        const float *p = scores + (size_t) b * stride;
+        float *o = out + (size_t) b * out_stride;
+        for (int c = wide; c < d; c++) {
+            float sum = 0.0f;
+            for (int j = 0; j < visible[b]; j++) {
+                sum += p[j] * ((const float *) (values + (rows ? (size_t) rows[j] : j * row_bytes)))[c];
+            }
+            o[c] = sum * inverse[b];
+        }
+    }
+}
+
+/*
  * One head of one input: q, k and v point at the input's first row's head (rows `width` floats
  * apart), out at its first context row's head (rows `hidden` apart); kt holds d x stride floats and
  * scores QUERY_BLOCK x stride, stride = n rounded up to KEY_STEP.
@@ -886,7 +927,7 @@ INLINE void attend_head(const float *q, const float *k, const float *v, float *o
             column[j] = 0.0f;
         }
     }
-    int wide = d - d % KEY_STEP; /* the head's dimensions the context loop takes in pairs of vectors */
+    int all[QUERY_BLOCK] = {n, n, n, n}; /* every query sees every key */
     for (int i0 = 0; i0 < n; i0 += QUERY_BLOCK) {
         int queries = n - i0 < QUERY_BLOCK ? n - i0 : QUERY_BLOCK;
         const float *qrow[QUERY_BLOCK];
@@ -898,34 +939,8 @@ INLINE void attend_head(const float *q, const float *k, const float *v, float *o
         for (int b = 0; b < QUERY_BLOCK; b++) {
             inverse[b] = 1.0f / exponentiate_row(scores + (size_t) b * stride, n, stride);
         }
-        for (int c = 0; c < wide; c += KEY_STEP) {
-            half_lanes acc[QUERY_BLOCK][2] = {{{0}}};
-            for (int j = 0; j < n; j++) {
-                half_lanes v0 = load_half(v + (size_t) j * width + c);
-                half_lanes v1 = load_half(v + (size_t) j * width + c + HALF_LANES);
-                _Pragma("GCC unroll 4") for (int b = 0; b < QUERY_BLOCK; b++) {
-                    half_lanes p = splat(scores[(size_t) b * stride + j]);
-                    acc[b][0] += v0 * p;
-                    acc[b][1] += v1 * p;
-                }
-            }
-            for (int b = 0; b < queries; b++) {
-                float *o = out + (size_t) (i0 + b) * hidden + c;
-                store_half(o, acc[b][0] * inverse[b]);
-                store_half(o + HALF_LANES, acc[b][1] * inverse[b]);
-            }
-        }
-        for (int b = 0; b < queries; b++) {
-            const float *p = scores + (size_t) b * stride;
-            float *o = out + (size_t) (i0 + b) * hidden;
-            for (int c = wide; c < d; c++) {
-                float sum = 0.0f;
-                for (int j = 0; j < n; j++) {
-                    sum += p[j] * v[(size_t) j * width + c];
-                }
-                o[c] = sum * inverse[b];
-            }
-        }
+        block_context((const char *) v, NULL, (size_t) width * sizeof(float), n, all, scores, stride, inverse,
+                      queries, out + (size_t) i0 * hidden, hidden, d);
     }
 }
 
@@ -1138,7 +1153,6 @@ INLINE int prefill_attention(const char *keys, const char *values, const int *ro
             kt[(size_t) c * stride + j] = 0.0f;
         }
     }
-    int wide = d - d % KEY_STEP;
     int first = n - queries; /* query 0's position */
     for (int h = 0; h < group; h++) {
         for (int i0 = 0; i0 < queries; i0 += QUERY_BLOCK) {
@@ -1157,35 +1171,8 @@ INLINE int prefill_attention(const char *keys, const char *values, const int *ro
             for (int b = 0; b < QUERY_BLOCK; b++) { /* keys past a token's position come out 0 */
                 inverse[b] = 1.0f / exponentiate_row(scores + (size_t) b * stride, visible[b], len);
             }
-            for (int c = 0; c < wide; c += KEY_STEP) {
-                half_lanes acc[QUERY_BLOCK][2] = {{{0}}};
-                for (int j = 0; j < seen; j++) {
-                    const float *v = (const float *) (values + rows[j]) + c;
-                    half_lanes v0 = load_half(v);
-                    half_lanes v1 = load_half(v + HALF_LANES);
-                    _Pragma("GCC unroll 4") for (int b = 0; b < QUERY_BLOCK; b++) {
-                        half_lanes p = splat(scores[(size_t) b * stride + j]);
-                        acc[b][0] += v0 * p;
-                        acc[b][1] += v1 * p;
-                    }
-                }
-                for (int b = 0; b < block; b++) {
-                    float *o = out + (size_t) (i0 + b) * out_stride + (size_t) h * d + c;
-                    store_half(o, acc[b][0] * inverse[b]);
-                    store_half(o + HALF_LANES, acc[b][1] * inverse[b]);
-                }
-            }
-            for (int b = 0; b < block; b++) {
-                const float *p = scores + (size_t) b * stride;
-                float *o = out + (size_t) (i0 + b) * out_stride + (size_t) h * d;
-                for (int c = wide; c < d; c++) {
-                    float sum = 0.0f;
-                    for (int j = 0; j < visible[b]; j++) {
-                        sum += p[j] * ((const float *) (values + rows[j]))[c];
-                    }
-                    o[c] = sum * inverse[b];
-                }
-            }
+            block_context(values, rows, 0, seen, visible, scores, stride, inverse, block,
+                          out + (size_t) i0 * out_stride + (size_t) h * d, out_stride, d);
         }
     }
     free(kt);

@@ -23,10 +23,12 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The HTTP side of the server: the OpenAI-compatible API ({@code /v1/completions},
@@ -45,12 +47,15 @@ public final class HttpApiServer implements AutoCloseable {
     private final ChannelGroup connections;
     private final ThreadPoolExecutor prep;
     private final ServerContext server;
+    private final NettyTransport transport;
 
-    private HttpApiServer(Channel listener, ChannelGroup connections, ThreadPoolExecutor prep, ServerContext server) {
+    private HttpApiServer(Channel listener, ChannelGroup connections, ThreadPoolExecutor prep, ServerContext server,
+                          NettyTransport transport) {
         this.listener = listener;
         this.connections = connections;
         this.prep = prep;
         this.server = server;
+        this.transport = transport;
     }
 
     /** Listens on {@code host:port} (port 0 picks a free one) until {@link #close()}. */
@@ -91,24 +96,31 @@ public final class HttpApiServer implements AutoCloseable {
         int maxBodyBytes = server.inference().limits().maxRequestBytes();
         ChannelGroup connections = new DefaultChannelGroup("ferry-http", GlobalEventExecutor.INSTANCE);
 
-        ServerBootstrap bootstrap = new ServerBootstrap()
+        ServerBootstrap bootstrap = bootstrap(transport, ch -> {
+            connections.add(ch);
+            ch.pipeline().addLast(handlers(requests, maxBodyBytes, inFlight, dispatcher));
+        });
+        try {
+            Channel listener = bootstrap.bind(host, port).syncUninterruptibly().channel();
+            return new HttpApiServer(listener, connections, prep, server, transport);
+        } catch (RuntimeException e) {
+            prep.shutdownNow();
+            throw new IllegalStateException("HTTP server cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A listener's set-up on the shared event loops; {@code initConnection} fills each connection's pipeline. */
+    static ServerBootstrap bootstrap(NettyTransport transport, Consumer<Channel> initConnection) {
+        return new ServerBootstrap()
                 .group(transport.boss(), transport.workers())
                 .channel(transport.serverChannelType())
                 .childOption(ChannelOption.TCP_NODELAY, true) // a token is a few bytes: send it now
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        connections.add(ch);
-                        ch.pipeline().addLast(handlers(requests, maxBodyBytes, inFlight, dispatcher));
+                        initConnection.accept(ch);
                     }
                 });
-        try {
-            Channel listener = bootstrap.bind(host, port).syncUninterruptibly().channel();
-            return new HttpApiServer(listener, connections, prep, server);
-        } catch (RuntimeException e) {
-            prep.shutdownNow();
-            throw new IllegalStateException("HTTP server cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
-        }
     }
 
     /** A connection's pipeline, in order; {@link RefusalWarmUp} runs its refusals through the same. */
@@ -119,13 +131,20 @@ public final class HttpApiServer implements AutoCloseable {
     }
 
     /**
-     * Runs the refusal path through the JIT (see {@link RefusalWarmUp}) on the calling thread; nothing
-     * it does reaches a model, a socket or the metrics.
+     * Runs the refusal path through the JIT (see {@link RefusalWarmUp}) from the calling thread, over
+     * loopback to a listener of its own; nothing it does reaches a model or the metrics.
      *
-     * @return how many refusals it ran
+     * @param maxDuration how long to go on after the fewest refusals while the JIT is still compiling
+     * @return a line for the log: requests, refusals and whether the JIT went quiet
      */
-    public int warmUpRefusals() {
-        return RefusalWarmUp.run(server, prep);
+    public String warmUpRefusals(Duration maxDuration) {
+        RefusalWarmUp.Outcome o = warmUpRefusals(RefusalWarmUp.MIN_REFUSALS, maxDuration);
+        return o.refused() + " of " + o.requests() + " requests refused over loopback"
+                + (o.settled() ? ", until the JIT went quiet" : ", the JIT still compiling after the last");
+    }
+
+    RefusalWarmUp.Outcome warmUpRefusals(int minRefusals, Duration maxDuration) {
+        return RefusalWarmUp.run(server, transport, prep, minRefusals, maxDuration);
     }
 
     public int port() {

@@ -2,81 +2,95 @@ package dev.ferry.server.http;
 
 import dev.ferry.server.api.ApiException;
 import dev.ferry.server.http.PathDispatcher.Binding;
+import dev.ferry.server.net.JitSettling;
+import dev.ferry.server.net.NettyTransport;
 import dev.ferry.server.net.ServerContext;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.util.ReferenceCountUtil;
 import io.prometheus.metrics.core.metrics.Counter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * Runs the HTTP refusal path through the JIT before a first burst arrives: a burst's refusals,
- * through the handlers a connection's pipeline has (codec, keep-alive, counting, body limit, one
- * at a time, dispatch, the body's head read, the 429 and its JSON), on an EmbeddedChannel. On the
- * shared 2-vCPU test machine a first burst of 300 (curl, fresh connections) was refused at p99
- * 1.7-1.8 s without it and 0.7-0.8 s with it, the event loops spending 190 ms of CPU on it instead
- * of 450 ms; it takes 4-5 s there, once the models are ready. The endpoint here
+ * Runs the HTTP refusal path through the JIT before a first burst arrives: a burst's refusals over
+ * loopback connections to a listener of its own, on the server's event loops and transport, through
+ * the handlers a connection's pipeline has (codec, keep-alive, counting, body limit, one at a time,
+ * dispatch, the body's head read, the 429 and its JSON), until at least {@code minRefusals} are
+ * answered and the JIT has gone quiet. Real sockets matter: run on an in-memory channel, the
+ * compiled code was specialized to that channel's classes and deoptimized by the first real
+ * connections, and on the shared 2-vCPU machine the C2 compiler still took 250-510 ms of CPU a
+ * round through ten bursts of 300 after it, their refusals waiting behind it. The endpoint here
  * refuses every request as a full model's would and counts into a counter of its own, so nothing
- * reaches a model, a socket or the metrics.
+ * reaches a model or the metrics.
  */
 final class RefusalWarmUp {
     /** About the calls after which C2 compiles a method called once per request. */
-    static final int REFUSALS = 10_000;
+    static final int MIN_REFUSALS = 10_000;
+    /** Connections, one request in flight on each, so that a read brings one request, as a burst's reads do. */
+    private static final int CONNECTIONS = 64;
+    /** Compiles under a tenth of a window of half a second count as quiet. */
+    private static final Duration JIT_WINDOW = Duration.ofMillis(500);
+    private static final double JIT_QUIET_SHARE = 0.1;
 
     private static final ApiException FULL = ApiException.exhausted("queue_full: the refusal path's warm-up", 1);
-    private static final byte[] REFUSED = "HTTP/1.1 429 ".getBytes(StandardCharsets.US_ASCII);
+
+    /** How many requests the warm-up sent, how many were refused, and whether the JIT went quiet in time. */
+    record Outcome(int requests, int refused, boolean settled) {}
 
     private RefusalWarmUp() {}
 
-    /** @return how many of its requests were answered 429, all of them unless the path changed */
-    static int run(ServerContext server, Executor prep) {
+    /** @param maxDuration how long to go on after {@code minRefusals} for the JIT to go quiet */
+    static Outcome run(ServerContext server, NettyTransport transport, Executor prep, int minRefusals,
+                       Duration maxDuration) {
         Counter uncounted = Counter.builder().name("ferry_http_requests").labelNames("path", "status").build();
         GenerationEndpoint full = new GenerationEndpoint(server, prep, new CompletionsApi(), head -> {
             throw FULL;
         });
         PathDispatcher dispatcher = new PathDispatcher(Map.of("/v1/completions", new Binding(HttpMethod.POST, false, full)),
                 server.keys(), server.inference());
-        EmbeddedChannel channel = new EmbeddedChannel(HttpApiServer.handlers(uncounted,
-                server.inference().limits().maxRequestBytes(), new InFlight(), dispatcher));
-        ByteBuf request = Unpooled.copiedBuffer(burstRequest(), StandardCharsets.US_ASCII);
-        int refused = 0;
+        int maxBodyBytes = server.inference().limits().maxRequestBytes();
+        InFlight inFlight = new InFlight();
+        Channel listener = HttpApiServer.bootstrap(transport,
+                        ch -> ch.pipeline().addLast(HttpApiServer.handlers(uncounted, maxBodyBytes, inFlight, dispatcher)))
+                .bind(InetAddress.getLoopbackAddress(), 0).syncUninterruptibly().channel();
         try {
-            for (int i = 0; i < REFUSALS; i++) {
-                channel.writeInbound(request.retainedDuplicate());
-                channel.runPendingTasks(); // InOrder passes the next request on in a task
-                for (Object out; (out = channel.readOutbound()) != null; ) {
-                    if (out instanceof ByteBuf b && startsWith(b, REFUSED)) {
-                        refused++;
-                    }
-                    ReferenceCountUtil.release(out);
-                }
-            }
+            long deadline = System.nanoTime() + maxDuration.toNanos();
+            JitSettling jit = JitSettling.ofThisJvm(JIT_WINDOW, JIT_QUIET_SHARE, System.nanoTime());
+            int[] sent = {0}; // the minimum's count; after it the JIT decides
+            boolean[] settled = {false};
+            LoopbackExchanges.Tally tally = LoopbackExchanges.run((InetSocketAddress) listener.localAddress(),
+                    burstRequest(), CONNECTIONS, "HTTP/1.1 429 ", () -> {
+                        if (sent[0] < minRefusals) {
+                            sent[0]++;
+                            return true;
+                        }
+                        long now = System.nanoTime();
+                        settled[0] = settled[0] || jit.settled(now);
+                        return !settled[0] && now < deadline;
+                    });
+            return new Outcome(tally.answered(), tally.expected(), settled[0]);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the refusal path's warm-up over loopback failed", e);
         } finally {
-            channel.finishAndReleaseAll();
-            request.release();
+            listener.close().syncUninterruptibly();
         }
-        return refused;
     }
 
     /** What `ferry bench --burst` sends: a streamed completion of 128 prompt tokens. */
-    private static String burstRequest() {
+    private static byte[] burstRequest() {
         String prompt = IntStream.range(0, 128).mapToObj(i -> Integer.toString(1 + i * 7 % 400))
                 .collect(Collectors.joining(","));
         String body = "{\"model\":\"warm-up\",\"max_tokens\":64,\"temperature\":1.0,\"ignore_eos\":true,\"stream\":true,"
                 + "\"logprobs\":0,\"prompt\":[" + prompt + "],\"stream_options\":{\"include_usage\":true}}";
-        return "POST /v1/completions HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: "
-                + body.length() + "\r\n\r\n" + body;
-    }
-
-    private static boolean startsWith(ByteBuf b, byte[] prefix) {
-        return b.readableBytes() >= prefix.length
-                && ByteBufUtil.equals(b, b.readerIndex(), Unpooled.wrappedBuffer(prefix), 0, prefix.length);
+        return ("POST /v1/completions HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: "
+                + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -2,11 +2,15 @@ package dev.ferry.server.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The start-up run of the refusal path: every request refused as a full model would, and nothing of it seen outside. */
+/**
+ * The start-up run of the refusal path over loopback: every request refused as a full model would,
+ * and nothing of it seen outside.
+ */
 class RefusalWarmUpTest {
     @RegisterExtension
     static final LiveServer live = new LiveServer();
@@ -14,7 +18,9 @@ class RefusalWarmUpTest {
     @Test
     void warmUpRefusesEveryRequestAndLeavesTheMetricsAndTheModelAlone() throws Exception {
         List<String> before = counts();
-        assertEquals(RefusalWarmUp.REFUSALS, live.server.warmUpRefusals(), "every warm-up request answered 429");
+        RefusalWarmUp.Outcome o = live.server.warmUpRefusals(2_000, Duration.ZERO);
+        assertEquals(2_000, o.requests(), "the fewest requests and no more: no time left for the JIT");
+        assertEquals(o.requests(), o.refused(), "every warm-up request answered 429");
         assertEquals(before, counts(), "no request, refusal or refusal time of the warm-up counted");
         var answer = live.post("/v1/completions", "{\"prompt\": \"Once\", \"max_tokens\": 2, \"ignore_eos\": true}");
         assertEquals(200, answer.statusCode(), answer.body());

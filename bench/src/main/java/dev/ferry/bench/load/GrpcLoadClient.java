@@ -45,8 +45,7 @@ final class GrpcLoadClient implements LoadClient {
     }
 
     @Override
-    public void send(RequestTimeline t) {
-        BenchRequest r = t.request();
+    public Prepared prepare(BenchRequest r) {
         TokenIds.Builder ids = TokenIds.newBuilder();
         for (int id : r.promptIds()) {
             ids.addIds(id);
@@ -54,7 +53,7 @@ final class GrpcLoadClient implements LoadClient {
         GenerateRequest request = GenerateRequest.newBuilder().setModel(model).setTokenIds(ids)
                 .setMaxTokens(r.outputTokens()).setIgnoreEos(true)
                 .setSampling(SamplingParams.newBuilder().setTemperature(temperature)).build();
-        stub.generate(request, new Observer(t));
+        return new Prepared(r, t -> stub.generate(request, new Observer(t)));
     }
 
     /** Connects the channel and has the server answer a health check on it: all calls share that one connection. */

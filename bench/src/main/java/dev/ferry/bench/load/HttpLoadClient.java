@@ -47,16 +47,19 @@ final class HttpLoadClient implements LoadClient {
     }
 
     @Override
-    public void send(RequestTimeline t) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(completions).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(CompletionBody.json(model, temperature, t.request())));
+    public Prepared prepare(BenchRequest r) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(completions).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(CompletionBody.json(model, temperature, r)));
         if (apiKey != null) {
-            request.header("authorization", "Bearer " + apiKey);
+            builder.header("authorization", "Bearer " + apiKey);
         }
-        SseCompletion sse = new SseCompletion(t);
-        http.sendAsync(request.build(), info -> info.statusCode() == 200 ? BodySubscribers.fromLineSubscriber(sse)
-                        : BodySubscribers.replacing(null))
-                .whenComplete((response, error) -> ended(t, response, error));
+        HttpRequest request = builder.build();
+        return new Prepared(r, t -> {
+            SseCompletion sse = new SseCompletion(t);
+            http.sendAsync(request, info -> info.statusCode() == 200 ? BodySubscribers.fromLineSubscriber(sse)
+                            : BodySubscribers.replacing(null))
+                    .whenComplete((response, error) -> ended(t, response, error));
+        });
     }
 
     /** Sends {@code requests} GET /health at once: the client's pool keeps their connections for the next requests. */

@@ -1,13 +1,23 @@
 package dev.ferry.bench.load;
 
+import java.util.function.Consumer;
+
 /** A streaming client of one server protocol, as the load generator drives it. */
 interface LoadClient extends AutoCloseable {
 
     /**
-     * Starts the timeline's request and returns without waiting for anything from the server; the
-     * client reports output and the terminal answer to the timeline as they arrive.
+     * Makes {@code request} ready to send (its body encoded), so that a burst's sends at t = 0 are
+     * sends alone: with 300 bodies encoded one after another as they were sent, the driver handed
+     * the last one over 30-460 ms after t = 0 on 2 cores, and the last requests' latencies counted
+     * that as the server's.
      */
-    void send(RequestTimeline timeline);
+    Prepared prepare(BenchRequest request);
+
+    /**
+     * A request ready to go: {@code start} sends it and returns without waiting for anything from the
+     * server; the client reports output and the terminal answer to the timeline as they arrive.
+     */
+    record Prepared(BenchRequest request, Consumer<RequestTimeline> start) {}
 
     /**
      * Opens what {@code requests} requests sent at once need (a connection each over HTTP/1.1, the

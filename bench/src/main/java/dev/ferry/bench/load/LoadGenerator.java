@@ -1,5 +1,7 @@
 package dev.ferry.bench.load;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -26,6 +28,11 @@ final class LoadGenerator {
     }
 
     Measurements run(Slo slo) throws InterruptedException {
+        // a burst's requests are all due at once: drawn and encoded before it, so the driver only sends them
+        Deque<LoadClient.Prepared> ready = new ArrayDeque<>();
+        for (int i = 0; plan.burst() != null && i < plan.burst(); i++) {
+            ready.add(client.prepare(workload.next()));
+        }
         long start = System.nanoTime();
         long windowStart = start + plan.warmup().toNanos();
         long deadline = plan.duration() != null ? windowStart + plan.duration().toNanos() : start + NO_DEADLINE_NANOS;
@@ -38,7 +45,8 @@ final class LoadGenerator {
                 break;
             }
             boolean measured = due - windowStart >= 0;
-            RequestTimeline t = new RequestTimeline(due, workload.next(), measured, ended -> {
+            LoadClient.Prepared request = ready.isEmpty() ? client.prepare(workload.next()) : ready.poll();
+            RequestTimeline t = new RequestTimeline(due, request.request(), measured, ended -> {
                 inFlight.remove(ended);
                 arrivals.ended();
                 if (ended.measured()) {
@@ -50,7 +58,7 @@ final class LoadGenerator {
                 measuredSent++;
                 measurements.sent(System.nanoTime() - due);
             }
-            client.send(t);
+            request.start().accept(t);
         }
         drain(plan.drainTimeout().toNanos());
         return measurements;

@@ -21,6 +21,7 @@ import dev.ferry.server.serving.ServingLimits;
 import dev.ferry.server.stream.StreamStats;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -178,7 +179,13 @@ public final class FerryServer implements AutoCloseable {
         long start = System.nanoTime();
         int calls = grpc.warmUpCalls();
         long grpcDone = System.nanoTime();
-        String refusals = http.warmUpRefusals(FRONT_END_WARM_UP_LIMIT);
+        String refusals;
+        try {
+            refusals = http.warmUpRefusals(FRONT_END_WARM_UP_LIMIT);
+        } catch (UncheckedIOException e) { // e.g. a body limit under the warm-up's request: serving goes on cold
+            refusals = "HTTP refusals stopped (" + e.getCause().getMessage() + ")";
+            LOG.warn("the HTTP refusal path's warm-up stopped; a first burst meets it cold", e);
+        }
         LOG.info("front ends warmed: {} gRPC health checks in {} ms, {} in {} ms", calls,
                 (grpcDone - start) / 1_000_000, refusals, (System.nanoTime() - grpcDone) / 1_000_000);
     }

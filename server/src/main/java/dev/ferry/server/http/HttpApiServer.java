@@ -139,8 +139,10 @@ public final class HttpApiServer implements AutoCloseable {
      */
     public String warmUpRefusals(Duration maxDuration) {
         RefusalWarmUp.Outcome o = warmUpRefusals(RefusalWarmUp.MIN_REFUSALS, maxDuration);
-        return o.refused() + " of " + o.requests() + " requests refused over loopback"
-                + (o.settled() ? ", until the JIT went quiet" : ", the JIT still compiling after the last");
+        String end = o.refused() < o.requests() ? ", stopped at an answer other than 429 (a body limit under the "
+                + "warm-up's request of under 1 KiB?)" : o.settled() ? ", until the JIT went quiet"
+                : ", the JIT still compiling after the last";
+        return o.refused() + " of " + o.requests() + " requests refused over loopback" + end;
     }
 
     RefusalWarmUp.Outcome warmUpRefusals(int minRefusals, Duration maxDuration) {

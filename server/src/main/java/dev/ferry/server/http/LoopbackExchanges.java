@@ -31,7 +31,8 @@ final class LoopbackExchanges {
     private LoopbackExchanges() {}
 
     /**
-     * @param expectedStatus the beginning of the answers counted as expected, e.g. {@code "HTTP/1.1 429 "}
+     * @param expectedStatus the beginning of the answers counted as expected, e.g. {@code "HTTP/1.1 429 "};
+     *                       after the first other answer no more requests are sent
      * @param more asked after each answer whether to send another on that connection
      */
     static Tally run(InetSocketAddress server, byte[] request, int connections, String expectedStatus,
@@ -39,6 +40,7 @@ final class LoopbackExchanges {
         byte[] expected = expectedStatus.getBytes(StandardCharsets.US_ASCII);
         int answered = 0;
         int matched = 0;
+        boolean stopped = false;
         List<SocketChannel> opened = new ArrayList<>();
         try (Selector selector = Selector.open()) {
             int open = 0;
@@ -65,12 +67,12 @@ final class LoopbackExchanges {
                         continue;
                     }
                     answered++;
-                    if (startsWith(in, expected)) {
-                        matched++;
-                    }
+                    boolean asExpected = startsWith(in, expected);
+                    matched += asExpected ? 1 : 0;
+                    stopped |= !asExpected; // another path than the one to run: no point in more of it
                     in.clear();
                     lastAnswer = System.nanoTime();
-                    if (more.getAsBoolean()) {
+                    if (!stopped && more.getAsBoolean()) {
                         send(c, request);
                     } else {
                         key.cancel();

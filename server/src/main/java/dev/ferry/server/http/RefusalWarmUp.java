@@ -35,14 +35,17 @@ final class RefusalWarmUp {
     /** About the calls after which C2 compiles a method called once per request. */
     static final int MIN_REFUSALS = 10_000;
     /** Connections, one request in flight on each, so that a read brings one request, as a burst's reads do. */
-    private static final int CONNECTIONS = 64;
+    static final int CONNECTIONS = 64;
     /** Compiles under a tenth of a window of half a second count as quiet. */
     private static final Duration JIT_WINDOW = Duration.ofMillis(500);
     private static final double JIT_QUIET_SHARE = 0.1;
 
     private static final ApiException FULL = ApiException.exhausted("queue_full: the refusal path's warm-up", 1);
 
-    /** How many requests the warm-up sent, how many were refused, and whether the JIT went quiet in time. */
+    /**
+     * How many requests the warm-up sent, how many were refused (all, unless an answer of another
+     * kind stopped it), and whether the JIT went quiet in time.
+     */
     record Outcome(int requests, int refused, boolean settled) {}
 
     private RefusalWarmUp() {}

@@ -40,7 +40,7 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
  */
 public final class FerryServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FerryServer.class);
-    /** How long the HTTP refusals' warm-up goes on for the JIT to go quiet after its fewest refusals. */
+    /** How long the generation warm-up, and the refusals' after their fewest, go on for the JIT to go quiet. */
     static final Duration FRONT_END_WARM_UP_LIMIT = Duration.ofSeconds(30);
 
     static {
@@ -170,24 +170,36 @@ public final class FerryServer implements AutoCloseable {
 
     /** Loads every model folder of the store; one that fails is reported FAILED and the others serve. */
     /**
-     * Runs the front ends' refusal paths through the JIT on the calling thread, so that a first
-     * burst of refusals meets compiled code: gRPC's transport with health checks over loopback, then
-     * HTTP refusals over loopback until the JIT has gone quiet (up to {@link #FRONT_END_WARM_UP_LIMIT}
-     * after the fewest). Nothing of it reaches a model or the metrics.
+     * Runs the front ends through the JIT on the calling thread, so that a first burst meets compiled
+     * code: gRPC's transport with health checks over loopback, then short streamed completions to
+     * each ready model through the HTTP port (counted under their own tenant, see the README), then
+     * HTTP refusals over loopback until the JIT has gone quiet; each of the last two for up to
+     * {@link #FRONT_END_WARM_UP_LIMIT}. The health checks and refusals reach no model or metric.
+     *
+     * @param apiKey a key the HTTP API accepts, or null when it is open
      */
-    public void warmUpFrontEnds() throws InterruptedException {
+    public void warmUpFrontEnds(String apiKey) throws InterruptedException {
         long start = System.nanoTime();
         int calls = grpc.warmUpCalls();
         long grpcDone = System.nanoTime();
+        String generation;
         String refusals;
+        try {
+            generation = http.warmUpGeneration(apiKey, FRONT_END_WARM_UP_LIMIT);
+        } catch (UncheckedIOException e) { // serving goes on; the first requests meet the path cold
+            generation = "generation stopped (" + e.getCause().getMessage() + ")";
+            LOG.warn("the generation path's warm-up stopped", e);
+        }
+        long generationDone = System.nanoTime();
         try {
             refusals = http.warmUpRefusals(FRONT_END_WARM_UP_LIMIT);
         } catch (UncheckedIOException e) { // e.g. a body limit under the warm-up's request: serving goes on cold
             refusals = "HTTP refusals stopped (" + e.getCause().getMessage() + ")";
             LOG.warn("the HTTP refusal path's warm-up stopped; a first burst meets it cold", e);
         }
-        LOG.info("front ends warmed: {} gRPC health checks in {} ms, {} in {} ms", calls,
-                (grpcDone - start) / 1_000_000, refusals, (System.nanoTime() - grpcDone) / 1_000_000);
+        LOG.info("front ends warmed: {} gRPC health checks in {} ms; {} in {} ms; {} in {} ms", calls,
+                (grpcDone - start) / 1_000_000, generation, (generationDone - grpcDone) / 1_000_000, refusals,
+                (System.nanoTime() - generationDone) / 1_000_000);
     }
 
     public void loadModels() throws IOException {

@@ -211,7 +211,7 @@ final class ServeCommand implements Callable<Integer> {
             Thread warm = new Thread(() -> {
                 ComputePriority.lowerCurrentThread(engineNice);
                 try {
-                    server.warmUpFrontEnds();
+                    server.warmUpFrontEnds(firstKey());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt(); // shutting down: nothing left to warm
                 }
@@ -220,8 +220,7 @@ final class ServeCommand implements Callable<Integer> {
             warm.start();
         }
         if (warmFile != null) {
-            String key = apiKeys.isEmpty() ? null : apiKeys.get(0).split("=", 2)[0];
-            StartupWarming.start(warmFile, host, server.httpPort(), key, warmRate);
+            StartupWarming.start(warmFile, host, server.httpPort(), firstKey(), warmRate);
         }
         try (StoreWatcher watcher = watchStore ? StoreWatcher.start(registry, Routes.FILE,
                 server.context().inference().routing()::reload, WATCH_POLL, WATCH_SETTLE, grace) : null) {
@@ -229,6 +228,11 @@ final class ServeCommand implements Callable<Integer> {
         }
         server.shutdown(grace);
         return 0;
+    }
+
+    /** The first --api-key's key, for the server's requests to itself; null when the API is open. */
+    private String firstKey() {
+        return apiKeys.isEmpty() ? null : apiKeys.get(0).split("=", 2)[0];
     }
 
     private TenantQuotas tenantQuotas(Path store) throws IOException {

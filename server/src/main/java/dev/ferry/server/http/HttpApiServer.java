@@ -6,6 +6,7 @@ import dev.ferry.server.metrics.EmbeddingMetricsCollector;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.RouteMetrics;
 import dev.ferry.server.metrics.ShadowMetrics;
+import dev.ferry.server.models.ServedModel;
 import dev.ferry.server.net.NettyTransport;
 import dev.ferry.server.net.ServerContext;
 import io.netty.bootstrap.ServerBootstrap;
@@ -22,8 +23,11 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -143,6 +147,33 @@ public final class HttpApiServer implements AutoCloseable {
                 + "warm-up's request of under 1 KiB?)" : o.settled() ? ", until the JIT went quiet"
                 : ", the JIT still compiling after the last";
         return o.refused() + " of " + o.requests() + " requests refused over loopback" + end;
+    }
+
+    /**
+     * Runs the generation path through the JIT (see {@link GenerationWarmUp}) from the calling thread:
+     * short streamed completions to each ready generating model through this server's own port, until
+     * the JIT goes quiet or {@code limit} has passed for them all.
+     *
+     * @param apiKey a key the server accepts, or null when it is open
+     * @return a line for the log, a part per model
+     */
+    public String warmUpGeneration(String apiKey, Duration limit) {
+        InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
+        InetSocketAddress api = bound.getAddress().isAnyLocalAddress()
+                ? new InetSocketAddress(InetAddress.getLoopbackAddress(), bound.getPort()) : bound;
+        long deadline = System.nanoTime() + limit.toNanos();
+        List<String> parts = new ArrayList<>();
+        for (ServedModel m : server.registry().list()) {
+            if (!m.isReady() || !m.servesGeneration()) {
+                continue;
+            }
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            GenerationWarmUp.Outcome o = GenerationWarmUp.run(api, apiKey, m.name(),
+                    m.instance().config().maxNumSeqs(), left);
+            parts.add(m.name() + ": " + o.streamed() + " of " + o.requests() + " streamed"
+                    + (o.settled() ? ", until the JIT went quiet" : ", the JIT still compiling after the last"));
+        }
+        return parts.isEmpty() ? "no model generates" : String.join("; ", parts);
     }
 
     RefusalWarmUp.Outcome warmUpRefusals(int minRefusals, Duration maxDuration) {

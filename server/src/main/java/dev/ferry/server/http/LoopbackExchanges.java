@@ -9,6 +9,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +17,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Sends one fixed HTTP/1.1 request over several keep-alive connections, one request in flight on
- * each, and reads the answers, on the calling thread with the JDK's own sockets: a client made of
+ * each, and reads the answers (with a content-length or chunked), on the calling thread with the JDK's own sockets: a client made of
  * Netty's classes would give the server's Netty code the client's type profile too, and its
  * compiled code would then be deoptimized by the server's first real connection.
  */
@@ -24,6 +25,9 @@ final class LoopbackExchanges {
     /** No answer for this long means the server is not answering: the exchanges stop with an error. */
     private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final byte[] HEAD_END = {'\r', '\n', '\r', '\n'};
+    private static final byte[] LAST_CHUNK = "\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** Room for an answer: a refusal's few hundred bytes, or a short stream's events. */
+    private static final int ANSWER_BYTES = 64 << 10;
 
     /** How many requests were answered, and how many of those with the expected status line. */
     record Tally(int answered, int expected) {}
@@ -49,7 +53,7 @@ final class LoopbackExchanges {
                 opened.add(c);
                 c.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 c.configureBlocking(false);
-                c.register(selector, SelectionKey.OP_READ, ByteBuffer.allocate(16 << 10));
+                c.register(selector, SelectionKey.OP_READ, ByteBuffer.allocate(ANSWER_BYTES));
                 send(c, request);
                 open++;
             }
@@ -94,6 +98,16 @@ final class LoopbackExchanges {
         }
     }
 
+    /** An HTTP/1.1 POST of {@code json} to {@code path}, with the bearer {@code apiKey} unless null. */
+    static byte[] post(String path, byte[] json, String apiKey) {
+        String head = "POST " + path + " HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: "
+                + json.length + "\r\n" + (apiKey != null ? "authorization: Bearer " + apiKey + "\r\n" : "") + "\r\n";
+        byte[] headBytes = head.getBytes(StandardCharsets.UTF_8);
+        byte[] request = Arrays.copyOf(headBytes, headBytes.length + json.length);
+        System.arraycopy(json, 0, request, headBytes.length, json.length);
+        return request;
+    }
+
     private static void send(SocketChannel c, byte[] request) throws IOException {
         ByteBuffer out = ByteBuffer.wrap(request);
         while (out.hasRemaining()) { // a request of a few hundred bytes fits a loopback socket's buffer at once
@@ -101,19 +115,31 @@ final class LoopbackExchanges {
         }
     }
 
-    /** Whether {@code in} holds a whole answer: its head and the content-length bytes after it. */
+    /**
+     * Whether {@code in} holds a whole answer: its head and the content-length bytes after it, or a
+     * chunked body up to its last, empty chunk (a streamed generation's).
+     */
     private static boolean complete(ByteBuffer in) throws IOException {
         int headEnd = indexOf(in, HEAD_END);
         if (headEnd < 0) {
             if (!in.hasRemaining()) {
-                throw new IOException("an answer's head is longer than " + in.capacity() + " bytes");
+                throw new IOException("an answer longer than " + in.capacity() + " bytes");
             }
             return false;
         }
         String head = new String(in.array(), 0, headEnd, StandardCharsets.US_ASCII).toLowerCase(Locale.ROOT);
+        if (head.contains("\r\ntransfer-encoding: chunked")) {
+            if (endsWith(in, LAST_CHUNK)) {
+                return true;
+            }
+            if (!in.hasRemaining()) {
+                throw new IOException("an answer longer than " + in.capacity() + " bytes");
+            }
+            return false;
+        }
         int at = head.indexOf("\r\ncontent-length:");
         if (at < 0) {
-            throw new IOException("an answer without content-length: " + head.lines().findFirst().orElse(""));
+            throw new IOException("an answer with neither content-length nor chunks: " + head.lines().findFirst().orElse(""));
         }
         int valueStart = at + "\r\ncontent-length:".length();
         int valueEnd = head.indexOf('\r', valueStart);
@@ -137,6 +163,19 @@ final class LoopbackExchanges {
             }
         }
         return -1;
+    }
+
+    private static boolean endsWith(ByteBuffer in, byte[] suffix) {
+        int from = in.position() - suffix.length;
+        if (from < 0) {
+            return false;
+        }
+        for (int i = 0; i < suffix.length; i++) {
+            if (in.array()[from + i] != suffix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean startsWith(ByteBuffer in, byte[] prefix) {

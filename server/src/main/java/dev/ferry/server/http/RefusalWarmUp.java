@@ -93,7 +93,6 @@ final class RefusalWarmUp {
                 .collect(Collectors.joining(","));
         String body = "{\"model\":\"warm-up\",\"max_tokens\":64,\"temperature\":1.0,\"ignore_eos\":true,\"stream\":true,"
                 + "\"logprobs\":0,\"prompt\":[" + prompt + "],\"stream_options\":{\"include_usage\":true}}";
-        return ("POST /v1/completions HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: "
-                + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII);
+        return LoopbackExchanges.post("/v1/completions", body.getBytes(StandardCharsets.US_ASCII), null);
     }
 }

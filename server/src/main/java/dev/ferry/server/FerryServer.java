@@ -177,17 +177,20 @@ public final class FerryServer implements AutoCloseable {
      * {@link #FRONT_END_WARM_UP_LIMIT}. The health checks and refusals reach no model or metric.
      *
      * @param apiKey a key the HTTP API accepts, or null when it is open
+     * @param generation whether to send the streamed completions (they show in the metrics)
      */
-    public void warmUpFrontEnds(String apiKey) throws InterruptedException {
+    public void warmUpFrontEnds(String apiKey, boolean generation) throws InterruptedException {
         long start = System.nanoTime();
         int calls = grpc.warmUpCalls();
         long grpcDone = System.nanoTime();
-        String generation;
+        String completions = "no completions (--no-warmup-requests)";
         String refusals;
         try {
-            generation = http.warmUpGeneration(apiKey, FRONT_END_WARM_UP_LIMIT);
+            if (generation) {
+                completions = http.warmUpGeneration(apiKey, FRONT_END_WARM_UP_LIMIT);
+            }
         } catch (UncheckedIOException e) { // serving goes on; the first requests meet the path cold
-            generation = "generation stopped (" + e.getCause().getMessage() + ")";
+            completions = "completions stopped (" + e.getCause().getMessage() + ")";
             LOG.warn("the generation path's warm-up stopped", e);
         }
         long generationDone = System.nanoTime();
@@ -198,7 +201,7 @@ public final class FerryServer implements AutoCloseable {
             LOG.warn("the HTTP refusal path's warm-up stopped; a first burst meets it cold", e);
         }
         LOG.info("front ends warmed: {} gRPC health checks in {} ms; {} in {} ms; {} in {} ms", calls,
-                (grpcDone - start) / 1_000_000, generation, (generationDone - grpcDone) / 1_000_000, refusals,
+                (grpcDone - start) / 1_000_000, completions, (generationDone - grpcDone) / 1_000_000, refusals,
                 (System.nanoTime() - generationDone) / 1_000_000);
     }
 

@@ -54,8 +54,9 @@ final class EngineOptions {
             description = "run the Java kernels until compiled and steps of the first requests' shapes (a prefill, "
                     + "decode batches 1-64) before the model is ready, so that the first requests run as fast as later "
                     + "ones (serve: default on; generate: default off, its first request warms it; --no-warmup / "
-                    + "--warmup say otherwise); once ready, serve also runs 10,000 refusals through the HTTP pipeline "
-                    + "and 5,000 gRPC health checks over loopback, so that a first burst of refusals meets compiled code")
+                    + "--warmup say otherwise); once ready, serve also runs 5,000 gRPC health checks, short streamed "
+                    + "completions (see --warmup-requests) and at least 10,000 HTTP refusals over loopback, so that a "
+                    + "first burst meets compiled code")
     Boolean warmUp;
 
     /**

@@ -124,6 +124,12 @@ final class ServeCommand implements Callable<Integer> {
                     + "reload routes.properties when it changes (default on)")
     boolean watchStore;
 
+    @Option(names = "--warmup-requests", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "with the warm-up, once the models are ready: short streamed completions to each through "
+                    + "this server's own HTTP port until the JIT goes quiet (30 s at most), at batch priority, counted "
+                    + "under the tenant ferry-warm-up (default on; --no-warmup-requests leaves the metrics to clients)")
+    boolean warmUpRequests;
+
     @Option(names = "--warm-file", paramLabel = "FILE", description = "JSON Lines of predictable requests (as ferry "
             + "cache warm --requests-file) sent to this server in the background once its models are loaded, so that "
             + "their answers wait in the caches; readiness does not wait for them")
@@ -211,7 +217,7 @@ final class ServeCommand implements Callable<Integer> {
             Thread warm = new Thread(() -> {
                 ComputePriority.lowerCurrentThread(engineNice);
                 try {
-                    server.warmUpFrontEnds(firstKey());
+                    server.warmUpFrontEnds(firstKey(), warmUpRequests);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt(); // shutting down: nothing left to warm
                 }

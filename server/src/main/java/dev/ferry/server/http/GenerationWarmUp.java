@@ -14,13 +14,14 @@ import java.util.stream.IntStream;
  * Runs the generation path through the JIT before the first bursts: short streamed completions to
  * a model through the server's own HTTP port over loopback, so that the handlers, the prep pool's
  * parse, admission, the engine's steps at several batch sizes and the SSE writes all run as a
- * client's request runs them, until the JIT has gone quiet. On the shared 2-vCPU machine, 200 such
- * requests before three bursts of 300 halved the C2 compiler's CPU in those bursts (1.3 s against
- * 2.3-3.2 s) and the refusals' p99 at the client (first burst 82-85 ms against 144-225 ms).
+ * client's request runs them, until the JIT has gone quiet. On the shared 2-vCPU machine, in six
+ * bursts of 300 after it, the C2 compiler took 1.8-2.1 s of CPU against 3.3-3.9 s without it, and
+ * the first burst's refusals came back at p99 87-124 ms against 151-176 ms.
  *
- * <p>They are requests like any other, counted in the metrics under the tenant {@value #TENANT}, at
- * batch priority (a client's interactive requests go first), sampled without a seed (so the response
- * cache keeps none of them), prompts of a few token ids every vocabulary has.
+ * <p>They are requests like any other, counted in the metrics under the tenant {@value #TENANT} (or
+ * the tenant the server's first API key is bound to), at batch priority (a client's interactive
+ * requests go first), sampled without a seed (so the response cache keeps none of them), their
+ * prompts a few token ids every vocabulary has.
  */
 final class GenerationWarmUp {
     static final String TENANT = "ferry-warm-up";

@@ -40,6 +40,12 @@ class WarmUpOptionsTest {
         assertFalse(serve("--no-warmup").engine.toEngineConfig(ServingConfig.defaults(), true).warmUp());
     }
 
+    @Test
+    void serveSendsItselfWarmUpRequestsUnlessTold() {
+        assertTrue(serve().warmUpRequests);
+        assertFalse(serve("--no-warmup-requests").warmUpRequests);
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

@@ -44,7 +44,7 @@ final class FerryProcess implements AutoCloseable {
     static FerryProcess start(String name, Path dir, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-cp", System.getProperty("java.class.path"), "dev.ferry.server.cli.FerryCommand", "serve",
-                "--host", "127.0.0.1", "--grpc-port", "0", "--http-port", "0",
+                "--host", "127.0.0.1", "--grpc-port", "0", "--http-port", "0", "--no-warmup-requests",
                 "--results-db", ResultsStoreConfig.h2Url(dir.resolve(name + "-results"))));
         command.addAll(List.of(args));
         Daemon d = Daemon.start(name, dir, command);

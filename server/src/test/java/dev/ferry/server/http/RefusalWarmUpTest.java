@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ferry.engine.api.EngineConfig;
 import dev.ferry.server.serving.ApiKeys;
 import dev.ferry.server.serving.ServingLimits;
-
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.ferry.server.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.ferry.server.net.JitSettling;
+import dev.ferry.server.net.UntilJitQuiet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -29,8 +29,6 @@ final class GenerationWarmUp {
     private static final int MAX_CONNECTIONS = 4;
     private static final int PROMPT_TOKENS = 32;
     private static final int OUTPUT_TOKENS = 16;
-    private static final Duration JIT_WINDOW = Duration.ofMillis(500);
-    private static final double JIT_QUIET_SHARE = 0.1;
 
     /** How many requests were sent, how many answered 200, and whether the JIT went quiet in time. */
     record Outcome(int requests, int streamed, boolean settled) {}
@@ -44,22 +42,12 @@ final class GenerationWarmUp {
      */
     static Outcome run(InetSocketAddress api, String apiKey, String model, int maxNumSeqs, Duration limit) {
         int connections = Math.max(1, Math.min(MAX_CONNECTIONS, maxNumSeqs / 2));
-        long deadline = System.nanoTime() + limit.toNanos();
-        JitSettling jit = JitSettling.ofThisJvm(JIT_WINDOW, JIT_QUIET_SHARE, System.nanoTime());
-        int[] sent = {0};
-        boolean[] settled = {false};
+        // each connection's first two answers before the JIT decides: a model's first requests compile the most
+        UntilJitQuiet more = new UntilJitQuiet(2 * connections, limit);
         try {
             LoopbackExchanges.Tally tally = LoopbackExchanges.run(api, LoopbackExchanges.post("/v1/completions",
-                    body(model), apiKey), connections, "HTTP/1.1 200 ", () -> {
-                        long now = System.nanoTime();
-                        if (sent[0] >= 2 * connections) { // each connection's first answers before the JIT decides
-                            settled[0] = settled[0] || jit.settled(now);
-                        }
-                        boolean more = !settled[0] && now < deadline;
-                        sent[0] += more ? 1 : 0;
-                        return more;
-                    });
-            return new Outcome(tally.answered(), tally.expected(), settled[0]);
+                    body(model), apiKey), connections, "HTTP/1.1 200 ", more);
+            return new Outcome(tally.answered(), tally.expected(), more.settled());
         } catch (IOException e) {
             throw new UncheckedIOException("the generation path's warm-up over loopback failed", e);
         }

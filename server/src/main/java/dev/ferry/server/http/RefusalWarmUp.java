@@ -2,9 +2,9 @@ package dev.ferry.server.http;
 
 import dev.ferry.server.api.ApiException;
 import dev.ferry.server.http.PathDispatcher.Binding;
-import dev.ferry.server.net.JitSettling;
 import dev.ferry.server.net.NettyTransport;
 import dev.ferry.server.net.ServerContext;
+import dev.ferry.server.net.UntilJitQuiet;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpMethod;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -36,9 +36,6 @@ final class RefusalWarmUp {
     static final int MIN_REFUSALS = 10_000;
     /** Connections, one request in flight on each, so that a read brings one request, as a burst's reads do. */
     static final int CONNECTIONS = 64;
-    /** Compiles under a tenth of a window of half a second count as quiet. */
-    private static final Duration JIT_WINDOW = Duration.ofMillis(500);
-    private static final double JIT_QUIET_SHARE = 0.1;
 
     private static final ApiException FULL = ApiException.exhausted("queue_full: the refusal path's warm-up", 1);
 
@@ -50,7 +47,7 @@ final class RefusalWarmUp {
 
     private RefusalWarmUp() {}
 
-    /** @param maxDuration how long to go on after {@code minRefusals} for the JIT to go quiet */
+    /** @param maxDuration from the start, how long to go on after {@code minRefusals} for the JIT to go quiet */
     static Outcome run(ServerContext server, NettyTransport transport, Executor prep, int minRefusals,
                        Duration maxDuration) {
         Counter uncounted = Counter.builder().name("ferry_http_requests").labelNames("path", "status").build();
@@ -65,21 +62,10 @@ final class RefusalWarmUp {
                         ch -> ch.pipeline().addLast(HttpApiServer.handlers(uncounted, maxBodyBytes, inFlight, dispatcher)))
                 .bind(InetAddress.getLoopbackAddress(), 0).syncUninterruptibly().channel();
         try {
-            long deadline = System.nanoTime() + maxDuration.toNanos();
-            JitSettling jit = JitSettling.ofThisJvm(JIT_WINDOW, JIT_QUIET_SHARE, System.nanoTime());
-            int[] sent = {0}; // the minimum's count; after it the JIT decides
-            boolean[] settled = {false};
+            UntilJitQuiet more = new UntilJitQuiet(minRefusals, maxDuration);
             LoopbackExchanges.Tally tally = LoopbackExchanges.run((InetSocketAddress) listener.localAddress(),
-                    burstRequest(), CONNECTIONS, "HTTP/1.1 429 ", () -> {
-                        if (sent[0] < minRefusals) {
-                            sent[0]++;
-                            return true;
-                        }
-                        long now = System.nanoTime();
-                        settled[0] = settled[0] || jit.settled(now);
-                        return !settled[0] && now < deadline;
-                    });
-            return new Outcome(tally.answered(), tally.expected(), settled[0]);
+                    burstRequest(), CONNECTIONS, "HTTP/1.1 429 ", more);
+            return new Outcome(tally.answered(), tally.expected(), more.settled());
         } catch (IOException e) {
             throw new UncheckedIOException("the refusal path's warm-up over loopback failed", e);
         } finally {

@@ -15,8 +15,8 @@ import java.util.stream.IntStream;
  * a model through the server's own HTTP port over loopback, so that the handlers, the prep pool's
  * parse, admission, the engine's steps at several batch sizes and the SSE writes all run as a
  * client's request runs them, until the JIT has gone quiet. On the shared 2-vCPU machine, in six
- * bursts of 300 after it, the C2 compiler took 1.8-2.1 s of CPU against 3.3-3.9 s without it, and
- * the first burst's refusals came back at p99 87-124 ms against 151-176 ms.
+ * bursts of 300 after it, the C2 compiler took 1.6-2.2 s of CPU against 3.3-4.1 s without it, and
+ * the first burst's refusals came back at p99 64-124 ms against 151-210 ms.
  *
  * <p>They are requests like any other, counted in the metrics under the tenant {@value #TENANT} (or
  * the tenant the server's first API key is bound to), at batch priority (a client's interactive

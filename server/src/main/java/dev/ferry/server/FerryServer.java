@@ -40,7 +40,7 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
  */
 public final class FerryServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FerryServer.class);
-    /** How long the generation warm-up, and the refusals' after their fewest, go on for the JIT to go quiet. */
+    /** How long each generation warm-up, and the refusals' after their fewest, go on for the JIT to go quiet. */
     static final Duration FRONT_END_WARM_UP_LIMIT = Duration.ofSeconds(30);
 
     static {
@@ -168,16 +168,16 @@ public final class FerryServer implements AutoCloseable {
         return s;
     }
 
-    /** Loads every model folder of the store; one that fails is reported FAILED and the others serve. */
     /**
      * Runs the front ends through the JIT on the calling thread, so that a first burst meets compiled
-     * code: gRPC's transport with health checks over loopback, then short streamed completions to
-     * each ready model through the HTTP port (counted under their own tenant, see the README), then
-     * HTTP refusals over loopback until the JIT has gone quiet; each of the last two for up to
-     * {@link #FRONT_END_WARM_UP_LIMIT}. The health checks and refusals reach no model or metric.
+     * code: gRPC's transport with health checks over loopback; then short streamed completions to each
+     * ready model through the HTTP port, then streamed Generate calls over gRPC (counted under their
+     * own tenant, see the README); then HTTP refusals over loopback. Each of the last three goes on
+     * until the JIT has gone quiet, for up to {@link #FRONT_END_WARM_UP_LIMIT}. The health checks and
+     * refusals reach no model or metric.
      *
      * @param apiKey a key the HTTP API accepts, or null when it is open
-     * @param generation whether to send the streamed completions (they show in the metrics)
+     * @param generation whether to send the streamed completions and Generate calls (they show in the metrics)
      */
     public void warmUpFrontEnds(String apiKey, boolean generation) throws InterruptedException {
         long start = System.nanoTime();
@@ -187,7 +187,8 @@ public final class FerryServer implements AutoCloseable {
         String refusals;
         try {
             if (generation) {
-                completions = http.warmUpGeneration(apiKey, FRONT_END_WARM_UP_LIMIT);
+                completions = http.warmUpGeneration(apiKey, FRONT_END_WARM_UP_LIMIT) + "; "
+                        + grpc.warmUpGenerate(apiKey, FRONT_END_WARM_UP_LIMIT);
             }
         } catch (UncheckedIOException e) { // serving goes on; the first requests meet the path cold
             completions = "completions stopped (" + e.getCause().getMessage() + ")";
@@ -205,6 +206,7 @@ public final class FerryServer implements AutoCloseable {
                 (System.nanoTime() - generationDone) / 1_000_000);
     }
 
+    /** Loads every model folder of the store; one that fails is reported FAILED and the others serve. */
     public void loadModels() throws IOException {
         registry.loadAll();
         registry.list().forEach(m -> LOG.info("model {}: {}{}", m.name(), m.state().name().toLowerCase(),

@@ -126,8 +126,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--warmup-requests", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "with the warm-up, once the models are ready: short streamed completions to each through "
-                    + "this server's own HTTP port until the JIT goes quiet (30 s at most), at batch priority, counted "
-                    + "under the tenant ferry-warm-up (default on; --no-warmup-requests leaves the metrics to clients)")
+                    + "this server's own HTTP port, then Generate calls over gRPC, each until the JIT goes quiet (30 s "
+                    + "at most), at batch priority, counted under the tenant ferry-warm-up (default on; "
+                    + "--no-warmup-requests leaves the metrics to clients)")
     boolean warmUpRequests;
 
     @Option(names = "--warm-file", paramLabel = "FILE", description = "JSON Lines of predictable requests (as ferry "

@@ -13,6 +13,7 @@ import dev.ferry.server.http.HttpApiServer;
 import dev.ferry.server.metrics.Observability;
 import dev.ferry.server.metrics.ServerMetrics;
 import dev.ferry.server.models.ModelRegistry;
+import dev.ferry.server.models.ServedModel;
 import dev.ferry.server.net.NettyTransport;
 import dev.ferry.server.net.ServerContext;
 import dev.ferry.server.serving.ApiKeys;
@@ -25,6 +26,8 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -173,8 +176,9 @@ public final class FerryServer implements AutoCloseable {
      * code: gRPC's transport with health checks over loopback; then short streamed completions to each
      * ready model through the HTTP port, then streamed Generate calls over gRPC (counted under their
      * own tenant, see the README); then HTTP refusals over loopback. Each of the last three goes on
-     * until the JIT has gone quiet, for up to {@link #FRONT_END_WARM_UP_LIMIT}. The health checks and
-     * refusals reach no model or metric.
+     * until the JIT has gone quiet, for up to {@link #FRONT_END_WARM_UP_LIMIT} (the completions and
+     * calls of all models together for up to twice that). The health checks and refusals reach no
+     * model or metric.
      *
      * @param apiKey a key the HTTP API accepts, or null when it is open
      * @param generation whether to send the streamed completions and Generate calls (they show in the metrics)
@@ -183,17 +187,22 @@ public final class FerryServer implements AutoCloseable {
         long start = System.nanoTime();
         int calls = grpc.warmUpCalls();
         long grpcDone = System.nanoTime();
-        String completions = "no completions (--no-warmup-requests)";
-        String refusals;
-        try {
-            if (generation) {
-                completions = http.warmUpGeneration(apiKey, FRONT_END_WARM_UP_LIMIT) + "; "
-                        + grpc.warmUpGenerate(apiKey, FRONT_END_WARM_UP_LIMIT);
+        List<String> completions = new ArrayList<>();
+        long deadline = grpcDone + 2 * FRONT_END_WARM_UP_LIMIT.toNanos(); // for all models, both protocols
+        for (ServedModel m : generation ? registry.list() : List.<ServedModel>of()) {
+            if (!m.isReady() || !m.servesGeneration()) {
+                continue;
             }
-        } catch (UncheckedIOException e) { // serving goes on; the first requests meet the path cold
-            completions = "completions stopped (" + e.getCause().getMessage() + ")";
-            LOG.warn("the generation path's warm-up stopped", e);
+            try {
+                String overHttp = http.warmUpGeneration(m, apiKey, until(deadline, FRONT_END_WARM_UP_LIMIT));
+                completions.add(m.name() + ": " + overHttp + ", "
+                        + grpc.warmUpGenerate(m, apiKey, until(deadline, FRONT_END_WARM_UP_LIMIT)));
+            } catch (UncheckedIOException e) { // serving goes on; the first requests meet the path cold
+                completions.add(m.name() + ": stopped (" + e.getCause().getMessage() + ")");
+                LOG.warn("the generation path's warm-up of {} stopped", m.name(), e);
+            }
         }
+        String refusals;
         long generationDone = System.nanoTime();
         try {
             refusals = http.warmUpRefusals(FRONT_END_WARM_UP_LIMIT);
@@ -202,8 +211,14 @@ public final class FerryServer implements AutoCloseable {
             LOG.warn("the HTTP refusal path's warm-up stopped; a first burst meets it cold", e);
         }
         LOG.info("front ends warmed: {} gRPC health checks in {} ms; {} in {} ms; {} in {} ms", calls,
-                (grpcDone - start) / 1_000_000, completions, (generationDone - grpcDone) / 1_000_000, refusals,
+                (grpcDone - start) / 1_000_000, generation ? String.join("; ", completions) : "no warm-up requests",
+                (generationDone - grpcDone) / 1_000_000, refusals,
                 (System.nanoTime() - generationDone) / 1_000_000);
+    }
+
+    /** What is left of the time to {@code deadline} (a nanoTime), {@code most} at most. */
+    private static Duration until(long deadline, Duration most) {
+        return Duration.ofNanos(Math.max(0, Math.min(most.toNanos(), deadline - System.nanoTime())));
     }
 
     /** Loads every model folder of the store; one that fails is reported FAILED and the others serve. */

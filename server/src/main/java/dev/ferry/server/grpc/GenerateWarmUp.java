@@ -7,6 +7,7 @@ import dev.ferry.api.v1.Priority;
 import dev.ferry.api.v1.SamplingParams;
 import dev.ferry.api.v1.TokenIds;
 import dev.ferry.server.net.UntilJitQuiet;
+import dev.ferry.server.net.WarmUpRequests;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.NettyChannelBuilder;
@@ -25,13 +26,10 @@ import java.util.stream.IntStream;
  * which runs first and compiles the engine's steps): short streamed Generate calls to a model over
  * loopback, so that the Generate call's own path (its parse, the response stream's messages and
  * trailers) is compiled before a first burst, until the JIT has gone quiet. Real requests like the
- * HTTP side's: batch priority, tenant {@value #TENANT}, sampled without a seed, counted in the metrics.
+ * HTTP side's (see {@link WarmUpRequests}): batch priority, their own tenant, sampled without a seed,
+ * counted in the metrics.
  */
 final class GenerateWarmUp {
-    static final String TENANT = "ferry-warm-up";
-    private static final int MAX_IN_FLIGHT = 4;
-    private static final int PROMPT_TOKENS = 32;
-    private static final int OUTPUT_TOKENS = 16;
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
             Metadata.ASCII_STRING_MARSHALLER);
 
@@ -42,11 +40,11 @@ final class GenerateWarmUp {
 
     /**
      * @param apiKey a key the server accepts, or null when it is open
-     * @param maxNumSeqs the model's sequences in a batch at most: the warm-up takes half of them at most
+     * @param maxNumSeqs the model's sequences in a batch at most (see {@link WarmUpRequests#inFlight})
      */
     static Outcome run(InetSocketAddress server, String apiKey, String model, int maxNumSeqs, Duration limit)
             throws InterruptedException {
-        int inFlight = Math.max(1, Math.min(MAX_IN_FLIGHT, maxNumSeqs / 2));
+        int inFlight = WarmUpRequests.inFlight(maxNumSeqs);
         ManagedChannel channel = NettyChannelBuilder.forAddress(server).usePlaintext().directExecutor().build();
         try {
             InferenceGrpc.InferenceStub stub = InferenceGrpc.newStub(channel);
@@ -56,11 +54,10 @@ final class GenerateWarmUp {
                 stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
             }
             GenerateRequest request = GenerateRequest.newBuilder().setModel(model)
-                    .setTokenIds(TokenIds.newBuilder().addAllIds(IntStream.range(0, PROMPT_TOKENS)
-                            .map(i -> 1 + i * 7 % 64).boxed().toList()))
-                    .setMaxTokens(OUTPUT_TOKENS).setIgnoreEos(true).setPriority(Priority.PRIORITY_BATCH)
-                    .setTenant(TENANT).setSampling(SamplingParams.newBuilder().setTemperature(1.0f)).build();
-            UntilJitQuiet more = new UntilJitQuiet(2 * inFlight, limit);
+                    .setTokenIds(TokenIds.newBuilder().addAllIds(IntStream.of(WarmUpRequests.promptIds()).boxed().toList()))
+                    .setMaxTokens(WarmUpRequests.OUTPUT_TOKENS).setIgnoreEos(true).setPriority(Priority.PRIORITY_BATCH)
+                    .setTenant(WarmUpRequests.TENANT).setSampling(SamplingParams.newBuilder().setTemperature(1.0f)).build();
+            UntilJitQuiet more = WarmUpRequests.more(inFlight, limit);
             Semaphore slots = new Semaphore(inFlight);
             AtomicInteger completed = new AtomicInteger();
             AtomicBoolean failed = new AtomicBoolean();

@@ -15,8 +15,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -95,26 +93,19 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     /**
-     * Runs each ready generating model's Generate path through the JIT (see {@link GenerateWarmUp}):
-     * short streamed calls over loopback until the JIT goes quiet or {@code limit} has passed for them all.
+     * Runs {@code model}'s Generate path through the JIT (see {@link GenerateWarmUp}): short streamed
+     * calls over loopback until the JIT goes quiet or {@code limit} has passed.
      *
      * @param apiKey a key the server accepts, or null when it is open
-     * @return a line for the log, a part per model
+     * @return a part of the log line
      */
-    public String warmUpGenerate(String apiKey, Duration limit) throws InterruptedException {
+    public String warmUpGenerate(ServedModel model, String apiKey, Duration limit) throws InterruptedException {
         InetSocketAddress target = new InetSocketAddress(address.getAddress() == null
                 || address.getAddress().isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : address.getAddress(), port());
-        long deadline = System.nanoTime() + limit.toNanos();
-        List<String> parts = new ArrayList<>();
-        for (ServedModel m : ctx.registry().list()) {
-            if (m.isReady() && m.servesGeneration()) {
-                GenerateWarmUp.Outcome o = GenerateWarmUp.run(target, apiKey, m.name(), m.instance().config().maxNumSeqs(),
-                        Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-                parts.add(m.name() + ": " + o.completed() + " of " + o.calls() + " Generate calls completed"
-                        + (o.settled() ? ", until the JIT went quiet" : ", the JIT still compiling after the last"));
-            }
-        }
-        return parts.isEmpty() ? "no model generates" : String.join("; ", parts);
+        GenerateWarmUp.Outcome o = GenerateWarmUp.run(target, apiKey, model.name(), model.instance().config().maxNumSeqs(),
+                limit);
+        return o.completed() + " of " + o.calls() + " Generate calls completed"
+                + (o.settled() ? ", until the JIT went quiet" : ", the JIT still compiling after the last");
     }
 
     private void report(ServedModel m) {

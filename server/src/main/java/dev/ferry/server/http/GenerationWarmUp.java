@@ -2,13 +2,13 @@ package dev.ferry.server.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.ferry.server.net.UntilJitQuiet;
+import dev.ferry.server.net.WarmUpRequests;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.IntStream;
 
 /**
  * Runs the generation path through the JIT before the first bursts: short streamed completions to
@@ -18,17 +18,12 @@ import java.util.stream.IntStream;
  * bursts of 300 after it, the C2 compiler took 1.6-2.2 s of CPU against 3.3-4.1 s without it, and
  * the first burst's refusals came back at p99 64-124 ms against 151-210 ms.
  *
- * <p>They are requests like any other, counted in the metrics under the tenant {@value #TENANT} (or
- * the tenant the server's first API key is bound to), at batch priority (a client's interactive
- * requests go first), sampled without a seed (so the response cache keeps none of them), their
- * prompts a few token ids every vocabulary has.
+ * <p>They are requests like any other (see {@link WarmUpRequests}), counted in the metrics under
+ * their own tenant (or the one the server's first API key is bound to), at batch priority (a
+ * client's interactive requests go first), sampled without a seed (so the response cache keeps
+ * none of them).
  */
 final class GenerationWarmUp {
-    static final String TENANT = "ferry-warm-up";
-    /** Requests in flight at once at most, so that decode steps run at batch sizes above one. */
-    private static final int MAX_CONNECTIONS = 4;
-    private static final int PROMPT_TOKENS = 32;
-    private static final int OUTPUT_TOKENS = 16;
 
     /** How many requests were sent, how many answered 200, and whether the JIT went quiet in time. */
     record Outcome(int requests, int streamed, boolean settled) {}
@@ -38,12 +33,11 @@ final class GenerationWarmUp {
     /**
      * @param api the server's HTTP address, reachable over loopback
      * @param apiKey a key the server accepts, or null when it is open
-     * @param maxNumSeqs the model's sequences in a batch at most: the warm-up takes half of them at most
+     * @param maxNumSeqs the model's sequences in a batch at most (see {@link WarmUpRequests#inFlight})
      */
     static Outcome run(InetSocketAddress api, String apiKey, String model, int maxNumSeqs, Duration limit) {
-        int connections = Math.max(1, Math.min(MAX_CONNECTIONS, maxNumSeqs / 2));
-        // each connection's first two answers before the JIT decides: a model's first requests compile the most
-        UntilJitQuiet more = new UntilJitQuiet(2 * connections, limit);
+        int connections = WarmUpRequests.inFlight(maxNumSeqs);
+        UntilJitQuiet more = WarmUpRequests.more(connections, limit);
         try {
             LoopbackExchanges.Tally tally = LoopbackExchanges.run(api, LoopbackExchanges.post("/v1/completions",
                     body(model), apiKey), connections, "HTTP/1.1 200 ", more);
@@ -56,13 +50,13 @@ final class GenerationWarmUp {
     private static byte[] body(String model) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("model", model);
-        body.put("prompt", IntStream.range(0, PROMPT_TOKENS).map(i -> 1 + i * 7 % 64).toArray());
-        body.put("max_tokens", OUTPUT_TOKENS);
+        body.put("prompt", WarmUpRequests.promptIds());
+        body.put("max_tokens", WarmUpRequests.OUTPUT_TOKENS);
         body.put("temperature", 1.0);
         body.put("ignore_eos", true);
         body.put("stream", true);
         body.put("stream_options", Map.of("include_usage", true));
-        body.put("user", TENANT);
+        body.put("user", WarmUpRequests.TENANT);
         body.put("priority", "batch");
         try {
             return Json.MAPPER.writeValueAsBytes(body);

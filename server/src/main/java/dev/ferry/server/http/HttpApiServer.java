@@ -26,8 +26,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -150,30 +148,21 @@ public final class HttpApiServer implements AutoCloseable {
     }
 
     /**
-     * Runs the generation path through the JIT (see {@link GenerationWarmUp}) from the calling thread:
-     * short streamed completions to each ready generating model through this server's own port, until
-     * the JIT goes quiet or {@code limit} has passed for them all.
+     * Runs {@code model}'s generation path through the JIT (see {@link GenerationWarmUp}) from the
+     * calling thread: short streamed completions through this server's own port, until the JIT goes
+     * quiet or {@code limit} has passed.
      *
      * @param apiKey a key the server accepts, or null when it is open
-     * @return a line for the log, a part per model
+     * @return a part of the log line
      */
-    public String warmUpGeneration(String apiKey, Duration limit) {
+    public String warmUpGeneration(ServedModel model, String apiKey, Duration limit) {
         InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
         InetSocketAddress api = bound.getAddress().isAnyLocalAddress()
                 ? new InetSocketAddress(InetAddress.getLoopbackAddress(), bound.getPort()) : bound;
-        long deadline = System.nanoTime() + limit.toNanos();
-        List<String> parts = new ArrayList<>();
-        for (ServedModel m : server.registry().list()) {
-            if (!m.isReady() || !m.servesGeneration()) {
-                continue;
-            }
-            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-            GenerationWarmUp.Outcome o = GenerationWarmUp.run(api, apiKey, m.name(),
-                    m.instance().config().maxNumSeqs(), left);
-            parts.add(m.name() + ": " + o.streamed() + " of " + o.requests() + " streamed"
-                    + (o.settled() ? ", until the JIT went quiet" : ", the JIT still compiling after the last"));
-        }
-        return parts.isEmpty() ? "no model generates" : String.join("; ", parts);
+        GenerationWarmUp.Outcome o = GenerationWarmUp.run(api, apiKey, model.name(),
+                model.instance().config().maxNumSeqs(), limit);
+        return o.streamed() + " of " + o.requests() + " completions streamed"
+                + (o.settled() ? ", until the JIT went quiet" : ", the JIT still compiling after the last");
     }
 
     RefusalWarmUp.Outcome warmUpRefusals(int minRefusals, Duration maxDuration) {

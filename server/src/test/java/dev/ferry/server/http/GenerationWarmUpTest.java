@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.server.ServingFixture;
+import dev.ferry.server.net.WarmUpRequests;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ class GenerationWarmUpTest {
         assertEquals(o.requests(), o.streamed(), "every warm-up request streamed to its end");
         String tokens = live.get("/metrics").body().lines()
                 .filter(l -> l.startsWith("ferry_tenant_completion_tokens_total")
-                        && l.contains("tenant=\"" + GenerationWarmUp.TENANT + "\""))
+                        && l.contains("tenant=\"" + WarmUpRequests.TENANT + "\""))
                 .findFirst().orElseThrow(() -> new AssertionError("no completion tokens counted for the warm-up's tenant"));
         assertEquals(16.0 * o.requests(), Double.parseDouble(tokens.substring(tokens.lastIndexOf(' ') + 1)), tokens);
     }

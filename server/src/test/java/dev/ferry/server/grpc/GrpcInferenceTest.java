@@ -36,6 +36,7 @@ import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -48,7 +49,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** ferry.v1 over a real socket with grpc-java's client: outputs, statuses, health and reflection. */
+/**
+ * ferry.v1 over a real socket with grpc-java's client: outputs, statuses, health, reflection and the
+ * start-up warm-up's Generate calls.
+ */
 class GrpcInferenceTest {
     static final int[] PROMPT = {1, 17, 42, 99, 7, 300};
 
@@ -340,5 +344,21 @@ class GrpcInferenceTest {
         List<String> names = services.get(5, TimeUnit.SECONDS);
         requests.onCompleted();
         assertTrue(names.containsAll(List.of("ferry.v1.Inference", "ferry.v1.Models", "grpc.health.v1.Health")), names.toString());
+    }
+
+    @Test
+    void warmUpStreamsGenerateCallsToTheirEnd() throws Exception {
+        GenerateWarmUp.Outcome o = GenerateWarmUp.run(new InetSocketAddress("127.0.0.1", t.server.grpcPort()), null,
+                ServingFixture.MODEL, 4, Duration.ofMillis(1_500));
+        assertTrue(o.calls() >= 4, "each of two calls in flight twice at least: " + o.calls());
+        assertEquals(o.calls(), o.completed(), "every call streamed to its end");
+    }
+
+    @Test
+    void warmUpStopsAtTheFirstCallThatFails() throws Exception {
+        GenerateWarmUp.Outcome o = GenerateWarmUp.run(new InetSocketAddress("127.0.0.1", t.server.grpcPort()), null,
+                "no-such-model", 4, Duration.ofSeconds(10));
+        assertEquals(0, o.completed(), "an unknown model completes nothing");
+        assertTrue(o.calls() <= 3, "the calls in flight when the first failed, and one more at most: " + o.calls());
     }
 }

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * Sends one fixed HTTP/1.1 request over several keep-alive connections, one request in flight on
+ * Sends fixed HTTP/1.1 requests, in turn, over several keep-alive connections, one request in flight on
  * each, and reads the answers (with a content-length or chunked), on the calling thread with the JDK's own sockets: a client made of
  * Netty's classes would give the server's Netty code the client's type profile too, and its
  * compiled code would then be deoptimized by the server's first real connection.
@@ -39,12 +39,13 @@ final class LoopbackExchanges {
      *                       after the first other answer no more requests are sent
      * @param more asked after each answer whether to send another on that connection
      */
-    static Tally run(InetSocketAddress server, byte[] request, int connections, String expectedStatus,
+    static Tally run(InetSocketAddress server, List<byte[]> requests, int connections, String expectedStatus,
                      BooleanSupplier more) throws IOException {
         byte[] expected = expectedStatus.getBytes(StandardCharsets.US_ASCII);
         int answered = 0;
         int matched = 0;
         boolean stopped = false;
+        int sent = 0;
         List<SocketChannel> opened = new ArrayList<>();
         try (Selector selector = Selector.open()) {
             int open = 0;
@@ -54,7 +55,7 @@ final class LoopbackExchanges {
                 c.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 c.configureBlocking(false);
                 c.register(selector, SelectionKey.OP_READ, ByteBuffer.allocate(ANSWER_BYTES));
-                send(c, request);
+                send(c, requests.get(sent++ % requests.size()));
                 open++;
             }
             long lastAnswer = System.nanoTime();
@@ -77,7 +78,7 @@ final class LoopbackExchanges {
                     in.clear();
                     lastAnswer = System.nanoTime();
                     if (!stopped && more.getAsBoolean()) {
-                        send(c, request);
+                        send(c, requests.get(sent++ % requests.size()));
                     } else {
                         key.cancel();
                         c.close();

@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
@@ -64,7 +65,7 @@ final class RefusalWarmUp {
         try {
             UntilJitQuiet more = new UntilJitQuiet(minRefusals, maxDuration);
             LoopbackExchanges.Tally tally = LoopbackExchanges.run((InetSocketAddress) listener.localAddress(),
-                    burstRequest(), CONNECTIONS, "HTTP/1.1 429 ", more);
+                    List.of(burstRequest()), CONNECTIONS, "HTTP/1.1 429 ", more);
             return new Outcome(tally.answered(), tally.expected(), more.settled());
         } catch (IOException e) {
             throw new UncheckedIOException("the refusal path's warm-up over loopback failed", e);

@@ -1,12 +1,12 @@
 package dev.ferry.server.grpc;
 
+import dev.ferry.server.net.Loopback;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -30,8 +30,7 @@ final class CallWarmUp {
 
     /** @return how many of the {@code calls} were answered */
     static int run(InetSocketAddress server, int calls) throws InterruptedException {
-        InetSocketAddress target = server.getAddress() == null || server.getAddress().isAnyLocalAddress()
-                ? new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getPort()) : server;
+        InetSocketAddress target = Loopback.reach(server);
         ManagedChannel channel = NettyChannelBuilder.forAddress(target).usePlaintext().directExecutor().build();
         try {
             HealthGrpc.HealthStub health = HealthGrpc.newStub(channel);

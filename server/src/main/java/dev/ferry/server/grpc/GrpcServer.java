@@ -2,8 +2,10 @@ package dev.ferry.server.grpc;
 
 import dev.ferry.server.affinity.PrefixRouter;
 import dev.ferry.server.models.ServedModel;
+import dev.ferry.server.net.Loopback;
 import dev.ferry.server.net.NettyTransport;
 import dev.ferry.server.net.ServerContext;
+import dev.ferry.server.net.UntilJitQuiet;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -12,7 +14,6 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -100,12 +101,9 @@ public final class GrpcServer implements AutoCloseable {
      * @return a part of the log line
      */
     public String warmUpGenerate(ServedModel model, String apiKey, Duration limit) throws InterruptedException {
-        InetSocketAddress target = new InetSocketAddress(address.getAddress() == null
-                || address.getAddress().isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : address.getAddress(), port());
-        GenerateWarmUp.Outcome o = GenerateWarmUp.run(target, apiKey, model.name(), model.instance().config().maxNumSeqs(),
-                limit);
-        return o.completed() + " of " + o.calls() + " Generate calls completed"
-                + (o.settled() ? ", until the JIT went quiet" : ", the JIT still compiling after the last");
+        GenerateWarmUp.Outcome o = GenerateWarmUp.run(Loopback.reach(new InetSocketAddress(address.getAddress(), port())),
+                apiKey, model.name(), model.instance().config().maxNumSeqs(), limit);
+        return o.completed() + " of " + o.calls() + " Generate calls completed" + UntilJitQuiet.ending(o.settled());
     }
 
     private void report(ServedModel m) {

@@ -7,8 +7,10 @@ import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.RouteMetrics;
 import dev.ferry.server.metrics.ShadowMetrics;
 import dev.ferry.server.models.ServedModel;
+import dev.ferry.server.net.Loopback;
 import dev.ferry.server.net.NettyTransport;
 import dev.ferry.server.net.ServerContext;
+import dev.ferry.server.net.UntilJitQuiet;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -23,7 +25,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -142,8 +143,7 @@ public final class HttpApiServer implements AutoCloseable {
     public String warmUpRefusals(Duration maxDuration) {
         RefusalWarmUp.Outcome o = warmUpRefusals(RefusalWarmUp.MIN_REFUSALS, maxDuration);
         String end = o.refused() < o.requests() ? ", stopped at an answer other than 429 (a body limit under the "
-                + "warm-up's request of under 1 KiB?)" : o.settled() ? ", until the JIT went quiet"
-                : ", the JIT still compiling after the last";
+                + "warm-up's request of under 1 KiB?)" : UntilJitQuiet.ending(o.settled());
         return o.refused() + " of " + o.requests() + " requests refused over loopback" + end;
     }
 
@@ -156,13 +156,9 @@ public final class HttpApiServer implements AutoCloseable {
      * @return a part of the log line
      */
     public String warmUpGeneration(ServedModel model, String apiKey, Duration limit) {
-        InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
-        InetSocketAddress api = bound.getAddress().isAnyLocalAddress()
-                ? new InetSocketAddress(InetAddress.getLoopbackAddress(), bound.getPort()) : bound;
-        GenerationWarmUp.Outcome o = GenerationWarmUp.run(api, apiKey, model.name(),
-                model.instance().config().maxNumSeqs(), limit);
-        return o.streamed() + " of " + o.requests() + " completions streamed"
-                + (o.settled() ? ", until the JIT went quiet" : ", the JIT still compiling after the last");
+        GenerationWarmUp.Outcome o = GenerationWarmUp.run(Loopback.reach((InetSocketAddress) listener.localAddress()),
+                apiKey, model.name(), model.instance().config().maxNumSeqs(), limit);
+        return o.streamed() + " of " + o.requests() + " completions streamed" + UntilJitQuiet.ending(o.settled());
     }
 
     RefusalWarmUp.Outcome warmUpRefusals(int minRefusals, Duration maxDuration) {

@@ -36,6 +36,11 @@ public final class UntilJitQuiet implements BooleanSupplier {
         return !settled && now < deadline;
     }
 
+    /** How a warm-up that stopped ({@code settled} or at its limit) ends its log line. */
+    public static String ending(boolean settled) {
+        return settled ? ", until the JIT went quiet" : ", the JIT still compiling after the last";
+    }
+
     /** Whether it stopped because the JIT went quiet rather than at the limit. */
     public boolean settled() {
         return settled;
